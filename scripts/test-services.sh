@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs and starts what the integration tests need: RabbitMQ (Debian) and a MongoDB
+# wire-protocol server (mongo-java-server from Maven Central). Idempotent: a service that
+# already answers is left alone. Skipped entirely when both MONGODB_URI and AMQP_URL are set
+# by the caller (e.g. a real MongoDB and RabbitMQ from docker compose).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=.test-services
+mkdir -p "$STATE"
+MONGO_PORT="${HERALD_TEST_MONGO_PORT:-27017}"
+
+log() { echo "[test-services] $*"; }
+
+if [[ -n "${HERALD_EXTERNAL_SERVICES:-}" ]]; then log "HERALD_EXTERNAL_SERVICES set: using MONGODB_URI and AMQP_URL as given"; exit 0; fi
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+start_rabbitmq() {
+  if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then log "rabbitmq: already running"; return; fi
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    log "rabbitmq: installing from Debian"
+    as_root apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >/dev/null
+  fi
+  # Debian's package may start it through the init system; otherwise start it ourselves.
+  if ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+    log "rabbitmq: starting"
+    as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+  fi
+  for _ in $(seq 1 60); do
+    if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then log "rabbitmq: ready"; return; fi
+    sleep 1
+  done
+  log "rabbitmq: did not become ready in 60 s"; exit 1
+}
+
+mongo_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null; }
+
+start_mongo() {
+  if mongo_answers; then log "mongo: something already listens on 127.0.0.1:$MONGO_PORT"; return; fi
+  local dir=scripts/mongo-test-server
+  if [[ ! -s "$dir/classpath.txt" ]]; then
+    log "mongo: resolving de.bwaldvogel:mongo-java-server from Maven Central"
+    (cd "$dir" && mvn -q -B dependency:build-classpath -Dmdep.outputFile=classpath.txt >/dev/null)
+  fi
+  log "mongo: starting mongo-java-server on 127.0.0.1:$MONGO_PORT"
+  nohup java -Xmx2g -cp "$(cat "$dir/classpath.txt")" "$dir/MongoTestServer.java" "$MONGO_PORT" >"$STATE/mongo.log" 2>&1 &
+  echo $! >"$STATE/mongo.pid"
+  for _ in $(seq 1 60); do
+    if mongo_answers; then log "mongo: ready"; return; fi
+    sleep 1
+  done
+  log "mongo: did not become ready in 60 s"; cat "$STATE/mongo.log"; exit 1
+}
+
+start_rabbitmq &
+RABBIT=$!
+start_mongo
+wait "$RABBIT"

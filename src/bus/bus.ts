@@ -1,0 +1,75 @@
+// The queue contract. RabbitMQ (amqplib) and the embedded SQLite queue implement it; the
+// conformance suite in test/contract/bus.contract.ts runs against both.
+
+/**
+ * - `events`:   notification events from outside producers (same JSON as the HTTP API).
+ * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers.
+ * - `sms`, `email`: `{messageId}`: hand one message to a provider.
+ */
+export const QUEUES = ['events', 'dispatch', 'sms', 'email'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface Delivery {
+  /** Parsed JSON body. Bodies that are not JSON never reach a handler: they are dead-lettered. */
+  body: unknown;
+  /** Raw size in bytes. */
+  size: number;
+  headers: Record<string, unknown>;
+  /** True when the broker delivered it before (a consumer died before acking). */
+  redelivered: boolean;
+  /** 1 on first delivery, incremented by every `retry`. */
+  attempt: number;
+}
+
+export type HandlerResult =
+  | { action: 'ack' }
+  /** Deliver again after `delayMs` (delay queues on RabbitMQ, a visibility time in the embedded queue). */
+  | { action: 'retry'; delayMs: number; reason?: string }
+  /** Move to the queue's dead-letter queue with the reason in the `x-herald-reason` header. */
+  | { action: 'dead'; reason: string };
+
+export type Handler = (d: Delivery) => Promise<HandlerResult>;
+
+export interface ConsumeOptions {
+  /** Unacknowledged deliveries in flight for this consumer. */
+  prefetch: number;
+}
+
+export interface Consumer {
+  /** Stops taking deliveries and waits for handlers in flight to finish. */
+  cancel(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** Stable id for tracing and broker-side de-duplication. */
+  messageId?: string;
+  headers?: Record<string, unknown>;
+  /** Deliver no earlier than this many milliseconds from now. */
+  delayMs?: number;
+}
+
+export interface DeadLetter {
+  queue: QueueName;
+  body: string;
+  reason: string;
+  headers: Record<string, unknown>;
+}
+
+export interface Bus {
+  readonly kind: 'amqp' | 'embedded';
+  /** Declares the topology; safe to call again after a reconnect. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Resolves only once the message is durable (publisher confirm on RabbitMQ, a committed
+   * write in the embedded queue). Rejects with PublishNotConfirmedError otherwise, within a timeout.
+   */
+  publish(queue: QueueName, body: object, opts?: PublishOptions): Promise<void>;
+  /** Publishes raw bytes (tests and tools: malformed input must be dead-lettered, never crash). */
+  publishRaw(queue: QueueName, body: Buffer, opts?: PublishOptions): Promise<void>;
+  consume(queue: QueueName, handler: Handler, opts: ConsumeOptions): Promise<Consumer>;
+  /** Messages waiting (ready, not in flight) in a queue. */
+  depth(queue: QueueName): Promise<number>;
+  /** Reads (without removing) up to `limit` dead letters of a queue, oldest first. */
+  deadLetters(queue: QueueName, limit: number): Promise<DeadLetter[]>;
+}

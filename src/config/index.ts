@@ -1,0 +1,161 @@
+// The only place that reads process.env. Loads config/default.json, then the file named by
+// HERALD_CONFIG (if any), then environment overrides; validates; fails with one clear line.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors';
+import type { ProviderConfig } from '../providers/types';
+
+const providerSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  options: z.record(z.unknown()).default({}),
+});
+
+const configSchema = z.object({
+  dispatchPort: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  publicUrl: z.string().url().optional(),
+  mongodbUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
+  amqpUrl: z.string().regex(/^amqps?:\/\//, 'must start with amqp://').optional(),
+  dataDir: z.string().min(1),
+  validityHours: z.number().positive(),
+  legacyTimezone: z.string().min(1),
+  /** What POST / does with a window that closed before it arrived: dispatch now with default validity, or refuse with 422. */
+  legacyPastWindow: z.enum(['reanchor', 'reject']),
+  seedDemoData: z.boolean(),
+  http: z.object({ bodyLimit: z.string().min(1) }),
+  sms: z.object({ maxLength: z.number().int().min(1).max(10000) }),
+  dispatch: z.object({ batchSize: z.number().int().min(1).max(10000) }),
+  worker: z.object({
+    prefetch: z.number().int().min(1).max(1000),
+    maxAttempts: z.number().int().min(1).max(100),
+    retryBaseMs: z.number().int().min(1),
+    retryMaxMs: z.number().int().min(1),
+  }),
+  scheduler: z.object({ intervalMs: z.number().int().min(50) }),
+  log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']), toStore: z.boolean() }),
+  providers: z.object({ sms: z.array(providerSchema), email: z.array(providerSchema) }),
+});
+
+export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
+  providers: { sms: ProviderConfig[]; email: ProviderConfig[] };
+};
+
+type Env = Record<string, string | undefined>;
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'json';
+
+/** Every environment override: variable, config path, kind. The README's table is this list. */
+export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; doc: string }> = [
+  { env: 'DISPATCH_PORT', path: 'dispatchPort', kind: 'int', doc: 'HTTP port of the dispatch server' },
+  { env: 'HERALD_HOST', path: 'host', kind: 'string', doc: 'address the HTTP server binds' },
+  { env: 'HERALD_PUBLIC_URL', path: 'publicUrl', kind: 'string', doc: 'public base URL, for provider callbacks' },
+  { env: 'MONGODB_URI', path: 'mongodbUri', kind: 'string', doc: 'MongoDB store; unset: embedded SQLite store' },
+  { env: 'AMQP_URL', path: 'amqpUrl', kind: 'string', doc: 'RabbitMQ bus; unset: embedded queue' },
+  { env: 'HERALD_DATA_DIR', path: 'dataDir', kind: 'string', doc: 'embedded store, queue and outbox folder' },
+  { env: 'HERALD_VALIDITY_HOURS', path: 'validityHours', kind: 'number', doc: 'validity of an open window' },
+  { env: 'HERALD_LEGACY_TIMEZONE', path: 'legacyTimezone', kind: 'string', doc: 'zone of MM/DD/YYYY HH:mm times on POST /' },
+  { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
+  { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'bool', doc: 'load demo data into an empty embedded store' },
+  { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
+  { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
+  { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
+  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'deliveries in flight per worker' },
+  { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
+  { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
+  { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
+  { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
+  { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
+  { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
+  { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },
+  { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
+];
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof cur[k] !== 'object' || cur[k] === null) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+function parseEnvValue(name: string, raw: string, kind: Kind): unknown {
+  const fail = (what: string): never => {
+    throw new ConfigError(`config: ${name} must be ${what} (got '${raw}')`);
+  };
+  switch (kind) {
+    case 'int':
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw) : fail('an integer');
+    case 'number':
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : fail('a number');
+    case 'bool':
+      return ['1', 'true', 'yes'].includes(raw.toLowerCase()) ? true : ['0', 'false', 'no'].includes(raw.toLowerCase()) ? false : fail('true or false');
+    case 'json':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return fail('valid JSON');
+      }
+    default:
+      return raw;
+  }
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Shortcuts: TWILIO_* and SMTP_* variables configure one provider each without a JSON list. */
+function providerShortcuts(env: Env, cfg: Record<string, unknown>): void {
+  const providers = cfg.providers as { sms: unknown[]; email: unknown[] };
+  if (env.TWILIO_ACCOUNT_SID && !providers.sms.some((p) => (p as { type?: string }).type === 'twilio')) {
+    providers.sms.push({
+      id: 'twilio',
+      type: 'twilio',
+      options: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN ?? '', from: env.TWILIO_FROM ?? '', apiUrl: env.TWILIO_API_URL },
+    });
+  }
+  if (env.SMTP_URL && !providers.email.some((p) => (p as { type?: string }).type === 'smtp')) {
+    providers.email.push({ id: 'smtp', type: 'smtp', options: { url: env.SMTP_URL, from: env.SMTP_FROM ?? 'Herald <herald@localhost>' } });
+  }
+}
+
+const DEFAULT_FILE = path.resolve(__dirname, '../../config/default.json');
+
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): HeraldConfig {
+  const raw = readJson(DEFAULT_FILE);
+  if (env.HERALD_CONFIG) Object.assign(raw, readJson(env.HERALD_CONFIG));
+  for (const { env: name, path: p, kind } of ENV_KEYS) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, p, parseEnvValue(name, v, kind));
+  }
+  for (const [p, v] of Object.entries(overrides)) setPath(raw, p, v);
+  providerShortcuts(env, raw);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.');
+    const envName = ENV_KEYS.find((k) => k.path === key || key.startsWith(k.path + '.'))?.env;
+    throw new ConfigError(`config: ${key}${envName ? ` (${envName})` : ''} ${issue.message}`);
+  }
+  const data = parsed.data;
+  const withChannel = (channel: 'sms' | 'email') =>
+    data.providers[channel].map((p) => ({ id: p.id, type: p.type, channel, options: p.options }) satisfies ProviderConfig);
+  return { ...data, providers: { sms: withChannel('sms'), email: withChannel('email') } };
+}
+
+/** Process facts that are not configuration but still come from the environment. */
+export function runtimeEnv(env: Env = process.env): { isCI: boolean; nodeEnv: string } {
+  return { isCI: env.CI === 'true' || env.CI === '1', nodeEnv: env.NODE_ENV ?? 'development' };
+}
+
+/** For tests and tools: the environment values Herald reads, passed through explicitly. */
+export function testEnv(env: Env = process.env): { mongodbUri?: string; amqpUrl?: string; isCI: boolean } {
+  return { mongodbUri: env.MONGODB_URI, amqpUrl: env.AMQP_URL, isCI: runtimeEnv(env).isCI };
+}

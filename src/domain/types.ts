@@ -1,0 +1,193 @@
+// Herald's records. Pure data: every adapter (MongoDB, SQLite) stores exactly these shapes.
+
+export const CHANNELS = ['sms', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const MESSAGE_STATUSES = [
+  'accepted',
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'expired',
+  'cancelled',
+  'rejected',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const NOTIFICATION_STATUSES = [
+  'scheduled', // start in the future: waits for the scheduler
+  'accepted', // due: waits for the dispatcher
+  'dispatching', // fan-out in progress (resumable from dispatch.cursor)
+  'dispatched', // every message created and queued
+  'cancelled',
+  'expired', // window closed before fan-out finished
+] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+export interface Program {
+  id: string;
+  name: string;
+  description?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SmsTemplate {
+  text: string;
+}
+export interface EmailTemplate {
+  subject: string;
+  text: string;
+  html?: string;
+}
+export interface Templates {
+  sms?: SmsTemplate;
+  email?: EmailTemplate;
+}
+
+export interface EventType {
+  /** Unique within its program. */
+  id: string;
+  programId: string;
+  name: string;
+  description?: string;
+  templates: Templates;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  /** E.164, validated on save. */
+  phone?: string;
+  email?: string;
+  locale?: string;
+  /** IANA zone, e.g. Africa/Nairobi. */
+  timezone?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Subscription {
+  id: string;
+  userId: string;
+  programId: string;
+  /** Absent: every event type of the program. */
+  eventTypeId?: string;
+  channels: Channel[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One user to reach for a notification, with the channels all their matching subscriptions ask for. */
+export interface Subscriber {
+  user: User;
+  channels: Channel[];
+}
+
+export type NotificationSource = 'api' | 'legacy' | 'amqp' | 'cli';
+
+export interface Notification {
+  id: string;
+  programId: string;
+  eventTypeId: string;
+  startTime: Date;
+  /** Closed window end, as given; absent for an open window. */
+  endTime?: Date;
+  /** Last moment a message may be handed to a provider: endTime, else start (or acceptance) + validity. */
+  validUntil: Date;
+  data: Record<string, unknown>;
+  status: NotificationStatus;
+  source: NotificationSource;
+  idempotencyKey?: string;
+  /** Notes on how the request was interpreted (e.g. a legacy window re-anchored). */
+  warnings?: string[];
+  dispatch: {
+    /** Last user id fanned out: a restarted fan-out resumes after it. */
+    cursor?: string;
+    messages: number;
+    startedAt?: Date;
+    finishedAt?: Date;
+  };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  at: Date;
+  reason?: string;
+  provider?: string;
+  providerStatus?: string;
+}
+
+export interface SmsInfo {
+  encoding: 'GSM-7' | 'UCS-2';
+  /** Carrier segments for the whole text. */
+  segments: number;
+  /** Texts sent in order when the text is longer than the maximum SMS length. */
+  parts: string[];
+}
+
+export interface MessageError {
+  code: string;
+  message: string;
+  providerCode?: string;
+}
+
+export interface Message {
+  /** Deterministic: `${notificationId}:${userId}:${channel}`, so a repeated fan-out cannot create it twice. */
+  id: string;
+  notificationId: string;
+  programId: string;
+  eventTypeId: string;
+  userId: string;
+  channel: Channel;
+  /** Phone or email address; empty when the user has none (the message is then rejected). */
+  to: string;
+  content: { text: string; subject?: string; html?: string };
+  sms?: SmsInfo;
+  status: MessageStatus;
+  statusHistory: StatusChange[];
+  validUntil: Date;
+  attempts: number;
+  provider?: string;
+  providerMessageIds?: string[];
+  providerStatus?: string;
+  error?: MessageError;
+  /** Set when a provider may have accepted an earlier attempt we could not confirm. */
+  possibleDuplicate?: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt?: Date;
+  deliveredAt?: Date;
+}
+
+export interface LogLine {
+  /** Monotonic per store, for following. */
+  seq?: number;
+  time: Date;
+  level: string;
+  process: string;
+  message: string;
+  notificationId?: string;
+  messageId?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}

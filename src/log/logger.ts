@@ -1,0 +1,100 @@
+// One JSON line per event, from every process, with the process name and the ids it concerns.
+import winston from 'winston';
+import Transport from 'winston-transport';
+import type { LogLine } from '../domain/types';
+import type { LogRepo } from '../store/store';
+
+export type Logger = winston.Logger;
+
+export interface LogIds {
+  notificationId?: string;
+  messageId?: string;
+}
+
+const KNOWN = new Set(['level', 'message', 'process', 'notificationId', 'messageId', 'timestamp']);
+
+/** Builds a logger writing JSON lines to stdout (or nothing, when `silent`, for tests). */
+export function createLogger(processName: string, opts: { level?: string; silent?: boolean } = {}): Logger {
+  return winston.createLogger({
+    level: opts.level ?? 'info',
+    defaultMeta: { process: processName },
+    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
+    transports: [new winston.transports.Console({ silent: opts.silent ?? false })],
+  });
+}
+
+export function withIds(logger: Logger, ids: LogIds): Logger {
+  const meta: Record<string, string> = {};
+  if (ids.notificationId) meta.notificationId = ids.notificationId;
+  if (ids.messageId) meta.messageId = ids.messageId;
+  return logger.child(meta);
+}
+
+/**
+ * Sends every line to the store's consolidated log. Lines are buffered for at most
+ * `flushMs` and written in batches; while the store is down they wait in a bounded
+ * buffer (oldest dropped past `maxBuffer`) and stdout still has them.
+ */
+export class StoreLogTransport extends Transport {
+  private buffer: LogLine[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  dropped = 0;
+
+  constructor(
+    private readonly repo: LogRepo,
+    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string } = {},
+  ) {
+    super({ level: opts.level });
+  }
+
+  override log(info: Record<string, unknown>, next: () => void): void {
+    const meta: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(info)) if (!KNOWN.has(k) && typeof k === 'string') meta[k] = v;
+    this.buffer.push({
+      time: info.timestamp ? new Date(String(info.timestamp)) : new Date(),
+      level: String(info.level),
+      process: String(info.process ?? 'unknown'),
+      message: String(info.message),
+      notificationId: info.notificationId as string | undefined,
+      messageId: info.messageId as string | undefined,
+      meta: Object.keys(meta).length ? meta : undefined,
+    });
+    const max = this.opts.maxBuffer ?? 10_000;
+    if (this.buffer.length > max) {
+      this.dropped += this.buffer.length - max;
+      this.buffer.splice(0, this.buffer.length - max);
+    }
+    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 200);
+    next();
+  }
+
+  /** Writes what is buffered; resolves when written (or when the write failed and lines were kept). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(async () => {
+      if (this.buffer.length === 0) return;
+      const batch = this.buffer;
+      this.buffer = [];
+      try {
+        await this.repo.append(batch);
+      } catch {
+        this.buffer = batch.concat(this.buffer);
+        if (!this.timer) this.timer = setTimeout(() => void this.flush(), 2000);
+      }
+    });
+    return this.flushing;
+  }
+
+  override close(): void {
+    void this.flush();
+  }
+}
+
+/** Adds the consolidated-log sink to a logger; returns it so the caller can flush on shutdown. */
+export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string): StoreLogTransport {
+  const t = new StoreLogTransport(repo, { level });
+  logger.add(t);
+  return t;
+}

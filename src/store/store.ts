@@ -1,0 +1,156 @@
+// The storage contract. MongoDB and the embedded SQLite store implement it; the conformance
+// suite in test/contract/store.contract.ts runs against both.
+import type {
+  Channel,
+  EventType,
+  LogLine,
+  Message,
+  MessageStatus,
+  Notification,
+  NotificationStatus,
+  Page,
+  PageQuery,
+  Program,
+  Subscriber,
+  Subscription,
+  User,
+} from '../domain/types';
+
+/** Fields set by the store, never by the caller. */
+type Stamped = 'createdAt' | 'updatedAt';
+export type NewProgram = Omit<Program, Stamped>;
+export type NewEventType = Omit<EventType, Stamped>;
+export type NewUser = Omit<User, Stamped>;
+export type NewSubscription = Omit<Subscription, Stamped>;
+
+/**
+ * Errors: `create` with an id that exists throws ConflictError; `update` of a missing
+ * record resolves null; a store that cannot be reached throws StoreUnavailableError.
+ * `update` patches: a key present with value `undefined` removes the field.
+ */
+export interface ProgramRepo {
+  create(p: NewProgram): Promise<Program>;
+  get(id: string): Promise<Program | null>;
+  update(id: string, patch: Partial<NewProgram>): Promise<Program | null>;
+  /** Deleting a program deletes its event types and subscriptions. */
+  delete(id: string): Promise<boolean>;
+  list(q: PageQuery): Promise<Page<Program>>;
+}
+
+export interface EventTypeRepo {
+  create(e: NewEventType): Promise<EventType>;
+  get(programId: string, id: string): Promise<EventType | null>;
+  update(programId: string, id: string, patch: Partial<Omit<NewEventType, 'id' | 'programId'>>): Promise<EventType | null>;
+  delete(programId: string, id: string): Promise<boolean>;
+  list(programId: string, q: PageQuery): Promise<Page<EventType>>;
+}
+
+export interface UserRepo {
+  create(u: NewUser): Promise<User>;
+  get(id: string): Promise<User | null>;
+  update(id: string, patch: Partial<Omit<NewUser, 'id'>>): Promise<User | null>;
+  /** Deleting a user deletes their subscriptions. */
+  delete(id: string): Promise<boolean>;
+  list(q: PageQuery): Promise<Page<User>>;
+}
+
+export interface SubscriptionFilter {
+  userId?: string;
+  programId?: string;
+  eventTypeId?: string;
+}
+
+export interface SubscriptionRepo {
+  /** At most one subscription per (user, program, eventTypeId or all): a second gets ConflictError. */
+  create(s: NewSubscription): Promise<Subscription>;
+  get(id: string): Promise<Subscription | null>;
+  update(id: string, patch: Partial<Pick<NewSubscription, 'channels'>>): Promise<Subscription | null>;
+  delete(id: string): Promise<boolean>;
+  list(filter: SubscriptionFilter, q: PageQuery): Promise<Page<Subscription>>;
+  /**
+   * Keyset page of the users subscribed to the event type (directly or program-wide), ordered by
+   * user id, strictly after `afterUserId`, at most `limit` users, each with the union of channels.
+   * An empty array means the end. Never loads more than one batch.
+   */
+  subscribersAfter(programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
+}
+
+export type NewNotification = Omit<Notification, Stamped>;
+
+export interface NotificationRepo {
+  create(n: NewNotification): Promise<Notification>;
+  get(id: string): Promise<Notification | null>;
+  /** Compare-and-set on status; resolves null when the notification is not in one of `from`. */
+  transition(id: string, from: NotificationStatus[], to: NotificationStatus, patch?: Partial<NewNotification>): Promise<Notification | null>;
+  /** Plain patch (e.g. dispatch cursor, validUntil), no status check. */
+  update(id: string, patch: Partial<NewNotification>): Promise<Notification | null>;
+  /** Notifications in `statuses` last updated before `updatedBefore`, oldest first (for the relay and scheduler). */
+  findByStatus(statuses: NotificationStatus[], opts: { startBefore?: Date; updatedBefore?: Date; limit: number }): Promise<Notification[]>;
+  list(filter: { programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
+}
+
+export interface MessageFilter {
+  status?: MessageStatus;
+  channel?: Channel;
+}
+
+export type NewMessage = Omit<Message, Stamped>;
+
+export interface MessageRepo {
+  /** Inserts those whose id is new; existing ids are left untouched. Resolves the ids inserted. */
+  insertMany(msgs: NewMessage[]): Promise<string[]>;
+  get(id: string): Promise<Message | null>;
+  /**
+   * Atomic compare-and-set: moves the message to `to` only if its status is in `from`, applies
+   * `patch`, increments `attempts` when asked, and appends one entry to statusHistory.
+   * Resolves the updated message, or null when the status was not in `from`.
+   */
+  transition(
+    id: string,
+    from: MessageStatus[],
+    to: MessageStatus,
+    opts?: { patch?: Partial<NewMessage>; reason?: string; providerStatus?: string; incrementAttempts?: boolean; at?: Date },
+  ): Promise<Message | null>;
+  list(notificationId: string, filter: MessageFilter, q: PageQuery): Promise<Page<Message>>;
+  countByStatus(notificationId: string): Promise<Partial<Record<MessageStatus, number>>>;
+  findByProviderMessageId(providerMessageId: string): Promise<Message | null>;
+  /** Messages in `statuses` last updated before `updatedBefore` (for relays and sweepers). */
+  findStale(statuses: MessageStatus[], updatedBefore: Date, limit: number): Promise<Message[]>;
+  /** Ids of messages in `statuses` whose validUntil is before `now`. */
+  findExpired(statuses: MessageStatus[], now: Date, limit: number): Promise<Message[]>;
+  /** Ids of the notification's messages in `statuses`. */
+  findByNotification(notificationId: string, statuses: MessageStatus[], limit: number): Promise<Message[]>;
+}
+
+export interface LogQuery {
+  notificationId?: string;
+  messageId?: string;
+  /** Minimum level: error < warn < info < debug. */
+  level?: string;
+  process?: string;
+  since?: Date;
+  /** Only lines with seq greater than this (for following). */
+  afterSeq?: number;
+  limit: number;
+}
+
+export interface LogRepo {
+  append(lines: LogLine[]): Promise<void>;
+  /** Oldest first. */
+  query(q: LogQuery): Promise<LogLine[]>;
+}
+
+export interface Store {
+  readonly kind: 'mongo' | 'sqlite';
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** True when a round trip to the database succeeds now. */
+  ping(): Promise<boolean>;
+  programs: ProgramRepo;
+  eventTypes: EventTypeRepo;
+  users: UserRepo;
+  subscriptions: SubscriptionRepo;
+  notifications: NotificationRepo;
+  messages: MessageRepo;
+  logs: LogRepo;
+}
