@@ -18,6 +18,8 @@ const configSchema = z.object({
   publicUrl: z.string().url().optional(),
   mongodbUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://').optional(),
   amqpUrl: z.string().regex(/^amqps?:\/\//, 'must start with amqp://').optional(),
+  /** Prefix of every exchange and queue name, so several Herald installations can share a broker. */
+  amqpPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),
   dataDir: z.string().min(1),
   validityHours: z.number().positive(),
   legacyTimezone: z.string().min(1),
@@ -52,6 +54,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_PUBLIC_URL', path: 'publicUrl', kind: 'string', doc: 'public base URL, for provider callbacks' },
   { env: 'MONGODB_URI', path: 'mongodbUri', kind: 'string', doc: 'MongoDB store; unset: embedded SQLite store' },
   { env: 'AMQP_URL', path: 'amqpUrl', kind: 'string', doc: 'RabbitMQ bus; unset: embedded queue' },
+  { env: 'HERALD_AMQP_PREFIX', path: 'amqpPrefix', kind: 'string', doc: 'prefix of RabbitMQ exchange and queue names' },
   { env: 'HERALD_DATA_DIR', path: 'dataDir', kind: 'string', doc: 'embedded store, queue and outbox folder' },
   { env: 'HERALD_VALIDITY_HOURS', path: 'validityHours', kind: 'number', doc: 'validity of an open window' },
   { env: 'HERALD_LEGACY_TIMEZONE', path: 'legacyTimezone', kind: 'string', doc: 'zone of MM/DD/YYYY HH:mm times on POST /' },

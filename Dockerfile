@@ -1,0 +1,37 @@
+# One image for every Herald process: `docker run herald server|worker sms|worker email|all`.
+
+FROM node:20-bookworm-slim AS base
+WORKDIR /app
+
+# better-sqlite3 is native: when no prebuilt binary matches, npm compiles it with these.
+FROM base AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+
+FROM toolchain AS deps
+RUN npm ci
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM toolchain AS prod-deps
+RUN npm ci --omit=dev && npm cache clean --force
+
+FROM base AS runtime
+ENV NODE_ENV=production \
+    HERALD_DATA_DIR=/data
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+COPY bin ./bin
+# A named volume mounted on /data starts with this owner, so the node user can write to it.
+RUN mkdir -p /data/outbox && chown -R node:node /data
+USER node
+EXPOSE 8080
+ENTRYPOINT ["node", "bin/herald.js"]
+CMD ["all"]

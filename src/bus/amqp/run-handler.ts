@@ -1,0 +1,41 @@
+// Shared by the AMQP and embedded buses: body parsing and handler invocation, so both treat
+// malformed bodies and throwing handlers the same way.
+import type { Delivery, Handler, HandlerResult } from '../bus';
+import type { Logger } from '../../log/logger';
+
+/** Delay before a delivery whose handler threw is tried again. */
+export const THROWN_HANDLER_RETRY_MS = 1000;
+
+export const HEADER_ATTEMPT = 'x-herald-attempt';
+export const HEADER_REASON = 'x-herald-reason';
+export const HEADER_ORIGINAL_QUEUE = 'x-herald-original-queue';
+
+export type ParsedBody = { ok: true; body: unknown } | { ok: false; reason: string };
+
+export function parseBody(raw: Buffer): ParsedBody {
+  try {
+    return { ok: true, body: JSON.parse(raw.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+}
+
+/** The attempt number a delivery carries: 1 when the header is absent or not a positive number. */
+export function attemptOf(headers: Record<string, unknown>): number {
+  const n = Number(headers[HEADER_ATTEMPT]);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** Runs a handler; a throw or a malformed result becomes a short retry, never a crash. */
+export async function runHandler(handler: Handler, delivery: Delivery, queue: string, logger?: Logger): Promise<HandlerResult> {
+  try {
+    const result = await handler(delivery);
+    if (result && (result.action === 'ack' || result.action === 'retry' || result.action === 'dead')) return result;
+    logger?.error('bus handler returned no valid result; retrying', { queue, attempt: delivery.attempt });
+    return { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: 'handler returned no valid result' };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger?.warn('bus handler threw; retrying', { queue, attempt: delivery.attempt, error: message });
+    return { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: `handler threw: ${message}` };
+  }
+}

@@ -1,0 +1,148 @@
+// A consumer of the embedded queue: claims ready jobs (at most `prefetch` held at once) on
+// every poll tick, every publish in this process and every finished handler.
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import type { Consumer, Delivery, Handler, HandlerResult, QueueName } from '../bus';
+import type { Logger } from '../../log/logger';
+import { HEADER_ATTEMPT, HEADER_ORIGINAL_QUEUE, HEADER_REASON, parseBody, runHandler } from '../amqp/run-handler';
+import type { JobRow, JobStore } from './job-store';
+
+export interface EmbeddedConsumerDeps {
+  store: JobStore;
+  /** Emits the queue name after each publish to the same file in this process. */
+  wake: EventEmitter;
+  pollMs: number;
+  visibilityMs: number;
+  drainTimeoutMs: number;
+  logger?: Logger;
+}
+
+export class EmbeddedConsumer implements Consumer {
+  private readonly held = new Map<number, { token: string; done: Promise<void> }>();
+  private readonly pollTimer: NodeJS.Timeout;
+  private readonly leaseTimer: NodeJS.Timeout;
+  private readonly onWake = (q: string) => {
+    if (q === this.queue) this.kick();
+  };
+  private scheduled = false;
+  private cancelled = false;
+  private cancelling: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: EmbeddedConsumerDeps,
+    private readonly queue: QueueName,
+    private readonly handler: Handler,
+    private readonly prefetch: number,
+    private readonly onCancelled: (c: EmbeddedConsumer) => void,
+  ) {
+    this.pollTimer = setInterval(() => this.kick(), deps.pollMs);
+    // Long handlers keep their jobs: the lease is renewed well before it runs out.
+    this.leaseTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(deps.visibilityMs / 3)));
+    deps.wake.on('published', this.onWake);
+    this.kick();
+  }
+
+  cancel(): Promise<void> {
+    this.cancelling ??= this.stop();
+    return this.cancelling;
+  }
+
+  private async stop(): Promise<void> {
+    this.cancelled = true;
+    clearInterval(this.pollTimer);
+    this.deps.wake.off('published', this.onWake);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.deps.drainTimeoutMs);
+    });
+    const drained = Promise.allSettled([...this.held.values()].map((h) => h.done)).then(() => false);
+    const late = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    clearInterval(this.leaseTimer);
+    if (late) this.releaseHeld();
+    this.onCancelled(this);
+  }
+
+  /** Gives the jobs of handlers still running back to the queue at once (delivered again, redelivered=true). */
+  private releaseHeld(): void {
+    this.deps.logger?.warn('embedded consumer: handlers still running at cancel; their jobs will be redelivered', {
+      queue: this.queue,
+      inFlight: this.held.size,
+    });
+    for (const [id, h] of this.held) this.safely(() => this.deps.store.setLease(id, h.token, 0));
+    this.held.clear();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.cancelled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.cancelled || !this.deps.store.isOpen) return;
+    const free = this.prefetch - this.held.size;
+    if (free <= 0) return;
+    const token = randomUUID();
+    let rows: JobRow[] = [];
+    try {
+      rows = this.deps.store.claim(this.queue, free, token, this.deps.visibilityMs);
+    } catch (err) {
+      this.deps.logger?.warn('embedded queue: claim failed', { queue: this.queue, error: (err as Error).message });
+      return;
+    }
+    for (const row of rows) {
+      const done = this.handle(row, token).finally(() => {
+        if (this.held.get(row.id)?.token === token) this.held.delete(row.id);
+        this.kick();
+      });
+      this.held.set(row.id, { token, done });
+    }
+  }
+
+  private renewLeases(): void {
+    if (!this.deps.store.isOpen) return;
+    const until = Date.now() + this.deps.visibilityMs;
+    for (const [id, h] of this.held) this.safely(() => this.deps.store.setLease(id, h.token, until));
+  }
+
+  private async handle(row: JobRow, token: string): Promise<void> {
+    const headers = JSON.parse(row.headers) as Record<string, unknown>;
+    const parsed = parseBody(row.body);
+    let result: HandlerResult;
+    if (!parsed.ok) {
+      this.deps.logger?.warn('embedded job is not JSON; dead-lettering', { queue: this.queue, reason: parsed.reason });
+      result = { action: 'dead', reason: parsed.reason };
+    } else {
+      const delivery: Delivery = { body: parsed.body, size: row.body.length, headers, redelivered: row.deliveries > 1, attempt: row.attempt };
+      result = await runHandler(this.handler, delivery, this.queue, this.deps.logger);
+    }
+    const store = this.deps.store;
+    const kept = this.safely(() => {
+      if (result.action === 'ack') return store.ack(row.id, token);
+      if (result.action === 'retry') {
+        const next: Record<string, unknown> = { ...headers, [HEADER_ATTEMPT]: row.attempt + 1 };
+        if (result.reason) next[HEADER_REASON] = result.reason;
+        return store.retry(row.id, token, result.delayMs, next);
+      }
+      return store.dead(row.id, token, result.reason, { ...headers, [HEADER_REASON]: result.reason, [HEADER_ORIGINAL_QUEUE]: this.queue });
+    });
+    if (kept === false) {
+      this.deps.logger?.warn('embedded job lease lost before it was settled; it is delivered again', { queue: this.queue, action: result.action });
+    }
+  }
+
+  /** Store errors (busy file, closed bus) are logged, never thrown: an unsettled job comes back after its lease. */
+  private safely(fn: () => boolean): boolean | undefined {
+    if (!this.deps.store.isOpen) return undefined;
+    try {
+      return fn();
+    } catch (err) {
+      this.deps.logger?.error('embedded queue write failed', { queue: this.queue, error: (err as Error).message });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The Bus on one SQLite file (better-sqlite3): for a laptop or a single process without
+// RabbitMQ. A publish is one committed INSERT; consumers poll and lease jobs.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
+import { BusUnavailableError } from '../../domain/errors';
+import type { Logger } from '../../log/logger';
+import { PublishNotConfirmedError } from '../errors';
+import { attemptOf } from '../amqp/run-handler';
+import { EmbeddedConsumer } from './consumer';
+import { JobStore } from './job-store';
+
+export interface EmbeddedBusOptions {
+  file: string;
+  /** How often consumers look for ready jobs (delayed ones, other processes' publishes). Default 50. */
+  pollMs?: number;
+  /** Lease of a claimed job; a job whose process died is delivered again after it. Default 60000. */
+  visibilityMs?: number;
+  /** Longest cancel()/close() wait for handlers in flight; unfinished jobs are released. Default 30000. */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** One emitter per file, shared by every Bus of this process on it: a publish wakes all their consumers. */
+const wakers = new Map<string, EventEmitter>();
+
+function wakerFor(file: string): EventEmitter {
+  const key = path.resolve(file);
+  let w = wakers.get(key);
+  if (!w) {
+    w = new EventEmitter();
+    w.setMaxListeners(0);
+    wakers.set(key, w);
+  }
+  return w;
+}
+
+class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private store: JobStore | undefined;
+  private readonly consumers = new Set<EmbeddedConsumer>();
+  private readonly wake: EventEmitter;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: EmbeddedBusOptions) {
+    this.wake = wakerFor(opts.file);
+  }
+
+  async connect(): Promise<void> {
+    this.open();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.consumers].map((c) => c.cancel()));
+      this.store?.close();
+    })();
+    return this.closing;
+  }
+
+  async publish(queue: QueueName, body: object, opts?: PublishOptions): Promise<void> {
+    return this.publishRaw(queue, Buffer.from(JSON.stringify(body)), opts);
+  }
+
+  async publishRaw(queue: QueueName, body: Buffer, opts: PublishOptions = {}): Promise<void> {
+    if (this.closing) throw new PublishNotConfirmedError('the bus is closed');
+    const headers = { ...(opts.headers ?? {}) };
+    try {
+      this.open().insert(queue, body, headers, opts.messageId, attemptOf(headers), opts.delayMs ?? 0);
+    } catch (err) {
+      throw new PublishNotConfirmedError(`embedded queue write failed: ${(err as Error).message}`);
+    }
+    this.wake.emit('published', queue);
+  }
+
+  async consume(queue: QueueName, handler: Handler, opts: ConsumeOptions): Promise<Consumer> {
+    const store = this.open();
+    const consumer = new EmbeddedConsumer(
+      {
+        store,
+        wake: this.wake,
+        pollMs: this.opts.pollMs ?? 50,
+        visibilityMs: this.opts.visibilityMs ?? 60_000,
+        drainTimeoutMs: this.opts.drainTimeoutMs ?? 30_000,
+        logger: this.opts.logger,
+      },
+      queue,
+      handler,
+      Math.max(1, Math.floor(opts.prefetch)),
+      (c) => this.consumers.delete(c),
+    );
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async depth(queue: QueueName): Promise<number> {
+    return this.open().depth(queue);
+  }
+
+  async deadLetters(queue: QueueName, limit: number): Promise<DeadLetter[]> {
+    return this.open()
+      .deadLetters(queue, limit)
+      .map((r) => ({ queue: r.queue, body: r.body.toString('utf8'), reason: r.reason, headers: JSON.parse(r.headers) as Record<string, unknown> }));
+  }
+
+  /** Opens the file on first use (creating its folder and tables). */
+  private open(): JobStore {
+    if (this.closing) throw new BusUnavailableError('the bus is closed');
+    if (!this.store) {
+      try {
+        fs.mkdirSync(path.dirname(path.resolve(this.opts.file)), { recursive: true });
+        this.store = new JobStore(this.opts.file);
+      } catch (err) {
+        throw new BusUnavailableError(`cannot open the embedded queue ${this.opts.file}: ${(err as Error).message}`);
+      }
+    }
+    return this.store;
+  }
+}
+
+export function createEmbeddedBus(opts: EmbeddedBusOptions): Bus {
+  return new EmbeddedBus(opts);
+}

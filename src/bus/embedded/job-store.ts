@@ -1,0 +1,163 @@
+// The embedded queue's SQLite tables and statements. Jobs are claimed with a lease (a time
+// and a token): only the holder of the current token may ack, retry or dead-letter a job,
+// and a job whose lease ran out (its process died) can be claimed again.
+import Database from 'better-sqlite3';
+import type { QueueName } from '../bus';
+
+export interface JobRow {
+  id: number;
+  queue: QueueName;
+  body: Buffer;
+  headers: string;
+  message_id: string | null;
+  attempt: number;
+  available_at: number;
+  lease_until: number | null;
+  lease_token: string | null;
+  /** Times claimed since published or last retried: above 1 means redelivered. */
+  deliveries: number;
+  created_at: number;
+}
+
+export interface DeadRow {
+  queue: QueueName;
+  body: Buffer;
+  headers: string;
+  reason: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS bus_jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  body BLOB NOT NULL,
+  headers TEXT NOT NULL,
+  message_id TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  available_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  lease_token TEXT,
+  deliveries INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bus_jobs_ready ON bus_jobs (queue, available_at, id);
+CREATE TABLE IF NOT EXISTS bus_dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  body BLOB NOT NULL,
+  headers TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  message_id TEXT,
+  attempt INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bus_dead_letters_queue ON bus_dead_letters (queue, id);
+`;
+
+const READY = `queue = @queue AND available_at <= @now AND (lease_until IS NULL OR lease_until < @now)`;
+
+export class JobStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    // Several processes (or Bus instances) may share the file: wait for the write lock.
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      insert: this.db.prepare(
+        `INSERT INTO bus_jobs (queue, body, headers, message_id, attempt, available_at, created_at)
+         VALUES (@queue, @body, @headers, @messageId, @attempt, @availableAt, @now)`,
+      ),
+      claim: this.db.prepare(
+        `UPDATE bus_jobs SET lease_until = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
+         WHERE id IN (SELECT id FROM bus_jobs WHERE ${READY} ORDER BY available_at, id LIMIT @limit)
+         RETURNING *`,
+      ),
+      ack: this.db.prepare(`DELETE FROM bus_jobs WHERE id = ? AND lease_token = ?`),
+      retry: this.db.prepare(
+        `UPDATE bus_jobs SET available_at = @availableAt, attempt = attempt + 1, headers = @headers,
+           lease_until = NULL, lease_token = NULL, deliveries = 0
+         WHERE id = @id AND lease_token = @token`,
+      ),
+      held: this.db.prepare(`SELECT * FROM bus_jobs WHERE id = ? AND lease_token = ?`),
+      insertDead: this.db.prepare(
+        `INSERT INTO bus_dead_letters (queue, body, headers, reason, message_id, attempt, created_at)
+         VALUES (@queue, @body, @headers, @reason, @messageId, @attempt, @now)`,
+      ),
+      extend: this.db.prepare(`UPDATE bus_jobs SET lease_until = ? WHERE id = ? AND lease_token = ?`),
+      depth: this.db.prepare(`SELECT COUNT(*) AS n FROM bus_jobs WHERE ${READY}`),
+      dead: this.db.prepare(`SELECT queue, body, headers, reason FROM bus_dead_letters WHERE queue = ? ORDER BY id LIMIT ?`),
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  insert(queue: QueueName, body: Buffer, headers: Record<string, unknown>, messageId: string | undefined, attempt: number, delayMs: number): void {
+    const now = Date.now();
+    this.write(() => this.stmts.insert.run({ queue, body, headers: JSON.stringify(headers), messageId: messageId ?? null, attempt, availableAt: now + Math.max(0, delayMs), now }));
+  }
+
+  /** Leases up to `limit` ready jobs of a queue to `token`, oldest first. */
+  claim(queue: QueueName, limit: number, token: string, leaseMs: number): JobRow[] {
+    const now = Date.now();
+    const rows = this.write(() => this.stmts.claim.all({ queue, now, limit, token, leaseUntil: now + leaseMs }) as JobRow[]);
+    return rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id);
+  }
+
+  /** False when the lease was lost (the job went to someone else). */
+  ack(id: number, token: string): boolean {
+    return this.write(() => this.stmts.ack.run(id, token).changes > 0);
+  }
+
+  retry(id: number, token: string, delayMs: number, headers: Record<string, unknown>): boolean {
+    const availableAt = Date.now() + Math.max(0, delayMs);
+    return this.write(() => this.stmts.retry.run({ id, token, availableAt, headers: JSON.stringify(headers) }).changes > 0);
+  }
+
+  /** Moves a held job to the dead-letter table, in one transaction. */
+  dead(id: number, token: string, reason: string, headers: Record<string, unknown>): boolean {
+    return this.write(() => {
+      const row = this.stmts.held.get(id, token) as JobRow | undefined;
+      if (!row) return false;
+      this.stmts.insertDead.run({
+        queue: row.queue,
+        body: row.body,
+        headers: JSON.stringify(headers),
+        reason,
+        messageId: row.message_id,
+        attempt: row.attempt,
+        now: Date.now(),
+      });
+      this.stmts.ack.run(id, token);
+      return true;
+    });
+  }
+
+  /** Sets a held job's lease to end at `until` (0: claimable now, as a redelivery). */
+  setLease(id: number, token: string, until: number): boolean {
+    return this.write(() => this.stmts.extend.run(until, id, token).changes > 0);
+  }
+
+  /** BEGIN IMMEDIATE: takes the write lock up front, so a busy file waits (busy_timeout) instead of failing. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  depth(queue: QueueName): number {
+    return (this.stmts.depth.get({ queue, now: Date.now() }) as { n: number }).n;
+  }
+
+  deadLetters(queue: QueueName, limit: number): DeadRow[] {
+    return this.stmts.dead.all(queue, limit) as DeadRow[];
+  }
+}

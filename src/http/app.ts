@@ -1,0 +1,73 @@
+// The HTTP API: /v1 resources, the legacy POST /, health, the OpenAPI document and /docs.
+import express from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Logger } from '../log/logger';
+import type { HttpDeps } from './deps';
+import { errorHandler, notFoundHandler } from './errors';
+import { buildOpenApiDocument } from './openapi';
+import { mountRoutes, type RouteSpec } from './route';
+import { eventTypeRoutes } from './routes/event-types';
+import { legacyRoutes } from './routes/legacy';
+import { logRoutes } from './routes/logs';
+import { metaRoutes } from './routes/meta';
+import { notificationRoutes } from './routes/notifications';
+import { programRoutes } from './routes/programs';
+import { subscriptionRoutes } from './routes/subscriptions';
+import { userRoutes } from './routes/users';
+
+export type { HttpDeps } from './deps';
+
+function requestLog(logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const notificationId = res.locals.notificationId as string | undefined;
+      logger.debug(`${req.method} ${req.path} ${res.statusCode}`, {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        ...(notificationId ? { notificationId } : {}),
+      });
+    });
+    next();
+  };
+}
+
+/** Every route Herald itself serves (not the extra routers), in one list. */
+export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): RouteSpec[] {
+  return [
+    ...notificationRoutes(deps),
+    ...programRoutes(deps),
+    ...eventTypeRoutes(deps),
+    ...userRoutes(deps),
+    ...subscriptionRoutes(deps),
+    ...logRoutes(deps),
+    ...legacyRoutes(deps),
+    ...metaRoutes(deps, openapiDocument),
+  ];
+}
+
+export function createApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLog(deps.logger));
+
+  // Extra routers (webhooks, providers admin) get the request body unparsed: they choose their own parser.
+  for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, extra.router);
+
+  let document: Record<string, unknown> | undefined;
+  const routes = heraldRoutes(deps, () => document ?? {});
+  document = buildOpenApiDocument(routes);
+
+  const router = express.Router();
+  router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  mountRoutes(router, routes, deps.config.http.bodyLimit);
+  app.use(router);
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Herald API' }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

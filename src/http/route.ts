@@ -1,0 +1,148 @@
+// A route is declared once, with its schemas: the same declaration validates requests,
+// mounts the express handler and describes the operation in the OpenAPI document.
+import express, { type Request, type Response, type Router } from 'express';
+import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import type { FieldIssue } from '../domain/errors';
+import { ValidationError } from '../domain/errors';
+import { HttpError, zodIssues } from './errors';
+import { errorBodySchema } from './schemas/common';
+import type { z } from './schemas/zod';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Out<T> = T extends z.ZodTypeAny ? z.output<T> : undefined;
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodTypeAny;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<P = any, Q = any, B = any, H = any> {
+  method: Method;
+  /** Express syntax (`/v1/programs/:programId`); the OpenAPI path is derived from it. */
+  path: string;
+  summary: string;
+  tag: string;
+  description?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Request headers the route reads (validated, and documented as header parameters). */
+  headers?: H;
+  /** Legacy door: parse the body as JSON whatever Content-Type says. */
+  anyContentType?: boolean;
+  /** Success responses by status. */
+  responses: Record<number, ResponseSpec>;
+  /** Error statuses this route can answer besides 400 and 500. */
+  errors?: number[];
+  handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
+}
+
+/** Identity with inference: declares one route. */
+export function route<
+  P extends z.AnyZodObject | undefined = undefined,
+  Q extends z.AnyZodObject | undefined = undefined,
+  B extends z.ZodTypeAny | undefined = undefined,
+  H extends z.AnyZodObject | undefined = undefined,
+>(spec: RouteSpec<P, Q, B, H>): RouteSpec<P, Q, B, H> {
+  return spec;
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: FieldIssue[], prefix = ''): unknown {
+  if (!schema) return undefined;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  issues.push(...zodIssues(r.error, prefix));
+  return undefined;
+}
+
+/** Mounts routes on a router; every request is validated fully before its handler runs. */
+export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string): void {
+  const lenientJson = express.json({ limit: jsonLimit, type: () => true });
+  for (const spec of routes) {
+    const handlers: express.RequestHandler[] = [];
+    if (spec.anyContentType) handlers.push(lenientJson);
+    handlers.push(async (req, res) => {
+      if (spec.body && hasBody(req) && req.body === undefined) {
+        throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got '${req.get('content-type') ?? 'none'}')`);
+      }
+      const issues: FieldIssue[] = [];
+      const params = parsePart(spec.params, req.params, issues);
+      const query = parsePart(spec.query, req.query ?? {}, issues);
+      const headers = parsePart(spec.headers, req.headers, issues);
+      let body: unknown;
+      if (spec.body) {
+        if (req.body === undefined) issues.push({ field: 'body', reason: 'a JSON body is required' });
+        else body = parsePart(spec.body, req.body, issues);
+      }
+      if (issues.length) throw new ValidationError(issues);
+      const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    });
+    router[spec.method](spec.path, ...handlers);
+  }
+  // A known path with a method it does not serve: 405 with Allow, instead of a bare 404.
+  const methodsByPath = new Map<string, string[]>();
+  for (const r of routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method.toUpperCase()]);
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : [])])].join(', ');
+    router.all(path, (req) => {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allow}`, [], { Allow: allow });
+    });
+  }
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'invalid request (malformed JSON, unknown field, bad value)',
+  404: 'not found',
+  409: 'conflict: the id (or the combination) already exists',
+  413: 'the body is too large',
+  415: 'the body is not JSON',
+  422: 'well-formed but not acceptable',
+  500: 'internal error',
+  503: 'the store or the message bus is unavailable; retry later',
+};
+
+/** Describes the routes in the OpenAPI registry, from the same schemas that validate them. */
+export function documentRoutes(registry: OpenAPIRegistry, routes: RouteSpec[]): void {
+  for (const spec of routes) {
+    const responses: Record<string, ResponseConfig> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
+      };
+    }
+    const errorStatuses = new Set([400, 500, ...(spec.body ? [413, 415] : []), ...(spec.errors ?? [])]);
+    for (const status of [...errorStatuses].sort()) {
+      responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: errorBodySchema } } };
+    }
+    registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+      summary: spec.summary,
+      description: spec.description,
+      tags: [spec.tag],
+      request: {
+        ...(spec.params ? { params: spec.params as z.AnyZodObject } : {}),
+        ...(spec.query ? { query: spec.query as z.AnyZodObject } : {}),
+        ...(spec.headers ? { headers: spec.headers as z.AnyZodObject } : {}),
+        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body as z.ZodTypeAny } } } } : {}),
+      },
+      responses,
+    });
+  }
+}

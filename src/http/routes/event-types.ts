@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, UnprocessableError } from '../../domain/errors';
+import { checkTemplates } from '../../domain/templates';
+import type { Templates } from '../../domain/types';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import { listQuery, nullsToUndefined } from '../schemas/common';
+import {
+  eventTypeCreateSchema, eventTypePageSchema, eventTypeParams, eventTypePatchSchema, eventTypeSchema,
+} from '../schemas/event-types';
+import { programParams } from '../schemas/programs';
+
+const BASE = '/v1/programs/:programId/event-types';
+
+/** A template that does not compile is refused before anything is written. */
+function assertTemplatesCompile(templates: Templates): void {
+  const issues = checkTemplates(templates);
+  if (issues.length) throw new UnprocessableError(issues, 'a template does not compile');
+}
+
+export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
+  async function mustHaveProgram(programId: string): Promise<void> {
+    if (!(await store.programs.get(programId))) throw new NotFoundError('program', programId, 'programId');
+  }
+
+  return [
+    route({
+      method: 'post',
+      path: BASE,
+      tag: 'event types',
+      summary: 'Create an event type in a program, with its templates',
+      params: programParams,
+      body: eventTypeCreateSchema,
+      responses: { 201: { description: 'created', schema: eventTypeSchema, headers: { Location: 'the event type URL' } } },
+      errors: [404, 409, 422],
+      async handler({ params, body }) {
+        assertTemplatesCompile(body.templates);
+        await mustHaveProgram(params.programId);
+        const e = await store.eventTypes.create({ ...body, id: body.id ?? randomUUID(), programId: params.programId });
+        const location = `/v1/programs/${encodeURIComponent(e.programId)}/event-types/${encodeURIComponent(e.id)}`;
+        return { status: 201, body: e, headers: { Location: location } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: BASE,
+      tag: 'event types',
+      summary: "List a program's event types",
+      params: programParams,
+      query: listQuery,
+      responses: { 200: { description: 'a page of event types', schema: eventTypePageSchema } },
+      errors: [404],
+      async handler({ params, query }) {
+        await mustHaveProgram(params.programId);
+        return { status: 200, body: await store.eventTypes.list(params.programId, query) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: `${BASE}/:eventTypeId`,
+      tag: 'event types',
+      summary: 'Get an event type',
+      params: eventTypeParams,
+      responses: { 200: { description: 'the event type', schema: eventTypeSchema } },
+      errors: [404],
+      async handler({ params }) {
+        const e = await store.eventTypes.get(params.programId, params.eventTypeId);
+        if (!e) throw new NotFoundError('event type', params.eventTypeId);
+        return { status: 200, body: e };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: `${BASE}/:eventTypeId`,
+      tag: 'event types',
+      summary: 'Change an event type; templates are replaced per channel (null removes one)',
+      params: eventTypeParams,
+      body: eventTypePatchSchema,
+      responses: { 200: { description: 'the changed event type', schema: eventTypeSchema } },
+      errors: [404, 422],
+      async handler({ params, body }) {
+        const { templates: templatePatch, ...rest } = body;
+        const patch: Parameters<typeof store.eventTypes.update>[2] = nullsToUndefined(rest);
+        if (templatePatch) {
+          const current = await store.eventTypes.get(params.programId, params.eventTypeId);
+          if (!current) throw new NotFoundError('event type', params.eventTypeId);
+          const templates: Templates = { ...current.templates, ...nullsToUndefined(templatePatch) };
+          for (const k of Object.keys(templates) as Array<keyof Templates>) if (templates[k] === undefined) delete templates[k];
+          assertTemplatesCompile(templates);
+          patch.templates = templates;
+        }
+        const e = await store.eventTypes.update(params.programId, params.eventTypeId, patch);
+        if (!e) throw new NotFoundError('event type', params.eventTypeId);
+        return { status: 200, body: e };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: `${BASE}/:eventTypeId`,
+      tag: 'event types',
+      summary: 'Delete an event type',
+      params: eventTypeParams,
+      responses: { 204: { description: 'deleted' } },
+      errors: [404],
+      async handler({ params }) {
+        if (!(await store.eventTypes.delete(params.programId, params.eventTypeId))) throw new NotFoundError('event type', params.eventTypeId);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

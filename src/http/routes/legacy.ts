@@ -1,0 +1,69 @@
+// POST /: the original system's interface, which must keep working unchanged.
+import { HeraldError, ValidationError, type FieldIssue } from '../../domain/errors';
+import { parseLegacyTime } from '../../domain/time';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import { LEGACY_TIME_RULE, legacyBodySchema } from '../schemas/legacy';
+import { ACCEPTED_RESPONSE, acceptAndReply, assertWindowOrder } from './notifications';
+
+/** The service speaks camelCase; a legacy caller should read the names it sent. */
+const LEGACY_FIELDS: Record<string, string> = {
+  startTime: 'start_time',
+  endTime: 'end_time',
+  programId: 'program_id',
+  eventTypeId: 'event_type_id',
+};
+
+const KNOWN = new Set(['start_time', 'end_time', 'program_id', 'event_type_id', 'data']);
+
+export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
+  const zone = deps.config.legacyTimezone;
+  return [
+    route({
+      method: 'post',
+      path: '/',
+      tag: 'legacy',
+      summary: "The original system's event intake (MM/DD/YYYY HH:mm times, snake_case ids)",
+      description:
+        `Times are wall times in ${zone}. Fields other than start_time, end_time, program_id, event_type_id and data ` +
+        'become the event data (a data object is merged in). A window that closed before it arrived is ' +
+        (deps.config.legacyPastWindow === 'reanchor' ? 'dispatched now with the default validity, with a warning.' : 'refused with 422.') +
+        ' The body is read as JSON whatever the Content-Type.',
+      body: legacyBodySchema,
+      anyContentType: true,
+      responses: ACCEPTED_RESPONSE,
+      errors: [404, 422, 503],
+      async handler({ body, res }) {
+        const issues: FieldIssue[] = [];
+        const startTime = parseLegacyTime(body.start_time, zone);
+        if (!startTime) issues.push({ field: 'start_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+        const endText = body.end_time || undefined;
+        const endTime = endText === undefined ? undefined : parseLegacyTime(endText, zone);
+        if (endTime === null) issues.push({ field: 'end_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+        if (issues.length || !startTime || endTime === null) throw new ValidationError(issues);
+        assertWindowOrder(startTime, endTime, 'end_time');
+
+        const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !KNOWN.has(k)));
+        const data = { ...extra, ...(body.data ?? {}) };
+        try {
+          return await acceptAndReply(
+            deps,
+            {
+              programId: body.program_id,
+              eventTypeId: body.event_type_id,
+              startTime,
+              endTime,
+              data,
+              source: 'legacy',
+              reanchorPastWindow: deps.config.legacyPastWindow === 'reanchor',
+            },
+            res,
+          );
+        } catch (e) {
+          if (e instanceof HeraldError) for (const i of e.issues) i.field = LEGACY_FIELDS[i.field] ?? i.field;
+          throw e;
+        }
+      },
+    }),
+  ];
+}

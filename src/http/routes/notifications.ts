@@ -1,0 +1,121 @@
+import type { Response } from 'express';
+import { NotFoundError, UnprocessableError } from '../../domain/errors';
+import type { Notification } from '../../domain/types';
+import type { NotificationRequest } from '../../services/notification-service';
+import type { HttpDeps } from '../deps';
+import { route, type Reply, type RouteSpec } from '../route';
+import {
+  acceptedSchema, idempotencyHeader, messageListQuery, messagePageSchema, notificationCreateSchema, notificationListQuery,
+  notificationPageSchema, notificationParams, notificationPatchSchema, notificationSchema, notificationSummarySchema,
+} from '../schemas/notifications';
+
+const BASE = '/v1/notifications';
+
+export const ACCEPTED_RESPONSE = {
+  202: { description: 'stored; it will be dispatched inside its window', schema: acceptedSchema, headers: { Location: 'the notification URL' } },
+};
+
+/** Refused before the service is called, so a rejected request writes nothing. */
+export function assertWindowOrder(startTime: Date, endTime: Date | undefined, endField = 'endTime'): void {
+  if (endTime && endTime.getTime() <= startTime.getTime()) {
+    throw new UnprocessableError([{ field: endField, reason: 'must be after startTime' }], 'the time window cannot be used');
+  }
+}
+
+/** Accepts through the service and answers 202 with the same body on every door. */
+export async function acceptAndReply(deps: HttpDeps, req: NotificationRequest, res: Response): Promise<Reply> {
+  const n: Notification = await deps.notifications.accept(req);
+  res.locals.notificationId = n.id;
+  const body = { id: n.id, status: n.status, startTime: n.startTime, endTime: n.endTime, validUntil: n.validUntil, warnings: n.warnings };
+  return { status: 202, body, headers: { Location: `${BASE}/${encodeURIComponent(n.id)}` } };
+}
+
+export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
+  const { notifications } = deps;
+  return [
+    route({
+      method: 'post',
+      path: BASE,
+      tag: 'notifications',
+      summary: 'Post a notification event: a program, an event type, a time window and data',
+      body: notificationCreateSchema,
+      headers: idempotencyHeader,
+      responses: ACCEPTED_RESPONSE,
+      errors: [404, 422, 503],
+      async handler({ body, headers, res }) {
+        assertWindowOrder(body.startTime, body.endTime);
+        const idempotencyKey = headers['idempotency-key'];
+        return acceptAndReply(deps, { ...body, data: body.data ?? {}, source: 'api', ...(idempotencyKey ? { idempotencyKey } : {}) }, res);
+      },
+    }),
+    route({
+      method: 'get',
+      path: BASE,
+      tag: 'notifications',
+      summary: 'List notifications, newest first, filtered by program and status',
+      query: notificationListQuery,
+      responses: { 200: { description: 'a page of notifications', schema: notificationPageSchema } },
+      async handler({ query }) {
+        const { limit, offset, ...filter } = query;
+        return { status: 200, body: await notifications.list(filter, { limit, offset }) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: `${BASE}/:id`,
+      tag: 'notifications',
+      summary: 'Get a notification with its message counts by status',
+      params: notificationParams,
+      responses: { 200: { description: 'the notification', schema: notificationSummarySchema } },
+      errors: [404],
+      async handler({ params, res }) {
+        res.locals.notificationId = params.id;
+        const n = await notifications.get(params.id);
+        if (!n) throw new NotFoundError('notification', params.id);
+        return { status: 200, body: n };
+      },
+    }),
+    route({
+      method: 'get',
+      path: `${BASE}/:id/messages`,
+      tag: 'notifications',
+      summary: "List a notification's messages, filtered by status and channel",
+      params: notificationParams,
+      query: messageListQuery,
+      responses: { 200: { description: 'a page of messages', schema: messagePageSchema } },
+      errors: [404],
+      async handler({ params, query, res }) {
+        res.locals.notificationId = params.id;
+        const { limit, offset, ...filter } = query;
+        return { status: 200, body: await notifications.messages(params.id, filter, { limit, offset }) };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: `${BASE}/:id`,
+      tag: 'notifications',
+      summary: "Close an open window (or move a closed window's end)",
+      params: notificationParams,
+      body: notificationPatchSchema,
+      responses: { 200: { description: 'the notification with its new end', schema: notificationSchema } },
+      errors: [404, 422],
+      async handler({ params, body, res }) {
+        res.locals.notificationId = params.id;
+        return { status: 200, body: await notifications.close(params.id, body.endTime) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: `${BASE}/:id/cancel`,
+      tag: 'notifications',
+      summary: 'Cancel every message not yet handed to a provider',
+      params: notificationParams,
+      responses: { 200: { description: 'the notification after cancelling', schema: notificationSummarySchema } },
+      errors: [404, 422],
+      async handler({ params, res }) {
+        res.locals.notificationId = params.id;
+        return { status: 200, body: await notifications.cancel(params.id) };
+      },
+    }),
+  ];
+}

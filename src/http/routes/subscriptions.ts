@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, UnprocessableError, type FieldIssue } from '../../domain/errors';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import {
+  subscriptionCreateSchema, subscriptionListQuery, subscriptionPageSchema, subscriptionParams, subscriptionPatchSchema, subscriptionSchema,
+} from '../schemas/subscriptions';
+
+const BASE = '/v1/subscriptions';
+
+export function subscriptionRoutes({ store }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'post',
+      path: BASE,
+      tag: 'subscriptions',
+      summary: "Subscribe a user to a program's event type (or all of them) over channels",
+      body: subscriptionCreateSchema,
+      responses: { 201: { description: 'created', schema: subscriptionSchema, headers: { Location: 'the subscription URL' } } },
+      errors: [409, 422],
+      async handler({ body }) {
+        const [user, program, eventType] = await Promise.all([
+          store.users.get(body.userId),
+          store.programs.get(body.programId),
+          body.eventTypeId === undefined ? Promise.resolve(undefined) : store.eventTypes.get(body.programId, body.eventTypeId),
+        ]);
+        const issues: FieldIssue[] = [];
+        if (!user) issues.push({ field: 'userId', reason: `user '${body.userId}' does not exist` });
+        if (!program) issues.push({ field: 'programId', reason: `program '${body.programId}' does not exist` });
+        else if (eventType === null) {
+          issues.push({ field: 'eventTypeId', reason: `event type '${body.eventTypeId}' does not exist in program '${body.programId}'` });
+        }
+        if (issues.length) throw new UnprocessableError(issues, 'the subscription refers to records that do not exist');
+        const s = await store.subscriptions.create({ ...body, id: body.id ?? randomUUID() });
+        return { status: 201, body: s, headers: { Location: `${BASE}/${encodeURIComponent(s.id)}` } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: BASE,
+      tag: 'subscriptions',
+      summary: 'List subscriptions, filtered by user, program and event type',
+      query: subscriptionListQuery,
+      responses: { 200: { description: 'a page of subscriptions', schema: subscriptionPageSchema } },
+      async handler({ query }) {
+        const { limit, offset, ...filter } = query;
+        return { status: 200, body: await store.subscriptions.list(filter, { limit, offset }) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: `${BASE}/:id`,
+      tag: 'subscriptions',
+      summary: 'Get a subscription',
+      params: subscriptionParams,
+      responses: { 200: { description: 'the subscription', schema: subscriptionSchema } },
+      errors: [404],
+      async handler({ params }) {
+        const s = await store.subscriptions.get(params.id);
+        if (!s) throw new NotFoundError('subscription', params.id);
+        return { status: 200, body: s };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: `${BASE}/:id`,
+      tag: 'subscriptions',
+      summary: "Change a subscription's channels",
+      params: subscriptionParams,
+      body: subscriptionPatchSchema,
+      responses: { 200: { description: 'the changed subscription', schema: subscriptionSchema } },
+      errors: [404],
+      async handler({ params, body }) {
+        const s = await store.subscriptions.update(params.id, body);
+        if (!s) throw new NotFoundError('subscription', params.id);
+        return { status: 200, body: s };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: `${BASE}/:id`,
+      tag: 'subscriptions',
+      summary: 'Delete a subscription',
+      params: subscriptionParams,
+      responses: { 204: { description: 'deleted' } },
+      errors: [404],
+      async handler({ params }) {
+        if (!(await store.subscriptions.delete(params.id))) throw new NotFoundError('subscription', params.id);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

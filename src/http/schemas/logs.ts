@@ -1,0 +1,32 @@
+import { idText, dateTimeOut, pageQuery } from './common';
+import { isoTime } from './notifications';
+import { z } from './zod';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+export const logQuerySchema = z
+  .object({
+    notificationId: idText.optional(),
+    messageId: z.string().min(1).max(400).optional(),
+    level: z.enum(LOG_LEVELS).optional().openapi({ description: 'minimum level: error < warn < info < debug' }),
+    process: z.string().min(1).max(100).optional(),
+    since: isoTime.optional(),
+    afterSeq: z.coerce.number({ invalid_type_error: 'must be an integer' }).int('must be an integer').min(0).optional().openapi({ type: 'integer', description: 'only lines after this seq (for following)' }),
+    limit: pageQuery(200, 1000).limit,
+  })
+  .strict();
+
+export const logLineSchema = z
+  .object({
+    seq: z.number().int().optional(),
+    time: dateTimeOut,
+    level: z.string(),
+    process: z.string(),
+    message: z.string(),
+    notificationId: z.string().optional(),
+    messageId: z.string().optional(),
+    meta: z.record(z.unknown()).optional(),
+  })
+  .openapi('LogLine');
+
+export const logListSchema = z.object({ items: z.array(logLineSchema) }).openapi('LogLines');

@@ -1,0 +1,106 @@
+import { MESSAGE_STATUSES, NOTIFICATION_STATUSES } from '../../domain/types';
+import { parseIsoTime } from '../../domain/time';
+import { channelSchema, dateTimeOut, idSchema, idText, pageOf, pageQuery } from './common';
+import { z } from './zod';
+
+/** ISO 8601 date-time; without an offset it is read as UTC (as on every other door). */
+export const isoTime = z
+  .string()
+  .transform((s, ctx) => {
+    const d = parseIsoTime(s);
+    if (!d) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time, e.g. 2030-01-31T09:00:00Z' });
+    return d ?? z.NEVER;
+  })
+  .openapi({ type: 'string', format: 'date-time', example: '2030-01-31T09:00:00Z' });
+
+const dataSchema = z.record(z.unknown()).openapi({ description: 'the event data the templates render', example: { name: 'Amina', time: '09:00' } });
+
+export const notificationCreateSchema = z
+  .object({ programId: idSchema, eventTypeId: idSchema, startTime: isoTime, endTime: isoTime.optional(), data: dataSchema.optional() })
+  .strict()
+  .openapi('NotificationCreate', {
+    example: { programId: 1, eventTypeId: '1', startTime: '2030-01-31T09:00:00Z', endTime: '2030-01-31T10:00:00Z', data: { name: 'Amina' } },
+  });
+
+export const notificationPatchSchema = z.object({ endTime: isoTime }).strict().openapi('NotificationClose');
+
+export const acceptedSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(NOTIFICATION_STATUSES),
+    startTime: dateTimeOut,
+    endTime: dateTimeOut.optional(),
+    validUntil: dateTimeOut,
+    warnings: z.array(z.string()).optional(),
+  })
+  .openapi('NotificationAccepted');
+
+export const notificationSchema = z
+  .object({
+    id: z.string(),
+    programId: z.string(),
+    eventTypeId: z.string(),
+    startTime: dateTimeOut,
+    endTime: dateTimeOut.optional(),
+    validUntil: dateTimeOut,
+    data: z.record(z.unknown()),
+    status: z.enum(NOTIFICATION_STATUSES),
+    source: z.enum(['api', 'legacy', 'amqp', 'cli']),
+    idempotencyKey: z.string().optional(),
+    warnings: z.array(z.string()).optional(),
+    dispatch: z.object({ cursor: z.string().optional(), messages: z.number().int(), startedAt: dateTimeOut.optional(), finishedAt: dateTimeOut.optional() }),
+    createdAt: dateTimeOut,
+    updatedAt: dateTimeOut,
+  })
+  .openapi('Notification');
+
+export const notificationSummarySchema = notificationSchema
+  .extend({ counts: z.record(z.enum(MESSAGE_STATUSES), z.number().int()), total: z.number().int() })
+  .openapi('NotificationSummary');
+
+export const notificationPageSchema = pageOf(notificationSchema, 'NotificationPage');
+
+export const messageSchema = z
+  .object({
+    id: z.string(),
+    notificationId: z.string(),
+    programId: z.string(),
+    eventTypeId: z.string(),
+    userId: z.string(),
+    channel: channelSchema,
+    to: z.string(),
+    content: z.object({ text: z.string(), subject: z.string().optional(), html: z.string().optional() }),
+    sms: z.object({ encoding: z.enum(['GSM-7', 'UCS-2']), segments: z.number().int(), parts: z.array(z.string()) }).optional(),
+    status: z.enum(MESSAGE_STATUSES),
+    statusHistory: z.array(
+      z.object({ status: z.enum(MESSAGE_STATUSES), at: dateTimeOut, reason: z.string().optional(), provider: z.string().optional(), providerStatus: z.string().optional() }),
+    ),
+    validUntil: dateTimeOut,
+    attempts: z.number().int(),
+    provider: z.string().optional(),
+    providerMessageIds: z.array(z.string()).optional(),
+    providerStatus: z.string().optional(),
+    error: z.object({ code: z.string(), message: z.string(), providerCode: z.string().optional() }).optional(),
+    possibleDuplicate: z.boolean().optional(),
+    createdAt: dateTimeOut,
+    updatedAt: dateTimeOut,
+    sentAt: dateTimeOut.optional(),
+    deliveredAt: dateTimeOut.optional(),
+  })
+  .openapi('Message');
+
+export const messagePageSchema = pageOf(messageSchema, 'MessagePage');
+
+export const notificationParams = z.object({ id: idText });
+
+export const notificationListQuery = z
+  .object({ programId: idText.optional(), status: z.enum(NOTIFICATION_STATUSES).optional(), ...pageQuery(50, 500) })
+  .strict();
+
+export const messageListQuery = z
+  .object({ status: z.enum(MESSAGE_STATUSES).optional(), channel: channelSchema.optional(), ...pageQuery(50, 500) })
+  .strict();
+
+export const idempotencyHeader = z.object({
+  'idempotency-key': z.string().max(200).optional().openapi({ description: 'a key the caller chooses to make retries safe' }),
+});

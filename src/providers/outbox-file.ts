@@ -1,0 +1,151 @@
+// The outbox: one JSON line per message in <dataDir>/outbox/<channel>.jsonl, written by the
+// `outbox` providers and read by `herald outbox [--follow]`. Imports nothing from Herald.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Channel } from '../domain/types';
+import { ProviderError } from './types';
+
+export interface SmsOutboxEntry {
+  /** ISO time the line was written. */
+  time: string;
+  /** providerMessageId, `outbox-<uuid>`. */
+  id: string;
+  messageId: string;
+  part: number;
+  to: string;
+  text: string;
+  validUntil: string;
+}
+
+export interface EmailOutboxEntry {
+  time: string;
+  id: string;
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  validUntil: string;
+}
+
+export type OutboxEntry = SmsOutboxEntry | EmailOutboxEntry;
+export type OutboxEntryFor<C extends Channel> = C extends 'sms' ? SmsOutboxEntry : EmailOutboxEntry;
+
+export function outboxFile(dataDir: string, channel: Channel): string {
+  return path.join(dataDir, 'outbox', `${channel}.jsonl`);
+}
+
+/**
+ * Appends one line and fsyncs before returning: once this returns the line is on disk whole.
+ * One write() on an O_APPEND descriptor, so lines from several processes never interleave.
+ */
+export function appendJsonLineSync(file: string, value: unknown): void {
+  const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'a');
+  try {
+    let written = 0;
+    while (written < line.length) written += fs.writeSync(fd, line, written, line.length - written);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A failed append as a ProviderError: a full disk may clear up, a permission problem will not. */
+export function writeFailure(providerId: string, file: string, e: unknown): ProviderError {
+  const err = e as NodeJS.ErrnoException;
+  const transient = ['ENOSPC', 'EAGAIN', 'EMFILE', 'ENFILE', 'EBUSY', 'EIO'].includes(err.code ?? '');
+  return new ProviderError(transient ? 'SERVER_ERROR' : 'UNKNOWN', `${providerId}: cannot append to ${file}: ${err.message}`, {
+    providerCode: err.code,
+  });
+}
+
+/** Splits a chunk into complete JSON lines; returns the bytes of complete lines consumed. */
+function parseLines(text: string, file: string, onValue: (v: unknown) => void): number {
+  let consumed = 0;
+  let nl: number;
+  while ((nl = text.indexOf('\n', consumed)) !== -1) {
+    const line = text.slice(consumed, nl);
+    consumed = nl + 1;
+    if (line.trim() === '') continue;
+    try {
+      onValue(JSON.parse(line));
+    } catch {
+      // A corrupt line (edited by hand) must not hide the rest of the outbox.
+      process.emitWarning(`outbox: skipping a line that is not JSON in ${file}`);
+    }
+  }
+  return Buffer.byteLength(text.slice(0, consumed), 'utf8');
+}
+
+/** Every entry of a channel's outbox, oldest first; [] when nothing was sent yet. */
+export function readOutbox<C extends Channel>(dataDir: string, channel: C): Array<OutboxEntryFor<C>> {
+  const file = outboxFile(dataDir, channel);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const entries: Array<OutboxEntryFor<C>> = [];
+  parseLines(text, file, (v) => entries.push(v as OutboxEntryFor<C>));
+  return entries;
+}
+
+export interface FollowOptions {
+  /** Replay the lines already in the file first (default: only new lines). */
+  fromStart?: boolean;
+  /** Poll interval (default 200 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Calls onEntry for each line appended to the channel's outbox, polling the file (it may not
+ * exist yet, and may be truncated or replaced: then it starts again from the top).
+ * Returns stop(); until then the timer keeps the process alive, as `--follow` wants.
+ */
+export function followOutbox<C extends Channel>(
+  dataDir: string,
+  channel: C,
+  onEntry: (entry: OutboxEntryFor<C>) => void,
+  opts: FollowOptions = {},
+): () => void {
+  const file = outboxFile(dataDir, channel);
+  const sizeNow = (): number | undefined => {
+    try {
+      return fs.statSync(file).size;
+    } catch {
+      return undefined;
+    }
+  };
+  let offset = opts.fromStart ? 0 : (sizeNow() ?? 0);
+  let stopped = false;
+
+  const poll = (): void => {
+    if (stopped) return;
+    const size = sizeNow();
+    if (size === undefined) return;
+    if (size < offset) offset = 0; // truncated or replaced
+    if (size === offset) return;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - offset);
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      // Only whole lines are consumed; a line still being written is read on the next poll.
+      offset += parseLines(buf.subarray(0, n).toString('utf8'), file, (v) => {
+        if (!stopped) onEntry(v as OutboxEntryFor<C>);
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+
+  poll();
+  const timer = setInterval(poll, opts.intervalMs ?? 200);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

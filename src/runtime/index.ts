@@ -1,0 +1,169 @@
+// Composition root: builds the store, bus, providers and workers a process role needs, and
+// stops them in the order that loses nothing (stop intake, finish in-flight work, close).
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type { Bus, Consumer } from '../bus/bus';
+import { createBus } from '../bus';
+import type { HeraldConfig } from '../config';
+import type { Channel } from '../domain/types';
+import { createApp } from '../http/app';
+import { attachStoreSink, createLogger, type Logger, type StoreLogTransport } from '../log/logger';
+import { createProvider } from '../providers/registry';
+import type { Provider, ProviderConfig } from '../providers/types';
+import { createNotificationService } from '../services/notifications';
+import type { NotificationService } from '../services/notification-service';
+import { createStore } from '../store';
+import type { Store } from '../store/store';
+import { createDispatcher } from '../workers/dispatcher';
+import { createIntake } from '../workers/intake';
+import { ProviderRouter } from '../workers/router';
+import { createScheduler } from '../workers/scheduler';
+import { createSender } from '../workers/sender';
+import { seedDemoData } from './seed';
+import { connectWithRetry } from './connect';
+
+export type Role = 'server' | 'sms' | 'email' | 'all';
+
+export interface StartOptions {
+  role: Role;
+  config: HeraldConfig;
+  /** Name on every log line; defaults to herald-<role>. */
+  processName?: string;
+  /** Tests: keep stdout quiet. */
+  silent?: boolean;
+  /** Print the start-up summary to stdout. */
+  banner?: boolean;
+}
+
+export interface RunningHerald {
+  config: HeraldConfig;
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  notifications: NotificationService;
+  routers: Partial<Record<Channel, ProviderRouter>>;
+  /** Base URL of the HTTP server, for roles that serve one. */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export function storePaths(config: HeraldConfig): { sqliteFile: string; queueFile: string; outboxDir: string } {
+  const dir = path.resolve(config.dataDir);
+  return { sqliteFile: path.join(dir, 'herald.db'), queueFile: path.join(dir, 'queue.db'), outboxDir: path.join(dir, 'outbox') };
+}
+
+/** The configured providers of a channel, or the outbox when none is configured. */
+export function providerConfigs(config: HeraldConfig, channel: Channel): ProviderConfig[] {
+  const list = config.providers[channel];
+  return list.length ? list : [{ id: `outbox-${channel}`, type: 'outbox', channel, options: {} }];
+}
+
+export function buildProviders(config: HeraldConfig, channel: Channel): Provider[] {
+  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
+  return providerConfigs(config, channel).map((c) => createProvider(c, ctx));
+}
+
+export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
+  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
+  await connectWithRetry('store', () => store.connect(), logger);
+  return store;
+}
+
+export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus> {
+  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger });
+  await connectWithRetry('bus', () => bus.connect(), logger);
+  return bus;
+}
+
+export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
+  const { config, role } = opts;
+  const logger = createLogger(opts.processName ?? `herald-${role}`, { level: config.log.level, silent: opts.silent });
+  const store = await openStore(config, logger);
+  let sink: StoreLogTransport | undefined;
+  if (config.log.toStore) sink = attachStoreSink(logger, store.logs, config.log.level);
+  const bus = await openBus(config, logger);
+  const notifications = createNotificationService({ store, bus, config, logger });
+  const consumers: Consumer[] = [];
+  const routers: RunningHerald['routers'] = {};
+  const providers: Provider[] = [];
+  let server: Server | undefined;
+  let url: string | undefined;
+  const scheduler = createScheduler({ store, bus, config, logger });
+  const serves = role === 'server' || role === 'all';
+
+  if (serves) {
+    if (config.seedDemoData && store.kind === 'sqlite') await seedDemoData(store, logger, { onlyIfEmpty: true });
+    const dispatcher = createDispatcher({ store, bus, config, logger });
+    const intake = createIntake({ notifications, config, logger });
+    consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
+    consumers.push(await bus.consume('events', (d) => intake.handle(d.body), { prefetch: 10 }));
+    scheduler.start();
+  }
+  for (const channel of ['sms', 'email'] as const) {
+    if (role !== channel && role !== 'all') continue;
+    const list = buildProviders(config, channel);
+    providers.push(...list);
+    const router = new ProviderRouter(list);
+    routers[channel] = router;
+    const sender = createSender({ store, router, channel, config, logger });
+    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
+  }
+  if (serves) {
+    const app = createApp({ store, notifications, config, logger });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.dispatchPort, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.dispatchPort;
+    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  }
+
+  const summary = {
+    role,
+    url,
+    store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
+    bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
+    providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
+    outbox: providers.some((p) => p.type === 'outbox') ? storePaths(config).outboxDir : undefined,
+  };
+  logger.info('herald started', summary);
+  if (opts.banner) printBanner(summary);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    bus,
+    logger,
+    notifications,
+    routers,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('herald stopping');
+        if (server) await new Promise<void>((r) => server!.close(() => r()));
+        await scheduler.stop();
+        await Promise.all(consumers.map((c) => c.cancel()));
+        await Promise.all(providers.map((p) => p.close?.()));
+        logger.info('herald stopped');
+        await sink?.flush();
+        await bus.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
+  const lines = [
+    `Herald (${s.role}) is running`,
+    s.url ? `  listening   ${s.url}  (API docs: ${s.url}/docs)` : undefined,
+    `  store       ${s.store}`,
+    `  queue       ${s.bus}`,
+    `  providers   ${s.providers.join(', ') || '(none in this process)'}`,
+    s.outbox ? `  outbox      ${s.outbox}  (herald outbox --follow)` : undefined,
+  ].filter(Boolean);
+  process.stdout.write(lines.join('\n') + '\n');
+}

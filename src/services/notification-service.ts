@@ -1,0 +1,36 @@
+// Use cases behind the HTTP API, the RabbitMQ intake and the CLI: accept, close, cancel, report.
+import type { Channel, Message, MessageStatus, Notification, NotificationSource, Page, PageQuery } from '../domain/types';
+
+/** A validated notification request, whatever door it came through. */
+export interface NotificationRequest {
+  programId: string;
+  eventTypeId: string;
+  startTime: Date;
+  endTime?: Date;
+  data: Record<string, unknown>;
+  source: NotificationSource;
+  idempotencyKey?: string;
+  /** Legacy POST / only: re-anchor a window that closed before it arrived instead of refusing it. */
+  reanchorPastWindow?: boolean;
+}
+
+export interface NotificationSummary extends Notification {
+  counts: Partial<Record<MessageStatus, number>>;
+  total: number;
+}
+
+export interface NotificationService {
+  /**
+   * Validates against the store (program and event type exist: NotFoundError with field
+   * `programId` / `eventTypeId`; window: UnprocessableError), stores durably, then queues
+   * dispatch when due. Resolves once stored; a failed publish is retried by the relay.
+   */
+  accept(req: NotificationRequest): Promise<Notification>;
+  get(id: string): Promise<NotificationSummary | null>;
+  list(filter: { programId?: string; status?: Notification['status'] }, q: PageQuery): Promise<Page<Notification>>;
+  messages(id: string, filter: { status?: MessageStatus; channel?: Channel }, q: PageQuery): Promise<Page<Message>>;
+  /** Closes an open window (or moves a closed one's end). UnprocessableError if end <= start or already past. */
+  close(id: string, endTime: Date): Promise<Notification>;
+  /** Cancels everything not yet handed to a provider. Resolves the summary after cancelling. */
+  cancel(id: string): Promise<NotificationSummary>;
+}

@@ -1,0 +1,141 @@
+// The notification use cases: store first (durable), then queue; the scheduler's relay
+// republishes whatever was stored but not confirmed on the bus.
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '../bus/bus';
+import type { HeraldConfig } from '../config';
+import { NotFoundError, UnprocessableError } from '../domain/errors';
+import type { MessageStatus, Notification } from '../domain/types';
+import { closeWindow, resolveWindow } from '../domain/window';
+import { withIds, type Logger } from '../log/logger';
+import type { Store } from '../store/store';
+import type { NotificationRequest, NotificationService, NotificationSummary } from './notification-service';
+
+export interface NotificationServiceDeps {
+  store: Store;
+  bus: Bus;
+  config: Pick<HeraldConfig, 'validityHours'>;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Statuses a message can still be cancelled from: not yet handed to a provider. */
+const CANCELLABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
+
+export function createNotificationService(deps: NotificationServiceDeps): NotificationService {
+  const { store, bus, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function summary(n: Notification): Promise<NotificationSummary> {
+    const counts = await store.messages.countByStatus(n.id);
+    const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+    return { ...n, counts, total };
+  }
+
+  async function mustGet(id: string): Promise<Notification> {
+    const n = await store.notifications.get(id);
+    if (!n) throw new NotFoundError('notification', id);
+    return n;
+  }
+
+  return {
+    async accept(req: NotificationRequest): Promise<Notification> {
+      const [program, eventType] = await Promise.all([
+        store.programs.get(req.programId),
+        store.eventTypes.get(req.programId, req.eventTypeId),
+      ]);
+      if (!program) throw new NotFoundError('program', req.programId, 'programId');
+      if (!eventType) throw new NotFoundError('event type', req.eventTypeId, 'eventTypeId');
+      const at = now();
+      const w = resolveWindow({
+        startTime: req.startTime,
+        endTime: req.endTime,
+        now: at,
+        validityHours: deps.config.validityHours,
+        reanchorPastWindow: req.reanchorPastWindow,
+      });
+      if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
+      const created = await store.notifications.create({
+        id: randomUUID(),
+        programId: req.programId,
+        eventTypeId: req.eventTypeId,
+        startTime: w.startTime,
+        endTime: w.endTime,
+        validUntil: w.validUntil,
+        data: req.data,
+        status: w.due ? 'accepted' : 'scheduled',
+        source: req.source,
+        idempotencyKey: req.idempotencyKey,
+        warnings: w.warnings.length ? w.warnings : undefined,
+        dispatch: { messages: 0 },
+      });
+      const log = withIds(logger, { notificationId: created.id });
+      log.info('notification accepted', {
+        source: req.source,
+        programId: req.programId,
+        eventTypeId: req.eventTypeId,
+        status: created.status,
+        validUntil: created.validUntil.toISOString(),
+        warnings: created.warnings,
+      });
+      if (w.due) {
+        // Stored is what counts: if this publish fails the relay republishes it.
+        try {
+          await bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id });
+        } catch (e) {
+          log.warn('dispatch not queued yet; the relay will retry', { error: (e as Error).message });
+        }
+      }
+      return created;
+    },
+
+    async get(id) {
+      const n = await store.notifications.get(id);
+      return n ? summary(n) : null;
+    },
+
+    list(filter, q) {
+      return store.notifications.list(filter, q);
+    },
+
+    async messages(id, filter, q) {
+      await mustGet(id);
+      return store.messages.list(id, filter, q);
+    },
+
+    async close(id, endTime) {
+      const n = await mustGet(id);
+      if (n.status === 'cancelled' || n.status === 'expired') {
+        throw new UnprocessableError([{ field: 'endTime', reason: `notification is already ${n.status}` }]);
+      }
+      const c = closeWindow({ startTime: n.startTime, validUntil: n.validUntil }, endTime, now());
+      if (!c.ok) throw new UnprocessableError(c.issues, 'the window cannot be closed there');
+      const updated = await store.notifications.update(id, { endTime, validUntil: c.validUntil });
+      if (!updated) throw new NotFoundError('notification', id);
+      withIds(logger, { notificationId: id }).info('window closed', { endTime: endTime.toISOString() });
+      return updated;
+    },
+
+    async cancel(id) {
+      const n = await mustGet(id);
+      const log = withIds(logger, { notificationId: id });
+      const after = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching', 'dispatched'], 'cancelled');
+      if (!after && n.status !== 'cancelled') {
+        throw new UnprocessableError([{ field: 'id', reason: `notification is already ${n.status}` }]);
+      }
+      let cancelled = 0;
+      for (;;) {
+        const batch = await store.messages.findByNotification(id, CANCELLABLE, 500);
+        if (batch.length === 0) break;
+        let moved = 0;
+        for (const m of batch) {
+          const r = await store.messages.transition(m.id, CANCELLABLE, 'cancelled', { reason: 'notification cancelled' });
+          if (r) moved++;
+        }
+        cancelled += moved;
+        if (moved === 0) break;
+      }
+      log.info('notification cancelled', { messagesCancelled: cancelled });
+      return summary(after ?? n);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Between MongoDB documents and Herald records, and MongoDB failures as Herald errors.
+import type { Model } from 'mongoose';
+import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
+import type { Page, PageQuery } from '../../domain/types';
+import { clampPage, splitPatch } from '../common';
+
+type Doc = Record<string, unknown>;
+
+/**
+ * The plain record: `_id` becomes `id` (unless the record has its own id field, then it is dropped),
+ * top-level nulls are absent fields, and store-only fields are removed.
+ */
+export function toRecord<T>(doc: Doc, hidden: readonly string[] = []): T {
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (k === '_id' || k === '__v' || v === null || v === undefined || hidden.includes(k)) continue;
+    out[k] = v;
+  }
+  if (!('id' in doc) && typeof doc._id === 'string') out.id = doc._id;
+  return out as T;
+}
+
+/** A $set/$unset update from a patch (a key present with undefined removes the field); always stamps updatedAt. */
+export function patchUpdate(patch: object, immutable: readonly string[], now = new Date()): { $set: Doc; $unset?: Doc } {
+  const { set, unset } = splitPatch(patch, immutable);
+  const update: { $set: Doc; $unset?: Doc } = { $set: { ...set, updatedAt: now } };
+  if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
+  return update;
+}
+
+export async function pageOf<T>(
+  model: Model<any>,
+  filter: Doc,
+  sort: Record<string, 1 | -1>,
+  query: PageQuery,
+  hidden: readonly string[] = [],
+): Promise<Page<T>> {
+  const { limit, offset } = clampPage(query);
+  const [total, docs] = await Promise.all([
+    model.countDocuments(filter),
+    limit === 0 ? Promise.resolve([]) : model.find(filter).sort(sort).skip(offset).limit(limit).lean<Doc[]>(),
+  ]);
+  return { items: docs.map((d) => toRecord<T>(d, hidden)), total, limit, offset };
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClosedError',
+  'MongoPoolClearedError',
+  'MongoServerClosedError',
+]);
+
+export function isDuplicateKey(e: unknown): boolean {
+  const err = e as { code?: unknown; writeErrors?: Array<{ code?: unknown }> };
+  return err?.code === 11000 || (Array.isArray(err?.writeErrors) && err.writeErrors.some((w) => w.code === 11000));
+}
+
+/** Duplicate keys are conflicts; an unreachable or closed connection is unavailability. */
+export function mapMongoError(e: unknown): unknown {
+  if (e instanceof HeraldError) return e;
+  if (isDuplicateKey(e)) return new ConflictError('a record with the same key already exists');
+  const err = e as { name?: string; message?: string };
+  if (err && (UNAVAILABLE_NAMES.has(err.name ?? '') || (err.name === 'MongooseError' && /connect|connection|client/i.test(err.message ?? '')))) {
+    return new StoreUnavailableError(`mongodb: ${err.message}`);
+  }
+  return e;
+}

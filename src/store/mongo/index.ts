@@ -1,0 +1,1 @@
+export { MongoStore, createMongoStore } from './mongo-store';

@@ -1,0 +1,163 @@
+// MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
+// whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
+import { Schema, type Connection, type Model } from 'mongoose';
+
+const { Mixed } = Schema.Types;
+/** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
+const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
+
+const programSchema = new Schema(
+  { _id: String, name: { type: String, required: true }, description: String, createdAt: Date, updatedAt: Date },
+  { ...base, collection: 'programs' },
+);
+
+const eventTypeSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    programId: { type: String, required: true },
+    name: { type: String, required: true },
+    description: String,
+    templates: { type: Mixed, default: () => ({}) },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { ...base, collection: 'eventtypes' },
+);
+eventTypeSchema.index({ programId: 1, id: 1 }, { unique: true });
+
+const userSchema = new Schema(
+  {
+    _id: String, name: { type: String, required: true }, phone: String, email: String, locale: String, timezone: String,
+    createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'users' },
+);
+
+const subscriptionSchema = new Schema(
+  {
+    _id: String,
+    userId: { type: String, required: true },
+    programId: { type: String, required: true },
+    eventTypeId: String,
+    /** eventTypeId as 'e:<id>', or '*' for the whole program: the unique key needs a value for both. */
+    scope: { type: String, required: true },
+    channels: { type: [String], default: undefined },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { ...base, collection: 'subscriptions' },
+);
+subscriptionSchema.index({ userId: 1, programId: 1, scope: 1 }, { unique: true });
+subscriptionSchema.index({ programId: 1, scope: 1, userId: 1 });
+
+const dispatchSchema = new Schema(
+  { cursor: String, messages: { type: Number, default: 0 }, startedAt: Date, finishedAt: Date },
+  { _id: false, ...base },
+);
+
+const notificationSchema = new Schema(
+  {
+    _id: String,
+    programId: { type: String, required: true },
+    eventTypeId: { type: String, required: true },
+    startTime: Date,
+    endTime: Date,
+    validUntil: Date,
+    data: { type: Mixed, default: () => ({}) },
+    status: { type: String, required: true },
+    source: String,
+    idempotencyKey: String,
+    warnings: { type: [String], default: undefined },
+    dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { ...base, collection: 'notifications' },
+);
+notificationSchema.index({ status: 1, updatedAt: 1 });
+notificationSchema.index({ status: 1, startTime: 1 });
+notificationSchema.index({ programId: 1, createdAt: -1 });
+notificationSchema.index({ idempotencyKey: 1 }, { sparse: true });
+
+const statusChangeSchema = new Schema(
+  { status: String, at: Date, reason: String, provider: String, providerStatus: String },
+  { _id: false, ...base },
+);
+
+const messageSchema = new Schema(
+  {
+    _id: String,
+    notificationId: { type: String, required: true },
+    programId: String,
+    eventTypeId: String,
+    userId: String,
+    channel: String,
+    to: String,
+    content: Mixed,
+    sms: Mixed,
+    status: { type: String, required: true },
+    statusHistory: { type: [statusChangeSchema], default: () => [] },
+    validUntil: Date,
+    attempts: { type: Number, default: 0 },
+    provider: String,
+    providerMessageIds: { type: [String], default: undefined },
+    providerStatus: String,
+    error: Mixed,
+    possibleDuplicate: Boolean,
+    createdAt: Date,
+    updatedAt: Date,
+    sentAt: Date,
+    deliveredAt: Date,
+  },
+  { ...base, collection: 'messages' },
+);
+messageSchema.index({ notificationId: 1, status: 1 });
+messageSchema.index({ notificationId: 1, createdAt: 1, _id: 1 });
+messageSchema.index({ providerMessageIds: 1 });
+messageSchema.index({ status: 1, updatedAt: 1 });
+messageSchema.index({ status: 1, validUntil: 1 });
+
+const logSchema = new Schema(
+  {
+    seq: { type: Number, required: true },
+    time: Date,
+    level: String,
+    levelRank: Number,
+    process: String,
+    message: String,
+    notificationId: String,
+    messageId: String,
+    meta: Mixed,
+  },
+  { ...base, collection: 'logs' },
+);
+logSchema.index({ seq: 1 }, { unique: true });
+logSchema.index({ notificationId: 1, seq: 1 });
+logSchema.index({ messageId: 1, seq: 1 });
+
+/** Sequence numbers reserved with $inc (log seq blocks). */
+const counterSchema = new Schema({ _id: String, seq: Number }, { ...base, collection: 'counters' });
+
+export interface Models {
+  programs: Model<any>;
+  eventTypes: Model<any>;
+  users: Model<any>;
+  subscriptions: Model<any>;
+  notifications: Model<any>;
+  messages: Model<any>;
+  logs: Model<any>;
+  counters: Model<any>;
+}
+
+export function buildModels(conn: Connection): Models {
+  return {
+    programs: conn.model('Program', programSchema),
+    eventTypes: conn.model('EventType', eventTypeSchema),
+    users: conn.model('User', userSchema),
+    subscriptions: conn.model('Subscription', subscriptionSchema),
+    notifications: conn.model('Notification', notificationSchema),
+    messages: conn.model('Message', messageSchema),
+    logs: conn.model('LogLine', logSchema),
+    counters: conn.model('Counter', counterSchema),
+  };
+}

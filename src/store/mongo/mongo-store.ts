@@ -1,0 +1,83 @@
+// The MongoDB store: its own mongoose connection (never the global default) behind the Store contract.
+import mongoose, { type Connection } from 'mongoose';
+import { StoreUnavailableError } from '../../domain/errors';
+import type {
+  EventTypeRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+} from '../store';
+import { guardRepo } from '../common';
+import { mapMongoError } from './docs';
+import { buildModels, type Models } from './models';
+import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
+import { subscriptionRepo } from './repos-subscriptions';
+import { notificationRepo } from './repos-notifications';
+import { messageRepo } from './repos-messages';
+import { logRepo } from './repos-logs';
+
+export class MongoStore implements Store {
+  readonly kind = 'mongo' as const;
+  private conn: Connection | null = null;
+  private models: Models | null = null;
+  private readonly m = (): Models => {
+    if (!this.models) throw new StoreUnavailableError('mongodb store is not connected');
+    return this.models;
+  };
+  readonly programs: ProgramRepo = guardRepo(programRepo(this.m), mapMongoError);
+  readonly eventTypes: EventTypeRepo = guardRepo(eventTypeRepo(this.m), mapMongoError);
+  readonly users: UserRepo = guardRepo(userRepo(this.m), mapMongoError);
+  readonly subscriptions: SubscriptionRepo = guardRepo(subscriptionRepo(this.m), mapMongoError);
+  readonly notifications: NotificationRepo = guardRepo(notificationRepo(this.m), mapMongoError);
+  readonly messages: MessageRepo = guardRepo(messageRepo(this.m), mapMongoError);
+  readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
+
+  constructor(private readonly uri: string) {}
+
+  async connect(): Promise<void> {
+    if (this.models) return;
+    const conn = mongoose.createConnection(this.uri, {
+      serverSelectionTimeoutMS: 5000,
+      // Fail fast instead of queueing operations while the server is away.
+      bufferCommands: false,
+      autoIndex: false,
+      autoCreate: false,
+      // Acknowledged by a majority and journaled: an accepted notification survives a crash.
+      writeConcern: { w: 'majority', journal: true },
+    });
+    try {
+      await conn.asPromise();
+      const models = buildModels(conn);
+      await Promise.all(Object.values(models).map((model) => model.createIndexes()));
+      this.conn = conn;
+      this.models = models;
+    } catch (e) {
+      await conn.close().catch(() => undefined);
+      const mapped = mapMongoError(e);
+      throw mapped instanceof StoreUnavailableError ? mapped : new StoreUnavailableError(`mongodb: ${(e as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    const conn = this.conn;
+    this.models = null;
+    this.conn = null;
+    await conn?.close();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      if (!this.conn?.db) return false;
+      await this.conn.db.command({ ping: 1 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Drops the whole database (tests and `herald reset`). */
+  async dropDatabase(): Promise<void> {
+    await this.conn?.dropDatabase();
+  }
+}
+
+export function createMongoStore(uri: string): MongoStore {
+  return new MongoStore(uri);
+}

@@ -1,0 +1,93 @@
+// Messages in MongoDB: idempotent bulk insert and compare-and-set status transitions.
+import type { Message, MessageStatus, StatusChange } from '../../domain/types';
+import type { MessageRepo } from '../store';
+import { ALWAYS_IMMUTABLE } from '../common';
+import { isDuplicateKey, pageOf, patchUpdate, toRecord } from './docs';
+import type { Models } from './models';
+
+type Doc = Record<string, unknown>;
+
+/** Set by transition itself, never by its patch. */
+const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+
+const fromDoc = (d: Doc): Message => {
+  const m = toRecord<Message>(d);
+  m.statusHistory = ((d.statusHistory as Doc[]) ?? []).map((h) => toRecord<StatusChange>(h));
+  return m;
+};
+
+export function messageRepo(models: () => Models): MessageRepo {
+  const find = async (filter: Doc, sort: Record<string, 1 | -1>, limit: number): Promise<Message[]> => {
+    if (limit <= 0) return [];
+    const docs = await models().messages.find(filter).sort(sort).limit(limit).lean<Doc[]>();
+    return docs.map(fromDoc);
+  };
+
+  return {
+    async insertMany(msgs) {
+      if (msgs.length === 0) return [];
+      const model = models().messages;
+      const now = new Date();
+      // Cast through the schema (defaults, Dates), then insert raw: unordered, duplicates are skipped.
+      const docs = msgs.map(({ id, ...m }) =>
+        new model({ _id: id, ...m, createdAt: now, updatedAt: now }).toObject({ depopulate: true }),
+      );
+      try {
+        await model.collection.insertMany(docs, { ordered: false });
+        return msgs.map((m) => m.id);
+      } catch (e) {
+        const err = e as { writeErrors?: unknown };
+        const writeErrors = ([] as Array<{ index: number; code?: number }>).concat((err.writeErrors as never) ?? []);
+        if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
+        const failed = new Set(writeErrors.map((w) => w.index));
+        return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
+      }
+    },
+    async get(id) {
+      const d = await models().messages.findById(id).lean<Doc>();
+      return d ? fromDoc(d) : null;
+    },
+    async transition(id, from, to, opts = {}) {
+      const patch: Doc = { ...(opts.patch ?? {}), status: to };
+      if (opts.providerStatus !== undefined) patch.providerStatus = opts.providerStatus;
+      const update: Doc = patchUpdate(patch, TRANSITION_OWNED.filter((k) => k !== 'status'));
+      const change: StatusChange = { status: to, at: opts.at ?? new Date() };
+      if (opts.reason !== undefined) change.reason = opts.reason;
+      if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
+      if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
+      update.$push = { statusHistory: change };
+      if (opts.incrementAttempts) update.$inc = { attempts: 1 };
+      const d = await models()
+        .messages.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true })
+        .lean<Doc>();
+      return d ? fromDoc(d) : null;
+    },
+    async list(notificationId, filter, q) {
+      const f: Doc = { notificationId };
+      if (filter.status !== undefined) f.status = filter.status;
+      if (filter.channel !== undefined) f.channel = filter.channel;
+      const page = await pageOf<Doc>(models().messages, f, { createdAt: 1, _id: 1 }, q);
+      return { ...page, items: page.items.map(fromDoc) };
+    },
+    async countByStatus(notificationId) {
+      const rows = await models().messages.aggregate<{ _id: MessageStatus; n: number }>([
+        { $match: { notificationId } },
+        { $group: { _id: '$status', n: { $sum: 1 } } },
+      ]);
+      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+    },
+    async findByProviderMessageId(providerMessageId) {
+      const [m] = await find({ providerMessageIds: providerMessageId }, { createdAt: -1 }, 1);
+      return m ?? null;
+    },
+    async findStale(statuses, updatedBefore, limit) {
+      return find({ status: { $in: statuses }, updatedAt: { $lt: updatedBefore } }, { updatedAt: 1, _id: 1 }, limit);
+    },
+    async findExpired(statuses, now, limit) {
+      return find({ status: { $in: statuses }, validUntil: { $lt: now } }, { validUntil: 1, _id: 1 }, limit);
+    },
+    async findByNotification(notificationId, statuses, limit) {
+      return find({ notificationId, status: { $in: statuses } }, { _id: 1 }, limit);
+    },
+  };
+}

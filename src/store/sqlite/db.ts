@@ -1,0 +1,137 @@
+// A thin layer over better-sqlite3: cached statements, typed column codecs, error mapping.
+import type Database from 'better-sqlite3';
+import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
+
+/** How a record field is kept in its column. */
+export type ColumnKind = 'text' | 'int' | 'bool' | 'date' | 'json';
+
+export interface TableCodec {
+  table: string;
+  columns: Readonly<Record<string, ColumnKind>>;
+  /** Turns parsed JSON back into the record's shape (e.g. ISO strings into Dates). */
+  revive?: Readonly<Record<string, (v: any) => unknown>>;
+}
+
+export function q(name: string): string {
+  return `"${name}"`;
+}
+
+export function encodeValue(kind: ColumnKind, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  switch (kind) {
+    case 'date':
+      return (v instanceof Date ? v : new Date(v as string)).getTime();
+    case 'bool':
+      return v ? 1 : 0;
+    case 'json':
+      return JSON.stringify(v);
+    default:
+      return v;
+  }
+}
+
+/** Named parameters for every column of the codec (absent fields become NULL). */
+export function encodeRecord(codec: TableCodec, rec: object): Record<string, unknown> {
+  const src = rec as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [col, kind] of Object.entries(codec.columns)) out[col] = encodeValue(kind, src[col]);
+  return out;
+}
+
+/** The record a row stands for: NULL columns are absent fields, never null. */
+export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [col, kind] of Object.entries(codec.columns)) {
+    const v = row[col];
+    if (v === null || v === undefined) continue;
+    if (kind === 'date') out[col] = new Date(v as number);
+    else if (kind === 'bool') out[col] = v === 1 || v === true;
+    else if (kind === 'json') {
+      const parsed = JSON.parse(v as string);
+      const revive = codec.revive?.[col];
+      out[col] = revive ? revive(parsed) : parsed;
+    } else out[col] = v;
+  }
+  return out as T;
+}
+
+export function insertSql(codec: TableCodec, extra: string[] = []): string {
+  const cols = [...Object.keys(codec.columns), ...extra];
+  return `INSERT INTO ${codec.table} (${cols.map(q).join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`;
+}
+
+/** `"a" = @set_a, ...` for the given fields, with their parameters (undefined clears the column). */
+export function setClause(codec: TableCodec, fields: Record<string, unknown>): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const kind = codec.columns[k];
+    if (!kind) continue;
+    parts.push(`${q(k)} = @set_${k}`);
+    params[`set_${k}`] = encodeValue(kind, v);
+  }
+  return { sql: parts.join(', '), params };
+}
+
+const CONNECTION_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY']);
+
+/** SQLite failures as Herald errors: constraint violations are conflicts, I/O and locks unavailability. */
+export function mapSqliteError(e: unknown): unknown {
+  if (e instanceof HeraldError) return e;
+  const err = e as { code?: string; message?: string };
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new ConflictError('a record with the same key already exists');
+  }
+  if ([...CONNECTION_CODES].some((c) => code.startsWith(c))) return new StoreUnavailableError(`sqlite: ${err.message}`);
+  if (e instanceof TypeError && /database connection is not open/i.test(e.message)) {
+    return new StoreUnavailableError('sqlite store is closed');
+  }
+  return e;
+}
+
+/** Statement cache over one connection; the connection is opened by the store's connect(). */
+export class Sql {
+  db: Database.Database | null = null;
+  private readonly cache = new Map<string, Database.Statement>();
+
+  private conn(): Database.Database {
+    if (!this.db || !this.db.open) throw new StoreUnavailableError('sqlite store is not connected');
+    return this.db;
+  }
+
+  stmt(sql: string): Database.Statement {
+    const conn = this.conn();
+    let s = this.cache.get(sql);
+    if (!s) {
+      // Dynamic SQL (SET clauses) has few shapes; a cap keeps a pathological caller bounded.
+      if (this.cache.size > 500) this.cache.clear();
+      s = conn.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  get<T = Record<string, unknown>>(sql: string, params: unknown = {}): T | undefined {
+    return this.stmt(sql).get(params as object) as T | undefined;
+  }
+
+  all<T = Record<string, unknown>>(sql: string, params: unknown = {}): T[] {
+    return this.stmt(sql).all(params as object) as T[];
+  }
+
+  run(sql: string, params: unknown = {}): Database.RunResult {
+    return this.stmt(sql).run(params as object);
+  }
+
+  /** A write transaction taken up front (BEGIN IMMEDIATE), so read-then-write is atomic across processes. */
+  tx<T>(fn: () => T): T {
+    return this.conn().transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.cache.clear();
+    if (this.db?.open) this.db.close();
+    this.db = null;
+  }
+}

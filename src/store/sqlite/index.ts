@@ -1,0 +1,1 @@
+export { SqliteStore, createSqliteStore } from './sqlite-store';

@@ -1,0 +1,51 @@
+// The consolidated log in SQLite: seq is the AUTOINCREMENT rowid, so it only ever grows.
+import type { LogLine } from '../../domain/types';
+import type { LogRepo } from '../store';
+import { levelRank } from '../common';
+import { decodeRow, encodeRecord, insertSql, type Sql, type TableCodec } from './db';
+
+const codec: TableCodec = {
+  table: 'logs',
+  columns: {
+    seq: 'int', time: 'date', level: 'text', process: 'text', message: 'text',
+    notificationId: 'text', messageId: 'text', meta: 'json',
+  },
+};
+
+export function logRepo(sql: Sql): LogRepo {
+  const insert = insertSql({ ...codec, columns: Object.fromEntries(Object.entries(codec.columns).filter(([k]) => k !== 'seq')) }, ['levelRank']);
+  return {
+    async append(lines) {
+      if (lines.length === 0) return;
+      sql.tx(() => {
+        for (const line of lines) sql.run(insert, { ...encodeRecord(codec, line), levelRank: levelRank(line.level) });
+      });
+    },
+    async query(q) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: Math.max(0, q.limit) };
+      const eq = (field: 'notificationId' | 'messageId' | 'process') => {
+        if (q[field] === undefined) return;
+        where.push(`"${field}" = @${field}`);
+        params[field] = q[field];
+      };
+      eq('notificationId');
+      eq('messageId');
+      eq('process');
+      if (q.level !== undefined) {
+        where.push('"levelRank" <= @rank');
+        params.rank = levelRank(q.level);
+      }
+      if (q.since !== undefined) {
+        where.push('"time" >= @since');
+        params.since = q.since.getTime();
+      }
+      if (q.afterSeq !== undefined) {
+        where.push('"seq" > @afterSeq');
+        params.afterSeq = q.afterSeq;
+      }
+      const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      return sql.all(`SELECT * FROM logs ${w} ORDER BY "seq" LIMIT @limit`, params).map((r) => decodeRow<LogLine>(codec, r));
+    },
+  };
+}

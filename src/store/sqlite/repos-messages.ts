@@ -1,0 +1,126 @@
+// Messages in SQLite: idempotent bulk insert and compare-and-set status transitions.
+import type { Message, MessageStatus, StatusChange } from '../../domain/types';
+import type { MessageRepo } from '../store';
+import { ALWAYS_IMMUTABLE, splitPatch } from '../common';
+import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
+import { pageOf } from './repos-catalog';
+
+const codec: TableCodec = {
+  table: 'messages',
+  columns: {
+    id: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
+    to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
+    attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
+    possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date',
+  },
+  revive: {
+    statusHistory: (h: Array<StatusChange & { at: string }>) => h.map((c) => ({ ...c, at: new Date(c.at) })),
+  },
+};
+
+/** Set by transition itself, never by its patch. */
+const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+
+const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
+const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
+
+export function messageRepo(sql: Sql): MessageRepo {
+  const insert = insertSql(codec).replace(/^INSERT/, 'INSERT OR IGNORE');
+  const get = (id: string): Message | null => {
+    const row = sql.get('SELECT * FROM messages WHERE "id" = @id', { id });
+    return row ? fromRow(row) : null;
+  };
+
+  return {
+    async insertMany(msgs) {
+      const now = new Date();
+      return sql.tx(() => {
+        const inserted: string[] = [];
+        for (const m of msgs) {
+          const row = encodeRecord(codec, { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now });
+          if (sql.run(insert, row).changes > 0) inserted.push(m.id);
+        }
+        return inserted;
+      });
+    },
+    async get(id) {
+      return get(id);
+    },
+    async transition(id, from, to, opts = {}) {
+      const at = opts.at ?? new Date();
+      const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
+      const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
+      for (const k of unset) fields[k] = undefined;
+      if (opts.providerStatus !== undefined) fields.providerStatus = opts.providerStatus;
+      const change: StatusChange = { status: to, at };
+      if (opts.reason !== undefined) change.reason = opts.reason;
+      if (set.provider !== undefined) change.provider = set.provider as string;
+      if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
+      const clause = setClause(codec, fields);
+      return sql.tx(() => {
+        const res = sql.run(
+          `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
+             "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
+           WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))`,
+          { ...clause.params, id, from: statusesParam(from), inc: opts.incrementAttempts ? 1 : 0, change: JSON.stringify(change) },
+        );
+        return res.changes === 0 ? null : get(id);
+      });
+    },
+    async list(notificationId, filter, q) {
+      const parts = ['"notificationId" = @notificationId'];
+      const params: Record<string, unknown> = { notificationId };
+      if (filter.status !== undefined) {
+        parts.push('"status" = @status');
+        params.status = filter.status;
+      }
+      if (filter.channel !== undefined) {
+        parts.push('"channel" = @channel');
+        params.channel = filter.channel;
+      }
+      return pageOf(sql, codec, parts.join(' AND '), params, '"createdAt", "id"', q, fromRow);
+    },
+    async countByStatus(notificationId) {
+      const rows = sql.all<{ status: MessageStatus; n: number }>(
+        'SELECT "status", COUNT(*) AS n FROM messages WHERE "notificationId" = @notificationId GROUP BY "status"',
+        { notificationId },
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+    async findByProviderMessageId(providerMessageId) {
+      const row = sql.get(
+        `SELECT m.* FROM message_provider_ids p JOIN messages m ON m."id" = p."messageId"
+         WHERE p."providerMessageId" = @providerMessageId ORDER BY m."createdAt" DESC LIMIT 1`,
+        { providerMessageId },
+      );
+      return row ? fromRow(row) : null;
+    },
+    async findStale(statuses, updatedBefore, limit) {
+      return sql
+        .all(
+          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "updatedAt" < @before
+           ORDER BY "updatedAt", "id" LIMIT @limit`,
+          { statuses: statusesParam(statuses), before: updatedBefore.getTime(), limit: Math.max(0, limit) },
+        )
+        .map(fromRow);
+    },
+    async findExpired(statuses, now, limit) {
+      return sql
+        .all(
+          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "validUntil" < @now
+           ORDER BY "validUntil", "id" LIMIT @limit`,
+          { statuses: statusesParam(statuses), now: now.getTime(), limit: Math.max(0, limit) },
+        )
+        .map(fromRow);
+    },
+    async findByNotification(notificationId, statuses, limit) {
+      return sql
+        .all(
+          `SELECT * FROM messages WHERE "notificationId" = @notificationId AND "status" IN (SELECT value FROM json_each(@statuses))
+           ORDER BY "id" LIMIT @limit`,
+          { notificationId, statuses: statusesParam(statuses), limit: Math.max(0, limit) },
+        )
+        .map(fromRow);
+    },
+  };
+}

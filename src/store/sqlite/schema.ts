@@ -1,0 +1,85 @@
+// SQLite tables: real columns for everything queried or indexed, JSON text for nested shapes.
+// Dates are INTEGER milliseconds since the epoch (sortable, exact to the millisecond like BSON).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS programs (
+  "id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "description" TEXT,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_types (
+  "programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
+  "templates" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  PRIMARY KEY ("programId", "id")
+);
+CREATE TABLE IF NOT EXISTS users (
+  "id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "phone" TEXT, "email" TEXT, "locale" TEXT, "timezone" TEXT,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  "id" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
+  "scope" TEXT NOT NULL, "channels" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_user_scope ON subscriptions ("userId", "programId", "scope");
+CREATE INDEX IF NOT EXISTS subscriptions_fanout ON subscriptions ("programId", "scope", "userId");
+CREATE TABLE IF NOT EXISTS notifications (
+  "id" TEXT PRIMARY KEY, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
+  "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
+  "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT,
+  "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_status_updated ON notifications ("status", "updatedAt");
+CREATE INDEX IF NOT EXISTS notifications_status_start ON notifications ("status", "startTime");
+CREATE INDEX IF NOT EXISTS notifications_program_created ON notifications ("programId", "createdAt");
+CREATE INDEX IF NOT EXISTS notifications_idempotency ON notifications ("idempotencyKey");
+CREATE TABLE IF NOT EXISTS messages (
+  "id" TEXT PRIMARY KEY, "notificationId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
+  "userId" TEXT NOT NULL, "channel" TEXT NOT NULL, "to" TEXT NOT NULL, "content" TEXT NOT NULL, "sms" TEXT,
+  "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
+  "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER
+);
+CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
+CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
+CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
+CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
+-- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
+CREATE TABLE IF NOT EXISTS message_provider_ids (
+  "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS message_provider_ids_message ON message_provider_ids ("messageId");
+CREATE TRIGGER IF NOT EXISTS messages_pids_insert AFTER INSERT ON messages
+WHEN NEW."providerMessageIds" IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO message_provider_ids SELECT value, NEW."id" FROM json_each(NEW."providerMessageIds");
+END;
+CREATE TRIGGER IF NOT EXISTS messages_pids_update AFTER UPDATE OF "providerMessageIds" ON messages BEGIN
+  DELETE FROM message_provider_ids WHERE "messageId" = OLD."id";
+  INSERT OR IGNORE INTO message_provider_ids SELECT value, NEW."id" FROM json_each(COALESCE(NEW."providerMessageIds", '[]'));
+END;
+CREATE TABLE IF NOT EXISTS logs (
+  "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "time" INTEGER NOT NULL, "level" TEXT NOT NULL, "levelRank" INTEGER NOT NULL,
+  "process" TEXT NOT NULL, "message" TEXT NOT NULL, "notificationId" TEXT, "messageId" TEXT, "meta" TEXT
+);
+CREATE INDEX IF NOT EXISTS logs_notification ON logs ("notificationId", "seq");
+CREATE INDEX IF NOT EXISTS logs_message ON logs ("messageId", "seq");
+CREATE INDEX IF NOT EXISTS logs_time ON logs ("time");
+`;
+
+/** Opens (creating folder and file if needed) with durable settings: a 202 must survive kill -9. */
+export function openDatabase(file: string): Database.Database {
+  const inMemory = file === ':memory:' || file === '';
+  if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('busy_timeout = 5000');
+  if (!inMemory) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = OFF');
+  db.exec(DDL);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  return db;
+}

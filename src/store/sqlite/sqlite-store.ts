@@ -1,0 +1,54 @@
+// The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
+import type {
+  EventTypeRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+} from '../store';
+import { HeraldError, StoreUnavailableError } from '../../domain/errors';
+import { guardRepo } from '../common';
+import { mapSqliteError, Sql } from './db';
+import { openDatabase } from './schema';
+import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
+import { subscriptionRepo } from './repos-subscriptions';
+import { notificationRepo } from './repos-notifications';
+import { messageRepo } from './repos-messages';
+import { logRepo } from './repos-logs';
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly sql = new Sql();
+  readonly programs: ProgramRepo = guardRepo(programRepo(this.sql), mapSqliteError);
+  readonly eventTypes: EventTypeRepo = guardRepo(eventTypeRepo(this.sql), mapSqliteError);
+  readonly users: UserRepo = guardRepo(userRepo(this.sql), mapSqliteError);
+  readonly subscriptions: SubscriptionRepo = guardRepo(subscriptionRepo(this.sql), mapSqliteError);
+  readonly notifications: NotificationRepo = guardRepo(notificationRepo(this.sql), mapSqliteError);
+  readonly messages: MessageRepo = guardRepo(messageRepo(this.sql), mapSqliteError);
+  readonly logs: LogRepo = guardRepo(logRepo(this.sql), mapSqliteError);
+
+  constructor(readonly file: string) {}
+
+  async connect(): Promise<void> {
+    if (this.sql.db?.open) return;
+    try {
+      this.sql.db = openDatabase(this.file);
+    } catch (e) {
+      const mapped = mapSqliteError(e);
+      throw mapped instanceof HeraldError ? mapped : new StoreUnavailableError(`sqlite: cannot open ${this.file}: ${(e as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.sql.close();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.sql.get<{ ok: number }>('SELECT 1 AS ok')?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** `file` is a path (its folder is created) or ':memory:'. Call connect() before use. */
+export function createSqliteStore(file: string): SqliteStore {
+  return new SqliteStore(file);
+}

@@ -1,0 +1,131 @@
+// Fan-out: one notification -> one message per subscribed user per channel, streamed in
+// keyset batches and resumable from the notification's cursor after a crash.
+import type { Bus, HandlerResult } from '../bus/bus';
+import type { HeraldConfig } from '../config';
+import { isExpired } from '../domain/window';
+import { renderMessage } from '../domain/templates';
+import { smsInfo } from '../domain/sms';
+import type { Channel, EventType, Notification, Program, Subscriber } from '../domain/types';
+import { withIds, type Logger } from '../log/logger';
+import type { NewMessage, Store } from '../store/store';
+
+export interface DispatcherDeps {
+  store: Store;
+  bus: Bus;
+  config: Pick<HeraldConfig, 'dispatch' | 'sms'>;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function messageId(notificationId: string, userId: string, channel: Channel): string {
+  return `${notificationId}:${userId}:${channel}`;
+}
+
+/** Builds the message for one user and channel; a user without an address gets a rejected message. */
+export function buildMessage(
+  n: Notification,
+  program: Program,
+  eventType: EventType,
+  sub: Subscriber,
+  channel: Channel,
+  cfg: Pick<HeraldConfig, 'sms'>,
+  at: Date,
+): NewMessage {
+  const { user } = sub;
+  const to = (channel === 'sms' ? user.phone : user.email) ?? '';
+  const content = renderMessage(eventType.templates, channel, {
+    user,
+    program: { id: program.id, name: program.name },
+    eventType: { id: eventType.id, name: eventType.name },
+    data: n.data,
+    window: { start: n.startTime, end: n.endTime, validUntil: n.validUntil },
+  });
+  const rejected = to === '' ? `user '${user.id}' has no ${channel === 'sms' ? 'phone number' : 'email address'}` : undefined;
+  const status = rejected ? 'rejected' : 'accepted';
+  return {
+    id: messageId(n.id, user.id, channel),
+    notificationId: n.id,
+    programId: n.programId,
+    eventTypeId: n.eventTypeId,
+    userId: user.id,
+    channel,
+    to,
+    content,
+    sms: channel === 'sms' ? smsInfo(content.text, cfg.sms.maxLength) : undefined,
+    status,
+    statusHistory: [{ status, at, reason: rejected }],
+    validUntil: n.validUntil,
+    attempts: 0,
+    error: rejected ? { code: 'NO_ADDRESS', message: rejected } : undefined,
+  };
+}
+
+export function createDispatcher(deps: DispatcherDeps) {
+  const { store, bus, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Publishes the batch's sendable messages, then marks them queued (publish is confirmed first). */
+  async function queueMessages(msgs: NewMessage[]): Promise<void> {
+    const sendable = msgs.filter((m) => m.status === 'accepted');
+    await Promise.all(sendable.map((m) => bus.publish(m.channel, { messageId: m.id }, { messageId: m.id })));
+    await Promise.all(sendable.map((m) => store.messages.transition(m.id, ['accepted'], 'queued')));
+  }
+
+  async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {
+    const [program, eventType] = await Promise.all([store.programs.get(n.programId), store.eventTypes.get(n.programId, n.eventTypeId)]);
+    if (!program || !eventType) {
+      await store.notifications.transition(n.id, ['accepted', 'dispatching'], 'cancelled', {
+        warnings: [...(n.warnings ?? []), 'program or event type deleted before dispatch'],
+      });
+      log.warn('program or event type no longer exists; notification cancelled');
+      return { action: 'ack' };
+    }
+    let cursor = n.dispatch.cursor;
+    let total = n.dispatch.messages;
+    for (;;) {
+      const subs = await store.subscriptions.subscribersAfter(n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
+      if (subs.length === 0) break;
+      const at = now();
+      const msgs = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
+      const inserted = await store.messages.insertMany(msgs);
+      await queueMessages(msgs);
+      cursor = subs[subs.length - 1].user.id;
+      total += inserted.length;
+      const current = await store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total } });
+      log.debug('fan-out batch queued', { users: subs.length, messages: msgs.length, cursor });
+      if (current?.status === 'cancelled') {
+        log.info('notification cancelled during fan-out; stopping');
+        return { action: 'ack' };
+      }
+      if (isExpired(n.validUntil, now())) break;
+    }
+    await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
+      dispatch: { ...n.dispatch, cursor, messages: total, finishedAt: now() },
+    });
+    log.info('notification dispatched', { messages: total });
+    return { action: 'ack' };
+  }
+
+  return {
+    async handle(body: unknown): Promise<HandlerResult> {
+      const id = (body as { notificationId?: unknown } | null)?.notificationId;
+      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no notificationId' };
+      const n = await store.notifications.get(id);
+      if (!n) return { action: 'dead', reason: `notification '${id}' does not exist` };
+      const log = withIds(logger, { notificationId: id });
+      if (n.status === 'scheduled' && n.startTime > now()) return { action: 'ack' };
+      if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return { action: 'ack' };
+      if (isExpired(n.validUntil, now())) {
+        await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching'], 'expired');
+        log.warn('window closed before dispatch; notification expired');
+        return { action: 'ack' };
+      }
+      const started = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching'], 'dispatching', {
+        dispatch: { ...n.dispatch, startedAt: n.dispatch.startedAt ?? now() },
+      });
+      if (!started) return { action: 'ack' };
+      log.info('fan-out started', { resumeAfter: started.dispatch.cursor });
+      return fanOut(started, log);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Periodic duties that make the system converge whatever crashed: start scheduled
+// notifications, republish what was stored but never confirmed on the bus, expire what
+// outlived its window. Every step is a compare-and-set, so several schedulers are safe.
+import type { Bus } from '../bus/bus';
+import type { HeraldConfig } from '../config';
+import type { MessageStatus } from '../domain/types';
+import { withIds, type Logger } from '../log/logger';
+import type { Store } from '../store/store';
+
+export interface SchedulerDeps {
+  store: Store;
+  bus: Bus;
+  config: Pick<HeraldConfig, 'scheduler'>;
+  logger: Logger;
+  now?: () => Date;
+  /** How long a stored-but-unqueued record waits before the relay republishes it. */
+  relayAfterMs?: number;
+}
+
+const BATCH = 500;
+/** Message statuses that have not reached a provider and may therefore expire. */
+const EXPIRABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
+
+export function createScheduler(deps: SchedulerDeps) {
+  const { store, bus, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const relayAfterMs = deps.relayAfterMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function publishDispatch(id: string): Promise<void> {
+    await bus.publish('dispatch', { notificationId: id }, { messageId: id });
+  }
+
+  /** Scheduled notifications whose start has come: accepted, then queued for dispatch. */
+  async function startDue(): Promise<number> {
+    const due = await store.notifications.findByStatus(['scheduled'], { startBefore: now(), limit: BATCH });
+    for (const n of due) {
+      const moved = await store.notifications.transition(n.id, ['scheduled'], 'accepted');
+      if (!moved) continue;
+      withIds(logger, { notificationId: n.id }).info('scheduled start reached; queued for dispatch');
+      await publishDispatch(n.id);
+    }
+    return due.length;
+  }
+
+  /** Accepted notifications and messages that sat unqueued too long (their publish died). */
+  async function relay(): Promise<number> {
+    const before = new Date(now().getTime() - relayAfterMs);
+    const stale = await store.notifications.findByStatus(['accepted'], { updatedBefore: before, limit: BATCH });
+    for (const n of stale) {
+      await publishDispatch(n.id);
+      await store.notifications.update(n.id, { dispatch: n.dispatch }); // touch updatedAt: one relay per period
+      withIds(logger, { notificationId: n.id }).info('relay: dispatch republished');
+    }
+    const msgs = await store.messages.findStale(['accepted'], before, BATCH);
+    for (const m of msgs) {
+      await bus.publish(m.channel, { messageId: m.id }, { messageId: m.id });
+      await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'relay' });
+      withIds(logger, { notificationId: m.notificationId, messageId: m.id }).info('relay: message republished');
+    }
+    return stale.length + msgs.length;
+  }
+
+  async function expire(): Promise<number> {
+    const at = now();
+    let count = 0;
+    const notifications = await store.notifications.findByStatus(['scheduled', 'accepted'], { limit: BATCH });
+    for (const n of notifications.filter((x) => x.validUntil <= at)) {
+      if (await store.notifications.transition(n.id, ['scheduled', 'accepted'], 'expired')) {
+        withIds(logger, { notificationId: n.id }).warn('window closed before dispatch; notification expired');
+        count++;
+      }
+    }
+    const msgs = await store.messages.findExpired(EXPIRABLE, at, BATCH);
+    for (const m of msgs) {
+      if (await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' })) {
+        withIds(logger, { notificationId: m.notificationId, messageId: m.id }).warn('message expired');
+        count++;
+      }
+    }
+    return count;
+  }
+
+  async function tick(): Promise<void> {
+    for (const step of [startDue, relay, expire]) {
+      try {
+        await step();
+      } catch (e) {
+        logger.warn(`scheduler: ${step.name} failed; will try again`, { error: (e as Error).message });
+      }
+    }
+  }
+
+  function loop(): void {
+    if (stopped) return;
+    running = tick().finally(() => {
+      running = undefined;
+      if (!stopped) timer = setTimeout(loop, deps.config.scheduler.intervalMs);
+    });
+  }
+
+  return {
+    tick,
+    start(): void {
+      stopped = false;
+      loop();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,241 @@
+// The conformance suite every Bus implementation passes. `makeBus` must return a new Bus on
+// the same backing store (RabbitMQ prefix, SQLite file) each time it is called within a test,
+// and a fresh backing store for each test; its buses must use a short drainTimeoutMs (about 1 s).
+import type { Bus, Delivery, HandlerResult } from '../../src/bus/bus';
+import { PublishNotConfirmedError } from '../../src/bus/errors';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const ack: HandlerResult = { action: 'ack' };
+
+export function describeBusContract(name: string, makeBus: () => Promise<Bus>): void {
+  describe(`Bus contract: ${name}`, () => {
+    const opened: Bus[] = [];
+    const open = async () => {
+      const bus = await makeBus();
+      opened.push(bus);
+      await bus.connect();
+      return bus;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((b) => b.close().catch(() => undefined)));
+    });
+
+    test('a published message reaches the consumer once, with its body, headers and attempt 1', async () => {
+      const bus = await open();
+      const got: Delivery[] = [];
+      await bus.consume('dispatch', async (d) => (got.push(d), ack), { prefetch: 5 });
+      const body = { notificationId: 'n-1', text: 'héllo' };
+      await bus.publish('dispatch', body, { messageId: 'm-1', headers: { 'x-trace': 'abc' } });
+      await waitFor(() => got.length === 1, 5000, 'delivery');
+      expect(got[0].body).toEqual(body);
+      expect(got[0].headers['x-trace']).toBe('abc');
+      expect(got[0].attempt).toBe(1);
+      expect(got[0].redelivered).toBe(false);
+      expect(got[0].size).toBe(Buffer.byteLength(JSON.stringify(body)));
+      await sleep(300);
+      expect(got).toHaveLength(1);
+      expect(await bus.depth('dispatch')).toBe(0);
+    });
+
+    test('queues are separate: a message for sms does not reach an email consumer', async () => {
+      const bus = await open();
+      const got: unknown[] = [];
+      await bus.consume('email', async (d) => (got.push(d.body), ack), { prefetch: 1 });
+      await bus.publish('sms', { messageId: 's-1' });
+      await bus.publish('email', { messageId: 'e-1' });
+      await waitFor(() => got.length === 1, 5000, 'email delivery');
+      await sleep(200);
+      expect(got).toEqual([{ messageId: 'e-1' }]);
+      await waitFor(async () => (await bus.depth('sms')) === 1, 5000, 'sms depth 1');
+    });
+
+    test('a single consumer with prefetch 1 receives messages in publish order', async () => {
+      const bus = await open();
+      for (let i = 0; i < 20; i++) await bus.publish('sms', { i });
+      const seen: number[] = [];
+      await bus.consume('sms', async (d) => (seen.push((d.body as { i: number }).i), ack), { prefetch: 1 });
+      await waitFor(() => seen.length === 20, 10000, '20 deliveries');
+      expect(seen).toEqual([...Array(20).keys()]);
+    });
+
+    test('prefetch bounds how many handlers run at once', async () => {
+      const bus = await open();
+      for (let i = 0; i < 12; i++) await bus.publish('email', { i });
+      let active = 0;
+      let peak = 0;
+      let done = 0;
+      await bus.consume(
+        'email',
+        async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await sleep(100);
+          active--;
+          done++;
+          return ack;
+        },
+        { prefetch: 3 },
+      );
+      await waitFor(() => done === 12, 10000, '12 handled');
+      expect(peak).toBe(3);
+    });
+
+    test('retry delivers the message again after about the delay, with attempt + 1', async () => {
+      const bus = await open();
+      const got: Array<{ at: number; d: Delivery }> = [];
+      await bus.consume(
+        'sms',
+        async (d) => {
+          got.push({ at: Date.now(), d });
+          return d.attempt === 1 ? { action: 'retry', delayMs: 1000, reason: 'provider busy' } : ack;
+        },
+        { prefetch: 2 },
+      );
+      await bus.publish('sms', { messageId: 'r-1' }, { headers: { 'x-trace': 't-1' } });
+      await waitFor(() => got.length === 2, 8000, 'second delivery');
+      const [first, second] = got;
+      expect([first.d.attempt, second.d.attempt]).toEqual([1, 2]);
+      expect(second.d.body).toEqual({ messageId: 'r-1' });
+      expect(second.d.headers['x-trace']).toBe('t-1');
+      expect(second.at - first.at).toBeGreaterThanOrEqual(900);
+      expect(second.at - first.at).toBeLessThan(5000);
+      await sleep(300);
+      expect(got).toHaveLength(2);
+      expect(await bus.deadLetters('sms', 10)).toEqual([]);
+    });
+
+    test('publish with delayMs is not delivered before the delay', async () => {
+      const bus = await open();
+      const at: number[] = [];
+      await bus.consume('dispatch', async () => (at.push(Date.now()), ack), { prefetch: 1 });
+      const t0 = Date.now();
+      await bus.publish('dispatch', { notificationId: 'later' }, { delayMs: 1000 });
+      await waitFor(() => at.length === 1, 8000, 'delayed delivery');
+      expect(at[0] - t0).toBeGreaterThanOrEqual(900);
+    });
+
+    test('dead moves the message to the dead letters with its reason; reading them does not remove them', async () => {
+      const bus = await open();
+      let calls = 0;
+      await bus.consume('email', async () => (calls++, { action: 'dead', reason: 'no such recipient' }), { prefetch: 1 });
+      await bus.publish('email', { messageId: 'd-1' }, { headers: { 'x-trace': 'd' } });
+      await waitFor(async () => (await bus.deadLetters('email', 10)).length === 1, 5000, 'a dead letter');
+      const [dead] = await bus.deadLetters('email', 10);
+      expect(JSON.parse(dead.body)).toEqual({ messageId: 'd-1' });
+      expect(dead.queue).toBe('email');
+      expect(dead.reason).toBe('no such recipient');
+      expect(dead.headers['x-herald-reason']).toBe('no such recipient');
+      expect(dead.headers['x-herald-original-queue']).toBe('email');
+      expect(dead.headers['x-trace']).toBe('d');
+      expect(await bus.deadLetters('email', 10)).toHaveLength(1);
+      await sleep(200);
+      expect(calls).toBe(1);
+      expect(await bus.depth('email')).toBe(0);
+    });
+
+    test('a body that is not JSON is dead-lettered without reaching the handler, and the next message still flows', async () => {
+      const bus = await open();
+      const got: unknown[] = [];
+      await bus.consume('events', async (d) => (got.push(d.body), ack), { prefetch: 1 });
+      await bus.publishRaw('events', Buffer.from('{not json'));
+      await bus.publish('events', { ok: true });
+      await waitFor(() => got.length === 1, 5000, 'the good message');
+      expect(got).toEqual([{ ok: true }]);
+      await waitFor(async () => (await bus.deadLetters('events', 10)).length === 1, 5000, 'the bad one dead-lettered');
+      const [dead] = await bus.deadLetters('events', 10);
+      expect(dead.body).toBe('{not json');
+      expect(dead.reason).toMatch(/^invalid JSON: /);
+    });
+
+    test('a handler that throws is retried, not lost', async () => {
+      const bus = await open();
+      const attempts: number[] = [];
+      await bus.consume(
+        'dispatch',
+        async (d) => {
+          attempts.push(d.attempt);
+          if (d.attempt === 1) throw new Error('database hiccup');
+          return ack;
+        },
+        { prefetch: 1 },
+      );
+      await bus.publish('dispatch', { notificationId: 'throws' });
+      await waitFor(() => attempts.length === 2, 8000, 'the retry');
+      expect(attempts).toEqual([1, 2]);
+      await sleep(200);
+      expect(attempts).toHaveLength(2);
+      expect(await bus.deadLetters('dispatch', 10)).toEqual([]);
+    });
+
+    test('a message not acked when its consumer goes away is redelivered to a new consumer', async () => {
+      const first = await open();
+      const seenByFirst: Delivery[] = [];
+      // This handler never finishes: its bus gives up waiting after its drain timeout.
+      await first.consume('sms', (d) => (seenByFirst.push(d), new Promise<HandlerResult>(() => undefined)), { prefetch: 1 });
+      await first.publish('sms', { messageId: 'orphan' });
+      await waitFor(() => seenByFirst.length === 1, 5000, 'first delivery');
+      await first.close();
+
+      const second = await open();
+      const seenBySecond: Delivery[] = [];
+      await second.consume('sms', async (d) => (seenBySecond.push(d), ack), { prefetch: 1 });
+      await waitFor(() => seenBySecond.length === 1, 8000, 'redelivery');
+      expect(seenBySecond[0].body).toEqual({ messageId: 'orphan' });
+      expect(seenBySecond[0].redelivered).toBe(true);
+      expect(seenBySecond[0].attempt).toBe(1);
+    });
+
+    test('depth counts messages waiting, and drops as they are consumed', async () => {
+      const bus = await open();
+      expect(await bus.depth('events')).toBe(0);
+      for (let i = 0; i < 3; i++) await bus.publish('events', { i });
+      await waitFor(async () => (await bus.depth('events')) === 3, 5000, 'depth 3');
+      let n = 0;
+      await bus.consume('events', async () => (n++, ack), { prefetch: 10 });
+      await waitFor(() => n === 3, 5000, '3 handled');
+      await waitFor(async () => (await bus.depth('events')) === 0, 5000, 'depth 0');
+    });
+
+    test('cancel waits for handlers in flight, and the cancelled consumer takes nothing more', async () => {
+      const bus = await open();
+      let started = 0;
+      let finished = 0;
+      const consumer = await bus.consume(
+        'email',
+        async () => {
+          started++;
+          await sleep(500);
+          finished++;
+          return ack;
+        },
+        { prefetch: 1 },
+      );
+      await bus.publish('email', { n: 1 });
+      await waitFor(() => started === 1, 5000, 'handler start');
+      await consumer.cancel();
+      expect(finished).toBe(1);
+      await bus.publish('email', { n: 2 });
+      await sleep(300);
+      expect(started).toBe(1);
+      await waitFor(async () => (await bus.depth('email')) === 1, 5000, 'the second message waiting');
+    });
+
+    test('publish after close rejects with PublishNotConfirmedError', async () => {
+      const bus = await open();
+      await bus.close();
+      const err = await bus.publish('sms', { messageId: 'late' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PublishNotConfirmedError);
+      expect((err as PublishNotConfirmedError).code).toBe('PUBLISH_NOT_CONFIRMED');
+      await bus.close();
+    });
+  });
+}

@@ -1,0 +1,21 @@
+import request from 'supertest';
+import { makeApp } from './http.support';
+test('smoke', async () => {
+  const { app } = await makeApp();
+  let r = await request(app).post('/v1/programs').send({ id: 1, name: 'P' });
+  console.log(r.status, r.body, r.headers.location);
+  r = await request(app).get('/v1/programs/1');
+  console.log(r.status, r.body);
+  r = await request(app).post('/v1/programs').send({ id: '1', name: 'P', x: 1 });
+  console.log(r.status, JSON.stringify(r.body));
+  r = await request(app).post('/v1/programs').send({ id: '1', name: 'P' });
+  console.log(r.status, JSON.stringify(r.body));
+  r = await request(app).post('/v1/programs').set('content-type', 'application/json').send('{bad');
+  console.log(r.status, JSON.stringify(r.body));
+  r = await request(app).get('/openapi.json');
+  console.log(r.status, Object.keys(r.body.paths));
+  r = await request(app).get('/docs');
+  console.log(r.status, r.headers['content-type'], r.text.slice(0, 100));
+  r = await request(app).put('/v1/programs');
+  console.log(r.status, JSON.stringify(r.body), r.headers.allow);
+});

@@ -1,0 +1,272 @@
+// A local stand-in for Twilio's Messages API, spoken the way the real twilio SDK calls it, so
+// tests run the real SDK over real HTTP. Point the `twilio` provider at it with
+// options { accountSid: fake.accountSid, authToken: fake.authToken, from, apiUrl: fake.url }.
+//
+// Behaves like Twilio where Herald can observe it:
+// - POST /2010-04-01/Accounts/:sid/Messages.json (form-encoded) with basic auth sid:token,
+//   else 401 {code: 20003}. Missing To -> 400/21604, missing From and MessagingServiceSid ->
+//   21603, missing Body -> 21602, To not E.164 -> 21211, Body over 1600 chars -> 21617,
+//   ValidityPeriod outside 1..36000 -> 21623 (approximate), bad StatusCallback URL -> 21609.
+//   Twilio's magic test numbers: To +15005550001 -> 21211, +15005550009 -> 21614.
+// - 201 with Twilio's message resource: sid 'SM' + 32 hex, status 'queued' ('accepted' when
+//   sent through a messaging service without From).
+// - GET /2010-04-01/Accounts/:sid/Messages/:msid.json returns a message already accepted.
+// Fault injection (failNext) applies to the next n POSTs, before validation:
+//   500 / 429 (with Retry-After): answered and NOT recorded in `received`;
+//   'timeout': the message is accepted and recorded, the answer never comes (client times out);
+//   'slow': accepted and recorded, answered after opts.delayMs (default 2000).
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
+
+export interface FakeTwilioMessage {
+  sid: string;
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+  validityPeriod?: number;
+  statusCallback?: string;
+  at: Date;
+}
+
+/** Every request that reached the fake, whatever came of it. */
+export interface FakeTwilioRequest {
+  method: string;
+  path: string;
+  status: number | 'no-answer';
+  at: Date;
+}
+
+export type FakeTwilioFault = 500 | 429 | 'timeout' | 'slow';
+
+export interface FakeTwilioFaultOptions {
+  /** 'slow': answer after this many ms (default 2000). */
+  delayMs?: number;
+  /** 429: the Retry-After header, in seconds (default 1). */
+  retryAfterS?: number;
+}
+
+export interface StatusCallbackOptions {
+  /** Where to POST; default the StatusCallback the message was sent with. */
+  url?: string;
+  /** Token to sign with; default the fake's own (pass another to forge a bad signature). */
+  authToken?: string;
+  /** Twilio ErrorCode, e.g. '30003' for an unreachable handset. */
+  errorCode?: string;
+  /** Send this X-Twilio-Signature instead of the computed one; null sends none. */
+  signature?: string | null;
+}
+
+export interface FakeTwilio {
+  /** Base URL, e.g. http://127.0.0.1:40123 (the provider's apiUrl). */
+  url: string;
+  accountSid: string;
+  authToken: string;
+  /** Messages Twilio accepted, in arrival order. */
+  received: FakeTwilioMessage[];
+  requests: FakeTwilioRequest[];
+  failNext(n: number, mode: FakeTwilioFault, opts?: FakeTwilioFaultOptions): void;
+  /** Delay before every answer from now on (0 to stop). */
+  setLatency(ms: number): void;
+  /** Resolves once `count` messages were accepted; rejects after timeoutMs (default 5000). */
+  waitFor(count: number, timeoutMs?: number): Promise<FakeTwilioMessage[]>;
+  /** POSTs a status callback signed like Twilio's; resolves with the receiver's answer. */
+  sendStatusCallback(sid: string, status: string, opts?: StatusCallbackOptions): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+const API = '2010-04-01';
+const E164 = /^\+[1-9]\d{1,14}$/;
+const MAGIC_TO: Record<string, [number, string]> = {
+  '+15005550001': [21211, "The 'To' number +15005550001 is not a valid phone number."],
+  '+15005550009': [21614, "'To' number is not a valid mobile number"],
+};
+
+function twilioError(status: number, code: number, message: string): object {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+function rfc2822(d: Date): string {
+  return d.toUTCString().replace('GMT', '+0000');
+}
+
+function segments(body: string): number {
+  const gsm = /^[\x20-\x7e\n\r]*$/.test(body);
+  const [single, multi] = gsm ? [160, 153] : [70, 67];
+  return body.length <= single ? 1 : Math.ceil(body.length / multi);
+}
+
+function validate(p: URLSearchParams): [number, string] | undefined {
+  const to = p.get('To');
+  if (!to) return [21604, "A 'To' phone number is required."];
+  if (!p.get('From') && !p.get('MessagingServiceSid')) return [21603, "A 'From' phone number is required."];
+  if (!p.get('Body') && !p.get('MediaUrl')) return [21602, 'Message body is required.'];
+  if (MAGIC_TO[to]) return MAGIC_TO[to];
+  if (!E164.test(to)) return [21211, `The 'To' number ${to} is not a valid phone number.`];
+  if ((p.get('Body') ?? '').length > 1600) return [21617, 'The concatenated message body exceeds the 1600 character limit.'];
+  const vp = p.get('ValidityPeriod');
+  if (vp !== null && !(Number.isInteger(Number(vp)) && Number(vp) >= 1 && Number(vp) <= 36000)) {
+    return [21623, `ValidityPeriod must be between 1 and 36000, got ${vp}`];
+  }
+  const cb = p.get('StatusCallback');
+  if (cb !== null && !/^https?:\/\/\S+$/.test(cb)) return [21609, `Invalid StatusCallback: ${cb}`];
+  return undefined;
+}
+
+function resource(accountSid: string, m: FakeTwilioMessage): object {
+  const uri = `/${API}/Accounts/${accountSid}/Messages/${m.sid}.json`;
+  return {
+    account_sid: accountSid,
+    api_version: API,
+    body: m.body,
+    date_created: rfc2822(m.at),
+    date_sent: null,
+    date_updated: rfc2822(m.at),
+    direction: 'outbound-api',
+    error_code: null,
+    error_message: null,
+    from: m.from ?? null,
+    messaging_service_sid: m.messagingServiceSid ?? null,
+    num_media: '0',
+    num_segments: String(segments(m.body)),
+    price: null,
+    price_unit: 'USD',
+    sid: m.sid,
+    status: m.from ? 'queued' : 'accepted',
+    subresource_uris: { media: uri.replace('.json', '/Media.json') },
+    to: m.to,
+    uri,
+  };
+}
+
+export async function startFakeTwilio(opts: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> {
+  const accountSid = opts.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
+  const authToken = opts.authToken ?? randomBytes(16).toString('hex');
+  const received: FakeTwilioMessage[] = [];
+  const requests: FakeTwilioRequest[] = [];
+  const faults: Array<{ mode: FakeTwilioFault; opts: FakeTwilioFaultOptions }> = [];
+  const hanging = new Set<http.ServerResponse>();
+  let latencyMs = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0];
+      const log: FakeTwilioRequest = { method: req.method ?? '', path, status: 'no-answer', at: new Date() };
+      requests.push(log);
+      const answer = (status: number, body: object, headers: Record<string, string> = {}, delayMs = latencyMs): void => {
+        log.status = status;
+        const send = (): void => {
+          if (res.destroyed) return;
+          res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+          res.end(JSON.stringify(body));
+        };
+        if (delayMs > 0) setTimeout(send, delayMs);
+        else send();
+      };
+
+      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const list = new RegExp(`^/${API}/Accounts/([^/]+)/Messages\\.json$`).exec(path);
+      const one = new RegExp(`^/${API}/Accounts/([^/]+)/Messages/([^/]+)\\.json$`).exec(path);
+      const pathSid = (list ?? one)?.[1];
+      if (!pathSid || (req.method !== 'POST' && list) || (req.method !== 'GET' && one)) {
+        return answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+      }
+      const fault = req.method === 'POST' ? faults.shift() : undefined;
+      if (fault?.mode === 500) return answer(500, twilioError(500, 20500, 'Internal Server Error'));
+      if (fault?.mode === 429) {
+        return answer(429, twilioError(429, 20429, 'Too Many Requests'), { 'Retry-After': String(fault.opts.retryAfterS ?? 1) });
+      }
+      if (auth !== `${accountSid}:${authToken}` || pathSid !== accountSid) {
+        return answer(401, twilioError(401, 20003, 'Authenticate'), { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+      }
+      if (one) {
+        const m = received.find((r) => r.sid === one[2]);
+        return m ? answer(200, resource(accountSid, m)) : answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+      }
+
+      const p = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const invalid = validate(p);
+      if (invalid) return answer(400, twilioError(400, invalid[0], invalid[1]));
+      const vp = p.get('ValidityPeriod');
+      const m: FakeTwilioMessage = {
+        sid: `SM${randomBytes(16).toString('hex')}`,
+        to: p.get('To')!,
+        ...(p.get('From') ? { from: p.get('From')! } : {}),
+        ...(p.get('MessagingServiceSid') ? { messagingServiceSid: p.get('MessagingServiceSid')! } : {}),
+        body: p.get('Body') ?? '',
+        ...(vp !== null ? { validityPeriod: Number(vp) } : {}),
+        ...(p.get('StatusCallback') ? { statusCallback: p.get('StatusCallback')! } : {}),
+        at: new Date(),
+      };
+      received.push(m);
+      if (fault?.mode === 'timeout') {
+        hanging.add(res); // accepted, but the answer is lost: the client can only time out
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
+      answer(201, resource(accountSid, m), {}, latencyMs + (fault?.mode === 'slow' ? (fault.opts.delayMs ?? 2000) : 0));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accountSid,
+    authToken,
+    received,
+    requests,
+    failNext(n, mode, faultOpts = {}) {
+      for (let i = 0; i < n; i++) faults.push({ mode, opts: faultOpts });
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    async waitFor(count, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) throw new Error(`fake Twilio: ${received.length} of ${count} messages after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return received.slice();
+    },
+    async sendStatusCallback(sid, status, cbOpts = {}) {
+      const m = received.find((r) => r.sid === sid);
+      const url = cbOpts.url ?? m?.statusCallback;
+      if (!url) throw new Error(`fake Twilio: no callback URL for ${sid}`);
+      const params: Record<string, string> = {
+        AccountSid: accountSid,
+        ApiVersion: API,
+        From: m?.from ?? '',
+        MessageSid: sid,
+        MessageStatus: status,
+        SmsSid: sid,
+        SmsStatus: status,
+        To: m?.to ?? '',
+        ...(cbOpts.errorCode ? { ErrorCode: cbOpts.errorCode } : {}),
+      };
+      const signature =
+        cbOpts.signature === undefined ? twilio.getExpectedTwilioSignature(cbOpts.authToken ?? authToken, url, params) : cbOpts.signature;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'User-Agent': 'TwilioProxy/1.1',
+          ...(signature !== null ? { 'X-Twilio-Signature': signature } : {}),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+      return { status: res.status, body: await res.text() };
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
