@@ -8,6 +8,8 @@ FROM base AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# node-gyp then uses the image's own Node headers instead of downloading them.
+ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
 
 FROM toolchain AS deps
@@ -19,7 +21,7 @@ COPY src ./src
 RUN npm run build
 
 FROM toolchain AS prod-deps
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci --omit=dev
 
 FROM base AS runtime
 ENV NODE_ENV=production \

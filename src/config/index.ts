@@ -25,7 +25,8 @@ const configSchema = z.object({
   legacyTimezone: z.string().min(1),
   /** What POST / does with a window that closed before it arrived: dispatch now with default validity, or refuse with 422. */
   legacyPastWindow: z.enum(['reanchor', 'reject']),
-  seedDemoData: z.boolean(),
+  /** Demo data on an empty store: on the embedded store only (the default), always, or never. */
+  seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
   sms: z.object({ maxLength: z.number().int().min(1).max(10000) }),
   dispatch: z.object({ batchSize: z.number().int().min(1).max(10000) }),
@@ -34,6 +35,8 @@ const configSchema = z.object({
     maxAttempts: z.number().int().min(1).max(100),
     retryBaseMs: z.number().int().min(1),
     retryMaxMs: z.number().int().min(1),
+    /** How long one provider attempt may hold a message before it counts as interrupted; longer than any provider timeout. */
+    leaseMs: z.number().int().min(100),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']), toStore: z.boolean() }),
@@ -59,7 +62,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_VALIDITY_HOURS', path: 'validityHours', kind: 'number', doc: 'validity of an open window' },
   { env: 'HERALD_LEGACY_TIMEZONE', path: 'legacyTimezone', kind: 'string', doc: 'zone of MM/DD/YYYY HH:mm times on POST /' },
   { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
-  { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'bool', doc: 'load demo data into an empty embedded store' },
+  { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
   { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
@@ -67,6 +70,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
+  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'time one send attempt owns a message' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },

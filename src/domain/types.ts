@@ -162,6 +162,8 @@ export interface Message {
   error?: MessageError;
   /** Set when a provider may have accepted an earlier attempt we could not confirm. */
   possibleDuplicate?: boolean;
+  /** While `sending`: the worker holding the attempt owns it until then; after it, the attempt counts as interrupted. */
+  leaseUntil?: Date;
   createdAt: Date;
   updatedAt: Date;
   sentAt?: Date;

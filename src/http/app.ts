@@ -3,7 +3,7 @@ import express from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../log/logger';
 import type { HttpDeps } from './deps';
-import { errorHandler, notFoundHandler } from './errors';
+import { errorHandler, notFoundHandler, pathOf } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoutes, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
@@ -23,9 +23,10 @@ function requestLog(logger: Logger): express.RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const notificationId = res.locals.notificationId as string | undefined;
-      logger.debug(`${req.method} ${req.path} ${res.statusCode}`, {
+      const path = pathOf(req);
+      logger.debug(`${req.method} ${path} ${res.statusCode}`, {
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
         ...(notificationId ? { notificationId } : {}),

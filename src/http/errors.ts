@@ -1,5 +1,5 @@
 // One error body everywhere: { error: { code, message, issues? } }, whatever went wrong.
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { ZodError, ZodIssue } from 'zod';
 import { HeraldError, type ErrorCode, type FieldIssue } from '../domain/errors';
 import type { Logger } from '../log/logger';
@@ -76,6 +76,11 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string;
   }
 }
 
+/** The full request path, also inside a mounted router (where req.path is relative). */
+export function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0];
+}
+
 function sendError(res: Response, status: number, body: ErrorBody, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
@@ -86,7 +91,7 @@ function sendError(res: Response, status: number, body: ErrorBody, headers: Reco
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const notificationId = res.locals.notificationId as string | undefined;
-    const ctx = { method: req.method, path: req.path, ...(notificationId ? { notificationId } : {}) };
+    const ctx = { method: req.method, path: pathOf(req), ...(notificationId ? { notificationId } : {}) };
     const parserError = err && typeof err === 'object' && 'type' in err ? fromBodyParser(err as { type?: string }) : null;
     const known = err instanceof HttpError ? err : parserError;
     if (known) {
@@ -110,5 +115,5 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 /** Any route nobody answers. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${pathOf(req)}`));
 };

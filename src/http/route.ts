@@ -3,7 +3,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { FieldIssue } from '../domain/errors';
-import { ValidationError } from '../domain/errors';
+import { ConflictError, ValidationError } from '../domain/errors';
 import { HttpError, zodIssues } from './errors';
 import { errorBodySchema } from './schemas/common';
 import type { z } from './schemas/zod';
@@ -42,6 +42,11 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   /** Error statuses this route can answer besides 400 and 500. */
   errors?: number[];
   handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
+}
+
+/** A clearer 409 than the store's: the id given is already used (the store still guards races). */
+export function assertIdFree(existing: unknown, what: string, id: string | undefined): void {
+  if (id !== undefined && existing) throw new ConflictError(`${what} '${id}' already exists`, [{ field: 'id', reason: 'is already taken' }]);
 }
 
 /** Identity with inference: declares one route. */

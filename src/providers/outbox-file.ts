@@ -113,23 +113,38 @@ export function followOutbox<C extends Channel>(
   opts: FollowOptions = {},
 ): () => void {
   const file = outboxFile(dataDir, channel);
-  const sizeNow = (): number | undefined => {
+  const statNow = (): fs.Stats | undefined => {
     try {
-      return fs.statSync(file).size;
+      return fs.statSync(file);
     } catch {
       return undefined;
     }
   };
-  let offset = opts.fromStart ? 0 : (sizeNow() ?? 0);
+  // Inode plus birth time: an inode number alone may be reused by the file that replaces it.
+  const identity = (st: fs.Stats | undefined): string | undefined => (st ? `${st.ino}:${st.birthtimeMs}` : undefined);
+  const first = statNow();
+  let offset = opts.fromStart ? 0 : (first?.size ?? 0);
+  let seenFile = identity(first);
   let stopped = false;
 
   const poll = (): void => {
     if (stopped) return;
-    const size = sizeNow();
-    if (size === undefined) return;
-    if (size < offset) offset = 0; // truncated or replaced
+    const st = statNow();
+    if (!st) {
+      offset = 0; // removed: whatever appears next is read from its first line
+      seenFile = undefined;
+      return;
+    }
+    if (st.size < offset || (seenFile !== undefined && identity(st) !== seenFile)) offset = 0; // truncated or replaced
+    seenFile = identity(st);
+    const size = st.size;
     if (size === offset) return;
-    const fd = fs.openSync(file, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return; // removed since the stat: the next poll sees what replaced it
+    }
     try {
       const buf = Buffer.alloc(size - offset);
       const n = fs.readSync(fd, buf, 0, buf.length, offset);

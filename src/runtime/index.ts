@@ -92,7 +92,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
 
   if (serves) {
-    if (config.seedDemoData && store.kind === 'sqlite') await seedDemoData(store, logger, { onlyIfEmpty: true });
+    if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
     const dispatcher = createDispatcher({ store, bus, config, logger });
     const intake = createIntake({ notifications, config, logger });
     consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));

@@ -62,6 +62,14 @@ export function createSender(deps: SenderDeps) {
   }
 
   async function attempt(m: Message, log: Logger): Promise<HandlerResult> {
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) {
+      // Another worker holds this attempt: look again once its lease is over, never send alongside it.
+      return { action: 'retry', delayMs: m.leaseUntil.getTime() - now().getTime() + 250, reason: 'attempt in progress elsewhere' };
+    }
+    if (m.status === 'accepted') {
+      // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
+      await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'seen on the queue' });
+    }
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
     const provider = router.pick(channel, exclude);
     if (!provider) {
@@ -69,8 +77,8 @@ export function createSender(deps: SenderDeps) {
       return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
     }
     const resumed = m.status === 'sending';
-    const sending = await store.messages.transition(m.id, ['accepted', 'queued', 'sending'], 'sending', {
-      patch: { provider: provider.id, ...(resumed ? { possibleDuplicate: true } : {}) },
+    const sending = await store.messages.transition(m.id, resumed ? ['sending'] : ['queued'], 'sending', {
+      patch: { provider: provider.id, leaseUntil: new Date(now().getTime() + deps.config.worker.leaseMs), ...(resumed ? { possibleDuplicate: true } : {}) },
       incrementAttempts: true,
       reason: resumed ? 'resumed after an interrupted attempt' : undefined,
     });
@@ -81,7 +89,7 @@ export function createSender(deps: SenderDeps) {
       router.succeeded(provider.id);
       const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
       await store.messages.transition(m.id, ['sending'], r.status === 'queued' ? 'sent' : r.status, {
-        patch: { provider: provider.id, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined },
+        patch: { provider: provider.id, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
         providerStatus: r.providerStatus,
       });
       log.info('message handed to provider', { provider: provider.id, providerMessageIds: ids, attempt: sending.attempts });
@@ -94,14 +102,14 @@ export function createSender(deps: SenderDeps) {
       const canRetry = err.retryable && sending.attempts < deps.config.worker.maxAttempts && !isExpired(m.validUntil, retryAt);
       if (canRetry) {
         await store.messages.transition(m.id, ['sending'], 'queued', {
-          patch: { error, ...(err.details.mayHaveBeenAccepted ? { possibleDuplicate: true } : {}) },
+          patch: { error, leaseUntil: undefined, ...(err.details.mayHaveBeenAccepted ? { possibleDuplicate: true } : {}) },
           reason: `retry after ${err.code}`,
         });
         log.warn('provider attempt failed; will retry', { provider: provider.id, error, attempt: sending.attempts });
         return { action: 'retry', delayMs: retryAt.getTime() - now().getTime(), reason: err.code };
       }
       const final = isExpired(m.validUntil, retryAt) && err.retryable ? 'expired' : 'failed';
-      await store.messages.transition(m.id, ['sending'], final, { patch: { error }, reason: err.message });
+      await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
       log.error(`message ${final}`, { provider: provider.id, error, attempt: sending.attempts });
       return { action: 'ack' };
     }

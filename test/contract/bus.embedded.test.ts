@@ -1,10 +1,18 @@
 // The embedded SQLite queue against the bus contract, plus what only it promises.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmbeddedBus } from '../../src/bus/embedded';
 import type { Bus, Delivery } from '../../src/bus/bus';
 import { describeBusContract, waitFor } from './bus.contract';
+
+const CRASHING_CONSUMER = `
+const { createEmbeddedBus } = require(${JSON.stringify(path.resolve(__dirname, '../../src/bus/embedded'))});
+const bus = createEmbeddedBus({ file: process.argv[1], visibilityMs: 500 });
+bus.consume('dispatch', (d) => { console.log('got ' + d.body.notificationId); return new Promise(() => {}); }, { prefetch: 1 })
+  .then(() => console.log('consuming'));
+`;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bus-'));
 let file = '';
@@ -25,23 +33,24 @@ describe('embedded bus', () => {
   });
 
   test('a job whose process died mid-handler is delivered again once its lease expires', async () => {
-    const crashed = createEmbeddedBus({ file, visibilityMs: 300, drainTimeoutMs: 60_000 });
-    buses.push(crashed);
-    const first: Delivery[] = [];
-    await crashed.consume('dispatch', (d) => (first.push(d), new Promise(() => undefined)), { prefetch: 1 });
-    await crashed.publish('dispatch', { notificationId: 'n-crash' });
-    await waitFor(() => first.length === 1);
-    // Simulate the crash: the file is left as it is, nothing is released or renewed.
-    const survivor = createEmbeddedBus({ file, visibilityMs: 300 });
-    buses.push(survivor);
+    // A real crash: a child process takes the job, never finishes it, and is killed with SIGKILL.
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', CRASHING_CONSUMER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const publisher = createEmbeddedBus({ file });
+    buses.push(publisher);
+    await waitFor(() => out.includes('consuming'), 15_000, 'child ready');
+    await publisher.publish('dispatch', { notificationId: 'n-crash' });
+    await waitFor(() => out.includes('got n-crash'), 5000, 'child took the job');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
     const got: Delivery[] = [];
-    await survivor.consume('dispatch', async (d) => (got.push(d), { action: 'ack' }), { prefetch: 1 });
-    // The crashed bus keeps renewing while alive; stop it without waiting for its handler.
-    void crashed.close();
+    await publisher.consume('dispatch', async (d) => (got.push(d), { action: 'ack' }), { prefetch: 1 });
     await waitFor(() => got.length === 1, 5000, 'redelivery after lease expiry');
     expect(got[0].redelivered).toBe(true);
     expect(got[0].body).toEqual({ notificationId: 'n-crash' });
-  });
+  }, 30_000);
 
   test('two buses on one file share the work, each job handled once', async () => {
     const a = createEmbeddedBus({ file });

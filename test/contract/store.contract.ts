@@ -1,16 +1,10 @@
 // The store conformance suite: every adapter runs exactly these tests, unchanged.
-import { ConflictError } from '../../src/domain/errors';
-import { StoreUnavailableError } from '../../src/domain/errors';
+import { ConflictError, StoreUnavailableError } from '../../src/domain/errors';
 import type { Store } from '../../src/store/store';
 import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
+import { sleep, type StoreRef } from './store.contract.helpers';
 
-export type StoreRef = () => Store;
-
-/** Every key of a record is either a Date or not a date-like string: Dates must come back as Dates. */
-export const DATE_KEYS = ['createdAt', 'updatedAt'] as const;
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One fresh, connected store per test. `teardown` (default: close) also removes what the test

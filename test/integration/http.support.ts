@@ -5,7 +5,7 @@ import { createApp } from '../../src/http/app';
 import { loadConfig, type HeraldConfig } from '../../src/config';
 import { NotFoundError } from '../../src/domain/errors';
 import type { Notification } from '../../src/domain/types';
-import { createLogger } from '../../src/log/logger';
+import { createLogger, type Logger } from '../../src/log/logger';
 import type { NotificationRequest, NotificationService, NotificationSummary } from '../../src/services/notification-service';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite';
 
@@ -81,13 +81,17 @@ export interface TestApp {
   config: HeraldConfig;
 }
 
-export async function makeApp(overrides: Record<string, unknown> = {}, notifications?: NotificationService): Promise<TestApp> {
+type ServiceFactory = (deps: { store: SqliteStore; config: HeraldConfig; logger: Logger }) => NotificationService;
+
+/** An app on a fresh in-memory store; the fake service unless `service` builds a real one on that store. */
+export async function makeApp(overrides: Record<string, unknown> = {}, service?: ServiceFactory): Promise<TestApp> {
   const store = createSqliteStore(':memory:');
   await store.connect();
   const config = loadConfig({}, overrides);
   const fake = new FakeNotifications();
   const logger = createLogger('http-test', { silent: true });
-  const app = createApp({ store, notifications: notifications ?? fake, config, logger });
+  const notifications = service ? service({ store, config, logger }) : fake;
+  const app = createApp({ store, notifications, config, logger });
   return { app, store, notifications: fake, config };
 }
 

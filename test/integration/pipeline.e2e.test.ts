@@ -14,7 +14,7 @@ const OPEN = { start_time: '08/27/2019 21:04', program_id: 1, event_type_id: '1'
 async function setUp(url: string): Promise<void> {
   const api = request(url);
   const ok = (r: request.Response) => {
-    if (r.status >= 300) throw new Error(`${r.req.method} ${r.req.path} -> ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status >= 300) throw new Error(`set-up request failed: ${r.status} ${JSON.stringify(r.body)}`);
     return r;
   };
   ok(await api.post('/v1/programs').send({ id: 1, name: 'Vaccination drive' }));
@@ -77,19 +77,19 @@ describe.each<Backend>(['real', 'embedded'])('pipeline end to end (%s store and 
 
     const sms = twilio.received.map((m) => `${m.to} ${m.body}`).sort();
     expect(sms).toEqual([
-      '+254700000001 Hi Sam Sms: Session scheduled at 2019-08-27 21:04 (Vaccination drive)',
-      '+254700000001 Hi Sam Sms: Session scheduled at 2019-08-27 21:04 (Vaccination drive)',
+      '+254700000001 Hi Sam Sms: Session scheduled at 2019-08-27 21:04 UTC (Vaccination drive)',
+      '+254700000001 Hi Sam Sms: Session scheduled at 2019-08-27 21:04 UTC (Vaccination drive)',
       // Bo's timezone is Africa/Nairobi (UTC+3): the window is rendered in it.
-      '+254700000003 Hi Bo Both: Session scheduled at 2019-08-28 00:04 (Vaccination drive)',
-      '+254700000003 Hi Bo Both: Session scheduled at 2019-08-28 00:04 (Vaccination drive)',
+      '+254700000003 Hi Bo Both: Session scheduled at 2019-08-28 00:04 GMT+3 (Vaccination drive)',
+      '+254700000003 Hi Bo Both: Session scheduled at 2019-08-28 00:04 GMT+3 (Vaccination drive)',
     ]);
     expect(twilio.received.every((m) => m.from === '+15005550006')).toBe(true);
     const mails = smtp.received.map((m) => `${m.to.join(',')} | ${m.subject} | ${m.text.trim()}`).sort();
     expect(mails).toEqual([
-      'bo@example.org | Session scheduled for Bo Both | Dear Bo Both, see you at 2019-08-28 00:04.',
-      'bo@example.org | Session scheduled for Bo Both | Dear Bo Both, see you at 2019-08-28 00:04.',
-      'mia@example.org | Session scheduled for Mia Mail | Dear Mia Mail, see you at 2019-08-27 21:04.',
-      'mia@example.org | Session scheduled for Mia Mail | Dear Mia Mail, see you at 2019-08-27 21:04.',
+      'bo@example.org | Session scheduled for Bo Both | Dear Bo Both, see you at 2019-08-28 00:04 GMT+3.',
+      'bo@example.org | Session scheduled for Bo Both | Dear Bo Both, see you at 2019-08-28 00:04 GMT+3.',
+      'mia@example.org | Session scheduled for Mia Mail | Dear Mia Mail, see you at 2019-08-27 21:04 UTC.',
+      'mia@example.org | Session scheduled for Mia Mail | Dear Mia Mail, see you at 2019-08-27 21:04 UTC.',
     ]);
 
     // Status: every message final, the user without a phone rejected with a reason.

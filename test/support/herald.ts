@@ -19,7 +19,7 @@ export function testConfig(backend: Backend, overrides: Record<string, unknown> 
     dispatchPort: 0,
     host: '127.0.0.1',
     dataDir: tempDir(),
-    seedDemoData: false,
+    seedDemoData: 'never',
     'log.level': 'debug',
     'scheduler.intervalMs': 200,
     'worker.retryBaseMs': 200,

@@ -68,6 +68,7 @@ export async function startSmtpSink(opts: { auth?: { user: string; pass: string 
   const received: SinkMessage[] = [];
   const faults: Array<{ code: SinkFailCode; stage: SinkStage; message?: string }> = [];
   let latencyMs = 0;
+  const timers = new Set<NodeJS.Timeout>();
 
   /** Takes the next fault if it is for this stage. */
   const faultAt = (stage: SinkStage): Error | undefined => {
@@ -83,6 +84,7 @@ export async function startSmtpSink(opts: { auth?: { user: string; pass: string 
     allowInsecureAuth: true,
     logger: false,
     closeTimeout: 500,
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return callback(null, { user: auth.username });
       const err = new Error('5.7.8 Authentication credentials invalid') as Error & { responseCode: number };
@@ -100,8 +102,12 @@ export async function startSmtpSink(opts: { auth?: { user: string; pass: string 
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const reply = (err?: Error): void => {
-          if (latencyMs > 0) setTimeout(() => callback(err), latencyMs);
-          else callback(err);
+          if (latencyMs === 0) return callback(err);
+          const t = setTimeout(() => {
+            timers.delete(t);
+            callback(err);
+          }, latencyMs);
+          timers.add(t);
         };
         const fault = faultAt('data');
         if (fault) return reply(fault);
@@ -154,6 +160,7 @@ export async function startSmtpSink(opts: { auth?: { user: string; pass: string 
       return received.slice();
     },
     close() {
+      for (const t of timers) clearTimeout(t);
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -3,14 +3,13 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Consumer, Delivery, Handler, HandlerResult, QueueName } from '../bus';
 import type { Logger } from '../../log/logger';
-import type { AmqpConnection } from './connection';
+import { backoffMs, type AmqpConnection } from './connection';
 import type { AmqpPublisher } from './publisher';
 import { HEADER_ATTEMPT, HEADER_ORIGINAL_QUEUE, HEADER_REASON, attemptOf, parseBody, runHandler } from './run-handler';
 import { names, rungFor } from './topology';
 
 /** Pause before requeueing a delivery whose retry/dead publish failed (avoids a hot loop). */
 const SETTLE_FAILURE_PAUSE_MS = 1_000;
-const REATTACH_PAUSE_MS = 250;
 
 /** Headers RabbitMQ adds when dead-lettering through a delay queue; our attempt header replaces them. */
 const BROKER_DEATH_HEADERS = ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason'];
@@ -28,6 +27,7 @@ export class AmqpConsumer implements Consumer {
   private consumerTag: string | undefined;
   private attaching: Promise<void> | undefined;
   private cancelled = false;
+  private failedAttaches = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly closedChannels = new WeakSet<Channel>();
   private readonly onLive = () => void this.attach().catch(() => undefined);
@@ -63,15 +63,19 @@ export class AmqpConsumer implements Consumer {
       this.channel = undefined;
       this.consumerTag = undefined;
       // A channel-only failure (the connection still up) needs a new channel; a lost connection re-attaches on 'live'.
-      if (!this.cancelled) setTimeout(() => void this.attach().catch(() => undefined), REATTACH_PAUSE_MS);
+      if (!this.cancelled) setTimeout(() => void this.attach().catch(() => undefined), backoffMs(++this.failedAttaches));
     });
     await ch.prefetch(this.prefetch);
     const queueName = names.work(this.deps.prefix, this.queue);
     this.channel = ch;
     const ok = await ch.consume(queueName, (msg) => {
-      if (msg) this.track(this.handle(ch, msg));
+      if (msg) return this.track(this.handle(ch, msg));
+      // The broker cancelled us (queue deleted): start over on a new channel.
+      this.deps.logger?.warn('amqp consumer cancelled by the broker', { queue: this.queue });
+      void ch.close().catch(() => undefined);
     });
     this.consumerTag = ok.consumerTag;
+    this.failedAttaches = 0;
     if (this.cancelled) await this.stopChannel();
   }
 
@@ -149,6 +153,8 @@ export class AmqpConsumer implements Consumer {
 
   /** retry and dead publish a copy (confirmed) before the original is acked: at-least-once, never lost. */
   private async settle(ch: Channel, msg: ConsumeMessage, headers: Record<string, unknown>, result: HandlerResult): Promise<void> {
+    // The channel died while the handler ran: the broker redelivers the original, so no copy (no duplicate).
+    if (this.closedChannels.has(ch)) return;
     const { prefix } = this.deps;
     const copy = { ...headers };
     for (const h of BROKER_DEATH_HEADERS) delete copy[h];

@@ -3,7 +3,7 @@ import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import { checkTemplates } from '../../domain/templates';
 import type { Templates } from '../../domain/types';
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { assertIdFree, route, type RouteSpec } from '../route';
 import { listQuery, nullsToUndefined } from '../schemas/common';
 import {
   eventTypeCreateSchema, eventTypePageSchema, eventTypeParams, eventTypePatchSchema, eventTypeSchema,
@@ -36,6 +36,7 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       async handler({ params, body }) {
         assertTemplatesCompile(body.templates);
         await mustHaveProgram(params.programId);
+        if (body.id !== undefined) assertIdFree(await store.eventTypes.get(params.programId, body.id), 'event type', body.id);
         const e = await store.eventTypes.create({ ...body, id: body.id ?? randomUUID(), programId: params.programId });
         const location = `/v1/programs/${encodeURIComponent(e.programId)}/event-types/${encodeURIComponent(e.id)}`;
         return { status: 201, body: e, headers: { Location: location } };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../domain/errors';
-import { route, type RouteSpec } from '../route';
+import { assertIdFree, route, type RouteSpec } from '../route';
 import type { HttpDeps } from '../deps';
 import { listQuery, nullsToUndefined } from '../schemas/common';
 import { programCreateSchema, programPageSchema, programParams, programPatchSchema, programSchema } from '../schemas/programs';
@@ -18,6 +18,7 @@ export function programRoutes({ store }: HttpDeps): RouteSpec[] {
       responses: { 201: { description: 'created', schema: programSchema, headers: { Location: 'the program URL' } } },
       errors: [409],
       async handler({ body }) {
+        if (body.id !== undefined) assertIdFree(await store.programs.get(body.id), 'program', body.id);
         const p = await store.programs.create({ ...body, id: body.id ?? randomUUID() });
         return { status: 201, body: p, headers: { Location: `${BASE}/${encodeURIComponent(p.id)}` } };
       },

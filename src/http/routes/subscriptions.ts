@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, UnprocessableError, type FieldIssue } from '../../domain/errors';
+import { ConflictError, NotFoundError, UnprocessableError, type FieldIssue } from '../../domain/errors';
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { assertIdFree, route, type RouteSpec } from '../route';
 import {
   subscriptionCreateSchema, subscriptionListQuery, subscriptionPageSchema, subscriptionParams, subscriptionPatchSchema, subscriptionSchema,
 } from '../schemas/subscriptions';
@@ -31,6 +31,13 @@ export function subscriptionRoutes({ store }: HttpDeps): RouteSpec[] {
           issues.push({ field: 'eventTypeId', reason: `event type '${body.eventTypeId}' does not exist in program '${body.programId}'` });
         }
         if (issues.length) throw new UnprocessableError(issues, 'the subscription refers to records that do not exist');
+        if (body.id !== undefined) assertIdFree(await store.subscriptions.get(body.id), 'subscription', body.id);
+        const same = await store.subscriptions.list({ userId: body.userId, programId: body.programId, eventTypeId: body.eventTypeId }, { limit: 500, offset: 0 });
+        const twin = same.items.find((s) => s.eventTypeId === body.eventTypeId);
+        if (twin) {
+          const scope = body.eventTypeId === undefined ? 'every event type of the program' : `event type '${body.eventTypeId}'`;
+          throw new ConflictError(`user '${body.userId}' is already subscribed to ${scope} (subscription '${twin.id}'); PATCH its channels instead`);
+        }
         const s = await store.subscriptions.create({ ...body, id: body.id ?? randomUUID() });
         return { status: 201, body: s, headers: { Location: `${BASE}/${encodeURIComponent(s.id)}` } };
       },

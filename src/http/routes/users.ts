@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { assertIdFree, route, type RouteSpec } from '../route';
 import { listQuery, nullsToUndefined } from '../schemas/common';
 import { NEEDS_CONTACT, userCreateSchema, userPageSchema, userParams, userPatchSchema, userSchema } from '../schemas/users';
 
@@ -18,6 +18,7 @@ export function userRoutes({ store }: HttpDeps): RouteSpec[] {
       responses: { 201: { description: 'created', schema: userSchema, headers: { Location: 'the user URL' } } },
       errors: [409],
       async handler({ body }) {
+        if (body.id !== undefined) assertIdFree(await store.users.get(body.id), 'user', body.id);
         const u = await store.users.create({ ...body, id: body.id ?? randomUUID() });
         return { status: 201, body: u, headers: { Location: `${BASE}/${encodeURIComponent(u.id)}` } };
       },

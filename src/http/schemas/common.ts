@@ -8,20 +8,13 @@ const ID_RULE = 'must be 1-128 letters, digits, ".", "_", "~" or "-"';
 /** A caller-facing id: a string or an integer; 1 and "1" are the same record. */
 export const idSchema = z
   .union([z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()], {
-    errorMap: () => ({ message: 'must be a string or a non-negative integer' }),
+    errorMap: (_issue, ctx) => ({ message: ctx.data === undefined ? 'is required' : 'must be a string or a non-negative integer' }),
   })
   .transform((v) => String(v))
   .openapi({ example: '1', description: 'a string or an integer; 1 and "1" are the same id' });
 
 /** An id taken from a URL path or a query string. */
 export const idText = z.string().regex(ID_PATTERN, ID_RULE);
-
-/** ISO 8601 with a zone (Z or ±hh:mm); resolves to a Date. */
-export const isoDateTime = z
-  .string()
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2030-01-31T09:00:00Z' })
-  .transform((s) => new Date(s))
-  .openapi({ type: 'string', format: 'date-time', example: '2030-01-31T09:00:00Z' });
 
 /** A timestamp in a response: Dates are serialised as ISO strings. */
 export const dateTimeOut = z.string().openapi({ format: 'date-time', example: '2030-01-31T09:00:00.000Z' });

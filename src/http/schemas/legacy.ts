@@ -10,7 +10,7 @@ export const legacyBodySchema = z
   .object({
     start_time: legacyTime.openapi({ example: '08/27/2019 21:04' }),
     // The original clients sent null or "" for an open window.
-    end_time: z.union([legacyTime, z.literal(''), z.null()]).optional().openapi({ example: '08/27/2019 22:04' }),
+    end_time: z.union([legacyTime, z.literal('')]).nullable().optional().openapi({ example: '08/27/2019 22:04' }),
     program_id: idSchema,
     event_type_id: idSchema,
     data: z.record(z.unknown()).optional(),

@@ -11,7 +11,7 @@ export const isoTime = z
     if (!d) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time, e.g. 2030-01-31T09:00:00Z' });
     return d ?? z.NEVER;
   })
-  .openapi({ type: 'string', format: 'date-time', example: '2030-01-31T09:00:00Z' });
+  .openapi({ format: 'date-time', example: '2030-01-31T09:00:00Z' });
 
 const dataSchema = z.record(z.unknown()).openapi({ description: 'the event data the templates render', example: { name: 'Amina', time: '09:00' } });
 

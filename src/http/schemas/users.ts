@@ -14,7 +14,7 @@ const phone = z
     if (!p || !isE164(p)) ctx.addIssue({ code: 'custom', message: 'must be an E.164 phone number, e.g. +254712345678' });
     return p ?? z.NEVER;
   })
-  .openapi({ type: 'string', example: '+254712345678', description: 'E.164; spaces and dashes are removed' });
+  .openapi({ example: '+254712345678', description: 'E.164; spaces and dashes are removed' });
 
 const email = z
   .string()
@@ -35,7 +35,7 @@ const locale = z
     ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag, e.g. en or sw-KE' });
     return z.NEVER;
   })
-  .openapi({ type: 'string', example: 'sw-KE' });
+  .openapi({ example: 'sw-KE' });
 
 const timezone = z
   .string()

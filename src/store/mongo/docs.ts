@@ -11,12 +11,12 @@ type Doc = Record<string, unknown>;
  * top-level nulls are absent fields, and store-only fields are removed.
  */
 export function toRecord<T>(doc: Doc, hidden: readonly string[] = []): T {
-  const out: Doc = {};
+  // id first, so records print (and serialise) the same way from both stores.
+  const out: Doc = !('id' in doc) && typeof doc._id === 'string' ? { id: doc._id } : {};
   for (const [k, v] of Object.entries(doc)) {
     if (k === '_id' || k === '__v' || v === null || v === undefined || hidden.includes(k)) continue;
     out[k] = v;
   }
-  if (!('id' in doc) && typeof doc._id === 'string') out.id = doc._id;
   return out as T;
 }
 

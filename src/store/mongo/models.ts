@@ -108,6 +108,7 @@ const messageSchema = new Schema(
     updatedAt: Date,
     sentAt: Date,
     deliveredAt: Date,
+    leaseUntil: Date,
   },
   { ...base, collection: 'messages' },
 );

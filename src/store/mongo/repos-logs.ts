@@ -2,7 +2,7 @@
 import type { LogLine } from '../../domain/types';
 import type { LogRepo } from '../store';
 import { levelRank } from '../common';
-import { toRecord } from './docs';
+import { isDuplicateKey, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -13,18 +13,35 @@ export function logRepo(models: () => Models): LogRepo {
     async append(lines) {
       if (lines.length === 0) return;
       const m = models();
-      const counter = await m.counters.collection.findOneAndUpdate(
-        { _id: 'logs' as never },
-        { $inc: { seq: lines.length } },
-        { upsert: true, returnDocument: 'after', includeResultMetadata: false },
-      );
-      const last = Number((counter as Doc | null)?.seq);
-      if (!Number.isFinite(last)) throw new Error('log sequence counter could not be reserved');
-      const first = last - lines.length + 1;
-      const docs = lines.map(({ seq: _ignored, ...line }, i) =>
-        new m.logs({ ...line, seq: first + i, levelRank: levelRank(line.level) }).toObject(),
-      );
-      await m.logs.collection.insertMany(docs, { ordered: true });
+      const reserve = async (n: number): Promise<number> => {
+        const run = () =>
+          m.counters.collection.findOneAndUpdate(
+            { _id: 'logs' as never },
+            { $inc: { seq: n } },
+            { upsert: true, returnDocument: 'after', includeResultMetadata: false },
+          );
+        // Two first-ever upserts can race on the counter's _id: the loser simply increments the winner's.
+        const counter = await run().catch((e) => (isDuplicateKey(e) ? run() : Promise.reject(e)));
+        const last = Number((counter as Doc | null)?.seq);
+        if (!Number.isFinite(last)) throw new Error('log sequence counter could not be reserved');
+        return last - n + 1;
+      };
+      let pending = lines.map(({ seq: _ignored, ...line }) => ({ ...line, levelRank: levelRank(line.level) }));
+      // The unique seq index is the final guard: some servers (mongo-java-server) can hand two
+      // concurrent $inc callers the same post-image, so a colliding remainder takes a fresh block.
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === 5) throw new Error('log sequence numbers kept colliding');
+        const first = await reserve(pending.length);
+        const docs = pending.map((line, i) => new m.logs({ ...line, seq: first + i }).toObject());
+        try {
+          await m.logs.collection.insertMany(docs, { ordered: true });
+          pending = [];
+        } catch (e) {
+          const errors = ([] as Array<{ index: number }>).concat(((e as { writeErrors?: unknown }).writeErrors as never) ?? []);
+          if (!isDuplicateKey(e) || errors.length === 0) throw e;
+          pending = pending.slice(errors[0].index);
+        }
+      }
     },
     async query(q) {
       if (q.limit <= 0) return [];

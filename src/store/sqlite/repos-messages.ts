@@ -11,7 +11,7 @@ const codec: TableCodec = {
     id: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
     to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
     attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
-    possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date',
+    possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
   },
   revive: {
     statusHistory: (h: Array<StatusChange & { at: string }>) => h.map((c) => ({ ...c, at: new Date(c.at) })),

@@ -1,8 +1,8 @@
 /**
  * `twilio` SMS provider: Programmable Messaging through the official twilio SDK.
  *
- * Options: accountSid (AC...), authToken, from (E.164 number, alphanumeric sender ID, or a
- * messaging service sid MG...), apiUrl? (base URL instead of https://api.twilio.com, e.g. a
+ * Options: accountSid (AC...), authToken, from (E.164 number, short code, alphanumeric sender
+ * ID, or a messaging service sid MG...), apiUrl? (base URL instead of https://api.twilio.com, e.g. a
  * fake in tests), statusCallback? (default `${publicUrl}/v1/webhooks/twilio/<id>` when Herald
  * has a public URL), timeoutMs? (default 15000).
  *
@@ -33,7 +33,10 @@ const optionsSchema = z.object({
   authToken: z.string().min(1, 'is required'),
   from: z
     .string()
-    .regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, an alphanumeric sender ID or a messaging service sid (MG...)'),
+    .regex(
+      /^(\+[1-9]\d{1,14}|\d{3,8}|MG[0-9a-fA-F]{32}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+      'must be an E.164 number, a short code, an alphanumeric sender ID or a messaging service sid (MG...)',
+    ),
   apiUrl: z.string().url().optional(),
   statusCallback: z.string().url().optional(),
   timeoutMs: z.number().int().positive().default(15000),
@@ -122,7 +125,7 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
       return [
         {
           providerMessageId: sid,
-          status: STATUS[raw] ?? 'sent',
+          status: Object.hasOwn(STATUS, raw) ? STATUS[raw] : 'sent',
           providerStatus: raw,
           ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
         },

@@ -1,0 +1,123 @@
+/**
+ * `gmail` email provider: the Gmail API through googleapis, users.messages.send with the
+ * message as base64url RFC 822 (built by nodemailer's MailComposer).
+ *
+ * Options: from ("Name <addr>"; the mailbox must be the authorised user's or one of its
+ * send-as aliases), and one way to authenticate:
+ * - OAuth2 refresh token: clientId, clientSecret, refreshToken (scope gmail.send);
+ * - service account with domain-wide delegation: clientEmail, privateKey (PEM), subject (the
+ *   Workspace user to send as).
+ * Also userId? (default 'me'), rootUrl? (API base, default https://gmail.googleapis.com/),
+ * tokenUrl? (token endpoint instead of https://oauth2.googleapis.com/token; for tests and
+ * proxies), timeoutMs? (default 30000, each HTTP request).
+ *
+ * The Message-ID is `<messageId@herald>` and X-Herald-Message-Id carries Herald's id. Gmail has
+ * no delivery reports: `sent` is final.
+ */
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { google } from 'googleapis';
+import { z } from 'zod';
+import type { EmailProvider, OutboundEmail, ProviderConfig, ProviderContext, SendResult } from '../../types';
+import { toProviderError } from './errors';
+
+const TYPE = 'gmail';
+const SCOPE = 'https://www.googleapis.com/auth/gmail.send';
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+const optionsSchema = z
+  .object({
+    from: z.string().min(1, 'is required'),
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    refreshToken: z.string().min(1).optional(),
+    clientEmail: z.string().email().optional(),
+    privateKey: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
+    subject: z.string().email().optional(),
+    userId: z.string().min(1).default('me'),
+    rootUrl: z.string().url().optional(),
+    tokenUrl: z.string().url().optional(),
+    timeoutMs: z.number().int().positive().default(30000),
+  })
+  .superRefine((o, ctx) => {
+    const oauth = o.refreshToken !== undefined || o.clientId !== undefined || o.clientSecret !== undefined;
+    const sa = o.clientEmail !== undefined || o.privateKey !== undefined;
+    if (oauth === sa) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs either clientId, clientSecret and refreshToken, or clientEmail and privateKey' });
+      return;
+    }
+    const need = oauth ? (['clientId', 'clientSecret', 'refreshToken'] as const) : (['clientEmail', 'privateKey'] as const);
+    for (const k of need) if (o[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required' });
+  });
+export type GmailOptions = z.infer<typeof optionsSchema>;
+
+function parseOptions(cfg: ProviderConfig): GmailOptions {
+  const r = optionsSchema.safeParse(cfg.options ?? {});
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `option${i.path.length ? ` '${i.path.join('.')}'` : 's'} ${i.message === 'Required' ? 'is required' : i.message}`);
+  throw new Error(`provider '${cfg.id}' (${TYPE}): ${problems.join('; ')}`);
+}
+
+function authClient(opts: GmailOptions) {
+  const transporterOptions = { timeout: opts.timeoutMs };
+  if (opts.refreshToken) {
+    const oauth = new google.auth.OAuth2({
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      transporterOptions,
+      ...(opts.tokenUrl ? { endpoints: { oauth2TokenUrl: opts.tokenUrl } } : {}),
+    });
+    oauth.setCredentials({ refresh_token: opts.refreshToken });
+    return oauth;
+  }
+  const jwt = new google.auth.JWT({ email: opts.clientEmail, key: opts.privateKey, subject: opts.subject, scopes: [SCOPE], transporterOptions });
+  const tokenUrl = opts.tokenUrl;
+  if (tokenUrl) {
+    // The service-account flow has Google's token URL built in: re-point it on this client only.
+    jwt.transporter.interceptors.request.add({
+      resolved: async (config) => {
+        if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUrl);
+        return config;
+      },
+    });
+  }
+  return jwt;
+}
+
+/** The whole message, RFC 822, as Gmail's `raw`: base64url. */
+async function rawMessage(from: string, msg: OutboundEmail): Promise<string> {
+  const mail = new MailComposer({
+    from,
+    to: msg.to,
+    subject: msg.subject,
+    text: msg.text,
+    ...(msg.html !== undefined ? { html: msg.html } : {}),
+    messageId: `<${msg.messageId}@herald>`,
+    headers: { 'X-Herald-Message-Id': msg.messageId },
+  });
+  const built = await mail.compile().build();
+  return built.toString('base64url');
+}
+
+export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvider {
+  const opts = parseOptions(cfg);
+  const gmail = google.gmail({ version: 'v1', auth: authClient(opts), ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}) });
+
+  return {
+    id: cfg.id,
+    type: TYPE,
+    channel: 'email',
+
+    async send(msg: OutboundEmail): Promise<SendResult> {
+      try {
+        const raw = await rawMessage(opts.from, msg);
+        // No retries inside the SDK: the worker owns retries, backoff and failover.
+        const res = await gmail.users.messages.send({ userId: opts.userId, requestBody: { raw } }, { retry: false, timeout: opts.timeoutMs });
+        const id = res.data.id;
+        if (!id) throw new Error(`Gmail answered HTTP ${res.status} without a message id`);
+        return { providerMessageId: id, status: 'sent', providerStatus: (res.data.labelIds ?? []).join(',') || undefined };
+      } catch (e) {
+        throw toProviderError(cfg.id, e);
+      }
+    },
+  };
+}

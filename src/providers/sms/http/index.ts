@@ -1,0 +1,131 @@
+/**
+ * `http` SMS provider: any gateway with an HTTP API, described by configuration.
+ *
+ * Options: url (placeholders allowed, URL-encoded), method? (POST | PUT | GET, default POST),
+ * headers? ({name: value}, e.g. an Authorization), contentType? ('json' | 'form', default
+ * 'json'), body? (template; default {"to":"{{to}}","text":"{{text}}","messageId":"{{messageId}}"}
+ * or its form equivalent; not sent with GET), idPath? (dot path to the gateway's id in a JSON
+ * answer, e.g. `data.messages.0.id`), successStatus? (status or list of statuses meaning
+ * accepted; default any 2xx), timeoutMs? (default 15000). Without idPath, or when the answer
+ * has nothing there, the provider id is `<instance id>:<messageId>:<part>`.
+ *
+ * Placeholders: {{to}} (E.164), {{text}}, {{messageId}}, {{part}}, {{validUntil}} (ISO 8601),
+ * {{validForS}} (seconds left). In a json body a value is JSON-string-escaped (write
+ * "{{text}}" inside quotes); in a form body or the url it is URL-encoded. Errors: 429 ->
+ * RATE_LIMITED (Retry-After kept), 5xx -> SERVER_ERROR, 401/403 -> AUTH, other -> REJECTED,
+ * no answer -> TIMEOUT/NETWORK. No delivery reports: a message ends at `sent`.
+ */
+import { z } from 'zod';
+import { type OutboundSms, type ProviderConfig, type ProviderContext, type SendResult, type SmsProvider } from '../../types';
+import { httpCall, httpStatusError, msLeft, optionsError } from './transport';
+
+const TYPE = 'http';
+const PLACEHOLDERS = ['to', 'text', 'messageId', 'part', 'validUntil', 'validForS'] as const;
+type Placeholder = (typeof PLACEHOLDERS)[number];
+const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+
+const DEFAULT_BODY = {
+  json: '{"to":"{{to}}","text":"{{text}}","messageId":"{{messageId}}"}',
+  form: 'to={{to}}&text={{text}}&messageId={{messageId}}',
+} as const;
+
+const optionsSchema = z.object({
+  url: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+  method: z.enum(['POST', 'PUT', 'GET']).default('POST'),
+  headers: z.record(z.string()).default({}),
+  contentType: z.enum(['json', 'form']).default('json'),
+  body: z.string().optional(),
+  idPath: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'must be a dot path such as data.id').optional(),
+  successStatus: z
+    .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).nonempty()])
+    .optional(),
+  timeoutMs: z.number().int().positive().default(15000),
+});
+export type HttpSmsOptions = z.infer<typeof optionsSchema>;
+
+type Values = Record<Placeholder, string>;
+type Escape = (v: string) => string;
+
+const jsonEscape: Escape = (v) => JSON.stringify(v).slice(1, -1);
+
+function render(template: string, values: Values, escape: Escape): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => escape(values[name as Placeholder]));
+}
+
+function unknownPlaceholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((n) => !(PLACEHOLDERS as readonly string[]).includes(n));
+}
+
+/** Follows `a.b.0.c` through objects and arrays; undefined when a step is missing. */
+export function valueAt(json: unknown, path: string): unknown {
+  let cur: unknown = json;
+  for (const step of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[step];
+  }
+  return cur;
+}
+
+function parseOptions(cfg: ProviderConfig): HttpSmsOptions & { body: string } {
+  const r = optionsSchema.safeParse(cfg.options ?? {});
+  if (!r.success) throw optionsError(cfg.id, TYPE, r.error.issues);
+  const o = r.data;
+  const body = o.body ?? DEFAULT_BODY[o.contentType];
+  const fail = (m: string): Error => new Error(`provider '${cfg.id}' (${TYPE}): ${m}`);
+  if (o.method === 'GET' && o.body !== undefined) throw fail("option 'body' cannot be sent with GET: put the placeholders in 'url'");
+  for (const [where, t] of [['url', o.url], ['body', body]] as const) {
+    const unknown = unknownPlaceholders(t);
+    if (unknown.length > 0) throw fail(`option '${where}' has unknown placeholder(s) ${unknown.join(', ')}; known: ${PLACEHOLDERS.join(', ')}`);
+  }
+  if (o.method !== 'GET' && o.contentType === 'json') {
+    // Catch a template that cannot produce JSON now, not at the first message.
+    const sample: Values = { to: '+1', text: 'a "quoted"\ntext', messageId: 'm', part: '0', validUntil: new Date(0).toISOString(), validForS: '1' };
+    try {
+      JSON.parse(render(body, sample, jsonEscape));
+    } catch (e) {
+      throw fail(`option 'body' does not render to JSON (${(e as Error).message}); string placeholders belong inside quotes`);
+    }
+  }
+  return { ...o, body };
+}
+
+function isSuccess(status: number, accepted: HttpSmsOptions['successStatus']): boolean {
+  if (accepted === undefined) return status >= 200 && status <= 299;
+  return Array.isArray(accepted) ? accepted.includes(status) : accepted === status;
+}
+
+export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider {
+  const opts = parseOptions(cfg);
+  const contentType = opts.contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+
+  return {
+    id: cfg.id,
+    type: TYPE,
+    channel: 'sms',
+
+    async send(msg: OutboundSms): Promise<SendResult> {
+      const left = msLeft(msg.validUntil);
+      const values: Values = {
+        to: msg.to,
+        text: msg.text,
+        messageId: msg.messageId,
+        part: String(msg.part),
+        validUntil: msg.validUntil.toISOString(),
+        validForS: String(Math.floor(left / 1000)),
+      };
+      const withBody = opts.method !== 'GET';
+      const reply = await httpCall(cfg.id, {
+        method: opts.method,
+        url: render(opts.url, values, encodeURIComponent),
+        headers: { Accept: 'application/json', ...(withBody ? { 'Content-Type': contentType } : {}), ...opts.headers },
+        ...(withBody ? { body: render(opts.body, values, opts.contentType === 'json' ? jsonEscape : encodeURIComponent) } : {}),
+        timeoutMs: opts.timeoutMs,
+      });
+      if (!isSuccess(reply.status, opts.successStatus)) throw httpStatusError(cfg.id, 'the gateway', reply);
+      // The status said accepted, so it was: without an id at idPath, Herald's own reference stands in.
+      const id = opts.idPath ? valueAt(reply.json, opts.idPath) : undefined;
+      const providerMessageId = typeof id === 'string' || typeof id === 'number' ? String(id) : `${cfg.id}:${msg.messageId}:${msg.part}`;
+      return { providerMessageId, status: 'sent', providerStatus: String(reply.status) };
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// Store contract, fan-out side: subscribers by keyset, notifications and their transitions.
+import { ConflictError } from '../../src/domain/errors';
+import type { Channel } from '../../src/domain/types';
+import type { NewNotification, Store } from '../../src/store/store';
+import { sleep, type StoreRef } from './store.contract.helpers';
+
+const pad = (i: number) => `u${String(i).padStart(5, '0')}`;
+
+async function addUser(store: Store, id: string): Promise<void> {
+  await store.users.create({ id, name: id, phone: '+254700000000', email: `${id}@example.org` });
+}
+
+export function notification(id: string, over: Partial<NewNotification> = {}): NewNotification {
+  return {
+    id,
+    programId: 'p1',
+    eventTypeId: 'e1',
+    startTime: new Date('2030-01-01T08:00:00.000Z'),
+    endTime: new Date('2030-01-01T09:00:00.000Z'),
+    validUntil: new Date('2030-01-01T09:00:00.000Z'),
+    data: { name: 'Ann', nested: { n: 1, list: [1, 'two'] } },
+    status: 'accepted',
+    source: 'api',
+    dispatch: { messages: 0 },
+    ...over,
+  };
+}
+
+export function dispatchContract(s: StoreRef): void {
+  describe('subscribersAfter', () => {
+    it('merges direct and program-wide subscriptions into one entry per user, ordered by user id', async () => {
+      for (const id of ['u1', 'u2', 'u3', 'u4', 'u5']) await addUser(s(), id);
+      const sub = (id: string, userId: string, channels: Channel[], eventTypeId?: string, programId = 'p1') =>
+        s().subscriptions.create({ id, userId, programId, eventTypeId, channels });
+      await sub('a', 'u3', ['email'], 'e1');
+      await sub('b', 'u3', ['sms'], undefined);
+      await sub('c', 'u1', ['sms'], undefined);
+      await sub('d', 'u2', ['sms'], 'e2'); // other event type
+      await sub('e', 'u4', ['email'], 'e1', 'p2'); // other program
+      await sub('f', 'u5', ['email', 'sms'], 'e1');
+      await sub('g', 'ghost', ['sms'], 'e1'); // user does not exist
+      const got = await s().subscriptions.subscribersAfter('p1', 'e1', undefined, 10);
+      expect(got.map((x) => [x.user.id, x.channels])).toEqual([
+        ['u1', ['sms']],
+        ['u3', ['sms', 'email']],
+        ['u5', ['sms', 'email']],
+      ]);
+      expect(got[0].user).toMatchObject({ id: 'u1', email: 'u1@example.org', createdAt: expect.any(Date) });
+      expect((await s().subscriptions.subscribersAfter('p1', 'e1', 'u3', 10)).map((x) => x.user.id)).toEqual(['u5']);
+      expect(await s().subscriptions.subscribersAfter('p1', 'e1', 'u5', 10)).toEqual([]);
+      expect(await s().subscriptions.subscribersAfter('p1', 'nothing', undefined, 10)).toEqual([
+        expect.objectContaining({ user: expect.objectContaining({ id: 'u1' }), channels: ['sms'] }),
+        expect.objectContaining({ user: expect.objectContaining({ id: 'u3' }), channels: ['sms'] }),
+      ]);
+    });
+
+    it('never splits a user whose subscriptions straddle the batch limit', async () => {
+      for (const id of ['a', 'b', 'c']) {
+        await addUser(s(), id);
+        await s().subscriptions.create({ id: `${id}-d`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create({ id: `${id}-w`, userId: id, programId: 'p1', channels: ['email'] });
+      }
+      const seen: Array<[string, Channel[]]> = [];
+      let after: string | undefined;
+      for (;;) {
+        const batch = await s().subscriptions.subscribersAfter('p1', 'e1', after, 1);
+        if (batch.length === 0) break;
+        expect(batch).toHaveLength(1);
+        seen.push([batch[0].user.id, batch[0].channels]);
+        after = batch[0].user.id;
+      }
+      expect(seen).toEqual([['a', ['sms', 'email']], ['b', ['sms', 'email']], ['c', ['sms', 'email']]]);
+    });
+
+    it('walks 1,050 subscribers in batches of 100, each exactly once, skipping deleted users', async () => {
+      const expected: string[] = [];
+      const jobs: Array<() => Promise<unknown>> = [];
+      // 1,100 users: 50 subscribed to another event type only; of the 1,050 others a third are
+      // direct (sms), a third program-wide (email), a third both.
+      const kindOf = (i: number) => (i % 22 === 21 ? 'other' : (['direct', 'wide', 'both'] as const)[i % 3]);
+      for (let i = 0; i < 1100; i++) {
+        const id = pad(i);
+        const kind = kindOf(i);
+        if (kind !== 'other') expected.push(id);
+        jobs.push(async () => {
+          await addUser(s(), id);
+          if (kind === 'direct' || kind === 'both') {
+            await s().subscriptions.create({ id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+          }
+          if (kind === 'wide' || kind === 'both') await s().subscriptions.create({ id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
+          if (kind === 'other') await s().subscriptions.create({ id: `o${i}`, userId: id, programId: 'p1', eventTypeId: 'e2', channels: ['sms'] });
+        });
+      }
+      for (let i = 0; i < jobs.length; i += 50) await Promise.all(jobs.slice(i, i + 50).map((j) => j()));
+      // A subscription whose user is gone is skipped without ending the walk early.
+      await s().subscriptions.create({ id: 'ghost', userId: `${pad(500)}x`, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+
+      const seen: string[] = [];
+      let after: string | undefined;
+      let batches = 0;
+      for (;;) {
+        const batch = await s().subscriptions.subscribersAfter('p1', 'e1', after, 100);
+        if (batch.length === 0) break;
+        batches++;
+        expect(batch.length).toBeLessThanOrEqual(100);
+        for (const sub of batch) {
+          const kind = kindOf(Number(sub.user.id.slice(1)));
+          expect(sub.channels).toEqual(kind === 'direct' ? ['sms'] : kind === 'wide' ? ['email'] : ['sms', 'email']);
+        }
+        seen.push(...batch.map((b) => b.user.id));
+        after = batch[batch.length - 1].user.id;
+      }
+      expect(expected).toHaveLength(1050);
+      expect(seen).toEqual(expected);
+      expect(new Set(seen).size).toBe(expected.length);
+      expect(batches).toBe(Math.ceil(expected.length / 100));
+    });
+  });
+
+  describe('notifications', () => {
+    it('creates and reads back Dates, data and dispatch; optional fields absent', async () => {
+      const created = await s().notifications.create(notification('n1', { endTime: undefined, warnings: ['re-anchored'] }));
+      const got = await s().notifications.get('n1');
+      expect(got).toEqual(created);
+      expect(got).not.toHaveProperty('endTime');
+      expect(got).not.toHaveProperty('idempotencyKey');
+      expect(got!.startTime).toEqual(new Date('2030-01-01T08:00:00.000Z'));
+      expect(got!.validUntil).toBeInstanceOf(Date);
+      expect(got!.data).toEqual({ name: 'Ann', nested: { n: 1, list: [1, 'two'] } });
+      expect(got!.dispatch).toEqual({ messages: 0 });
+      expect(got!.warnings).toEqual(['re-anchored']);
+      await expect(s().notifications.create(notification('n1'))).rejects.toBeInstanceOf(ConflictError);
+      expect(await s().notifications.get('zz')).toBeNull();
+    });
+
+    it('transitions by compare-and-set: of two concurrent transitions from one status, one wins', async () => {
+      await s().notifications.create(notification('n1'));
+      const startedAt = new Date('2030-01-01T08:00:01.000Z');
+      const results = await Promise.all([
+        s().notifications.transition('n1', ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt } }),
+        s().notifications.transition('n1', ['accepted'], 'cancelled'),
+      ]);
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      const winner = results.find((r) => r !== null)!;
+      expect((await s().notifications.get('n1'))!.status).toBe(winner.status);
+      expect(await s().notifications.transition('n1', ['accepted'], 'expired')).toBeNull();
+      expect(await s().notifications.transition('missing', ['accepted'], 'expired')).toBeNull();
+      const next = await s().notifications.transition('n1', ['dispatching', 'cancelled'], 'expired');
+      expect(next).toMatchObject({ status: 'expired' });
+    });
+
+    it('patches the dispatch cursor and removes the end of a window', async () => {
+      await s().notifications.create(notification('n1'));
+      const finishedAt = new Date('2030-01-01T08:30:00.000Z');
+      const u = await s().notifications.update('n1', { dispatch: { cursor: 'u00100', messages: 200, finishedAt }, endTime: undefined });
+      expect(u!.dispatch).toEqual({ cursor: 'u00100', messages: 200, finishedAt });
+      expect(u).not.toHaveProperty('endTime');
+      expect(await s().notifications.get('n1')).toEqual(u);
+      expect(await s().notifications.update('missing', { status: 'expired' })).toBeNull();
+    });
+
+    it('finds by status with startBefore and updatedBefore, oldest update first', async () => {
+      await s().notifications.create(notification('late', { status: 'scheduled', startTime: new Date('2030-06-01T00:00:00Z') }));
+      await sleep(3);
+      await s().notifications.create(notification('early', { status: 'scheduled', startTime: new Date('2030-01-01T00:00:00Z') }));
+      await sleep(3);
+      await s().notifications.create(notification('acc', { status: 'accepted' }));
+      await s().notifications.create(notification('done', { status: 'dispatched' }));
+      const cut = new Date(Date.now() + 1);
+      await sleep(5);
+      await s().notifications.create(notification('fresh', { status: 'accepted' }));
+
+      const due = await s().notifications.findByStatus(['scheduled'], { startBefore: new Date('2030-03-01T00:00:00Z'), limit: 10 });
+      expect(due.map((n) => n.id)).toEqual(['early']);
+      const stale = await s().notifications.findByStatus(['scheduled', 'accepted'], { updatedBefore: cut, limit: 10 });
+      expect(stale.map((n) => n.id)).toEqual(['late', 'early', 'acc']);
+      expect((await s().notifications.findByStatus(['scheduled', 'accepted'], { limit: 2 })).map((n) => n.id)).toEqual(['late', 'early']);
+    });
+
+    it('lists newest first, filtered by program and status, paged', async () => {
+      for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+        await s().notifications.create(notification(id, { programId: i === 3 ? 'p2' : 'p1', status: i === 0 ? 'dispatched' : 'accepted' }));
+        await sleep(3);
+      }
+      const page = await s().notifications.list({ programId: 'p1' }, { limit: 2, offset: 0 });
+      expect(page.items.map((n) => n.id)).toEqual(['c', 'b']);
+      expect(page).toMatchObject({ total: 3, limit: 2, offset: 0 });
+      expect((await s().notifications.list({ programId: 'p1', status: 'dispatched' }, { limit: 5, offset: 0 })).items.map((n) => n.id)).toEqual(['a']);
+      expect((await s().notifications.list({}, { limit: 5, offset: 3 })).items.map((n) => n.id)).toEqual(['a']);
+    });
+  });
+}

@@ -1,0 +1,198 @@
+// Store contract, delivery side: messages (idempotent insert, status CAS, lookups) and the log.
+import type { LogLine } from '../../src/domain/types';
+import type { NewMessage } from '../../src/store/store';
+import { sleep, type StoreRef } from './store.contract.helpers';
+
+const T0 = new Date('2030-01-01T08:00:00.000Z');
+
+function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
+  return {
+    id,
+    notificationId: 'n1',
+    programId: 'p1',
+    eventTypeId: 'e1',
+    userId: id.split(':')[1] ?? 'u1',
+    channel: 'sms',
+    to: '+254700000001',
+    content: { text: 'Hello' },
+    sms: { encoding: 'GSM-7', segments: 1, parts: ['Hello'] },
+    status: 'queued',
+    statusHistory: [{ status: 'queued', at: T0 }],
+    validUntil: new Date('2030-01-03T08:00:00.000Z'),
+    attempts: 0,
+    ...over,
+  };
+}
+
+const all = { limit: 100, offset: 0 };
+
+export function messagesContract(s: StoreRef): void {
+  describe('messages', () => {
+    it('inserts only new ids and never overwrites an existing message', async () => {
+      const first = await s().messages.insertMany([message('n1:u1:sms'), message('n1:u2:sms'), message('n1:u3:sms')]);
+      expect(first.sort()).toEqual(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:sms']);
+      const again = await s().messages.insertMany([
+        message('n1:u1:sms', { content: { text: 'CHANGED' } }),
+        message('n1:u2:sms', { status: 'failed' }),
+        message('n1:u4:sms'),
+      ]);
+      expect(again).toEqual(['n1:u4:sms']);
+      expect(await s().messages.insertMany([message('n1:u1:sms')])).toEqual([]);
+      expect(await s().messages.insertMany([])).toEqual([]);
+      expect((await s().messages.get('n1:u1:sms'))!.content).toEqual({ text: 'Hello' });
+      expect((await s().messages.get('n1:u2:sms'))!.status).toBe('queued');
+      expect((await s().messages.list('n1', {}, all)).total).toBe(4);
+    });
+
+    it('reads back the plain record with Dates, nested history and absent optional fields', async () => {
+      await s().messages.insertMany([message('n1:u1:email', { channel: 'email', to: 'a@example.org', sms: undefined, content: { text: 't', subject: 's' } })]);
+      const m = await s().messages.get('n1:u1:email');
+      expect(m).toEqual({
+        ...message('n1:u1:email', { channel: 'email', to: 'a@example.org', content: { text: 't', subject: 's' } }),
+        sms: undefined,
+        createdAt: expect.any(Date),
+        updatedAt: expect.any(Date),
+      });
+      for (const k of ['sms', 'provider', 'providerMessageIds', 'error', 'sentAt', 'possibleDuplicate']) expect(m).not.toHaveProperty(k);
+      expect(m!.statusHistory[0].at).toEqual(T0);
+      expect(m!.validUntil).toBeInstanceOf(Date);
+      expect(await s().messages.get('nope')).toBeNull();
+    });
+
+    it('transitions by compare-and-set, appending history and counting attempts', async () => {
+      await s().messages.insertMany([message('n1:u1:sms')]);
+      const at = new Date('2030-01-01T08:00:05.000Z');
+      const sending = await s().messages.transition('n1:u1:sms', ['queued'], 'sending', { incrementAttempts: true, at });
+      expect(sending).toMatchObject({ status: 'sending', attempts: 1 });
+      expect(sending!.statusHistory).toEqual([{ status: 'queued', at: T0 }, { status: 'sending', at }]);
+      expect(await s().messages.transition('n1:u1:sms', ['queued'], 'sending', { incrementAttempts: true })).toBeNull();
+      const sentAt = new Date('2030-01-01T08:00:06.000Z');
+      const sent = await s().messages.transition('n1:u1:sms', ['sending'], 'sent', {
+        patch: { provider: 'twilio', providerMessageIds: ['SM1', 'SM2'], sentAt, error: { code: 'X', message: 'old' } },
+        providerStatus: 'queued',
+        reason: 'accepted by provider',
+        at: sentAt,
+      });
+      expect(sent).toMatchObject({ status: 'sent', attempts: 1, provider: 'twilio', providerMessageIds: ['SM1', 'SM2'], providerStatus: 'queued', sentAt });
+      expect(sent!.statusHistory[2]).toEqual({ status: 'sent', at: sentAt, reason: 'accepted by provider', provider: 'twilio', providerStatus: 'queued' });
+      const cleared = await s().messages.transition('n1:u1:sms', ['sent'], 'delivered', { patch: { error: undefined, deliveredAt: sentAt } });
+      expect(cleared).not.toHaveProperty('error');
+      expect(cleared!.statusHistory.map((h) => h.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+      expect(await s().messages.get('n1:u1:sms')).toEqual(cleared);
+      expect(await s().messages.transition('missing', ['queued'], 'sent')).toBeNull();
+    });
+
+    it('lets exactly one of two concurrent transitions from the same status win', async () => {
+      await s().messages.insertMany([message('n1:u1:sms')]);
+      const results = await Promise.all([
+        s().messages.transition('n1:u1:sms', ['queued'], 'sending', { incrementAttempts: true }),
+        s().messages.transition('n1:u1:sms', ['queued'], 'cancelled'),
+        s().messages.transition('n1:u1:sms', ['queued'], 'expired'),
+      ]);
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect((await s().messages.get('n1:u1:sms'))!.statusHistory).toHaveLength(2);
+    });
+
+    it('finds by provider message id, lists, counts and selects by status', async () => {
+      await s().messages.insertMany([
+        message('n1:u1:sms'),
+        message('n1:u2:sms'),
+        message('n1:u3:email', { channel: 'email' }),
+        message('n2:u1:sms', { notificationId: 'n2' }),
+      ]);
+      await s().messages.transition('n1:u2:sms', ['queued'], 'sent', { patch: { providerMessageIds: ['abc', 'def'] } });
+      expect((await s().messages.findByProviderMessageId('def'))!.id).toBe('n1:u2:sms');
+      expect(await s().messages.findByProviderMessageId('zzz')).toBeNull();
+      await s().messages.transition('n1:u2:sms', ['sent'], 'sent', { patch: { providerMessageIds: ['xyz'] } });
+      expect(await s().messages.findByProviderMessageId('abc')).toBeNull();
+      expect((await s().messages.findByProviderMessageId('xyz'))!.id).toBe('n1:u2:sms');
+
+      expect(await s().messages.countByStatus('n1')).toEqual({ queued: 2, sent: 1 });
+      expect(await s().messages.countByStatus('none')).toEqual({});
+      const sms = await s().messages.list('n1', { channel: 'sms' }, { limit: 1, offset: 1 });
+      expect(sms.items.map((m) => m.id)).toEqual(['n1:u2:sms']);
+      expect(sms).toMatchObject({ total: 2, limit: 1, offset: 1 });
+      expect((await s().messages.list('n1', { status: 'queued' }, all)).items.map((m) => m.id)).toEqual(['n1:u1:sms', 'n1:u3:email']);
+      expect((await s().messages.findByNotification('n1', ['queued', 'sent'], 10)).map((m) => m.id)).toEqual(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:email']);
+      expect((await s().messages.findByNotification('n1', ['queued'], 1)).map((m) => m.id)).toEqual(['n1:u1:sms']);
+    });
+
+    it('finds stale messages by last update and expired ones by validity', async () => {
+      await s().messages.insertMany([
+        message('a', { validUntil: new Date('2030-01-01T00:00:00Z') }),
+        message('b', { validUntil: new Date('2030-01-05T00:00:00Z') }),
+        message('c', { status: 'sending', validUntil: new Date('2029-12-31T00:00:00Z') }),
+      ]);
+      await sleep(5);
+      const cut = new Date();
+      await sleep(5);
+      await s().messages.transition('b', ['queued'], 'queued');
+      expect((await s().messages.findStale(['queued', 'sending'], cut, 10)).map((m) => m.id).sort()).toEqual(['a', 'c']);
+      expect((await s().messages.findStale(['queued'], new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['a', 'b']);
+      const now = new Date('2030-01-02T00:00:00Z');
+      expect((await s().messages.findExpired(['queued', 'sending'], now, 10)).map((m) => m.id)).toEqual(['c', 'a']);
+      expect((await s().messages.findExpired(['queued'], now, 10)).map((m) => m.id)).toEqual(['a']);
+      expect(await s().messages.findExpired(['queued'], now, 0)).toEqual([]);
+    });
+  });
+
+  describe('logs', () => {
+    const line = (message: string, over: Partial<LogLine> = {}): LogLine => ({
+      time: new Date('2030-01-01T08:00:00.000Z'),
+      level: 'info',
+      process: 'dispatcher',
+      message,
+      ...over,
+    });
+
+    it('appends with increasing seq and reads oldest first with Dates and meta intact', async () => {
+      await s().logs.append([line('one', { meta: { a: 1, nested: { b: [1, 2] } } }), line('two')]);
+      await s().logs.append([]);
+      await s().logs.append([line('three', { seq: 999 })]);
+      const got = await s().logs.query({ limit: 10 });
+      expect(got.map((l) => l.message)).toEqual(['one', 'two', 'three']);
+      const seqs = got.map((l) => l.seq!);
+      expect(seqs.every((n) => Number.isInteger(n))).toBe(true);
+      expect(seqs[1]).toBeGreaterThan(seqs[0]);
+      expect(seqs[2]).toBeGreaterThan(seqs[1]);
+      expect(got[0]).toEqual({ seq: seqs[0], ...line('one', { meta: { a: 1, nested: { b: [1, 2] } } }) });
+      expect(got[1]).not.toHaveProperty('meta');
+      expect(got[1]).not.toHaveProperty('notificationId');
+      expect(got[0].time).toBeInstanceOf(Date);
+      expect((await s().logs.query({ afterSeq: seqs[0], limit: 10 })).map((l) => l.message)).toEqual(['two', 'three']);
+      expect((await s().logs.query({ limit: 2 })).map((l) => l.message)).toEqual(['one', 'two']);
+    });
+
+    it('gives concurrent appends distinct seq numbers', async () => {
+      await Promise.all([0, 1, 2, 3, 4].map((b) => s().logs.append([0, 1, 2].map((i) => line(`${b}.${i}`, { meta: { b, i } })))));
+      const got = await s().logs.query({ limit: 100 });
+      expect(got).toHaveLength(15);
+      expect(new Set(got.map((l) => l.seq)).size).toBe(15);
+      expect(got.map((l) => l.seq!)).toEqual([...got.map((l) => l.seq!)].sort((a, b) => a - b));
+      // Lines of one append keep their order.
+      for (let b = 0; b < 5; b++) {
+        expect(got.filter((l) => l.message.startsWith(`${b}.`)).map((l) => l.message)).toEqual([`${b}.0`, `${b}.1`, `${b}.2`]);
+      }
+    });
+
+    it('filters by notification, message, process, minimum level and time', async () => {
+      await s().logs.append([
+        line('e', { level: 'error', notificationId: 'n1', time: new Date('2030-01-01T08:00:00Z') }),
+        line('w', { level: 'warn', notificationId: 'n1', messageId: 'm1', time: new Date('2030-01-01T08:01:00Z') }),
+        line('i', { level: 'info', notificationId: 'n2', messageId: 'm1', process: 'sms-worker', time: new Date('2030-01-01T08:02:00Z') }),
+        line('d', { level: 'debug', notificationId: 'n1', time: new Date('2030-01-01T08:03:00Z') }),
+      ]);
+      const msgs = async (q: Parameters<ReturnType<StoreRef>['logs']['query']>[0]) => (await s().logs.query(q)).map((l) => l.message);
+      expect(await msgs({ notificationId: 'n1', limit: 10 })).toEqual(['e', 'w', 'd']);
+      expect(await msgs({ messageId: 'm1', limit: 10 })).toEqual(['w', 'i']);
+      expect(await msgs({ process: 'sms-worker', limit: 10 })).toEqual(['i']);
+      expect(await msgs({ level: 'error', limit: 10 })).toEqual(['e']);
+      expect(await msgs({ level: 'warn', limit: 10 })).toEqual(['e', 'w']);
+      expect(await msgs({ level: 'info', limit: 10 })).toEqual(['e', 'w', 'i']);
+      expect(await msgs({ level: 'debug', limit: 10 })).toEqual(['e', 'w', 'i', 'd']);
+      expect(await msgs({ since: new Date('2030-01-01T08:01:30Z'), limit: 10 })).toEqual(['i', 'd']);
+      expect(await msgs({ notificationId: 'n1', level: 'warn', since: new Date('2030-01-01T08:00:30Z'), limit: 10 })).toEqual(['w']);
+      expect(await msgs({ level: 'debug', limit: 1 })).toEqual(['e']);
+    });
+  });
+}
