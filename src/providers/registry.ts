@@ -18,6 +18,11 @@ const FACTORIES: Record<string, Partial<Record<Channel, () => ProviderModule>>> 
   },
   twilio: { sms: () => require('./sms/twilio') as typeof import('./sms/twilio') },
   smtp: { email: () => require('./email/smtp') as typeof import('./email/smtp') },
+  vonage: { sms: () => require('./sms/vonage') as typeof import('./sms/vonage') },
+  africastalking: { sms: () => require('./sms/africastalking') as typeof import('./sms/africastalking') },
+  infobip: { sms: () => require('./sms/infobip') as typeof import('./sms/infobip') },
+  http: { sms: () => require('./sms/http') as typeof import('./sms/http') },
+  gmail: { email: () => require('./email/gmail') as typeof import('./email/gmail') },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -6,7 +6,7 @@ import type { RunningHerald } from '../../src/runtime';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { requireServices } from '../support/services';
-import { eventually, startTestHerald, testConfig, type Backend } from '../support/herald';
+import { disposeTestHerald, eventually, startTestHerald, testConfig, type Backend } from '../support/herald';
 
 const CLOSED = { start_time: '08/27/2019 21:04', end_time: '08/27/2019 22:04', program_id: 1, event_type_id: '1' };
 const OPEN = { start_time: '08/27/2019 21:04', program_id: 1, event_type_id: '1' };
@@ -58,7 +58,7 @@ describe.each<Backend>(['real', 'embedded'])('pipeline end to end (%s store and 
   });
 
   afterAll(async () => {
-    await herald?.stop();
+    await disposeTestHerald(herald);
     await twilio?.close();
     await smtp?.close();
   });

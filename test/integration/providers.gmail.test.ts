@@ -137,8 +137,9 @@ describe('gmail provider', () => {
   });
 
   it('maps a refused connection to NETWORK that was not accepted', async () => {
-    const p = oauth({ rootUrl: 'http://127.0.0.1:1/' });
-    await p.send(email()).catch(() => undefined); // token first, from the live fake
+    const closed = await startFakeGmail();
+    await closed.close();
+    const p = oauth({ rootUrl: closed.rootUrl });
     expect(await sendError(p)).toMatchObject({ code: 'NETWORK', retryable: true, details: { providerCode: 'ECONNREFUSED', mayHaveBeenAccepted: false } });
   });
 

@@ -3,7 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import amqp from 'amqplib';
+import { allNames } from '../../src/bus/amqp';
 import { loadConfig, type HeraldConfig } from '../../src/config';
+import { createMongoStore } from '../../src/store/mongo';
 import { startHerald, type RunningHerald, type Role } from '../../src/runtime';
 import { AMQP_URL, uniqueMongoUri, uniqueName } from './services';
 
@@ -35,6 +38,27 @@ export function testConfig(backend: Backend, overrides: Record<string, unknown> 
 
 export async function startTestHerald(config: HeraldConfig, role: Role = 'all'): Promise<RunningHerald> {
   return startHerald({ role, config, silent: true, processName: `test-${role}` });
+}
+
+/** Stops Herald and removes what the test created on the shared servers: its queues, exchange and database. */
+export async function disposeTestHerald(herald: RunningHerald | undefined): Promise<void> {
+  if (!herald) return;
+  await herald.stop();
+  const { amqpUrl, amqpPrefix, mongodbUri } = herald.config;
+  if (amqpUrl) {
+    const conn = await amqp.connect(amqpUrl);
+    const ch = await conn.createChannel();
+    const { queues, exchanges } = allNames(amqpPrefix);
+    for (const q of queues) await ch.deleteQueue(q);
+    for (const e of exchanges) await ch.deleteExchange(e);
+    await conn.close();
+  }
+  if (mongodbUri) {
+    const store = createMongoStore(mongodbUri);
+    await store.connect();
+    await store.dropDatabase();
+    await store.close();
+  }
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out (then throws with `what`). */

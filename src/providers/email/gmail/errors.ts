@@ -8,7 +8,24 @@ interface GaxiosLikeError {
   message?: string;
   name?: string;
   response?: { status?: number; data?: unknown; headers?: unknown };
-  cause?: { code?: string; name?: string };
+  cause?: unknown;
+}
+
+/** The first system error code along the cause chain (gaxios wraps fetch's TypeError, which wraps it). */
+function systemCode(e: unknown): string {
+  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+  }
+  return '';
+}
+
+function isTimeout(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const { name, code } = cur as { name?: unknown; code?: unknown };
+    if (name === 'TimeoutError' || code === 'TimeoutError' || code === 'ETIMEDOUT') return true;
+  }
+  return false;
 }
 
 /** Google's `{error: {code, message, errors: [{reason}]}}`, or OAuth's `{error: 'invalid_grant'}`. */
@@ -67,11 +84,9 @@ export function toProviderError(providerId: string, e: unknown): ProviderError {
   const err = (e ?? {}) as GaxiosLikeError;
   const status = err.response?.status ?? err.status;
   if (typeof status === 'number' && status > 0) return httpError(providerId, status, err);
-  const sys = typeof err.code === 'string' ? err.code : (err.cause?.code ?? '');
-  const what = `${providerId}: ${err.message ?? String(e)}`;
-  if (err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError' || sys === 'ETIMEDOUT' || /timeout|timed out/i.test(err.message ?? '')) {
-    return new ProviderError('TIMEOUT', what, { mayHaveBeenAccepted: true });
-  }
+  const sys = systemCode(e);
+  const what = `${providerId}: ${err.message ?? String(e)}${sys ? ` (${sys})` : ''}`;
+  if (isTimeout(e)) return new ProviderError('TIMEOUT', what, { mayHaveBeenAccepted: true });
   if (NOT_CONNECTED.has(sys)) return new ProviderError('NETWORK', what, { providerCode: sys, mayHaveBeenAccepted: false });
   if (sys) return new ProviderError('NETWORK', what, { providerCode: sys, mayHaveBeenAccepted: true });
   return new ProviderError('UNKNOWN', what);

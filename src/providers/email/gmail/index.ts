@@ -58,7 +58,8 @@ function parseOptions(cfg: ProviderConfig): GmailOptions {
 }
 
 function authClient(opts: GmailOptions) {
-  const transporterOptions = { timeout: opts.timeoutMs };
+  // Node's own fetch: gaxios would otherwise import node-fetch dynamically on first use.
+  const transporterOptions = { timeout: opts.timeoutMs, fetchImplementation: fetch };
   if (opts.refreshToken) {
     const oauth = new google.auth.OAuth2({
       clientId: opts.clientId,
@@ -100,7 +101,11 @@ async function rawMessage(from: string, msg: OutboundEmail): Promise<string> {
 
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvider {
   const opts = parseOptions(cfg);
-  const gmail = google.gmail({ version: 'v1', auth: authClient(opts), ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}) });
+  const auth = authClient(opts);
+  const gmail = google.gmail({ version: 'v1', auth, ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}) });
+  // No retries inside the SDK: the worker owns retries, backoff and failover.
+  const sendRaw = (raw: string) =>
+    gmail.users.messages.send({ userId: opts.userId, requestBody: { raw } }, { retry: false, timeout: opts.timeoutMs, fetchImplementation: fetch });
 
   return {
     id: cfg.id,
@@ -110,8 +115,15 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvide
     async send(msg: OutboundEmail): Promise<SendResult> {
       try {
         const raw = await rawMessage(opts.from, msg);
-        // No retries inside the SDK: the worker owns retries, backoff and failover.
-        const res = await gmail.users.messages.send({ userId: opts.userId, requestBody: { raw } }, { retry: false, timeout: opts.timeoutMs });
+        let res: Awaited<ReturnType<typeof sendRaw>>;
+        try {
+          res = await sendRaw(raw);
+        } catch (e) {
+          // A 401 means the cached access token was revoked or rotated early: drop it, fetch a new one, try once more.
+          if ((e as { status?: number }).status !== 401) throw e;
+          auth.setCredentials(opts.refreshToken ? { refresh_token: opts.refreshToken } : {});
+          res = await sendRaw(raw);
+        }
         const id = res.data.id;
         if (!id) throw new Error(`Gmail answered HTTP ${res.status} without a message id`);
         return { providerMessageId: id, status: 'sent', providerStatus: (res.data.labelIds ?? []).join(',') || undefined };

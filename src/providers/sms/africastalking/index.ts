@@ -24,7 +24,7 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, httpCall, httpStatusError, msLeft, optionsError, reportParams } from '../http/transport';
+import { checkWebhookToken, httpCall, httpStatusError, msLeft, optionsError, reportParams } from '../../http-call';
 
 const TYPE = 'africastalking';
 

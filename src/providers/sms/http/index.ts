@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { type OutboundSms, type ProviderConfig, type ProviderContext, type SendResult, type SmsProvider } from '../../types';
-import { httpCall, httpStatusError, msLeft, optionsError } from './transport';
+import { httpCall, httpStatusError, msLeft, optionsError } from '../../http-call';
 
 const TYPE = 'http';
 const PLACEHOLDERS = ['to', 'text', 'messageId', 'part', 'validUntil', 'validForS'] as const;

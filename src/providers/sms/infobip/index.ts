@@ -24,7 +24,7 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError } from '../http/transport';
+import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError } from '../../http-call';
 
 const TYPE = 'infobip';
 const MAX_VALIDITY_MIN = 2880;

@@ -24,7 +24,7 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError, reportParams, sameSecret } from '../http/transport';
+import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError, reportParams, sameSecret } from '../../http-call';
 import { SIGNATURE_METHODS, isGsm, vonageSignature } from './signature';
 
 const TYPE = 'vonage';

@@ -1,7 +1,7 @@
 // One HTTP call with a timeout and transport failures mapped to the provider error catalogue,
 // plus the webhook helpers (parameters, shared-token check) the HTTP-API SMS providers share.
 import { timingSafeEqual } from 'node:crypto';
-import { ProviderError, errorCodeForHttpStatus, type WebhookRequest } from '../../types';
+import { ProviderError, errorCodeForHttpStatus, type WebhookRequest } from './types';
 
 export interface HttpReply {
   status: number;
