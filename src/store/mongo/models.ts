@@ -136,6 +136,24 @@ logSchema.index({ seq: 1 }, { unique: true });
 logSchema.index({ notificationId: 1, seq: 1 });
 logSchema.index({ messageId: 1, seq: 1 });
 
+const idempotencySchema = new Schema(
+  {
+    scope: { type: String, required: true },
+    key: { type: String, required: true },
+    token: String,
+    bodyHash: String,
+    state: String,
+    notificationId: String,
+    expiresAt: Date,
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { ...base, collection: 'idempotencykeys' },
+);
+// Unique per client: the insert that claims a key fails on a duplicate. No TTL index: expiry is checked on read and pruned.
+idempotencySchema.index({ scope: 1, key: 1 }, { unique: true });
+idempotencySchema.index({ expiresAt: 1 });
+
 /** Sequence numbers reserved with $inc (log seq blocks). */
 const counterSchema = new Schema({ _id: String, seq: Number }, { ...base, collection: 'counters' });
 
@@ -148,6 +166,7 @@ export interface Models {
   messages: Model<any>;
   logs: Model<any>;
   counters: Model<any>;
+  idempotencyKeys: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -160,5 +179,6 @@ export function buildModels(conn: Connection): Models {
     messages: conn.model('Message', messageSchema),
     logs: conn.model('LogLine', logSchema),
     counters: conn.model('Counter', counterSchema),
+    idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
   };
 }

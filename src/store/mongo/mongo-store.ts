@@ -2,7 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  EventTypeRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
@@ -12,6 +12,7 @@ import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
 import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
+import { idempotencyRepo } from './repos-idempotency';
 
 export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
@@ -28,6 +29,7 @@ export class MongoStore implements Store {
   readonly notifications: NotificationRepo = guardRepo(notificationRepo(this.m), mapMongoError);
   readonly messages: MessageRepo = guardRepo(messageRepo(this.m), mapMongoError);
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
+  readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 

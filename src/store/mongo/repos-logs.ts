@@ -52,7 +52,8 @@ export function logRepo(models: () => Models): LogRepo {
       if (q.level !== undefined) filter.levelRank = { $lte: levelRank(q.level) };
       if (q.since !== undefined) filter.time = { $gte: q.since };
       if (q.afterSeq !== undefined) filter.seq = { $gt: q.afterSeq };
-      const docs = await models().logs.find(filter).sort({ seq: 1 }).limit(q.limit).lean<Doc[]>();
+      const docs = await models().logs.find(filter).sort({ seq: q.newest ? -1 : 1 }).limit(q.limit).lean<Doc[]>();
+      if (q.newest) docs.reverse();
       return docs.map((d) => toRecord<LogLine>(d, HIDDEN));
     },
   };

@@ -45,7 +45,9 @@ export function logRepo(sql: Sql): LogRepo {
         params.afterSeq = q.afterSeq;
       }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      return sql.all(`SELECT * FROM logs ${w} ORDER BY "seq" LIMIT @limit`, params).map((r) => decodeRow<LogLine>(codec, r));
+      const rows = sql.all(`SELECT * FROM logs ${w} ORDER BY "seq" ${q.newest ? 'DESC' : ''} LIMIT @limit`, params);
+      if (q.newest) rows.reverse();
+      return rows.map((r) => decodeRow<LogLine>(codec, r));
     },
   };
 }

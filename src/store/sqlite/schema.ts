@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_notification ON logs ("notificationId", "seq");
 CREATE INDEX IF NOT EXISTS logs_message ON logs ("messageId", "seq");
 CREATE INDEX IF NOT EXISTS logs_time ON logs ("time");
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  "scope" TEXT NOT NULL, "key" TEXT NOT NULL, "token" TEXT NOT NULL, "bodyHash" TEXT NOT NULL, "state" TEXT NOT NULL,
+  "notificationId" TEXT NOT NULL, "expiresAt" INTEGER NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  PRIMARY KEY ("scope", "key")
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys ("expiresAt");
 `;
 
 /** Opens (creating folder and file if needed) with durable settings: a 202 must survive kill -9. */

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  EventTypeRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { guardRepo } from '../common';
@@ -11,6 +11,7 @@ import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
 import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
+import { idempotencyRepo } from './repos-idempotency';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -22,6 +23,7 @@ export class SqliteStore implements Store {
   readonly notifications: NotificationRepo = guardRepo(notificationRepo(this.sql), mapSqliteError);
   readonly messages: MessageRepo = guardRepo(messageRepo(this.sql), mapSqliteError);
   readonly logs: LogRepo = guardRepo(logRepo(this.sql), mapSqliteError);
+  readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 

@@ -1,0 +1,108 @@
+// Herald's processes as children (`node bin/herald.js <role>`), each configured through a
+// HERALD_CONFIG file of its own, with its peak memory read from /proc before it stops.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { allNames } from '../src/bus/amqp';
+import { loadConfig, type HeraldConfig } from '../src/config';
+import { createMongoStore } from '../src/store/mongo';
+
+const ROOT = path.resolve(__dirname, '..');
+
+export interface HeraldChild {
+  name: string;
+  pid: number;
+  /** Peak resident set (VmHWM) in MB, read now. */
+  peakRssMb(): number;
+  /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`); resolves the peak RSS seen. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmHWM of a live process in MB (0 when it is gone or not on Linux). */
+export function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A full, validated config written where the child's HERALD_CONFIG points. */
+export function writeConfig(dir: string, name: string, overrides: Record<string, unknown>): { file: string; config: HeraldConfig } {
+  const config = loadConfig({}, overrides);
+  const file = path.join(dir, `${name}.config.json`);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return { file, config };
+}
+
+/** Starts `node <script> <args>` with only HERALD_CONFIG in its environment; stdout/stderr go to <dir>/<name>.log. */
+export function startChild(dir: string, name: string, args: string[], env: Record<string, string>, readyLine: RegExp): Promise<HeraldChild> {
+  const logFile = path.join(dir, `${name}.log`);
+  const out = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  let exited = false;
+  let lastPeak = 0;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const pid = child.pid!;
+  const handle: HeraldChild = {
+    name,
+    pid,
+    peakRssMb: () => (lastPeak = Math.max(lastPeak, peakRssMb(pid))),
+    async stop(graceMs = 30_000) {
+      handle.peakRssMb();
+      if (!exited) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+      return lastPeak;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 60_000;
+    const poll = (): void => {
+      const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      if (readyLine.test(text)) return resolve(handle);
+      if (exited || Date.now() > deadline) {
+        void handle.stop(1000);
+        return reject(new Error(`${name} did not start (see ${logFile}):\n${text.slice(-2000)}`));
+      }
+      setTimeout(poll, 100);
+    };
+    poll();
+  });
+}
+
+export function startHeraldChild(dir: string, name: string, role: 'server' | 'sms', overrides: Record<string, unknown>): Promise<HeraldChild> {
+  const { file } = writeConfig(dir, name, overrides);
+  const args = [path.join(ROOT, 'bin', 'herald.js'), ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
+  return startChild(dir, name, args, { HERALD_CONFIG: file }, /"message":"herald started"/);
+}
+
+/** Removes what a Herald installation left on the shared servers: its queues, exchange and database. */
+export async function disposeInstallation(amqpUrl: string, prefix: string, mongodbUri: string): Promise<void> {
+  const conn = await amqp.connect(amqpUrl);
+  const ch = await conn.createChannel();
+  const { queues, exchanges } = allNames(prefix);
+  for (const q of queues) await ch.deleteQueue(q);
+  for (const e of exchanges) await ch.deleteExchange(e);
+  await conn.close();
+  const store = createMongoStore(mongodbUri);
+  await store.connect();
+  await store.dropDatabase();
+  await store.close();
+}
