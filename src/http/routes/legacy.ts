@@ -1,9 +1,8 @@
 // POST /: the original system's interface, which must keep working unchanged.
-import { HeraldError, ValidationError, type FieldIssue } from '../../domain/errors';
-import { parseLegacyTime } from '../../domain/time';
+import { HeraldError, ValidationError } from '../../domain/errors';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
-import { LEGACY_TIME_RULE, legacyBodySchema } from '../schemas/legacy';
+import { legacyBodySchema, legacyRequest } from '../schemas/legacy';
 import { ACCEPTED_RESPONSE, acceptAndReply, assertWindowOrder } from './notifications';
 
 /** The service speaks camelCase; a legacy caller should read the names it sent. */
@@ -13,8 +12,6 @@ const LEGACY_FIELDS: Record<string, string> = {
   programId: 'program_id',
   eventTypeId: 'event_type_id',
 };
-
-const KNOWN = new Set(['start_time', 'end_time', 'program_id', 'event_type_id', 'data']);
 
 export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
   const zone = deps.config.legacyTimezone;
@@ -34,31 +31,11 @@ export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
       responses: ACCEPTED_RESPONSE,
       errors: [404, 422, 503],
       async handler({ body, res }) {
-        const issues: FieldIssue[] = [];
-        const startTime = parseLegacyTime(body.start_time, zone);
-        if (!startTime) issues.push({ field: 'start_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
-        const endText = body.end_time || undefined;
-        const endTime = endText === undefined ? undefined : parseLegacyTime(endText, zone);
-        if (endTime === null) issues.push({ field: 'end_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
-        if (issues.length || !startTime || endTime === null) throw new ValidationError(issues);
-        assertWindowOrder(startTime, endTime, 'end_time');
-
-        const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !KNOWN.has(k)));
-        const data = { ...extra, ...(body.data ?? {}) };
+        const parsed = legacyRequest(body, deps.config, 'legacy');
+        if (!parsed.ok) throw new ValidationError(parsed.issues);
+        assertWindowOrder(parsed.request.startTime, parsed.request.endTime, 'end_time');
         try {
-          return await acceptAndReply(
-            deps,
-            {
-              programId: body.program_id,
-              eventTypeId: body.event_type_id,
-              startTime,
-              endTime,
-              data,
-              source: 'legacy',
-              reanchorPastWindow: deps.config.legacyPastWindow === 'reanchor',
-            },
-            res,
-          );
+          return await acceptAndReply(deps, parsed.request, res);
         } catch (e) {
           if (e instanceof HeraldError) for (const i of e.issues) i.field = LEGACY_FIELDS[i.field] ?? i.field;
           throw e;

@@ -1,4 +1,9 @@
 // The original system's body, kept working: POST / with MM/DD/YYYY HH:mm times and snake_case ids.
+import type { HeraldConfig } from '../../config';
+import type { FieldIssue } from '../../domain/errors';
+import { parseLegacyTime } from '../../domain/time';
+import type { NotificationSource } from '../../domain/types';
+import type { NotificationRequest } from '../../services/notification-service';
 import { idSchema } from './common';
 import { z } from './zod';
 
@@ -22,3 +27,34 @@ export const legacyBodySchema = z
   });
 
 export { LEGACY_TIME_RULE };
+
+export type LegacyBody = z.infer<typeof legacyBodySchema>;
+const KNOWN = new Set(['start_time', 'end_time', 'program_id', 'event_type_id', 'data']);
+
+/** One reading of the legacy body for every door (POST / and RabbitMQ): times in the legacy zone, extra fields as data. */
+export function legacyRequest(
+  body: LegacyBody,
+  cfg: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>,
+  source: NotificationSource,
+): { ok: true; request: NotificationRequest } | { ok: false; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const startTime = parseLegacyTime(body.start_time, cfg.legacyTimezone);
+  if (!startTime) issues.push({ field: 'start_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+  const endText = body.end_time || undefined;
+  const endTime = endText === undefined ? undefined : parseLegacyTime(endText, cfg.legacyTimezone);
+  if (endTime === null) issues.push({ field: 'end_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+  if (issues.length || !startTime || endTime === null) return { ok: false, issues };
+  const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !KNOWN.has(k)));
+  return {
+    ok: true,
+    request: {
+      programId: body.program_id,
+      eventTypeId: body.event_type_id,
+      startTime,
+      endTime,
+      data: { ...extra, ...(body.data ?? {}) },
+      source,
+      reanchorPastWindow: cfg.legacyPastWindow === 'reanchor',
+    },
+  };
+}
