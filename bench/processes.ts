@@ -11,6 +11,10 @@ import { createMongoStore } from '../src/store/mongo';
 
 const ROOT = path.resolve(__dirname, '..');
 
+/** Children still running: killed if the bench itself exits early (Ctrl-C, a crash). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => live.forEach((c) => c.kill('SIGKILL')));
+
 export interface HeraldChild {
   name: string;
   pid: number;
@@ -55,6 +59,8 @@ export function startChild(dir: string, name: string, args: string[], env: Recor
   const out = fs.openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let exited = false;
   let lastPeak = 0;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -87,9 +93,16 @@ export function startChild(dir: string, name: string, args: string[], env: Recor
   });
 }
 
-export function startHeraldChild(dir: string, name: string, role: 'server' | 'sms', overrides: Record<string, unknown>): Promise<HeraldChild> {
+export function startHeraldChild(
+  dir: string,
+  name: string,
+  role: 'server' | 'sms',
+  overrides: Record<string, unknown>,
+  cpuProfile?: { dir: string },
+): Promise<HeraldChild> {
   const { file } = writeConfig(dir, name, overrides);
-  const args = [path.join(ROOT, 'bin', 'herald.js'), ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
+  const prof = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
   return startChild(dir, name, args, { HERALD_CONFIG: file }, /"message":"herald started"/);
 }
 

@@ -74,7 +74,8 @@ export async function logsCommand(
   await withStore(config, async (store) => {
     const q = { notificationId: o.notification, messageId: o.message, level: o.level, process: o.process, since };
     const print = (l: LogLine) => process.stdout.write(o.json ? JSON.stringify(l) + '\n' : formatLog(l));
-    let lines = await store.logs.query({ ...q, limit: o.limit });
+    // The latest lines (printed oldest first), like `tail`; following continues after the last one.
+    let lines = await store.logs.query({ ...q, limit: o.limit, newest: true });
     lines.forEach(print);
     if (!o.follow) return;
     let afterSeq = lines.length ? lines[lines.length - 1].seq : undefined;

@@ -35,8 +35,10 @@ const channelArg = (v: string) => {
 export function buildProgram(): Command {
   const program = new Command('herald')
     .description('Herald: a self-hostable multi-channel notification dispatcher')
-    .showHelpAfterError('(run herald --help for the commands)')
-    .configureOutput({ outputError: (s, write) => write(s) });
+    // One line per command in --help, however narrow the terminal (or a pipe).
+    .configureHelp({ helpWidth: 200 })
+    // Usage errors as one line, like every other error: `herald: <what> (see herald --help)`.
+    .configureOutput({ outputError: (s, write) => write(`herald: ${s.trim().replace(/^error: /, '')} (see herald --help)\n`) });
 
   program.command('server').description('run the dispatch HTTP server, RabbitMQ intake, fan-out and scheduler').action(() => run('server'));
   program

@@ -10,6 +10,10 @@ const providerSchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
   options: z.record(z.unknown()).default({}),
+  /** Initial routing state; stored on first start, then changed at run time (PATCH /v1/providers/:id). */
+  weight: z.number().min(0).optional(),
+  ratePerSecond: z.number().int().min(1).optional(),
+  paused: z.boolean().optional(),
 });
 
 const configSchema = z.object({
@@ -22,6 +26,8 @@ const configSchema = z.object({
   amqpPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),
   dataDir: z.string().min(1),
   validityHours: z.number().positive(),
+  /** How long an Idempotency-Key is remembered: the same key and body answer the first result meanwhile. */
+  idempotencyHours: z.number().min(24, 'must be at least 24 (hours)'),
   legacyTimezone: z.string().min(1),
   /** What POST / does with a window that closed before it arrived: dispatch now with default validity, or refuse with 422. */
   legacyPastWindow: z.enum(['reanchor', 'reject']),
@@ -40,11 +46,19 @@ const configSchema = z.object({
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
   log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']), toStore: z.boolean() }),
-  providers: z.object({ sms: z.array(providerSchema), email: z.array(providerSchema) }),
+  providers: z.object({
+    sms: z.array(providerSchema),
+    email: z.array(providerSchema),
+    /** How often every worker re-reads the shared routing state (pause, order, weight, rate). */
+    refreshMs: z.number().int().min(50),
+    /** Consecutive failures that open a provider's circuit in a worker, and how long it stays open. */
+    circuitFailures: z.number().int().min(1),
+    circuitOpenMs: z.number().int().min(100),
+  }),
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
-  providers: { sms: ProviderConfig[]; email: ProviderConfig[] };
+  providers: { sms: ProviderConfig[]; email: ProviderConfig[]; refreshMs: number; circuitFailures: number; circuitOpenMs: number };
 };
 
 type Env = Record<string, string | undefined>;
@@ -60,6 +74,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_AMQP_PREFIX', path: 'amqpPrefix', kind: 'string', doc: 'prefix of RabbitMQ exchange and queue names' },
   { env: 'HERALD_DATA_DIR', path: 'dataDir', kind: 'string', doc: 'embedded store, queue and outbox folder' },
   { env: 'HERALD_VALIDITY_HOURS', path: 'validityHours', kind: 'number', doc: 'validity of an open window' },
+  { env: 'HERALD_IDEMPOTENCY_HOURS', path: 'idempotencyHours', kind: 'number', doc: 'how long an Idempotency-Key is kept (at least 24)' },
   { env: 'HERALD_LEGACY_TIMEZONE', path: 'legacyTimezone', kind: 'string', doc: 'zone of MM/DD/YYYY HH:mm times on POST /' },
   { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
   { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
@@ -76,6 +91,9 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
   { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },
   { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
+  { env: 'HERALD_PROVIDERS_REFRESH_MS', path: 'providers.refreshMs', kind: 'int', doc: 'how often workers re-read provider pause/order/weight/rate' },
+  { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
+  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'how long an open circuit waits before a trial' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -153,8 +171,16 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   }
   const data = parsed.data;
   const withChannel = (channel: 'sms' | 'email') =>
-    data.providers[channel].map((p) => ({ id: p.id, type: p.type, channel, options: p.options }) satisfies ProviderConfig);
-  return { ...data, providers: { sms: withChannel('sms'), email: withChannel('email') } };
+    data.providers[channel].map(
+      (p) =>
+        ({
+          id: p.id, type: p.type, channel, options: p.options,
+          ...(p.weight !== undefined ? { weight: p.weight } : {}),
+          ...(p.ratePerSecond !== undefined ? { ratePerSecond: p.ratePerSecond } : {}),
+          ...(p.paused !== undefined ? { paused: p.paused } : {}),
+        }) satisfies ProviderConfig,
+    );
+  return { ...data, providers: { ...data.providers, sms: withChannel('sms'), email: withChannel('email') } };
 }
 
 /** Process facts that are not configuration but still come from the environment. */

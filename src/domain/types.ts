@@ -159,6 +159,8 @@ export interface Message {
   provider?: string;
   providerMessageIds?: string[];
   providerStatus?: string;
+  /** Per SMS part, by provider message id: what the delivery reports said (the message's status aggregates them). */
+  partStatuses?: Record<string, MessageStatus>;
   error?: MessageError;
   /** Set when a provider may have accepted an earlier attempt we could not confirm. */
   possibleDuplicate?: boolean;

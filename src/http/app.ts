@@ -59,7 +59,7 @@ export function createApp(deps: HttpDeps): express.Express {
   for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, extra.router);
 
   let document: Record<string, unknown> | undefined;
-  const routes = heraldRoutes(deps, () => document ?? {});
+  const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
   document = buildOpenApiDocument(routes);
 
   const router = express.Router();

@@ -4,6 +4,7 @@ import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
 import type { NotificationService } from '../services/notification-service';
 import type { Store } from '../store/store';
+import type { RouteSpec } from './route';
 
 export interface HttpDeps {
   store: Store;
@@ -12,4 +13,6 @@ export interface HttpDeps {
   logger: Logger;
   /** Extra routers mounted under /v1 by other parts (webhooks, providers admin). */
   extraRoutes?: Array<{ path: string; router: express.Router }>;
+  /** Routes declared elsewhere with `route()` (full paths): validated, mounted and documented like Herald's own. */
+  extraSpecs?: RouteSpec[];
 }

@@ -23,6 +23,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version?: stri
       { name: 'users' },
       { name: 'subscriptions' },
       { name: 'logs' },
+      { name: 'providers' },
       { name: 'legacy' },
       { name: 'meta' },
     ],

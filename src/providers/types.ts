@@ -115,6 +115,10 @@ export interface ProviderConfig {
   type: string;
   channel: Channel;
   options: Record<string, unknown>;
+  /** Initial routing state (the router's, not the provider's): share by weight, messages per second, paused. */
+  weight?: number;
+  ratePerSecond?: number;
+  paused?: boolean;
 }
 
 export type ProviderFactory = (cfg: ProviderConfig, ctx: ProviderContext) => Provider;

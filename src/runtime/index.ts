@@ -10,7 +10,11 @@ import { createApp } from '../http/app';
 import { attachStoreSink, createLogger, type Logger, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
+import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
+import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
+import { providerRoutes } from '../http/routes/providers';
+import { webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import { createStore } from '../store';
 import type { Store } from '../store/store';
@@ -90,26 +94,49 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let url: string | undefined;
   const scheduler = createScheduler({ store, bus, config, logger });
   const serves = role === 'server' || role === 'all';
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
+  // Configured routing state goes to the store once; what operators change there afterwards stays.
+  await seedProviderControl(store, allProviderConfigs);
 
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
     const dispatcher = createDispatcher({ store, bus, config, logger });
     const intake = createIntake({ notifications, config, logger });
     consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
-    consumers.push(await bus.consume('events', (d) => intake.handle(d.body), { prefetch: 10 }));
+    consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     scheduler.start();
+    // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
+    pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
   for (const channel of ['sms', 'email'] as const) {
     if (role !== channel && role !== 'all') continue;
     const list = buildProviders(config, channel);
     providers.push(...list);
-    const router = new ProviderRouter(list);
+    const router = new ProviderRouter(list, {
+      circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
+      tokens: store.providerControl,
+    });
+    router.applyControl(await store.providerControl.list());
     routers[channel] = router;
     const sender = createSender({ store, router, channel, config, logger });
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
   }
+  const controlRefresh = Object.keys(routers).length
+    ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
+    : undefined;
+  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
+  const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
   if (serves) {
-    const app = createApp({ store, notifications, config, logger });
+    const reports = createDeliveryReports({ store, logger });
+    const app = createApp({
+      store,
+      notifications,
+      config,
+      logger,
+      extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }) }],
+      extraSpecs: providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+    });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.dispatchPort, config.host, () => resolve(s));
       s.once('error', reject);
@@ -143,9 +170,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       stopping ??= (async () => {
         logger.info('herald stopping');
         if (server) await new Promise<void>((r) => server!.close(() => r()));
+        clearInterval(pruneTimer);
         await scheduler.stop();
         await Promise.all(consumers.map((c) => c.cancel()));
+        await controlRefresh?.stop();
         await Promise.all(providers.map((p) => p.close?.()));
+        await webhookProviders.close();
         logger.info('herald stopped');
         await sink?.flush();
         await bus.close();

@@ -10,6 +10,8 @@ export interface NotificationRequest {
   data: Record<string, unknown>;
   source: NotificationSource;
   idempotencyKey?: string;
+  /** Who is asking (X-Client-Id, an AMQP app_id): Idempotency-Keys are scoped per client. */
+  clientId?: string;
   /** Legacy POST / only: re-anchor a window that closed before it arrived instead of refusing it. */
   reanchorPastWindow?: boolean;
 }

@@ -8,14 +8,17 @@ import type { MessageStatus, Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
 import type { NotificationRequest, NotificationService, NotificationSummary } from './notification-service';
 
 export interface NotificationServiceDeps {
   store: Store;
   bus: Bus;
-  config: Pick<HeraldConfig, 'validityHours'>;
+  config: Pick<HeraldConfig, 'validityHours'> & Partial<Pick<HeraldConfig, 'idempotencyHours'>>;
   logger: Logger;
   now?: () => Date;
+  /** An Idempotency-Key claim in progress longer than this is taken over (its request died). */
+  idempotencyStaleMs?: number;
 }
 
 /** Statuses a message can still be cancelled from: not yet handed to a provider. */
@@ -24,6 +27,12 @@ const CANCELLABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
 export function createNotificationService(deps: NotificationServiceDeps): NotificationService {
   const { store, bus, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const idempotency = createIdempotency({
+    store,
+    config: { idempotencyHours: deps.config.idempotencyHours ?? 24 },
+    now,
+    staleAfterMs: deps.idempotencyStaleMs,
+  });
 
   async function summary(n: Notification): Promise<NotificationSummary> {
     const counts = await store.messages.countByStatus(n.id);
@@ -37,55 +46,65 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     return n;
   }
 
+  async function acceptNew(req: NotificationRequest, id: string): Promise<Notification> {
+    const [program, eventType] = await Promise.all([
+      store.programs.get(req.programId),
+      store.eventTypes.get(req.programId, req.eventTypeId),
+    ]);
+    if (!program) throw new NotFoundError('program', req.programId, 'programId');
+    if (!eventType) throw new NotFoundError('event type', req.eventTypeId, 'eventTypeId');
+    const at = now();
+    const w = resolveWindow({
+      startTime: req.startTime,
+      endTime: req.endTime,
+      now: at,
+      validityHours: deps.config.validityHours,
+      reanchorPastWindow: req.reanchorPastWindow,
+    });
+    if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
+    const created = await store.notifications.create({
+      id,
+      programId: req.programId,
+      eventTypeId: req.eventTypeId,
+      startTime: w.startTime,
+      endTime: w.endTime,
+      validUntil: w.validUntil,
+      data: req.data,
+      status: w.due ? 'accepted' : 'scheduled',
+      source: req.source,
+      idempotencyKey: req.idempotencyKey,
+      warnings: w.warnings.length ? w.warnings : undefined,
+      dispatch: { messages: 0 },
+    });
+    const log = withIds(logger, { notificationId: created.id });
+    log.info('notification accepted', {
+      source: req.source,
+      programId: req.programId,
+      eventTypeId: req.eventTypeId,
+      status: created.status,
+      validUntil: created.validUntil.toISOString(),
+      warnings: created.warnings,
+    });
+    if (w.due) {
+      // Stored is what counts: if this publish fails the relay republishes it.
+      try {
+        await bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id });
+      } catch (e) {
+        log.warn('dispatch not queued yet; the relay will retry', { error: (e as Error).message });
+      }
+    }
+    return created;
+  }
+
   return {
     async accept(req: NotificationRequest): Promise<Notification> {
-      const [program, eventType] = await Promise.all([
-        store.programs.get(req.programId),
-        store.eventTypes.get(req.programId, req.eventTypeId),
-      ]);
-      if (!program) throw new NotFoundError('program', req.programId, 'programId');
-      if (!eventType) throw new NotFoundError('event type', req.eventTypeId, 'eventTypeId');
-      const at = now();
-      const w = resolveWindow({
-        startTime: req.startTime,
-        endTime: req.endTime,
-        now: at,
-        validityHours: deps.config.validityHours,
-        reanchorPastWindow: req.reanchorPastWindow,
-      });
-      if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
-      const created = await store.notifications.create({
-        id: randomUUID(),
-        programId: req.programId,
-        eventTypeId: req.eventTypeId,
-        startTime: w.startTime,
-        endTime: w.endTime,
-        validUntil: w.validUntil,
-        data: req.data,
-        status: w.due ? 'accepted' : 'scheduled',
-        source: req.source,
-        idempotencyKey: req.idempotencyKey,
-        warnings: w.warnings.length ? w.warnings : undefined,
-        dispatch: { messages: 0 },
-      });
-      const log = withIds(logger, { notificationId: created.id });
-      log.info('notification accepted', {
-        source: req.source,
-        programId: req.programId,
-        eventTypeId: req.eventTypeId,
-        status: created.status,
-        validUntil: created.validUntil.toISOString(),
-        warnings: created.warnings,
-      });
-      if (w.due) {
-        // Stored is what counts: if this publish fails the relay republishes it.
-        try {
-          await bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id });
-        } catch (e) {
-          log.warn('dispatch not queued yet; the relay will retry', { error: (e as Error).message });
-        }
-      }
-      return created;
+      if (!req.idempotencyKey) return acceptNew(req, randomUUID());
+      const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } = req;
+      const scope = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
+      return idempotency.run(
+        { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } },
+        (id) => acceptNew(req, id),
+      );
     },
 
     async get(id) {

@@ -114,6 +114,12 @@ export interface MessageRepo {
   list(notificationId: string, filter: MessageFilter, q: PageQuery): Promise<Page<Message>>;
   countByStatus(notificationId: string): Promise<Partial<Record<MessageStatus, number>>>;
   findByProviderMessageId(providerMessageId: string): Promise<Message | null>;
+  /**
+   * Atomically sets `partStatuses[providerMessageId] = status` when that part has no status yet or
+   * its status is in `from` (per-part forward-only). Resolves the updated message, or null when
+   * the message is missing or the part's status was not in `from`.
+   */
+  recordPartStatus(id: string, providerMessageId: string, status: MessageStatus, from: MessageStatus[]): Promise<Message | null>;
   /** Messages in `statuses` last updated before `updatedBefore` (for relays and sweepers). */
   findStale(statuses: MessageStatus[], updatedBefore: Date, limit: number): Promise<Message[]>;
   /** Ids of messages in `statuses` whose validUntil is before `now`. */
@@ -174,6 +180,47 @@ export interface IdempotencyRepo {
   pruneExpired(now: Date): Promise<number>;
 }
 
+/** Run-time routing state of one provider instance, shared by every process. */
+export interface ProviderControl {
+  /** Provider instance id from configuration. */
+  id: string;
+  channel: Channel;
+  paused: boolean;
+  /** Lower goes first when routing by order. */
+  order: number;
+  /** Share of traffic when routing by weight; 0 leaves the provider to the order. */
+  weight: number;
+  /** Messages (parts) per second across all processes; absent: unlimited. */
+  ratePerSecond?: number;
+  /** Hand-offs and failed attempts, summed over every worker process. */
+  sent: number;
+  failed: number;
+  /** Latest end of an open circuit any worker reported. */
+  circuitOpenUntil?: Date;
+  updatedAt: Date;
+}
+
+export type NewProviderControl = Pick<ProviderControl, 'id' | 'channel' | 'paused' | 'order' | 'weight' | 'ratePerSecond'>;
+/** `ratePerSecond: undefined` (key present) removes the limit. */
+export type ProviderControlPatch = Partial<Pick<ProviderControl, 'paused' | 'order' | 'weight' | 'ratePerSecond'>>;
+
+export interface ProviderControlRepo {
+  /** Every provider, by channel then order then id. */
+  list(): Promise<ProviderControl[]>;
+  get(id: string): Promise<ProviderControl | null>;
+  /** Inserts the provider when its id is new; an existing one is left as operators set it. Resolves the stored state. */
+  ensure(initial: NewProviderControl): Promise<ProviderControl>;
+  /** Changes the given fields; null when the id is unknown. */
+  update(id: string, patch: ProviderControlPatch): Promise<ProviderControl | null>;
+  /** Adds counters and raises circuitOpenUntil (never lowers it); unknown ids are ignored. */
+  recordActivity(id: string, delta: { sent: number; failed: number; circuitOpenUntil?: Date }): Promise<void>;
+  /**
+   * Takes one send token from the provider's window for `second` (epoch seconds), at most `limit`
+   * per window across every process. False when the window is spent. Old windows are pruned.
+   */
+  takeToken(providerId: string, second: number, limit: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: 'mongo' | 'sqlite';
   connect(): Promise<void>;
@@ -188,4 +235,5 @@ export interface Store {
   messages: MessageRepo;
   logs: LogRepo;
   idempotencyKeys: IdempotencyRepo;
+  providerControl: ProviderControlRepo;
 }

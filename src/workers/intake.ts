@@ -35,14 +35,17 @@ const describe = (issues: FieldIssue[]) => issues.map((i) => `${i.field}: ${i.re
 
 export function createIntake(deps: { notifications: NotificationService; config: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>; logger: Logger }) {
   return {
-    async handle(body: unknown): Promise<HandlerResult> {
+    /** `headers`: the delivery's; an `x-client-id` (or `app_id`) names the producer, the scope of its idempotencyKeys. */
+    async handle(body: unknown, headers: Record<string, unknown> = {}): Promise<HandlerResult> {
       const parsed = parseEvent(body, deps.config);
       if (!parsed.ok) {
         deps.logger.warn('event from the bus rejected', { issues: parsed.issues });
         return { action: 'dead', reason: `invalid event: ${describe(parsed.issues)}` };
       }
+      const clientId = [headers['x-client-id'], headers['app_id']].find((v): v is string => typeof v === 'string' && v !== '');
       try {
-        const n = await deps.notifications.accept(parsed.request);
+        // A redelivered event with a key already done is answered from the key: acked, not stored twice.
+        const n = await deps.notifications.accept(clientId ? { ...parsed.request, clientId } : parsed.request);
         deps.logger.info('event from the bus accepted', { notificationId: n.id });
         return { action: 'ack' };
       } catch (e) {

@@ -3,6 +3,7 @@
 import type { Delivery, HandlerResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { exponentialJitter } from '../domain/retry';
+import { HeraldError } from '../domain/errors';
 import { isFinal } from '../domain/status';
 import type { Channel, Message } from '../domain/types';
 import { isExpired } from '../domain/window';
@@ -23,6 +24,15 @@ export interface SenderDeps {
 /** Delay before looking again when no provider of the channel is usable right now. */
 const NO_PROVIDER_DELAY_MS = 5_000;
 
+/** Refusals that are the provider's, not the message's: another provider may well take it. */
+const FAILOVER_CODES: ReadonlySet<string> = new Set(['AUTH', 'REJECTED', 'UNKNOWN']);
+const REFUSED_REASON = 'refused by provider: ';
+
+/** Providers that refused this message for good (recorded in its history when it failed over). */
+function refusedBy(m: Message): Set<string> {
+  return new Set(m.statusHistory.filter((h) => h.reason?.startsWith(REFUSED_REASON) && h.provider).map((h) => h.provider!));
+}
+
 function asProviderError(e: unknown): ProviderError {
   return e instanceof ProviderError ? e : new ProviderError('UNKNOWN', (e as Error)?.message ?? String(e));
 }
@@ -31,6 +41,23 @@ export function createSender(deps: SenderDeps) {
   const { store, router, channel, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const backoff = exponentialJitter({ baseMs: deps.config.worker.retryBaseMs, maxMs: deps.config.worker.retryMaxMs });
+  /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
+  const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
+  /** Message ids this worker is handling now: a second delivery of one (a republish) waits instead of racing it. */
+  const busy = new Set<string>();
+
+  /** Records the provider's acceptance; if the store is down this throws and the delivery comes back to finish it. */
+  async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<HandlerResult> {
+    unrecorded.set(m.id, { providerId, result: r, attempt });
+    const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
+    await store.messages.transition(m.id, ['sending'], r.status === 'queued' ? 'sent' : r.status, {
+      patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
+      providerStatus: r.providerStatus,
+    });
+    unrecorded.delete(m.id);
+    log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
+    return { action: 'ack' };
+  }
 
   /** Sends every part not yet accepted, in order, recording each provider id as it comes back. */
   async function sendParts(m: Message, provider: Provider): Promise<SendResult> {
@@ -49,6 +76,10 @@ export function createSender(deps: SenderDeps) {
     let last: SendResult | undefined;
     for (let i = ids.length; i < parts.length; i++) {
       if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
+      // The first part used the token taken when the provider was chosen; each further part takes its own.
+      if (i > (m.providerMessageIds?.length ?? 0) && !(await router.throttle(provider.id))) {
+        throw new ProviderError('RATE_LIMITED', `${provider.id}: rate limit reached before part ${i + 1} of ${parts.length}`, { retryAfterMs: 1000 });
+      }
       last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
       ids.push(last.providerMessageId);
       if (i < parts.length - 1) {
@@ -71,8 +102,11 @@ export function createSender(deps: SenderDeps) {
       await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'seen on the queue' });
     }
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
-    const provider = router.pick(channel, exclude);
+    const refused = refusedBy(m);
+    const acquired = await router.acquire(channel, exclude, refused);
+    const provider = acquired.provider;
     if (!provider) {
+      if (acquired.reason === 'rate-limited') return { action: 'retry', delayMs: acquired.retryInMs, reason: 'every provider at its rate limit' };
       log.warn('no usable provider for the channel; will look again', { channel });
       return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
     }
@@ -84,22 +118,26 @@ export function createSender(deps: SenderDeps) {
     });
     if (!sending) return { action: 'ack' };
     if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
+    let r: SendResult;
     try {
-      const r = await sendParts(sending, provider);
-      router.succeeded(provider.id);
-      const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
-      await store.messages.transition(m.id, ['sending'], r.status === 'queued' ? 'sent' : r.status, {
-        patch: { provider: provider.id, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
-        providerStatus: r.providerStatus,
-      });
-      log.info('message handed to provider', { provider: provider.id, providerMessageIds: ids, attempt: sending.attempts });
-      return { action: 'ack' };
+      r = await sendParts(sending, provider);
     } catch (e) {
+      // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
+      if (e instanceof HeraldError) throw e;
       const err = asProviderError(e);
       router.failed(provider.id);
       const error = { code: err.code, message: err.message, providerCode: err.details.providerCode };
       const retryAt = new Date(now().getTime() + (err.details.retryAfterMs ?? backoff(sending.attempts)));
       const canRetry = err.retryable && sending.attempts < deps.config.worker.maxAttempts && !isExpired(m.validUntil, retryAt);
+      const othersLeft = router.providers().some((p) => p.channel === channel && p.id !== provider.id && !refused.has(p.id));
+      if (!err.retryable && FAILOVER_CODES.has(err.code) && othersLeft && sending.attempts < deps.config.worker.maxAttempts && !isExpired(m.validUntil, now())) {
+        await store.messages.transition(m.id, ['sending'], 'queued', {
+          patch: { error, provider: provider.id, leaseUntil: undefined },
+          reason: `${REFUSED_REASON}${err.code}`,
+        });
+        log.warn('provider refused the message; failing over to another', { provider: provider.id, error, attempt: sending.attempts });
+        return { action: 'retry', delayMs: 0, reason: `failover after ${err.code}` };
+      }
       if (canRetry) {
         await store.messages.transition(m.id, ['sending'], 'queued', {
           patch: { error, leaseUntil: undefined, ...(err.details.mayHaveBeenAccepted ? { possibleDuplicate: true } : {}) },
@@ -113,25 +151,40 @@ export function createSender(deps: SenderDeps) {
       log.error(`message ${final}`, { provider: provider.id, error, attempt: sending.attempts });
       return { action: 'ack' };
     }
+    router.succeeded(provider.id);
+    return recordSent(sending, provider.id, r, sending.attempts, log);
   }
 
   return {
     async handle(d: Delivery): Promise<HandlerResult> {
       const id = (d.body as { messageId?: unknown } | null)?.messageId;
       if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId' };
-      const m = await store.messages.get(id);
-      if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
-      if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
-      const log = withIds(logger, { notificationId: m.notificationId, messageId: m.id });
-      if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
-      if (isExpired(m.validUntil, now())) {
-        const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
-          reason: 'window closed before sending',
-        });
-        if (moved) log.warn('window closed before sending; message expired');
-        return { action: 'ack' };
+      if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
+      busy.add(id);
+      try {
+        return await handleMessage(id);
+      } finally {
+        busy.delete(id);
       }
-      return attempt(m, log);
     },
   };
+
+  async function handleMessage(id: string): Promise<HandlerResult> {
+    const m = await store.messages.get(id);
+    if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
+    if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
+    const log = withIds(logger, { notificationId: m.notificationId, messageId: m.id });
+    const pending = unrecorded.get(m.id);
+    if (pending && m.status === 'sending') return recordSent(m, pending.providerId, pending.result, pending.attempt, log);
+    unrecorded.delete(m.id);
+    if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
+    if (isExpired(m.validUntil, now())) {
+      const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
+        reason: 'window closed before sending',
+      });
+      if (moved) log.warn('window closed before sending; message expired');
+      return { action: 'ack' };
+    }
+    return attempt(m, log);
+  }
 }

@@ -3,6 +3,8 @@ import { ConflictError, StoreUnavailableError } from '../../src/domain/errors';
 import type { Store } from '../../src/store/store';
 import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
+import { providerControlContract } from './store.contract.providers';
+import { idempotencyContract } from './store.contract.idempotency';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -41,6 +43,8 @@ export function describeStoreContract(
     catalogContract(s);
     dispatchContract(s);
     messagesContract(s);
+    providerControlContract(s);
+    idempotencyContract(s);
   });
 }
 

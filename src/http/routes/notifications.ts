@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { Notification } from '../../domain/types';
+import { isReplay } from '../../services/idempotency';
 import type { NotificationRequest } from '../../services/notification-service';
 import type { HttpDeps } from '../deps';
 import { route, type Reply, type RouteSpec } from '../route';
@@ -8,8 +9,13 @@ import {
   acceptedSchema, idempotencyHeader, messageListQuery, messagePageSchema, notificationCreateSchema, notificationListQuery,
   notificationPageSchema, notificationParams, notificationPatchSchema, notificationSchema, notificationSummarySchema,
 } from '../schemas/notifications';
+import { z } from '../schemas/zod';
 
 const BASE = '/v1/notifications';
+
+const createHeaders = idempotencyHeader.extend({
+  'x-client-id': z.string().min(1).max(200).optional().openapi({ description: 'who is calling: Idempotency-Keys are scoped per client (default anonymous)' }),
+});
 
 export const ACCEPTED_RESPONSE = {
   202: { description: 'stored; it will be dispatched inside its window', schema: acceptedSchema, headers: { Location: 'the notification URL' } },
@@ -27,7 +33,9 @@ export async function acceptAndReply(deps: HttpDeps, req: NotificationRequest, r
   const n: Notification = await deps.notifications.accept(req);
   res.locals.notificationId = n.id;
   const body = { id: n.id, status: n.status, startTime: n.startTime, endTime: n.endTime, validUntil: n.validUntil, warnings: n.warnings };
-  return { status: 202, body, headers: { Location: `${BASE}/${encodeURIComponent(n.id)}` } };
+  const headers: Record<string, string> = { Location: `${BASE}/${encodeURIComponent(n.id)}` };
+  if (isReplay(n)) headers['Idempotent-Replayed'] = 'true';
+  return { status: 202, body, headers };
 }
 
 export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
@@ -38,14 +46,20 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: BASE,
       tag: 'notifications',
       summary: 'Post a notification event: a program, an event type, a time window and data',
+      description:
+        'With an Idempotency-Key (kept per X-Client-Id for idempotencyHours), a retry with the same body answers 202 with the ' +
+        'first notification again (header Idempotent-Replayed: true); the same key with another body is refused with 422; ' +
+        'a key whose first request is still running gets 409.',
       body: notificationCreateSchema,
-      headers: idempotencyHeader,
+      headers: createHeaders,
       responses: ACCEPTED_RESPONSE,
-      errors: [404, 422, 503],
+      errors: [404, 409, 422, 503],
       async handler({ body, headers, res }) {
         assertWindowOrder(body.startTime, body.endTime);
         const idempotencyKey = headers['idempotency-key'];
-        return acceptAndReply(deps, { ...body, data: body.data ?? {}, source: 'api', ...(idempotencyKey ? { idempotencyKey } : {}) }, res);
+        const clientId = headers['x-client-id'];
+        const req: NotificationRequest = { ...body, data: body.data ?? {}, source: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(clientId ? { clientId } : {}) };
+        return acceptAndReply(deps, req, res);
       },
     }),
     route({

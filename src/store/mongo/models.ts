@@ -109,6 +109,8 @@ const messageSchema = new Schema(
     sentAt: Date,
     deliveredAt: Date,
     leaseUntil: Date,
+    /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
+    partStatuses: Mixed,
   },
   { ...base, collection: 'messages' },
 );
@@ -117,6 +119,8 @@ messageSchema.index({ notificationId: 1, createdAt: 1, _id: 1 });
 messageSchema.index({ providerMessageIds: 1 });
 messageSchema.index({ status: 1, updatedAt: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
+/** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
+messageSchema.index({ _id: 1, status: 1 }, { unique: true });
 
 const logSchema = new Schema(
   {
@@ -157,6 +161,26 @@ idempotencySchema.index({ expiresAt: 1 });
 /** Sequence numbers reserved with $inc (log seq blocks). */
 const counterSchema = new Schema({ _id: String, seq: Number }, { ...base, collection: 'counters' });
 
+const providerControlSchema = new Schema(
+  {
+    _id: String,
+    channel: String,
+    paused: Boolean,
+    order: Number,
+    weight: Number,
+    ratePerSecond: Number,
+    sent: { type: Number, default: 0 },
+    failed: { type: Number, default: 0 },
+    circuitOpenUntil: Date,
+    updatedAt: Date,
+  },
+  { ...base, collection: 'providercontrols' },
+);
+
+/** Send-token windows: a counter `c:<provider>:<second>` and one claim `t:<provider>:<second>:<n>` per token. */
+const providerTokenSchema = new Schema({ _id: String, providerId: String, second: Number, used: Number }, { ...base, collection: 'providertokens' });
+providerTokenSchema.index({ second: 1 });
+
 export interface Models {
   programs: Model<any>;
   eventTypes: Model<any>;
@@ -167,6 +191,8 @@ export interface Models {
   logs: Model<any>;
   counters: Model<any>;
   idempotencyKeys: Model<any>;
+  providerControls: Model<any>;
+  providerTokens: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -180,5 +206,7 @@ export function buildModels(conn: Connection): Models {
     logs: conn.model('LogLine', logSchema),
     counters: conn.model('Counter', counterSchema),
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
+    providerControls: conn.model('ProviderControl', providerControlSchema),
+    providerTokens: conn.model('ProviderToken', providerTokenSchema),
   };
 }

@@ -2,7 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
@@ -13,6 +13,7 @@ import { notificationRepo } from './repos-notifications';
 import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
+import { providerControlRepo } from './repos-provider-control';
 
 export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
@@ -30,13 +31,19 @@ export class MongoStore implements Store {
   readonly messages: MessageRepo = guardRepo(messageRepo(this.m), mapMongoError);
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
+  readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 
   async connect(): Promise<void> {
     if (this.models) return;
     const conn = mongoose.createConnection(this.uri, {
-      serverSelectionTimeoutMS: 5000,
+      // While MongoDB is away every operation fails after this (StoreUnavailableError -> 503), not 30 s later:
+      // an HTTP caller gets its answer in under 2 s; start-up retries on its own (connectWithRetry).
+      serverSelectionTimeoutMS: 1500,
+      // A heartbeat or connect that hangs (MongoDB vanished mid-exchange) gives up and is retried:
+      // without it the driver's monitor can wait forever and the process never reconnects.
+      connectTimeoutMS: 5000,
       // Fail fast instead of queueing operations while the server is away.
       bufferCommands: false,
       autoIndex: false,

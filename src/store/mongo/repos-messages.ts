@@ -10,9 +10,16 @@ type Doc = Record<string, unknown>;
 /** Set by transition itself, never by its patch. */
 const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
+/** Provider message ids as field names: '%', '.' and '$' cannot appear in one. */
+const partKey = (id: string): string => id.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
+const partId = (key: string): string => key.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
+
 const fromDoc = (d: Doc): Message => {
   const m = toRecord<Message>(d);
   m.statusHistory = ((d.statusHistory as Doc[]) ?? []).map((h) => toRecord<StatusChange>(h));
+  if (d.partStatuses && typeof d.partStatuses === 'object') {
+    m.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
+  }
   return m;
 };
 
@@ -58,7 +65,8 @@ export function messageRepo(models: () => Models): MessageRepo {
       update.$push = { statusHistory: change };
       if (opts.incrementAttempts) update.$inc = { attempts: 1 };
       const d = await models()
-        .messages.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true })
+        // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
+        .messages.findOneAndUpdate({ _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update, { new: true })
         .lean<Doc>();
       return d ? fromDoc(d) : null;
     },
@@ -79,6 +87,17 @@ export function messageRepo(models: () => Models): MessageRepo {
     async findByProviderMessageId(providerMessageId) {
       const [m] = await find({ providerMessageIds: providerMessageId }, { createdAt: -1 }, 1);
       return m ?? null;
+    },
+    async recordPartStatus(id, providerMessageId, status, from) {
+      const field = `partStatuses.${partKey(providerMessageId)}`;
+      const d = await models()
+        .messages.findOneAndUpdate(
+          { _id: id, $or: [{ [field]: { $exists: false } }, { [field]: { $in: from } }] },
+          { $set: { [field]: status, updatedAt: new Date() } },
+          { new: true, strict: false },
+        )
+        .lean<Doc>();
+      return d ? fromDoc(d) : null;
     },
     async findStale(statuses, updatedBefore, limit) {
       return find({ status: { $in: statuses }, updatedAt: { $lt: updatedBefore } }, { updatedAt: 1, _id: 1 }, limit);

@@ -12,6 +12,7 @@ const codec: TableCodec = {
     to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
     attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
     possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
+    partStatuses: 'json',
   },
   revive: {
     statusHistory: (h: Array<StatusChange & { at: string }>) => h.map((c) => ({ ...c, at: new Date(c.at) })),
@@ -94,6 +95,18 @@ export function messageRepo(sql: Sql): MessageRepo {
         { providerMessageId },
       );
       return row ? fromRow(row) : null;
+    },
+    async recordPartStatus(id, providerMessageId, status, from) {
+      return sql.tx(() => {
+        const m = get(id);
+        const current = m?.partStatuses?.[providerMessageId];
+        if (!m || (current !== undefined && !from.includes(current))) return null;
+        const partStatuses = { ...(m.partStatuses ?? {}), [providerMessageId]: status };
+        sql.run('UPDATE messages SET "partStatuses" = @parts, "updatedAt" = @now WHERE "id" = @id', {
+          id, parts: JSON.stringify(partStatuses), now: Date.now(),
+        });
+        return get(id);
+      });
     },
     async findStale(statuses, updatedBefore, limit) {
       return sql

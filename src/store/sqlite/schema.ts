@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS messages (
   "userId" TEXT NOT NULL, "channel" TEXT NOT NULL, "to" TEXT NOT NULL, "content" TEXT NOT NULL, "sms" TEXT,
   "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
   "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER, "leaseUntil" INTEGER
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER, "leaseUntil" INTEGER,
+  "partStatuses" TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
@@ -61,6 +62,14 @@ CREATE TRIGGER IF NOT EXISTS messages_pids_update AFTER UPDATE OF "providerMessa
   DELETE FROM message_provider_ids WHERE "messageId" = OLD."id";
   INSERT OR IGNORE INTO message_provider_ids SELECT value, NEW."id" FROM json_each(COALESCE(NEW."providerMessageIds", '[]'));
 END;
+CREATE TABLE IF NOT EXISTS provider_control (
+  "id" TEXT PRIMARY KEY, "channel" TEXT NOT NULL, "paused" INTEGER NOT NULL, "order" INTEGER NOT NULL, "weight" REAL NOT NULL,
+  "ratePerSecond" INTEGER, "sent" INTEGER NOT NULL, "failed" INTEGER NOT NULL, "circuitOpenUntil" INTEGER, "updatedAt" INTEGER NOT NULL
+);
+-- One row per (provider, epoch second): send tokens taken in that second, by every process.
+CREATE TABLE IF NOT EXISTS provider_tokens (
+  "providerId" TEXT NOT NULL, "second" INTEGER NOT NULL, "used" INTEGER NOT NULL, PRIMARY KEY ("providerId", "second")
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logs (
   "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "time" INTEGER NOT NULL, "level" TEXT NOT NULL, "levelRank" INTEGER NOT NULL,
   "process" TEXT NOT NULL, "message" TEXT NOT NULL, "notificationId" TEXT, "messageId" TEXT, "meta" TEXT
@@ -86,6 +95,9 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   db.exec(DDL);
+  // Files made before partStatuses existed get the column.
+  const messageColumns = db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>;
+  if (!messageColumns.some((c) => c.name === 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { guardRepo } from '../common';
@@ -12,6 +12,7 @@ import { notificationRepo } from './repos-notifications';
 import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
+import { providerControlRepo } from './repos-provider-control';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -24,6 +25,7 @@ export class SqliteStore implements Store {
   readonly messages: MessageRepo = guardRepo(messageRepo(this.sql), mapSqliteError);
   readonly logs: LogRepo = guardRepo(logRepo(this.sql), mapSqliteError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.sql), mapSqliteError);
+  readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 

@@ -1,0 +1,80 @@
+// What every bench phase shares: the temp folder, the servers, the bench's database handle,
+// and a server + SMS worker pair of Herald child processes pointed at one fake provider.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BenchDb } from './fixtures';
+import { freePort, startHeraldChild, type HeraldChild } from './processes';
+import type { SmsSink } from './sinks';
+
+export interface BenchContext {
+  dir: string;
+  amqpUrl: string;
+  mongodbUri: string;
+  amqpPrefix: string;
+  db: BenchDb;
+  /** Settings every Herald child gets on top of the defaults (e.g. the prefetch under test). */
+  heraldOverrides: Record<string, unknown>;
+  /** When set, every Herald child writes a V8 CPU profile here (node --cpu-prof). */
+  cpuProfileDir?: string;
+  say(line: string): void;
+}
+
+export interface HeraldPair {
+  url: string;
+  server: HeraldChild;
+  sms: HeraldChild;
+  /** Reads both peaks now (call it while they run). */
+  sample(): void;
+  /** Stops both; resolves their peak RSS in MB. */
+  stop(): Promise<{ server: number; sms: number }>;
+}
+
+export async function startPair(ctx: BenchContext, sink: SmsSink, tag: string, smsDataDir: string): Promise<HeraldPair> {
+  const port = await freePort();
+  const common = {
+    host: '127.0.0.1',
+    seedDemoData: 'never',
+    mongodbUri: ctx.mongodbUri,
+    amqpUrl: ctx.amqpUrl,
+    amqpPrefix: ctx.amqpPrefix,
+    ...ctx.heraldOverrides,
+  };
+  const serverDir = path.join(ctx.dir, `${tag}-server`);
+  fs.mkdirSync(serverDir, { recursive: true });
+  fs.mkdirSync(smsDataDir, { recursive: true });
+  const prof = ctx.cpuProfileDir ? { dir: ctx.cpuProfileDir } : undefined;
+  const server = await startHeraldChild(ctx.dir, `${tag}-server`, 'server', { ...common, dispatchPort: port, dataDir: serverDir }, prof);
+  let sms: HeraldChild;
+  try {
+    sms = await startHeraldChild(ctx.dir, `${tag}-sms`, 'sms', { ...common, dispatchPort: 0, dataDir: smsDataDir, 'providers.sms': sink.providers }, prof);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    sms,
+    sample() {
+      server.peakRssMb();
+      sms.peakRssMb();
+    },
+    async stop() {
+      const [s, w] = await Promise.all([server.stop(), sms.stop()]);
+      return { server: s, sms: w };
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until true or `timeoutMs`; `onTick` runs every poll (progress, memory samples). */
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, onTick?: () => void, everyMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    onTick?.();
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+}

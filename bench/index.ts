@@ -1,0 +1,143 @@
+// `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
+// next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AMQP_URL, uniqueMongoUri, uniqueName } from '../test/support/services';
+import type { BenchContext } from './context';
+import { fanout, type FanoutResult } from './fanout';
+import { openBenchDb } from './fixtures';
+import { disposeInstallation } from './processes';
+import { rawBroker, type RawBrokerResult } from './raw-broker';
+import { renderReport, renderTable, machine, type BenchReport } from './report';
+import { availableSinks, type SinkKind } from './sinks';
+import { stream, type StreamResult } from './stream';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** The provider of the big fan-out and the stream: the minimal `http` one when registered. */
+  mainSink: SinkKind;
+  /** Providers compared on a smaller fan-out (what a provider's own client costs). */
+  sinks: SinkKind[];
+  subscribers: number;
+  compareSubscribers: number;
+  rawMessages: number;
+  streamNotifications: number;
+  streamSubscribers: number;
+  concurrency: number;
+  prefetch: number;
+  write: boolean;
+  /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
+  cpuProfileDir?: string;
+}
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  // The outbox fsyncs every line: slow on purpose, so it runs only when asked for.
+  const sinks = (flag('sinks')?.split(',') as SinkKind[] | undefined) ?? availableSinks().filter((s) => s !== 'outbox');
+  const unknown = sinks.filter((s) => !availableSinks().includes(s));
+  if (unknown.length) throw new Error(`unknown or unavailable sink(s) ${unknown.join(', ')}; available: ${availableSinks().join(', ')}`);
+  const mainSink = (flag('main-sink') as SinkKind | undefined) ?? (availableSinks().includes('http') ? 'http' : 'twilio');
+  if (!availableSinks().includes(mainSink)) throw new Error(`unavailable main sink ${mainSink}`);
+  return {
+    quick,
+    mainSink,
+    sinks,
+    subscribers: Number(flag('subscribers') ?? (quick ? 10_000 : 100_000)),
+    compareSubscribers: Number(flag('compare') ?? (quick ? 2_000 : 10_000)),
+    rawMessages: Number(flag('raw') ?? (quick ? 20_000 : 100_000)),
+    streamNotifications: Number(flag('notifications') ?? (quick ? 500 : 2_000)),
+    streamSubscribers: 5,
+    concurrency: Number(flag('concurrency') ?? 50),
+    prefetch: Number(flag('prefetch') ?? 20),
+    write: !argv.includes('--no-write'),
+    cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
+  };
+}
+
+function servicesUp(say: (s: string) => void): void {
+  const script = path.resolve(__dirname, '..', 'scripts', 'test-services.sh');
+  say('checking RabbitMQ and MongoDB (scripts/test-services.sh)');
+  execFileSync('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A Herald installation of its own (database and queue prefix) for one phase, removed afterwards. */
+async function withInstallation<T>(base: Omit<BenchContext, 'mongodbUri' | 'amqpPrefix' | 'db'>, fn: (ctx: BenchContext) => Promise<T>): Promise<T> {
+  const mongodbUri = uniqueMongoUri('herald_bench');
+  const amqpPrefix = uniqueName('bench');
+  const db = await openBenchDb(mongodbUri);
+  try {
+    return await fn({ ...base, mongodbUri, amqpPrefix, db });
+  } finally {
+    await db.close().catch(() => undefined);
+    await disposeInstallation(base.amqpUrl, amqpPrefix, mongodbUri).catch((e) => base.say(`clean-up failed: ${(e as Error).message}`));
+  }
+}
+
+export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport> {
+  servicesUp(say);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
+  const base = { dir, amqpUrl: AMQP_URL, heraldOverrides: { 'worker.prefetch': opts.prefetch }, cpuProfileDir: opts.cpuProfileDir, say };
+  const started = Date.now();
+  try {
+    say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
+    const raw: RawBrokerResult = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
+    say(`  ${Math.round(raw.endToEndPerS)} msg/s end to end`);
+
+    const fanouts: FanoutResult[] = [];
+    const runs: Array<[SinkKind, number, number]> = [
+      [opts.mainSink, opts.subscribers, opts.quick ? 120_000 : 400_000],
+      ...opts.sinks.map((k): [SinkKind, number, number] => [k, opts.compareSubscribers, 120_000]),
+    ];
+    for (const [sink, subscribers, timeoutMs] of runs) {
+      // A fresh database per run: each starts from the same state, whatever ran before.
+      const r = await withInstallation(base, async (ctx) => {
+        const seedStart = Date.now();
+        await ctx.db.createProgram('fanout');
+        await ctx.db.subscribe('fanout', 'f', subscribers, 0);
+        say(`fan-out: 1 notification x ${subscribers} subscribers (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s) -> ${sink}`);
+        return fanout(ctx, 'fanout', subscribers, sink, timeoutMs);
+      });
+      say(`  ${Math.round(r.deliveredPerS)} msg/s delivered, fan-out ${Math.round(r.fanoutPerS)} msg/s, lost ${r.lost ?? '?'}, duplicated ${r.duplicated}${r.completed ? '' : `, ${r.unfinished} unsent at the time limit`}`);
+      fanouts.push(r);
+    }
+
+    const streamSink = opts.mainSink;
+    say(`stream: ${opts.streamNotifications} notifications x ${opts.streamSubscribers} subscribers, concurrency ${opts.concurrency} -> ${streamSink}`);
+    const str: StreamResult = await withInstallation(base, async (ctx) => {
+      await ctx.db.createProgram('stream');
+      await ctx.db.subscribe('stream', 's', opts.streamSubscribers, 90_000_000);
+      return stream(ctx, 'stream', opts.streamSubscribers, opts.streamNotifications, opts.concurrency, streamSink, 150_000);
+    });
+    say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
+
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, fanouts, stream: str };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  try {
+    const opts = parseArgs(argv);
+    const report = await runBench(opts, say);
+    say('');
+    say(renderTable(report));
+    if (opts.write) {
+      const file = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
+      fs.writeFileSync(file, renderReport(report));
+      say(`\nwritten to ${path.relative(process.cwd(), file)}`);
+    }
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  }
+}

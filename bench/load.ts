@@ -1,0 +1,77 @@
+// A closed-loop HTTP load: `concurrency` keep-alive connections, each posting its next request
+// as soon as the last one is answered; the latency of every request is kept.
+import http from 'node:http';
+
+export interface LoadResult {
+  requests: number;
+  perS: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Answers by HTTP status ('error' for no answer). */
+  statuses: Record<string, number>;
+  /** Parsed bodies of the 2xx answers. */
+  bodies: unknown[];
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function postMany(target: string, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL(target);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const bodies: unknown[] = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  const loop = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      const start = process.hrtime.bigint();
+      let key: string;
+      try {
+        const r = await post(agent, url, JSON.stringify(body(i)));
+        key = String(r.status);
+        if (r.status >= 200 && r.status < 300) bodies.push(r.text ? JSON.parse(r.text) : undefined);
+      } catch {
+        key = 'error';
+      }
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: n,
+    perS: n / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? 0,
+    statuses,
+    bodies,
+  };
+}

@@ -1,0 +1,122 @@
+// The bench's figures as a console table and as docs/benchmarks.md, with the machine and the
+// date, compared with the targets of issue 4.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Table from 'cli-table3';
+import type { BenchOptions } from './index';
+import type { FanoutResult } from './fanout';
+import type { RawBrokerResult } from './raw-broker';
+import type { StreamResult } from './stream';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  os: string;
+  node: string;
+}
+
+export interface BenchReport {
+  options: BenchOptions;
+  machine: Machine;
+  date: Date;
+  durationS: number;
+  raw: RawBrokerResult;
+  fanouts: FanoutResult[];
+  stream: StreamResult;
+}
+
+export const MEMORY_LIMIT_MB = 512;
+
+export function machine(): Machine {
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const lostText = (lost: number | undefined, unfinished: number) => (lost === undefined ? `? (${int(unfinished)} unsent at the time limit)` : String(lost));
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+
+function rows(r: BenchReport): Row[] {
+  const half = r.raw.endToEndPerS / 2;
+  const out: Row[] = [
+    { figure: 'raw broker: publish (confirms) + consume (acks)', value: `${int(r.raw.endToEndPerS)} msg/s`, target: 'reference', verdict: '' },
+  ];
+  for (const f of r.fanouts) {
+    const tag = `fan-out ${int(f.subscribers)} -> ${f.sink}`;
+    out.push(
+      { figure: `${tag}: published to the sms queue`, value: `${int(f.fanoutPerS)} msg/s`, target: '', verdict: '' },
+      {
+        figure: `${tag}: delivered end to end`,
+        value: `${int(f.deliveredPerS)} msg/s (${f.seconds.toFixed(1)} s)`,
+        target: `>= ${int(half)} msg/s`,
+        verdict: verdict(f.completed && f.deliveredPerS >= half),
+      },
+      { figure: `${tag}: ratio to the raw broker`, value: `${((f.deliveredPerS / r.raw.endToEndPerS) * 100).toFixed(1)} %`, target: '>= 50 %', verdict: '' },
+      { figure: `${tag}: peak RSS server / sms worker`, value: `${f.peakMb.server} / ${f.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(f.peakMb.server, f.peakMb.sms) <= MEMORY_LIMIT_MB) },
+      { figure: `${tag}: sent / lost / duplicated`, value: `${int(f.sent)} / ${lostText(f.lost, f.unfinished)} / ${f.duplicated}`, target: `${int(f.subscribers)} / 0 / 0`, verdict: verdict(f.lost === 0 && f.duplicated === 0) },
+    );
+  }
+  const s = r.stream;
+  const tag = `stream ${int(s.notifications)} x ${s.subscribers} -> ${s.sink}`;
+  out.push(
+    { figure: `${tag}: accepted (POST /v1/notifications)`, value: `${int(s.herald.perS)} /s`, target: '', verdict: '' },
+    { figure: `${tag}: accept latency p50 / p99`, value: `${ms(s.herald.p50Ms)} / ${ms(s.herald.p99Ms)}`, target: '', verdict: '' },
+    { figure: 'bare express 202, same load', value: `${int(s.bare.perS)} /s, p99 ${ms(s.bare.p99Ms)}`, target: 'reference', verdict: '' },
+    { figure: `${tag}: accept rate / bare express`, value: `${((s.herald.perS / s.bare.perS) * 100).toFixed(1)} %`, target: '', verdict: '' },
+    { figure: `${tag}: delivered end to end`, value: `${int(s.deliveredPerS)} msg/s`, target: '', verdict: '' },
+    { figure: `${tag}: peak RSS server / sms worker`, value: `${s.peakMb.server} / ${s.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(s.peakMb.server, s.peakMb.sms) <= MEMORY_LIMIT_MB) },
+    { figure: `${tag}: sent / lost / duplicated`, value: `${int(s.sent)} / ${lostText(s.lost, s.unfinished)} / ${s.duplicated}`, target: `${int(s.messages)} / 0 / 0`, verdict: verdict(s.completed && s.lost === 0 && s.duplicated === 0) },
+  );
+  return out;
+}
+
+export function renderTable(r: BenchReport): string {
+  const t = new Table({ head: ['figure', 'value', 'target', ''], style: { head: [], border: [] } });
+  for (const row of rows(r)) t.push([row.figure, row.value, row.target, row.verdict]);
+  const errors = Object.entries(r.stream.herald.statuses).filter(([k]) => k !== '202');
+  const note = errors.length ? `\nnon-202 answers to the stream: ${JSON.stringify(Object.fromEntries(errors))}` : '';
+  return `${t.toString()}${note}`;
+}
+
+function markdownTable(r: BenchReport): string {
+  const lines = ['| figure | value | target | |', '|---|---|---|---|'];
+  for (const row of rows(r)) lines.push(`| ${row.figure} | ${row.value} | ${row.target} | ${row.verdict ? `**${row.verdict}**` : ''} |`);
+  return lines.join('\n');
+}
+
+/** docs/benchmarks.md: this run's figures around the fixed text in bench/benchmarks-notes.md. */
+export function renderReport(r: BenchReport): string {
+  const m = r.machine;
+  const notes = fs.readFileSync(path.join(__dirname, 'benchmarks-notes.md'), 'utf8');
+  const o = r.options;
+  const head = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench`; edit bench/benchmarks-notes.md for the text below the figures. -->',
+    '',
+    `Run ${r.date.toISOString().slice(0, 16).replace('T', ' ')} UTC${o.quick ? ' with `--quick`' : ''}, ${r.durationS.toFixed(0)} s in all, on ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB memory (${m.os}, Node ${m.node}).`,
+    `RabbitMQ and MongoDB from \`scripts/test-services.sh\` on the same machine. Herald's processes: \`herald server\` and \`herald worker sms\`,` +
+      ` worker.prefetch ${o.prefetch}, defaults otherwise (log level info, log lines also written to the store).`,
+    '',
+    markdownTable(r),
+    '',
+  ];
+  const errors = Object.entries(r.stream.herald.statuses).filter(([k]) => k !== '202');
+  if (errors.length) head.push(`Non-202 answers to the stream: \`${JSON.stringify(Object.fromEntries(errors))}\`.`, '');
+  return `${head.join('\n')}\n${notes}`;
+}

@@ -1,0 +1,95 @@
+// A stream of small notifications: many POSTs at a bounded concurrency to a program with a
+// few subscribers, while the server also fans them out; and the same load against a bare
+// express app that only answers 202, so the ratio says what Herald's accept path costs.
+import path from 'node:path';
+import { startPair, waitUntil, type BenchContext } from './context';
+import { EVENT_TYPE } from './fixtures';
+import { postMany, type LoadResult } from './load';
+import { freePort, startChild } from './processes';
+import { startSink, type SinkKind } from './sinks';
+
+export interface StreamResult {
+  sink: SinkKind;
+  notifications: number;
+  subscribers: number;
+  concurrency: number;
+  herald: Omit<LoadResult, 'bodies'>;
+  bare: Omit<LoadResult, 'bodies'>;
+  /** Messages `sent` per second, from the first POST to the last sentAt. */
+  deliveredPerS: number;
+  messages: number;
+  sent: number;
+  received: number;
+  distinct: number;
+  /** Only known once every message was sent (`completed`). */
+  lost: number | undefined;
+  duplicated: number;
+  unfinished: number;
+  peakMb: { server: number; sms: number };
+  completed: boolean;
+}
+
+const strip = ({ bodies: _b, ...rest }: LoadResult): Omit<LoadResult, 'bodies'> => rest;
+
+async function bareReference(ctx: BenchContext, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
+  const port = await freePort();
+  const child = await startChild(ctx.dir, 'bare-express', ['--require', 'tsx/cjs', path.join(__dirname, 'bare-server.ts'), String(port)], {}, /listening/);
+  try {
+    return await postMany(`http://127.0.0.1:${port}/v1/notifications`, n, concurrency, body);
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function stream(
+  ctx: BenchContext,
+  programId: string,
+  subscribers: number,
+  n: number,
+  concurrency: number,
+  kind: SinkKind,
+  timeoutMs: number,
+): Promise<StreamResult> {
+  const body = (i: number) => ({ programId, eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: i } });
+  const bare = await bareReference(ctx, n, concurrency, body);
+  const smsDir = path.join(ctx.dir, `stream-${kind}-sms`);
+  const sink = await startSink(kind, smsDir);
+  const pair = await startPair(ctx, sink, `stream-${kind}`, smsDir);
+  try {
+    const t0 = Date.now();
+    const sampler = setInterval(() => pair.sample(), 500);
+    const herald = await postMany(`${pair.url}/v1/notifications`, n, concurrency, body).finally(() => clearInterval(sampler));
+    const accepted = herald.statuses['202'] ?? 0;
+    const messages = accepted * subscribers;
+    const match = { programId };
+    let sent = 0;
+    const reached = await waitUntil(() => sink.received() >= messages, timeoutMs, () => pair.sample());
+    await waitUntil(async () => ((await ctx.db.countByStatus(match)).sent ?? 0) >= messages, reached ? 30_000 : 0, () => pair.sample(), 1000);
+    sent = (await ctx.db.countByStatus(match)).sent ?? 0;
+    const last = await ctx.db.lastSentAt(match);
+    const peakMb = await pair.stop();
+    const received = sink.received();
+    const distinct = sink.distinct();
+    return {
+      sink: kind,
+      notifications: n,
+      subscribers,
+      concurrency,
+      herald: strip(herald),
+      bare: strip(bare),
+      deliveredPerS: sent / Math.max(0.001, ((last?.getTime() ?? Date.now()) - t0) / 1000),
+      messages,
+      sent,
+      received,
+      distinct,
+      lost: reached && sent === messages ? messages - distinct : undefined,
+      duplicated: received - distinct,
+      unfinished: messages - sent,
+      peakMb,
+      completed: reached && sent === messages && accepted === n,
+    };
+  } finally {
+    await pair.stop().catch(() => undefined);
+    await sink.close();
+  }
+}
