@@ -54,8 +54,8 @@ export async function postMany(target: string, n: number, concurrency: number, b
         const r = await post(agent, url, JSON.stringify(body(i)));
         key = String(r.status);
         if (r.status >= 200 && r.status < 300) bodies.push(r.text ? JSON.parse(r.text) : undefined);
-      } catch {
-        key = 'error';
+      } catch (e) {
+        key = `error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
       }
       latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
       statuses[key] = (statuses[key] ?? 0) + 1;

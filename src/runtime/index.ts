@@ -25,6 +25,7 @@ import { createScheduler } from '../workers/scheduler';
 import { createSender } from '../workers/sender';
 import { seedDemoData } from './seed';
 import { connectWithRetry } from './connect';
+import { watchStore } from './store-watchdog';
 
 export type Role = 'server' | 'sms' | 'email' | 'all';
 
@@ -83,6 +84,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const { config, role } = opts;
   const logger = createLogger(opts.processName ?? `herald-${role}`, { level: config.log.level, silent: opts.silent });
   const store = await openStore(config, logger);
+  const storeWatchdog = watchStore(store, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, store.logs, config.log.level);
   const bus = await openBus(config, logger);
@@ -179,6 +181,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         logger.info('herald stopped');
         await sink?.flush();
         await bus.close();
+        await storeWatchdog.stop();
         await store.close();
       })();
       return stopping;

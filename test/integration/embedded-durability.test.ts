@@ -2,6 +2,8 @@
 // any moment and is delivered after restart, once. Kill points: right after the 202s, mid fan-out,
 // and several times mid-send; then the outbox files hold every (notification, user, channel) once.
 import { readOutbox } from '../../src/providers/outbox-file';
+import { create as smsOutbox } from '../../src/providers/sms/outbox';
+import { create as emailOutbox } from '../../src/providers/email/outbox';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { freePort } from '../support/processes';
 import { eventually, tempDir } from '../support/herald';
@@ -112,5 +114,22 @@ describe('embedded store and queue: kill -9 at any moment', () => {
     process.stdout.write(`durability: ${expected.size} messages; fan-out killed at ${afterFanOutKill}; duplicates ${duplicates.length}\n`);
     expect(duplicates).toEqual([]);
     expect(new Set(lines().map((l) => l.messageId))).toEqual(expected);
+  });
+
+  it('outbox providers write a message (part) once, even when asked again by a retry or another process', async () => {
+    const dataDir = tempDir('herald-outbox-once-');
+    const ctx = { dataDir };
+    const sms = smsOutbox({ id: 'o', type: 'outbox', channel: 'sms', options: {} }, ctx);
+    const otherProcess = smsOutbox({ id: 'o', type: 'outbox', channel: 'sms', options: {} }, ctx);
+    const email = emailOutbox({ id: 'o', type: 'outbox', channel: 'email', options: {} }, ctx);
+    const validUntil = new Date(Date.now() + 60_000);
+    const first = await sms.send({ messageId: 'm1', part: 0, to: '+254700000001', text: 'a', validUntil });
+    const part2 = await sms.send({ messageId: 'm1', part: 1, to: '+254700000001', text: 'b', validUntil });
+    expect(await otherProcess.send({ messageId: 'm1', part: 0, to: '+254700000001', text: 'a', validUntil })).toEqual(first);
+    expect(await sms.send({ messageId: 'm1', part: 1, to: '+254700000001', text: 'b', validUntil })).toEqual(part2);
+    const mail = await email.send({ messageId: 'm2', to: 'a@example.org', subject: 's', text: 't', validUntil });
+    expect(await email.send({ messageId: 'm2', to: 'a@example.org', subject: 's', text: 't', validUntil })).toEqual(mail);
+    expect(readOutbox(dataDir, 'sms').map((e) => `${e.messageId}#${e.part}`)).toEqual(['m1#0', 'm1#1']);
+    expect(readOutbox(dataDir, 'email')).toHaveLength(1);
   });
 });

@@ -54,7 +54,7 @@ export interface LongRunning {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `herald all` (or another long-running role) and resolves once it logged 'herald started'. */
+/** Starts `herald all` (or another long-running role) and resolves once it is running. */
 export async function startHeraldChild(args: string[], env: Record<string, string>, readyTimeoutMs = 30_000): Promise<LongRunning> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -66,7 +66,8 @@ export async function startHeraldChild(args: string[], env: Record<string, strin
   const deadline = Date.now() + readyTimeoutMs;
   let done = false;
   void exited.then(() => (done = true));
-  while (!out.includes('"message":"herald started"')) {
+  // The banner is printed at any log level; the log line only at info.
+  while (!/ is running\n|"message":"herald started"/.test(out)) {
     if (done) throw new Error(`herald ${args.join(' ')} exited during start-up:\n${out}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

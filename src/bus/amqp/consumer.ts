@@ -126,7 +126,7 @@ export class AmqpConsumer implements Consumer {
     const parsed = parseBody(msg.content);
     let result: HandlerResult;
     if (!parsed.ok) {
-      this.deps.logger?.warn('amqp delivery is not JSON; dead-lettering', { queue: this.queue, reason: parsed.reason });
+      this.deps.logger?.warn('amqp delivery is oversized or not JSON; dead-lettering', { queue: this.queue, reason: parsed.reason });
       result = { action: 'dead', reason: parsed.reason };
     } else {
       const delivery: Delivery = {

@@ -10,9 +10,13 @@ export const HEADER_ATTEMPT = 'x-herald-attempt';
 export const HEADER_REASON = 'x-herald-reason';
 export const HEADER_ORIGINAL_QUEUE = 'x-herald-original-queue';
 
+/** Largest body a consumer accepts (above the HTTP API's default 100 kb); bigger ones are dead-lettered unread. */
+export const MAX_BODY_BYTES = 128 * 1024;
+
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; reason: string };
 
-export function parseBody(raw: Buffer): ParsedBody {
+export function parseBody(raw: Buffer, maxBytes = MAX_BODY_BYTES): ParsedBody {
+  if (raw.length > maxBytes) return { ok: false, reason: `body of ${raw.length} bytes exceeds the ${maxBytes}-byte limit` };
   try {
     return { ok: true, body: JSON.parse(raw.toString('utf8')) };
   } catch (err) {

@@ -53,6 +53,11 @@ const UNAVAILABLE_NAMES = new Set([
   'MongoPoolClosedError',
   'MongoPoolClearedError',
   'MongoServerClosedError',
+  // A pooled connection dropped mid-operation (its pool cleared), a checkout or operation that timed out, a closed client.
+  'PoolClearedOnNetworkError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
+  'MongoClientClosedError',
 ]);
 
 export function isDuplicateKey(e: unknown): boolean {
@@ -64,8 +69,12 @@ export function isDuplicateKey(e: unknown): boolean {
 export function mapMongoError(e: unknown): unknown {
   if (e instanceof HeraldError) return e;
   if (isDuplicateKey(e)) return new ConflictError('a record with the same key already exists');
-  const err = e as { name?: string; message?: string };
-  if (err && (UNAVAILABLE_NAMES.has(err.name ?? '') || (err.name === 'MongooseError' && /connect|connection|client/i.test(err.message ?? '')))) {
+  const err = e as { name?: string; message?: string; cause?: { name?: string } };
+  // Wrappers (e.g. MongoBulkWriteError from insertMany) keep the network failure only as cause or message.
+  const wrapsNetwork =
+    /^Mongo/.test(err?.name ?? '') &&
+    (UNAVAILABLE_NAMES.has(err.cause?.name ?? '') || /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|connection \d+ to \S+ closed|pool for \S+ was cleared/i.test(err.message ?? ''));
+  if (err && (UNAVAILABLE_NAMES.has(err.name ?? '') || wrapsNetwork || (err.name === 'MongooseError' && /connect|connection|client/i.test(err.message ?? '')))) {
     return new StoreUnavailableError(`mongodb: ${err.message}`);
   }
   return e;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { OutboundSms, ProviderConfig, ProviderContext, SendResult, SmsProvider } from '../../types';
+import { OutboxIndex } from '../../outbox-dedupe';
 import { appendJsonLineSync, outboxFile, writeFailure, type SmsOutboxEntry } from '../../outbox-file';
 
 export { readOutbox, followOutbox } from '../../outbox-file';
@@ -18,11 +19,16 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
   const parsed = optionsSchema.safeParse(cfg.options ?? {});
   if (!parsed.success) throw new Error(`provider '${cfg.id}' (outbox): ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   const file = outboxFile(ctx.dataDir, 'sms');
+  // Once per message part, even when a send is retried after a crash between the write and the status.
+  const written = new OutboxIndex(file, (e) => (typeof e.messageId === 'string' ? `${e.messageId}#${String(e.part ?? 0)}` : undefined));
   return {
     id: cfg.id,
     type: 'outbox',
     channel: 'sms',
     async send(msg: OutboundSms): Promise<SendResult> {
+      const key = `${msg.messageId}#${msg.part}`;
+      const already = written.find(key);
+      if (already) return { providerMessageId: already, status: 'sent' };
       const entry: SmsOutboxEntry = {
         time: new Date().toISOString(),
         id: `outbox-${randomUUID()}`,
@@ -37,6 +43,7 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
       } catch (e) {
         throw writeFailure(cfg.id, file, e);
       }
+      written.remember(key, entry.id);
       return { providerMessageId: entry.id, status: 'sent' };
     },
   };

@@ -1,0 +1,66 @@
+// What an outbox file already holds, by message (and SMS part): a send interrupted between writing
+// its line and recording its status (kill -9) is retried, and must not write the line twice.
+// Reads only what was appended since the last look, whoever appended it.
+import fs from 'node:fs';
+
+export class OutboxIndex {
+  private readonly ids = new Map<string, string>();
+  private offset = 0;
+  private identity: string | undefined;
+
+  constructor(
+    private readonly file: string,
+    /** The key of a parsed line, e.g. `${messageId}#${part}`; undefined skips it. */
+    private readonly keyOf: (entry: Record<string, unknown>) => string | undefined,
+  ) {}
+
+  /** The provider id already written for `key`, if any. */
+  find(key: string): string | undefined {
+    this.catchUp();
+    return this.ids.get(key);
+  }
+
+  remember(key: string, providerMessageId: string): void {
+    this.ids.set(key, providerMessageId);
+  }
+
+  private catchUp(): void {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.file);
+    } catch {
+      this.reset(undefined);
+      return;
+    }
+    const identity = `${st.ino}:${st.birthtimeMs}`;
+    if (identity !== this.identity || st.size < this.offset) this.reset(identity); // replaced or truncated by hand
+    if (st.size === this.offset) return;
+    const fd = fs.openSync(this.file, 'r');
+    try {
+      const buf = Buffer.alloc(st.size - this.offset);
+      const n = fs.readSync(fd, buf, 0, buf.length, this.offset);
+      const text = buf.subarray(0, n);
+      const end = text.lastIndexOf(0x0a); // only whole lines; a partial last line is read next time
+      if (end === -1) return;
+      for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          const key = this.keyOf(entry);
+          if (key !== undefined && typeof entry.id === 'string') this.ids.set(key, entry.id);
+        } catch {
+          // a corrupt line (edited by hand) says nothing about what was sent
+        }
+      }
+      this.offset += end + 1;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private reset(identity: string | undefined): void {
+    this.ids.clear();
+    this.offset = 0;
+    this.identity = identity;
+  }
+}
