@@ -28,9 +28,9 @@ export interface FanoutResult {
 }
 
 export async function fanout(ctx: BenchContext, programId: string, subscribers: number, kind: SinkKind, timeoutMs: number): Promise<FanoutResult> {
-  const smsDir = path.join(ctx.dir, `fanout-${kind}-sms`);
+  const smsDir = path.join(ctx.dir, `fanout-${kind}-${subscribers}-sms`);
   const sink = await startSink(kind, smsDir);
-  const pair = await startPair(ctx, sink, `fanout-${kind}`, smsDir);
+  const pair = await startPair(ctx, sink, `fanout-${kind}-${subscribers}`, smsDir);
   try {
     const t0 = Date.now();
     const post = () =>

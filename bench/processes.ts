@@ -56,7 +56,7 @@ export function writeConfig(dir: string, name: string, overrides: Record<string,
 /** Starts `node <script> <args>` with only HERALD_CONFIG in its environment; stdout/stderr go to <dir>/<name>.log. */
 export function startChild(dir: string, name: string, args: string[], env: Record<string, string>, readyLine: RegExp): Promise<HeraldChild> {
   const logFile = path.join(dir, `${name}.log`);
-  const out = fs.openSync(logFile, 'a');
+  const out = fs.openSync(logFile, 'w'); // a fresh file: an old 'started' line must not count
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   live.add(child);

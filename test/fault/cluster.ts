@@ -22,7 +22,7 @@ export interface ClusterOptions {
   mongoProxy?: boolean;
   /** Extra environment for every process. */
   env?: Record<string, string>;
-  /** Provider timeout in ms (shorter than HERALD_LEASE_MS). Default 1000. */
+  /** Provider timeout in ms (shorter than HERALD_LEASE_MS). Default 2500: a loaded 2-core machine answers late. */
   providerTimeoutMs?: number;
 }
 
@@ -62,7 +62,7 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
   if (proxy) viaProxy.port = String(proxy.port);
   const prefix = uniqueName(`fault-${name}`);
   const logDir = tempDir(`herald-fault-${name}-`);
-  const timeoutMs = opts.providerTimeoutMs ?? 1000;
+  const timeoutMs = opts.providerTimeoutMs ?? 2500;
   const env = heraldEnv({
     mongodbUri: viaProxy.toString(),
     amqpUrl: AMQP_URL,

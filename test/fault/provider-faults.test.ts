@@ -9,8 +9,8 @@ jest.setTimeout(180_000);
 let c: Cluster;
 
 beforeAll(async () => {
-  // Provider timeout 1 s < lease 3 s; 4 attempts; an open circuit tries again after 2 s.
-  c = await startCluster('provider', { providerTimeoutMs: 1000, env: { HERALD_MAX_ATTEMPTS: '4', HERALD_CIRCUIT_OPEN_MS: '2000' } });
+  // Provider timeout 1.5 s < lease 6 s; 4 attempts; an open circuit tries again after 2 s.
+  c = await startCluster('provider', { providerTimeoutMs: 1500, env: { HERALD_MAX_ATTEMPTS: '4', HERALD_CIRCUIT_OPEN_MS: '2000' } });
 });
 
 afterAll(async () => {
@@ -29,7 +29,7 @@ async function batch(users: number, fault: () => void): Promise<{ id: string; ms
 test('5 of 50 requests time out after Twilio accepted them: all sent, those 5 marked possibleDuplicate', async () => {
   const { id, ms } = await batch(50, () => c.twilio.failNext(5, 'timeout'));
   const o = await outcome(c, [id]);
-  record(7, row('Twilio accepts but never answers (client timeout 1 s), 5 of 50', o, ms, 'time = whole batch'));
+  record(7, row('Twilio accepts but never answers (client timeout 1.5 s), 5 of 50', o, ms, 'time = whole batch'));
   expectNothingLostOrDoubled(o);
   expect(o.byStatus).toEqual({ sent: 50 });
   expect(o.markedPossibleDuplicate).toBe(5);
@@ -64,7 +64,7 @@ test('5 of 50 answered 429 with Retry-After: 1: retried no sooner than asked', a
   }
 });
 
-test('every answer 700 ms late (under the 1 s timeout): all sent once', async () => {
+test('every answer 700 ms late (under the 1.5 s timeout): all sent once', async () => {
   const { id, ms } = await batch(50, () => c.twilio.setLatency(700));
   c.twilio.setLatency(0);
   const o = await outcome(c, [id]);

@@ -164,7 +164,7 @@ export function heraldEnv(o: HeraldEnvOptions): Record<string, string> {
     HERALD_SCHEDULER_MS: '200',
     HERALD_RETRY_BASE_MS: '200',
     HERALD_RETRY_MAX_MS: '2000',
-    HERALD_LEASE_MS: '3000',
+    HERALD_LEASE_MS: '6000',
     HERALD_MAX_ATTEMPTS: '4',
     LOG_LEVEL: 'info',
     ...o.extra,
