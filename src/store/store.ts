@@ -109,7 +109,15 @@ export interface MessageRepo {
     id: string,
     from: MessageStatus[],
     to: MessageStatus,
-    opts?: { patch?: Partial<NewMessage>; reason?: string; providerStatus?: string; incrementAttempts?: boolean; at?: Date },
+    opts?: {
+      patch?: Partial<NewMessage>;
+      reason?: string;
+      providerStatus?: string;
+      incrementAttempts?: boolean;
+      at?: Date;
+      /** Only if the message holds no lease, or one that ended before this time (taking over an interrupted attempt). */
+      leaseEndedBefore?: Date;
+    },
   ): Promise<Message | null>;
   list(notificationId: string, filter: MessageFilter, q: PageQuery): Promise<Page<Message>>;
   countByStatus(notificationId: string): Promise<Partial<Record<MessageStatus, number>>>;

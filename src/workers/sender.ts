@@ -115,6 +115,8 @@ export function createSender(deps: SenderDeps) {
       patch: { provider: provider.id, leaseUntil: new Date(now().getTime() + deps.config.worker.leaseMs), ...(resumed ? { possibleDuplicate: true } : {}) },
       incrementAttempts: true,
       reason: resumed ? 'resumed after an interrupted attempt' : undefined,
+      // Two deliveries finding the same ended lease: only one takes the attempt over.
+      ...(resumed ? { leaseEndedBefore: now() } : {}),
     });
     if (!sending) return { action: 'ack' };
     if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');

@@ -82,6 +82,18 @@ export function messagesContract(s: StoreRef): void {
       expect(await s().messages.transition('missing', ['queued'], 'sent')).toBeNull();
     });
 
+    it('takes over a sending message only once its lease has ended, and only once', async () => {
+      const leaseUntil = new Date(Date.now() + 60_000);
+      await s().messages.insertMany([message('n1:u9:sms', { status: 'sending', leaseUntil })]);
+      const early = await s().messages.transition('n1:u9:sms', ['sending'], 'sending', { leaseEndedBefore: new Date() });
+      expect(early).toBeNull();
+      const later = new Date(leaseUntil.getTime() + 1);
+      const takeOver = () =>
+        s().messages.transition('n1:u9:sms', ['sending'], 'sending', { leaseEndedBefore: later, patch: { leaseUntil: new Date(later.getTime() + 60_000) } });
+      const [a, b] = await Promise.all([takeOver(), takeOver()]);
+      expect([a, b].filter(Boolean)).toHaveLength(1);
+    });
+
     it('lets exactly one of two concurrent transitions from the same status win', async () => {
       await s().messages.insertMany([message('n1:u1:sms')]);
       const results = await Promise.all([

@@ -64,9 +64,11 @@ export function messageRepo(models: () => Models): MessageRepo {
       if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
       update.$push = { statusHistory: change };
       if (opts.incrementAttempts) update.$inc = { attempts: 1 };
+      const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
+      if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
       const d = await models()
         // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
-        .messages.findOneAndUpdate({ _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update, { new: true })
+        .messages.findOneAndUpdate(filter, update, { new: true })
         .lean<Doc>();
       return d ? fromDoc(d) : null;
     },

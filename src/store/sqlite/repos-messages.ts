@@ -62,8 +62,17 @@ export function messageRepo(sql: Sql): MessageRepo {
         const res = sql.run(
           `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
              "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
-           WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))`,
-          { ...clause.params, id, from: statusesParam(from), inc: opts.incrementAttempts ? 1 : 0, change: JSON.stringify(change) },
+           WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))${
+             opts.leaseEndedBefore ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < @leaseEndedBefore)' : ''
+           }`,
+          {
+            ...clause.params,
+            id,
+            from: statusesParam(from),
+            inc: opts.incrementAttempts ? 1 : 0,
+            change: JSON.stringify(change),
+            ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
+          },
         );
         return res.changes === 0 ? null : get(id);
       });
