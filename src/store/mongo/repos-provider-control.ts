@@ -70,16 +70,24 @@ export function providerControlRepo(models: () => Models): ProviderControlRepo {
       }
       // Some servers (mongo-java-server) can hand two concurrent $inc callers the same number:
       // the unique claim per number is what guarantees at most `limit` tokens a window.
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const n = await nextInWindow(providerId, second);
-        if (!Number.isFinite(n) || n > limit) return false;
+      const claim = async (n: number): Promise<boolean> => {
         try {
           await models().providerTokens.collection.insertOne({ _id: `t:${providerId}:${second}:${n}` as never, providerId, second });
           return true;
         } catch (e) {
           if (!isDuplicateKey(e)) throw e;
+          return false;
         }
+      };
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const n = await nextInWindow(providerId, second);
+        if (!Number.isFinite(n) || n > limit) break;
+        if (await claim(n)) return true;
       }
+      // The counter is only a hint there (it can skip numbers): look for a slot it skipped.
+      const claimed = await models().providerTokens.countDocuments({ providerId, second, _id: { $regex: '^t:' } });
+      if (claimed >= limit) return false;
+      for (let n = 1; n <= limit; n++) if (await claim(n)) return true;
       return false;
     },
   };
