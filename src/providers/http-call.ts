@@ -1,5 +1,6 @@
 // One HTTP call with a timeout and transport failures mapped to the provider error catalogue,
 // plus the webhook helpers (parameters, shared-token check) the HTTP-API SMS providers share.
+// Provider options live in options.ts.
 import { timingSafeEqual } from 'node:crypto';
 import { ProviderError, errorCodeForHttpStatus, type WebhookRequest } from './types';
 
@@ -20,7 +21,7 @@ export interface HttpCall {
 }
 
 /** Connection never established: the vendor cannot have seen the message. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 function causeCode(e: unknown): string {
   const cause = (e as { cause?: { code?: unknown } })?.cause;
@@ -64,9 +65,8 @@ export async function httpCall(providerId: string, call: HttpCall): Promise<Http
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** Retry-After (seconds or an HTTP date) in ms. */
-export function retryAfterMs(headers: Headers): number | undefined {
-  const v = headers.get('retry-after');
+/** A Retry-After header value (seconds or an HTTP date) in ms. */
+export function retryAfterMs(v: string | null | undefined): number | undefined {
   if (!v) return undefined;
   const s = Number(v);
   if (Number.isFinite(s)) return Math.max(0, s * 1000);
@@ -76,7 +76,7 @@ export function retryAfterMs(headers: Headers): number | undefined {
 
 /** An HTTP-level refusal (non-2xx) as a ProviderError, with the vendor's own text when short. */
 export function httpStatusError(providerId: string, vendor: string, reply: HttpReply, providerCode?: string): ProviderError {
-  const wait = reply.status === 429 ? retryAfterMs(reply.headers) : undefined;
+  const wait = reply.status === 429 ? retryAfterMs(reply.headers.get('retry-after')) : undefined;
   const text = reply.text.length > 300 ? `${reply.text.slice(0, 300)}...` : reply.text;
   return new ProviderError(errorCodeForHttpStatus(reply.status), `${providerId}: ${vendor} answered HTTP ${reply.status}: ${text || 'no body'}`, {
     httpStatus: reply.status,
@@ -150,10 +150,4 @@ export function defaultCallbackUrl(publicUrl: string | undefined, type: string, 
   if (!publicUrl) return undefined;
   const base = `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${type}/${encodeURIComponent(id)}`;
   return webhookToken ? `${base}?token=${encodeURIComponent(webhookToken)}` : base;
-}
-
-/** zod issues as one readable configuration error naming the instance. */
-export function optionsError(id: string, type: string, issues: Array<{ path: (string | number)[]; message: string }>): Error {
-  const problems = issues.map((i) => `option '${i.path.join('.') || '(options)'}' ${i.message === 'Required' ? 'is required' : i.message}`);
-  return new Error(`provider '${id}' (${type}): ${problems.join('; ')}`);
 }

@@ -1,7 +1,33 @@
 // What an outbox file already holds, by message (and SMS part): a send interrupted between writing
 // its line and recording its status (kill -9) is retried, and must not write the line twice.
 // Reads only what was appended since the last look, whoever appended it.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { appendJsonLineSync, writeFailure, type OutboxEntry } from './outbox-file';
+import type { SendResult } from './types';
+
+type EntryKey = (entry: Record<string, unknown>) => string | undefined;
+
+/**
+ * The send() of an outbox provider: appends the entry (fsynced) under a new `outbox-<uuid>` id,
+ * once per key; a key already in the file answers with the id written then.
+ */
+export function outboxSender<E extends OutboxEntry>(providerId: string, file: string, keyOf: EntryKey): (fields: Omit<E, 'time' | 'id'>) => SendResult {
+  const written = new OutboxIndex(file, keyOf);
+  return (fields) => {
+    const key = keyOf(fields);
+    const already = key === undefined ? undefined : written.find(key);
+    if (already) return { providerMessageId: already, status: 'sent' };
+    const entry = { time: new Date().toISOString(), id: `outbox-${randomUUID()}`, ...fields };
+    try {
+      appendJsonLineSync(file, entry);
+    } catch (e) {
+      throw writeFailure(providerId, file, e);
+    }
+    if (key !== undefined) written.remember(key, entry.id);
+    return { providerMessageId: entry.id, status: 'sent' };
+  };
+}
 
 export class OutboxIndex {
   private readonly ids = new Map<string, string>();
@@ -11,7 +37,7 @@ export class OutboxIndex {
   constructor(
     private readonly file: string,
     /** The key of a parsed line, e.g. `${messageId}#${part}`; undefined skips it. */
-    private readonly keyOf: (entry: Record<string, unknown>) => string | undefined,
+    private readonly keyOf: EntryKey,
   ) {}
 
   /** The provider id already written for `key`, if any. */

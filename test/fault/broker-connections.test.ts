@@ -1,7 +1,7 @@
 // RabbitMQ connections of every Herald process force-closed (rabbitmqctl close_connection)
 // twice during dispatch: publishes in flight are not confirmed and are retried, unacked
 // deliveries come back, consumers re-attach on the new connection; nothing lost or doubled.
-import { startCluster, logHint, type Cluster } from './cluster';
+import { startCluster, until, type Cluster } from './cluster';
 import { expectNothingLostOrDoubled, outcome, record, row, waitAllFinal } from './outcome';
 import { closeConnectionsOf, connectionsOf } from './rabbit';
 
@@ -17,16 +17,6 @@ afterAll(async () => {
   await c?.dispose();
 });
 
-const received = () => c.twilio.received.length + c.smtp.received.length;
-
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${logHint(c)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('every connection force-closed twice during dispatch of 2 notifications x 300 users x 2 channels', async () => {
   const USERS = 300;
   const total = 2 * USERS * 2;
@@ -35,10 +25,10 @@ test('every connection force-closed twice during dispatch of 2 notifications x 3
   c.smtp.setLatency(10);
   expect((await connectionsOf(c.prefix)).length).toBe(3);
   const ids = [await c.post(programId, eventTypeId), await c.post(programId, eventTypeId)];
-  await until('20% received', () => received() >= total * 0.2);
+  await until(c, '20% received', () => c.received() >= total * 0.2);
   const firstCut = Date.now();
   const closedFirst = await closeConnectionsOf(c.prefix);
-  await until('50% received', () => received() >= total * 0.5);
+  await until(c, '50% received', () => c.received() >= total * 0.5);
   const closedSecond = await closeConnectionsOf(c.prefix);
   const lastCut = Date.now();
   await waitAllFinal(c, ids, total, 120_000);

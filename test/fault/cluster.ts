@@ -8,7 +8,7 @@ import { allNames } from '../../src/bus/amqp';
 import type { Channel } from '../../src/domain/types';
 import { createMongoStore, type MongoStore } from '../../src/store/mongo';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio';
-import { tempDir } from '../support/herald';
+import { eventually, tempDir } from '../support/herald';
 import { freePort, heraldEnv, heraldProcess, startAll, stopAll, type HeraldProcess } from '../support/processes';
 import { AMQP_URL, MONGO_BASE_URI, requireServices, uniqueName } from '../support/services';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
@@ -40,6 +40,8 @@ export interface Cluster {
   logDir: string;
   /** A program and event type with `users` subscribers on `channels`; returns their ids. */
   seed(users: number, channels: Channel[]): Promise<{ programId: string; eventTypeId: string }>;
+  /** Messages at the fake Twilio plus emails at the SMTP sink, so far. */
+  received(): number;
   /** POST /v1/notifications; resolves the id of a 202, throws otherwise. */
   post(programId: string, eventTypeId: string): Promise<string>;
   dispose(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
       }
       return { programId, eventTypeId };
     },
+    received: () => twilio.received.length + smtp.received.length,
     async post(programId, eventTypeId) {
       const res = await fetch(`${server.url}/v1/notifications`, {
         method: 'POST',
@@ -150,4 +153,9 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
 
 export function logHint(c: Cluster): string {
   return `process logs in ${path.resolve(c.logDir)}`;
+}
+
+/** Waits until check() holds, polling every 10 ms so that a fault lands close to its mark. */
+export async function until(c: Cluster, what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  await eventually(`${what}; ${logHint(c)}`, check, timeoutMs, 10);
 }

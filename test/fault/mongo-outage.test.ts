@@ -1,7 +1,7 @@
 // MongoDB unreachable during dispatch, then back. The test server keeps its data in memory, so
 // it is not restarted: a TCP proxy between Herald's processes and it drops every connection
 // and refuses new ones for a while (what a stopped server looks like from Herald's side).
-import { startCluster, logHint, type Cluster } from './cluster';
+import { startCluster, until, type Cluster } from './cluster';
 import { expectNothingLostOrDoubled, outcome, record, row, waitAllFinal } from './outcome';
 
 jest.setTimeout(180_000);
@@ -16,16 +16,6 @@ afterAll(async () => {
   await c?.dispose();
 });
 
-const received = () => c.twilio.received.length + c.smtp.received.length;
-
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${logHint(c)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('MongoDB unreachable for 6 s during dispatch of 2 notifications x 300 users x 2 channels', async () => {
   const USERS = 300;
   const total = 2 * USERS * 2;
@@ -33,12 +23,12 @@ test('MongoDB unreachable for 6 s during dispatch of 2 notifications x 300 users
   c.twilio.setLatency(10);
   c.smtp.setLatency(10);
   const ids = [await c.post(programId, eventTypeId), await c.post(programId, eventTypeId)];
-  await until('25% received', () => received() >= total * 0.25);
+  await until(c, '25% received', () => c.received() >= total * 0.25);
   await c.proxy!.cut();
   const cutAt = Date.now();
-  const atCut = received();
+  const atCut = c.received();
   await new Promise((r) => setTimeout(r, 6_000));
-  const duringOutage = received() - atCut;
+  const duringOutage = c.received() - atCut;
   await c.proxy!.restore();
   const restoredAt = Date.now();
   await waitAllFinal(c, ids, total, 120_000);

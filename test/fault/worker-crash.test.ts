@@ -1,7 +1,7 @@
 // kill -9 of a channel worker in the middle of a batch: whatever it held unacked comes back
 // from RabbitMQ to the restarted worker; what it was sending waits out the lease and is sent
 // again marked possibleDuplicate; nothing is lost and nothing is sent twice unmarked.
-import { startCluster, logHint, type Cluster } from './cluster';
+import { startCluster, until, type Cluster } from './cluster';
 import { expectNothingLostOrDoubled, outcome, record, row, waitAllFinal } from './outcome';
 
 jest.setTimeout(180_000);
@@ -16,21 +16,13 @@ afterAll(async () => {
   await c?.dispose();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${logHint(c)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('kill -9 of the SMS worker at ~30% of 2,000 SMS: all sent, none doubled', async () => {
   const N = 2000;
   const { programId, eventTypeId } = await c.seed(N, ['sms']);
   c.twilio.setLatency(10);
   const before = c.twilio.received.length;
   const id = await c.post(programId, eventTypeId);
-  await until('30% at the fake Twilio', () => c.twilio.received.length - before >= N * 0.3);
+  await until(c, '30% at the fake Twilio', () => c.twilio.received.length - before >= N * 0.3);
   await c.sms.kill('SIGKILL');
   const killedAt = Date.now();
   const atKill = c.twilio.received.length - before;
@@ -50,7 +42,7 @@ test('kill -9 of the email worker mid-batch of 400 emails: all sent, none double
   c.smtp.setLatency(10);
   const before = c.smtp.received.length;
   const id = await c.post(programId, eventTypeId);
-  await until('30% at the SMTP sink', () => c.smtp.received.length - before >= N * 0.3);
+  await until(c, '30% at the SMTP sink', () => c.smtp.received.length - before >= N * 0.3);
   await c.email.kill('SIGKILL');
   const killedAt = Date.now();
   const atKill = c.smtp.received.length - before;

@@ -9,11 +9,11 @@
 // - POST /gmail/v1/users/:userId/messages/send, JSON {raw}: needs a Bearer token the fake
 //   issued (else 401 authError), decodes raw (base64url RFC 822) and records it; a missing To
 //   header is 400 "Invalid To header". Answers {id, threadId, labelIds: ['SENT']}.
-// failNext(n, fault) applies to sends only (see fake-sms-apis.ts); {vendor: reason} answers
+// failNext(n, fault) applies to sends only (see fake-http-server.ts); {vendor: reason} answers
 // 403 with that reason (e.g. 'userRateLimitExceeded').
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import { startFakeServer, type FakeAnswer, type FakeServer } from './fake-sms-apis';
+import { startFakeServer, type FakeAnswer, type FakeServer } from './fake-http-server';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const GMAIL_SEND = 'https://www.googleapis.com/auth/gmail.send';

@@ -11,14 +11,13 @@
 // - 201 with Twilio's message resource: sid 'SM' + 32 hex, status 'queued' ('accepted' when
 //   sent through a messaging service without From).
 // - GET /2010-04-01/Accounts/:sid/Messages/:msid.json returns a message already accepted.
-// Fault injection (failNext) applies to the next n POSTs, before validation:
+// Served by fake-http-server.ts. Fault injection (failNext) applies to the next n POSTs, before validation:
 //   500 / 429 (with Retry-After): answered and NOT recorded in `received`;
 //   'timeout': the message is accepted and recorded, the answer never comes (client times out);
 //   'slow': accepted and recorded, answered after opts.delayMs (default 2000).
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import { deliverWebhook, startFakeServer, webhook, type FakeAnswer } from './fake-http-server';
 
 export interface FakeTwilioMessage {
   sid: string;
@@ -145,37 +144,25 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
   const accountSid = opts.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
   const authToken = opts.authToken ?? randomBytes(16).toString('hex');
   const received: FakeTwilioMessage[] = [];
-  const requests: FakeTwilioRequest[] = [];
   const faults: Array<{ mode: FakeTwilioFault; opts: FakeTwilioFaultOptions }> = [];
-  const hanging = new Set<http.ServerResponse>();
   let latencyMs = 0;
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0];
-      const log: FakeTwilioRequest = { method: req.method ?? '', path, status: 'no-answer', at: new Date() };
-      requests.push(log);
-      const answer = (status: number, body: object, headers: Record<string, string> = {}, delayMs = latencyMs): void => {
-        log.status = status;
-        const send = (): void => {
-          if (res.destroyed) return;
-          res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-          res.end(JSON.stringify(body));
-        };
-        if (delayMs > 0) setTimeout(send, delayMs);
-        else send();
-      };
+  const answer = (status: number, body: object, headers: Record<string, string> = {}, delayMs = latencyMs): FakeAnswer | Promise<FakeAnswer> => {
+    const a = { status, body, headers };
+    return delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(a), delayMs)) : a;
+  };
 
-      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      const list = new RegExp(`^/${API}/Accounts/([^/]+)/Messages\\.json$`).exec(path);
-      const one = new RegExp(`^/${API}/Accounts/([^/]+)/Messages/([^/]+)\\.json$`).exec(path);
+  // Twilio's faults come with their own options and JSON bodies: the queue is kept here, not in the server.
+  const server = await startFakeServer(
+    (x) => {
+      const auth = Buffer.from(String(x.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const list = new RegExp(`^/${API}/Accounts/([^/]+)/Messages\\.json$`).exec(x.path);
+      const one = new RegExp(`^/${API}/Accounts/([^/]+)/Messages/([^/]+)\\.json$`).exec(x.path);
       const pathSid = (list ?? one)?.[1];
-      if (!pathSid || (req.method !== 'POST' && list) || (req.method !== 'GET' && one)) {
-        return answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+      if (!pathSid || (x.method !== 'POST' && list) || (x.method !== 'GET' && one)) {
+        return answer(404, twilioError(404, 20404, `The requested resource ${x.path} was not found`));
       }
-      const fault = req.method === 'POST' ? faults.shift() : undefined;
+      const fault = x.method === 'POST' ? faults.shift() : undefined;
       if (fault?.mode === 500) return answer(500, twilioError(500, 20500, 'Internal Server Error'));
       if (fault?.mode === 429) {
         return answer(429, twilioError(429, 20429, 'Too Many Requests'), { 'Retry-After': String(fault.opts.retryAfterS ?? 1) });
@@ -185,10 +172,10 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
       }
       if (one) {
         const m = received.find((r) => r.sid === one[2]);
-        return m ? answer(200, resource(accountSid, m)) : answer(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+        return m ? answer(200, resource(accountSid, m)) : answer(404, twilioError(404, 20404, `The requested resource ${x.path} was not found`));
       }
 
-      const p = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const p = new URLSearchParams(x.rawBody.toString('utf8'));
       const invalid = validate(p);
       if (invalid) return answer(400, twilioError(400, invalid[0], invalid[1]));
       const vp = p.get('ValidityPeriod');
@@ -203,24 +190,18 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
         at: new Date(),
       };
       received.push(m);
-      if (fault?.mode === 'timeout') {
-        hanging.add(res); // accepted, but the answer is lost: the client can only time out
-        res.on('close', () => hanging.delete(res));
-        return;
-      }
-      answer(201, resource(accountSid, m), {}, latencyMs + (fault?.mode === 'slow' ? (fault.opts.delayMs ?? 2000) : 0));
-    });
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+      if (fault?.mode === 'timeout') return 'hang'; // accepted, but the answer is lost: the client can only time out
+      return answer(201, resource(accountSid, m), {}, latencyMs + (fault?.mode === 'slow' ? (fault.opts.delayMs ?? 2000) : 0));
+    },
+    () => false,
+  );
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     accountSid,
     authToken,
     received,
-    requests,
+    requests: server.requests,
     failNext(n, mode, faultOpts = {}) {
       for (let i = 0; i < n; i++) faults.push({ mode, opts: faultOpts });
     },
@@ -252,21 +233,10 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
       };
       const signature =
         cbOpts.signature === undefined ? twilio.getExpectedTwilioSignature(cbOpts.authToken ?? authToken, url, params) : cbOpts.signature;
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'User-Agent': 'TwilioProxy/1.1',
-          ...(signature !== null ? { 'X-Twilio-Signature': signature } : {}),
-        },
-        body: new URLSearchParams(params).toString(),
-      });
-      return { status: res.status, body: await res.text() };
+      const hook = webhook('POST', url, params);
+      const headers = { ...hook.headers, 'user-agent': 'TwilioProxy/1.1', ...(signature !== null ? { 'x-twilio-signature': signature } : {}) };
+      return deliverWebhook({ ...hook, headers });
     },
-    async close() {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }

@@ -1,6 +1,7 @@
 // googleapis (gaxios) failures, from the Gmail API or from the token endpoint, mapped to the
 // provider error catalogue.
 import { ProviderError, errorCodeForHttpStatus, type ProviderErrorCode } from '../../types';
+import { NOT_CONNECTED, retryAfterMs } from '../../http-call';
 
 interface GaxiosLikeError {
   status?: number;
@@ -37,22 +38,12 @@ interface GoogleErrorBody {
 /** Usage limits Gmail reports as 403: "slow down", not "forbidden". */
 const RATE_REASONS = /rateLimitExceeded|userRateLimitExceeded|dailyLimitExceeded|quotaExceeded|RESOURCE_EXHAUSTED/;
 const BAD_RECIPIENT = /invalid to header|recipient address required|invalid recipient/i;
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 function header(headers: unknown, name: string): string | undefined {
   if (!headers) return undefined;
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const v = (headers as Record<string, unknown>)[name];
   return typeof v === 'string' ? v : undefined;
-}
-
-function retryAfterMs(headers: unknown): number | undefined {
-  const v = header(headers, 'retry-after');
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function httpError(providerId: string, status: number, err: GaxiosLikeError): ProviderError {
@@ -71,7 +62,7 @@ function httpError(providerId: string, status: number, err: GaxiosLikeError): Pr
     if (status === 403 && RATE_REASONS.test(reason ?? '')) code = 'RATE_LIMITED';
     if (status === 400 && BAD_RECIPIENT.test(text)) code = 'INVALID_RECIPIENT';
   }
-  const wait = code === 'RATE_LIMITED' ? retryAfterMs(err.response?.headers) : undefined;
+  const wait = code === 'RATE_LIMITED' ? retryAfterMs(header(err.response?.headers, 'retry-after')) : undefined;
   return new ProviderError(code, `${providerId}: Gmail answered HTTP ${status}: ${text}`, {
     httpStatus: status,
     ...(reason ? { providerCode: reason } : {}),

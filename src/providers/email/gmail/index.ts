@@ -18,6 +18,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { google } from 'googleapis';
 import { z } from 'zod';
 import type { EmailProvider, OutboundEmail, ProviderConfig, ProviderContext, SendResult } from '../../types';
+import { heraldMail } from '../../mail-message';
+import { parseOptions, timeoutMsOption } from '../../options';
 import { toProviderError } from './errors';
 
 const TYPE = 'gmail';
@@ -36,7 +38,7 @@ const optionsSchema = z
     userId: z.string().min(1).default('me'),
     rootUrl: z.string().url().optional(),
     tokenUrl: z.string().url().optional(),
-    timeoutMs: z.number().int().positive().default(30000),
+    timeoutMs: timeoutMsOption(30000),
   })
   .superRefine((o, ctx) => {
     const oauth = o.refreshToken !== undefined || o.clientId !== undefined || o.clientSecret !== undefined;
@@ -49,13 +51,6 @@ const optionsSchema = z
     for (const k of need) if (o[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required' });
   });
 export type GmailOptions = z.infer<typeof optionsSchema>;
-
-function parseOptions(cfg: ProviderConfig): GmailOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `option${i.path.length ? ` '${i.path.join('.')}'` : 's'} ${i.message === 'Required' ? 'is required' : i.message}`);
-  throw new Error(`provider '${cfg.id}' (${TYPE}): ${problems.join('; ')}`);
-}
 
 function authClient(opts: GmailOptions) {
   // Node's own fetch: gaxios would otherwise import node-fetch dynamically on first use.
@@ -86,21 +81,13 @@ function authClient(opts: GmailOptions) {
 
 /** The whole message, RFC 822, as Gmail's `raw`: base64url. */
 async function rawMessage(from: string, msg: OutboundEmail): Promise<string> {
-  const mail = new MailComposer({
-    from,
-    to: msg.to,
-    subject: msg.subject,
-    text: msg.text,
-    ...(msg.html !== undefined ? { html: msg.html } : {}),
-    messageId: `<${msg.messageId}@herald>`,
-    headers: { 'X-Herald-Message-Id': msg.messageId },
-  });
+  const mail = new MailComposer(heraldMail(from, msg));
   const built = await mail.compile().build();
   return built.toString('base64url');
 }
 
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const auth = authClient(opts);
   const gmail = google.gmail({ version: 'v1', auth, ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}) });
   // No retries inside the SDK: the worker owns retries, backoff and failover.

@@ -11,6 +11,8 @@
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import type { EmailProvider, OutboundEmail, ProviderConfig, ProviderContext, SendResult } from '../../types';
+import { heraldMail } from '../../mail-message';
+import { parseOptions, timeoutMsOption } from '../../options';
 import { toProviderError } from './errors';
 
 const TYPE = 'smtp';
@@ -23,21 +25,14 @@ const optionsSchema = z
     secure: z.boolean().optional(),
     auth: z.object({ user: z.string().min(1), pass: z.string() }).optional(),
     from: z.string().min(1, 'is required'),
-    timeoutMs: z.number().int().positive().default(30000),
+    timeoutMs: timeoutMsOption(30000),
     pool: z.boolean().default(false),
   })
   .refine((o) => o.url !== undefined || o.host !== undefined, { message: "is required (or 'host')", path: ['url'] });
 export type SmtpOptions = z.infer<typeof optionsSchema>;
 
-function parseOptions(cfg: ProviderConfig): SmtpOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `option '${i.path.join('.') || '(options)'}' ${i.message === 'Required' ? 'is required' : i.message}`);
-  throw new Error(`provider '${cfg.id}' (${TYPE}): ${problems.join('; ')}`);
-}
-
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const timeouts = { connectionTimeout: opts.timeoutMs, greetingTimeout: opts.timeoutMs, socketTimeout: opts.timeoutMs };
   const endpoint = opts.url
     ? { url: opts.url }
@@ -54,15 +49,7 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): EmailProvide
 
     async send(msg: OutboundEmail): Promise<SendResult> {
       try {
-        const info = await transporter.sendMail({
-          from: opts.from,
-          to: msg.to,
-          subject: msg.subject,
-          text: msg.text,
-          ...(msg.html !== undefined ? { html: msg.html } : {}),
-          messageId: `<${msg.messageId}@herald>`,
-          headers: { 'X-Herald-Message-Id': msg.messageId },
-        });
+        const info = await transporter.sendMail(heraldMail(opts.from, msg));
         return { providerMessageId: info.messageId, status: 'sent', providerStatus: info.response };
       } catch (e) {
         throw toProviderError(cfg.id, e);

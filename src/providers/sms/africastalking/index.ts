@@ -24,7 +24,8 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, httpCall, httpStatusError, msLeft, optionsError, reportParams } from '../../http-call';
+import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { checkWebhookToken, httpCall, httpStatusError, msLeft, reportParams } from '../../http-call';
 
 const TYPE = 'africastalking';
 
@@ -33,8 +34,8 @@ const optionsSchema = z.object({
   apiKey: z.string().min(1, 'is required'),
   from: z.string().min(1).optional(),
   baseUrl: z.string().url().default('https://api.africastalking.com'),
-  webhookToken: z.string().min(8, 'must be at least 8 characters').optional(),
-  timeoutMs: z.number().int().positive().default(15000),
+  webhookToken: webhookTokenOption,
+  timeoutMs: timeoutMsOption(15000),
 });
 export type AfricasTalkingOptions = z.infer<typeof optionsSchema>;
 
@@ -76,14 +77,8 @@ interface Recipient {
   cost?: string;
 }
 
-function parseOptions(cfg: ProviderConfig): AfricasTalkingOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (!r.success) throw optionsError(cfg.id, TYPE, r.error.issues);
-  return r.data;
-}
-
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/version1/messaging`;
 
   return {

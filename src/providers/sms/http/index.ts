@@ -17,7 +17,8 @@
  */
 import { z } from 'zod';
 import { type OutboundSms, type ProviderConfig, type ProviderContext, type SendResult, type SmsProvider } from '../../types';
-import { httpCall, httpStatusError, msLeft, optionsError } from '../../http-call';
+import { httpCall, httpStatusError, msLeft } from '../../http-call';
+import { parseOptions, timeoutMsOption } from '../../options';
 
 const TYPE = 'http';
 const PLACEHOLDERS = ['to', 'text', 'messageId', 'part', 'validUntil', 'validForS'] as const;
@@ -39,7 +40,7 @@ const optionsSchema = z.object({
   successStatus: z
     .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).nonempty()])
     .optional(),
-  timeoutMs: z.number().int().positive().default(15000),
+  timeoutMs: timeoutMsOption(15000),
 });
 export type HttpSmsOptions = z.infer<typeof optionsSchema>;
 
@@ -66,10 +67,9 @@ export function valueAt(json: unknown, path: string): unknown {
   return cur;
 }
 
-function parseOptions(cfg: ProviderConfig): HttpSmsOptions & { body: string } {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (!r.success) throw optionsError(cfg.id, TYPE, r.error.issues);
-  const o = r.data;
+/** The options, with the default body filled in and the templates checked against the placeholders. */
+function checkedOptions(cfg: ProviderConfig): HttpSmsOptions & { body: string } {
+  const o = parseOptions(optionsSchema, cfg, TYPE);
   const body = o.body ?? DEFAULT_BODY[o.contentType];
   const fail = (m: string): Error => new Error(`provider '${cfg.id}' (${TYPE}): ${m}`);
   if (o.method === 'GET' && o.body !== undefined) throw fail("option 'body' cannot be sent with GET: put the placeholders in 'url'");
@@ -95,7 +95,7 @@ function isSuccess(status: number, accepted: HttpSmsOptions['successStatus']): b
 }
 
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider {
-  const opts = parseOptions(cfg);
+  const opts = checkedOptions(cfg);
   const contentType = opts.contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
 
   return {

@@ -24,7 +24,8 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError } from '../../http-call';
+import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft } from '../../http-call';
 
 const TYPE = 'infobip';
 const MAX_VALIDITY_MIN = 2880;
@@ -34,8 +35,8 @@ const optionsSchema = z.object({
   baseUrl: z.string().url(),
   from: z.string().min(1).optional(),
   notifyUrl: z.string().url().optional(),
-  webhookToken: z.string().min(8, 'must be at least 8 characters').optional(),
-  timeoutMs: z.number().int().positive().default(15000),
+  webhookToken: webhookTokenOption,
+  timeoutMs: timeoutMsOption(15000),
 });
 export type InfobipOptions = z.infer<typeof optionsSchema>;
 
@@ -75,12 +76,6 @@ function heraldStatus(s: InfobipStatus): DeliveryReport['status'] {
   }
 }
 
-function parseOptions(cfg: ProviderConfig): InfobipOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (!r.success) throw optionsError(cfg.id, TYPE, r.error.issues);
-  return r.data;
-}
-
 /** The text of Infobip's `{requestError: {serviceException: {messageId, text}}}`. */
 function serviceException(json: unknown): { messageId?: string; text?: string } {
   const e = (json as { requestError?: { serviceException?: { messageId?: string; text?: string } } } | undefined)?.requestError;
@@ -88,7 +83,7 @@ function serviceException(json: unknown): { messageId?: string; text?: string } 
 }
 
 export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/sms/2/text/advanced`;
   const notifyUrl = opts.notifyUrl ?? defaultCallbackUrl(ctx.publicUrl, TYPE, cfg.id, opts.webhookToken);
 

@@ -1,10 +1,9 @@
 // Twilio SDK and transport failures mapped to the provider error catalogue.
 import { ProviderError, errorCodeForHttpStatus, type ProviderErrorCode } from '../../types';
+import { NOT_CONNECTED } from '../../http-call';
 
 /** Twilio error codes that mean "this number cannot receive": retrying will not help. */
 const INVALID_RECIPIENT_CODES = new Set([21211, 21614]);
-/** Connection never established: Twilio cannot have seen the message. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 const TIMED_OUT = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'ERR_BAD_RESPONSE']);
 

@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
+import { retryAfterMs } from '../../http-call';
 
 /** What one messages.create() call learned from the HTTP layer. */
 export interface CallState {
@@ -12,14 +13,6 @@ export interface CallState {
 
 /** Each send() runs inside callState.run({}, ...) so concurrent sends do not mix their state. */
 export const callState = new AsyncLocalStorage<CallState>();
-
-function parseRetryAfter(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
 
 export class HeraldTwilioHttpClient extends twilio.RequestClient {
   private readonly baseUrl?: string;
@@ -38,7 +31,10 @@ export class HeraldTwilioHttpClient extends twilio.RequestClient {
     }
     const res = await super.request({ ...opts, uri });
     const state = callState.getStore();
-    if (state && res.statusCode === 429) state.retryAfterMs = parseRetryAfter(res.headers?.['retry-after']);
+    if (state && res.statusCode === 429) {
+      const v: unknown = res.headers?.['retry-after'];
+      state.retryAfterMs = retryAfterMs(typeof v === 'string' ? v : undefined);
+    }
     return res;
   }
 }

@@ -22,6 +22,7 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
+import { parseOptions, timeoutMsOption } from '../../options';
 import { toProviderError } from './errors';
 import { HeraldTwilioHttpClient, callState, type CallState } from './http-client';
 
@@ -39,16 +40,9 @@ const optionsSchema = z.object({
     ),
   apiUrl: z.string().url().optional(),
   statusCallback: z.string().url().optional(),
-  timeoutMs: z.number().int().positive().default(15000),
+  timeoutMs: timeoutMsOption(15000),
 });
 export type TwilioOptions = z.infer<typeof optionsSchema>;
-
-function parseOptions(cfg: ProviderConfig): TwilioOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `option '${i.path.join('.') || '(options)'}' ${i.message === 'Required' ? 'is required' : i.message}`);
-  throw new Error(`provider '${cfg.id}' (${TYPE}): ${problems.join('; ')}`);
-}
 
 /** Twilio MessageStatus -> Herald status. Anything short of a final answer stays `sent`. */
 const STATUS: Record<string, DeliveryReport['status']> = {
@@ -78,7 +72,7 @@ function formParams(req: WebhookRequest): Record<string, string> {
 }
 
 export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const client = twilio(opts.accountSid, opts.authToken, {
     httpClient: new HeraldTwilioHttpClient(opts.apiUrl, opts.timeoutMs),
     autoRetry: false,

@@ -24,7 +24,8 @@ import {
   type SmsProvider,
   type WebhookRequest,
 } from '../../types';
-import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, optionsError, reportParams, sameSecret } from '../../http-call';
+import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, reportParams, sameSecret } from '../../http-call';
 import { SIGNATURE_METHODS, isGsm, vonageSignature } from './signature';
 
 const TYPE = 'vonage';
@@ -40,8 +41,8 @@ const optionsSchema = z.object({
   signatureSecret: z.string().min(1).optional(),
   signatureMethod: z.enum(SIGNATURE_METHODS).default('md5hash'),
   signatureMaxAgeS: z.number().int().positive().default(300),
-  webhookToken: z.string().min(8, 'must be at least 8 characters').optional(),
-  timeoutMs: z.number().int().positive().default(15000),
+  webhookToken: webhookTokenOption,
+  timeoutMs: timeoutMsOption(15000),
 });
 export type VonageOptions = z.infer<typeof optionsSchema>;
 
@@ -83,12 +84,6 @@ interface VonageMessage {
   'error-text'?: string;
 }
 
-function parseOptions(cfg: ProviderConfig): VonageOptions {
-  const r = optionsSchema.safeParse(cfg.options ?? {});
-  if (!r.success) throw optionsError(cfg.id, TYPE, r.error.issues);
-  return r.data;
-}
-
 /** "2020-01-01 12:00:00" (UTC) as a Date. */
 function parseTimestamp(v: string | undefined): Date | undefined {
   if (!v) return undefined;
@@ -97,7 +92,7 @@ function parseTimestamp(v: string | undefined): Date | undefined {
 }
 
 export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
-  const opts = parseOptions(cfg);
+  const opts = parseOptions(optionsSchema, cfg, TYPE);
   const endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/sms/json`;
   const callback = opts.callback ?? defaultCallbackUrl(ctx.publicUrl, TYPE, cfg.id, opts.webhookToken);
 
