@@ -100,6 +100,8 @@ export interface MessageRepo {
   /** Inserts those whose id is new; existing ids are left untouched. Resolves the ids inserted. */
   insertMany(msgs: NewMessage[]): Promise<string[]>;
   get(id: string): Promise<Message | null>;
+  /** The messages among `ids` that exist, in no particular order (one round trip). */
+  getMany(ids: string[]): Promise<Message[]>;
   /**
    * Atomic compare-and-set: moves the message to `to` only if its status is in `from`, applies
    * `patch`, increments `attempts` when asked, and appends one entry to statusHistory.
@@ -119,6 +121,18 @@ export interface MessageRepo {
       leaseEndedBefore?: Date;
     },
   ): Promise<Message | null>;
+  /**
+   * `transition` for many ids at once (no patch): each message whose status is in `from` moves to
+   * `to` with one history entry; the others are left alone. One round trip; resolves how many moved.
+   */
+  transitionMany(ids: string[], from: MessageStatus[], to: MessageStatus, opts?: { reason?: string; at?: Date }): Promise<number>;
+  /**
+   * Several `transition`s in one round trip, each a compare-and-set on its own message as above.
+   * Resolves how many moved (not which, nor the records): for callers that need neither.
+   */
+  transitionEach(
+    changes: Array<{ id: string; from: MessageStatus[]; to: MessageStatus; opts?: Parameters<MessageRepo['transition']>[3] }>,
+  ): Promise<number>;
   list(notificationId: string, filter: MessageFilter, q: PageQuery): Promise<Page<Message>>;
   countByStatus(notificationId: string): Promise<Partial<Record<MessageStatus, number>>>;
   findByProviderMessageId(providerMessageId: string): Promise<Message | null>;

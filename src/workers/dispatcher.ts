@@ -68,7 +68,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function queueMessages(msgs: NewMessage[]): Promise<void> {
     const sendable = msgs.filter((m) => m.status === 'accepted');
     await Promise.all(sendable.map((m) => bus.publish(m.channel, { messageId: m.id }, { messageId: m.id })));
-    await Promise.all(sendable.map((m) => store.messages.transition(m.id, ['accepted'], 'queued')));
+    // One round trip for the batch; a message the worker already took past `accepted` is left alone.
+    await store.messages.transitionMany(sendable.map((m) => m.id), ['accepted'], 'queued');
   }
 
   async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {

@@ -11,6 +11,7 @@ import { withIds, type Logger } from '../log/logger';
 import { ProviderError, type Provider, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
 import type { ProviderRouter } from './router';
+import { createBatcher } from './batcher';
 
 export interface SenderDeps {
   store: Store;
@@ -45,14 +46,30 @@ export function createSender(deps: SenderDeps) {
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
   /** Message ids this worker is handling now: a second delivery of one (a republish) waits instead of racing it. */
   const busy = new Set<string>();
+  /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
+  const getMessage = createBatcher(async (ids: string[]) => {
+    const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+  /** Records written with the other deliveries finishing in the same turn (one round trip). */
+  const writeRecord = createBatcher(async (changes: Parameters<Store['messages']['transitionEach']>[0]) => {
+    await store.messages.transitionEach(changes);
+    return changes.map(() => undefined);
+  });
 
   /** Records the provider's acceptance; if the store is down this throws and the delivery comes back to finish it. */
   async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<HandlerResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
-    await store.messages.transition(m.id, ['sending'], r.status === 'queued' ? 'sent' : r.status, {
-      patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
-      providerStatus: r.providerStatus,
+    // Acked only once written.
+    await writeRecord({
+      id: m.id,
+      from: ['sending'],
+      to: r.status === 'queued' ? 'sent' : r.status,
+      opts: {
+        patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
+        providerStatus: r.providerStatus,
+      },
     });
     unrecorded.delete(m.id);
     log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
@@ -172,7 +189,7 @@ export function createSender(deps: SenderDeps) {
   };
 
   async function handleMessage(id: string): Promise<HandlerResult> {
-    const m = await store.messages.get(id);
+    const m = await getMessage(id);
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
     if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
     const log = withIds(logger, { notificationId: m.notificationId, messageId: m.id });

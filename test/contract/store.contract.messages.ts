@@ -59,6 +59,14 @@ export function messagesContract(s: StoreRef): void {
       expect(await s().messages.get('nope')).toBeNull();
     });
 
+    it('reads many messages at once, the same records as get, leaving out missing ids', async () => {
+      await s().messages.insertMany([message('n1:u1:sms'), message('n1:u2:sms', { error: { code: 'X', message: 'm' } }), message('n1:u3:sms')]);
+      const many = await s().messages.getMany(['n1:u2:sms', 'missing', 'n1:u1:sms']);
+      expect(many.map((m) => m.id).sort()).toEqual(['n1:u1:sms', 'n1:u2:sms']);
+      expect(many.find((m) => m.id === 'n1:u2:sms')).toEqual(await s().messages.get('n1:u2:sms'));
+      expect(await s().messages.getMany([])).toEqual([]);
+    });
+
     it('transitions by compare-and-set, appending history and counting attempts', async () => {
       await s().messages.insertMany([message('n1:u1:sms')]);
       const at = new Date('2030-01-01T08:00:05.000Z');
@@ -103,6 +111,58 @@ export function messagesContract(s: StoreRef): void {
       ]);
       expect(results.filter((r) => r !== null)).toHaveLength(1);
       expect((await s().messages.get('n1:u1:sms'))!.statusHistory).toHaveLength(2);
+    });
+
+    it('moves many messages at once, only those in a `from` status, one history entry each', async () => {
+      await s().messages.insertMany([
+        message('n1:u1:sms', { status: 'accepted', statusHistory: [{ status: 'accepted', at: T0 }] }),
+        message('n1:u2:sms', { status: 'accepted', statusHistory: [{ status: 'accepted', at: T0 }] }),
+        message('n1:u3:sms', { status: 'sending', statusHistory: [{ status: 'sending', at: T0 }] }),
+      ]);
+      const before = await s().messages.get('n1:u1:sms');
+      const at = new Date('2030-01-01T08:00:01.000Z');
+      const moved = await s().messages.transitionMany(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:sms', 'missing'], ['accepted'], 'queued', { at, reason: 'published' });
+      expect(moved).toBe(2);
+      const [u1, u2, u3] = await Promise.all(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:sms'].map((id) => s().messages.get(id)));
+      expect(u1!.status).toBe('queued');
+      expect(u1!.statusHistory).toEqual([{ status: 'accepted', at: T0 }, { status: 'queued', at, reason: 'published' }]);
+      expect(u1!.updatedAt!.getTime()).toBeGreaterThanOrEqual(before!.updatedAt!.getTime());
+      expect(u1).toEqual({ ...before, status: 'queued', statusHistory: u1!.statusHistory, updatedAt: u1!.updatedAt });
+      expect(u2!.statusHistory.map((h) => h.status)).toEqual(['accepted', 'queued']);
+      expect(u3).toMatchObject({ status: 'sending', statusHistory: [{ status: 'sending', at: T0 }] });
+      // A second pass finds none in `from`: nothing moves, no history is added.
+      expect(await s().messages.transitionMany(['n1:u1:sms', 'n1:u2:sms'], ['accepted'], 'queued')).toBe(0);
+      expect((await s().messages.get('n1:u1:sms'))!.statusHistory).toHaveLength(2);
+      expect(await s().messages.transitionMany([], ['accepted'], 'queued')).toBe(0);
+      expect(await s().messages.transitionMany(['n1:u3:sms', 'n1:u2:sms'], ['sending', 'accepted'], 'expired')).toBe(1);
+      expect((await s().messages.get('n1:u3:sms'))!.status).toBe('expired');
+    });
+
+    it('applies several compare-and-set transitions in one call, each with its own patch', async () => {
+      const lease = new Date(Date.now() + 60_000);
+      await s().messages.insertMany([
+        message('n1:u1:sms', { status: 'sending', attempts: 1, leaseUntil: lease, error: { code: 'X', message: 'old' } }),
+        message('n1:u2:sms', { status: 'sending', attempts: 1, leaseUntil: lease }),
+        message('n1:u3:sms', { status: 'cancelled' }),
+      ]);
+      const sentAt = new Date('2030-01-01T08:00:06.000Z');
+      const sent = (id: string, pid: string) => ({
+        id,
+        from: ['sending' as const],
+        to: 'sent' as const,
+        opts: { patch: { provider: 'p1', providerMessageIds: [pid], sentAt, error: undefined, leaseUntil: undefined }, providerStatus: 'queued', at: sentAt },
+      });
+      const moved = await s().messages.transitionEach([sent('n1:u1:sms', 'A'), sent('n1:u2:sms', 'B'), sent('n1:u3:sms', 'C'), sent('missing', 'D')]);
+      expect(moved).toBe(2);
+      const u1 = await s().messages.get('n1:u1:sms');
+      expect(u1).toMatchObject({ status: 'sent', attempts: 1, provider: 'p1', providerMessageIds: ['A'], providerStatus: 'queued', sentAt });
+      for (const k of ['error', 'leaseUntil']) expect(u1).not.toHaveProperty(k);
+      expect(u1!.statusHistory[1]).toEqual({ status: 'sent', at: sentAt, provider: 'p1', providerStatus: 'queued' });
+      expect((await s().messages.get('n1:u2:sms'))!.providerMessageIds).toEqual(['B']);
+      expect(await s().messages.get('n1:u3:sms')).toMatchObject({ status: 'cancelled', statusHistory: [{ status: 'queued', at: T0 }] });
+      expect(await s().messages.findByProviderMessageId('B')).toMatchObject({ id: 'n1:u2:sms' });
+      expect(await s().messages.transitionEach([sent('n1:u1:sms', 'E')])).toBe(0);
+      expect(await s().messages.transitionEach([])).toBe(0);
     });
 
     it('finds by provider message id, lists, counts and selects by status', async () => {

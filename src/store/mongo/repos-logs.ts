@@ -26,15 +26,19 @@ export function logRepo(models: () => Models): LogRepo {
         if (!Number.isFinite(last)) throw new Error('log sequence counter could not be reserved');
         return last - n + 1;
       };
-      let pending = lines.map(({ seq: _ignored, ...line }) => ({ ...line, levelRank: levelRank(line.level) }));
+      // Plain documents of the schema's fields (no mongoose document per line: the sink writes one per message sent).
+      let pending = lines.map((l) => ({
+        time: l.time instanceof Date ? l.time : new Date(l.time), level: l.level, levelRank: levelRank(l.level), process: l.process,
+        message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta,
+      }));
       // The unique seq index is the final guard: some servers (mongo-java-server) can hand two
       // concurrent $inc callers the same post-image, so a colliding remainder takes a fresh block.
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 5) throw new Error('log sequence numbers kept colliding');
         const first = await reserve(pending.length);
-        const docs = pending.map((line, i) => new m.logs({ ...line, seq: first + i }).toObject());
+        const docs = pending.map((line, i) => ({ seq: first + i, ...line }));
         try {
-          await m.logs.collection.insertMany(docs, { ordered: true });
+          await m.logs.collection.insertMany(docs, { ordered: true, ignoreUndefined: true });
           pending = [];
         } catch (e) {
           const errors = ([] as Array<{ index: number }>).concat(((e as { writeErrors?: unknown }).writeErrors as never) ?? []);

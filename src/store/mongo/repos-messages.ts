@@ -23,7 +23,30 @@ const fromDoc = (d: Doc): Message => {
   return m;
 };
 
+/** The post-image, as mongoose's `{new: true}`; undefined nested values are left out, not stored as null. */
+const WRITE_OPTS = { returnDocument: 'after', ignoreUndefined: true } as const;
+
+type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
+
+/** The filter and update of one compare-and-set transition (shared by transition and transitionEach). */
+function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): { filter: Doc; update: Doc } {
+  const patch: Doc = { ...(opts.patch ?? {}), status: to };
+  if (opts.providerStatus !== undefined) patch.providerStatus = opts.providerStatus;
+  const update: Doc = patchUpdate(patch, TRANSITION_OWNED.filter((k) => k !== 'status'));
+  const change: StatusChange = { status: to, at: opts.at ?? new Date() };
+  if (opts.reason !== undefined) change.reason = opts.reason;
+  if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
+  if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
+  update.$push = { statusHistory: change };
+  if (opts.incrementAttempts) update.$inc = { attempts: 1 };
+  // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
+  const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
+  if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
+  return { filter, update };
+}
+
 export function messageRepo(models: () => Models): MessageRepo {
+  const coll = () => models().messages.collection;
   const find = async (filter: Doc, sort: Record<string, 1 | -1>, limit: number): Promise<Message[]> => {
     if (limit <= 0) return [];
     const docs = await models().messages.find(filter).sort(sort).limit(limit).lean<Doc[]>();
@@ -50,27 +73,40 @@ export function messageRepo(models: () => Models): MessageRepo {
         return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
       }
     },
+    // The worker's hot path (get, transition) goes to the driver's collection: no query casting, no
+    // hydration; the values are already the stored types (strings, numbers, Dates).
     async get(id) {
-      const d = await models().messages.findById(id).lean<Doc>();
+      const d = await coll().findOne({ _id: id as never });
       return d ? fromDoc(d) : null;
     },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const docs = await coll().find({ _id: { $in: ids } as never }).toArray();
+      return docs.map(fromDoc);
+    },
     async transition(id, from, to, opts = {}) {
-      const patch: Doc = { ...(opts.patch ?? {}), status: to };
-      if (opts.providerStatus !== undefined) patch.providerStatus = opts.providerStatus;
-      const update: Doc = patchUpdate(patch, TRANSITION_OWNED.filter((k) => k !== 'status'));
-      const change: StatusChange = { status: to, at: opts.at ?? new Date() };
-      if (opts.reason !== undefined) change.reason = opts.reason;
-      if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
-      if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
-      update.$push = { statusHistory: change };
-      if (opts.incrementAttempts) update.$inc = { attempts: 1 };
-      const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
-      if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
-      const d = await models()
-        // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
-        .messages.findOneAndUpdate(filter, update, { new: true })
-        .lean<Doc>();
+      const { filter, update } = compareAndSet(id, from, to, opts);
+      const d = await coll().findOneAndUpdate(filter as never, update, WRITE_OPTS);
       return d ? fromDoc(d) : null;
+    },
+    async transitionEach(changes) {
+      if (changes.length === 0) return 0;
+      const ops = changes.map(({ id, from, to, opts }) => ({ updateOne: compareAndSet(id, from, to, opts ?? {}) as never }));
+      const res = await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
+      return res.matchedCount;
+    },
+    async transitionMany(ids, from, to, opts = {}) {
+      if (ids.length === 0) return 0;
+      const at = opts.at ?? new Date();
+      const change: StatusChange = opts.reason === undefined ? { status: to, at } : { status: to, at, reason: opts.reason };
+      const update: Doc = { $set: { status: to, updatedAt: new Date() }, $push: { statusHistory: change } };
+      const status = from.length === 1 ? from[0] : { $in: from };
+      // One updateOne per id rather than one updateMany on `_id: {$in}`: each filter is an exact {_id, status} (indexed everywhere).
+      const res = await coll().bulkWrite(
+        ids.map((id) => ({ updateOne: { filter: { _id: id, status } as never, update } })),
+        { ordered: false, ignoreUndefined: true },
+      );
+      return res.matchedCount;
     },
     async list(notificationId, filter, q) {
       const f: Doc = { notificationId };

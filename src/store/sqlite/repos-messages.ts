@@ -22,6 +22,8 @@ const codec: TableCodec = {
 /** Set by transition itself, never by its patch. */
 const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
+type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
+
 const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
 
@@ -30,6 +32,35 @@ export function messageRepo(sql: Sql): MessageRepo {
   const get = (id: string): Message | null => {
     const row = sql.get('SELECT * FROM messages WHERE "id" = @id', { id });
     return row ? fromRow(row) : null;
+  };
+
+  /** One compare-and-set UPDATE (the caller holds the transaction); resolves the rows changed, 0 or 1. */
+  const apply = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): number => {
+    const at = opts.at ?? new Date();
+    const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
+    const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
+    for (const k of unset) fields[k] = undefined;
+    if (opts.providerStatus !== undefined) fields.providerStatus = opts.providerStatus;
+    const change: StatusChange = { status: to, at };
+    if (opts.reason !== undefined) change.reason = opts.reason;
+    if (set.provider !== undefined) change.provider = set.provider as string;
+    if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
+    const clause = setClause(codec, fields);
+    return sql.run(
+      `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
+         "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
+       WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))${
+         opts.leaseEndedBefore ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < @leaseEndedBefore)' : ''
+       }`,
+      {
+        ...clause.params,
+        id,
+        from: statusesParam(from),
+        inc: opts.incrementAttempts ? 1 : 0,
+        change: JSON.stringify(change),
+        ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
+      },
+    ).changes;
   };
 
   return {
@@ -47,35 +78,27 @@ export function messageRepo(sql: Sql): MessageRepo {
     async get(id) {
       return get(id);
     },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return sql.all('SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) }).map(fromRow);
+    },
     async transition(id, from, to, opts = {}) {
-      const at = opts.at ?? new Date();
-      const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
-      const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
-      for (const k of unset) fields[k] = undefined;
-      if (opts.providerStatus !== undefined) fields.providerStatus = opts.providerStatus;
-      const change: StatusChange = { status: to, at };
+      return sql.tx(() => (apply(id, from, to, opts) === 0 ? null : get(id)));
+    },
+    async transitionEach(changes) {
+      if (changes.length === 0) return 0;
+      return sql.tx(() => changes.reduce((n, c) => n + apply(c.id, c.from, c.to, c.opts ?? {}), 0));
+    },
+    async transitionMany(ids, from, to, opts = {}) {
+      if (ids.length === 0) return 0;
+      const change: StatusChange = { status: to, at: opts.at ?? new Date() };
       if (opts.reason !== undefined) change.reason = opts.reason;
-      if (set.provider !== undefined) change.provider = set.provider as string;
-      if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
-      const clause = setClause(codec, fields);
-      return sql.tx(() => {
-        const res = sql.run(
-          `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
-             "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
-           WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))${
-             opts.leaseEndedBefore ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < @leaseEndedBefore)' : ''
-           }`,
-          {
-            ...clause.params,
-            id,
-            from: statusesParam(from),
-            inc: opts.incrementAttempts ? 1 : 0,
-            change: JSON.stringify(change),
-            ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
-          },
-        );
-        return res.changes === 0 ? null : get(id);
-      });
+      const clause = setClause(codec, { status: to, updatedAt: new Date() });
+      return sql.run(
+        `UPDATE messages SET ${clause.sql}, "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
+         WHERE "id" IN (SELECT value FROM json_each(@ids)) AND "status" IN (SELECT value FROM json_each(@from))`,
+        { ...clause.params, ids: JSON.stringify(ids), from: statusesParam(from), change: JSON.stringify(change) },
+      ).changes;
     },
     async list(notificationId, filter, q) {
       const parts = ['"notificationId" = @notificationId'];

@@ -1,0 +1,39 @@
+// Coalesces the store calls of concurrent deliveries (reads of the message, `sending -> sent`
+// writes) into one round trip: the calls made in the same turn of the event loop share one batch.
+
+interface Waiter<I, O> {
+  item: I;
+  resolve: (o: O) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * `run` gets the items of one batch and resolves one result per item, in order. Each caller
+ * resolves once its own batch is done, or rejects with that batch's error. Batches do not wait
+ * for each other: a store call that never returns holds only its own batch, not the next ones.
+ */
+export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 500): (item: I) => Promise<O> {
+  let pending: Array<Waiter<I, O>> = [];
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(batch.length);
+      run(batch.map((w) => w.item)).then(
+        (out) => batch.forEach((w, i) => w.resolve(out[i])),
+        (e: unknown) => batch.forEach((w) => w.reject(e)),
+      );
+    }
+  }
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      pending.push({ item, resolve, reject });
+      if (scheduled) return;
+      scheduled = true;
+      // After this turn of the event loop, so the deliveries arriving together share the call.
+      setImmediate(flush);
+    });
+}
