@@ -129,6 +129,25 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     : undefined;
   const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
   const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('herald stopping');
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      clearInterval(pruneTimer);
+      await scheduler.stop();
+      await Promise.all(consumers.map((c) => c.cancel()));
+      await controlRefresh?.stop();
+      await Promise.all(providers.map((p) => p.close?.()));
+      await webhookProviders.close();
+      logger.info('herald stopped');
+      await sink?.flush();
+      await bus.close();
+      await storeWatchdog.stop();
+      await store.close();
+    })();
+    return stopping;
+  };
   if (serves) {
     const reports = createDeliveryReports({ store, logger });
     const app = createApp({
@@ -139,10 +158,15 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }) }],
       extraSpecs: providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.dispatchPort, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    try {
+      server = await new Promise<Server>((resolve, reject) => {
+        // Express 5 calls the listen callback with the error (e.g. EADDRINUSE) instead of emitting it.
+        const s = app.listen(config.dispatchPort, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      });
+    } catch (e) {
+      await stop(); // hand back whatever the consumers already took
+      throw e;
+    }
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.dispatchPort;
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -159,34 +183,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   logger.info('herald started', summary);
   if (opts.banner) printBanner(summary);
 
-  let stopping: Promise<void> | undefined;
-  return {
-    config,
-    store,
-    bus,
-    logger,
-    notifications,
-    routers,
-    url,
-    stop() {
-      stopping ??= (async () => {
-        logger.info('herald stopping');
-        if (server) await new Promise<void>((r) => server!.close(() => r()));
-        clearInterval(pruneTimer);
-        await scheduler.stop();
-        await Promise.all(consumers.map((c) => c.cancel()));
-        await controlRefresh?.stop();
-        await Promise.all(providers.map((p) => p.close?.()));
-        await webhookProviders.close();
-        logger.info('herald stopped');
-        await sink?.flush();
-        await bus.close();
-        await storeWatchdog.stop();
-        await store.close();
-      })();
-      return stopping;
-    },
-  };
+  return { config, store, bus, logger, notifications, routers, url, stop };
 }
 
 function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
