@@ -180,9 +180,20 @@ export function createSender(deps: SenderDeps) {
       if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId' };
       if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
       busy.add(id);
+      // A store call lost when a connection was cut may never settle: after twice the lease the
+      // delivery is handed back rather than held forever (the lease keeps a retry from sending alongside it).
+      const limitMs = deps.config.worker.leaseMs * 2;
+      let timer: NodeJS.Timeout | undefined;
+      const abandoned = new Promise<HandlerResult>((resolve) => {
+        timer = setTimeout(() => {
+          logger.error('message handling did not finish in time; handing the delivery back', { messageId: id, limitMs });
+          resolve({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${limitMs} ms` });
+        }, limitMs);
+      });
       try {
-        return await handleMessage(id);
+        return await Promise.race([handleMessage(id), abandoned]);
       } finally {
+        clearTimeout(timer);
         busy.delete(id);
       }
     },

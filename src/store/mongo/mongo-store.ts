@@ -47,6 +47,9 @@ export class MongoStore implements Store {
       // A heartbeat or connect that hangs (MongoDB vanished mid-exchange) gives up and is retried:
       // without it the driver's monitor can wait forever and the process never reconnects.
       connectTimeoutMS: 5000,
+      // An operation whose socket went silent (connection cut mid-request) fails after this instead of
+      // holding its delivery forever; the handler's retry and the sending lease take it from there.
+      socketTimeoutMS: 20_000,
       // Fail fast instead of queueing operations while the server is away.
       bufferCommands: false,
       autoIndex: false,
