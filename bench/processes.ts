@@ -2,12 +2,14 @@
 // HERALD_CONFIG file of its own, with its peak memory read from /proc before it stops.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { allNames } from '../src/bus/amqp';
 import { loadConfig, type HeraldConfig } from '../src/config';
 import { createMongoStore } from '../src/store/mongo';
+import { freePort } from '../test/support/processes';
+
+export { freePort };
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -22,17 +24,6 @@ export interface HeraldChild {
   peakRssMb(): number;
   /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`); resolves the peak RSS seen. */
   stop(graceMs?: number): Promise<number>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** VmHWM of a live process in MB (0 when it is gone or not on Linux). */

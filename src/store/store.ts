@@ -85,7 +85,10 @@ export interface NotificationRepo {
   /** Plain patch (e.g. dispatch cursor, validUntil), no status check. */
   update(id: string, patch: Partial<NewNotification>): Promise<Notification | null>;
   /** Notifications in `statuses` last updated before `updatedBefore`, oldest first (for the relay and scheduler). */
-  findByStatus(statuses: NotificationStatus[], opts: { startBefore?: Date; updatedBefore?: Date; limit: number }): Promise<Notification[]>;
+  findByStatus(
+    statuses: NotificationStatus[],
+    opts: { startBefore?: Date; updatedBefore?: Date; /** validUntil at or before this */ validBefore?: Date; limit: number },
+  ): Promise<Notification[]>;
   list(filter: { programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
 }
 

@@ -66,8 +66,8 @@ export function createScheduler(deps: SchedulerDeps) {
   async function expire(): Promise<number> {
     const at = now();
     let count = 0;
-    const notifications = await store.notifications.findByStatus(['scheduled', 'accepted'], { limit: BATCH });
-    for (const n of notifications.filter((x) => x.validUntil <= at)) {
+    const notifications = await store.notifications.findByStatus(['scheduled', 'accepted'], { validBefore: at, limit: BATCH });
+    for (const n of notifications) {
       if (await store.notifications.transition(n.id, ['scheduled', 'accepted'], 'expired')) {
         withIds(logger, { notificationId: n.id }).warn('window closed before dispatch; notification expired');
         count++;

@@ -1,13 +1,13 @@
 // The RabbitMQ bus against the bus contract, plus what only it promises: recovery from
 // force-closed connections, confirms, the inbound exchange for outside producers.
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { createAmqpBus, allNames, amqpNames, rungFor } from '../../src/bus/amqp';
 import type { Bus, Delivery } from '../../src/bus/bus';
 import { PublishNotConfirmedError } from '../../src/bus/errors';
 import { BusUnavailableError } from '../../src/domain/errors';
+import { freePort } from '../support/processes';
 import { AMQP_URL, requireServices, uniqueName } from '../support/services';
 import { describeBusContract, sleep, waitFor } from './bus.contract';
 
@@ -41,14 +41,6 @@ async function forceCloseConnections(p: string): Promise<number> {
   return mine.length;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describeBusContract('amqp', async () => createAmqpBus({ url: AMQP_URL, prefix, drainTimeoutMs: 1000 }));
 

@@ -177,6 +177,13 @@ export function dispatchContract(s: StoreRef): void {
       expect((await s().notifications.findByStatus(['scheduled', 'accepted'], { limit: 2 })).map((n) => n.id)).toEqual(['late', 'early']);
     });
 
+    it('finds only the notifications whose window closed by validBefore, however many are still open', async () => {
+      for (let i = 0; i < 5; i++) await s().notifications.create(notification(`open${i}`, { status: 'accepted', validUntil: new Date('2031-01-01T00:00:00Z') }));
+      await s().notifications.create(notification('closed', { status: 'scheduled', validUntil: new Date('2030-01-01T00:00:00Z') }));
+      const expired = await s().notifications.findByStatus(['scheduled', 'accepted'], { validBefore: new Date('2030-06-01T00:00:00Z'), limit: 2 });
+      expect(expired.map((n) => n.id)).toEqual(['closed']);
+    });
+
     it('lists newest first, filtered by program and status, paged', async () => {
       for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
         await s().notifications.create(notification(id, { programId: i === 3 ? 'p2' : 'p1', status: i === 0 ? 'dispatched' : 'accepted' }));

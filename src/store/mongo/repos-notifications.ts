@@ -41,6 +41,7 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       const filter: Doc = { status: { $in: statuses } };
       if (opts.startBefore) filter.startTime = { $lt: opts.startBefore };
       if (opts.updatedBefore) filter.updatedAt = { $lt: opts.updatedBefore };
+      if (opts.validBefore) filter.validUntil = { $lte: opts.validBefore };
       if (opts.limit <= 0) return [];
       const docs = await models().notifications.find(filter).sort({ updatedAt: 1, _id: 1 }).limit(opts.limit).lean<Doc[]>();
       return docs.map(fromDoc);

@@ -89,6 +89,10 @@ export function notificationRepo(sql: Sql): NotificationRepo {
         where.push('"updatedAt" < @updatedBefore');
         params.updatedBefore = opts.updatedBefore.getTime();
       }
+      if (opts.validBefore) {
+        where.push('"validUntil" <= @validBefore');
+        params.validBefore = opts.validBefore.getTime();
+      }
       return sql
         .all(`SELECT * FROM notifications WHERE ${where.join(' AND ')} ORDER BY "updatedAt", "id" LIMIT @limit`, params)
         .map(fromRow);
