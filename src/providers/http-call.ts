@@ -2,11 +2,18 @@
 // plus the webhook helpers (parameters, shared-token check) the HTTP-API SMS providers share.
 // Provider options live in options.ts.
 import { timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Agent, request } from 'undici';
 import { ProviderError, errorCodeForHttpStatus, type WebhookRequest } from './types';
+
+/** The answer's headers, read by name in any case (a fetch `Headers` fits too). */
+export interface ReplyHeaders {
+  get(name: string): string | null;
+}
 
 export interface HttpReply {
   status: number;
-  headers: Headers;
+  headers: ReplyHeaders;
   text: string;
   /** The body parsed as JSON, when it is JSON. */
   json: unknown;
@@ -23,46 +30,67 @@ export interface HttpCall {
 /** Connection never established: the vendor cannot have seen the message. */
 export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
-function causeCode(e: unknown): string {
-  const cause = (e as { cause?: { code?: unknown } })?.cause;
-  return typeof cause?.code === 'string' ? cause.code : '';
+// undici's request() rather than fetch: about a sixth of the CPU per call (no web streams, no AbortSignal).
+// One agent: keep-alive connections pooled per origin.
+const agent = new Agent();
+
+function errorCode(e: unknown): string {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof err?.code === 'string') return err.code;
+  return typeof err?.cause?.code === 'string' ? err.cause.code : '';
+}
+
+/** Header values by lower-case name (undici gives them so), joined when repeated. */
+function replyHeaders(raw: Record<string, string | string[] | undefined>): ReplyHeaders {
+  return {
+    get(name: string): string | null {
+      const v = raw[name.toLowerCase()];
+      if (v === undefined) return null;
+      return Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
 }
 
 /** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back. */
 export async function httpCall(providerId: string, call: HttpCall): Promise<HttpReply> {
-  let res: Response;
+  // One deadline for connect, answer and body; an EventEmitter is the signal undici takes at least cost.
+  const abort = new EventEmitter();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.emit('abort');
+  }, call.timeoutMs);
   try {
-    res = await fetch(call.url, {
-      method: call.method,
-      headers: call.headers,
-      body: call.body,
-      signal: AbortSignal.timeout(call.timeoutMs),
-    });
-  } catch (e) {
-    const name = (e as Error)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new ProviderError('TIMEOUT', `${providerId}: no answer from ${new URL(call.url).host} within ${call.timeoutMs} ms`, {
-        mayHaveBeenAccepted: true,
-      });
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(call.url, { method: call.method, headers: call.headers, body: call.body, dispatcher: agent, signal: abort });
+    } catch (e) {
+      if (timedOut) {
+        throw new ProviderError('TIMEOUT', `${providerId}: no answer from ${new URL(call.url).host} within ${call.timeoutMs} ms`, {
+          mayHaveBeenAccepted: true,
+        });
+      }
+      const code = errorCode(e);
+      const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || (e as Error)?.message || String(e)}`;
+      throw new ProviderError('NETWORK', what, { ...(code ? { providerCode: code } : {}), mayHaveBeenAccepted: !NOT_CONNECTED.has(code) });
     }
-    const code = causeCode(e);
-    const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || (e as Error)?.message || String(e)}`;
-    throw new ProviderError('NETWORK', what, { ...(code ? { providerCode: code } : {}), mayHaveBeenAccepted: !NOT_CONNECTED.has(code) });
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      // The status line came, the body did not: the vendor may well have accepted the message.
+      throw new ProviderError('NETWORK', `${providerId}: answer body lost: ${(e as Error).message}`, { httpStatus: res.statusCode, mayHaveBeenAccepted: true });
+    }
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.statusCode, headers: replyHeaders(res.headers), text, json };
+  } finally {
+    clearTimeout(timer);
   }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (e) {
-    // The status line came, the body did not: the vendor may well have accepted the message.
-    throw new ProviderError('NETWORK', `${providerId}: answer body lost: ${(e as Error).message}`, { httpStatus: res.status, mayHaveBeenAccepted: true });
-  }
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
 }
 
 /** A Retry-After header value (seconds or an HTTP date) in ms. */
