@@ -90,6 +90,66 @@ export async function collectSubscribers(
   return out;
 }
 
+/** Channels of one user's rows, deduplicated, in CHANNELS order (as mergeSubscriptionPages gives them). */
+const unionRow = (a: SubscriptionRow, b?: SubscriptionRow): SubscriptionRow => ({
+  userId: a.userId,
+  channels: CHANNELS.filter((c) => a.channels.includes(c) || (b?.channels.includes(c) ?? false)),
+});
+
+/**
+ * Merges two streams of subscription rows (one scope each, sorted by userId, at most one row per
+ * user) into one sorted stream with one row per user and the union of its channels.
+ */
+export async function* mergeScopeStreams(a: AsyncIterable<SubscriptionRow>, b: AsyncIterable<SubscriptionRow>): AsyncGenerator<SubscriptionRow> {
+  const ia = a[Symbol.asyncIterator]();
+  const ib = b[Symbol.asyncIterator]();
+  try {
+    let [ra, rb] = await Promise.all([ia.next(), ib.next()]);
+    while (!ra.done || !rb.done) {
+      const c = ra.done ? 1 : rb.done ? -1 : compareIds(ra.value.userId, rb.value.userId);
+      if (c === 0) {
+        yield unionRow(ra.value, rb.value);
+        [ra, rb] = await Promise.all([ia.next(), ib.next()]);
+      } else if (c < 0) {
+        yield unionRow(ra.value);
+        ra = await ia.next();
+      } else {
+        yield unionRow(rb.value);
+        rb = await ib.next();
+      }
+    }
+  } finally {
+    await Promise.all([ia.return?.(), ib.return?.()]);
+  }
+}
+
+/**
+ * Cuts merged rows into batches of `batchSize` existing users, joined per batch, with the same
+ * boundaries as repeated collectSubscribers calls (rows of missing users are skipped, not counted).
+ */
+export async function* batchSubscribers(
+  rows: AsyncIterable<SubscriptionRow>,
+  batchSize: number,
+  fetchUsers: (ids: string[]) => Promise<User[]>,
+): AsyncGenerator<Subscriber[]> {
+  let out: Subscriber[] = [];
+  let pending: SubscriptionRow[] = [];
+  const join = async (): Promise<void> => {
+    out.push(...joinSubscribers(pending, await fetchUsers(pending.map((r) => r.userId))));
+    pending = [];
+  };
+  for await (const row of rows) {
+    pending.push(row);
+    if (out.length + pending.length < batchSize) continue;
+    await join();
+    if (out.length < batchSize) continue;
+    yield out;
+    out = [];
+  }
+  if (pending.length > 0) await join();
+  if (out.length > 0) yield out;
+}
+
 /** Splits a patch into fields to set and fields to remove (present with value undefined). */
 export function splitPatch(patch: object, immutable: readonly string[] = []): { set: Record<string, unknown>; unset: string[] } {
   const set: Record<string, unknown> = {};
@@ -113,16 +173,26 @@ export function clampPage(q: { limit: number; offset: number }): { limit: number
 export function guardRepo<T extends object>(repo: T, map: (e: unknown) => unknown): T {
   const out: Record<string, unknown> = {};
   for (const [k, fn] of Object.entries(repo)) {
-    out[k] =
-      typeof fn === 'function'
-        ? async (...args: unknown[]) => {
-            try {
-              return await fn(...args);
-            } catch (e) {
-              throw map(e);
-            }
-          }
-        : fn;
+    if (typeof fn !== 'function') out[k] = fn;
+    // A walk (async generator) stays an iterable: its failures are mapped as they surface.
+    else if (Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]') out[k] = (...args: unknown[]) => guardIterable(fn(...args), map);
+    else {
+      out[k] = async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          throw map(e);
+        }
+      };
+    }
   }
   return out as T;
+}
+
+async function* guardIterable<T>(it: AsyncIterable<T>, map: (e: unknown) => unknown): AsyncGenerator<T> {
+  try {
+    yield* it;
+  } catch (e) {
+    throw map(e);
+  }
 }

@@ -73,6 +73,12 @@ export interface SubscriptionRepo {
    * An empty array means the end. Never loads more than one batch.
    */
   subscribersAfter(programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
+  /**
+   * The whole walk at once: yields exactly the batches repeated `subscribersAfter(…, batchSize)` calls
+   * would (each `batchSize` subscribers, the last one fewer, never an empty one), but the server sorts
+   * once per walk, not once per page. Stopping early (`break`, `return()`) releases its cursors.
+   */
+  subscriberBatches(programId: string, eventTypeId: string, afterUserId: string | undefined, batchSize: number): AsyncIterable<Subscriber[]>;
 }
 
 export type NewNotification = Omit<Notification, Stamped>;
@@ -136,6 +142,13 @@ export interface MessageRepo {
   transitionEach(
     changes: Array<{ id: string; from: MessageStatus[]; to: MessageStatus; opts?: Parameters<MessageRepo['transition']>[3] }>,
   ): Promise<number>;
+  /**
+   * `transitionEach` that tells who won: for each change (ids distinct), the message right after its
+   * transition, or null when its compare failed or another writer moved it since. Two round trips.
+   */
+  transitionEachReturning(
+    changes: Array<{ id: string; from: MessageStatus[]; to: MessageStatus; opts?: Parameters<MessageRepo['transition']>[3] }>,
+  ): Promise<Array<Message | null>>;
   list(notificationId: string, filter: MessageFilter, q: PageQuery): Promise<Page<Message>>;
   countByStatus(notificationId: string): Promise<Partial<Record<MessageStatus, number>>>;
   findByProviderMessageId(providerMessageId: string): Promise<Message | null>;

@@ -1,6 +1,6 @@
 // Store contract, fan-out side: subscribers by keyset, notifications and their transitions.
-import { ConflictError } from '../../src/domain/errors';
-import type { Channel } from '../../src/domain/types';
+import { ConflictError, StoreUnavailableError } from '../../src/domain/errors';
+import type { Channel, Subscriber } from '../../src/domain/types';
 import type { NewNotification, Store } from '../../src/store/store';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
@@ -114,6 +114,100 @@ export function dispatchContract(s: StoreRef): void {
       expect(seen).toEqual(expected);
       expect(new Set(seen).size).toBe(expected.length);
       expect(batches).toBe(Math.ceil(expected.length / 100));
+    });
+  });
+
+  describe('subscriberBatches', () => {
+    const walk = async (programId: string, eventTypeId: string, after: string | undefined, size: number) => {
+      const batches: Subscriber[][] = [];
+      for await (const b of s().subscriptions.subscriberBatches(programId, eventTypeId, after, size)) batches.push(b);
+      return batches;
+    };
+    const paged = async (programId: string, eventTypeId: string, after: string | undefined, size: number) => {
+      const batches: Subscriber[][] = [];
+      for (let b = await s().subscriptions.subscribersAfter(programId, eventTypeId, after, size); b.length > 0; ) {
+        batches.push(b);
+        b = await s().subscriptions.subscribersAfter(programId, eventTypeId, b[b.length - 1].user.id, size);
+      }
+      return batches;
+    };
+    const ids = (batches: Subscriber[][]) => batches.map((b) => b.map((x) => x.user.id));
+
+    it('yields each user once, in user id order, with the channels of both scopes, from the start or after a cursor', async () => {
+      for (const id of ['u1', 'u2', 'u3', 'u4', 'u5']) await addUser(s(), id);
+      const sub = (id: string, userId: string, channels: Channel[], eventTypeId?: string, programId = 'p1') =>
+        s().subscriptions.create({ id, userId, programId, eventTypeId, channels });
+      await sub('a', 'u3', ['email'], 'e1');
+      await sub('b', 'u3', ['sms', 'email'], undefined);
+      await sub('c', 'u1', ['sms'], undefined);
+      await sub('d', 'u2', ['sms'], 'e2'); // other event type
+      await sub('e', 'u4', ['email'], 'e1', 'p2'); // other program
+      await sub('f', 'u5', ['email', 'sms'], 'e1');
+      await sub('g', 'ghost', ['sms'], 'e1'); // user does not exist
+      const all = await walk('p1', 'e1', undefined, 10);
+      expect(all.map((b) => b.map((x) => [x.user.id, x.channels]))).toEqual([[['u1', ['sms']], ['u3', ['sms', 'email']], ['u5', ['sms', 'email']]]]);
+      expect(all[0][0].user).toMatchObject({ id: 'u1', email: 'u1@example.org', createdAt: expect.any(Date) });
+      expect(all).toEqual(await paged('p1', 'e1', undefined, 10));
+      expect(ids(await walk('p1', 'e1', 'u1', 10))).toEqual([['u3', 'u5']]);
+      expect(ids(await walk('p1', 'e1', 'u3', 1))).toEqual([['u5']]);
+      expect(await walk('p1', 'e1', 'u5', 10)).toEqual([]);
+      expect(await walk('p1', 'nothing', undefined, 10)).toEqual(await paged('p1', 'nothing', undefined, 10));
+      expect(await walk('p9', 'e1', undefined, 10)).toEqual([]);
+    });
+
+    it('cuts batches smaller than the population exactly where repeated subscribersAfter calls do', async () => {
+      // 60 users: direct, program-wide, both (channels merged), none; every 7th subscription's user is missing.
+      for (let i = 0; i < 60; i++) {
+        const id = pad(i);
+        if (i % 7 !== 3) await addUser(s(), id);
+        if (i % 4 === 0 || i % 4 === 2) await s().subscriptions.create({ id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        if (i % 4 === 1 || i % 4 === 2) await s().subscriptions.create({ id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
+      }
+      const expected = await paged('p1', 'e1', undefined, 8);
+      expect(expected.flat()).toHaveLength(39);
+      const batches = await walk('p1', 'e1', undefined, 8);
+      expect(batches).toEqual(expected);
+      expect(batches.slice(0, -1).every((b) => b.length === 8)).toBe(true);
+      expect(new Set(batches.flat().map((x) => x.user.id)).size).toBe(39);
+      expect(batches.flat().find((x) => x.user.id === pad(2))!.channels).toEqual(['sms', 'email']);
+      expect(await walk('p1', 'e1', pad(29), 5)).toEqual(await paged('p1', 'e1', pad(29), 5));
+    });
+
+    it('stops when the consumer stops, and a stopped walk yields nothing more', async () => {
+      for (let i = 0; i < 30; i++) {
+        await addUser(s(), pad(i));
+        await s().subscriptions.create({ id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create({ id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
+      }
+      const seen: string[] = [];
+      for await (const b of s().subscriptions.subscriberBatches('p1', 'e1', undefined, 4)) {
+        seen.push(...b.map((x) => x.user.id));
+        if (seen.length >= 8) break;
+      }
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map(pad));
+      const it = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 4)[Symbol.asyncIterator]();
+      expect(ids([(await it.next()).value as Subscriber[]])).toEqual([[0, 1, 2, 3].map(pad)]);
+      await it.return!();
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+      // Many abandoned walks leave the store working (their cursors are released).
+      for (let i = 0; i < 20; i++) {
+        const w = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
+        await w.next();
+        await w.return!();
+      }
+      expect((await walk('p1', 'e1', undefined, 7)).flat()).toHaveLength(30);
+    });
+
+    it('fails with StoreUnavailableError, rather than ending early, when the store closes mid-walk', async () => {
+      for (let i = 0; i < 12; i++) {
+        await addUser(s(), pad(i));
+        await s().subscriptions.create({ id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create({ id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
+      }
+      const it = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
+      expect((await it.next()).value).toHaveLength(2);
+      await s().close();
+      await expect(it.next()).rejects.toBeInstanceOf(StoreUnavailableError);
     });
   });
 

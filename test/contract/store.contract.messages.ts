@@ -165,6 +165,48 @@ export function messagesContract(s: StoreRef): void {
       expect(await s().messages.transitionEach([])).toBe(0);
     });
 
+    it('claims several messages in one call and says which claims won', async () => {
+      const ended = new Date(Date.now() - 1_000);
+      await s().messages.insertMany([
+        message('n1:u1:sms'),
+        message('n1:u2:sms', { status: 'sent' }),
+        message('n1:u3:sms', { status: 'sending', attempts: 1, leaseUntil: ended }),
+        message('n1:u4:sms', { status: 'sending', attempts: 1, leaseUntil: new Date(Date.now() + 60_000) }),
+      ]);
+      const lease = new Date(Date.now() + 30_000);
+      const claim = (id: string, from: 'queued' | 'sending') => ({
+        id,
+        from: [from],
+        to: 'sending' as const,
+        opts: { patch: { provider: 'p1', leaseUntil: lease }, incrementAttempts: true, ...(from === 'sending' ? { leaseEndedBefore: new Date() } : {}) },
+      });
+      const won = await s().messages.transitionEachReturning([
+        claim('n1:u1:sms', 'queued'),
+        claim('n1:u2:sms', 'queued'),
+        claim('n1:u3:sms', 'sending'),
+        claim('n1:u4:sms', 'sending'),
+        claim('missing', 'queued'),
+      ]);
+      expect(won.map((m) => m?.id ?? null)).toEqual(['n1:u1:sms', null, 'n1:u3:sms', null, null]);
+      expect(won[0]).toMatchObject({ status: 'sending', attempts: 1, provider: 'p1', leaseUntil: lease });
+      expect(won[0]!.statusHistory.map((h) => h.status)).toEqual(['queued', 'sending']);
+      expect(won[0]).not.toHaveProperty('casToken');
+      expect(won[2]).toMatchObject({ status: 'sending', attempts: 2 });
+      expect(await s().messages.get('n1:u4:sms')).toMatchObject({ attempts: 1 });
+      expect(await s().messages.transitionEachReturning([])).toEqual([]);
+    });
+
+    it('lets exactly one of two concurrent batch claims win each message', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `n1:u${i}:sms`);
+      await s().messages.insertMany(ids.map((id) => message(id)));
+      const claims = ids.map((id) => ({ id, from: ['queued' as const], to: 'sending' as const, opts: { incrementAttempts: true } }));
+      const [a, b] = await Promise.all([s().messages.transitionEachReturning(claims), s().messages.transitionEachReturning([...claims].reverse())]);
+      const winsA = a.filter(Boolean).length;
+      const winsB = b.filter(Boolean).length;
+      expect(winsA + winsB).toBe(ids.length);
+      for (const id of ids) expect(await s().messages.get(id)).toMatchObject({ status: 'sending', attempts: 1 });
+    });
+
     it('finds by provider message id, lists, counts and selects by status', async () => {
       await s().messages.insertMany([
         message('n1:u1:sms'),

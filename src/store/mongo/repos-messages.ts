@@ -1,4 +1,5 @@
 // Messages in MongoDB: idempotent bulk insert and compare-and-set status transitions.
+import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { ALWAYS_IMMUTABLE } from '../common';
@@ -14,8 +15,12 @@ const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attem
 const partKey = (id: string): string => id.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
 const partId = (key: string): string => key.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
 
+/** Set by transitionEachReturning only: which of several concurrent writers won a compare-and-set. */
+const CAS_TOKEN = 'casToken';
+
 const fromDoc = (d: Doc): Message => {
   const m = toRecord<Message>(d);
+  delete (m as unknown as Doc)[CAS_TOKEN];
   m.statusHistory = ((d.statusHistory as Doc[]) ?? []).map((h) => toRecord<StatusChange>(h));
   if (d.partStatuses && typeof d.partStatuses === 'object') {
     m.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
@@ -58,12 +63,21 @@ export function messageRepo(models: () => Models): MessageRepo {
       if (msgs.length === 0) return [];
       const model = models().messages;
       const now = new Date();
-      // Cast through the schema (defaults, Dates), then insert raw: unordered, duplicates are skipped.
-      const docs = msgs.map(({ id, ...m }) =>
-        new model({ _id: id, ...m, createdAt: now, updatedAt: now }).toObject({ depopulate: true }),
-      );
+      // What a mongoose document would store (schema field order, its defaults), without its ~90 µs of CPU per message.
+      const fields = Object.entries(model.schema.paths as Record<string, { defaultValue?: unknown }>);
+      const docs = msgs.map((msg) => {
+        const m = msg as unknown as Doc;
+        const d: Doc = {};
+        for (const [k, { defaultValue: def }] of fields) {
+          if (k === '_id') d._id = msg.id;
+          else if (k === 'createdAt' || k === 'updatedAt') d[k] = now;
+          else d[k] = m[k] !== undefined ? m[k] : typeof def === 'function' ? def() : def;
+        }
+        return d;
+      });
+      // Unordered: duplicates are skipped; undefined fields stay out of the document.
       try {
-        await model.collection.insertMany(docs, { ordered: false });
+        await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
         return msgs.map((m) => m.id);
       } catch (e) {
         const err = e as { writeErrors?: unknown };
@@ -94,6 +108,23 @@ export function messageRepo(models: () => Models): MessageRepo {
       const ops = changes.map(({ id, from, to, opts }) => ({ updateOne: compareAndSet(id, from, to, opts ?? {}) as never }));
       const res = await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
       return res.matchedCount;
+    },
+    async transitionEachReturning(changes) {
+      if (changes.length === 0) return [];
+      const tokens = changes.map(() => randomUUID());
+      const ops = changes.map(({ id, from, to, opts }, i) => {
+        const { filter, update } = compareAndSet(id, from, to, opts ?? {});
+        (update.$set as Doc)[CAS_TOKEN] = tokens[i];
+        return { updateOne: { filter, update } as never };
+      });
+      await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
+      const docs = await coll().find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d]));
+      // Ours only if our token is still there and nobody moved the message on since.
+      return changes.map((c, i) => {
+        const d = byId.get(c.id);
+        return d && d[CAS_TOKEN] === tokens[i] && d.status === c.to ? fromDoc(d) : null;
+      });
     },
     async transitionMany(ids, from, to, opts = {}) {
       if (ids.length === 0) return 0;

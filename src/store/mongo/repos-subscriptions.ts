@@ -1,7 +1,9 @@
-// Subscriptions in MongoDB, and the keyset walk over an event type's subscribers.
+// Subscriptions in MongoDB, and the walk over an event type's subscribers (keyset pages or one cursor per scope).
+import type { mongo } from 'mongoose';
+import { StoreUnavailableError } from '../../domain/errors';
 import type { Channel, Subscription } from '../../domain/types';
 import type { SubscriptionRepo } from '../store';
-import { collectSubscribers, subscriptionScope, type SubscriptionRow } from '../common';
+import { batchSubscribers, collectSubscribers, mergeScopeStreams, subscriptionScope, type SubscriptionRow } from '../common';
 import { pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 import { createDoc, usersByIds } from './repos-catalog';
@@ -21,6 +23,21 @@ export function subscriptionRepo(models: () => Models): SubscriptionRepo {
       .lean<Array<{ userId: string; channels?: Channel[] }>>();
     return docs.map((d) => ({ userId: d.userId, channels: d.channels ?? [] }));
   };
+  /** One scope in full as a driver cursor: sorted once by the server, fetched `batchSize` rows at a time. */
+  const scopeCursor = (programId: string, scope: string, after: string | undefined, batchSize: number) => {
+    const filter: Doc = { programId, scope };
+    if (after !== undefined) filter.userId = { $gt: after };
+    return models()
+      .subscriptions.collection.find(filter, { projection: { _id: 0, userId: 1, channels: 1 } })
+      .sort({ userId: 1 })
+      .batchSize(batchSize)
+      .map((d): SubscriptionRow => ({ userId: d.userId as string, channels: (d.channels as Channel[] | undefined) ?? [] }));
+  };
+  /** A cursor closed from outside (the store closing) ends like an exhausted one: a cut walk must fail, not end. */
+  async function* rowsOf(cursor: mongo.FindCursor<SubscriptionRow>): AsyncGenerator<SubscriptionRow> {
+    for await (const row of cursor) yield row;
+    if (cursor.killed || !cursor.id?.isZero()) throw new StoreUnavailableError('mongodb: the subscriber walk was cut off');
+  }
 
   return {
     async create(s) {
@@ -50,6 +67,16 @@ export function subscriptionRepo(models: () => Models): SubscriptionRepo {
         (after, n) => Promise.all([branch(programId, subscriptionScope(eventTypeId), after, n), branch(programId, '*', after, n)]),
         (ids) => usersByIds(models(), ids),
       );
+    },
+    async *subscriberBatches(programId, eventTypeId, afterUserId, batchSize) {
+      const n = Math.max(1, Math.floor(batchSize));
+      const direct = scopeCursor(programId, subscriptionScope(eventTypeId), afterUserId, n);
+      const wide = scopeCursor(programId, '*', afterUserId, n);
+      try {
+        yield* batchSubscribers(mergeScopeStreams(rowsOf(direct), rowsOf(wide)), n, (ids) => usersByIds(models(), ids));
+      } finally {
+        await Promise.all([direct.close(), wide.close()]);
+      }
     },
   };
 }

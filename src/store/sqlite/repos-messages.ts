@@ -89,6 +89,9 @@ export function messageRepo(sql: Sql): MessageRepo {
       if (changes.length === 0) return 0;
       return sql.tx(() => changes.reduce((n, c) => n + apply(c.id, c.from, c.to, c.opts ?? {}), 0));
     },
+    async transitionEachReturning(changes) {
+      return sql.tx(() => changes.map((c) => (apply(c.id, c.from, c.to, c.opts ?? {}) === 0 ? null : get(c.id))));
+    },
     async transitionMany(ids, from, to, opts = {}) {
       if (ids.length === 0) return 0;
       const change: StatusChange = { status: to, at: opts.at ?? new Date() };

@@ -24,6 +24,13 @@ export function subscriptionRepo(sql: Sql): SubscriptionRepo {
     sql
       .all<{ userId: string; channels: string }>(after === undefined ? BRANCH_FIRST : BRANCH_AFTER, { programId, scope, after, limit })
       .map((r) => ({ userId: r.userId, channels: JSON.parse(r.channels) }));
+  const subscribersAfter: SubscriptionRepo['subscribersAfter'] = (programId, eventTypeId, afterUserId, limit) =>
+    collectSubscribers(
+      afterUserId,
+      limit,
+      async (after, n) => [branch(programId, subscriptionScope(eventTypeId), after, n), branch(programId, '*', after, n)],
+      async (ids) => usersByIds(sql, ids),
+    );
 
   return {
     async create(s) {
@@ -50,13 +57,17 @@ export function subscriptionRepo(sql: Sql): SubscriptionRepo {
       }
       return pageOf<Subscription>(sql, subscriptionCodec, parts.join(' AND '), params, '"id"', q);
     },
-    async subscribersAfter(programId, eventTypeId, afterUserId, limit) {
-      return collectSubscribers(
-        afterUserId,
-        limit,
-        async (after, n) => [branch(programId, subscriptionScope(eventTypeId), after, n), branch(programId, '*', after, n)],
-        async (ids) => usersByIds(sql, ids),
-      );
+    subscribersAfter,
+    // A keyset page per batch: SQLite walks its index, so a page costs no sort of the whole table.
+    async *subscriberBatches(programId, eventTypeId, afterUserId, batchSize) {
+      const n = Math.max(1, Math.floor(batchSize));
+      let after = afterUserId;
+      for (;;) {
+        const batch = await subscribersAfter(programId, eventTypeId, after, n);
+        if (batch.length > 0) yield batch;
+        if (batch.length < n) return;
+        after = batch[batch.length - 1].user.id;
+      }
     },
   };
 }
