@@ -4,7 +4,7 @@
 /**
  * - `events`:   notification events from outside producers (same JSON as the HTTP API).
  * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers.
- * - `sms`, `email`: `{messageId}`: hand one message to a provider.
+ * - `sms`, `email`: `{messageIds}` (a batch from the dispatcher) or `{messageId}`: hand each message to a provider.
  */
 export const QUEUES = ['events', 'dispatch', 'sms', 'email'] as const;
 export type QueueName = (typeof QUEUES)[number];
@@ -21,12 +21,27 @@ export interface Delivery {
   attempt: number;
 }
 
-export type HandlerResult =
+/** The outcome of one delivery. */
+export type ItemResult =
   | { action: 'ack' }
   /** Deliver again after `delayMs` (delay queues on RabbitMQ, a visibility time in the embedded queue). */
   | { action: 'retry'; delayMs: number; reason?: string }
   /** Move to the queue's dead-letter queue with the reason in the `x-herald-reason` header. */
   | { action: 'dead'; reason: string };
+
+export type HandlerResult =
+  | ItemResult
+  /**
+   * A delivery that carried several items, settled item by item: each part is published on its
+   * own (same queue, headers, attempt + 1) as a retry or a dead letter, and the original is acked
+   * only once every part is durable. Items not listed were done (acked with the original).
+   */
+  | { action: 'split'; parts: SplitPart[] };
+
+export interface SplitPart {
+  body: object;
+  result: Exclude<ItemResult, { action: 'ack' }>;
+}
 
 export type Handler = (d: Delivery) => Promise<HandlerResult>;
 

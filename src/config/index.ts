@@ -35,7 +35,11 @@ const configSchema = z.object({
   seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
   sms: z.object({ maxLength: z.number().int().min(1).max(10000) }),
-  dispatch: z.object({ batchSize: z.number().int().min(1).max(10000) }),
+  dispatch: z.object({
+    batchSize: z.number().int().min(1).max(10000),
+    /** Message ids per queue message to a channel worker: one publish, confirm and ack for all of them. */
+    messagesPerDelivery: z.number().int().min(1).max(500),
+  }),
   worker: z.object({
     prefetch: z.number().int().min(1).max(1000),
     maxAttempts: z.number().int().min(1).max(100),
@@ -81,7 +85,8 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
   { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
-  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'deliveries in flight per worker' },
+  { env: 'HERALD_MESSAGES_PER_DELIVERY', path: 'dispatch.messagesPerDelivery', kind: 'int', doc: 'message ids per queue message to a channel worker' },
+  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'messages in flight per channel worker' },
   { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },

@@ -95,6 +95,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let server: Server | undefined;
   let url: string | undefined;
   const scheduler = createScheduler({ store, bus, config, logger });
+  const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
@@ -122,7 +123,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
     const sender = createSender({ store, router, channel, config, logger });
-    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
+    senders.push(sender);
+    // worker.prefetch counts messages; a delivery carries up to messagesPerDelivery of them, and one more waits ready.
+    const deliveries = Math.ceil(config.worker.prefetch / config.dispatch.messagesPerDelivery) + 1;
+    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: deliveries }));
   }
   const controlRefresh = Object.keys(routers).length
     ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
@@ -136,6 +140,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       clearInterval(pruneTimer);
       await scheduler.stop();
+      senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       await controlRefresh?.stop();
       await Promise.all(providers.map((p) => p.close?.()));

@@ -67,7 +67,14 @@ export function createDispatcher(deps: DispatcherDeps) {
   /** Publishes the batch's sendable messages, then marks them queued (publish is confirmed first). */
   async function queueMessages(msgs: NewMessage[]): Promise<void> {
     const sendable = msgs.filter((m) => m.status === 'accepted');
-    await Promise.all(sendable.map((m) => bus.publish(m.channel, { messageId: m.id }, { messageId: m.id })));
+    const per = deps.config.dispatch.messagesPerDelivery;
+    const deliveries: Array<{ channel: Channel; ids: string[] }> = [];
+    for (const channel of ['sms', 'email'] as const) {
+      const ids = sendable.filter((m) => m.channel === channel).map((m) => m.id);
+      for (let i = 0; i < ids.length; i += per) deliveries.push({ channel, ids: ids.slice(i, i + per) });
+    }
+    // Several ids per queue message: one publish, confirm and ack for the lot; the worker settles each id on its own.
+    await Promise.all(deliveries.map((d) => bus.publish(d.channel, { messageIds: d.ids }, { messageId: `${d.ids[0]}+${d.ids.length}` })));
     // One round trip for the batch; a message the worker already took past `accepted` is left alone.
     await store.messages.transitionMany(sendable.map((m) => m.id), ['accepted'], 'queued');
   }
@@ -83,9 +90,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     let cursor = n.dispatch.cursor;
     let total = n.dispatch.messages;
-    for (;;) {
-      const subs = await store.subscriptions.subscribersAfter(n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
-      if (subs.length === 0) break;
+    // One walk per fan-out (the server sorts once); leaving the loop early closes it.
+    for await (const subs of store.subscriptions.subscriberBatches(n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
       const at = now();
       const msgs = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
       const inserted = await store.messages.insertMany(msgs);

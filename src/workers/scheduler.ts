@@ -18,6 +18,8 @@ export interface SchedulerDeps {
 }
 
 const BATCH = 500;
+/** The message-level sweeps (relay, expiry) run every this many ticks: they read the largest collection. */
+const MESSAGE_SWEEP_EVERY_TICKS = 5;
 /** Message statuses that have not reached a provider and may therefore expire. */
 const EXPIRABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
 
@@ -46,7 +48,7 @@ export function createScheduler(deps: SchedulerDeps) {
   }
 
   /** Accepted notifications and messages that sat unqueued too long (their publish died). */
-  async function relay(): Promise<number> {
+  async function relay(sweepMessages = true): Promise<number> {
     const before = new Date(now().getTime() - relayAfterMs);
     const stale = await store.notifications.findByStatus(['accepted'], { updatedBefore: before, limit: BATCH });
     for (const n of stale) {
@@ -54,7 +56,7 @@ export function createScheduler(deps: SchedulerDeps) {
       await store.notifications.update(n.id, { dispatch: n.dispatch }); // touch updatedAt: one relay per period
       withIds(logger, { notificationId: n.id }).info('relay: dispatch republished');
     }
-    const msgs = await store.messages.findStale(['accepted'], before, BATCH);
+    const msgs = sweepMessages ? await store.messages.findStale(['accepted'], before, BATCH) : [];
     for (const m of msgs) {
       await bus.publish(m.channel, { messageId: m.id }, { messageId: m.id });
       await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'relay' });
@@ -63,7 +65,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return stale.length + msgs.length;
   }
 
-  async function expire(): Promise<number> {
+  async function expire(sweepMessages = true): Promise<number> {
     const at = now();
     let count = 0;
     const notifications = await store.notifications.findByStatus(['scheduled', 'accepted'], { validBefore: at, limit: BATCH });
@@ -73,7 +75,7 @@ export function createScheduler(deps: SchedulerDeps) {
         count++;
       }
     }
-    const msgs = await store.messages.findExpired(EXPIRABLE, at, BATCH);
+    const msgs = sweepMessages ? await store.messages.findExpired(EXPIRABLE, at, BATCH) : [];
     for (const m of msgs) {
       if (await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' })) {
         withIds(logger, { notificationId: m.notificationId, messageId: m.id }).warn('message expired');
@@ -83,10 +85,13 @@ export function createScheduler(deps: SchedulerDeps) {
     return count;
   }
 
-  async function tick(): Promise<void> {
+  let ticks = 0;
+
+  /** One round of every duty; `sweepMessages` false skips the message-level relay and expiry. */
+  async function tick(sweepMessages = true): Promise<void> {
     for (const step of [startDue, relay, expire]) {
       try {
-        await step();
+        await step(sweepMessages);
       } catch (e) {
         logger.warn(`scheduler: ${step.name} failed; will try again`, { error: (e as Error).message });
       }
@@ -95,7 +100,7 @@ export function createScheduler(deps: SchedulerDeps) {
 
   function loop(): void {
     if (stopped) return;
-    running = tick().finally(() => {
+    running = tick(ticks++ % MESSAGE_SWEEP_EVERY_TICKS === 0).finally(() => {
       running = undefined;
       if (!stopped) timer = setTimeout(loop, deps.config.scheduler.intervalMs);
     });

@@ -1,6 +1,6 @@
 // Channel worker: takes `{messageId}` from the sms or email queue and hands the message to a
 // provider once. The message's status is the source of truth; the queue only says "look at it".
-import type { Delivery, HandlerResult } from '../bus/bus';
+import type { Delivery, HandlerResult, ItemResult, SplitPart } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { exponentialJitter } from '../domain/retry';
 import { HeraldError } from '../domain/errors';
@@ -12,6 +12,7 @@ import { ProviderError, type Provider, type SendResult } from '../providers/type
 import type { Store } from '../store/store';
 import type { ProviderRouter } from './router';
 import { createBatcher } from './batcher';
+import { createLimiter } from './limiter';
 
 export interface SenderDeps {
   store: Store;
@@ -21,6 +22,14 @@ export interface SenderDeps {
   logger: Logger;
   now?: () => Date;
 }
+
+/** Most ids one delivery may carry (the dispatcher sends dispatch.messagesPerDelivery, at most 500). */
+const MAX_IDS_PER_DELIVERY = 1000;
+
+/** Delay before a batch's id whose handling threw (the store, usually) is tried again. */
+const STORE_FAILURE_RETRY_MS = 1_000;
+
+const HANDED_BACK: ItemResult = { action: 'retry', delayMs: 0, reason: 'handed back at shutdown' };
 
 /** Delay before looking again when no provider of the channel is usable right now. */
 const NO_PROVIDER_DELAY_MS = 5_000;
@@ -46,6 +55,10 @@ export function createSender(deps: SenderDeps) {
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
   /** Message ids this worker is handling now: a second delivery of one (a republish) waits instead of racing it. */
   const busy = new Set<string>();
+  /** Messages handled at once (worker.prefetch), whatever the deliveries carry: a provider is chosen only once a slot is free. */
+  const slots = createLimiter(deps.config.worker.prefetch);
+  /** Set at shutdown: messages still waiting for a slot are handed back instead of started. */
+  let stopping = false;
   /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
   const getMessage = createBatcher(async (ids: string[]) => {
     const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
@@ -56,9 +69,11 @@ export function createSender(deps: SenderDeps) {
     await store.messages.transitionEach(changes);
     return changes.map(() => undefined);
   });
+  /** The attempt's claim (`-> sending` with a lease), made with the others of the same turn; null: another took it. */
+  const claim = createBatcher((changes: Parameters<Store['messages']['transitionEachReturning']>[0]) => store.messages.transitionEachReturning(changes));
 
   /** Records the provider's acceptance; if the store is down this throws and the delivery comes back to finish it. */
-  async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<HandlerResult> {
+  async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<ItemResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
     // Acked only once written.
@@ -109,14 +124,14 @@ export function createSender(deps: SenderDeps) {
     return { ...(last as SendResult), providerMessageId: ids.join(',') };
   }
 
-  async function attempt(m: Message, log: Logger): Promise<HandlerResult> {
+  async function attempt(m: Message, log: Logger): Promise<ItemResult> {
     if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) {
       // Another worker holds this attempt: look again once its lease is over, never send alongside it.
       return { action: 'retry', delayMs: m.leaseUntil.getTime() - now().getTime() + 250, reason: 'attempt in progress elsewhere' };
     }
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
-      await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'seen on the queue' });
+      await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
     }
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
     const refused = refusedBy(m);
@@ -128,12 +143,17 @@ export function createSender(deps: SenderDeps) {
       return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
     }
     const resumed = m.status === 'sending';
-    const sending = await store.messages.transition(m.id, resumed ? ['sending'] : ['queued'], 'sending', {
-      patch: { provider: provider.id, leaseUntil: new Date(now().getTime() + deps.config.worker.leaseMs), ...(resumed ? { possibleDuplicate: true } : {}) },
-      incrementAttempts: true,
-      reason: resumed ? 'resumed after an interrupted attempt' : undefined,
-      // Two deliveries finding the same ended lease: only one takes the attempt over.
-      ...(resumed ? { leaseEndedBefore: now() } : {}),
+    const sending = await claim({
+      id: m.id,
+      from: resumed ? ['sending'] : ['queued'],
+      to: 'sending',
+      opts: {
+        patch: { provider: provider.id, leaseUntil: new Date(now().getTime() + deps.config.worker.leaseMs), ...(resumed ? { possibleDuplicate: true } : {}) },
+        incrementAttempts: true,
+        reason: resumed ? 'resumed after an interrupted attempt' : undefined,
+        // Two deliveries finding the same ended lease: only one takes the attempt over.
+        ...(resumed ? { leaseEndedBefore: now() } : {}),
+      },
     });
     if (!sending) return { action: 'ack' };
     if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
@@ -176,30 +196,65 @@ export function createSender(deps: SenderDeps) {
 
   return {
     async handle(d: Delivery): Promise<HandlerResult> {
-      const id = (d.body as { messageId?: unknown } | null)?.messageId;
-      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId' };
-      if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
-      busy.add(id);
-      // A store call lost when a connection was cut may never settle: after twice the lease the
-      // delivery is handed back rather than held forever (the lease keeps a retry from sending alongside it).
-      const limitMs = deps.config.worker.leaseMs * 2;
-      let timer: NodeJS.Timeout | undefined;
-      const abandoned = new Promise<HandlerResult>((resolve) => {
-        timer = setTimeout(() => {
-          logger.error('message handling did not finish in time; handing the delivery back', { messageId: id, limitMs });
-          resolve({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${limitMs} ms` });
-        }, limitMs);
-      });
-      try {
-        return await Promise.race([handleMessage(id), abandoned]);
-      } finally {
-        clearTimeout(timer);
-        busy.delete(id);
-      }
+      const body = d.body as { messageId?: unknown; messageIds?: unknown } | null;
+      if (Array.isArray(body?.messageIds)) return handleBatch(body.messageIds);
+      const id = body?.messageId;
+      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId (nor messageIds)' };
+      return handleOne(id);
+    },
+    /** Stops starting messages: the sends under way finish, the ones not begun go back to the queue. */
+    stop(): void {
+      stopping = true;
     },
   };
 
-  async function handleMessage(id: string): Promise<HandlerResult> {
+  /** A dispatcher batch: each id handled as if delivered alone; the ones not done go back on their own. */
+  async function handleBatch(ids: unknown[]): Promise<HandlerResult> {
+    if (ids.length === 0 || ids.length > MAX_IDS_PER_DELIVERY || ids.some((id) => typeof id !== 'string' || id === '')) {
+      return { action: 'dead', reason: `messageIds must be 1 to ${MAX_IDS_PER_DELIVERY} non-empty strings` };
+    }
+    const unique = [...new Set(ids as string[])];
+    const results = await Promise.all(unique.map((id) => handleOne(id).catch((e: unknown): ItemResult => thrown(id, e))));
+    const parts = results.flatMap((result, i): SplitPart[] => (result.action === 'ack' ? [] : [{ body: { messageId: unique[i] }, result }]));
+    return parts.length === 0 ? { action: 'ack' } : { action: 'split', parts };
+  }
+
+  /** A store failure while handling one id of a batch: that id comes back shortly, as a lone delivery would. */
+  function thrown(id: string, e: unknown): ItemResult {
+    const message = e instanceof Error ? e.message : String(e);
+    logger.warn('message handling failed; retrying', { messageId: id, error: message });
+    return { action: 'retry', delayMs: STORE_FAILURE_RETRY_MS, reason: `handler threw: ${message}` };
+  }
+
+  async function handleOne(id: string): Promise<ItemResult> {
+    if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
+    busy.add(id);
+    try {
+      return await slots(() => (stopping ? Promise.resolve(HANDED_BACK) : handleInTime(id)));
+    } finally {
+      busy.delete(id);
+    }
+  }
+
+  /** A store call lost when a connection was cut may never settle: after twice the lease the
+   *  delivery is handed back rather than held forever (the lease keeps a retry from sending alongside it). */
+  async function handleInTime(id: string): Promise<ItemResult> {
+    const limitMs = deps.config.worker.leaseMs * 2;
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<ItemResult>((resolve) => {
+      timer = setTimeout(() => {
+        logger.error('message handling did not finish in time; handing the delivery back', { messageId: id, limitMs });
+        resolve({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${limitMs} ms` });
+      }, limitMs);
+    });
+    try {
+      return await Promise.race([handleMessage(id), abandoned]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function handleMessage(id: string): Promise<ItemResult> {
     const m = await getMessage(id);
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
     if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };

@@ -142,6 +142,38 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>): 
       expect(await bus.depth('email')).toBe(0);
     });
 
+    test('split settles a batch item by item: done items go, retries come back alone, dead ones are dead-lettered', async () => {
+      const bus = await open();
+      const got: Delivery[] = [];
+      await bus.consume(
+        'sms',
+        async (d) => {
+          got.push(d);
+          if (!('ids' in (d.body as object))) return ack;
+          return {
+            action: 'split',
+            parts: [
+              { body: { messageId: 'b' }, result: { action: 'retry', delayMs: 500, reason: 'provider busy' } },
+              { body: { messageId: 'c' }, result: { action: 'dead', reason: 'no such message' } },
+            ],
+          };
+        },
+        { prefetch: 2 },
+      );
+      await bus.publish('sms', { ids: ['a', 'b', 'c'] }, { messageId: 'batch-1', headers: { 'x-trace': 's' } });
+      await waitFor(() => got.length === 2, 8000, 'the retried item');
+      expect(got[1].body).toEqual({ messageId: 'b' });
+      expect(got[1].attempt).toBe(2);
+      expect(got[1].headers['x-trace']).toBe('s');
+      await waitFor(async () => (await bus.deadLetters('sms', 10)).length === 1, 5000, 'the dead item');
+      const [dead] = await bus.deadLetters('sms', 10);
+      expect(JSON.parse(dead.body)).toEqual({ messageId: 'c' });
+      expect(dead.reason).toBe('no such message');
+      await sleep(300);
+      expect(got).toHaveLength(2);
+      expect(await bus.depth('sms')).toBe(0);
+    });
+
     test('a body that is not JSON is dead-lettered without reaching the handler, and the next message still flows', async () => {
       const bus = await open();
       const got: unknown[] = [];

@@ -1,7 +1,7 @@
 // One consumer of one work queue, on a channel of its own (so prefetch is per consumer).
 // Re-attaches after every reconnect; acks only on the channel a delivery came from.
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { Consumer, Delivery, Handler, HandlerResult, QueueName } from '../bus';
+import type { Consumer, Delivery, Handler, HandlerResult, ItemResult, QueueName } from '../bus';
 import type { Logger } from '../../log/logger';
 import { backoffMs, type AmqpConnection } from './connection';
 import type { AmqpPublisher } from './publisher';
@@ -155,22 +155,35 @@ export class AmqpConsumer implements Consumer {
   private async settle(ch: Channel, msg: ConsumeMessage, headers: Record<string, unknown>, result: HandlerResult): Promise<void> {
     // The channel died while the handler ran: the broker redelivers the original, so no copy (no duplicate).
     if (this.closedChannels.has(ch)) return;
+    const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined;
+    if (result.action === 'split') {
+      await Promise.all(
+        result.parts.map((p) => {
+          const id = (p.body as { messageId?: unknown }).messageId;
+          return this.publishOutcome(Buffer.from(JSON.stringify(p.body)), headers, p.result, typeof id === 'string' ? id : messageId);
+        }),
+      );
+    } else if (result.action !== 'ack') {
+      await this.publishOutcome(msg.content, headers, result, messageId);
+    }
+    this.onChannel(ch, () => ch.ack(msg));
+  }
+
+  /** Publishes (confirmed) the copy that carries a retry to its delay queue or a dead letter to the DLQ. */
+  private async publishOutcome(content: Buffer, headers: Record<string, unknown>, result: Exclude<ItemResult, { action: 'ack' }>, messageId?: string): Promise<void> {
     const { prefix } = this.deps;
     const copy = { ...headers };
     for (const h of BROKER_DEATH_HEADERS) delete copy[h];
-    const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined;
     if (result.action === 'retry') {
       copy[HEADER_ATTEMPT] = attemptOf(headers) + 1;
       if (result.reason) copy[HEADER_REASON] = result.reason;
       const routingKey = names.retry(prefix, this.queue, rungFor(result.delayMs));
-      await this.deps.publisher.publish({ exchange: '', routingKey, content: msg.content, messageId, headers: copy });
-    } else if (result.action === 'dead') {
+      await this.deps.publisher.publish({ exchange: '', routingKey, content, messageId, headers: copy });
+    } else {
       copy[HEADER_REASON] = result.reason;
       copy[HEADER_ORIGINAL_QUEUE] = this.queue;
-      const routingKey = names.dead(prefix, this.queue);
-      await this.deps.publisher.publish({ exchange: '', routingKey, content: msg.content, messageId, headers: copy });
+      await this.deps.publisher.publish({ exchange: '', routingKey: names.dead(prefix, this.queue), content, messageId, headers: copy });
     }
-    this.onChannel(ch, () => ch.ack(msg));
   }
 
   /** Acks/nacks only on the live channel the delivery came from; otherwise the broker redelivers it. */

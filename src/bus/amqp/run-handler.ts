@@ -35,6 +35,7 @@ export async function runHandler(handler: Handler, delivery: Delivery, queue: st
   try {
     const result = await handler(delivery);
     if (result && (result.action === 'ack' || result.action === 'retry' || result.action === 'dead')) return result;
+    if (result?.action === 'split' && Array.isArray(result.parts)) return result.parts.length === 0 ? { action: 'ack' } : result;
     logger?.error('bus handler returned no valid result; retrying', { queue, attempt: delivery.attempt });
     return { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: 'handler returned no valid result' };
   } catch (err) {

@@ -2,10 +2,10 @@
 // every poll tick, every publish in this process and every finished handler.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import type { Consumer, Delivery, Handler, HandlerResult, QueueName } from '../bus';
+import type { Consumer, Delivery, Handler, HandlerResult, QueueName, SplitPart } from '../bus';
 import type { Logger } from '../../log/logger';
 import { HEADER_ATTEMPT, HEADER_ORIGINAL_QUEUE, HEADER_REASON, parseBody, runHandler } from '../amqp/run-handler';
-import type { JobRow, JobStore } from './job-store';
+import type { JobPart, JobRow, JobStore } from './job-store';
 
 export interface EmbeddedConsumerDeps {
   store: JobStore;
@@ -123,6 +123,7 @@ export class EmbeddedConsumer implements Consumer {
     const store = this.deps.store;
     const kept = this.safely(() => {
       if (result.action === 'ack') return store.ack(row.id, token);
+      if (result.action === 'split') return store.split(row.id, token, result.parts.map((p) => this.part(p, headers, row.attempt)));
       if (result.action === 'retry') {
         const next: Record<string, unknown> = { ...headers, [HEADER_ATTEMPT]: row.attempt + 1 };
         if (result.reason) next[HEADER_REASON] = result.reason;
@@ -133,6 +134,18 @@ export class EmbeddedConsumer implements Consumer {
     if (kept === false) {
       this.deps.logger?.warn('embedded job lease lost before it was settled; it is delivered again', { queue: this.queue, action: result.action });
     }
+  }
+
+  /** A split part as a job of its own: a retry with attempt + 1, or a dead letter with its reason. */
+  private part(p: SplitPart, headers: Record<string, unknown>, attempt: number): JobPart {
+    const id = (p.body as { messageId?: unknown }).messageId;
+    const base = { body: Buffer.from(JSON.stringify(p.body)), messageId: typeof id === 'string' ? id : undefined };
+    if (p.result.action === 'dead') {
+      return { ...base, attempt, reason: p.result.reason, headers: { ...headers, [HEADER_REASON]: p.result.reason, [HEADER_ORIGINAL_QUEUE]: this.queue } };
+    }
+    const next: Record<string, unknown> = { ...headers, [HEADER_ATTEMPT]: attempt + 1 };
+    if (p.result.reason) next[HEADER_REASON] = p.result.reason;
+    return { ...base, attempt: attempt + 1, delayMs: p.result.delayMs, headers: next };
   }
 
   /** Store errors (busy file, closed bus) are logged, never thrown: an unsettled job comes back after its lease. */

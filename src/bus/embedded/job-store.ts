@@ -56,6 +56,16 @@ CREATE INDEX IF NOT EXISTS bus_dead_letters_queue ON bus_dead_letters (queue, id
 
 const READY = `queue = @queue AND available_at <= @now AND (lease_until IS NULL OR lease_until < @now)`;
 
+/** One part of a split job: a retry (`delayMs`) or, with a `reason`, a dead letter. */
+export interface JobPart {
+  body: Buffer;
+  headers: Record<string, unknown>;
+  messageId?: string;
+  attempt: number;
+  delayMs?: number;
+  reason?: string;
+}
+
 export class JobStore {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -138,6 +148,25 @@ export class JobStore {
         attempt: row.attempt,
         now: Date.now(),
       });
+      this.stmts.ack.run(id, token);
+      return true;
+    });
+  }
+
+  /**
+   * Acks a held job and, in the same transaction, queues its parts: retries as new jobs after
+   * their delay, dead ones as dead letters. False (nothing written) when the lease was lost.
+   */
+  split(id: number, token: string, parts: JobPart[]): boolean {
+    return this.write(() => {
+      const row = this.stmts.held.get(id, token) as JobRow | undefined;
+      if (!row) return false;
+      const now = Date.now();
+      for (const p of parts) {
+        const common = { queue: row.queue, body: p.body, headers: JSON.stringify(p.headers), messageId: p.messageId ?? null, attempt: p.attempt, now };
+        if (p.reason !== undefined) this.stmts.insertDead.run({ ...common, reason: p.reason });
+        else this.stmts.insert.run({ ...common, availableAt: now + Math.max(0, p.delayMs ?? 0) });
+      }
       this.stmts.ack.run(id, token);
       return true;
     });

@@ -1,0 +1,37 @@
+import { createLimiter } from '../../src/workers/limiter';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('createLimiter', () => {
+  it('runs at most n tasks at once, in arrival order, and frees a slot when a task throws', async () => {
+    const limit = createLimiter(2);
+    let active = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const gates: Array<() => void> = [];
+    const task = (i: number) =>
+      limit(async () => {
+        started.push(i);
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise<void>((r) => gates.push(r));
+        active--;
+        if (i === 0) throw new Error('boom');
+        return i;
+      });
+    const results = [0, 1, 2, 3].map((i) => task(i).catch((e: Error) => e.message));
+    await tick();
+    expect(started).toEqual([0, 1]);
+    gates[0]();
+    await tick();
+    await tick();
+    expect(started).toEqual([0, 1, 2]);
+    gates[1]();
+    gates.slice(2).forEach((g) => g());
+    await tick();
+    await tick();
+    gates.slice(2).forEach((g) => g());
+    expect(await Promise.all(results)).toEqual(['boom', 1, 2, 3]);
+    expect(peak).toBe(2);
+  });
+});
