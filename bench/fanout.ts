@@ -5,6 +5,7 @@ import { startPair, waitUntil, type BenchContext } from './context';
 import { EVENT_TYPE } from './fixtures';
 import { postMany } from './load';
 import { startSink, type SinkKind } from './sinks';
+import { cpuMeter, servicePids, type CpuShare } from './cpu';
 
 export interface FanoutResult {
   sink: SinkKind;
@@ -25,6 +26,8 @@ export interface FanoutResult {
   statuses: Record<string, number>;
   peakMb: { server: number; sms: number };
   completed: boolean;
+  /** CPU seconds each process spent from the POST to the last message sent. */
+  cpu: CpuShare;
 }
 
 export async function fanout(ctx: BenchContext, programId: string, subscribers: number, kind: SinkKind, timeoutMs: number): Promise<FanoutResult> {
@@ -33,6 +36,7 @@ export async function fanout(ctx: BenchContext, programId: string, subscribers: 
   const pair = await startPair(ctx, sink, `fanout-${kind}-${subscribers}`, smsDir);
   try {
     const t0 = Date.now();
+    const meter = cpuMeter({ server: pair.server.pid, worker: pair.sms.pid, ...servicePids(), bench: process.pid });
     const post = () =>
       postMany(`${pair.url}/v1/notifications`, 1, 1, () => ({ programId, eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: `fanout-${kind}` } }));
     let accept = await post();
@@ -55,6 +59,7 @@ export async function fanout(ctx: BenchContext, programId: string, subscribers: 
     await waitUntil(async () => ((statuses = await ctx.db.countByStatus(match)).sent ?? 0) >= subscribers, reached ? 30_000 : 0, () => pair.sample(), 1000);
     const n = await ctx.db.store.notifications.get(id);
     const last = await ctx.db.lastSentAt(match);
+    const cpu = meter.stop();
     const peakMb = await pair.stop();
     const sent = statuses.sent ?? 0;
     const started = n?.dispatch.startedAt?.getTime() ?? t0;
@@ -77,6 +82,7 @@ export async function fanout(ctx: BenchContext, programId: string, subscribers: 
       statuses: statuses as Record<string, number>,
       peakMb,
       completed: reached && sent === subscribers,
+      cpu,
     };
   } finally {
     await pair.stop().catch(() => undefined);

@@ -8,7 +8,9 @@ import { AMQP_URL, uniqueMongoUri, uniqueName } from '../test/support/services';
 import type { BenchContext } from './context';
 import { fanout, type FanoutResult } from './fanout';
 import { openBenchDb } from './fixtures';
-import { disposeInstallation } from './processes';
+import { loadConfig } from '../src/config';
+import { buildHerald, disposeInstallation } from './processes';
+import { barePipeline, type BarePipelineResult } from './bare-pipeline';
 import { rawBroker, type RawBrokerResult } from './raw-broker';
 import { renderReport, renderTable, machine, type BenchReport } from './report';
 import { availableSinks, type SinkKind } from './sinks';
@@ -54,7 +56,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamNotifications: Number(flag('notifications') ?? (quick ? 500 : 2_000)),
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
-    prefetch: Number(flag('prefetch') ?? 20),
+    prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write'),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
   };
@@ -81,6 +83,8 @@ async function withInstallation<T>(base: Omit<BenchContext, 'mongodbUri' | 'amqp
 
 export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport> {
   servicesUp(say);
+  say('compiling Herald (npm run build): the children run dist/, as deployed');
+  buildHerald();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
   const base = { dir, amqpUrl: AMQP_URL, heraldOverrides: { 'worker.prefetch': opts.prefetch }, cpuProfileDir: opts.cpuProfileDir, say };
   const started = Date.now();
@@ -88,6 +92,9 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
     const raw: RawBrokerResult = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
     say(`  ${Math.round(raw.endToEndPerS)} msg/s end to end`);
+    say(`bare pipeline: ${opts.rawMessages} messages, each POSTed to the http gateway before its ack, prefetch ${opts.prefetch}`);
+    const bare: BarePipelineResult = await barePipeline(AMQP_URL, `${uniqueName('bench')}.bare`, dir, opts.rawMessages, opts.prefetch);
+    say(`  ${Math.round(bare.endToEndPerS)} msg/s end to end`);
 
     const fanouts: FanoutResult[] = [];
     const runs: Array<[SinkKind, number, number]> = [
@@ -116,7 +123,7 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     });
     say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
 
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, fanouts, stream: str };
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

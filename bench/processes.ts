@@ -1,6 +1,6 @@
 // Herald's processes as children (`node bin/herald.js <role>`), each configured through a
 // HERALD_CONFIG file of its own, with its peak memory read from /proc before it stops.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
@@ -93,8 +93,14 @@ export function startHeraldChild(
 ): Promise<HeraldChild> {
   const { file } = writeConfig(dir, name, overrides);
   const prof = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
+  // Compiled JavaScript, as deployed (buildHerald() ran first): no TypeScript loader in the measured processes.
+  const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), '--dist', ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
   return startChild(dir, name, args, { HERALD_CONFIG: file }, /"message":"herald started"/);
+}
+
+/** Compiles Herald into dist/ (`npm run build`), which the bench's children run. */
+export function buildHerald(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 
 /** Removes what a Herald installation left on the shared servers: its queues, exchange and database. */

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
 import type { BenchOptions } from './index';
+import type { BarePipelineResult } from './bare-pipeline';
 import type { FanoutResult } from './fanout';
 import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
@@ -23,6 +24,7 @@ export interface BenchReport {
   date: Date;
   durationS: number;
   raw: RawBrokerResult;
+  bare: BarePipelineResult;
   fanouts: FanoutResult[];
   stream: StreamResult;
 }
@@ -44,6 +46,13 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 const lostText = (lost: number | undefined, unfinished: number) => (lost === undefined ? `? (${int(unfinished)} unsent at the time limit)` : String(lost));
 
+/** CPU microseconds per message sent, per process, in the order of the figure's name. */
+const perMessage = (cpu: Record<string, number>, messages: number): string =>
+  Object.values(cpu)
+    .map((s) => int((s * 1e6) / Math.max(1, messages)))
+    .join(' / ');
+const cpuPerMessage = (f: FanoutResult): string => perMessage(f.cpu, f.sent);
+
 interface Row {
   figure: string;
   value: string;
@@ -55,6 +64,9 @@ function rows(r: BenchReport): Row[] {
   const half = r.raw.endToEndPerS / 2;
   const out: Row[] = [
     { figure: 'raw broker: publish (confirms) + consume (acks)', value: `${int(r.raw.endToEndPerS)} msg/s`, target: 'reference', verdict: '' },
+    { figure: `raw broker: CPU per message ${Object.keys(r.raw.cpu).join(' / ')}`, value: `${perMessage(r.raw.cpu, r.raw.messages)} µs`, target: '', verdict: '' },
+    { figure: 'bare pipeline: broker + one HTTP POST per message (no store)', value: `${int(r.bare.endToEndPerS)} msg/s`, target: 'reference', verdict: '' },
+    { figure: `bare pipeline: CPU per message ${Object.keys(r.bare.cpu).join(' / ')}`, value: `${perMessage(r.bare.cpu, r.bare.messages)} µs`, target: '', verdict: '' },
   ];
   for (const f of r.fanouts) {
     const tag = `fan-out ${int(f.subscribers)} -> ${f.sink}`;
@@ -67,6 +79,7 @@ function rows(r: BenchReport): Row[] {
         verdict: verdict(f.completed && f.deliveredPerS >= half),
       },
       { figure: `${tag}: ratio to the raw broker`, value: `${((f.deliveredPerS / r.raw.endToEndPerS) * 100).toFixed(1)} %`, target: '>= 50 %', verdict: '' },
+      { figure: `${tag}: CPU per message ${Object.keys(f.cpu).join(' / ')}`, value: `${cpuPerMessage(f)} µs`, target: '', verdict: '' },
       { figure: `${tag}: peak RSS server / sms worker`, value: `${f.peakMb.server} / ${f.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(f.peakMb.server, f.peakMb.sms) <= MEMORY_LIMIT_MB) },
       { figure: `${tag}: sent / lost / duplicated`, value: `${int(f.sent)} / ${lostText(f.lost, f.unfinished)} / ${f.duplicated}`, target: `${int(f.subscribers)} / 0 / 0`, verdict: verdict(f.lost === 0 && f.duplicated === 0) },
     );

@@ -1,6 +1,6 @@
 // Times each store operation Herald's hot path makes, on the bench's Mongo server, with the
 // messages collection at a few sizes: which round trips cost, and which grow with the data.
-// Run: npx tsx bench/store-probe.ts [maxMessages]   (a diagnostic, not part of npm run bench)
+// Run: npx tsx bench/store-probe.ts [maxMessages] [--paged]   (a diagnostic, not part of npm run bench)
 import { messageId } from '../src/workers/dispatcher';
 import type { NewMessage } from '../src/store/store';
 import { uniqueMongoUri } from '../test/support/services';
@@ -10,6 +10,29 @@ async function timed(runs: number, fn: (i: number) => Promise<unknown>): Promise
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) await fn(i);
   return Number(process.hrtime.bigint() - t0) / 1e6 / runs;
+}
+
+/** Client CPU (this process: mapping, serialising, parsing) per run, in ms. */
+async function cpuTimed(runs: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < runs; i++) await fn(i);
+  const { user, system } = process.cpuUsage(t0);
+  return (user + system) / 1000 / runs;
+}
+
+/** Walks every subscriber of the fan-out program in batches of 500, as the dispatcher does. */
+async function walkSubscribers(db: BenchDb, expected: number, paged: boolean): Promise<number> {
+  let n = 0;
+  if (paged) {
+    for (let b = await db.store.subscriptions.subscribersAfter('fanout', EVENT_TYPE, undefined, 500); b.length > 0; ) {
+      n += b.length;
+      b = await db.store.subscriptions.subscribersAfter('fanout', EVENT_TYPE, b[b.length - 1].user.id, 500);
+    }
+  } else {
+    for await (const b of db.store.subscriptions.subscriberBatches('fanout', EVENT_TYPE, undefined, 500)) n += b.length;
+  }
+  if (n !== expected) throw new Error(`walked ${n} subscribers, expected ${expected}`);
+  return n;
 }
 
 function message(n: string, user: string, at: Date): NewMessage {
@@ -29,9 +52,11 @@ async function probe(db: BenchDb, size: number, filled: number): Promise<Record<
   const ids = Array.from({ length: 200 }, (_, i) => messageId('fill', `u${Math.floor((i * size) / 200)}`, 'sms'));
   const out: Record<string, number> = {};
   out['messages.get'] = await timed(200, (i) => store.messages.get(ids[i]));
+  out['messages.getMany(20)'] = await timed(20, (i) => store.messages.getMany(ids.slice(i * 10, i * 10 + 20)));
   out['messages.transition'] = await timed(200, (i) => store.messages.transition(ids[i], ['queued'], 'sending', { incrementAttempts: true }));
   out['messages.transition back'] = await timed(200, (i) => store.messages.transition(ids[i], ['sending'], 'queued'));
   out['messages.insertMany(500) /msg'] = (await timed(2, (r) => store.messages.insertMany(Array.from({ length: 500 }, (_, k) => message(`new${size}-${r}`, `u${k}`, at))))) / 500;
+  out['messages.insertMany(500) client CPU /msg'] = (await cpuTimed(4, (r) => store.messages.insertMany(Array.from({ length: 500 }, (_, k) => message(`cpu${size}-${r}`, `u${k}`, at))))) / 500;
   out['messages.findStale (relay)'] = await timed(5, () => store.messages.findStale(['accepted'], new Date(Date.now() - 10_000), 500));
   out['messages.findExpired (sweeper)'] = await timed(5, () => store.messages.findExpired(['accepted', 'scheduled', 'queued'], new Date(), 500));
   out['notifications.findByStatus'] = await timed(5, () => store.notifications.findByStatus(['accepted'], { updatedBefore: new Date(), limit: 500 }));
@@ -41,7 +66,7 @@ async function probe(db: BenchDb, size: number, filled: number): Promise<Record<
 }
 
 async function main(): Promise<void> {
-  const max = Number(process.argv[2] ?? 100_000);
+  const max = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 100_000);
   const db = await openBenchDb(uniqueMongoUri('herald_probe'));
   try {
     await db.createProgram('fanout');
@@ -50,11 +75,21 @@ async function main(): Promise<void> {
     let filled = 0;
     const table: Record<string, Record<string, string>> = {};
     for (const size of sizes) {
-      for (const [op, msPerOp] of Object.entries(await probe(db, size, filled))) (table[op] ??= {})[`${size} msgs`] = `${msPerOp.toFixed(2)} ms`;
+      for (const [op, msPerOp] of Object.entries(await probe(db, size, filled))) (table[op] ??= {})[`${size} msgs`] = `${msPerOp.toFixed(msPerOp < 1 ? 3 : 2)} ms`;
       filled = size;
     }
     console.log(`subscribers: ${max}`);
     console.table(table);
+    // The dispatcher's whole walk; the keyset pages (one server sort each) only with --paged: ~1 min at 100,000.
+    const walks: Record<string, Record<string, string>> = {};
+    for (const paged of process.argv.includes('--paged') ? [false, true] : [false]) {
+      const cpu0 = process.cpuUsage();
+      const ms = await timed(1, () => walkSubscribers(db, max, paged));
+      const { user, system } = process.cpuUsage(cpu0);
+      walks[paged ? 'subscribersAfter pages' : 'subscriberBatches'] = { wall: `${(ms / 1000).toFixed(2)} s`, 'client CPU': `${((user + system) / 1e6).toFixed(2)} s` };
+    }
+    console.log(`walk of ${max} subscribers, batches of 500:`);
+    console.table(walks);
   } finally {
     await db.store.dropDatabase();
     await db.close();
