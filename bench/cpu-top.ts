@@ -15,7 +15,8 @@ interface Profile {
 
 /** node_modules/<pkg> or the repo folder a script belongs to. */
 function owner(url: string): string {
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  // The innermost package: mongoose's own copy of the driver counts as mongodb, not mongoose.
+  const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1];
   if (!url) return '(native / gc / idle)';
   if (url.startsWith('node:')) return 'node core';
