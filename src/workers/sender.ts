@@ -29,6 +29,9 @@ const MAX_IDS_PER_DELIVERY = 1000;
 /** Delay before a batch's id whose handling threw (the store, usually) is tried again. */
 const STORE_FAILURE_RETRY_MS = 1_000;
 
+/** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
+const LEASE_POLL_MS = 5_000;
+
 const HANDED_BACK: ItemResult = { action: 'retry', delayMs: 0, reason: 'handed back at shutdown' };
 
 /** Delay before looking again when no provider of the channel is usable right now. */
@@ -126,8 +129,10 @@ export function createSender(deps: SenderDeps) {
 
   async function attempt(m: Message, log: Logger): Promise<ItemResult> {
     if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) {
-      // Another worker holds this attempt: look again once its lease is over, never send alongside it.
-      return { action: 'retry', delayMs: m.leaseUntil.getTime() - now().getTime() + 250, reason: 'attempt in progress elsewhere' };
+      // Another worker holds this attempt: never send alongside it. Look again every few seconds: a delay up
+      // to the lease's end would wait for the delay rung above it (2 min for a 60 s lease).
+      const leftMs = m.leaseUntil.getTime() - now().getTime() + 250;
+      return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
     }
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
