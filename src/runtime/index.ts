@@ -124,9 +124,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     routers[channel] = router;
     const sender = createSender({ store, router, channel, config, logger });
     senders.push(sender);
-    // worker.prefetch counts messages; a delivery carries up to messagesPerDelivery of them, and one more waits ready.
-    const deliveries = Math.ceil(config.worker.prefetch / config.dispatch.messagesPerDelivery) + 1;
-    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: deliveries }));
+    // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
+    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
   }
   const controlRefresh = Object.keys(routers).length
     ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })

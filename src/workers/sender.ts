@@ -127,13 +127,15 @@ export function createSender(deps: SenderDeps) {
     return { ...(last as SendResult), providerMessageId: ids.join(',') };
   }
 
+  /** Another attempt holds the message: never send alongside it. Look again every few seconds: a delay up
+   *  to the lease's end would wait for the delay rung above it (2 min for a 60 s lease). */
+  function leaseWait(m: Message): ItemResult {
+    const leftMs = m.leaseUntil!.getTime() - now().getTime() + 250;
+    return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
+  }
+
   async function attempt(m: Message, log: Logger): Promise<ItemResult> {
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) {
-      // Another worker holds this attempt: never send alongside it. Look again every few seconds: a delay up
-      // to the lease's end would wait for the delay rung above it (2 min for a 60 s lease).
-      const leftMs = m.leaseUntil.getTime() - now().getTime() + 250;
-      return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
-    }
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
@@ -215,12 +217,15 @@ export function createSender(deps: SenderDeps) {
 
   /** A dispatcher batch: each id handled as if delivered alone; the ones not done go back on their own. */
   async function handleBatch(ids: unknown[]): Promise<HandlerResult> {
-    if (ids.length === 0 || ids.length > MAX_IDS_PER_DELIVERY || ids.some((id) => typeof id !== 'string' || id === '')) {
-      return { action: 'dead', reason: `messageIds must be 1 to ${MAX_IDS_PER_DELIVERY} non-empty strings` };
-    }
-    const unique = [...new Set(ids as string[])];
+    if (ids.length === 0 || ids.length > MAX_IDS_PER_DELIVERY) return { action: 'dead', reason: `messageIds must hold 1 to ${MAX_IDS_PER_DELIVERY} ids` };
+    // A bad entry is dead-lettered alone; the good ids of the same delivery still go out.
+    const bad = ids.filter((id) => typeof id !== 'string' || id === '');
+    const unique = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
     const results = await Promise.all(unique.map((id) => handleOne(id).catch((e: unknown): ItemResult => thrown(id, e))));
-    const parts = results.flatMap((result, i): SplitPart[] => (result.action === 'ack' ? [] : [{ body: { messageId: unique[i] }, result }]));
+    const parts: SplitPart[] = [
+      ...bad.map((id): SplitPart => ({ body: { messageId: id }, result: { action: 'dead', reason: 'a messageIds entry must be a non-empty string' } })),
+      ...results.flatMap((result, i): SplitPart[] => (result.action === 'ack' ? [] : [{ body: { messageId: unique[i] }, result }])),
+    ];
     return parts.length === 0 ? { action: 'ack' } : { action: 'split', parts };
   }
 
@@ -269,8 +274,11 @@ export function createSender(deps: SenderDeps) {
     unrecorded.delete(m.id);
     if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     if (isExpired(m.validUntil, now())) {
+      // An attempt under way may have reached the provider: it records its own outcome; only an ended lease expires.
+      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
       const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
         reason: 'window closed before sending',
+        leaseEndedBefore: now(),
       });
       if (moved) log.warn('window closed before sending; message expired');
       return { action: 'ack' };

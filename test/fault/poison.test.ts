@@ -26,16 +26,19 @@ afterAll(async () => {
 const big = (kib: number) => 'x'.repeat(kib * 1024);
 
 /** What each queue is fed, and the reason its dead letter must give. */
-/** `send` when what is published differs from the dead letter's body (one id of a batch is dead-lettered alone). */
+/**
+ * `send` when what is published differs from the dead letter's body (one id of a batch is dead-lettered
+ * alone); `send: ''` for a further dead letter of the entry before's batch.
+ */
 const POISON: Record<'sms' | 'dispatch' | 'events', Array<{ send?: string; body: string; reason: RegExp }>> = {
   sms: [
     { body: 'not json {', reason: /invalid JSON/ },
     { body: '{"nothing":1}', reason: /no messageId/ },
     { body: 'null', reason: /no messageId/ },
     { body: '{"messageId":"n:u:sms"}', reason: /does not exist/ },
-    { body: '{"messageIds":[]}', reason: /messageIds must be 1 to/ },
-    { body: '{"messageIds":["a",7]}', reason: /messageIds must be 1 to/ },
-    { send: '{"messageIds":["ghost:u:sms"]}', body: '{"messageId":"ghost:u:sms"}', reason: /does not exist/ },
+    { body: '{"messageIds":[]}', reason: /messageIds must hold 1 to/ },
+    { send: '{"messageIds":["ghost:u:sms",7]}', body: '{"messageId":"ghost:u:sms"}', reason: /does not exist/ },
+    { send: '', body: '{"messageId":7}', reason: /entry must be a non-empty string/ },
     { body: JSON.stringify({ messageId: 'n:u:sms', pad: big(200) }), reason: /exceeds the 131072-byte limit/ },
   ],
   dispatch: [
@@ -66,7 +69,7 @@ test('poison on the sms, dispatch and events queues is dead-lettered with a reas
   const { programId, eventTypeId } = await c.seed(USERS, ['sms']);
   const started = Date.now();
   for (const [queue, items] of Object.entries(POISON)) {
-    for (const p of items) ch.sendToQueue(`${c.prefix}.${queue}`, Buffer.from(p.send ?? p.body), { persistent: true });
+    for (const p of items) if (p.send !== '') ch.sendToQueue(`${c.prefix}.${queue}`, Buffer.from(p.send ?? p.body), { persistent: true });
   }
   // Good work behind the poison: one notification by HTTP, one event from a RabbitMQ producer.
   const viaHttp = await c.post(programId, eventTypeId);

@@ -31,6 +31,20 @@ const fromDoc = (d: Doc): Message => {
 /** The post-image, as mongoose's `{new: true}`; undefined nested values are left out, not stored as null. */
 const WRITE_OPTS = { returnDocument: 'after', ignoreUndefined: true } as const;
 
+/** Pauses before the read-back of a batch claim is tried again. */
+const READ_BACK_RETRY_MS = [200, 1_000, 3_000];
+
+async function withRetries<T>(fn: () => Promise<T>, pausesMs: number[]): Promise<T> {
+  for (const pause of pausesMs) {
+    try {
+      return await fn();
+    } catch {
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+  return fn();
+}
+
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
 /** The filter and update of one compare-and-set transition (shared by transition and transitionEach). */
@@ -118,7 +132,8 @@ export function messageRepo(models: () => Models): MessageRepo {
         return { updateOne: { filter, update } as never };
       });
       await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
-      const docs = await coll().find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray();
+      // The writes landed: losing the answer now would leave leases nobody holds, so read again a few times (the tokens make it safe).
+      const docs = await withRetries(() => coll().find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray(), READ_BACK_RETRY_MS);
       const byId = new Map(docs.map((d) => [String(d._id), d]));
       // Ours only if our token is still there and nobody moved the message on since.
       return changes.map((c, i) => {
