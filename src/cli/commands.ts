@@ -1,5 +1,6 @@
 // Operator commands. They open the store (and the bus, for send) directly, so they work
 // whether or not a server is running; errors end with one line and a non-zero exit.
+import { createLogFollower } from './log-follower';
 import fs from 'node:fs';
 import path from 'node:path';
 import Table from 'cli-table3';
@@ -78,14 +79,12 @@ export async function logsCommand(
     let lines = await store.logs.query({ ...q, limit: o.limit, newest: true });
     lines.forEach(print);
     if (!o.follow) return;
-    let afterSeq = lines.length ? lines[lines.length - 1].seq : undefined;
+    const follower = createLogFollower((lq) => store.logs.query(lq), q, { afterSeq: lines.length ? lines[lines.length - 1].seq : undefined });
     let stopped = false;
     process.once('SIGINT', () => (stopped = true));
     while (!stopped) {
       await new Promise((r) => setTimeout(r, 500));
-      lines = await store.logs.query({ ...q, afterSeq, limit: 1000 });
-      lines.forEach(print);
-      if (lines.length) afterSeq = lines[lines.length - 1].seq;
+      (await follower.poll()).forEach(print);
     }
   });
 }
