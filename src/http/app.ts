@@ -60,7 +60,7 @@ export function createApp(deps: HttpDeps): express.Express {
 
   let document: Record<string, unknown> | undefined;
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
-  document = buildOpenApiDocument(routes);
+  document = buildOpenApiDocument([...routes, ...(deps.extraRoutes ?? []).flatMap((e) => e.docs ?? [])]);
 
   const router = express.Router();
   router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));

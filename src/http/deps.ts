@@ -4,15 +4,15 @@ import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
 import type { NotificationService } from '../services/notification-service';
 import type { Store } from '../store/store';
-import type { RouteSpec } from './route';
+import type { DocumentedRoute, RouteSpec } from './route';
 
 export interface HttpDeps {
   store: Store;
   notifications: NotificationService;
   config: HeraldConfig;
   logger: Logger;
-  /** Extra routers mounted under /v1 by other parts (webhooks, providers admin). */
-  extraRoutes?: Array<{ path: string; router: express.Router }>;
+  /** Extra routers mounted under /v1 by other parts (webhooks), with the operations they serve for the OpenAPI document. */
+  extraRoutes?: Array<{ path: string; router: express.Router; docs?: DocumentedRoute[] }>;
   /** Routes declared elsewhere with `route()` (full paths): validated, mounted and documented like Herald's own. */
   extraSpecs?: RouteSpec[];
 }

@@ -1,10 +1,10 @@
 // The OpenAPI 3.0 document, generated from the route declarations and their zod schemas.
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import { documentRoutes, type RouteSpec } from './route';
+import { documentRoutes, type DocumentedRoute } from './route';
 
 export const OPENAPI_VERSION = '3.0.3';
 
-export function buildOpenApiDocument(routes: RouteSpec[], info: { version?: string } = {}): Record<string, unknown> {
+export function buildOpenApiDocument(routes: DocumentedRoute[], info: { version?: string } = {}): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
   documentRoutes(registry, routes);
   const doc = new OpenApiGeneratorV3(registry.definitions).generateDocument({
@@ -24,6 +24,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version?: stri
       { name: 'subscriptions' },
       { name: 'logs' },
       { name: 'providers' },
+      { name: 'webhooks' },
       { name: 'legacy' },
       { name: 'meta' },
     ],

@@ -44,6 +44,9 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
 }
 
+/** A route as the OpenAPI document sees it: for routers that parse their own requests (webhooks). */
+export type DocumentedRoute = Omit<RouteSpec, 'handler'>;
+
 /** A clearer 409 than the store's: the id given is already used (the store still guards races). */
 export function assertIdFree(existing: unknown, what: string, id: string | undefined): void {
   if (id !== undefined && existing) throw new ConflictError(`${what} '${id}' already exists`, [{ field: 'id', reason: 'is already taken' }]);
@@ -121,7 +124,7 @@ const ERROR_TEXT: Record<number, string> = {
 };
 
 /** Describes the routes in the OpenAPI registry, from the same schemas that validate them. */
-export function documentRoutes(registry: OpenAPIRegistry, routes: RouteSpec[]): void {
+export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRoute[]): void {
   for (const spec of routes) {
     const responses: Record<string, ResponseConfig> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
@@ -131,7 +134,7 @@ export function documentRoutes(registry: OpenAPIRegistry, routes: RouteSpec[]): 
         ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
       };
     }
-    const errorStatuses = new Set([400, 500, ...(spec.body ? [413, 415] : []), ...(spec.errors ?? [])]);
+    const errorStatuses = new Set([400, 500, ...(spec.body ? [413] : []), ...(spec.body && !spec.anyContentType ? [415] : []), ...(spec.errors ?? [])]);
     for (const status of [...errorStatuses].sort()) {
       responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: errorBodySchema } } };
     }

@@ -14,7 +14,7 @@ import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
 import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
 import { providerRoutes } from '../http/routes/providers';
-import { webhookRouter } from '../http/routes/webhooks';
+import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import { createStore } from '../store';
 import type { Store } from '../store/store';
@@ -159,7 +159,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       notifications,
       config,
       logger,
-      extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }) }],
+      extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() }],
       extraSpecs: providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
     });
     try {

@@ -176,6 +176,11 @@ describe('PATCH /v1/providers/:id', () => {
     const doc = (await api.get('/openapi.json')).body;
     expect(Object.keys(doc.paths['/v1/providers/{id}'])).toEqual(['patch']);
     expect(doc.paths['/v1/providers'].get).toBeDefined();
+    // The delivery-report routes parse their own bodies but are in the document all the same.
+    for (const path of ['/v1/webhooks/{providerId}', '/v1/webhooks/{type}/{providerId}']) {
+      expect(Object.keys(doc.paths[path]).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths[path].post.responses).sort()).toEqual(['200', '400', '403', '404', '413', '500']);
+    }
   });
 });
 

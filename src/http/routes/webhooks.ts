@@ -5,6 +5,8 @@ import type { HeraldConfig } from '../../config';
 import type { Logger } from '../../log/logger';
 import { ProviderError, type Provider, type WebhookRequest } from '../../providers/types';
 import type { DeliveryReports } from '../../services/delivery-reports';
+import type { DocumentedRoute } from '../route';
+import { z } from '../schemas/zod';
 
 export interface WebhookDeps {
   config: Pick<HeraldConfig, 'publicUrl' | 'http'>;
@@ -37,6 +39,35 @@ function parseBody(req: Request, raw: Buffer): unknown {
     }
   }
   return Object.fromEntries(new URLSearchParams(text));
+}
+
+const reportAnswer = z.object({
+  received: z.number().int().openapi({ description: 'status reports in the request' }),
+  applied: z.number().int().openapi({ description: 'reports that moved a message (unknown ids and stale reports are ignored)' }),
+});
+
+/** The delivery-report operations, for the OpenAPI document (the router below parses the raw body itself). */
+export function webhookDocs(): DocumentedRoute[] {
+  const byId = z.object({ providerId: z.string().openapi({ description: 'the provider instance id (`providers.sms[].id`)' }) });
+  const byType = byId.extend({ type: z.string().openapi({ description: 'the provider type; must match the instance' }) });
+  const description =
+    'A provider posts delivery reports here, in its own format (JSON or form; GET for vendors that report with it). ' +
+    'Signed vendors are verified (403 BAD_SIGNATURE otherwise); see docs/providers.md for each vendor.';
+  return (['/v1/webhooks/:providerId', '/v1/webhooks/:type/:providerId'] as const).flatMap((path) =>
+    (['post', 'get'] as const).map(
+      (method): DocumentedRoute => ({
+        method,
+        path,
+        tag: 'webhooks',
+        summary: `Delivery report from a provider (${method.toUpperCase()})`,
+        description,
+        params: path.includes(':type') ? byType : byId,
+        ...(method === 'post' ? { body: z.record(z.unknown()).openapi({ description: "the vendor's report, unchanged" }), anyContentType: true } : {}),
+        responses: { 200: { description: 'report read', schema: reportAnswer } },
+        errors: [403, 404],
+      }),
+    ),
+  );
 }
 
 export function webhookRouter(deps: WebhookDeps): express.Router {
