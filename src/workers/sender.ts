@@ -1,6 +1,6 @@
-// Channel worker: takes `{messageId}` from the sms or email queue and hands the message to a
-// provider once. The message's status is the source of truth; the queue only says "look at it".
-import type { Delivery, HandlerResult, ItemResult, SplitPart } from '../bus/bus';
+// Channel worker: hands one message to a provider once: claim with a lease, send each part,
+// record the outcome. Taking deliveries (batches, concurrency, shutdown) is deliveries.ts.
+import type { ItemResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { exponentialJitter } from '../domain/retry';
 import { HeraldError } from '../domain/errors';
@@ -12,7 +12,7 @@ import { ProviderError, type Provider, type SendResult } from '../providers/type
 import type { Store } from '../store/store';
 import type { ProviderRouter } from './router';
 import { createBatcher } from './batcher';
-import { createLimiter } from './limiter';
+import { createDeliveryHandler } from './deliveries';
 
 export interface SenderDeps {
   store: Store;
@@ -23,16 +23,8 @@ export interface SenderDeps {
   now?: () => Date;
 }
 
-/** Most ids one delivery may carry (the dispatcher sends dispatch.messagesPerDelivery, at most 500). */
-const MAX_IDS_PER_DELIVERY = 1000;
-
-/** Delay before a batch's id whose handling threw (the store, usually) is tried again. */
-const STORE_FAILURE_RETRY_MS = 1_000;
-
 /** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
 const LEASE_POLL_MS = 5_000;
-
-const HANDED_BACK: ItemResult = { action: 'retry', delayMs: 0, reason: 'handed back at shutdown' };
 
 /** Delay before looking again when no provider of the channel is usable right now. */
 const NO_PROVIDER_DELAY_MS = 5_000;
@@ -56,12 +48,6 @@ export function createSender(deps: SenderDeps) {
   const backoff = exponentialJitter({ baseMs: deps.config.worker.retryBaseMs, maxMs: deps.config.worker.retryMaxMs });
   /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
-  /** Message ids this worker is handling now: a second delivery of one (a republish) waits instead of racing it. */
-  const busy = new Set<string>();
-  /** Messages handled at once (worker.prefetch), whatever the deliveries carry: a provider is chosen only once a slot is free. */
-  const slots = createLimiter(deps.config.worker.prefetch);
-  /** Set at shutdown: messages still waiting for a slot are handed back instead of started. */
-  let stopping = false;
   /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
   const getMessage = createBatcher(async (ids: string[]) => {
     const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
@@ -201,68 +187,7 @@ export function createSender(deps: SenderDeps) {
     return recordSent(sending, provider.id, r, sending.attempts, log);
   }
 
-  return {
-    async handle(d: Delivery): Promise<HandlerResult> {
-      const body = d.body as { messageId?: unknown; messageIds?: unknown } | null;
-      if (Array.isArray(body?.messageIds)) return handleBatch(body.messageIds);
-      const id = body?.messageId;
-      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId (nor messageIds)' };
-      return handleOne(id);
-    },
-    /** Stops starting messages: the sends under way finish, the ones not begun go back to the queue. */
-    stop(): void {
-      stopping = true;
-    },
-  };
-
-  /** A dispatcher batch: each id handled as if delivered alone; the ones not done go back on their own. */
-  async function handleBatch(ids: unknown[]): Promise<HandlerResult> {
-    if (ids.length === 0 || ids.length > MAX_IDS_PER_DELIVERY) return { action: 'dead', reason: `messageIds must hold 1 to ${MAX_IDS_PER_DELIVERY} ids` };
-    // A bad entry is dead-lettered alone; the good ids of the same delivery still go out.
-    const bad = ids.filter((id) => typeof id !== 'string' || id === '');
-    const unique = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
-    const results = await Promise.all(unique.map((id) => handleOne(id).catch((e: unknown): ItemResult => thrown(id, e))));
-    const parts: SplitPart[] = [
-      ...bad.map((id): SplitPart => ({ body: { messageId: id }, result: { action: 'dead', reason: 'a messageIds entry must be a non-empty string' } })),
-      ...results.flatMap((result, i): SplitPart[] => (result.action === 'ack' ? [] : [{ body: { messageId: unique[i] }, result }])),
-    ];
-    return parts.length === 0 ? { action: 'ack' } : { action: 'split', parts };
-  }
-
-  /** A store failure while handling one id of a batch: that id comes back shortly, as a lone delivery would. */
-  function thrown(id: string, e: unknown): ItemResult {
-    const message = e instanceof Error ? e.message : String(e);
-    logger.warn('message handling failed; retrying', { messageId: id, error: message });
-    return { action: 'retry', delayMs: STORE_FAILURE_RETRY_MS, reason: `handler threw: ${message}` };
-  }
-
-  async function handleOne(id: string): Promise<ItemResult> {
-    if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
-    busy.add(id);
-    try {
-      return await slots(() => (stopping ? Promise.resolve(HANDED_BACK) : handleInTime(id)));
-    } finally {
-      busy.delete(id);
-    }
-  }
-
-  /** A store call lost when a connection was cut may never settle: after twice the lease the
-   *  delivery is handed back rather than held forever (the lease keeps a retry from sending alongside it). */
-  async function handleInTime(id: string): Promise<ItemResult> {
-    const limitMs = deps.config.worker.leaseMs * 2;
-    let timer: NodeJS.Timeout | undefined;
-    const abandoned = new Promise<ItemResult>((resolve) => {
-      timer = setTimeout(() => {
-        logger.error('message handling did not finish in time; handing the delivery back', { messageId: id, limitMs });
-        resolve({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${limitMs} ms` });
-      }, limitMs);
-    });
-    try {
-      return await Promise.race([handleMessage(id), abandoned]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  return createDeliveryHandler(handleMessage, { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
 
   async function handleMessage(id: string): Promise<ItemResult> {
     const m = await getMessage(id);
