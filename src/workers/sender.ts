@@ -113,6 +113,18 @@ export function createSender(deps: SenderDeps) {
     return { ...(last as SendResult), providerMessageId: ids.join(',') };
   }
 
+  /**
+   * The claim did not come back ours. Acked only when the message visibly moved on (final, or
+   * another attempt's live lease); otherwise it is looked at again, so it can never be left behind.
+   */
+  async function claimLost(id: string, log: Logger): Promise<ItemResult> {
+    const m = await store.messages.get(id);
+    if (!m || isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
+    log.warn('claim not confirmed; looking at the message again', { status: m.status, leaseUntil: m.leaseUntil });
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+    return { action: 'retry', delayMs: 1_000, reason: 'claim not confirmed' };
+  }
+
   /** Another attempt holds the message: never send alongside it. Look again every few seconds: a delay up
    *  to the lease's end would wait for the delay rung above it (2 min for a 60 s lease). */
   function leaseWait(m: Message): ItemResult {
@@ -148,7 +160,7 @@ export function createSender(deps: SenderDeps) {
         ...(resumed ? { leaseEndedBefore: now() } : {}),
       },
     });
-    if (!sending) return { action: 'ack' };
+    if (!sending) return claimLost(m.id, log);
     if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
     let r: SendResult;
     try {
@@ -190,7 +202,8 @@ export function createSender(deps: SenderDeps) {
   return createDeliveryHandler(handleMessage, { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
 
   async function handleMessage(id: string): Promise<ItemResult> {
-    const m = await getMessage(id);
+    // A batch read that misses a message is checked alone before the id is dead-lettered for good.
+    const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
     if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
     const log = withIds(logger, { notificationId: m.notificationId, messageId: m.id });

@@ -43,6 +43,19 @@ export async function messagesOf(c: Cluster, notificationIds: string[]): Promise
   return out;
 }
 
+/** The first few messages not final, as stored: what a failed convergence left behind. */
+async function stuck(c: Cluster, notificationIds: string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const id of notificationIds) {
+    const open = await c.store.messages.findByNotification(id, ['accepted', 'scheduled', 'queued', 'sending'], 5);
+    for (const m of open) {
+      const history = m.statusHistory.map((h) => `${h.status}@${h.at.toISOString().slice(11, 23)}${h.reason ? ` (${h.reason})` : ''}`).join(' > ');
+      lines.push(`  ${m.id}: ${m.status}, attempts ${m.attempts}, lease ${m.leaseUntil?.toISOString().slice(11, 23) ?? '-'}: ${history}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** Waits until every notification finished fan-out and every message is final; resolves ms waited. */
 export async function waitAllFinal(c: Cluster, notificationIds: string[], expected: number, timeoutMs = 90_000): Promise<number> {
   const started = Date.now();
@@ -62,7 +75,7 @@ export async function waitAllFinal(c: Cluster, notificationIds: string[], expect
     }
     last = `${open} notification(s) not dispatched, ${total}/${expected} messages, ${pending} not final`;
     if (open === 0 && pending === 0 && total >= expected) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`not converged after ${timeoutMs} ms: ${last}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`not converged after ${timeoutMs} ms: ${last}\n${await stuck(c, notificationIds)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

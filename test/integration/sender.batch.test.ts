@@ -74,4 +74,32 @@ describe('sender: batches and leases', () => {
     expect(sent).toEqual([]);
     expect(await store.messages.get('late')).toMatchObject({ status: 'sending' });
   });
+
+  it('never acks a message whose claim did not come back: it is looked at again and sent once', async () => {
+    await store.messages.insertMany([message('q1'), message('q2')]);
+    // The store answers 'not yours' for q1's claim without having moved it (an unconfirmed claim).
+    const real = store.messages.transitionEachReturning.bind(store.messages);
+    let lose = true;
+    store.messages.transitionEachReturning = async (changes) => {
+      const kept = lose ? changes.filter((c) => c.id !== 'q1') : changes;
+      const out = await real(kept);
+      const byId = new Map(kept.map((c, i) => [c.id, out[i]]));
+      lose = false;
+      return changes.map((c) => byId.get(c.id) ?? null);
+    };
+    const first = await sender().handle(delivery({ messageIds: ['q1', 'q2'] }));
+    expect(first).toEqual({ action: 'split', parts: [{ body: { messageId: 'q1' }, result: { action: 'retry', delayMs: 1_000, reason: 'claim not confirmed' } }] });
+    expect(sent).toEqual(['q2']);
+    expect(await sender().handle(delivery({ messageId: 'q1' }))).toEqual({ action: 'ack' });
+    expect(sent.sort()).toEqual(['q1', 'q2']);
+    expect(await store.messages.get('q1')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('checks a message the batch read missed before dead-lettering it', async () => {
+    await store.messages.insertMany([message('m1'), message('m2')]);
+    const real = store.messages.getMany.bind(store.messages);
+    store.messages.getMany = async (ids) => (await real(ids)).filter((m) => m.id !== 'm1');
+    expect(await sender().handle(delivery({ messageIds: ['m1', 'm2'] }))).toEqual({ action: 'ack' });
+    expect(sent.sort()).toEqual(['m1', 'm2']);
+  });
 });
