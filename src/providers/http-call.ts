@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
+import { retryAfterFrom } from '../domain/retry';
 import { ProviderError, errorCodeForHttpStatus, type WebhookRequest } from './types';
 
 /** The answer's headers, read by name in any case (a fetch `Headers` fits too). */
@@ -93,18 +94,9 @@ export async function httpCall(providerId: string, call: HttpCall): Promise<Http
   }
 }
 
-/** A Retry-After header value (seconds or an HTTP date) in ms. */
-export function retryAfterMs(v: string | null | undefined): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 /** An HTTP-level refusal (non-2xx) as a ProviderError, with the vendor's own text when short. */
 export function httpStatusError(providerId: string, vendor: string, reply: HttpReply, providerCode?: string): ProviderError {
-  const wait = reply.status === 429 ? retryAfterMs(reply.headers.get('retry-after')) : undefined;
+  const wait = reply.status === 429 ? retryAfterFrom(reply.headers.get('retry-after')) : undefined;
   const text = reply.text.length > 300 ? `${reply.text.slice(0, 300)}...` : reply.text;
   return new ProviderError(errorCodeForHttpStatus(reply.status), `${providerId}: ${vendor} answered HTTP ${reply.status}: ${text || 'no body'}`, {
     httpStatus: reply.status,

@@ -1,7 +1,8 @@
 // googleapis (gaxios) failures, from the Gmail API or from the token endpoint, mapped to the
 // provider error catalogue.
 import { ProviderError, errorCodeForHttpStatus, type ProviderErrorCode } from '../../types';
-import { NOT_CONNECTED, retryAfterMs } from '../../http-call';
+import { retryAfterFrom } from '../../../domain/retry';
+import { NOT_CONNECTED } from '../../http-call';
 
 interface GaxiosLikeError {
   status?: number;
@@ -62,7 +63,7 @@ function httpError(providerId: string, status: number, err: GaxiosLikeError): Pr
     if (status === 403 && RATE_REASONS.test(reason ?? '')) code = 'RATE_LIMITED';
     if (status === 400 && BAD_RECIPIENT.test(text)) code = 'INVALID_RECIPIENT';
   }
-  const wait = code === 'RATE_LIMITED' ? retryAfterMs(header(err.response?.headers, 'retry-after')) : undefined;
+  const wait = code === 'RATE_LIMITED' ? retryAfterFrom(header(err.response?.headers, 'retry-after')) : undefined;
   return new ProviderError(code, `${providerId}: Gmail answered HTTP ${status}: ${text}`, {
     httpStatus: status,
     ...(reason ? { providerCode: reason } : {}),

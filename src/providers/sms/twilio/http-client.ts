@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
-import { retryAfterMs } from '../../http-call';
+import { retryAfterFrom } from '../../../domain/retry';
 
 /** What one messages.create() call learned from the HTTP layer. */
 export interface CallState {
@@ -33,7 +33,7 @@ export class HeraldTwilioHttpClient extends twilio.RequestClient {
     const state = callState.getStore();
     if (state && res.statusCode === 429) {
       const v: unknown = res.headers?.['retry-after'];
-      state.retryAfterMs = retryAfterMs(typeof v === 'string' ? v : undefined);
+      state.retryAfterMs = retryAfterFrom(typeof v === 'string' ? v : undefined);
     }
     return res;
   }
