@@ -66,6 +66,28 @@ export async function startPair(ctx: BenchContext, sink: SmsSink, tag: string, s
   };
 }
 
+/** What reached the fake provider against what should have: lost is only known once all were sent. */
+export interface DeliveryTally {
+  sent: number;
+  received: number;
+  distinct: number;
+  /** Only known once every message was sent (`completed`); then expected minus distinct. */
+  lost: number | undefined;
+  duplicated: number;
+  /** Messages not yet sent when the time limit ended the run. */
+  unfinished: number;
+  peakMb: { server: number; sms: number };
+  completed: boolean;
+}
+
+/** The tally of one run: `reached` is whether the provider received everything in time. */
+export function tally(expected: number, sent: number, sink: SmsSink, reached: boolean, peakMb: DeliveryTally['peakMb']): DeliveryTally {
+  const received = sink.received();
+  const distinct = sink.distinct();
+  const completed = reached && sent === expected;
+  return { sent, received, distinct, lost: completed ? expected - distinct : undefined, duplicated: received - distinct, unfinished: expected - sent, peakMb, completed };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until true or `timeoutMs`; `onTick` runs every poll (progress, memory samples). */

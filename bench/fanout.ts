@@ -1,13 +1,13 @@
 // Fan-out: one notification to every subscriber of a big program, through the real broker to
 // a fake provider that answers at once. Timed from the POST to the last message's sentAt.
 import path from 'node:path';
-import { startPair, waitUntil, type BenchContext } from './context';
+import { startPair, tally, waitUntil, type BenchContext, type DeliveryTally } from './context';
 import { EVENT_TYPE } from './fixtures';
 import { postMany } from './load';
 import { startSink, type SinkKind } from './sinks';
 import { cpuMeter, servicePids, type CpuShare } from './cpu';
 
-export interface FanoutResult {
+export interface FanoutResult extends DeliveryTally {
   sink: SinkKind;
   subscribers: number;
   /** Messages published to the sms queue per second, dispatch start to finish. */
@@ -15,17 +15,7 @@ export interface FanoutResult {
   /** Messages `sent` per second, from the POST to the last sentAt. */
   deliveredPerS: number;
   seconds: number;
-  sent: number;
-  received: number;
-  distinct: number;
-  /** Only known once every message was sent (`completed`); then subscribers minus distinct. */
-  lost: number | undefined;
-  duplicated: number;
-  /** Messages not yet sent when the time limit ended the run. */
-  unfinished: number;
   statuses: Record<string, number>;
-  peakMb: { server: number; sms: number };
-  completed: boolean;
   /** CPU seconds each process spent from the POST to the last message sent. */
   cpu: CpuShare;
 }
@@ -65,23 +55,14 @@ export async function fanout(ctx: BenchContext, programId: string, subscribers: 
     const started = n?.dispatch.startedAt?.getTime() ?? t0;
     const finished = n?.dispatch.finishedAt?.getTime() ?? Date.now();
     const seconds = ((last?.getTime() ?? Date.now()) - t0) / 1000;
-    const received = sink.received();
-    const distinct = sink.distinct();
     return {
+      ...tally(subscribers, sent, sink, reached, peakMb),
       sink: kind,
       subscribers,
       fanoutPerS: (n?.dispatch.messages ?? 0) / Math.max(0.001, (finished - started) / 1000),
       deliveredPerS: sent / Math.max(0.001, seconds),
       seconds,
-      sent,
-      received,
-      distinct,
-      lost: reached && sent === subscribers ? subscribers - distinct : undefined,
-      duplicated: received - distinct,
-      unfinished: subscribers - sent,
       statuses: statuses as Record<string, number>,
-      peakMb,
-      completed: reached && sent === subscribers,
       cpu,
     };
   } finally {

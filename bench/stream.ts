@@ -2,13 +2,13 @@
 // few subscribers, while the server also fans them out; and the same load against a bare
 // express app that only answers 202, so the ratio says what Herald's accept path costs.
 import path from 'node:path';
-import { startPair, waitUntil, type BenchContext } from './context';
+import { startPair, tally, waitUntil, type BenchContext, type DeliveryTally } from './context';
 import { EVENT_TYPE } from './fixtures';
 import { postMany, type LoadResult } from './load';
 import { freePort, startChild } from './processes';
 import { startSink, type SinkKind } from './sinks';
 
-export interface StreamResult {
+export interface StreamResult extends DeliveryTally {
   sink: SinkKind;
   notifications: number;
   subscribers: number;
@@ -18,15 +18,6 @@ export interface StreamResult {
   /** Messages `sent` per second, from the first POST to the last sentAt. */
   deliveredPerS: number;
   messages: number;
-  sent: number;
-  received: number;
-  distinct: number;
-  /** Only known once every message was sent (`completed`). */
-  lost: number | undefined;
-  duplicated: number;
-  unfinished: number;
-  peakMb: { server: number; sms: number };
-  completed: boolean;
 }
 
 const strip = ({ bodies: _b, ...rest }: LoadResult): Omit<LoadResult, 'bodies'> => rest;
@@ -68,9 +59,9 @@ export async function stream(
     sent = (await ctx.db.countByStatus(match)).sent ?? 0;
     const last = await ctx.db.lastSentAt(match);
     const peakMb = await pair.stop();
-    const received = sink.received();
-    const distinct = sink.distinct();
+    const t = tally(messages, sent, sink, reached, peakMb);
     return {
+      ...t,
       sink: kind,
       notifications: n,
       subscribers,
@@ -79,14 +70,8 @@ export async function stream(
       bare: strip(bare),
       deliveredPerS: sent / Math.max(0.001, ((last?.getTime() ?? Date.now()) - t0) / 1000),
       messages,
-      sent,
-      received,
-      distinct,
-      lost: reached && sent === messages ? messages - distinct : undefined,
-      duplicated: received - distinct,
-      unfinished: messages - sent,
-      peakMb,
-      completed: reached && sent === messages && accepted === n,
+      // Every POST must also have been accepted.
+      completed: t.completed && accepted === n,
     };
   } finally {
     await pair.stop().catch(() => undefined);
