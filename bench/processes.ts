@@ -3,10 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import amqp from 'amqplib';
-import { allNames } from '../src/bus/amqp';
 import { loadConfig, type HeraldConfig } from '../src/config';
-import { createMongoStore } from '../src/store/mongo';
 import { freePort } from '../test/support/processes';
 
 export { freePort };
@@ -101,18 +98,4 @@ export function startHeraldChild(
 /** Compiles Herald into dist/ (`npm run build`), which the bench's children run. */
 export function buildHerald(): void {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-}
-
-/** Removes what a Herald installation left on the shared servers: its queues, exchange and database. */
-export async function disposeInstallation(amqpUrl: string, prefix: string, mongodbUri: string): Promise<void> {
-  const conn = await amqp.connect(amqpUrl);
-  const ch = await conn.createChannel();
-  const { queues, exchanges } = allNames(prefix);
-  for (const q of queues) await ch.deleteQueue(q);
-  for (const e of exchanges) await ch.deleteExchange(e);
-  await conn.close();
-  const store = createMongoStore(mongodbUri);
-  await store.connect();
-  await store.dropDatabase();
-  await store.close();
 }

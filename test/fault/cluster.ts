@@ -1,14 +1,12 @@
 // One Herald installation for a fault test file: server, SMS worker and email worker as child
 // processes on a database and a queue prefix of their own, a fake Twilio and an SMTP sink in
 // the test process, and a store opened here for fast set-up and for reading the outcome.
-import amqp from 'amqplib';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { allNames } from '../../src/bus/amqp';
 import type { Channel } from '../../src/domain/types';
 import { createMongoStore, type MongoStore } from '../../src/store/mongo';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio';
-import { eventually, tempDir } from '../support/herald';
+import { disposeInstallation, eventually, tempDir } from '../support/herald';
 import { freePort, heraldEnv, heraldProcess, startAll, stopAll, type HeraldProcess } from '../support/processes';
 import { AMQP_URL, MONGO_BASE_URI, requireServices, uniqueName } from '../support/services';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
@@ -139,14 +137,8 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
       await twilio.close();
       await smtp.close();
       await proxy?.close();
-      const conn = await amqp.connect(AMQP_URL);
-      const ch = await conn.createChannel();
-      const { queues, exchanges } = allNames(prefix);
-      for (const q of queues) await ch.deleteQueue(q);
-      for (const e of exchanges) await ch.deleteExchange(e);
-      await conn.close();
-      await store.dropDatabase();
       await store.close();
+      await disposeInstallation(AMQP_URL, prefix, direct.toString());
     },
   };
 }

@@ -40,15 +40,12 @@ export async function startTestHerald(config: HeraldConfig, role: Role = 'all'):
   return startHerald({ role, config, silent: true, processName: `test-${role}` });
 }
 
-/** Stops Herald and removes what the test created on the shared servers: its queues, exchange and database. */
-export async function disposeTestHerald(herald: RunningHerald | undefined): Promise<void> {
-  if (!herald) return;
-  await herald.stop();
-  const { amqpUrl, amqpPrefix, mongodbUri } = herald.config;
+/** Removes what an installation left on the shared servers: its queues and exchange, and its database. */
+export async function disposeInstallation(amqpUrl: string | undefined, prefix: string, mongodbUri: string | undefined): Promise<void> {
   if (amqpUrl) {
     const conn = await amqp.connect(amqpUrl);
     const ch = await conn.createChannel();
-    const { queues, exchanges } = allNames(amqpPrefix);
+    const { queues, exchanges } = allNames(prefix);
     for (const q of queues) await ch.deleteQueue(q);
     for (const e of exchanges) await ch.deleteExchange(e);
     await conn.close();
@@ -59,6 +56,14 @@ export async function disposeTestHerald(herald: RunningHerald | undefined): Prom
     await store.dropDatabase();
     await store.close();
   }
+}
+
+/** Stops Herald and removes what the test created on the shared servers. */
+export async function disposeTestHerald(herald: RunningHerald | undefined): Promise<void> {
+  if (!herald) return;
+  await herald.stop();
+  const { amqpUrl, amqpPrefix, mongodbUri } = herald.config;
+  await disposeInstallation(amqpUrl, amqpPrefix, mongodbUri);
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out (then throws with `what`). */
