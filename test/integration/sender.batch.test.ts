@@ -69,6 +69,8 @@ describe('sender: batches and leases', () => {
     const result = await sender().handle(delivery({ messageIds: ['held', 'late'] }));
     expect(result.action).toBe('split');
     const parts = (result as Extract<HandlerResult, { action: 'split' }>).parts;
+    // Both come back to be looked at again: an ack would leave 'late' behind if its attempt died.
+    expect(parts.map((p) => (p.body as { messageId: string }).messageId)).toEqual(['held', 'late']);
     for (const p of parts) expect(p.result).toMatchObject({ action: 'retry', reason: 'attempt in progress elsewhere' });
     expect(Math.max(...parts.map((p) => (p.result as { delayMs: number }).delayMs))).toBeLessThanOrEqual(5_000);
     expect(sent).toEqual([]);
