@@ -27,11 +27,12 @@ start_rabbitmq() {
     log "rabbitmq: starting"
     as_root rabbitmq-server -detached >/dev/null 2>&1 || true
   fi
-  for _ in $(seq 1 60); do
+  # A cold start (first boot of the Erlang VM, a new Mnesia) can take well over a minute.
+  for _ in $(seq 1 150); do
     if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then log "rabbitmq: ready"; return; fi
     sleep 1
   done
-  log "rabbitmq: did not become ready in 60 s"; exit 1
+  log "rabbitmq: did not become ready in 150 s"; exit 1
 }
 
 mongo_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null; }
