@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isSupportedRegion } from '../domain/contact';
 import { ConfigError } from '../domain/errors';
 import type { ProviderConfig } from '../providers/types';
 
@@ -49,7 +50,23 @@ const configSchema = z.object({
     leaseMs: z.number().int().min(100),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
-  log: z.object({ level: z.enum(['error', 'warn', 'info', 'debug']), toStore: z.boolean() }),
+  log: z.object({
+    level: z.enum(['error', 'warn', 'info', 'debug']),
+    toStore: z.boolean(),
+    /** Human-readable lines on a terminal, JSON lines otherwise (auto); or always one of them. */
+    format: z.enum(['auto', 'json', 'pretty']),
+    /** Phone numbers and e-mail addresses masked in every log line; off only for debugging. */
+    maskPersonalData: z.boolean(),
+  }),
+  /** Region for phone numbers written without a country code (ISO 3166 alpha-2, e.g. KE); unset: E.164 only. */
+  phone: z.object({
+    defaultRegion: z
+      .string()
+      .refine((r) => isSupportedRegion(r), 'must be a two-letter region code libphonenumber knows, e.g. KE')
+      .optional(),
+  }),
+  /** Where the `herald` client commands (status, logs, outbox, send) find a running Herald. */
+  cli: z.object({ url: z.string().url(), key: z.string().min(1).optional() }),
   providers: z.object({
     sms: z.array(providerSchema),
     email: z.array(providerSchema),
@@ -94,6 +111,11 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
+  { env: 'LOG_FORMAT', path: 'log.format', kind: 'string', doc: 'stdout lines: auto (readable on a terminal, else JSON), json or pretty' },
+  { env: 'HERALD_LOG_MASK', path: 'log.maskPersonalData', kind: 'bool', doc: 'mask phone numbers and e-mail addresses in log lines (false only to debug)' },
+  { env: 'HERALD_PHONE_REGION', path: 'phone.defaultRegion', kind: 'string', doc: 'region of phone numbers without a country code, e.g. KE' },
+  { env: 'HERALD_URL', path: 'cli.url', kind: 'string', doc: 'the Herald the herald client commands talk to' },
+  { env: 'HERALD_KEY', path: 'cli.key', kind: 'string', doc: 'API key the herald client commands send (Authorization: Bearer)' },
   { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },
   { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
   { env: 'HERALD_PROVIDERS_REFRESH_MS', path: 'providers.refreshMs', kind: 'int', doc: 'how often workers re-read provider pause/order/weight/rate' },
@@ -158,7 +180,50 @@ function providerShortcuts(env: Env, cfg: Record<string, unknown>): void {
 
 const DEFAULT_FILE = path.resolve(__dirname, '../../config/default.json');
 
-export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): HeraldConfig {
+/** Variables read besides ENV_KEYS (the provider shortcuts and the config file). */
+const OTHER_ENV = ['HERALD_CONFIG', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_URL', 'SMTP_URL', 'SMTP_FROM'];
+
+/** Every variable Herald reads; each may instead be given as <NAME>_FILE (Docker secrets). */
+export function envNames(): string[] {
+  return [...ENV_KEYS.map((k) => k.env), ...OTHER_ENV];
+}
+
+function readSecretFile(file: string, what: string): string {
+  try {
+    // Secret files usually end with a newline that is not part of the value.
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ConfigError(`config: ${what}: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The environment with every <NAME>_FILE Herald knows replaced by <NAME> holding the file's content. */
+export function resolveFileVariants(env: Env): Env {
+  const out: Env = { ...env };
+  for (const name of envNames()) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') throw new ConfigError(`config: set ${name} or ${name}_FILE, not both`);
+    out[name] = readSecretFile(file, `${name}_FILE`);
+  }
+  return out;
+}
+
+/** Provider options given as `<option>File` (a path) get `<option>` from that file: keys and tokens as secrets. */
+function resolveOptionFiles(providers: { id: string; options: Record<string, unknown> }[]): void {
+  for (const p of providers) {
+    for (const [k, v] of Object.entries(p.options)) {
+      if (!k.endsWith('File') || k.length === 4 || typeof v !== 'string') continue;
+      const name = k.slice(0, -4);
+      if (p.options[name] !== undefined) throw new ConfigError(`config: provider '${p.id}': set option '${name}' or '${k}', not both`);
+      p.options[name] = readSecretFile(v, `provider '${p.id}' option '${k}'`);
+      delete p.options[k];
+    }
+  }
+}
+
+export function loadConfig(processEnv: Env = process.env, overrides: Record<string, unknown> = {}): HeraldConfig {
+  const env = resolveFileVariants(processEnv);
   const raw = readJson(DEFAULT_FILE);
   if (env.HERALD_CONFIG) Object.assign(raw, readJson(env.HERALD_CONFIG));
   for (const { env: name, path: p, kind } of ENV_KEYS) {
@@ -175,6 +240,7 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     throw new ConfigError(`config: ${key}${envName ? ` (${envName})` : ''} ${issue.message}`);
   }
   const data = parsed.data;
+  resolveOptionFiles([...data.providers.sms, ...data.providers.email]);
   const withChannel = (channel: 'sms' | 'email') =>
     data.providers[channel].map(
       (p) =>
@@ -189,8 +255,9 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
 }
 
 /** Process facts that are not configuration but still come from the environment. */
-export function runtimeEnv(env: Env = process.env): { isCI: boolean; nodeEnv: string } {
-  return { isCI: env.CI === 'true' || env.CI === '1', nodeEnv: env.NODE_ENV ?? 'development' };
+export function runtimeEnv(env: Env = process.env): { isCI: boolean; nodeEnv: string; noColor: boolean } {
+  // https://no-color.org: any non-empty NO_COLOR turns colour off.
+  return { isCI: env.CI === 'true' || env.CI === '1', nodeEnv: env.NODE_ENV ?? 'development', noColor: (env.NO_COLOR ?? '') !== '' };
 }
 
 /** For tests and tools: the environment values Herald reads, passed through explicitly. */

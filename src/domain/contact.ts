@@ -1,37 +1,50 @@
-// Phone and email address checks for users and bulk recipients.
+// Phone and email address checks for users and bulk recipients: libphonenumber-js decides what
+// a phone number is (per-country lengths and prefixes), zod's own check what an address is.
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** Characters people type inside phone numbers that carry no digits. */
 const PHONE_PUNCTUATION = /[\s\-().]/g;
+const E164_SHAPE = /^\+[1-9]\d{6,14}$/;
 
-/** `+` then 7 to 15 digits, the first not 0. */
+/** A region code libphonenumber knows (ISO 3166 alpha-2, e.g. KE), for `phone.defaultRegion`. */
+export function isSupportedRegion(region: string): boolean {
+  return isSupportedCountry(region);
+}
+
+/** Already E.164 (`+` and digits, no spaces) and a valid number of its country. */
 export function isE164(phone: string): boolean {
-  return E164.test(phone);
+  return E164_SHAPE.test(phone) && toE164(phone) === phone;
 }
 
 /**
  * Removes spaces, dashes, dots and parentheses, keeping a leading `+`. Never adds a country
- * code: `0712 345 678` stays national (`0712345678`) and fails isE164.
+ * code: `0712 345 678` stays national (`0712345678`); toE164 with a region converts it.
  */
 export function normalizePhone(phone: string): string {
   return phone.trim().replace(PHONE_PUNCTUATION, '');
 }
 
-const LOCAL_PART = /^[^\s@]+$/;
-const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
-
 /**
- * A pragmatic address check: one `@`, a non-empty local part without spaces, and a domain that
- * is `localhost` or at least two dot-separated labels of letters, digits and inner hyphens.
+ * The number in E.164 when it is a valid number: international form (`+254 712 345678`) always,
+ * national form (`0712 345678`) only with `defaultRegion`. Undefined otherwise.
  */
+export function toE164(raw: string, defaultRegion?: string): string | undefined {
+  const region = defaultRegion && isSupportedRegion(defaultRegion) ? (defaultRegion as CountryCode) : undefined;
+  const text = raw.trim();
+  if (!text.startsWith('+') && !region) return undefined;
+  const parsed = parsePhoneNumberFromString(text, region);
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+// zod checks the shape; RFC 5321's length limits (254 in all, 64 before the @) it leaves to us.
+const emailCheck = z
+  .string()
+  .max(254)
+  .email()
+  .refine((a) => a.lastIndexOf('@') <= 64);
+
+/** An e-mail address as zod's validator judges it, within RFC 5321's lengths. */
 export function isEmail(addr: string): boolean {
-  if (addr.length > 254) return false;
-  const at = addr.indexOf('@');
-  if (at <= 0 || at !== addr.lastIndexOf('@')) return false;
-  const local = addr.slice(0, at);
-  const domain = addr.slice(at + 1);
-  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
-  if (domain.toLowerCase() === 'localhost') return true;
-  const labels = domain.split('.');
-  return labels.length >= 2 && labels.every((l) => l.length <= 63 && DOMAIN_LABEL.test(l));
+  return emailCheck.safeParse(addr).success;
 }

@@ -1,8 +1,11 @@
-// One JSON line per event, from every process, with the process name and the ids it concerns.
+// One line per event, from every process, with the process name and the ids it concerns: JSON
+// lines for machines, readable lines on a terminal. Personal data is masked before any sink.
 import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
+import { maskText, maskValue } from './mask';
+import { prettyFormat } from './pretty';
 
 export type Logger = winston.Logger;
 
@@ -13,13 +16,44 @@ export interface LogIds {
 
 const KNOWN = new Set(['level', 'message', 'process', 'notificationId', 'messageId', 'timestamp']);
 
-/** Builds a logger writing JSON lines to stdout (or nothing, when `silent`, for tests). */
-export function createLogger(processName: string, opts: { level?: string; silent?: boolean } = {}): Logger {
+export interface LoggerOptions {
+  level?: string;
+  /** Nothing on stdout (tests, the CLI's own store access). */
+  silent?: boolean;
+  /** stdout lines: JSON (the default) or readable. */
+  format?: 'json' | 'pretty';
+  /** Colours in readable lines. */
+  color?: boolean;
+  /** Mask phone numbers and e-mail addresses (default on). */
+  maskPersonalData?: boolean;
+}
+
+/** `auto` is readable on a terminal and JSON when stdout is a pipe or a file. */
+export function resolveLogFormat(setting: 'auto' | 'json' | 'pretty', stdoutIsTTY: boolean): 'json' | 'pretty' {
+  return setting === 'auto' ? (stdoutIsTTY ? 'pretty' : 'json') : setting;
+}
+
+/** Masks every field but the level, the process and the ids, so stdout and the store see the same masked line. */
+const maskFormat = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'messageId' || key === 'timestamp') continue;
+    info[key] = key === 'message' && typeof info.message === 'string' ? maskText(info.message) : maskValue(info[key]);
+  }
+  return info;
+});
+
+/** Builds a logger writing JSON lines (or readable ones) to stdout. */
+export function createLogger(processName: string, opts: LoggerOptions = {}): Logger {
+  const stdout = opts.format === 'pretty' ? prettyFormat(opts.color ?? false) : winston.format.json();
   return winston.createLogger({
     level: opts.level ?? 'info',
     defaultMeta: { process: processName },
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
-    transports: [new winston.transports.Console({ silent: opts.silent ?? false })],
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.errors({ stack: false }),
+      ...(opts.maskPersonalData === false ? [] : [maskFormat()]),
+    ),
+    transports: [new winston.transports.Console({ silent: opts.silent ?? false, format: stdout })],
   });
 }
 

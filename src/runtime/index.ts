@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Bus, Consumer } from '../bus/bus';
 import { createBus } from '../bus';
-import type { HeraldConfig } from '../config';
+import { runtimeEnv, type HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
 import { createApp } from '../http/app';
-import { attachStoreSink, createLogger, type Logger, type StoreLogTransport } from '../log/logger';
+import { attachStoreSink, createLogger, resolveLogFormat, type Logger, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
@@ -82,7 +82,13 @@ export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus
 
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const { config, role } = opts;
-  const logger = createLogger(opts.processName ?? `herald-${role}`, { level: config.log.level, silent: opts.silent });
+  const logger = createLogger(opts.processName ?? `herald-${role}`, {
+    level: config.log.level,
+    silent: opts.silent,
+    format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
+    color: process.stdout.isTTY === true && !runtimeEnv().noColor,
+    maskPersonalData: config.log.maskPersonalData,
+  });
   const store = await openStore(config, logger);
   const storeWatchdog = watchStore(store, logger);
   let sink: StoreLogTransport | undefined;
@@ -184,20 +190,25 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
     outbox: providers.some((p) => p.type === 'outbox') ? storePaths(config).outboxDir : undefined,
   };
-  logger.info('herald started', summary);
   if (opts.banner) printBanner(summary);
+  logger.info('herald started', summary);
 
   return { config, store, bus, logger, notifications, routers, url, stop };
 }
 
+/** Where everything is, before the log lines start. */
 function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
   const lines = [
     `Herald (${s.role}) is running`,
-    s.url ? `  listening   ${s.url}  (API docs: ${s.url}/docs)` : undefined,
+    s.url ? `  API         ${s.url}/v1` : undefined,
+    s.url ? `  docs        ${s.url}/docs` : undefined,
+    s.url ? `  dashboard   ${s.url}/` : undefined,
     `  store       ${s.store}`,
     `  queue       ${s.bus}`,
     `  providers   ${s.providers.join(', ') || '(none in this process)'}`,
     s.outbox ? `  outbox      ${s.outbox}  (herald outbox --follow)` : undefined,
-  ].filter(Boolean);
+    `  stop        Ctrl+C (or SIGTERM): finishes what is in hand, then exits`,
+    '',
+  ].filter((l) => l !== undefined);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -173,6 +173,10 @@ export interface LogQuery {
   level?: string;
   process?: string;
   since?: Date;
+  /** Only lines at or before this time. */
+  until?: Date;
+  /** Only lines whose message contains this text, ignoring case. */
+  grep?: string;
   /** Only lines with seq greater than this (for following). */
   afterSeq?: number;
   limit: number;

@@ -84,5 +84,21 @@ export function idempotencyContract(s: StoreRef): void {
       expect(await msgs({ limit: 10, newest: true })).toEqual(['1', '2', '3', '4', '5']);
       expect(await msgs({ notificationId: 'odd', limit: 2, newest: true })).toEqual(['3', '5']);
     });
+
+    it('keeps lines up to `until` and those whose message contains `grep`, literally and ignoring case', async () => {
+      const at = (iso: string) => new Date(`2030-01-01T${iso}Z`);
+      await s().logs.append([
+        line('Provider refused 50% (a.b)', { time: at('08:00:00.000') }),
+        line('provider refused again', { time: at('09:00:00.000') }),
+        line('sent', { time: at('10:00:00.000') }),
+        line('provider refused AXB', { time: at('11:00:00.000') }),
+      ]);
+      const msgs = async (q: Parameters<ReturnType<StoreRef>['logs']['query']>[0]) => (await s().logs.query(q)).map((l) => l.message);
+      expect(await msgs({ until: at('09:00:00.000'), limit: 10 })).toEqual(['Provider refused 50% (a.b)', 'provider refused again']);
+      expect(await msgs({ grep: 'PROVIDER refused', since: at('08:30:00.000'), until: at('10:30:00.000'), limit: 10 })).toEqual(['provider refused again']);
+      expect(await msgs({ grep: '50% (a.b)', limit: 10 })).toEqual(['Provider refused 50% (a.b)']);
+      expect(await msgs({ grep: 'a.b', limit: 10 })).toEqual(['Provider refused 50% (a.b)']);
+      expect(await msgs({ grep: '_', limit: 10 })).toEqual([]);
+    });
   });
 }

@@ -1,7 +1,7 @@
-import { isE164, isEmail, normalizePhone } from '../../src/domain/contact';
+import { isE164, isEmail, normalizePhone, toE164 } from '../../src/domain/contact';
 
 describe('isE164', () => {
-  it.each(['+254712345678', '+14155550123', '+1234567', '+123456789012345'])('accepts %s', (p) => {
+  it.each(['+254712345678', '+14155550123', '+442079460958', '+33612345678'])('accepts %s', (p) => {
     expect(isE164(p)).toBe(true);
   });
 
@@ -10,6 +10,8 @@ describe('isE164', () => {
     ['+0712345678', 'leading zero'],
     ['+123456', 'six digits'],
     ['+1234567890123456', 'sixteen digits'],
+    ['+1234567', 'E.164-shaped but no such number'],
+    ['+25471234567', 'a digit short for Kenya'],
     ['+254 712 345 678', 'spaces'],
     ['+254-712-345678', 'dashes'],
     ['++254712345678', 'two pluses'],
@@ -38,8 +40,29 @@ describe('normalizePhone', () => {
   });
 });
 
+describe('toE164', () => {
+  it.each([
+    ['+254 712 345 678', undefined, '+254712345678'],
+    ['0712 345 678', 'KE', '+254712345678'],
+    ['(415) 555-0123', 'US', '+14155550123'],
+    ['020 7946 0958', 'GB', '+442079460958'],
+    ['+33 6 12 34 56 78', 'KE', '+33612345678'],
+  ])('%s with region %s -> %s', (raw, region, out) => {
+    expect(toE164(raw, region)).toBe(out);
+  });
+
+  it.each([
+    ['0712 345 678', undefined, 'national without a region'],
+    ['0712 345', 'KE', 'too short'],
+    ['not a number', 'KE', 'letters'],
+    ['0712 345 678', 'XX', 'unknown region'],
+  ] as Array<[string, string | undefined, string]>)('%s with region %s is not a number (%s)', (raw, region) => {
+    expect(toE164(raw, region)).toBeUndefined();
+  });
+});
+
 describe('isEmail', () => {
-  it.each(['amina@example.org', 'a.b+tag@mail.example.co.ke', 'ops@localhost', 'x@a-b.io', 'UPPER@EXAMPLE.COM', "o'neil@example.ie"])(
+  it.each(['amina@example.org', 'a.b+tag@mail.example.co.ke', 'x@a-b.io', 'UPPER@EXAMPLE.COM', "o'neil@example.ie"])(
     'accepts %s',
     (a) => {
       expect(isEmail(a)).toBe(true);
@@ -52,6 +75,7 @@ describe('isEmail', () => {
     ['amina@', 'empty domain'],
     ['a@b@example.org', 'two @'],
     ['amina@example', 'undotted domain'],
+    ['ops@localhost', 'undotted localhost'],
     ['amina @example.org', 'space'],
     ['amina@exa mple.org', 'space in domain'],
     ['amina@example..org', 'empty label'],

@@ -3,6 +3,7 @@
 // so consumers can re-attach. Losing the connection or the publish channel starts it over.
 import { EventEmitter } from 'node:events';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { exponentialJitter } from '../../domain/retry';
 import type { Logger } from '../../log/logger';
 import { declareTopology } from './topology';
 
@@ -14,11 +15,8 @@ export interface Live {
   publishChannel: ConfirmChannel;
 }
 
-/** Delay before reconnect attempt `n` (1-based): exponential, capped, with jitter (50-100 %). */
-export function backoffMs(n: number): number {
-  const base = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(n - 1, 20));
-  return Math.round(base * (0.5 + Math.random() * 0.5));
-}
+/** Delay before reconnect attempt `n` (1-based): the providers' backoff (exponential, capped, full jitter). */
+export const backoffMs = exponentialJitter({ baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_CAP_MS });
 
 export class AmqpConnection extends EventEmitter {
   private live: Live | undefined;

@@ -54,7 +54,11 @@ export function logRepo(models: () => Models): LogRepo {
       if (q.messageId !== undefined) filter.messageId = q.messageId;
       if (q.process !== undefined) filter.process = q.process;
       if (q.level !== undefined) filter.levelRank = { $lte: levelRank(q.level) };
-      if (q.since !== undefined) filter.time = { $gte: q.since };
+      if (q.since !== undefined || q.until !== undefined) {
+        filter.time = { ...(q.since !== undefined ? { $gte: q.since } : {}), ...(q.until !== undefined ? { $lte: q.until } : {}) };
+      }
+      // The operator's text matched literally, ignoring case.
+      if (q.grep !== undefined) filter.message = { $regex: q.grep.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
       if (q.afterSeq !== undefined) filter.seq = { $gt: q.afterSeq };
       const docs = await models().logs.find(filter).sort({ seq: q.newest ? -1 : 1 }).limit(q.limit).lean<Doc[]>();
       if (q.newest) docs.reverse();

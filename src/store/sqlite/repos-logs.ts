@@ -40,6 +40,15 @@ export function logRepo(sql: Sql): LogRepo {
         where.push('"time" >= @since');
         params.since = q.since.getTime();
       }
+      if (q.until !== undefined) {
+        where.push('"time" <= @until');
+        params.until = q.until.getTime();
+      }
+      if (q.grep !== undefined) {
+        // instr, not LIKE: the operator's text is matched literally (% and _ are not wildcards).
+        where.push('instr(lower("message"), lower(@grep)) > 0');
+        params.grep = q.grep;
+      }
       if (q.afterSeq !== undefined) {
         where.push('"seq" > @afterSeq');
         params.afterSeq = q.afterSeq;
