@@ -1,8 +1,16 @@
-// `herald`: one executable for every process and the operator's tools.
+// `herald`: one executable for every process and the operator's tools. Processes and `seed`
+// work on local files; status, logs, outbox and send are clients of a running Herald's API.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type HeraldConfig } from '../config';
 import { startHerald, type Role } from '../runtime';
-import { logsCommand, outboxCommand, seedCommand, sendCommand, statusCommand } from './commands';
+import { createApiClient, withClientOptions, type ClientOptions } from './client';
+import { seedCommand } from './local';
+import { logsCommand } from './logs';
+import { outboxCommand } from './outbox';
+import { sendCommand } from './send';
+import { statusCommand } from './status';
 
 function config(): HeraldConfig {
   return loadConfig();
@@ -27,6 +35,24 @@ async function run(role: Role): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** package.json's version; the same file sits two folders up from src/cli and dist/cli. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Runs a client command and exits with the code it resolves (non-zero: something failed). */
+function client<O extends ClientOptions>(fn: (o: O) => Promise<number | void>) {
+  return async (o: O) => {
+    const code = await fn(o);
+    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  };
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return Number(v);
+};
+
 const channelArg = (v: string) => {
   if (v !== 'sms' && v !== 'email') throw new InvalidArgumentError('must be sms or email');
   return v as 'sms' | 'email';
@@ -35,6 +61,7 @@ const channelArg = (v: string) => {
 export function buildProgram(): Command {
   const program = new Command('herald')
     .description('Herald: a self-hostable multi-channel notification dispatcher')
+    .version(version(), '-V, --version', 'print the version')
     // One line per command in --help, however narrow the terminal (or a pipe).
     .configureHelp({ helpWidth: 200 })
     // Usage errors as one line, like every other error: `herald: <what> (see herald --help)`.
@@ -47,16 +74,15 @@ export function buildProgram(): Command {
     .argument('<channel>', 'sms or email', channelArg)
     .action((channel: 'sms' | 'email') => run(channel));
   program.command('all').description('run everything in one process (the embedded default when no MONGODB_URI/AMQP_URL)').action(() => run('all'));
-  program.command('seed').description('load the demo data (program 1, event type "1", demo users)').action(() => seedCommand(config()));
-  program
-    .command('outbox')
-    .description('print what the outbox providers sent (data/outbox/*.jsonl)')
+  program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(() => seedCommand(config()));
+  withClientOptions(program.command('outbox'))
+    .description('print what the outbox providers sent: message and notification ids, text')
     .option('-f, --follow', 'keep printing new entries')
+    .option('-n, --notification <id>', 'only messages of this notification')
     .option('-c, --channel <channel>', 'only sms or email', channelArg)
-    .option('--json', 'print raw JSON lines')
-    .action((o) => outboxCommand(config(), o));
-  program
-    .command('logs')
+    .option('--json', 'print JSON lines')
+    .action(client((o) => outboxCommand(createApiClient(o), o)));
+  withClientOptions(program.command('logs'))
     .description('read the consolidated log of every Herald process')
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --notification <id>', 'only lines about this notification')
@@ -64,25 +90,29 @@ export function buildProgram(): Command {
     .option('-l, --level <level>', 'minimum level: error, warn, info, debug')
     .option('-p, --process <name>', 'only lines from this process')
     .option('--since <time>', 'only lines at or after this ISO 8601 time')
-    .option('--limit <n>', 'lines to print before following', (v) => Number(v), 200)
-    .option('--json', 'print raw JSON lines')
-    .action((o) => logsCommand(config(), o));
-  program
-    .command('send')
-    .description('post a notification event and print its id')
+    .option('--until <time>', 'only lines at or before this ISO 8601 time')
+    .option('-g, --grep <text>', 'only lines whose message contains this text (any case)')
+    .option('--limit <n>', 'lines to print before following', positiveInt('--limit'), 200)
+    .option('--json', 'print JSON lines')
+    .action(client((o) => logsCommand(createApiClient(o), o)));
+  withClientOptions(program.command('send'))
+    .description('post a notification event, print its id and the accepted line')
     .option('--program <id>', 'program id')
     .option('--event-type <id>', 'event type id')
     .option('--start <time>', 'window start, ISO 8601 (default: now)')
     .option('--end <time>', 'window end, ISO 8601 (omit for an open window)')
     .option('--data <json>', 'event data as a JSON object')
     .option('--file <path>', 'read the event (the /v1 JSON body) from a file; flags override it')
-    .action((o) => sendCommand(config(), o));
-  program
-    .command('status')
-    .description('show a notification and its messages as a table')
+    .option('-w, --wait', 'follow it until every message is done; non-zero exit if any failed')
+    .option('--json', 'print the answer as JSON')
+    .action(client((o) => sendCommand(createApiClient(o), o)));
+  withClientOptions(program.command('status'))
+    .description('show a notification, its messages and their warnings')
     .argument('<id>', 'notification id')
-    .option('--limit <n>', 'messages to list', (v) => Number(v), 50)
-    .action((id: string, o) => statusCommand(config(), id, o));
+    .option('-w, --watch', 'redraw until every message is done; non-zero exit if any failed')
+    .option('--limit <n>', 'messages to list', positiveInt('--limit'), 50)
+    .option('--json', 'print JSON')
+    .action((id: string, o) => client((x: typeof o) => statusCommand(createApiClient(x), id, x))(o));
   return program;
 }
 

@@ -94,6 +94,42 @@ export function readOutbox<C extends Channel>(dataDir: string, channel: C): Arra
   return entries;
 }
 
+export interface OutboxSlice<C extends Channel> {
+  /** Complete lines from the offset on, each with the byte offsets it starts and ends at. */
+  entries: Array<{ entry: OutboxEntryFor<C>; start: number; end: number }>;
+  /** Offset after the last complete line: where the next read starts. */
+  end: number;
+}
+
+/**
+ * The entries written at or after byte `offset` (a file shorter than the offset was truncated or
+ * replaced: read from its top). Only whole lines; a line still being written waits for the next read.
+ */
+export function readOutboxFrom<C extends Channel>(dataDir: string, channel: C, offset: number): OutboxSlice<C> {
+  const file = outboxFile(dataDir, channel);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], end: 0 };
+    throw e;
+  }
+  let pos = offset > buf.length ? 0 : offset;
+  const entries: OutboxSlice<C>['entries'] = [];
+  for (let nl = buf.indexOf(10, pos); nl !== -1; nl = buf.indexOf(10, pos)) {
+    const start = pos;
+    pos = nl + 1;
+    const line = buf.subarray(start, nl).toString('utf8');
+    if (line.trim() === '') continue;
+    try {
+      entries.push({ entry: JSON.parse(line) as OutboxEntryFor<C>, start, end: pos });
+    } catch {
+      process.emitWarning(`outbox: skipping a line that is not JSON in ${file}`);
+    }
+  }
+  return { entries, end: pos };
+}
+
 export interface FollowOptions {
   /** Replay the lines already in the file first (default: only new lines). */
   fromStart?: boolean;

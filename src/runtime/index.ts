@@ -14,6 +14,8 @@ import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
 import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
 import { providerRoutes } from '../http/routes/providers';
+import { outboxRoutes } from '../http/routes/outbox';
+import { createOutboxService } from '../services/outbox';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import { createStore } from '../store';
@@ -61,6 +63,11 @@ export function storePaths(config: HeraldConfig): { sqliteFile: string; queueFil
 export function providerConfigs(config: HeraldConfig, channel: Channel): ProviderConfig[] {
   const list = config.providers[channel];
   return list.length ? list : [{ id: `outbox-${channel}`, type: 'outbox', channel, options: {} }];
+}
+
+/** The channels whose messages go to the outbox (some instance of type outbox). */
+export function outboxChannels(config: HeraldConfig): Channel[] {
+  return (['sms', 'email'] as const).filter((c) => providerConfigs(config, c).some((p) => p.type === 'outbox'));
 }
 
 export function buildProviders(config: HeraldConfig, channel: Channel): Provider[] {
@@ -166,7 +173,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() }],
-      extraSpecs: providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+      extraSpecs: [
+        ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
+      ],
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
@@ -188,7 +198,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
     bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
     providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
-    outbox: providers.some((p) => p.type === 'outbox') ? storePaths(config).outboxDir : undefined,
+    outbox: outboxChannels(config).length ? storePaths(config).outboxDir : undefined,
   };
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);

@@ -15,6 +15,11 @@ export const logQuerySchema = z
     grep: z.string().min(1).max(200).optional().openapi({ description: 'only lines whose message contains this text (literal, any case)' }),
     afterSeq: z.coerce.number({ invalid_type_error: 'must be an integer' }).int('must be an integer').min(0).optional().openapi({ type: 'integer', description: 'only lines after this seq (for following; a line of another process can land a moment after a higher seq, so a follower re-reads the last few seconds and skips the seqs it has: `herald logs --follow` does)' }),
     limit: pageQuery(200, 1000).limit,
+    newest: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .openapi({ description: 'the newest `limit` lines (still oldest first), like tail' }),
   })
   .strict();
 
