@@ -1,6 +1,7 @@
 # One image for every Herald process: `docker run herald server|worker sms|worker email|all`.
+# Pinned to an exact Node release so a rebuild gets the same runtime; runs as the non-root `node` user.
 
-FROM node:20-bookworm-slim AS base
+FROM node:20.18.0-bookworm-slim AS base
 WORKDIR /app
 
 # better-sqlite3 is native: when no prebuilt binary matches, npm compiles it with these.

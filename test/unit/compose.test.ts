@@ -44,10 +44,38 @@ function envOf(s: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v ?? '')]));
 }
 
-/** The value compose would use when the shell sets nothing: ${X:-default} becomes default. */
-function withDefaults(value: string): string {
-  return value.replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, d: string | undefined) => d ?? '');
+/** .env.example as a user who copied it to .env has it. */
+const exampleEnv: Record<string, string> = Object.fromEntries(
+  read('.env.example')
+    .split(/\r?\n/)
+    .filter((l) => /^[A-Z0-9_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+
+/** ${X}, ${X:-default} and ${X:?message} as compose resolves them with `vars` as .env. */
+function resolveVars(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, arg: string | undefined) => {
+    const v = vars[name];
+    if (v !== undefined && v !== '') return v;
+    if (op === '?') throw new Error(`compose would refuse to start: ${name} is unset (${arg})`);
+    return op === '-' ? (arg ?? '') : '';
+  });
 }
+
+/** The value compose would use with .env copied from .env.example. */
+const withDefaults = (value: string): string => resolveVars(value, exampleEnv);
+
+/** Ports as `host_ip:published:target`; a port without a host ip listens on every interface. */
+function portBindings(s: Service): Array<{ hostIp: string; published: string; target: string }> {
+  return (s.ports ?? []).map((p) => {
+    if (typeof p !== 'string') return { hostIp: '0.0.0.0', published: String(p.published ?? ''), target: String(p.target) };
+    const parts = p.split(':');
+    const [target, published, hostIp] = [parts.pop()!, parts.pop() ?? '', parts.join(':') || '0.0.0.0'];
+    return { hostIp, published, target };
+  });
+}
+
+const SECRET_NAME = /PASS|PASSWORD|TOKEN|SECRET|(^|_)KEY$|PRIVATE/;
 
 const dependsOn = (s: Service): Record<string, DependsOn> =>
   Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((n) => [n, {}])) : (s.depends_on ?? {});
@@ -60,6 +88,60 @@ describe('docker-compose.yml', () => {
     expect(services.mongo.image).toMatch(/^mongo:\d/);
     expect(services.rabbitmq.image).toMatch(/^rabbitmq:[\d.]+-management$/);
     expect(services.mailpit.image).toMatch(/^axllent\/mailpit(:|$)/);
+  });
+
+  it('pins every image it pulls to an exact version (major.minor.patch, or a digest)', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (s.build) continue;
+      expect(`${name}: ${s.image}`).toMatch(/^[\w-]+: [\w./-]+(:v?\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/);
+    }
+  });
+
+  it('listens on every interface only with the dispatcher: the others bind 127.0.0.1 or publish nothing', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const b of portBindings(s)) {
+        const open = b.hostIp === '0.0.0.0' || b.hostIp === '::' || b.hostIp === '[::]';
+        if (name === 'dispatcher') continue;
+        expect(`${name} ${b.published}->${b.target} on ${b.hostIp}: ${open ? 'all interfaces' : 'ok'}`).toBe(`${name} ${b.published}->${b.target} on ${b.hostIp}: ok`);
+        expect(['127.0.0.1', '::1', '[::1]']).toContain(b.hostIp);
+      }
+    }
+    expect(portBindings(services.mongo)).toEqual([]);
+  });
+
+  it('has no secret as a literal: passwords, tokens and URL credentials come from .env (or *_FILE secrets)', () => {
+    const fromVariable = (v: string) => /^\$\{[A-Z0-9_]+(:?\?[^}]*)?\}$|^\$\{[A-Z0-9_]+:?-\}$/.test(v);
+    for (const [name, s] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(envOf(s))) {
+        if (SECRET_NAME.test(key) && !key.endsWith('_FILE') && value !== '') {
+          expect(`${name} ${key}=${value}: ${fromVariable(value)}`).toBe(`${name} ${key}=${value}: true`);
+        }
+        // Credentials inside a URL (mongodb://user:pass@…): the password must be a variable too.
+        const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(value)?.[1];
+        if (userinfo !== undefined) {
+          const literal = userinfo.replace(/\$\{[A-Z0-9_]+:\?[^}]+\}/g, '');
+          expect(`${name} ${key} credentials besides required variables: '${literal}'`).toBe(`${name} ${key} credentials besides required variables: ':'`);
+        }
+      }
+    }
+    // Nothing in .env.example is a usable password: every one says change-me.
+    for (const [k, v] of Object.entries(exampleEnv)) if (/PASSWORD/.test(k)) expect(v).toMatch(/^change-me/);
+  });
+
+  it('gives MongoDB and RabbitMQ the users from .env, and Herald the same credentials', () => {
+    expect(envOf(services.mongo).MONGO_INITDB_ROOT_PASSWORD).toMatch(/^\$\{MONGO_PASSWORD:\?/);
+    expect(envOf(services.rabbitmq).RABBITMQ_DEFAULT_PASS).toMatch(/^\$\{RABBITMQ_PASSWORD:\?/);
+    const env = envOf(services.dispatcher);
+    const mongo = new URL(withDefaults(env.MONGODB_URI));
+    const amqp = new URL(withDefaults(env.AMQP_URL));
+    expect([mongo.username, mongo.password]).toEqual([exampleEnv.MONGO_USER, exampleEnv.MONGO_PASSWORD]);
+    expect([amqp.username, amqp.password]).toEqual([exampleEnv.RABBITMQ_USER, exampleEnv.RABBITMQ_PASSWORD]);
+    // Without .env, compose stops with a message instead of starting a passwordless database.
+    expect(() => resolveVars(env.MONGODB_URI, {})).toThrow(/MONGO_USER is unset/);
+  });
+
+  it('never seeds demo data', () => {
+    for (const name of HERALD) expect(`${name}: ${envOf(services[name]).HERALD_SEED_DEMO}`).toBe(`${name}: never`);
   });
 
   it('builds one image from this repository for every Herald process', () => {
@@ -82,11 +164,11 @@ describe('docker-compose.yml', () => {
     expect(healthTest(services.dispatcher)).toMatch(/^CMD node -e /);
   });
 
-  it('publishes the API, the RabbitMQ management UI and the mail catcher UI', () => {
+  it('publishes the API to all, and the RabbitMQ management UI and the mail catcher UI to this machine', () => {
     const published = (s: Service) => (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
     expect(published(services.dispatcher)).toContain('8080:8080');
-    expect(published(services.rabbitmq)).toEqual(expect.arrayContaining(['5672:5672', '15672:15672']));
-    expect(published(services.mailpit)).toContain('8025:8025');
+    expect(published(services.rabbitmq)).toEqual(expect.arrayContaining(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']));
+    expect(published(services.mailpit)).toContain('127.0.0.1:8025:8025');
   });
 
   it('starts Herald only after mongo and rabbitmq are healthy, and workers after the dispatcher', () => {
@@ -191,7 +273,8 @@ describe('Dockerfile', () => {
   it('is multi-stage on node 20 and runs as a non-root user', () => {
     const froms = steps.filter((s) => s.op === 'FROM');
     expect(froms.length).toBeGreaterThanOrEqual(3);
-    expect(froms[0].args).toMatch(/^node:20-bookworm-slim\b/);
+    // An exact Node release, not a moving tag.
+    expect(froms[0].args).toMatch(/^node:20\.\d+\.\d+-bookworm-slim\b/);
     const user = lastStage.filter((s) => s.op === 'USER').pop()?.args;
     expect(user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user);
