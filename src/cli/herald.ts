@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type HeraldConfig } from '../config';
-import { startHerald, type Role } from '../runtime';
+import type { Role } from '../runtime';
 import { createApiClient, withClientOptions, type ClientOptions } from './client';
-import { seedCommand } from './local';
 import { logsCommand } from './logs';
 import { outboxCommand } from './outbox';
 import { sendCommand } from './send';
@@ -17,6 +16,8 @@ function config(): HeraldConfig {
 }
 
 async function run(role: Role): Promise<void> {
+  // Loaded on demand: the client commands start faster without the server's modules.
+  const { startHerald } = await import('../runtime');
   const herald = await startHerald({ role, config: config(), banner: true });
   let signalled = false;
   const shutdown = (signal: string) => {
@@ -74,7 +75,7 @@ export function buildProgram(): Command {
     .argument('<channel>', 'sms or email', channelArg)
     .action((channel: 'sms' | 'email') => run(channel));
   program.command('all').description('run everything in one process (the embedded default when no MONGODB_URI/AMQP_URL)').action(() => run('all'));
-  program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(() => seedCommand(config()));
+  program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(async () => (await import('./local')).seedCommand(config()));
   withClientOptions(program.command('outbox'))
     .description('print what the outbox providers sent: message and notification ids, text')
     .option('-f, --follow', 'keep printing new entries')

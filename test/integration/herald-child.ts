@@ -28,10 +28,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a short command (`herald send ...`) to the end. */
-export function runHerald(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<RunResult> {
+/** Runs a short command (`herald send ...`) to the end, in `cwd` (default the repository). */
+export function runHerald(args: string[], env: Record<string, string>, timeoutMs = 30_000, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
