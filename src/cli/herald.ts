@@ -16,8 +16,10 @@ function config(): HeraldConfig {
 }
 
 async function run(role: Role): Promise<void> {
-  // Loaded on demand: the client commands start faster without the server's modules.
-  const { startHerald } = await import('../runtime');
+  // Loaded on demand (require, as in providers/registry.ts: import() would go through the ESM
+  // loader under tsx): the client commands start faster without the server's modules.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startHerald } = require('../runtime') as typeof import('../runtime');
   const herald = await startHerald({ role, config: config(), banner: true });
   let signalled = false;
   const shutdown = (signal: string) => {
@@ -75,7 +77,7 @@ export function buildProgram(): Command {
     .argument('<channel>', 'sms or email', channelArg)
     .action((channel: 'sms' | 'email') => run(channel));
   program.command('all').description('run everything in one process (the embedded default when no MONGODB_URI/AMQP_URL)').action(() => run('all'));
-  program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(async () => (await import('./local')).seedCommand(config()));
+  program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(() => (require('./local') as typeof import('./local')).seedCommand(config()));
   withClientOptions(program.command('outbox'))
     .description('print what the outbox providers sent: message and notification ids, text')
     .option('-f, --follow', 'keep printing new entries')
