@@ -100,11 +100,12 @@ export async function statusCommand(client: ApiClient, id: string, o: StatusOpti
       if (!o.watch || over) jsonLine({ notification: n, messages: messages.map((m) => ({ ...m, warnings: messageWarnings(m) })) });
     } else if (!o.watch || over || tty) {
       const text = render(n, messages, more);
-      // On a terminal the previous drawing is replaced; in a pipe only the final one is printed.
+      // On a terminal the previous drawing is replaced; in a pipe only the final one is drawn.
       if (tty && drawn) process.stdout.write(`\x1b[${drawn}F\x1b[0J`);
       process.stdout.write(text);
       drawn = text.split('\n').length - 1;
     } else {
+      // Piped --watch: one progress line per change, no cursor movement.
       const line = `${progressBar(doneCount(n), n.total)} done (${n.status})`;
       if (line !== lastProgress) out(line);
       lastProgress = line;

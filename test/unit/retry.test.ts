@@ -1,4 +1,5 @@
 import { exponentialJitter, fixed, retryAfterFrom } from '../../src/domain/retry';
+import { backoffMs } from '../../src/bus/amqp/connection';
 
 describe('exponentialJitter', () => {
   const top = () => 0.999999;
@@ -64,5 +65,15 @@ describe('retryAfterFrom', () => {
 
   it.each([undefined, null, '', '   ', '-5', '1.5', 'soon', 'Tue, 99 Foo 2019 GMT', []])('ignores %p', (value) => {
     expect(retryAfterFrom(value as string | string[] | null | undefined, now)).toBeUndefined();
+  });
+});
+
+describe('the RabbitMQ reconnect backoff', () => {
+  it('is the providers\' full-jitter backoff: 0..100 ms first, capped at 5 s', () => {
+    const samples = (attempt: number) => Array.from({ length: 200 }, () => backoffMs(attempt));
+    expect(Math.max(...samples(1))).toBeLessThanOrEqual(100);
+    expect(Math.max(...samples(40))).toBeLessThanOrEqual(5000);
+    // Full jitter reaches well below half the cap (the old one never went under 50 %).
+    expect(Math.min(...samples(40))).toBeLessThan(2500);
   });
 });
