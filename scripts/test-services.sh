@@ -54,7 +54,28 @@ start_mongo() {
   log "mongo: did not become ready in 60 s"; cat "$STATE/mongo.log"; exit 1
 }
 
+# schemathesis (PyPI), pinned, in a venv of its own: the property-based run of /openapi.json.
+SCHEMATHESIS_VERSION=4.32.5
+install_schemathesis() {
+  local venv="$STATE/venv"
+  if [[ -x "$venv/bin/st" ]] && "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    log "schemathesis: $SCHEMATHESIS_VERSION already installed"; return
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    log "schemathesis: installing python3-venv from Debian"
+    as_root apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+  fi
+  log "schemathesis: installing $SCHEMATHESIS_VERSION into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 start_rabbitmq &
 RABBIT=$!
+install_schemathesis &
+SCHEMATHESIS=$!
 start_mongo
 wait "$RABBIT"
+wait "$SCHEMATHESIS"

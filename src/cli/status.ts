@@ -3,6 +3,7 @@
 import type { MessageStatus } from '../domain/types';
 import type { ApiClient } from './client';
 import { CliError } from './client';
+import { formatWindow } from './window-text';
 import { colorEnabled, jsonLine, out, paint, progressBar, sleep, table, type Color } from './output';
 
 interface Summary {
@@ -13,6 +14,7 @@ interface Summary {
   startTime: string;
   endTime?: string;
   validUntil: string;
+  requestedWindow?: { startTime: string; endTime?: string };
   warnings?: string[];
   counts: Partial<Record<MessageStatus, number>>;
   total: number;
@@ -59,12 +61,11 @@ const finished = (n: Summary) => FAN_OUT_OVER.has(n.status) && doneCount(n) === 
 
 function render(n: Summary, messages: MessageView[], more: number): string {
   const color = colorEnabled();
-  const window = `${n.startTime} .. ${n.endTime ?? `(open, valid until ${n.validUntil})`}`;
   const counts = Object.entries(n.counts).map(([k, v]) => paint(`${k}=${v}`, COLOR[k as MessageStatus], color)).join(' ');
   const lines = [
     `notification ${n.id}`,
     `  program ${n.programId}, event type ${n.eventTypeId}, ${n.status}`,
-    `  window   ${window}`,
+    formatWindow(n),
     ...(n.warnings ?? []).map((w) => `  warning  ${w}`),
     `  counts   ${counts || '(no messages yet)'}`,
     `  progress ${progressBar(doneCount(n), n.total)} done`,

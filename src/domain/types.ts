@@ -92,6 +92,11 @@ export interface Subscriber {
 
 export type NotificationSource = 'api' | 'legacy' | 'amqp' | 'cli';
 
+export interface RequestedWindow {
+  startTime: Date;
+  endTime?: Date;
+}
+
 export interface Notification {
   id: string;
   programId: string;
@@ -99,6 +104,8 @@ export interface Notification {
   startTime: Date;
   /** Closed window end, as given; absent for an open window. */
   endTime?: Date;
+  /** The window the caller asked for, when Herald re-anchored it (startTime/endTime are the effective one). */
+  requestedWindow?: RequestedWindow;
   /** Last moment a message may be handed to a provider: endTime, else start (or acceptance) + validity. */
   validUntil: Date;
   data: Record<string, unknown>;

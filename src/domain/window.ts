@@ -1,6 +1,7 @@
 // Time-window rules: when a notification is due, until when its messages may be sent.
 import type { FieldIssue } from './errors';
 import { isValidDate } from './time';
+import type { RequestedWindow } from './types';
 
 const HOUR_MS = 3_600_000;
 
@@ -15,7 +16,7 @@ export interface WindowInput {
 }
 
 export type ResolvedWindow =
-  | { ok: true; startTime: Date; endTime?: Date; validUntil: Date; due: boolean; warnings: string[] }
+  | { ok: true; startTime: Date; endTime?: Date; validUntil: Date; due: boolean; warnings: string[]; requested?: RequestedWindow }
   | { ok: false; issues: FieldIssue[] };
 
 export type ClosedWindow = { ok: true; validUntil: Date } | { ok: false; issues: FieldIssue[] };
@@ -27,7 +28,7 @@ const later = (a: Date, b: Date): Date => (a.getTime() >= b.getTime() ? a : b);
  * Decides a notification's window. Issues (field `startTime` / `endTime`): an invalid date,
  * an end not after the start, a closed window already over. With `reanchorPastWindow`, a window
  * that is already over becomes an open window from now (the end is dropped, `validUntil` is
- * now + validityHours, and a warning records the original window).
+ * now + validityHours, a warning and `requested` record the original window).
  */
 export function resolveWindow(input: WindowInput): ResolvedWindow {
   const { startTime, endTime, now, validityHours } = input;
@@ -54,7 +55,7 @@ export function resolveWindow(input: WindowInput): ResolvedWindow {
   const warning =
     `window ${startTime.toISOString()}..${endTime.toISOString()} had already closed when it arrived at ` +
     `${now.toISOString()}; dispatched now and valid for ${validityHours}h, until ${validUntil.toISOString()}`;
-  return { ok: true, startTime, validUntil, due: true, warnings: [warning] };
+  return { ok: true, startTime, validUntil, due: true, warnings: [warning], requested: { startTime, endTime } };
 }
 
 /**

@@ -40,9 +40,14 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** "an object", "an integer", "a string": the article English puts before a type name. */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+}
+
 function reasonOf(issue: ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.received === 'undefined') return 'is required';
-  if (issue.code === 'invalid_type') return `must be ${issue.expected === 'integer' ? 'an integer' : `a ${issue.expected}`}, got ${issue.received}`;
+  if (issue.code === 'invalid_type') return `must be ${withArticle(issue.expected)}, got ${issue.received}`;
   if (issue.code === 'invalid_enum_value') return `must be one of ${issue.options.map(String).join(', ')}`;
   return issue.message;
 }

@@ -23,7 +23,7 @@ export interface NotificationSummary extends Notification {
 
 export interface NotificationService {
   /**
-   * Validates against the store (program and event type exist: NotFoundError with field
+   * Validates against the store (program and event type exist: UnprocessableError with field
    * `programId` / `eventTypeId`; window: UnprocessableError), stores durably, then queues
    * dispatch when due. Resolves once stored; a failed publish is retried by the relay.
    */

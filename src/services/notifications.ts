@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
-import { NotFoundError, UnprocessableError } from '../domain/errors';
+import { NotFoundError, UnprocessableError, type FieldIssue } from '../domain/errors';
 import type { MessageStatus, Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
@@ -51,8 +51,11 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       store.programs.get(req.programId),
       store.eventTypes.get(req.programId, req.eventTypeId),
     ]);
-    if (!program) throw new NotFoundError('program', req.programId, 'programId');
-    if (!eventType) throw new NotFoundError('event type', req.eventTypeId, 'eventTypeId');
+    // Unknown ids in a body are 422 naming the field (404 is for the id in the path).
+    const missing: FieldIssue[] = [];
+    if (!program) missing.push({ field: 'programId', reason: `program '${req.programId}' does not exist` });
+    else if (!eventType) missing.push({ field: 'eventTypeId', reason: `event type '${req.eventTypeId}' does not exist in program '${req.programId}'` });
+    if (missing.length) throw new UnprocessableError(missing, 'the notification refers to records that do not exist');
     const at = now();
     const w = resolveWindow({
       startTime: req.startTime,
@@ -68,6 +71,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       eventTypeId: req.eventTypeId,
       startTime: w.startTime,
       endTime: w.endTime,
+      ...(w.requested ? { requestedWindow: w.requested } : {}),
       validUntil: w.validUntil,
       data: req.data,
       status: w.due ? 'accepted' : 'scheduled',

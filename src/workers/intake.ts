@@ -4,7 +4,8 @@
 import type { HandlerResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { HeraldError, type FieldIssue } from '../domain/errors';
-import { legacyBodySchema, legacyRequest } from '../http/schemas/legacy';
+import { zodIssues } from '../http/errors';
+import { inLegacyNames, legacyBodySchema, legacyRequest } from '../http/schemas/legacy';
 import { notificationCreateSchema } from '../http/schemas/notifications';
 import { z } from '../http/schemas/zod';
 import type { Logger } from '../log/logger';
@@ -13,22 +14,23 @@ import type { NotificationRequest, NotificationService } from '../services/notif
 // The HTTP doors' own schemas, so both transports accept exactly the same bodies.
 const v1Event = notificationCreateSchema.extend({ idempotencyKey: z.string().min(1).max(200).optional() });
 
-type Parsed = { ok: true; request: NotificationRequest } | { ok: false; issues: FieldIssue[] };
+/** `legacy`: the body came in the original system's format, so its reasons name its snake_case fields. */
+type Parsed = { ok: true; request: NotificationRequest; legacy: boolean } | { ok: false; issues: FieldIssue[] };
 
-function issuesOf(err: z.ZodError): FieldIssue[] {
-  return err.issues.map((i) => ({ field: i.path.join('.') || '(body)', reason: i.message }));
-}
+const isLegacyBody = (body: unknown): boolean => body !== null && typeof body === 'object' && 'program_id' in body;
 
 /** Accepts either event shape: the /v1 body (ISO 8601 times) or the original system's (MM/DD/YYYY HH:mm). */
 export function parseEvent(body: unknown, cfg: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>): Parsed {
-  if (body !== null && typeof body === 'object' && 'program_id' in body) {
+  if (isLegacyBody(body)) {
     const r = legacyBodySchema.safeParse(body);
-    return r.success ? legacyRequest(r.data, cfg, 'amqp') : { ok: false, issues: issuesOf(r.error) };
+    if (!r.success) return { ok: false, issues: zodIssues(r.error) };
+    const parsed = legacyRequest(r.data, cfg, 'amqp');
+    return parsed.ok ? { ...parsed, legacy: true } : parsed;
   }
   const r = v1Event.safeParse(body);
-  if (!r.success) return { ok: false, issues: issuesOf(r.error) };
+  if (!r.success) return { ok: false, issues: zodIssues(r.error) };
   const { idempotencyKey, data, ...rest } = r.data;
-  return { ok: true, request: { ...rest, data: data ?? {}, source: 'amqp', ...(idempotencyKey ? { idempotencyKey } : {}) } };
+  return { ok: true, legacy: false, request: { ...rest, data: data ?? {}, source: 'amqp', ...(idempotencyKey ? { idempotencyKey } : {}) } };
 }
 
 const describe = (issues: FieldIssue[]) => issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
@@ -50,7 +52,8 @@ export function createIntake(deps: { notifications: NotificationService; config:
         return { action: 'ack' };
       } catch (e) {
         if (e instanceof HeraldError && ['NOT_FOUND', 'UNPROCESSABLE', 'VALIDATION_FAILED'].includes(e.code)) {
-          return { action: 'dead', reason: `${e.code}: ${e.message}${e.issues.length ? ` (${describe(e.issues)})` : ''}` };
+          const issues = parsed.legacy ? inLegacyNames(e.issues) : e.issues;
+          return { action: 'dead', reason: `${e.code}: ${e.message}${issues.length ? ` (${describe(issues)})` : ''}` };
         }
         deps.logger.warn('event from the bus not stored yet; will retry', { error: (e as Error).message });
         return { action: 'retry', delayMs: 5_000, reason: (e as Error).message };

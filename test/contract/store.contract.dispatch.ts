@@ -223,8 +223,17 @@ export function dispatchContract(s: StoreRef): void {
       expect(got!.data).toEqual({ name: 'Ann', nested: { n: 1, list: [1, 'two'] } });
       expect(got!.dispatch).toEqual({ messages: 0 });
       expect(got!.warnings).toEqual(['re-anchored']);
+      expect(got).not.toHaveProperty('requestedWindow');
       await expect(s().notifications.create(notification('n1'))).rejects.toBeInstanceOf(ConflictError);
       expect(await s().notifications.get('zz')).toBeNull();
+    });
+
+    it('keeps the window asked for beside a re-anchored one, with its Dates', async () => {
+      const requestedWindow = { startTime: new Date('2019-08-27T18:04:00Z'), endTime: new Date('2019-08-27T19:04:00Z') };
+      await s().notifications.create(notification('ra', { endTime: undefined, requestedWindow }));
+      expect((await s().notifications.get('ra'))!.requestedWindow).toEqual(requestedWindow);
+      await s().notifications.create(notification('ro', { endTime: undefined, requestedWindow: { startTime: requestedWindow.startTime } }));
+      expect((await s().notifications.get('ro'))!.requestedWindow).toEqual({ startTime: requestedWindow.startTime });
     });
 
     it('transitions by compare-and-set: of two concurrent transitions from one status, one wins', async () => {

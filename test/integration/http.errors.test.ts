@@ -97,3 +97,13 @@ test('health is 200 while the store answers and 503 when it does not', async () 
   expect(down.status).toBe(503);
   expect(down.body).toEqual({ status: 'unavailable', store: false });
 });
+
+test('type errors read as English: "an object", "an array", "an integer", "a string"', async () => {
+  const r = await request(t.app).post('/v1/programs/1/event-types').send({ name: 'x', templates: [] });
+  expect(r.body.error.issues).toContainEqual({ field: 'templates', reason: 'must be an object, got array' });
+  const s = await request(t.app).post('/v1/subscriptions').send({ userId: 'u', programId: 'p', channels: 'sms' });
+  expect(s.body.error.issues).toContainEqual({ field: 'channels', reason: 'must be an array, got string' });
+  const n = await request(t.app).post('/v1/programs').send({ name: 5 });
+  expect(n.body.error.issues).toContainEqual({ field: 'name', reason: 'must be a string, got number' });
+  expect(JSON.stringify([r.body, s.body, n.body])).not.toMatch(/\ba [aeiou]/);
+});

@@ -185,22 +185,33 @@ describe('legacy POST / through the real service and store', () => {
       expect(new Date(r.body.validUntil).getTime()).toBeGreaterThan(Date.now());
       const stored = await real.store.notifications.get(r.body.id);
       expect(stored).toMatchObject({ programId: '1', eventTypeId: '1', source: 'legacy' });
+      // The re-anchored window is the effective one; the window the caller asked for stays on the record.
+      const shown = await request(real.app).get(`/v1/notifications/${r.body.id}`);
+      expect(shown.body.endTime).toBeUndefined();
+      expect(shown.body.requestedWindow).toEqual({ startTime: '2019-08-27T21:04:00.000Z', endTime: '2019-08-27T22:04:00.000Z' });
       const open = await request(real.app).post('/').send({ ...legacy2019, end_time: undefined, program_id: '1', event_type_id: 1 });
       expect(open.status).toBe(202);
+      expect((await request(real.app).get(`/v1/notifications/${open.body.id}`)).body.requestedWindow).toBeUndefined();
     } finally {
       await real.cleanup();
     }
   });
 
-  test("with 'reject' it is 422 on end_time and nothing is stored; an unknown program is 404 on program_id", async () => {
+  test("with 'reject' it is 422 on end_time and nothing is stored; an unknown program is 422 on program_id", async () => {
     const real = await realApp('reject');
     try {
       const r = await request(real.app).post('/').send(legacy2019);
       expect(r.status).toBe(422);
       expect(fieldsOf(r.body)).toEqual(['end_time']);
       const missing = await request(real.app).post('/').send({ ...legacy2019, program_id: 99 });
-      expect(missing.status).toBe(404);
+      expect(missing.status).toBe(422);
       expect(fieldsOf(missing.body)).toEqual(['program_id']);
+      expect(missing.body.error.issues[0].reason).toBe("program '99' does not exist");
+      const v1 = { programId: 1, eventTypeId: 1, startTime: '2030-01-31T09:00:00Z' };
+      const noProgram = await request(real.app).post('/v1/notifications').send({ ...v1, programId: 'ghost' });
+      expect([noProgram.status, fieldsOf(noProgram.body)]).toEqual([422, ['programId']]);
+      const noEventType = await request(real.app).post('/v1/notifications').send({ ...v1, eventTypeId: 'ghost' });
+      expect([noEventType.status, fieldsOf(noEventType.body)]).toEqual([422, ['eventTypeId']]);
       expect((await real.store.notifications.list({}, { limit: 10, offset: 0 })).total).toBe(0);
     } finally {
       await real.cleanup();

@@ -61,7 +61,24 @@ describe('events published to RabbitMQ', () => {
     const reasons = dead.map((d) => d.reason).join('\n');
     expect(reasons).toMatch(/invalid JSON/i);
     expect(reasons).toMatch(/startTime/);
-    expect(reasons).toMatch(/program 'nope' not found/);
+    expect(reasons).toMatch(/UNPROCESSABLE.*programId: program 'nope' does not exist/);
     await eventually('the good event behind them delivered', () => readOutbox(herald.config.dataDir, 'sms').some((e) => e.text.includes('F-9')));
+  });
+
+  it("names the fields of the original format in a legacy event's dead-letter reason", async () => {
+    const earlier = (await herald.bus.deadLetters('events', 50)).map((d) => d.reason);
+    await publish({ start_time: '08/27/2019 21:04', program_id: 'ghost', event_type_id: 1 });
+    await publish({ start_time: '08/27/2019 21:04', end_time: '08/27/2019 20:04', program_id: '1', event_type_id: 1 });
+    await publish({ start_time: 'yesterday', program_id: 1 });
+    const dead = await eventually('three more dead letters', async () => {
+      const d = await herald.bus.deadLetters('events', 50);
+      return d.length === earlier.length + 3 ? d : undefined;
+    });
+    const reasons = dead.map((d) => d.reason).filter((r) => !earlier.includes(r)).join('\n');
+    expect(reasons).toMatch(/program_id: program 'ghost' does not exist/);
+    expect(reasons).toMatch(/end_time: must be after start_time/);
+    expect(reasons).toMatch(/start_time: must be MM\/DD\/YYYY HH:mm/);
+    expect(reasons).toMatch(/event_type_id: is required/);
+    expect(reasons).not.toMatch(/programId|startTime|endTime|eventTypeId/);
   });
 });

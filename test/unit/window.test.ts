@@ -73,7 +73,7 @@ describe('resolveWindow', () => {
     expect(r.validUntil).toEqual(at('2019-08-29T20:00:00Z'));
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toContain('2019-08-27T19:00:00.000Z');
-    expect(r.warnings[0]).toContain('2019-08-29T20:00:00.000Z');
+    expect(r.warnings[0]).toContain('2019-08-29T20:00:00.000Z');    expect(r.requested).toEqual({ startTime: at('2019-08-27T18:00:00Z'), endTime: at('2019-08-27T19:00:00Z') });
   });
 
   it('reports invalid dates on their fields', () => {

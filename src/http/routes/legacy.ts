@@ -2,16 +2,8 @@
 import { HeraldError, ValidationError } from '../../domain/errors';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
-import { legacyBodySchema, legacyRequest } from '../schemas/legacy';
+import { inLegacyNames, legacyBodySchema, legacyRequest } from '../schemas/legacy';
 import { ACCEPTED_RESPONSE, acceptAndReply, assertWindowOrder } from './notifications';
-
-/** The service speaks camelCase; a legacy caller should read the names it sent. */
-const LEGACY_FIELDS: Record<string, string> = {
-  startTime: 'start_time',
-  endTime: 'end_time',
-  programId: 'program_id',
-  eventTypeId: 'event_type_id',
-};
 
 export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
   const zone = deps.config.legacyTimezone;
@@ -37,7 +29,7 @@ export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
         try {
           return await acceptAndReply(deps, parsed.request, res);
         } catch (e) {
-          if (e instanceof HeraldError) for (const i of e.issues) i.field = LEGACY_FIELDS[i.field] ?? i.field;
+          if (e instanceof HeraldError) e.issues.splice(0, e.issues.length, ...inLegacyNames(e.issues));
           throw e;
         }
       },

@@ -28,6 +28,20 @@ export const legacyBodySchema = z
 
 export { LEGACY_TIME_RULE };
 
+/** The service speaks camelCase; a legacy producer should read the names it sent. */
+const LEGACY_FIELDS: Record<string, string> = {
+  startTime: 'start_time',
+  endTime: 'end_time',
+  programId: 'program_id',
+  eventTypeId: 'event_type_id',
+};
+const V1_NAMES = new RegExp(`\\b(${Object.keys(LEGACY_FIELDS).join('|')})\\b`, 'g');
+
+/** Field names (and the names inside reasons) as the original body spells them. */
+export function inLegacyNames(issues: FieldIssue[]): FieldIssue[] {
+  return issues.map((i) => ({ field: LEGACY_FIELDS[i.field] ?? i.field, reason: i.reason.replace(V1_NAMES, (n) => LEGACY_FIELDS[n]) }));
+}
+
 export type LegacyBody = z.infer<typeof legacyBodySchema>;
 const KNOWN = new Set(['start_time', 'end_time', 'program_id', 'event_type_id', 'data']);
 

@@ -42,6 +42,10 @@ export const notificationSchema = z
     eventTypeId: z.string(),
     startTime: dateTimeOut,
     endTime: dateTimeOut.optional(),
+    requestedWindow: z
+      .object({ startTime: dateTimeOut, endTime: dateTimeOut.optional() })
+      .optional()
+      .openapi({ description: 'the window the caller asked for, when Herald re-anchored it (a legacy window already closed on arrival); startTime/endTime are the effective window' }),
     validUntil: dateTimeOut,
     data: z.record(z.unknown()),
     status: z.enum(NOTIFICATION_STATUSES),

@@ -68,6 +68,7 @@ const notificationSchema = new Schema(
     source: String,
     idempotencyKey: String,
     warnings: { type: [String], default: undefined },
+    requestedWindow: { type: new Schema({ startTime: Date, endTime: Date }, { _id: false, ...base }), default: undefined },
     dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
     createdAt: Date,
     updatedAt: Date,

@@ -1,5 +1,5 @@
 // Notifications in SQLite. `dispatch` is flattened into columns so the fan-out cursor is cheap to move.
-import type { Notification } from '../../domain/types';
+import type { Notification, RequestedWindow } from '../../domain/types';
 import type { NewNotification, NotificationRepo } from '../store';
 import { ALWAYS_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
@@ -9,11 +9,17 @@ const codec: TableCodec = {
   table: 'notifications',
   columns: {
     id: 'text', programId: 'text', eventTypeId: 'text', startTime: 'date', endTime: 'date', validUntil: 'date',
-    data: 'json', status: 'text', source: 'text', idempotencyKey: 'text', warnings: 'json',
+    data: 'json', status: 'text', source: 'text', idempotencyKey: 'text', warnings: 'json', requestedWindow: 'json',
     dispatchCursor: 'text', dispatchMessages: 'int', dispatchStartedAt: 'date', dispatchFinishedAt: 'date',
     createdAt: 'date', updatedAt: 'date',
   },
+  revive: { requestedWindow: reviveWindow },
 };
+
+/** A requested window read back from JSON: its ISO strings as Dates. */
+function reviveWindow(w: { startTime: string; endTime?: string }): RequestedWindow {
+  return { startTime: new Date(w.startTime), ...(w.endTime ? { endTime: new Date(w.endTime) } : {}) };
+}
 
 type Flat = Record<string, unknown>;
 

@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS subscriptions_fanout ON subscriptions ("programId", "
 CREATE TABLE IF NOT EXISTS notifications (
   "id" TEXT PRIMARY KEY, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
   "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
-  "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT,
+  "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT, "requestedWindow" TEXT,
   "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
   "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
 );
@@ -85,6 +85,11 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys ("expiresAt");
 `;
 
+function addMissingColumn(db: Database.Database, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN "${column}" ${type}`);
+}
+
 /** Opens (creating folder and file if needed) with durable settings: a 202 must survive kill -9. */
 export function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:' || file === '';
@@ -95,9 +100,9 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   db.exec(DDL);
-  // Files made before partStatuses existed get the column.
-  const messageColumns = db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>;
-  if (!messageColumns.some((c) => c.name === 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
+  // Files made before these columns existed get them.
+  addMissingColumn(db, 'messages', 'partStatuses', 'TEXT');
+  addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }
