@@ -1,11 +1,10 @@
 // A route is declared once, with its schemas: the same declaration validates requests,
 // mounts the express handler and describes the operation in the OpenAPI document.
 import express, { type Request, type Response, type Router } from 'express';
-import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { FieldIssue } from '../domain/errors';
 import { ConflictError, ValidationError } from '../domain/errors';
 import { HttpError, zodIssues } from './errors';
-import { errorBodySchema } from './schemas/common';
+import type { ErrorExample } from './error-examples';
 import type { z } from './schemas/zod';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -41,6 +40,8 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   responses: Record<number, ResponseSpec>;
   /** Error statuses this route can answer besides 400 and 500. */
   errors?: number[];
+  /** The document's example error body per status, where the generic one (error-examples.ts) would mislead. */
+  errorExamples?: Record<number, ErrorExample>;
   handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
 }
 
@@ -65,6 +66,9 @@ export function route<
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
+
+/** A PATCH that names no field changes nothing: refused, and documented as minProperties 1. */
+const isEmptyObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
 
 function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: FieldIssue[], prefix = ''): unknown {
   if (!schema) return undefined;
@@ -92,6 +96,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       if (spec.body) {
         if (req.body === undefined) issues.push({ field: 'body', reason: 'a JSON body is required' });
         else body = parsePart(spec.body, req.body, issues);
+        if (spec.method === 'patch' && isEmptyObject(body)) issues.push({ field: 'body', reason: 'must change at least one field' });
       }
       if (issues.length) throw new ValidationError(issues);
       const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
@@ -108,49 +113,6 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
     const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : [])])].join(', ');
     router.all(path, (req) => {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allow}`, [], { Allow: allow });
-    });
-  }
-}
-
-const ERROR_TEXT: Record<number, string> = {
-  400: 'invalid request (malformed JSON, unknown field, bad value)',
-  404: 'not found',
-  409: 'conflict: the id (or the combination) already exists',
-  413: 'the body is too large',
-  415: 'the body is not JSON',
-  422: 'well-formed but not acceptable',
-  500: 'internal error',
-  503: 'the store or the message bus is unavailable; retry later',
-};
-
-/** Describes the routes in the OpenAPI registry, from the same schemas that validate them. */
-export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRoute[]): void {
-  for (const spec of routes) {
-    const responses: Record<string, ResponseConfig> = {};
-    for (const [status, r] of Object.entries(spec.responses)) {
-      responses[status] = {
-        description: r.description,
-        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
-        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-      };
-    }
-    const errorStatuses = new Set([400, 500, ...(spec.body ? [413] : []), ...(spec.body && !spec.anyContentType ? [415] : []), ...(spec.errors ?? [])]);
-    for (const status of [...errorStatuses].sort()) {
-      responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: errorBodySchema } } };
-    }
-    registry.registerPath({
-      method: spec.method,
-      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
-      summary: spec.summary,
-      description: spec.description,
-      tags: [spec.tag],
-      request: {
-        ...(spec.params ? { params: spec.params as z.AnyZodObject } : {}),
-        ...(spec.query ? { query: spec.query as z.AnyZodObject } : {}),
-        ...(spec.headers ? { headers: spec.headers as z.AnyZodObject } : {}),
-        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body as z.ZodTypeAny } } } } : {}),
-      },
-      responses,
     });
   }
 }

@@ -158,6 +158,11 @@ export interface MessageRepo {
    * the message is missing or the part's status was not in `from`.
    */
   recordPartStatus(id: string, providerMessageId: string, status: MessageStatus, from: MessageStatus[]): Promise<Message | null>;
+  /**
+   * Records a provider status that moves nothing (one Herald does not map): `providerStatus` is set
+   * and a history entry with the unchanged status is appended. Resolves null for a missing message.
+   */
+  noteProviderStatus(id: string, note: { providerStatus: string; provider: string; reason: string; at?: Date }): Promise<Message | null>;
   /** Messages in `statuses` last updated before `updatedBefore` (for relays and sweepers). */
   findStale(statuses: MessageStatus[], updatedBefore: Date, limit: number): Promise<Message[]>;
   /** Ids of messages in `statuses` whose validUntil is before `now`. */

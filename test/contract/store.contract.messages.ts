@@ -90,6 +90,16 @@ export function messagesContract(s: StoreRef): void {
       expect(await s().messages.transition('missing', ['queued'], 'sent')).toBeNull();
     });
 
+    it('notes a provider status that moves nothing: providerStatus set, a history entry, the status kept', async () => {
+      await s().messages.insertMany([message('n1:u9:sms', { status: 'delivered', statusHistory: [{ status: 'delivered', at: T0 }] })]);
+      const at = new Date('2030-01-01T08:00:09.000Z');
+      const noted = await s().messages.noteProviderStatus('n1:u9:sms', { providerStatus: 'teleported', provider: 'tw', reason: 'unmapped', at });
+      expect(noted).toMatchObject({ status: 'delivered', providerStatus: 'teleported' });
+      expect(noted!.statusHistory).toEqual([{ status: 'delivered', at: T0 }, { status: 'delivered', at, reason: 'unmapped', provider: 'tw', providerStatus: 'teleported' }]);
+      expect(await s().messages.get('n1:u9:sms')).toEqual(noted);
+      expect(await s().messages.noteProviderStatus('missing', { providerStatus: 'x', provider: 'tw', reason: 'unmapped' })).toBeNull();
+    });
+
     it('takes over a sending message only once its lease has ended, and only once', async () => {
       const leaseUntil = new Date(Date.now() + 60_000);
       await s().messages.insertMany([message('n1:u9:sms', { status: 'sending', leaseUntil })]);

@@ -149,7 +149,9 @@ describe('legacy POST /', () => {
     expect(r.status).toBe(400);
     expect(fieldsOf(r.body).sort()).toEqual(['event_type_id', 'program_id', 'start_time']);
     const r2 = await request(t.app).post('/').send({ start_time: '02/30/2019 10:00', program_id: 1, event_type_id: 1 });
-    expect(fieldsOf(r2.body)).toEqual(['start_time']);
+    expect([r2.status, fieldsOf(r2.body)]).toEqual([422, ['start_time']]);
+    const r4 = await request(t.app).post('/').send({ start_time: '13/01/2019 10:00', program_id: 1, event_type_id: 1 });
+    expect([r4.status, fieldsOf(r4.body)]).toEqual([400, ['start_time']]);
     const r3 = await request(t.app).post('/').send({ start_time: '08/27/2019 21:04', end_time: '08/27/2019 20:04', program_id: 1, event_type_id: 1 });
     expect(r3.status).toBe(422);
     expect(fieldsOf(r3.body)).toEqual(['end_time']);

@@ -1,5 +1,5 @@
 // POST /: the original system's interface, which must keep working unchanged.
-import { HeraldError, ValidationError } from '../../domain/errors';
+import { HeraldError, UnprocessableError } from '../../domain/errors';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { inLegacyNames, legacyBodySchema, legacyRequest } from '../schemas/legacy';
@@ -21,10 +21,11 @@ export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
       body: legacyBodySchema,
       anyContentType: true,
       responses: ACCEPTED_RESPONSE,
-      errors: [404, 422, 503],
+      errors: [422, 503],
       async handler({ body, res }) {
         const parsed = legacyRequest(body, deps.config, 'legacy');
-        if (!parsed.ok) throw new ValidationError(parsed.issues);
+        // The shape was right (the schema passed): a day the month lacks is unusable, not malformed.
+        if (!parsed.ok) throw new UnprocessableError(parsed.issues, 'the time window cannot be used');
         assertWindowOrder(parsed.request.startTime, parsed.request.endTime, 'end_time');
         try {
           return await acceptAndReply(deps, parsed.request, res);

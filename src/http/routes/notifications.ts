@@ -53,7 +53,7 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       body: notificationCreateSchema,
       headers: createHeaders,
       responses: ACCEPTED_RESPONSE,
-      errors: [404, 409, 422, 503],
+      errors: [409, 422, 503],
       async handler({ body, headers, res }) {
         assertWindowOrder(body.startTime, body.endTime);
         const idempotencyKey = headers['idempotency-key'];

@@ -13,6 +13,17 @@ export const idSchema = z
   .transform((v) => String(v))
   .openapi({ example: '1', description: 'a string or an integer; 1 and "1" are the same id' });
 
+/** JavaScript's \s spelled out, so the pattern means the same to every client's regex engine. */
+const SPACES = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/** A display name: up to 200 characters, at least one not a space; stored trimmed. */
+export const nameSchema = z
+  .string()
+  .max(200)
+  .regex(new RegExp(`[^${SPACES}]`), 'must not be empty')
+  .transform((s) => s.trim())
+  .openapi({ type: 'string', maxLength: 200, pattern: `[^${SPACES}]`, example: 'Vaccination drive' });
+
 /** An id taken from a URL path or a query string. */
 export const idText = z.string().regex(ID_PATTERN, ID_RULE);
 
@@ -26,24 +37,48 @@ export const channelsSchema = z
   .array(channelSchema)
   .min(1, 'must name at least one channel')
   .refine((cs) => new Set(cs).size === cs.length, 'must not repeat a channel')
-  .openapi({ example: ['sms', 'email'] });
+  .openapi({ example: ['sms', 'email'], uniqueItems: true });
+
+/**
+ * An integer in a query string: digits only (no "", " ", "1.0" or "1e3" read as numbers), within
+ * [min, max], documented with exactly those bounds.
+ */
+interface QueryIntRule {
+  min: number;
+  max?: number;
+  default?: number;
+  description?: string;
+}
+
+export function queryInt(o: QueryIntRule & { default: number }): z.ZodType<number, z.ZodTypeDef, string | undefined>;
+export function queryInt(o: QueryIntRule & { default?: undefined }): z.ZodType<number | undefined, z.ZodTypeDef, string | undefined>;
+export function queryInt(o: QueryIntRule): z.ZodTypeAny {
+  let n = z.number().int('must be an integer').min(o.min, `must be at least ${o.min}`);
+  if (o.max !== undefined) n = n.max(o.max, `must be at most ${o.max}`);
+  const parsed = z
+    .string({ invalid_type_error: 'must be an integer' })
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(n);
+  // The document describes the integer the string carries, not the string.
+  const doc: Record<string, unknown> = {
+    type: 'integer',
+    minimum: o.min,
+    ...(o.max !== undefined ? { maximum: o.max } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+    ...(o.description ? { description: o.description } : {}),
+  };
+  return o.default === undefined ? parsed.optional().openapi(doc as object) : parsed.default(String(o.default)).openapi(doc as object);
+}
+
+/** Deeper than any store pages: a bound the document can state. */
+export const MAX_OFFSET = 1_000_000_000;
 
 /** `?limit=&offset=` with a default and a maximum limit. */
 export function pageQuery(defaultLimit: number, maxLimit: number) {
   return {
-    limit: z.coerce
-      .number({ invalid_type_error: 'must be an integer' })
-      .int('must be an integer')
-      .min(1, 'must be at least 1')
-      .max(maxLimit, `must be at most ${maxLimit}`)
-      .default(defaultLimit)
-      .openapi({ type: 'integer', default: defaultLimit, maximum: maxLimit }),
-    offset: z.coerce
-      .number({ invalid_type_error: 'must be an integer' })
-      .int('must be an integer')
-      .min(0, 'must be at least 0')
-      .default(0)
-      .openapi({ type: 'integer', default: 0 }),
+    limit: queryInt({ min: 1, max: maxLimit, default: defaultLimit }),
+    offset: queryInt({ min: 0, max: MAX_OFFSET, default: 0 }),
   };
 }
 

@@ -1,7 +1,7 @@
-import { clearableText, dateTimeOut, idSchema, idText, pageOf } from './common';
+import { clearableText, nameSchema, dateTimeOut, idSchema, idText, pageOf } from './common';
 import { z } from './zod';
 
-const name = z.string().trim().min(1, 'must not be empty').max(200);
+const name = nameSchema;
 const templateText = z.string().min(1, 'must not be empty').max(20_000);
 
 export const smsTemplateSchema = z.object({ text: templateText }).strict().openapi('SmsTemplate', { example: { text: 'Hello {{name}}, your session starts at {{time}}.' } });

@@ -8,7 +8,8 @@ import { idSchema } from './common';
 import { z } from './zod';
 
 const LEGACY_TIME_RULE = 'must be MM/DD/YYYY HH:mm, e.g. 08/27/2019 21:04';
-const legacyTime = z.string().regex(/^\s*\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}\s*$/, LEGACY_TIME_RULE);
+/** Month 01-12, day 01-31, hour 00-23, minute 00-59; a day the month does not have is refused later with 422. */
+const legacyTime = z.string().regex(/^[ \t]*(0[1-9]|1[0-2])\/(0[1-9]|[12][0-9]|3[01])\/[0-9]{4} ([01][0-9]|2[0-3]):[0-5][0-9][ \t]*$/, LEGACY_TIME_RULE);
 
 /** Any other top-level field is event data (as it was in the original system). */
 export const legacyBodySchema = z
@@ -53,10 +54,10 @@ export function legacyRequest(
 ): { ok: true; request: NotificationRequest } | { ok: false; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const startTime = parseLegacyTime(body.start_time, cfg.legacyTimezone);
-  if (!startTime) issues.push({ field: 'start_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+  if (!startTime) issues.push({ field: 'start_time', reason: 'must name a date and time that exist (the month has no such day)' });
   const endText = body.end_time || undefined;
   const endTime = endText === undefined ? undefined : parseLegacyTime(endText, cfg.legacyTimezone);
-  if (endTime === null) issues.push({ field: 'end_time', reason: `${LEGACY_TIME_RULE}, and name a real date and time` });
+  if (endTime === null) issues.push({ field: 'end_time', reason: 'must name a date and time that exist (the month has no such day)' });
   if (issues.length || !startTime || endTime === null) return { ok: false, issues };
   const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !KNOWN.has(k)));
   return {

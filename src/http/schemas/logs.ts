@@ -1,4 +1,4 @@
-import { idText, dateTimeOut, pageQuery } from './common';
+import { idText, dateTimeOut, pageQuery, queryInt } from './common';
 import { isoTime } from './notifications';
 import { z } from './zod';
 
@@ -13,7 +13,11 @@ export const logQuerySchema = z
     since: isoTime.optional(),
     until: isoTime.optional().openapi({ description: 'only lines at or before this time' }),
     grep: z.string().min(1).max(200).optional().openapi({ description: 'only lines whose message contains this text (literal, any case)' }),
-    afterSeq: z.coerce.number({ invalid_type_error: 'must be an integer' }).int('must be an integer').min(0).optional().openapi({ type: 'integer', description: 'only lines after this seq (for following; a line of another process can land a moment after a higher seq, so a follower re-reads the last few seconds and skips the seqs it has: `herald logs --follow` does)' }),
+    afterSeq: queryInt({
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      description: 'only lines after this seq (for following; a line of another process can land a moment after a higher seq, so a follower re-reads the last few seconds and skips the seqs it has: `herald logs --follow` does)',
+    }),
     limit: pageQuery(200, 1000).limit,
     newest: z
       .enum(['true', 'false'])

@@ -1,7 +1,7 @@
-import { clearableText, dateTimeOut, idSchema, idText, pageOf } from './common';
+import { clearableText, nameSchema, dateTimeOut, idSchema, idText, pageOf } from './common';
 import { z } from './zod';
 
-const name = z.string().trim().min(1, 'must not be empty').max(200);
+const name = nameSchema;
 
 export const programCreateSchema = z
   .object({ id: idSchema.optional(), name, description: z.string().max(2000).optional() })

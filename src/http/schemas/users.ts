@@ -1,20 +1,25 @@
 import { IANAZone } from 'luxon';
 import { isE164, isEmail, normalizePhone } from '../../domain/contact';
-import { dateTimeOut, idSchema, idText, pageOf } from './common';
+import { dateTimeOut, idSchema, idText, nameSchema, pageOf } from './common';
 import { z } from './zod';
 
 export const NEEDS_CONTACT = 'a user needs a phone or an email (or both)';
 
-const name = z.string().trim().min(1, 'must not be empty').max(200);
+const name = nameSchema;
+
+/** What normalizePhone + isE164 accept, as one pattern: punctuation anywhere, then + and 7-15 digits, the first not 0. */
+const PUNCT = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff().-]*';
+const PHONE_PATTERN = `^${PUNCT}\\+${PUNCT}[1-9](?:${PUNCT}[0-9]){6,14}${PUNCT}$`;
 
 const phone = z
   .string()
+  .max(100)
   .transform((raw, ctx) => {
     const p = normalizePhone(raw);
     if (!p || !isE164(p)) ctx.addIssue({ code: 'custom', message: 'must be an E.164 phone number, e.g. +254712345678' });
     return p ?? z.NEVER;
   })
-  .openapi({ example: '+254712345678', description: 'E.164; spaces and dashes are removed' });
+  .openapi({ type: 'string', maxLength: 100, pattern: PHONE_PATTERN, example: '+254712345678', description: 'E.164; spaces, dots, dashes and parentheses are removed' });
 
 const email = z
   .string()
@@ -23,23 +28,30 @@ const email = z
   .refine((s) => isEmail(s), 'must be an email address, e.g. amina@example.org')
   .openapi({ format: 'email', example: 'amina@example.org' });
 
+/** A language, an optional script and an optional region (en, sw-KE, zh-Hant-TW, es-419). */
+const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$/;
+const LOCALE_RULE = 'must be a BCP 47 language tag, e.g. en or sw-KE';
+
 const locale = z
   .string()
+  .regex(LOCALE, LOCALE_RULE)
   .transform((raw, ctx) => {
     try {
-      const [canonical] = Intl.getCanonicalLocales(raw.trim());
+      const [canonical] = Intl.getCanonicalLocales(raw);
       if (canonical) return canonical;
     } catch {
       // reported below
     }
-    ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag, e.g. en or sw-KE' });
+    ctx.addIssue({ code: 'custom', message: LOCALE_RULE });
     return z.NEVER;
   })
-  .openapi({ example: 'sw-KE' });
+  .openapi({ type: 'string', pattern: LOCALE.source, example: 'sw-KE' });
+
+/** The IANA zones this runtime knows by their canonical names (the document lists them). */
+const ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter((z) => IANAZone.isValidZone(z)) as [string, ...string[]];
 
 const timezone = z
-  .string()
-  .refine((s) => IANAZone.isValidZone(s), 'must be an IANA time zone, e.g. Africa/Nairobi')
+  .enum(ZONES, { errorMap: () => ({ message: 'must be an IANA time zone, e.g. Africa/Nairobi' }) })
   .openapi({ example: 'Africa/Nairobi' });
 
 export const userCreateSchema = z
@@ -48,14 +60,18 @@ export const userCreateSchema = z
   .superRefine((u, ctx) => {
     if (u.phone === undefined && u.email === undefined) ctx.addIssue({ code: 'custom', path: ['phone'], message: NEEDS_CONTACT });
   })
-  .openapi('UserCreate', { example: { id: 'u1', name: 'Amina', phone: '+254712345678', email: 'amina@example.org', timezone: 'Africa/Nairobi' } });
+  .openapi('UserCreate', {
+    anyOf: [{ required: ['phone'] }, { required: ['email'] }], example: { id: 'u1', name: 'Amina', phone: '+254712345678', email: 'amina@example.org', timezone: 'Africa/Nairobi' } });
+
+/** A field with its own document metadata loses the generator's `nullable`: restated here. */
+const NULLABLE = { nullable: true } as object;
 
 export const userPatchSchema = z
   .object({
     name: name.optional(),
-    phone: phone.nullable().optional(),
+    phone: phone.nullable().optional().openapi(NULLABLE),
     email: email.nullable().optional(),
-    locale: locale.nullable().optional(),
+    locale: locale.nullable().optional().openapi(NULLABLE),
     timezone: timezone.nullable().optional(),
   })
   .strict()

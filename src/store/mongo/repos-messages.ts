@@ -183,6 +183,15 @@ export function messageRepo(models: () => Models): MessageRepo {
         .lean<Doc>();
       return d ? fromDoc(d) : null;
     },
+    async noteProviderStatus(id, note) {
+      const current = await models().messages.findById(id, { status: 1 }).lean<Doc>();
+      if (!current) return null;
+      const change: StatusChange = { status: current.status as MessageStatus, at: note.at ?? new Date(), reason: note.reason, provider: note.provider, providerStatus: note.providerStatus };
+      const d = await models()
+        .messages.findOneAndUpdate({ _id: id }, { $set: { providerStatus: note.providerStatus, updatedAt: new Date() }, $push: { statusHistory: change } }, { new: true })
+        .lean<Doc>();
+      return d ? fromDoc(d) : null;
+    },
     async findStale(statuses, updatedBefore, limit) {
       return find({ status: { $in: statuses }, updatedAt: { $lt: updatedBefore } }, { updatedAt: 1, _id: 1 }, limit);
     },

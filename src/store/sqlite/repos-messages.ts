@@ -143,6 +143,19 @@ export function messageRepo(sql: Sql): MessageRepo {
         return get(id);
       });
     },
+    async noteProviderStatus(id, note) {
+      return sql.tx(() => {
+        const m = get(id);
+        if (!m) return null;
+        const change: StatusChange = { status: m.status, at: note.at ?? new Date(), reason: note.reason, provider: note.provider, providerStatus: note.providerStatus };
+        sql.run(
+          `UPDATE messages SET "providerStatus" = @providerStatus, "updatedAt" = @now,
+             "statusHistory" = json_insert("statusHistory", '$[#]', json(@change)) WHERE "id" = @id`,
+          { id, providerStatus: note.providerStatus, now: Date.now(), change: JSON.stringify(change) },
+        );
+        return get(id);
+      });
+    },
     async findStale(statuses, updatedBefore, limit) {
       return sql
         .all(
