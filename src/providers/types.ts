@@ -31,7 +31,8 @@ export interface SendResult {
 
 export interface DeliveryReport {
   providerMessageId: string;
-  status: MessageStatus;
+  /** Herald's status; absent when the vendor's status is not one it documents (recorded and logged, moves nothing). */
+  status?: MessageStatus;
   providerStatus: string;
   errorCode?: string;
   at?: Date;

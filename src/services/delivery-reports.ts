@@ -23,8 +23,26 @@ export function createDeliveryReports(deps: { store: Store; logger: Logger; now?
   const { store, logger } = deps;
   const now = deps.now ?? (() => new Date());
 
+  /** A status the vendor never documented: kept on the message and its history, logged, nothing moves. */
+  async function noteUnmapped(m: Message, providerId: string, r: DeliveryReport, log: Logger): Promise<ReportOutcome> {
+    const noted = await store.messages.noteProviderStatus(m.id, {
+      providerStatus: r.providerStatus,
+      provider: providerId,
+      reason: `delivery report with a status Herald does not map: ${r.providerStatus}`,
+      at: r.at ?? now(),
+    });
+    log.warn('delivery report with an unknown provider status; recorded, status unchanged', {
+      provider: providerId,
+      providerMessageId: r.providerMessageId,
+      providerStatus: r.providerStatus,
+      status: m.status,
+      ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+    });
+    return { result: 'unchanged', messageId: m.id, status: noted?.status ?? m.status };
+  }
+
   /** The part's new status recorded, then the message's status aggregated over every part. */
-  async function target(m: Message, r: DeliveryReport): Promise<{ message: Message; status: MessageStatus; partChanged: boolean }> {
+  async function target(m: Message, r: DeliveryReport & { status: MessageStatus }): Promise<{ message: Message; status: MessageStatus; partChanged: boolean }> {
     const ids = m.providerMessageIds ?? [];
     if (ids.length <= 1) return { message: m, status: r.status, partChanged: false };
     const updated = await store.messages.recordPartStatus(m.id, r.providerMessageId, r.status, sourcesFor(r.status));
@@ -47,8 +65,9 @@ export function createDeliveryReports(deps: { store: Store; logger: Logger; now?
         return { result: 'unknown-message' };
       }
       const log = withIds(logger, { notificationId: found.notificationId, messageId: found.id });
+      if (r.status === undefined) return noteUnmapped(found, providerId, r, log);
       const parts = found.providerMessageIds?.length ?? 1;
-      const { message, status, partChanged } = await target(found, r);
+      const { message, status, partChanged } = await target(found, { ...r, status: r.status });
       const detail = {
         provider: providerId,
         providerMessageId: r.providerMessageId,

@@ -76,6 +76,30 @@ describe('Twilio status callbacks', () => {
     expect(after.statusHistory.at(-1)).toMatchObject({ status: 'delivered', providerStatus: 'delivered', reason: 'delivery report' });
   });
 
+  it('records an unknown status (providerStatus, history, a warning), answers 200, and never moves a message back', async () => {
+    const m = await sendOne('short');
+    const sid = m.providerMessageIds![0];
+    const r = await fakeTwilio.sendStatusCallback(sid, 'teleported', { url: twilioUrl() });
+    expect([r.status, JSON.parse(r.body)]).toEqual([200, { received: 1, applied: 0 }]);
+    const noted = await get(m.id);
+    expect(noted).toMatchObject({ status: 'sent', providerStatus: 'teleported' });
+    expect(noted.statusHistory.at(-1)).toMatchObject({ status: 'sent', provider: 'sms-t', providerStatus: 'teleported' });
+    const warned = await eventually('the warning in the consolidated log', async () => {
+      const lines = await herald.store.logs.query({ messageId: m.id, level: 'warn', limit: 50 });
+      return lines.find((l) => l.message.includes('unknown provider status'));
+    });
+    expect(warned.meta).toMatchObject({ providerStatus: 'teleported', provider: 'sms-t' });
+    await fakeTwilio.sendStatusCallback(sid, 'delivered', { url: twilioUrl() });
+    for (const late of ['teleported', 'queued', 'sending', 'accepted']) {
+      expect((await fakeTwilio.sendStatusCallback(sid, late, { url: twilioUrl() })).status).toBe(200);
+    }
+    const after = await get(m.id);
+    expect(after.status).toBe('delivered');
+    const fromDelivered = after.statusHistory.slice(after.statusHistory.findIndex((h) => h.status === 'delivered'));
+    expect(fromDelivered.map((h) => h.status)).toEqual(['delivered', 'delivered']);
+    expect(fromDelivered[1].providerStatus).toBe('teleported');
+  });
+
   it('answers 403 BAD_SIGNATURE to a forged or unsigned callback and changes nothing', async () => {
     const m = await sendOne('short');
     const sid = m.providerMessageIds![0];

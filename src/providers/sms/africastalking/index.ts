@@ -25,6 +25,7 @@ import {
   type WebhookRequest,
 } from '../../types';
 import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, httpCall, httpStatusError, msLeft, reportParams } from '../../http-call';
 
 const TYPE = 'africastalking';
@@ -57,8 +58,8 @@ const SEND_STATUS: Record<number, ProviderErrorCode> = {
   502: 'REJECTED', // RejectedByGateway
 };
 
-/** Delivery report `status` -> Herald status. */
-const DLR_STATUS: Record<string, DeliveryReport['status']> = {
+/** Every delivery report `status` Africa's Talking documents -> Herald status. */
+const DLR_STATUS: StatusTable = {
   Sent: 'sent',
   Submitted: 'sent',
   Buffered: 'sent',
@@ -130,7 +131,7 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider 
       return [
         {
           providerMessageId: id,
-          status: DLR_STATUS[status] ?? 'sent',
+          status: mapStatus(DLR_STATUS, status),
           providerStatus: status,
           ...(params.failureReason ? { errorCode: params.failureReason } : {}),
         },

@@ -25,6 +25,7 @@ import {
   type WebhookRequest,
 } from '../../types';
 import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft } from '../../http-call';
 
 const TYPE = 'infobip';
@@ -60,20 +61,20 @@ function refusal(s: InfobipStatus | undefined): ProviderErrorCode | undefined {
   return 'REJECTED';
 }
 
+/** Every status group Infobip documents (0 OK .. 5 REJECTED) -> Herald status. */
+const GROUP_STATUS: StatusTable = {
+  OK: 'sent',
+  PENDING: 'sent',
+  UNDELIVERABLE: 'undelivered',
+  DELIVERED: 'delivered',
+  EXPIRED: 'expired',
+  REJECTED: 'rejected',
+};
+
 /** Delivery report status -> Herald status; DELIVERED_TO_OPERATOR is not yet the handset. */
-function heraldStatus(s: InfobipStatus): DeliveryReport['status'] {
-  switch (s.groupName) {
-    case 'DELIVERED':
-      return s.name === 'DELIVERED_TO_OPERATOR' ? 'sent' : 'delivered';
-    case 'UNDELIVERABLE':
-      return 'undelivered';
-    case 'EXPIRED':
-      return 'expired';
-    case 'REJECTED':
-      return 'rejected';
-    default:
-      return 'sent';
-  }
+function heraldStatus(s: InfobipStatus & { groupName: string }): DeliveryReport['status'] {
+  if (s.groupName === 'DELIVERED' && s.name === 'DELIVERED_TO_OPERATOR') return 'sent';
+  return mapStatus(GROUP_STATUS, s.groupName);
 }
 
 /** The text of Infobip's `{requestError: {serviceException: {messageId, text}}}`. */
@@ -136,7 +137,7 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
         const failed = r.error && r.error.id !== 0 && r.error.groupName !== 'OK';
         return {
           providerMessageId: r.messageId,
-          status: heraldStatus(r.status),
+          status: heraldStatus(r.status as InfobipStatus & { groupName: string }),
           providerStatus: r.status.name ?? r.status.groupName,
           ...(failed && r.error?.name ? { errorCode: r.error.name } : {}),
           ...(at && !Number.isNaN(at.getTime()) ? { at } : {}),

@@ -23,6 +23,7 @@ import {
   type WebhookRequest,
 } from '../../types';
 import { parseOptions, timeoutMsOption } from '../../options';
+import { mapStatus, type StatusTable } from '../../status-map';
 import { toProviderError } from './errors';
 import { HeraldTwilioHttpClient, callState, type CallState } from './http-client';
 
@@ -44,15 +45,22 @@ const optionsSchema = z.object({
 });
 export type TwilioOptions = z.infer<typeof optionsSchema>;
 
-/** Twilio MessageStatus -> Herald status. Anything short of a final answer stays `sent`. */
-const STATUS: Record<string, DeliveryReport['status']> = {
+/**
+ * Every MessageStatus Twilio documents -> Herald status. Anything short of a final answer stays
+ * `sent` (Herald handed it over); `receiving`/`received` describe inbound messages and move nothing;
+ * `partially_delivered` (some segments lost) is undelivered, as Herald counts a message of parts.
+ */
+const STATUS: StatusTable = {
   accepted: 'sent',
   scheduled: 'sent',
   queued: 'sent',
   sending: 'sent',
   sent: 'sent',
+  receiving: 'sent',
+  received: 'sent',
   delivered: 'delivered',
   read: 'delivered',
+  partially_delivered: 'undelivered',
   undelivered: 'undelivered',
   failed: 'failed',
   canceled: 'cancelled',
@@ -119,7 +127,7 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
       return [
         {
           providerMessageId: sid,
-          status: Object.hasOwn(STATUS, raw) ? STATUS[raw] : 'sent',
+          status: mapStatus(STATUS, raw),
           providerStatus: raw,
           ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
         },

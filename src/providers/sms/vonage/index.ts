@@ -25,6 +25,7 @@ import {
   type WebhookRequest,
 } from '../../types';
 import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
+import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, reportParams, sameSecret } from '../../http-call';
 import { SIGNATURE_METHODS, isGsm, vonageSignature } from './signature';
 
@@ -67,8 +68,8 @@ const SEND_STATUS: Record<string, ProviderErrorCode> = {
   '33': 'INVALID_RECIPIENT', // Number De-activated
 };
 
-/** Vonage DLR `status` -> Herald status; anything not final stays `sent`. */
-const DLR_STATUS: Record<string, DeliveryReport['status']> = {
+/** Every Vonage SMS API DLR `status` -> Herald status; anything not final stays `sent`. */
+const DLR_STATUS: StatusTable = {
   accepted: 'sent',
   buffered: 'sent',
   unknown: 'sent',
@@ -169,7 +170,7 @@ export function create(cfg: ProviderConfig, ctx: ProviderContext): SmsProvider {
       return [
         {
           providerMessageId: id,
-          status: DLR_STATUS[raw.toLowerCase()] ?? 'sent',
+          status: mapStatus(DLR_STATUS, raw.toLowerCase()),
           providerStatus: raw,
           ...(errCode !== undefined && errCode !== '0' ? { errorCode: errCode } : {}),
           ...(at ? { at } : {}),
