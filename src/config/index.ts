@@ -35,7 +35,8 @@ const configSchema = z.object({
   /** Demo data on an empty store: on the embedded store only (the default), always, or never. */
   seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
-  sms: z.object({ maxLength: z.number().int().min(1).max(10000) }),
+  /** smartEncoding: replace Unicode look-alikes (curly quotes, long dashes, ellipsis, no-break space) with GSM-7 before counting and sending. */
+  sms: z.object({ maxLength: z.number().int().min(1).max(10000), smartEncoding: z.boolean() }),
   dispatch: z.object({
     batchSize: z.number().int().min(1).max(10000),
     /** Message ids per queue message to a channel worker: one publish, confirm and ack for all of them. */
@@ -101,6 +102,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
   { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
+  { env: 'HERALD_SMS_SMART_ENCODING', path: 'sms.smartEncoding', kind: 'bool', doc: 'replace curly quotes, long dashes, ellipsis and no-break spaces with GSM-7 look-alikes before counting and sending' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
   { env: 'HERALD_MESSAGES_PER_DELIVERY', path: 'dispatch.messagesPerDelivery', kind: 'int', doc: 'message ids per queue message to a channel worker' },
   { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'messages in flight per channel worker' },

@@ -99,25 +99,40 @@ function fits(counter: SegmentCounter, budget: { units: number; segments: number
   return counter.units <= budget.units && counter.segments <= budget.segments;
 }
 
-/** String index just past the longest prefix of `text` within the budget (at least one code point). */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The text's grapheme clusters (a flag, an emoji with its skin tone or ZWJ sequence, a letter with its accents). */
+function graphemes(text: string): string[] {
+  return Array.from(GRAPHEMES.segment(text), (s) => s.segment);
+}
+
+/**
+ * String index just past the longest run of whole grapheme clusters of `text` within the budget
+ * (at least one cluster, so a cluster larger than the budget goes alone rather than loop forever).
+ */
 function longestFittingPrefix(text: string, encoding: SmsEncoding, budget: { units: number; segments: number }): number {
   const counter = new SegmentCounter(encoding);
   let end = 0;
-  for (const ch of text) {
-    counter.add(ch);
-    if (!fits(counter, budget)) break;
-    end += ch.length;
+  for (const g of graphemes(text)) {
+    for (const ch of g) counter.add(ch);
+    if (!fits(counter, budget)) return end > 0 ? end : g.length;
+    end += g.length;
   }
-  // A budget smaller than one character: send that character alone rather than loop forever.
-  return end > 0 ? end : String.fromCodePoint(text.codePointAt(0)!).length;
+  return end;
 }
 
-const WHITESPACE = /\s/;
+/** Where a text may break between words: whitespace, but never a no-break space (U+00A0, U+2007, U+202F, U+2060). */
+const BREAKABLE = /[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
+/** Spaces at the start of the next part, except one that carries a combining mark. */
+const LEADING_BREAKABLE = new RegExp(`^(?:${BREAKABLE.source})+(?!\\p{M})`, 'u');
+const COMBINING = /^\p{M}/u;
+const isBlankPart = (s: string): boolean => s.replace(new RegExp(BREAKABLE.source, 'g'), '').length === 0;
 
-/** The last word boundary at or before `end`: a whitespace whose previous character is not whitespace. */
+/** The last word boundary at or before `end`: a breakable space whose previous character is not one. */
 function lastWordBreak(text: string, end: number): number {
   for (let i = end; i > 0; i--) {
-    if (WHITESPACE.test(text[i]) && !WHITESPACE.test(text[i - 1])) return i;
+    // A space carrying a combining mark is one cluster with it: not a break.
+    if (BREAKABLE.test(text[i]) && !BREAKABLE.test(text[i - 1]) && !COMBINING.test(text[i + 1] ?? '')) return i;
   }
   return -1;
 }
@@ -141,8 +156,9 @@ function checkMaxLength(maxLength: number): void {
  * Splits a text longer than `maxLength` (GSM-7 septets; UCS-2 texts get maxLength x 67/153 code
  * units) into texts sent in order, each within that many units and within as many carrier segments
  * as `maxLength` plain characters take (so a `€` or emoji at a segment boundary cannot make a
- * seventh part). Splits at whitespace when it can, trims whitespace at split points, hard-splits
- * longer words, never splits a surrogate pair or an escape pair. An empty text gives no parts.
+ * seventh part). Splits at a breakable space when it can (a no-break space is text and stays),
+ * drops the spaces at split points, hard-splits longer words between grapheme clusters, never
+ * inside one (a flag, an emoji sequence, a letter with its accents). An empty text gives no parts.
  */
 export function splitSms(text: string, maxLength: number = DEFAULT_SMS_MAX_LENGTH): string[] {
   checkMaxLength(maxLength);
@@ -156,16 +172,72 @@ export function splitSms(text: string, maxLength: number = DEFAULT_SMS_MAX_LENGT
     const wordEnd = lastWordBreak(rest, hardEnd);
     const end = wordEnd > 0 ? wordEnd : hardEnd;
     const head = rest.slice(0, end);
-    if (head.trim().length > 0) parts.push(head);
-    rest = rest.slice(end).trimStart();
+    if (!isBlankPart(head)) parts.push(head);
+    rest = rest.slice(end).replace(LEADING_BREAKABLE, '');
   }
   if (rest.length > 0) parts.push(rest);
   return parts;
 }
 
+/** Unicode look-alikes and their GSM-7 equivalents, for the smart-encoding option. */
+const LOOK_ALIKES: ReadonlyArray<[RegExp, string]> = [
+  [/[\u2018\u2019\u201a\u201b\u2032\u00b4]/g, "'"],
+  [/[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]/g, '"'],
+  [/[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]/g, '-'],
+  [/\u2026/g, '...'],
+  [/[\u00a0\u2007\u202f\u2002\u2003\u2009]/g, ' '],
+];
+
+/** The text with curly quotes, long dashes, the ellipsis and no-break spaces as GSM-7 characters. */
+export function smartEncode(text: string): string {
+  return LOOK_ALIKES.reduce((t, [from, to]) => t.replace(from, to), text);
+}
+
+export interface SmsOptions {
+  maxLength?: number;
+  /** Replace Unicode look-alikes with GSM-7 before counting and sending (config `sms.smartEncoding`). */
+  smartEncoding?: boolean;
+}
+
 /** The parts to send and what the carrier will count for them all. */
-export function smsInfo(text: string, maxLength: number = DEFAULT_SMS_MAX_LENGTH): SmsInfo {
-  const parts = splitSms(text, maxLength);
+export function smsInfo(text: string, opts: SmsOptions = {}): SmsInfo {
+  const sent = opts.smartEncoding ? smartEncode(text) : text;
+  const parts = splitSms(sent, opts.maxLength ?? DEFAULT_SMS_MAX_LENGTH);
   const segments = parts.reduce((sum, part) => sum + analyzeSms(part).segments, 0);
-  return { encoding: encodingOf(text), segments, parts };
+  return { encoding: encodingOf(sent), segments, parts };
+}
+
+/** Renders nothing a person could read: empty, whitespace, or invisible format characters only. */
+export function isBlankText(text: string): boolean {
+  return /^[\s\p{Cf}]*$/u.test(text);
+}
+
+export interface SmsEstimate extends SmsAnalysis {
+  /** The text as it would be sent (after smart encoding, when on). */
+  text: string;
+  /** Characters as a person counts them (grapheme clusters). */
+  characters: number;
+  /** Messages Herald sends for it: more than one when longer than the maximum SMS length. */
+  parts: number;
+  /** Carrier segments over every part. */
+  totalSegments: number;
+  /** The distinct characters that are not GSM-7 (any one makes the whole text UCS-2). */
+  nonGsmCharacters: string[];
+  smartEncoding: boolean;
+}
+
+/** What sending `text` would cost, before sending it. */
+export function estimateSms(text: string, opts: SmsOptions = {}): SmsEstimate {
+  const sent = opts.smartEncoding ? smartEncode(text) : text;
+  const info = smsInfo(sent, { maxLength: opts.maxLength });
+  const nonGsm = [...new Set(Array.from(sent).filter((ch) => !BASIC.has(ch) && !EXTENSION.has(ch)))];
+  return {
+    ...analyzeSms(sent),
+    text: sent,
+    characters: graphemes(sent).length,
+    parts: info.parts.length,
+    totalSegments: info.segments,
+    nonGsmCharacters: nonGsm,
+    smartEncoding: opts.smartEncoding === true,
+  };
 }

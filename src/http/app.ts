@@ -12,6 +12,7 @@ import { logRoutes } from './routes/logs';
 import { metaRoutes } from './routes/meta';
 import { notificationRoutes } from './routes/notifications';
 import { programRoutes } from './routes/programs';
+import { smsRoutes } from './routes/sms';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
 
@@ -45,6 +46,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...userRoutes(deps),
     ...subscriptionRoutes(deps),
     ...logRoutes(deps),
+    ...smsRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
   ];

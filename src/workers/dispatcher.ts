@@ -4,7 +4,7 @@ import type { Bus, HandlerResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { isExpired } from '../domain/window';
 import { renderMessage } from '../domain/templates';
-import { smsInfo } from '../domain/sms';
+import { isBlankText, smsInfo } from '../domain/sms';
 import type { Channel, EventType, Notification, Program, Subscriber } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
@@ -21,7 +21,19 @@ export function messageId(notificationId: string, userId: string, channel: Chann
   return `${notificationId}:${userId}:${channel}`;
 }
 
-/** Builds the message for one user and channel; a user without an address gets a rejected message. */
+/** Why a message is rejected before any provider sees it: no address, or an SMS text that renders blank. */
+function refusalOf(to: string, channel: Channel, text: string, userId: string): { code: string; reason: string; message: string } | undefined {
+  if (to === '') {
+    const message = `user '${userId}' has no ${channel === 'sms' ? 'phone number' : 'email address'}`;
+    return { code: 'NO_ADDRESS', reason: message, message };
+  }
+  if (channel === 'sms' && isBlankText(text)) {
+    return { code: 'EMPTY_TEXT', reason: 'empty_text', message: 'the SMS text rendered empty or only whitespace; nothing was sent' };
+  }
+  return undefined;
+}
+
+/** Builds the message for one user and channel; a user without an address, or an SMS without text, gets a rejected message. */
 export function buildMessage(
   n: Notification,
   program: Program,
@@ -40,8 +52,8 @@ export function buildMessage(
     data: n.data,
     window: { start: n.startTime, end: n.endTime, validUntil: n.validUntil },
   });
-  const rejected = to === '' ? `user '${user.id}' has no ${channel === 'sms' ? 'phone number' : 'email address'}` : undefined;
-  const status = rejected ? 'rejected' : 'accepted';
+  const refusal = refusalOf(to, channel, content.text, user.id);
+  const status = refusal ? 'rejected' : 'accepted';
   return {
     id: messageId(n.id, user.id, channel),
     notificationId: n.id,
@@ -51,12 +63,12 @@ export function buildMessage(
     channel,
     to,
     content,
-    sms: channel === 'sms' ? smsInfo(content.text, cfg.sms.maxLength) : undefined,
+    sms: channel === 'sms' ? smsInfo(content.text, cfg.sms) : undefined,
     status,
-    statusHistory: [{ status, at, reason: rejected }],
+    statusHistory: [{ status, at, reason: refusal?.reason }],
     validUntil: n.validUntil,
     attempts: 0,
-    error: rejected ? { code: 'NO_ADDRESS', message: rejected } : undefined,
+    error: refusal ? { code: refusal.code, message: refusal.message } : undefined,
   };
 }
 

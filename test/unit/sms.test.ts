@@ -1,5 +1,5 @@
 import { ConfigError } from '../../src/domain/errors';
-import { analyzeSms, encodingOf, smsInfo, splitSms } from '../../src/domain/sms';
+import { analyzeSms, encodingOf, estimateSms, isBlankText, smartEncode, smsInfo, splitSms } from '../../src/domain/sms';
 
 const gsm = (n: number) => 'a'.repeat(n);
 const EMOJI = '😀'; // one code point, two UTF-16 code units
@@ -161,7 +161,7 @@ describe('smsInfo', () => {
 
   it('counts carrier segments over all parts', () => {
     const text = `${gsm(900)} ${gsm(200)}`;
-    const info = smsInfo(text, 918);
+    const info = smsInfo(text, { maxLength: 918 });
     expect(info.parts).toEqual([gsm(900), gsm(200)]);
     expect(info.segments).toBe(6 + 2);
     expect(info.encoding).toBe('GSM-7');
@@ -173,5 +173,72 @@ describe('smsInfo', () => {
 
   it('an empty text has no parts and costs nothing', () => {
     expect(smsInfo('')).toEqual({ encoding: 'GSM-7', segments: 0, parts: [] });
+  });
+});
+
+describe('splitSms: never inside a grapheme cluster', () => {
+  const FLAG = '🇰🇪'; // two regional indicators
+  const FAMILY = '👩🏽‍👩🏽‍👧🏽'; // skin tones joined by ZWJ
+  const ACCENTED = 'e\u0301\u0323'; // e + two combining marks
+  const clusters = (t: string) => Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(t), (s) => s.segment);
+
+  it.each([
+    ['flags', FLAG],
+    ['ZWJ sequences with skin tones', FAMILY],
+    ['combining accents', ACCENTED],
+  ])('%s stay whole at every part boundary', (_name, cluster) => {
+    const text = cluster.repeat(60);
+    for (const max of [5, 7, 11, 20, 33]) {
+      const parts = splitSms(text, max);
+      expect(parts.join('')).toBe(text);
+      for (const p of parts) expect(clusters(p).every((c) => c === cluster)).toBe(true);
+    }
+  });
+
+  it('a space carrying a combining mark is not a split point', () => {
+    const text = `${'a'.repeat(8)} \u0301${'b'.repeat(8)}`;
+    const parts = splitSms(text, 10);
+    expect(parts.some((p) => p.startsWith('\u0301'))).toBe(false);
+  });
+
+  it('a no-break space is text: kept, never a split point that vanishes', () => {
+    const text = `Dr.\u00a0Amina ${'x'.repeat(20)} 10\u00a0000\u00a0KES due`;
+    const parts = splitSms(text, 30);
+    expect(parts[0]).toBe('Dr.\u00a0Amina');
+    expect(parts.join('')).toContain('\u00a0000\u00a0KES');
+    expect(parts.join('').split('\u00a0')).toHaveLength(4);
+  });
+});
+
+describe('smart encoding', () => {
+  const curly = `\u201cHello\u201d \u2014 it\u2019s 10\u00a0am\u2026 ${'a'.repeat(120)}`;
+
+  it('replaces curly quotes, long dashes, the ellipsis and no-break spaces with GSM-7 before counting', () => {
+    expect(smartEncode(curly)).toBe(`"Hello" - it's 10 am... ${'a'.repeat(120)}`);
+    expect(smsInfo(curly)).toMatchObject({ encoding: 'UCS-2', segments: 3 });
+    expect(smsInfo(curly, { smartEncoding: true })).toEqual({ encoding: 'GSM-7', segments: 1, parts: [smartEncode(curly)] });
+  });
+
+  it('is off by default and leaves other Unicode alone', () => {
+    expect(smsInfo('Karibu ☕').encoding).toBe('UCS-2');
+    expect(smsInfo('Karibu ☕', { smartEncoding: true }).encoding).toBe('UCS-2');
+  });
+});
+
+describe('estimateSms', () => {
+  it('gives encoding, segments, characters per segment, parts and the characters forcing UCS-2', () => {
+    expect(estimateSms('Hello')).toEqual({
+      encoding: 'GSM-7', units: 5, segments: 1, perSegment: 160, text: 'Hello', characters: 5, parts: 1, totalSegments: 1, nonGsmCharacters: [], smartEncoding: false,
+    });
+    const e = estimateSms(`it\u2019s ${'a'.repeat(70)}`);
+    expect(e).toMatchObject({ encoding: 'UCS-2', segments: 2, perSegment: 67, nonGsmCharacters: ['\u2019'] });
+    expect(estimateSms(`it\u2019s ${'a'.repeat(70)}`, { smartEncoding: true })).toMatchObject({ encoding: 'GSM-7', segments: 1, perSegment: 160 });
+    expect(estimateSms('🇰🇪👍🏽').characters).toBe(2);
+    expect(estimateSms('a'.repeat(1000), { maxLength: 918 })).toMatchObject({ parts: 2, segments: 7 });
+  });
+
+  it('knows a blank text', () => {
+    for (const t of ['', '   ', '\u00a0\n\t', '\u200b\u2060']) expect(isBlankText(t)).toBe(true);
+    expect(isBlankText(' a ')).toBe(false);
   });
 });
