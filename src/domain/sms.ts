@@ -101,9 +101,13 @@ function fits(counter: SegmentCounter, budget: { units: number; segments: number
 
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** The text's grapheme clusters (a flag, an emoji with its skin tone or ZWJ sequence, a letter with its accents). */
-function graphemes(text: string): string[] {
-  return Array.from(GRAPHEMES.segment(text), (s) => s.segment);
+/** Characters as a person counts them: grapheme clusters (a flag, an emoji sequence, a letter with its accents). */
+function graphemeCount(text: string): number {
+  // ASCII needs no segmenter (slow on long texts): every character is one cluster but CR LF.
+  if (/^[\x00-\x7f]*$/.test(text)) return text.length - (text.match(/\r\n/g)?.length ?? 0);
+  let n = 0;
+  for (const _ of GRAPHEMES.segment(text)) n++;
+  return n;
 }
 
 /**
@@ -112,10 +116,13 @@ function graphemes(text: string): string[] {
  */
 function longestFittingPrefix(text: string, encoding: SmsEncoding, budget: { units: number; segments: number }): number {
   const counter = new SegmentCounter(encoding);
+  // A part holds at most budget.units code points: segment only that far (segmenting is slow), plus room to finish a cluster.
+  const window = text.slice(0, budget.units * 2 + 64);
   let end = 0;
-  for (const g of graphemes(text)) {
+  for (const { segment: g, index } of GRAPHEMES.segment(window)) {
     for (const ch of g) counter.add(ch);
-    if (!fits(counter, budget)) return end > 0 ? end : g.length;
+    const cut = window.length < text.length && index + g.length === window.length;
+    if (!fits(counter, budget) || cut) return end > 0 ? end : g.length;
     end += g.length;
   }
   return end;
@@ -234,7 +241,7 @@ export function estimateSms(text: string, opts: SmsOptions = {}): SmsEstimate {
   return {
     ...analyzeSms(sent),
     text: sent,
-    characters: graphemes(sent).length,
+    characters: graphemeCount(sent),
     parts: info.parts.length,
     totalSegments: info.segments,
     nonGsmCharacters: nonGsm,

@@ -14,6 +14,7 @@ afterEach(async () => {
 });
 
 const EVERY_ROUTE = [
+  'post /v1/sms/estimate',
   'post /v1/programs', 'get /v1/programs', 'get /v1/programs/{programId}', 'patch /v1/programs/{programId}', 'delete /v1/programs/{programId}',
   'post /v1/programs/{programId}/event-types', 'get /v1/programs/{programId}/event-types',
   'get /v1/programs/{programId}/event-types/{eventTypeId}', 'patch /v1/programs/{programId}/event-types/{eventTypeId}',

@@ -187,7 +187,7 @@ describe('twilio provider', () => {
       { providerMessageId: sid, status: 'delivered', providerStatus: 'delivered' },
       { providerMessageId: sid, status: 'undelivered', providerStatus: 'undelivered', errorCode: '30003' },
       { providerMessageId: sid, status: 'cancelled', providerStatus: 'canceled' },
-      { providerMessageId: sid, status: 'sent', providerStatus: 'constructor' },
+      { providerMessageId: sid, status: undefined, providerStatus: 'constructor' }, // unmapped: the service records it, moves nothing
     ]);
   });
 
