@@ -2,7 +2,7 @@
 // mounts the express handler and describes the operation in the OpenAPI document.
 import express, { type Request, type Response, type Router } from 'express';
 import type { FieldIssue } from '../domain/errors';
-import { ConflictError, ValidationError } from '../domain/errors';
+import { ConflictError, UnprocessableError, ValidationError } from '../domain/errors';
 import { HttpError, zodIssues } from './errors';
 import type { ErrorExample } from './error-examples';
 import type { z } from './schemas/zod';
@@ -70,11 +70,16 @@ function hasBody(req: Request): boolean {
 /** A PATCH that names no field changes nothing: refused, and documented as minProperties 1. */
 const isEmptyObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
 
-function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: FieldIssue[], prefix = ''): unknown {
+/** Issues that refuse a document-valid value (schemas/common.ts UNPROCESSABLE): 422 when they are all there is. */
+type Issues = FieldIssue[] & { unprocessable?: number };
+
+function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: Issues, prefix = ''): unknown {
   if (!schema) return undefined;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   issues.push(...zodIssues(r.error, prefix));
+  const semantic = r.error.issues.filter((i) => i.code === 'custom' && (i.params as { status?: number } | undefined)?.status === 422).length;
+  issues.unprocessable = (issues.unprocessable ?? 0) + semantic;
   return undefined;
 }
 
@@ -88,7 +93,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       if (spec.body && hasBody(req) && req.body === undefined) {
         throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got '${req.get('content-type') ?? 'none'}')`);
       }
-      const issues: FieldIssue[] = [];
+      const issues: Issues = [];
       const params = parsePart(spec.params, req.params, issues);
       const query = parsePart(spec.query, req.query ?? {}, issues);
       const headers = parsePart(spec.headers, req.headers, issues);
@@ -98,7 +103,8 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
         else body = parsePart(spec.body, req.body, issues);
         if (spec.method === 'patch' && isEmptyObject(body)) issues.push({ field: 'body', reason: 'must change at least one field' });
       }
-      if (issues.length) throw new ValidationError(issues);
+      if (issues.length && issues.unprocessable === issues.length) throw new UnprocessableError([...issues], 'request cannot be processed');
+      if (issues.length) throw new ValidationError([...issues]);
       const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();

@@ -16,7 +16,7 @@ export function userRoutes({ store }: HttpDeps): RouteSpec[] {
       summary: 'Create a user (a phone in E.164 and/or an email)',
       body: userCreateSchema,
       responses: { 201: { description: 'created', schema: userSchema, headers: { Location: 'the user URL' } } },
-      errors: [409],
+      errors: [409, 422],
       async handler({ body }) {
         if (body.id !== undefined) assertIdFree(await store.users.get(body.id), 'user', body.id);
         const u = await store.users.create({ ...body, id: body.id ?? randomUUID() });

@@ -24,6 +24,12 @@ export const nameSchema = z
   .transform((s) => s.trim())
   .openapi({ type: 'string', maxLength: 200, pattern: `[^${SPACES}]`, example: 'Vaccination drive' });
 
+/**
+ * Params of a zod issue that refuses a value the document allows (a phone number of the documented
+ * shape that no country has): route.ts answers such a request 422, not 400.
+ */
+export const UNPROCESSABLE = { status: 422 } as const;
+
 /** An id taken from a URL path or a query string. */
 export const idText = z.string().regex(ID_PATTERN, ID_RULE);
 

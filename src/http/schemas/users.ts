@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { isE164, isEmail, normalizePhone } from '../../domain/contact';
-import { dateTimeOut, idSchema, idText, nameSchema, pageOf } from './common';
+import { dateTimeOut, idSchema, idText, nameSchema, pageOf, UNPROCESSABLE } from './common';
 import { z } from './zod';
 
 export const NEEDS_CONTACT = 'a user needs a phone or an email (or both)';
@@ -11,21 +11,29 @@ const name = nameSchema;
 const PUNCT = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff().-]*';
 const PHONE_PATTERN = `^${PUNCT}\\+${PUNCT}[1-9](?:${PUNCT}[0-9]){6,14}${PUNCT}$`;
 
+const PHONE_RULE = 'must be an E.164 phone number, e.g. +254712345678';
+
+/** The shape the document states (400 when missed); a number of that shape no country has is 422. */
 const phone = z
   .string()
   .max(100)
+  .regex(new RegExp(PHONE_PATTERN), PHONE_RULE)
   .transform((raw, ctx) => {
     const p = normalizePhone(raw);
-    if (!p || !isE164(p)) ctx.addIssue({ code: 'custom', message: 'must be an E.164 phone number, e.g. +254712345678' });
-    return p ?? z.NEVER;
+    if (!isE164(p)) ctx.addIssue({ code: 'custom', message: `${PHONE_RULE}: not a valid number`, params: UNPROCESSABLE });
+    return p;
   })
   .openapi({ type: 'string', maxLength: 100, pattern: PHONE_PATTERN, example: '+254712345678', description: 'E.164; spaces, dots, dashes and parentheses are removed' });
+
+/** One @ between two non-empty sides: what `format: email` implies; a finer refusal is 422. */
+const EMAIL_SHAPE = /^[^@]+@[^@]+$/;
 
 const email = z
   .string()
   .trim()
   .max(254)
-  .refine((s) => isEmail(s), 'must be an email address, e.g. amina@example.org')
+  .regex(EMAIL_SHAPE, 'must be an email address, e.g. amina@example.org')
+  .refine((s) => !EMAIL_SHAPE.test(s) || isEmail(s), { message: 'must be an email address, e.g. amina@example.org', params: UNPROCESSABLE })
   .openapi({ format: 'email', example: 'amina@example.org' });
 
 /** A language, an optional script and an optional region (en, sw-KE, zh-Hant-TW, es-419). */
