@@ -5,7 +5,12 @@ export const outboxQuerySchema = z
   .object({
     notificationId: idText.optional(),
     channel: channelSchema.optional(),
-    after: z.string().max(100).optional().openapi({ description: "the `next` of an earlier answer: only entries written since (for following)" }),
+    after: z
+      .string()
+      .max(100)
+      .regex(/^((sms|email):[0-9]{1,15}(,(sms|email):[0-9]{1,15})*)?$/, "must be the 'next' value of an earlier answer, e.g. sms:120,email:0")
+      .optional()
+      .openapi({ description: "the `next` of an earlier answer: only entries written since (for following)" }),
     limit: pageQuery(200, 1000).limit,
   })
   .strict();
