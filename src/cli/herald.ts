@@ -10,6 +10,7 @@ import { logsCommand } from './logs';
 import { outboxCommand } from './outbox';
 import { sendCommand } from './send';
 import { statusCommand } from './status';
+import { keysCommand } from './keys';
 
 function config(): HeraldConfig {
   return loadConfig();
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'messages to list', positiveInt('--limit'), 50)
     .option('--json', 'print JSON')
     .action((id: string, o) => client((x: typeof o) => statusCommand(createApiClient(x), id, x))(o));
+  program.addCommand(keysCommand());
   return program;
 }
 
