@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createEmbeddedBus } from '../../src/bus/embedded';
-import type { EmbeddedBus } from '../../src/bus/embedded';
+import type { Bus } from '../../src/bus/bus';
 import { createNotificationService } from '../../src/services/notifications';
 import { uniqueName } from '../support/services';
 import { makeApp, type TestApp } from './http.support';
@@ -14,7 +14,7 @@ const ADMIN = 'admin-key-for-tenancy-tests';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 let t: TestApp;
-let bus: EmbeddedBus;
+let bus: Bus;
 let busFile: string;
 
 beforeEach(async () => {
@@ -77,6 +77,16 @@ describe('workspaces and keys', () => {
     expect(revoked.status).toBe(401);
     expect(revoked.headers['www-authenticate']).toMatch(/^Bearer/);
     expect((await api().get('/v1/workspaces/uni/keys').set(bearer(ADMIN))).body.items[0].revokedAt).toEqual(expect.any(String));
+  });
+
+  test('HERALD_LEGACY_OPEN=true keeps POST / keyless in the default workspace, and only POST /', async () => {
+    const open = await makeApp({ 'auth.adminKey': ADMIN, 'auth.legacyOpen': true }, (d) => createNotificationService({ ...d, bus }));
+    await request(open.app).post('/v1/programs').set(bearer(ADMIN)).send({ id: 1, name: 'P' }).expect(201);
+    await request(open.app).post('/v1/programs/1/event-types').set(bearer(ADMIN)).send({ id: 1, name: 'E' }).expect(201);
+    const r = await request(open.app).post('/').send({ start_time: '08/27/2030 21:04', program_id: 1, event_type_id: '1' });
+    expect(r.status).toBe(202);
+    expect(await open.store.notifications.get(r.body.id)).toMatchObject({ workspaceId: 'default', source: 'legacy' });
+    expect((await request(open.app).get(`/v1/notifications/${r.body.id}`)).status).toBe(401);
   });
 
   test('a key in the query string is refused, even a valid one', async () => {
