@@ -59,6 +59,10 @@ export function isLocalClient(req: Pick<Request, 'socket' | 'headers'>): boolean
 /** Query parameters that look like a key: refused, so keys never end up in URLs and access logs. */
 const KEY_PARAMS = ['key', 'api_key', 'apikey', 'apiKey', 'access_token', 'token'];
 
+function bearerToken(header: string): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+}
+
 /** Reads the Authorization header (only there): none, a bearer key checked against the store, or invalid. */
 export async function readCredential(req: Request, keys: KeyService): Promise<Credential> {
   const inQuery = KEY_PARAMS.find((p) => req.query?.[p] !== undefined);
@@ -69,9 +73,9 @@ export async function readCredential(req: Request, keys: KeyService): Promise<Cr
   }
   const header = req.get('authorization');
   if (header === undefined || header.trim() === '') return { kind: 'none' };
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) return { kind: 'invalid' };
-  const principal = await keys.authenticate(m[1]);
+  const token = bearerToken(header);
+  if (!token) return { kind: 'invalid' };
+  const principal = await keys.authenticate(token);
   return principal ? { kind: 'key', principal } : { kind: 'invalid' };
 }
 
@@ -93,8 +97,18 @@ export function createGate(keys: KeyService, rateLimit: RequestHandler): Gate {
       next(e);
     }
   };
+  // Open routes need no key, but one that is sent still says whose workspace the call acts in.
+  const identifyIfSent: RequestHandler = async (req, res, next) => {
+    try {
+      const token = bearerToken(req.get('authorization') ?? '');
+      res.locals.principal = token ? await keys.authenticate(token) : null;
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
   return (access) => {
-    if (access === 'open') return [];
+    if (access === 'open') return [identifyIfSent];
     const decide: RequestHandler = (req, res, next) => {
       const d = decideAccess({ access, credential: res.locals.credential, keysExist: res.locals.keysExist, loopback: isLocalClient(req) });
       if (!d.ok) {

@@ -74,3 +74,12 @@ test("the README's role table lists every route with the least role the code req
   const least = (roles: string[]) => (roles.length === 0 ? 'open' : roles[0]);
   expect(documented).toEqual(operations.map((op) => `${op.method} ${op.path} ${least(op.roles)}`).sort());
 });
+
+test('/docs serves the document with its bearer scheme, so Authorize asks for the key and sends it', async () => {
+  const init = await request(herald.url!).get('/docs/swagger-ui-init.js');
+  expect(init.status).toBe(200);
+  const embedded = JSON.parse(/"swaggerDoc":\s*(\{[\s\S]*?\}),\s*"customOptions"/.exec(init.text)![1]);
+  expect(embedded.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  expect(embedded.paths['/v1/programs'].get.security).toEqual([{ bearerAuth: [] }]);
+  expect(init.text).toMatch(/"persistAuthorization":\s*true/);
+});

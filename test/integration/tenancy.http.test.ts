@@ -87,6 +87,11 @@ describe('workspaces and keys', () => {
     expect(r.status).toBe(202);
     expect(await open.store.notifications.get(r.body.id)).toMatchObject({ workspaceId: 'default', source: 'legacy' });
     expect((await request(open.app).get(`/v1/notifications/${r.body.id}`)).status).toBe(401);
+    // A key sent anyway still names the workspace the event goes to.
+    await request(open.app).post('/v1/workspaces').set(bearer(ADMIN)).send({ id: 'uni', name: 'U' }).expect(201);
+    const uniKey = (await request(open.app).post('/v1/workspaces/uni/keys').set(bearer(ADMIN)).send({ role: 'sender', name: 's' })).body.key;
+    const inUni = await request(open.app).post('/').set(bearer(uniKey)).send({ start_time: '08/27/2030 21:04', program_id: 1, event_type_id: '1' });
+    expect(inUni.status).toBe(404); // uni has no program 1: the event went to uni, not to default
   });
 
   test('a key in the query string is refused, even a valid one', async () => {
