@@ -1,23 +1,34 @@
 // MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
 // whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { DEFAULT_WORKSPACE } from '../../domain/types';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
 const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
 
-/** Catalog records are keyed by (workspaceId, id): the same id may exist in two workspaces. */
-const owned = { workspaceId: { type: String, required: true }, id: { type: String, required: true } };
+/**
+ * Catalog records are keyed by (workspaceId, id): `_id` is ownedKey(workspaceId, id), so lookups stay
+ * primary-key lookups and the same id may exist in two workspaces.
+ */
+const owned = { _id: String, workspaceId: { type: String, required: true }, id: { type: String, required: true } };
+
+/** The default workspace keeps the `_id`s records had before workspaces; others prefix theirs (ids never hold ':'). */
+export function ownedKey(workspaceId: string, id: string): string {
+  return workspaceId === DEFAULT_WORKSPACE ? id : `${workspaceId}:${id}`;
+}
 
 const programSchema = new Schema(
   { ...owned, name: { type: String, required: true }, description: String, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'programs' },
 );
-programSchema.index({ workspaceId: 1, id: 1 }, { unique: true });
+programSchema.index({ workspaceId: 1, id: 1 });
 
 const eventTypeSchema = new Schema(
   {
-    ...owned,
+    // An ObjectId _id: the key is (workspaceId, programId, id), kept unique by the index below.
+    workspaceId: { type: String, required: true },
+    id: { type: String, required: true },
     programId: { type: String, required: true },
     name: { type: String, required: true },
     description: String,
@@ -36,7 +47,7 @@ const userSchema = new Schema(
   },
   { ...base, collection: 'users' },
 );
-userSchema.index({ workspaceId: 1, id: 1 }, { unique: true });
+userSchema.index({ workspaceId: 1, id: 1 });
 
 const subscriptionSchema = new Schema(
   {
@@ -52,7 +63,7 @@ const subscriptionSchema = new Schema(
   },
   { ...base, collection: 'subscriptions' },
 );
-subscriptionSchema.index({ workspaceId: 1, id: 1 }, { unique: true });
+subscriptionSchema.index({ workspaceId: 1, id: 1 });
 subscriptionSchema.index({ workspaceId: 1, userId: 1, programId: 1, scope: 1 }, { unique: true });
 subscriptionSchema.index({ workspaceId: 1, programId: 1, scope: 1, userId: 1 });
 

@@ -4,7 +4,7 @@ import type { EventType, Page, PageQuery, Program, User } from '../../domain/typ
 import type { EventTypeRepo, ProgramRepo, UserRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
 import { pageOf, patchUpdate, toRecord } from './docs';
-import type { Models } from './models';
+import { ownedKey, type Models } from './models';
 
 type Doc = Record<string, unknown>;
 
@@ -17,18 +17,24 @@ export async function createDoc<T>(model: Models[keyof Models], rec: object, ext
   return toRecord<T>(doc.toObject(), Object.keys(extra));
 }
 
+/** The one document of (workspace, id): a primary-key lookup. */
+export const ownedFilter = (ws: string, id: string): Doc => ({ _id: ownedKey(ws, id), workspaceId: ws });
+
 /** create/get/update/list of a collection keyed by (workspaceId, id); `hidden` fields stay in the store. */
 export function ownedById<T>(model: () => Model<any>, hidden: readonly string[] = []) {
   return {
-    async create(ws: string, rec: object, extra: Doc = {}): Promise<T> {
-      return createDoc<T>(model(), { ...rec, workspaceId: ws }, extra, false);
+    async create(ws: string, rec: { id: string }, extra: Doc = {}): Promise<T> {
+      const now = new Date();
+      const doc = new (model())({ _id: ownedKey(ws, rec.id), ...rec, workspaceId: ws, ...extra, createdAt: now, updatedAt: now });
+      await doc.save();
+      return toRecord<T>(doc.toObject(), [...hidden, ...Object.keys(extra)]);
     },
     async get(ws: string, id: string): Promise<T | null> {
-      const d = await model().findOne({ workspaceId: ws, id }).lean<Doc>();
+      const d = await model().findOne(ownedFilter(ws, id)).lean<Doc>();
       return d ? toRecord<T>(d, hidden) : null;
     },
     async update(ws: string, id: string, patch: object): Promise<T | null> {
-      const d = await model().findOneAndUpdate({ workspaceId: ws, id }, patchUpdate(patch, OWNED_IMMUTABLE), { new: true }).lean<Doc>();
+      const d = await model().findOneAndUpdate(ownedFilter(ws, id), patchUpdate(patch, OWNED_IMMUTABLE), { new: true }).lean<Doc>();
       return d ? toRecord<T>(d, hidden) : null;
     },
     async list(ws: string, q: PageQuery, filter: Doc = {}): Promise<Page<T>> {
@@ -47,7 +53,7 @@ export function programRepo(models: () => Models): ProgramRepo {
     async delete(ws, id) {
       const m = models();
       // No transactions: the program goes first so nothing new can attach to it, then its children.
-      const res = await m.programs.deleteOne({ workspaceId: ws, id });
+      const res = await m.programs.deleteOne(ownedFilter(ws, id));
       await m.eventTypes.deleteMany({ workspaceId: ws, programId: id });
       await m.subscriptions.deleteMany({ workspaceId: ws, programId: id });
       return res.deletedCount > 0;
@@ -91,7 +97,7 @@ export function userRepo(models: () => Models): UserRepo {
     list: (ws, q) => base.list(ws, q),
     async delete(ws, id) {
       const m = models();
-      const res = await m.users.deleteOne({ workspaceId: ws, id });
+      const res = await m.users.deleteOne(ownedFilter(ws, id));
       await m.subscriptions.deleteMany({ workspaceId: ws, userId: id });
       return res.deletedCount > 0;
     },
@@ -101,6 +107,6 @@ export function userRepo(models: () => Models): UserRepo {
 /** The workspace's users by id (any order); ids not found are simply missing. */
 export async function usersByIds(models: Models, ws: string, ids: string[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  const docs = await models.users.find({ workspaceId: ws, id: { $in: ids } }).lean<Doc[]>();
+  const docs = await models.users.find({ _id: { $in: ids.map((id) => ownedKey(ws, id)) } }).lean<Doc[]>();
   return docs.map((d) => toRecord<User>(d));
 }

@@ -6,7 +6,7 @@ import type { SubscriptionRepo } from '../store';
 import { batchSubscribers, collectSubscribers, mergeScopeStreams, subscriptionScope, type SubscriptionRow } from '../common';
 
 import type { Models } from './models';
-import { ownedById, usersByIds } from './repos-catalog';
+import { ownedById, ownedFilter, usersByIds } from './repos-catalog';
 
 type Doc = Record<string, unknown>;
 const HIDDEN = ['scope'];
@@ -49,7 +49,7 @@ export function subscriptionRepo(models: () => Models): SubscriptionRepo {
       return base.update(ws, id, patch.channels === undefined ? {} : { channels: patch.channels });
     },
     async delete(ws, id) {
-      return (await models().subscriptions.deleteOne({ workspaceId: ws, id })).deletedCount > 0;
+      return (await models().subscriptions.deleteOne(ownedFilter(ws, id))).deletedCount > 0;
     },
     async list(ws, filter, q) {
       const f: Doc = {};
