@@ -36,9 +36,8 @@ const configSchema = z.object({
   seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
   auth: z.object({
-    /** Bootstrap admin key of the default workspace (never stored); from HERALD_ADMIN_KEY or the file HERALD_ADMIN_KEY_FILE names. */
+    /** Bootstrap admin key of the default workspace (never stored): HERALD_ADMIN_KEY, or HERALD_ADMIN_KEY_FILE (a Docker secret). */
     adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
-    adminKeyFile: z.string().min(1).optional(),
     /** POST / (the original body) without a key even once keys exist: for a trusted network only. */
     legacyOpen: z.boolean(),
   }),
@@ -110,7 +109,6 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
   { env: 'HERALD_ADMIN_KEY', path: 'auth.adminKey', kind: 'string', doc: 'bootstrap admin API key (at least 16 characters)' },
-  { env: 'HERALD_ADMIN_KEY_FILE', path: 'auth.adminKeyFile', kind: 'string', doc: 'file holding the admin key (Docker secrets)' },
   { env: 'HERALD_LEGACY_OPEN', path: 'auth.legacyOpen', kind: 'bool', doc: 'POST / without a key once keys exist (trusted network only)' },
   { env: 'HERALD_RATE_LIMIT', path: 'rateLimit.max', kind: 'int', doc: 'requests per key (or client address) per window' },
   { env: 'HERALD_RATE_LIMIT_WINDOW_MS', path: 'rateLimit.windowMs', kind: 'int', doc: 'rate-limit window' },
@@ -192,17 +190,6 @@ function providerShortcuts(env: Env, cfg: Record<string, unknown>): void {
   }
 }
 
-/** A key given as a file (a Docker secret) is read here; one given directly wins. */
-function readAdminKeyFile(cfg: Record<string, unknown>): void {
-  const auth = cfg.auth as { adminKey?: string; adminKeyFile?: string } | undefined;
-  if (!auth?.adminKeyFile || auth.adminKey) return;
-  try {
-    auth.adminKey = fs.readFileSync(auth.adminKeyFile, 'utf8').trim();
-  } catch (e) {
-    throw new ConfigError(`config: auth.adminKeyFile (HERALD_ADMIN_KEY_FILE) cannot be read: ${(e as Error).message}`);
-  }
-}
-
 const DEFAULT_FILE = path.resolve(__dirname, '../../config/default.json');
 
 /** Variables read besides ENV_KEYS (the provider shortcuts and the config file). */
@@ -257,7 +244,6 @@ export function loadConfig(processEnv: Env = process.env, overrides: Record<stri
   }
   for (const [p, v] of Object.entries(overrides)) setPath(raw, p, v);
   providerShortcuts(env, raw);
-  readAdminKeyFile(raw);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -284,11 +270,6 @@ export function loadConfig(processEnv: Env = process.env, overrides: Record<stri
 export function runtimeEnv(env: Env = process.env): { isCI: boolean; nodeEnv: string; noColor: boolean } {
   // https://no-color.org: any non-empty NO_COLOR turns colour off.
   return { isCI: env.CI === 'true' || env.CI === '1', nodeEnv: env.NODE_ENV ?? 'development', noColor: (env.NO_COLOR ?? '') !== '' };
-}
-
-/** Where the command-line API clients find Herald and their key (HERALD_URL, HERALD_KEY). */
-export function clientEnv(env: Env = process.env): { url: string; key?: string } {
-  return { url: env.HERALD_URL || 'http://127.0.0.1:8080', key: env.HERALD_KEY || undefined };
 }
 
 /** For tests and tools: the environment values Herald reads, passed through explicitly. */

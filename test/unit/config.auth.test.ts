@@ -1,4 +1,4 @@
-// The admin key comes from HERALD_ADMIN_KEY or from the file HERALD_ADMIN_KEY_FILE names (Docker secrets).
+// The admin key comes from HERALD_ADMIN_KEY or from the file HERALD_ADMIN_KEY_FILE names (Docker secrets; config's <NAME>_FILE).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ describe('admin key', () => {
     const file = path.join(dir, 'herald_admin_key');
     fs.writeFileSync(file, '0123456789abcdef0123\n');
     expect(loadConfig({ HERALD_ADMIN_KEY_FILE: file }).auth.adminKey).toBe('0123456789abcdef0123');
-    expect(loadConfig({ HERALD_ADMIN_KEY_FILE: file, HERALD_ADMIN_KEY: 'given-directly-0123' }).auth.adminKey).toBe('given-directly-0123');
+    expect(() => loadConfig({ HERALD_ADMIN_KEY_FILE: file, HERALD_ADMIN_KEY: 'given-directly-0123' })).toThrow(/not both/);
   });
 
   it('refuses a file that cannot be read and a key too short to be one', () => {
