@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ENV_KEYS, loadConfig } from '../../src/config';
+import { ENV_KEYS, envNames, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -199,6 +199,8 @@ describe('docker-compose.yml', () => {
   it('sets only environment variables Herald reads', () => {
     const allowed = new Set([
       ...ENV_KEYS.map((k) => k.env),
+      // Any of them may come from a file instead (Docker secrets).
+      ...envNames().map((n) => `${n}_FILE`),
       'TWILIO_ACCOUNT_SID',
       'TWILIO_AUTH_TOKEN',
       'TWILIO_FROM',
