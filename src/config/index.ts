@@ -54,7 +54,7 @@ const configSchema = z.object({
     maxAttempts: z.number().int().min(1).max(100),
     retryBaseMs: z.number().int().min(1),
     retryMaxMs: z.number().int().min(1),
-    /** How long one provider attempt may hold a message before it counts as interrupted; longer than any provider timeout. */
+    /** How long one provider attempt holds a message unless renewed (every third of it, while the worker lives); a dead worker's messages are free again after it. */
     leaseMs: z.number().int().min(100),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
@@ -119,7 +119,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
-  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'time one send attempt owns a message' },
+  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },

@@ -133,7 +133,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     providers.push(...list);
     const router = new ProviderRouter(list, {
       circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
-      tokens: store.providerControl,
+      slots: store.providerControl,
+      logger,
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
@@ -156,6 +157,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await scheduler.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
+      senders.forEach((s) => s.close());
       await controlRefresh?.stop();
       await Promise.all(providers.map((p) => p.close?.()));
       await webhookProviders.close();

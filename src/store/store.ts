@@ -16,6 +16,7 @@ import type {
   Subscription,
   User,
 } from '../domain/types';
+import type { SlotAnswer } from '../domain/send-slots';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
 
@@ -138,6 +139,8 @@ export interface MessageRepo {
       reason?: string;
       providerStatus?: string;
       incrementAttempts?: boolean;
+      /** Takes back the attempt the claim counted (it never reached the provider, or was only told to slow down). */
+      uncountAttempt?: boolean;
       at?: Date;
       /** Only if the message holds no lease, or one that ended before this time (taking over an interrupted attempt). */
       leaseEndedBefore?: Date;
@@ -177,6 +180,11 @@ export interface MessageRepo {
   findExpired(statuses: MessageStatus[], now: Date, limit: number): Promise<Message[]>;
   /** Ids of the notification's messages in `statuses`. */
   findByNotification(notificationId: string, statuses: MessageStatus[], limit: number): Promise<Message[]>;
+  /**
+   * Moves the lease of each message still `sending` in the given attempt to `until` (a live worker
+   * renewing what it holds); no history entry. Resolves how many were renewed.
+   */
+  extendLeases(leases: Array<{ id: string; attempts: number }>, until: Date): Promise<number>;
 }
 
 export interface LogQuery {
@@ -257,6 +265,13 @@ export interface ProviderControl {
   updatedAt: Date;
 }
 
+/** One process's routing activity for a provider since its last report. */
+export interface ProviderActivity {
+  sent: number;
+  failed: number;
+  circuitOpenUntil?: Date;
+}
+
 export type NewProviderControl = Pick<ProviderControl, 'id' | 'channel' | 'paused' | 'order' | 'weight' | 'ratePerSecond'>;
 /** `ratePerSecond: undefined` (key present) removes the limit. */
 export type ProviderControlPatch = Partial<Pick<ProviderControl, 'paused' | 'order' | 'weight' | 'ratePerSecond'>>;
@@ -270,12 +285,13 @@ export interface ProviderControlRepo {
   /** Changes the given fields; null when the id is unknown. */
   update(id: string, patch: ProviderControlPatch): Promise<ProviderControl | null>;
   /** Adds counters and raises circuitOpenUntil (never lowers it); unknown ids are ignored. */
-  recordActivity(id: string, delta: { sent: number; failed: number; circuitOpenUntil?: Date }): Promise<void>;
+  recordActivity(id: string, delta: ProviderActivity): Promise<void>;
   /**
-   * Takes one send token from the provider's window for `second` (epoch seconds), at most `limit`
-   * per window across every process. False when the window is spent. Old windows are pruned.
+   * Reserves the provider's next send slot, shared by every process (GCRA, src/domain/send-slots.ts):
+   * slots at least `intervalMs` apart, granted only when one starts within `maxWaitMs` of `now`
+   * (epoch ms). Not granted: `at` says when the next free one starts.
    */
-  takeToken(providerId: string, second: number, limit: number): Promise<boolean>;
+  reserveSlot(providerId: string, intervalMs: number, maxWaitMs: number, now: number): Promise<SlotAnswer>;
 }
 
 export interface Store {

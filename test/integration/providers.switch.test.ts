@@ -153,9 +153,10 @@ describe('failover between SMS providers', () => {
     expect(b.received).toHaveLength(20);
     const { items } = await herald.store.messages.list(id, {}, { limit: 100, offset: 0 });
     expect(items.every((m) => m.provider === 'sms-b')).toBe(true);
-    // After three 500s in a row the worker's circuit for A is open: later messages go straight to B.
+    // After three 500s in a row the worker's circuit for A is open: later messages go straight to B
+    // (A gets only a trial now and then: spells of 1 s, 2 s, 4 s...).
     expect(a.requests.length).toBeLessThan(10);
-    expect(herald.routers.sms!.status().find((s) => s.id === 'sms-a')).toMatchObject({ state: 'open', circuit: 'open' });
+    expect(herald.routers.sms!.status().find((s) => s.id === 'sms-a')!.circuit).not.toBe('closed');
   }, 40_000);
 
   it('fails a message for good only when every provider has refused it, with the last error', async () => {

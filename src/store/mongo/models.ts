@@ -199,9 +199,8 @@ const providerControlSchema = new Schema(
   { ...base, collection: 'providercontrols' },
 );
 
-/** Send-token windows: a counter `c:<provider>:<second>` and one claim `t:<provider>:<second>:<n>` per token. */
-const providerTokenSchema = new Schema({ _id: String, providerId: String, second: Number, used: Number }, { ...base, collection: 'providertokens' });
-providerTokenSchema.index({ second: 1 });
+/** Send slots: per provider (`_id`), the start of its next free slot (GCRA, src/domain/send-slots.ts). */
+const providerSlotSchema = new Schema({ _id: String, tat: Number }, { ...base, collection: 'providerslots' });
 
 const workspaceSchema = new Schema({ _id: String, name: String, createdAt: Date, updatedAt: Date }, { ...base, collection: 'workspaces' });
 
@@ -231,7 +230,7 @@ export interface Models {
   counters: Model<any>;
   idempotencyKeys: Model<any>;
   providerControls: Model<any>;
-  providerTokens: Model<any>;
+  providerSlots: Model<any>;
   workspaces: Model<any>;
   apiKeys: Model<any>;
   rateLimits: Model<any>;
@@ -249,7 +248,7 @@ export function buildModels(conn: Connection): Models {
     counters: conn.model('Counter', counterSchema),
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
     providerControls: conn.model('ProviderControl', providerControlSchema),
-    providerTokens: conn.model('ProviderToken', providerTokenSchema),
+    providerSlots: conn.model('ProviderSlot', providerSlotSchema),
     workspaces: conn.model('Workspace', workspaceSchema),
     apiKeys: conn.model('ApiKey', apiKeySchema),
     rateLimits: conn.model('RateLimit', rateLimitSchema),

@@ -57,7 +57,7 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
   if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
   if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
   update.$push = { statusHistory: change };
-  if (opts.incrementAttempts) update.$inc = { attempts: 1 };
+  if (opts.incrementAttempts || opts.uncountAttempt) update.$inc = { attempts: opts.incrementAttempts ? 1 : -1 };
   // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
   const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
   if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
@@ -191,6 +191,12 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async findByNotification(notificationId, statuses, limit) {
       return find({ notificationId, status: { $in: statuses } }, { _id: 1 }, limit);
+    },
+    async extendLeases(leases, until) {
+      if (leases.length === 0) return 0;
+      const ops = leases.map((l) => ({ updateOne: { filter: { _id: l.id, status: 'sending', attempts: l.attempts } as Doc, update: { $set: { leaseUntil: until } } } }));
+      const res = await coll().bulkWrite(ops, { ordered: false });
+      return res.modifiedCount;
     },
   };
 }

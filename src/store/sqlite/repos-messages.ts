@@ -56,7 +56,7 @@ export function messageRepo(sql: Sql): MessageRepo {
         ...clause.params,
         id,
         from: statusesParam(from),
-        inc: opts.incrementAttempts ? 1 : 0,
+        inc: opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0,
         change: JSON.stringify(change),
         ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
       },
@@ -169,6 +169,21 @@ export function messageRepo(sql: Sql): MessageRepo {
           { notificationId, statuses: statusesParam(statuses), limit: Math.max(0, limit) },
         )
         .map(fromRow);
+    },
+    async extendLeases(leases, until) {
+      if (leases.length === 0) return 0;
+      return sql.tx(() =>
+        leases.reduce(
+          (n, l) =>
+            n +
+            sql.run('UPDATE messages SET "leaseUntil" = @until WHERE "id" = @id AND "status" = \'sending\' AND "attempts" = @attempts', {
+              id: l.id,
+              attempts: l.attempts,
+              until: until.getTime(),
+            }).changes,
+          0,
+        ),
+      );
     },
   };
 }

@@ -84,10 +84,9 @@ CREATE TABLE IF NOT EXISTS provider_control (
   "id" TEXT PRIMARY KEY, "channel" TEXT NOT NULL, "paused" INTEGER NOT NULL, "order" INTEGER NOT NULL, "weight" REAL NOT NULL,
   "ratePerSecond" INTEGER, "sent" INTEGER NOT NULL, "failed" INTEGER NOT NULL, "circuitOpenUntil" INTEGER, "updatedAt" INTEGER NOT NULL
 );
--- One row per (provider, epoch second): send tokens taken in that second, by every process.
-CREATE TABLE IF NOT EXISTS provider_tokens (
-  "providerId" TEXT NOT NULL, "second" INTEGER NOT NULL, "used" INTEGER NOT NULL, PRIMARY KEY ("providerId", "second")
-) WITHOUT ROWID;
+-- One row per provider: the start of its next free send slot (GCRA), shared by every process.
+CREATE TABLE IF NOT EXISTS provider_slots ("providerId" TEXT PRIMARY KEY, "tat" INTEGER NOT NULL) WITHOUT ROWID;
+DROP TABLE IF EXISTS provider_tokens;
 CREATE TABLE IF NOT EXISTS logs (
   "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "time" INTEGER NOT NULL, "level" TEXT NOT NULL, "levelRank" INTEGER NOT NULL,
   "process" TEXT NOT NULL, "message" TEXT NOT NULL, "notificationId" TEXT, "messageId" TEXT, "meta" TEXT, "workspaceId" TEXT
