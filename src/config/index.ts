@@ -83,11 +83,13 @@ const configSchema = z.object({
     /** Consecutive failures that open a provider's circuit in a worker, and how long it stays open. */
     circuitFailures: z.number().int().min(1),
     circuitOpenMs: z.number().int().min(100),
+    /** Extra ms per second between a rate-limited provider's send slots: network jitter up to it cannot put rate + 1 sends in one of the provider's seconds. */
+    rateGuardMs: z.number().int().min(0).max(1000),
   }),
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
-  providers: { sms: ProviderConfig[]; email: ProviderConfig[]; refreshMs: number; circuitFailures: number; circuitOpenMs: number };
+  providers: { sms: ProviderConfig[]; email: ProviderConfig[]; refreshMs: number; circuitFailures: number; circuitOpenMs: number; rateGuardMs: number };
 };
 
 type Env = Record<string, string | undefined>;
@@ -132,7 +134,8 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
   { env: 'HERALD_PROVIDERS_REFRESH_MS', path: 'providers.refreshMs', kind: 'int', doc: 'how often workers re-read provider pause/order/weight/rate' },
   { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
-  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'how long an open circuit waits before a trial' },
+  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'longest an open circuit waits before its next trial (spells start at 1 s and double)' },
+  { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {

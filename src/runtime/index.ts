@@ -134,6 +134,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     const router = new ProviderRouter(list, {
       circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
       slots: store.providerControl,
+      rateGuardMs: config.providers.rateGuardMs,
       logger,
     });
     router.applyControl(await store.providerControl.list());

@@ -18,17 +18,21 @@ export interface RouterOptions {
   slots?: Pick<ProviderControlRepo, 'reserveSlot'>;
   /** Longest an attempt waits for its send slot before the message is put back. */
   maxSlotWaitMs?: number;
+  /** Extra ms per second between send slots, for network jitter (default 100). */
+  rateGuardMs?: number;
   logger?: Logger;
   clock?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** A message waiting in this process for a usable provider; the oldest gets a half-open trial. */
+/** A message waiting in this process for a usable provider; the one that waited longest gets a half-open trial. */
 export interface Waiter {
   id: string;
   /** When the message started waiting to be sent (its creation). */
   since: number;
+  /** Attempts it already made: more means it has waited through more of the provider's trouble. */
+  attempts: number;
   /** Its next attempt is its last: it gets a trial only when no other waiter could take it. */
   lastChance: boolean;
 }
@@ -66,6 +70,11 @@ export interface ProviderStatus {
   consecutiveFailures: number;
 }
 
+function waitedLonger(a: Waiter, b: Waiter): boolean {
+  if (a.attempts !== b.attempts) return a.attempts > b.attempts;
+  return a.since !== b.since ? a.since < b.since : a.id < b.id;
+}
+
 const DEFAULT_CIRCUIT: CircuitOptions = { failureThreshold: 5, openMs: 30_000 };
 /** How often a held message looks again for a usable provider (no I/O: the router's own state). */
 const HOLD_POLL_MS = 100;
@@ -85,7 +94,7 @@ export class ProviderRouter {
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.health = new ProviderHealthLog(opts.logger, this.clock);
-    this.rate = new SendRate({ slots: opts.slots, maxWaitMs: opts.maxSlotWaitMs ?? 2000, health: this.health, clock: this.clock, sleep: this.sleep });
+    this.rate = new SendRate({ slots: opts.slots, maxWaitMs: opts.maxSlotWaitMs ?? 2000, guardMs: opts.rateGuardMs ?? 100, health: this.health, clock: this.clock, sleep: this.sleep });
     this.states = providers.map((provider, i) => {
       const s: ProviderState = { provider, paused: false, order: i, weight: 0, sent: 0, failed: 0, unreported: { sent: 0, failed: 0, openUntil: 0 } } as ProviderState;
       s.circuit = new Circuit(circuit, (c) => {
@@ -248,14 +257,15 @@ export class ProviderRouter {
     return [...ranked.filter((s) => !exclude.has(s.provider.id)), ...ranked.filter((s) => exclude.has(s.provider.id))];
   }
 
-  /** Is `who` the message that has waited longest here (preferring one whose attempt would not be its last)? */
+  /** Is `who` the message that has waited longest here (most attempts behind it, then oldest; one whose
+   *  next attempt is not its last first)? A fresh message never takes the trial from a held one. */
   private firstInLine(channel: Channel, who: Waiter | undefined): boolean {
     const here = [...(this.waiters.get(channel)?.values() ?? [])];
+    if (who && !this.waiters.get(channel)?.has(who.id)) here.push(who);
     const pool = here.some((w) => !w.lastChance) ? here.filter((w) => !w.lastChance) : here;
     if (pool.length === 0) return true;
-    if (!who) return false;
-    const first = pool.reduce((a, b) => (b.since < a.since || (b.since === a.since && b.id < a.id) ? b : a));
-    return first.id === who.id || (who.since < first.since && !(who.lastChance && !first.lastChance));
+    const first = pool.reduce((a, b) => (waitedLonger(b, a) ? b : a));
+    return first.id === who?.id;
   }
 
   /** Weighted random order without replacement: the first is drawn with probability weight / total. */

@@ -6,9 +6,9 @@ import { nextSlot, slotIntervalMs, type SlotAnswer } from '../domain/send-slots'
 import type { ProviderControlRepo } from '../store/store';
 import type { ProviderHealthLog } from './provider-health-log';
 
-/** Extra milliseconds per second between slots: jitter on the way cannot put rate + 1 sends in a provider's second. */
-export const RATE_GUARD_MS = 50;
 const DECREASE_FACTOR = 0.8;
+/** The lowest a 429 takes a provider without a configured rate (whose base is a noisy measure of the last second). */
+const MIN_ADAPTIVE_RATE = 10;
 const FULL_SPEED_AFTER_MS = 30_000;
 
 export type SlotResult = { ok: true } | { ok: false; retryInMs: number };
@@ -21,6 +21,8 @@ interface RateState {
   last429At: number;
   /** The shared next-free-slot time as last seen here: a lower bound of the real one. */
   knownTat: number;
+  /** knownTat plus the slots this process's messages are about to ask for (they passed `likelyFree`). */
+  projectedTat: number;
   /** Store round trips of one provider go one at a time in this process (no compare-and-set storms). */
   chain: Promise<unknown>;
   /** Start times of the last second's sends, for the rate a 429 lowers when none is set. */
@@ -31,6 +33,8 @@ export interface SendRateOptions {
   slots?: Pick<ProviderControlRepo, 'reserveSlot'>;
   /** Longest a send waits for its slot. */
   maxWaitMs: number;
+  /** Extra ms per second between slots (config providers.rateGuardMs). */
+  guardMs: number;
   health: ProviderHealthLog;
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -54,14 +58,25 @@ export class SendRate {
     return s.configured === undefined ? s.adaptive : Math.min(s.configured, s.adaptive);
   }
 
-  /** Local guess, no I/O: a slot is likely within half the wait (the other half is left for other processes). */
+  /**
+   * Local guess, no I/O: a slot is likely within half the wait (the other half is left for other
+   * processes). A yes counts one slot ahead here, so a crowd of messages does not all pass at once.
+   */
   likelyFree(id: string): boolean {
-    return this.effective(id) === undefined || this.state(id).knownTat - this.opts.clock() <= this.opts.maxWaitMs / 2;
+    const rate = this.effective(id);
+    if (rate === undefined) return true;
+    const s = this.state(id);
+    const now = this.opts.clock();
+    const from = Math.max(s.projectedTat, s.knownTat, now);
+    if (from - now > this.opts.maxWaitMs / 2) return false;
+    s.projectedTat = from + slotIntervalMs(rate, this.opts.guardMs);
+    return true;
   }
 
-  /** When to look again after `likelyFree` said no. */
+  /** When to look again after `likelyFree` said no: soon (the 1 s rung), slots free up continuously. */
   retryInMs(id: string): number {
-    return Math.max(250, this.state(id).knownTat - this.opts.clock() - this.opts.maxWaitMs / 2);
+    const s = this.state(id);
+    return Math.min(1000, Math.max(250, Math.max(s.projectedTat, s.knownTat) - this.opts.clock() - this.opts.maxWaitMs / 2));
   }
 
   /** Takes the next shared slot (waiting for it, at most maxWaitMs): call right before the provider call. */
@@ -69,12 +84,12 @@ export class SendRate {
     const rate = this.effective(id);
     const s = this.state(id);
     if (rate === undefined) return this.started(s);
-    const interval = slotIntervalMs(rate, RATE_GUARD_MS);
+    const interval = slotIntervalMs(rate, this.opts.guardMs);
     const turn = s.chain.then(() => this.ask(id, interval));
     s.chain = turn.catch(() => undefined);
     const answer = await turn;
     s.knownTat = Math.max(s.knownTat, answer.granted ? answer.at + interval : answer.at);
-    if (!answer.granted) return { ok: false, retryInMs: Math.max(250, answer.at - this.opts.clock() - this.opts.maxWaitMs / 2) };
+    if (!answer.granted) return { ok: false, retryInMs: Math.min(1000, Math.max(250, answer.at - this.opts.clock() - this.opts.maxWaitMs / 2)) };
     const wait = answer.at - this.opts.clock();
     if (wait > 0) await this.opts.sleep(wait);
     return this.started(s);
@@ -86,8 +101,8 @@ export class SendRate {
     const s = this.state(id);
     s.last429At = now;
     if (now - s.decreasedAt < Math.max(1000, retryAfterMs ?? 0)) return;
-    const base = this.effective(id) ?? Math.max(1, this.recentStarts(s, now));
-    s.adaptive = Math.max(1, Math.floor(base * DECREASE_FACTOR));
+    const base = this.effective(id) ?? this.recentStarts(s, now);
+    s.adaptive = Math.max(s.configured === undefined ? MIN_ADAPTIVE_RATE : 1, Math.floor(base * DECREASE_FACTOR));
     s.decreasedAt = now;
     this.opts.health.slowedDown(id, this.effective(id)!, retryAfterMs);
   }
@@ -127,7 +142,7 @@ export class SendRate {
   private state(id: string): RateState {
     let s = this.states.get(id);
     if (!s) {
-      s = { decreasedAt: -Infinity, last429At: -Infinity, knownTat: 0, chain: Promise.resolve(), starts: [] };
+      s = { decreasedAt: -Infinity, last429At: -Infinity, knownTat: 0, projectedTat: 0, chain: Promise.resolve(), starts: [] };
       this.states.set(id, s);
     }
     return s;

@@ -122,27 +122,30 @@ export function createSender(deps: SenderDeps) {
     const m = await store.messages.get(id);
     if (!m || isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     log.warn('claim not confirmed; looking at the message again', { status: m.status, leaseUntil: m.leaseUntil });
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, false);
     return { action: 'retry', delayMs: 1_000, reason: 'claim not confirmed' };
   }
 
-  /** Another attempt holds the message: never send alongside it. Look again every few seconds: a delay up
-   *  to the lease's end would wait for the delay rung above it (2 min for a 60 s lease). */
-  function leaseWait(m: Message): ItemResult {
+  /** Another attempt holds the message: never send alongside it. A lease ending within a poll is waited
+   *  out here, once (a dead worker's message goes out right after it, not at the next delay rung);
+   *  a longer one is looked at again every few seconds. */
+  async function leaseWait(m: Message, mayWaitHere: boolean): Promise<ItemResult> {
     const leftMs = m.leaseUntil!.getTime() - now().getTime() + 250;
-    return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
+    if (!mayWaitHere || leftMs > LEASE_POLL_MS) return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
+    await new Promise((r) => setTimeout(r, leftMs));
+    return handleMessage(m.id, false);
   }
 
   /** The provider for this attempt: now, or after holding the message here while none is usable. */
   async function chooseProvider(m: Message): Promise<Chosen | undefined> {
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
     const refused = refusedBy(m);
-    const who: Waiter = { id: m.id, since: m.createdAt.getTime(), lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
+    const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
     return router.choose(channel, exclude, refused, who) ?? router.waitForProvider(channel, exclude, refused, who, HOLD_MS);
   }
 
-  async function attempt(m: Message, log: Logger): Promise<ItemResult> {
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+  async function attempt(m: Message, log: Logger, mayWaitHere: boolean): Promise<ItemResult> {
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
@@ -197,7 +200,7 @@ export function createSender(deps: SenderDeps) {
     return recordSent(sending, chosen.provider.id, r, sending.attempts, log);
   }
 
-  const deliveries = createDeliveryHandler(handleMessage, { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
+  const deliveries = createDeliveryHandler((id) => handleMessage(id), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
   return {
     handle: deliveries.handle,
     /** Stops starting messages; the leases of those under way are renewed until they finish. */
@@ -210,7 +213,7 @@ export function createSender(deps: SenderDeps) {
     },
   };
 
-  async function handleMessage(id: string): Promise<ItemResult> {
+  async function handleMessage(id: string, mayWaitHere = true): Promise<ItemResult> {
     // A batch read that misses a message is checked alone before the id is dead-lettered for good.
     const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
@@ -222,7 +225,7 @@ export function createSender(deps: SenderDeps) {
     if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     if (isExpired(m.validUntil, now())) {
       // An attempt under way may have reached the provider: it records its own outcome; only an ended lease expires.
-      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
       const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
         reason: 'window closed before sending',
         leaseEndedBefore: now(),
@@ -230,6 +233,6 @@ export function createSender(deps: SenderDeps) {
       if (moved) log.warn('window closed before sending; message expired');
       return { action: 'ack' };
     }
-    return attempt(m, log);
+    return attempt(m, log, mayWaitHere);
   }
 }

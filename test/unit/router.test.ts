@@ -82,18 +82,20 @@ describe('ProviderRouter', () => {
     expect(r.status()[0].circuit).toBe('closed');
     r.failed({ provider: sms('a'), trial: false });
     r.failed({ provider: sms('a'), trial: false });
-    const old: Waiter = { id: 'old', since: 1, lastChance: false };
-    const fresh: Waiter = { id: 'fresh', since: 5, lastChance: false };
-    const last: Waiter = { id: 'last', since: 0, lastChance: true };
-    // Both held; when the spell ends the oldest (that is not on its last attempt) gets the trial, the fresh one keeps waiting.
-    const [a, b, c] = await Promise.all([
+    // `old` has been tried twice already; `older` is older but untried; `last` would spend its last attempt.
+    const old: Waiter = { id: 'old', since: 3, attempts: 2, lastChance: false };
+    const older: Waiter = { id: 'older', since: 1, attempts: 0, lastChance: false };
+    const fresh: Waiter = { id: 'fresh', since: 5, attempts: 0, lastChance: false };
+    const last: Waiter = { id: 'last', since: 0, attempts: 4, lastChance: true };
+    // All held; when the spell ends the one that waited through most attempts (not on its last) gets the trial.
+    const [a, b, c, d] = await Promise.all([
       r.waitForProvider('sms', none, none, fresh, 1_500),
       r.waitForProvider('sms', none, none, old, 1_500),
       r.waitForProvider('sms', none, none, last, 1_500),
+      r.waitForProvider('sms', none, none, older, 1_500),
     ]);
     expect(b).toEqual({ provider: expect.objectContaining({ id: 'a' }), trial: true });
-    expect(a).toBeUndefined();
-    expect(c).toBeUndefined();
+    expect([a, c, d]).toEqual([undefined, undefined, undefined]);
     // A fresh message arriving while others wait does not jump the queue.
     expect(r.choose('sms', none, none, fresh)).toBeUndefined();
   });
@@ -105,10 +107,10 @@ describe('ProviderRouter', () => {
     r.applyControl([control('a', { ratePerSecond: 10 })]);
     const got = [];
     for (let k = 0; k < 6; k++) got.push(await r.reserveSlot('a'));
-    // 105 ms apart (1 s + 50 ms guard over 10): the 5th waits for its slot, still within 400 ms of asking.
+    // 110 ms apart ((1 s + 100 ms guard) / 10): the 5th waits for its slot, still within 400 ms of asking.
     expect(got.every((g) => g.ok)).toBe(true);
-    expect(slept).toEqual([105, 105, 105, 105, 105]);
-    // Callers at the same instant: slots 0, 105, 210, 315 ms lie within the 400 ms wait, the rest are refused.
+    expect(slept).toEqual([110, 110, 110, 110, 110]);
+    // Callers at the same instant: slots 0, 110, 220, 330 ms lie within the 400 ms wait, the rest are refused.
     const frozen = new ProviderRouter([sms('a')], { clock: () => now, maxSlotWaitMs: 400, sleep: async () => undefined });
     frozen.applyControl([control('a', { ratePerSecond: 10 })]);
     const parallel = await Promise.all(Array.from({ length: 6 }, () => frozen.reserveSlot('a')));
