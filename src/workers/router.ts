@@ -132,22 +132,28 @@ export class ProviderRouter {
   }
 
   /**
-   * The most preferred usable provider for this message, now, without waiting. A half-open
-   * provider is chosen only as its trial, and only for the longest-waiting message here.
-   * Check and trial mark happen in one turn: two attempts can never both be the trial.
+   * The most preferred usable provider for this message, now, without waiting; one likely at its
+   * rate is skipped for the next ('rate-limited' when that was all). A half-open provider is chosen
+   * only as its trial, and only for the longest-waiting message here. Check and trial mark happen
+   * in one turn: two attempts can never both be the trial.
    */
-  choose(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who?: Waiter): Chosen | undefined {
+  choose(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who?: Waiter): Chosen | 'rate-limited' | undefined {
     const now = this.clock();
+    let atRate = false;
     for (const s of this.ranked(channel, exclude, never)) {
       if (s.circuit.needsTrial(now) && !this.firstInLine(channel, who)) continue;
       this.health.providerUsable(channel);
+      if (!this.rate.likelyFree(s.provider.id)) {
+        atRate = true;
+        continue;
+      }
       return { provider: s.provider, trial: s.circuit.begin(now) };
     }
-    return undefined;
+    return atRate ? 'rate-limited' : undefined;
   }
 
   /** Holds the message here (up to `maxMs`) until a provider is usable for it; undefined if none came. */
-  async waitForProvider(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who: Waiter, maxMs: number): Promise<Chosen | undefined> {
+  async waitForProvider(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who: Waiter, maxMs: number): Promise<Chosen | 'rate-limited' | undefined> {
     const here = this.waiters.get(channel) ?? new Map<string, Waiter>();
     this.waiters.set(channel, here);
     here.set(who.id, who);
@@ -163,15 +169,6 @@ export class ProviderRouter {
     } finally {
       here.delete(who.id);
     }
-  }
-
-  /** Local guess, no I/O: would this provider have a send slot soon? */
-  slotLikely(id: string): boolean {
-    return this.rate.likelyFree(id);
-  }
-
-  slotRetryInMs(id: string): number {
-    return this.rate.retryInMs(id);
   }
 
   /** Takes the provider's next send slot, shared by every process, and waits for it: right before each call. */

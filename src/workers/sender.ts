@@ -137,7 +137,7 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** The provider for this attempt: now, or after holding the message here while none is usable. */
-  async function chooseProvider(m: Message): Promise<Chosen | undefined> {
+  async function chooseProvider(m: Message): Promise<Chosen | 'rate-limited' | undefined> {
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
     const refused = refusedBy(m);
     const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
@@ -153,11 +153,9 @@ export function createSender(deps: SenderDeps) {
     const chosen = await chooseProvider(m);
     // No line per held message: the router logs the channel's state and a summary every 30 s.
     if (!chosen) return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
+    // Slots free up continuously: look again on the 1 s rung.
+    if (chosen === 'rate-limited') return { action: 'retry', delayMs: 1_000, reason: 'every provider at its rate limit' };
     const { provider } = chosen;
-    if (!router.slotLikely(provider.id)) {
-      router.abandon(chosen);
-      return { action: 'retry', delayMs: router.slotRetryInMs(provider.id), reason: 'every provider at its rate limit' };
-    }
     const resumed = m.status === 'sending';
     const sending = await claim({
       id: m.id,

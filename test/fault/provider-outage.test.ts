@@ -12,7 +12,7 @@ jest.setTimeout(300_000);
 
 const OUTAGE_MS = 45_000;
 /** Log lines that speak of provider trouble. */
-const TROUBLE = /provider circuit|usable provider|slow down/;
+const TROUBLE = /provider circuit|usable provider|usable again|slow down/;
 
 let c: Cluster;
 

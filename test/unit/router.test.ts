@@ -56,7 +56,7 @@ describe('ProviderRouter', () => {
     r.failed(on('a'));
     now += 1_000;
     expect(r.status()[0].circuit).toBe('half-open');
-    const trial = r.choose('sms', none, none)!;
+    const trial = r.choose('sms', none, none) as Chosen;
     expect(trial).toEqual({ provider: expect.objectContaining({ id: 'a' }), trial: true });
     // The trial is running: nobody else gets a until it reports.
     expect(r.choose('sms', none, none)).toEqual({ provider: expect.objectContaining({ id: 'b' }), trial: false });
@@ -65,11 +65,11 @@ describe('ProviderRouter', () => {
     now += 1_999;
     expect(r.status()[0].circuit).toBe('open');
     now += 1;
-    r.failed(r.choose('sms', none, none)!);
+    r.failed(r.choose('sms', none, none) as Chosen);
     now += 2_999; // capped at openMs
     expect(r.status()[0].circuit).toBe('open');
     now += 1;
-    const third = r.choose('sms', none, none)!;
+    const third = r.choose('sms', none, none) as Chosen;
     expect(third.trial).toBe(true);
     r.succeeded(third);
     expect(r.status()[0]).toMatchObject({ state: 'active', circuit: 'closed', consecutiveFailures: 0, sent: 1 });
@@ -111,12 +111,15 @@ describe('ProviderRouter', () => {
     expect(got.every((g) => g.ok)).toBe(true);
     expect(slept).toEqual([110, 110, 110, 110, 110]);
     // Callers at the same instant: slots 0, 110, 220, 330 ms lie within the 400 ms wait, the rest are refused.
-    const frozen = new ProviderRouter([sms('a')], { clock: () => now, maxSlotWaitMs: 400, sleep: async () => undefined });
-    frozen.applyControl([control('a', { ratePerSecond: 10 })]);
+    const frozen = new ProviderRouter([sms('a'), sms('b')], { clock: () => now, maxSlotWaitMs: 400, sleep: async () => undefined });
+    frozen.applyControl([control('a', { ratePerSecond: 10 }), control('b', { order: 1, ratePerSecond: 10 })]);
     const parallel = await Promise.all(Array.from({ length: 6 }, () => frozen.reserveSlot('a')));
     expect(parallel.filter((g) => g.ok)).toHaveLength(4);
     expect(parallel.filter((g) => !g.ok)).toEqual([{ ok: false, retryInMs: 250 }, { ok: false, retryInMs: 250 }]);
-    expect(frozen.slotLikely('a')).toBe(false);
+    // Choosing moves on from a provider at its rate to the next, and says so when all are.
+    expect(frozen.choose('sms', none, none)).toEqual({ provider: expect.objectContaining({ id: 'b' }), trial: false });
+    for (let k = 0; k < 3; k++) frozen.choose('sms', none, none);
+    expect(frozen.choose('sms', none, none)).toBe('rate-limited');
     // Unlimited providers never wait; a 429 gives them a rate below what they were taking.
     const u = new ProviderRouter([sms('u')], { clock: () => now, sleep: async (ms) => void (now += ms) });
     for (let k = 0; k < 20; k++) expect(await u.reserveSlot('u')).toEqual({ ok: true });
