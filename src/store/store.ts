@@ -16,6 +16,9 @@ import type {
   Subscription,
   User,
 } from '../domain/types';
+import type { CreditRepo } from './store-credits';
+
+export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
 
@@ -296,4 +299,5 @@ export interface Store {
   workspaces: WorkspaceRepo;
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
+  credits: CreditRepo;
 }

@@ -6,6 +6,7 @@ import { messagesContract } from './store.contract.messages';
 import { providerControlContract } from './store.contract.providers';
 import { idempotencyContract } from './store.contract.idempotency';
 import { tenancyContract } from './store.contract.tenancy';
+import { creditsContract } from './store.contract.credits';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -47,6 +48,7 @@ export function describeStoreContract(
     providerControlContract(s);
     idempotencyContract(s);
     tenancyContract(s);
+    creditsContract(s);
   });
 }
 

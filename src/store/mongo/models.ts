@@ -219,6 +219,21 @@ apiKeySchema.index({ revokedAt: 1 });
 const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Number, hits: Number, expiresAt: Date }, { ...base, collection: 'ratelimits' });
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
+const creditAccountSchema = new Schema(
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { ...base, collection: 'creditaccounts' },
+);
+
+/** The credit ledger: `_id` is the movement's unique id (reserve:<message>, refund:<message>, top-up:...). */
+const creditLedgerSchema = new Schema(
+  {
+    _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
+    state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+  },
+  { ...base, collection: 'creditledger' },
+);
+creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
+creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
 export interface Models {
   programs: Model<any>;
@@ -235,6 +250,8 @@ export interface Models {
   workspaces: Model<any>;
   apiKeys: Model<any>;
   rateLimits: Model<any>;
+  creditAccounts: Model<any>;
+  creditLedger: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -253,5 +270,7 @@ export function buildModels(conn: Connection): Models {
     workspaces: conn.model('Workspace', workspaceSchema),
     apiKeys: conn.model('ApiKey', apiKeySchema),
     rateLimits: conn.model('RateLimit', rateLimitSchema),
+    creditAccounts: conn.model('CreditAccount', creditAccountSchema),
+    creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
   };
 }

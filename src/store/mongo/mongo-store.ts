@@ -2,7 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  ApiKeyRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
   SubscriptionRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
@@ -17,6 +17,7 @@ import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
+import { creditRepo } from './repos-credits';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -41,6 +42,7 @@ export class MongoStore implements Store {
   readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.m), mapMongoError);
   readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.m), mapMongoError);
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
+  readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { CREDITS_DDL } from './repos-credits';
 
 export const SCHEMA_VERSION = 2;
 
@@ -114,6 +115,7 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   migrate(db);
+  db.exec(CREDITS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  ApiKeyRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
   SubscriptionRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
@@ -15,6 +15,7 @@ import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
+import { creditRepo } from './repos-credits';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.sql), mapSqliteError);
   readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.sql), mapSqliteError);
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.sql), mapSqliteError);
+  readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 
