@@ -1,6 +1,8 @@
 // Credits: amounts are integer milli-credits everywhere (1 credit = 1000), never floats; the
 // API shows them as decimal numbers with at most three decimals, exact.
-import type { Channel, MessageStatus } from './types';
+import { DEFAULT_WORKSPACE, type Channel, type MessageStatus } from './types';
+
+export { DEFAULT_WORKSPACE };
 
 export const MILLI_PER_CREDIT = 1000;
 /** Largest amount one movement may carry (a billion credits): keeps every sum far inside exact integers. */
@@ -86,4 +88,3 @@ export function workspaceOf(record: object): string {
   return typeof ws === 'string' && ws !== '' ? ws : DEFAULT_WORKSPACE;
 }
 
-export const DEFAULT_WORKSPACE = 'default';

@@ -113,6 +113,8 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       const principal = principalOf(res);
       const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
       const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
+      // A handler that answered itself (an event stream) is done.
+      if (res.headersSent) return;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);

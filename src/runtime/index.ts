@@ -17,6 +17,8 @@ import { createProviderControlService, createProviderResolver, seedProviderContr
 import { providerRoutes } from '../http/routes/providers';
 import { outboxRoutes } from '../http/routes/outbox';
 import { createOutboxService } from '../services/outbox';
+import { creditRoutes } from '../http/routes/credits';
+import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import { createStore } from '../store';
@@ -103,23 +105,27 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, store.logs, config.log.level);
   const bus = await openBus(config, logger);
-  const notifications = createNotificationService({ store, bus, config, logger });
+  const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
+  const metering = createMetering({ store, config, signals, logger });
+  const notifications = createNotificationService({ store, bus, config, logger, metering });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
   let server: Server | undefined;
   let url: string | undefined;
-  const scheduler = createScheduler({ store, bus, config, logger });
+  const scheduler = createScheduler({ store, bus, config, logger, metering });
   const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
+  let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
 
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
-    const dispatcher = createDispatcher({ store, bus, config, logger });
+    await ensureDefaultAccount(store, config);
+    const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
     consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
@@ -137,7 +143,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger });
+    const sender = createSender({ store, router, channel, config, logger, metering });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -157,6 +163,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       await controlRefresh?.stop();
+      await metering.stop();
+      await signals.stop();
+      await balanceWatch?.close();
       await Promise.all(providers.map((p) => p.close?.()));
       await webhookProviders.close();
       logger.info('herald stopped');
@@ -168,7 +177,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     return stopping;
   };
   if (serves) {
-    const reports = createDeliveryReports({ store, logger });
+    const reports = createDeliveryReports({ store, logger, metering });
+    balanceWatch = createBalanceWatch({ store, bus, config, logger });
+    const credits = creditRoutes({ store, config, accounts: createCreditAccounts({ store, config, signals }), watch: balanceWatch });
     const app = createApp({
       store,
       notifications,
@@ -180,6 +191,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       ],
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...credits,
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
     });

@@ -10,6 +10,7 @@ import { isExpired } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import { ProviderError, type Provider, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
+import { NO_METERING, type Metering } from '../services/credits';
 import type { ProviderRouter } from './router';
 import { createBatcher } from './batcher';
 import { createDeliveryHandler } from './deliveries';
@@ -20,6 +21,8 @@ export interface SenderDeps {
   channel: Channel;
   config: Pick<HeraldConfig, 'worker'>;
   logger: Logger;
+  /** Keeps the charge of what was handed over, refunds what ended unsent. */
+  metering?: Metering;
   now?: () => Date;
 }
 
@@ -44,6 +47,7 @@ function asProviderError(e: unknown): ProviderError {
 
 export function createSender(deps: SenderDeps) {
   const { store, router, channel, logger } = deps;
+  const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const backoff = exponentialJitter({ baseMs: deps.config.worker.retryBaseMs, maxMs: deps.config.worker.retryMaxMs });
   /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
@@ -65,17 +69,19 @@ export function createSender(deps: SenderDeps) {
   async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<ItemResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
+    const to = r.status === 'queued' ? 'sent' : r.status;
     // Acked only once written.
     await writeRecord({
       id: m.id,
       from: ['sending'],
-      to: r.status === 'queued' ? 'sent' : r.status,
+      to,
       opts: {
         patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
         providerStatus: r.providerStatus,
       },
     });
     unrecorded.delete(m.id);
+    void metering.settle([{ id: m.id, status: to }]);
     log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
   }
@@ -191,7 +197,8 @@ export function createSender(deps: SenderDeps) {
         return { action: 'retry', delayMs: retryAt.getTime() - now().getTime(), reason: err.code };
       }
       const final = isExpired(m.validUntil, retryAt) && err.retryable ? 'expired' : 'failed';
-      await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
+      const ended = await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
+      if (ended) void metering.settle([ended]);
       log.error(`message ${final}`, { provider: provider.id, error, attempt: sending.attempts });
       return { action: 'ack' };
     }
@@ -218,7 +225,10 @@ export function createSender(deps: SenderDeps) {
         reason: 'window closed before sending',
         leaseEndedBefore: now(),
       });
-      if (moved) log.warn('window closed before sending; message expired');
+      if (moved) {
+        void metering.settle([moved]);
+        log.warn('window closed before sending; message expired');
+      }
       return { action: 'ack' };
     }
     return attempt(m, log);
