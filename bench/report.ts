@@ -9,6 +9,7 @@ import type { BarePipelineResult } from './bare-pipeline';
 import type { FanoutResult } from './fanout';
 import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
+import type { MeteringResult } from './metering';
 
 export interface Machine {
   cpu: string;
@@ -27,7 +28,11 @@ export interface BenchReport {
   bare: BarePipelineResult;
   fanouts: FanoutResult[];
   stream: StreamResult;
+  metering: MeteringResult;
 }
+
+/** `--only metering`: that phase alone. */
+export type MeteringOnly = Pick<BenchReport, 'options' | 'machine' | 'date' | 'durationS' | 'metering'>;
 
 export const MEMORY_LIMIT_MB = 512;
 
@@ -95,7 +100,23 @@ function rows(r: BenchReport): Row[] {
     { figure: `${tag}: peak RSS server / sms worker`, value: `${s.peakMb.server} / ${s.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(s.peakMb.server, s.peakMb.sms) <= MEMORY_LIMIT_MB) },
     { figure: `${tag}: sent / lost / duplicated`, value: `${int(s.sent)} / ${lostText(s.lost, s.unfinished)} / ${s.duplicated}`, target: `${int(s.messages)} / 0 / 0`, verdict: verdict(s.completed && s.lost === 0 && s.duplicated === 0) },
   );
+  out.push(...meteringRows(r.metering));
   return out;
+}
+
+function meteringRows(m: MeteringResult): Row[] {
+  const tag = `metering, fan-out ${int(m.subscribers)} -> ${m.sink}`;
+  return [
+    { figure: `${tag}: delivered end to end, unmetered / metered`, value: `${int(m.off.deliveredPerS)} / ${int(m.on.deliveredPerS)} msg/s`, target: '', verdict: '' },
+    { figure: `${tag}: metered time / unmetered time`, value: `${(m.on.seconds / Math.max(0.001, m.off.seconds)).toFixed(3)} (${m.costPct >= 0 ? '+' : ''}${m.costPct.toFixed(1)} %)`, target: '< 1.10', verdict: verdict(m.costPct < 10) },
+    { figure: `${tag}: credits charged (0.1 a segment)`, value: String(m.charged), target: String(m.on.sent / 10), verdict: verdict(m.charged === m.on.sent / 10) },
+  ];
+}
+
+export function renderMeteringTable(m: MeteringResult): string {
+  const t = new Table({ head: ['figure', 'value', 'target', ''], style: { head: [], border: [] } });
+  for (const row of meteringRows(m)) t.push([row.figure, row.value, row.target, row.verdict]);
+  return t.toString();
 }
 
 export function renderTable(r: BenchReport): string {

@@ -3,7 +3,7 @@
 // outlived its window. Every step is a compare-and-set, so several schedulers are safe.
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
-import type { MessageStatus } from '../domain/types';
+import type { Message, MessageStatus } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from '../services/credits';
@@ -80,14 +80,16 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     }
     const msgs = sweepMessages ? await store.messages.findExpired(EXPIRABLE, at, BATCH) : [];
+    const ended: Message[] = [];
     for (const m of msgs) {
       const expired = await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' });
       if (expired) {
-        await metering.settle([expired]);
+        ended.push(expired);
         withIds(logger, { notificationId: m.notificationId, messageId: m.id }).warn('message expired');
         count++;
       }
     }
+    await metering.settle(ended);
     return count;
   }
 

@@ -34,6 +34,8 @@ const HELD_GRACE_MS = 60_000;
 const ORPHAN_AFTER_MS = 10 * 60_000;
 const SWEEP_BATCH = 500;
 const RETRY_MS = 5_000;
+/** Settlements wait this long to share one round trip with the others (a busy worker hands over thousands a second). */
+const SETTLE_EVERY_MS = 200;
 
 const REFUND = new Set<MessageStatus>(REFUNDED_STATUSES);
 const CHARGE = new Set<MessageStatus>(CHARGED_STATUSES);
@@ -63,6 +65,7 @@ export function createMetering(deps: MeteringDeps): Metering {
   const pending = { charge: new Set<string>(), refund: new Set<string>() };
   let flushing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  let next: Promise<void> | undefined;
 
   async function accountOf(ws: string): Promise<{ metered: boolean; prices: CreditPrices }> {
     const cached = accounts.get(ws);
@@ -120,8 +123,12 @@ export function createMetering(deps: MeteringDeps): Metering {
         else if (CHARGE.has(m.status)) pending.charge.add(m.id);
       }
       if (pending.charge.size + pending.refund.size === 0) return Promise.resolve();
-      // After this turn, so the settlements of concurrent deliveries share the round trips.
-      return new Promise<void>((resolve) => setImmediate(resolve)).then(run).catch(() => undefined);
+      // Everything settled within the next SETTLE_EVERY_MS shares one charge and one refund round trip.
+      next ??= new Promise<void>((resolve) => setTimeout(resolve, SETTLE_EVERY_MS)).then(() => {
+        next = undefined;
+        return run();
+      });
+      return next.catch(() => undefined);
     },
 
     async sweep() {
