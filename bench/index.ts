@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
-// `npm run bench -- --only metering [--metering-subscribers N]`: only metering on against off.
+// `npm run bench -- --only metering [--metering-subscribers N] [--metering-rounds N]`: only metering on against off.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +37,8 @@ export interface BenchOptions {
   only?: 'metering';
   /** Subscribers of the metering on/off fan-outs. */
   meteringSubscribers: number;
+  /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
+  meteringRounds: number;
   /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
   cpuProfileDir?: string;
 }
@@ -67,6 +69,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     write: !argv.includes('--no-write') && flag('only') === undefined,
     only: parseOnly(flag('only')),
     meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
+    meteringRounds: Number(flag('metering-rounds') ?? 2),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
   };
 }
@@ -104,7 +107,7 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
   const started = Date.now();
   const install = <T>(overrides: Record<string, unknown>, fn: (ctx: BenchContext) => Promise<T>) =>
     withInstallation({ ...base, heraldOverrides: { ...base.heraldOverrides, ...overrides } }, fn);
-  const metering = () => meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, say);
+  const metering = () => meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
   try {
     if (opts.only === 'metering') return { options: opts, machine: machine(), date: new Date(), durationS: 0, metering: await metering() };
     say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);

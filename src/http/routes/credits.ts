@@ -1,6 +1,6 @@
 // Credits of a workspace: balance and prices, top-ups, ledger pages, and the live balance as
 // Server-Sent Events. Roles (once keys exist): top-ups admin; the rest a viewer of the workspace.
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { LedgerKind } from '../../domain/credits';
 import { NotFoundError } from '../../domain/errors';
 import type { Store } from '../../store/store';
@@ -22,7 +22,7 @@ export interface CreditRouteDeps {
 }
 
 /** Holds the response open as an event stream until the client goes away. */
-async function streamBalance(deps: CreditRouteDeps, ws: string, req: Request, res: Response): Promise<void> {
+async function streamBalance(deps: CreditRouteDeps, ws: string, res: Response): Promise<void> {
   const acc = await deps.store.credits.get(ws);
   if (!acc) throw new NotFoundError('workspace', ws);
   res.status(200);
@@ -34,7 +34,7 @@ async function streamBalance(deps: CreditRouteDeps, ws: string, req: Request, re
   const send = (e: BalanceEvent) => res.write(`event: balance\ndata: ${JSON.stringify(e)}\n\n`);
   const current = balanceEvent(acc, deps.config);
   send(current);
-  const closed = new Promise<void>((resolve) => req.once('close', resolve));
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
   const stop = await deps.watch.watch(ws, send, current);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   await closed;
@@ -107,8 +107,8 @@ export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
       params: workspaceParams,
       responses: { 200: { description: 'an event stream (text/event-stream) of `balance` events' } },
       errors: [404],
-      async handler({ params, req, res }) {
-        await streamBalance(deps, params.id, req, res);
+      async handler({ params, res }) {
+        await streamBalance(deps, params.id, res);
         return { status: 200 };
       },
     }),

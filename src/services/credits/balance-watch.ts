@@ -64,7 +64,11 @@ export function createBalanceWatch(deps: { store: Store; bus: Bus; config: Credi
         const id = (body as { workspaceId?: unknown } | null)?.workspaceId;
         if (typeof id === 'string') schedule(id);
       });
-      await subscription;
+      // A subscription that failed (bus down) is tried again by the next stream.
+      await subscription.catch((e: unknown) => {
+        subscription = undefined;
+        throw e;
+      });
       let w = watched.get(ws);
       if (!w) {
         w = { listeners: new Set(), last: JSON.stringify(current), lastReadAt: Date.now(), poll: setInterval(() => schedule(ws), streamPollMs) };
