@@ -6,7 +6,7 @@ import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
-import { isDuplicateKey, toRecord } from './docs';
+import { duplicateIndexes, isDuplicateKey, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -32,9 +32,7 @@ async function insertAllowingDuplicates(insert: () => Promise<unknown>): Promise
     await insert();
     return new Set();
   } catch (e) {
-    const writeErrors = ([] as Array<{ index: number; code?: number }>).concat(((e as { writeErrors?: unknown }).writeErrors as never) ?? []);
-    if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
-    return new Set(writeErrors.map((w) => w.index));
+    return duplicateIndexes(e);
   }
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
-import { isDuplicateKey, pageOf, patchUpdate, toRecord } from './docs';
+import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -94,10 +94,7 @@ export function messageRepo(models: () => Models): MessageRepo {
         await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
         return msgs.map((m) => m.id);
       } catch (e) {
-        const err = e as { writeErrors?: unknown };
-        const writeErrors = ([] as Array<{ index: number; code?: number }>).concat((err.writeErrors as never) ?? []);
-        if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
-        const failed = new Set(writeErrors.map((w) => w.index));
+        const failed = duplicateIndexes(e);
         return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
       }
     },
