@@ -179,12 +179,14 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (serves) {
     const reports = createDeliveryReports({ store, logger, metering });
     balanceWatch = createBalanceWatch({ store, bus, config, logger });
-    const credits = creditRoutes({ store, config, accounts: createCreditAccounts({ store, config, signals }), watch: balanceWatch });
+    const creditAccounts = createCreditAccounts({ store, config, signals });
+    const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
     const app = createApp({
       store,
       notifications,
       config,
       logger,
+      accounts: creditAccounts,
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },

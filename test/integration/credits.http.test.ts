@@ -88,4 +88,19 @@ describe.each<Backend>(['embedded', 'real'])('credits over HTTP (%s)', (backend)
       stream.close();
     }
   });
+
+  it('opens a new workspace with its credits (POST /v1/workspaces), and a key of one workspace sees no other account', async () => {
+    const ws = (await request(herald.url!).post('/v1/workspaces').send({ name: 'University', credits: 12.5 }).expect(201)).body;
+    expect(ws.balance).toBe(12.5);
+    expect((await request(herald.url!).get(`/v1/workspaces/${ws.id}/credits`).expect(200)).body).toMatchObject({ balance: 12.5, metered: true });
+    // Last in this file: once a key exists, protected mode ends and every call needs one.
+    const { key } = (await request(herald.url!).post(`/v1/workspaces/${ws.id}/keys`).send({ role: 'viewer', name: 'reader' }).expect(201)).body;
+    const auth = { Authorization: `Bearer ${key}` };
+    expect((await request(herald.url!).get(`/v1/workspaces/${ws.id}/credits/ledger`).set(auth).expect(200)).body.items).toEqual([
+      expect.objectContaining({ kind: 'top-up', amount: 12.5 }),
+    ]);
+    await request(herald.url!).get('/v1/workspaces/default/credits').set(auth).expect(404);
+    await request(herald.url!).get('/v1/workspaces/default/credits/stream').set(auth).expect(404);
+    await request(herald.url!).post(`/v1/workspaces/${ws.id}/credits/top-ups`).set(auth).send({ amount: 1 }).expect(403);
+  });
 });

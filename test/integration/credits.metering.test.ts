@@ -12,7 +12,7 @@ import { tempDir } from '../support/herald';
 const logger = createLogger('test', { level: 'error', silent: true });
 const config = loadConfig({}, { 'credits.defaultBalance': 1 });
 const message = (id: string, status: NewMessage['status']): NewMessage => ({
-  id, notificationId: 'n1', programId: 'p', eventTypeId: 'e', userId: id, channel: 'sms', to: '+254700000001',
+  id, workspaceId: 'default', notificationId: 'n1', programId: 'p', eventTypeId: 'e', userId: id, channel: 'sms', to: '+254700000001',
   content: { text: 'hi' }, sms: { encoding: 'GSM-7', segments: 1, parts: ['hi'] }, status, statusHistory: [], validUntil: new Date(Date.now() + 3_600_000), attempts: 0,
 });
 

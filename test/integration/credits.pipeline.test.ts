@@ -38,11 +38,11 @@ describe.each<Backend>(['embedded', 'real'])('credits through a busy pipeline (%
       }),
     );
     const { store } = herald;
-    await store.programs.create({ id: 'p', name: 'Drive' });
-    await store.eventTypes.create({ programId: 'p', id: 'e', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
+    await store.programs.create('default', { id: 'p', name: 'Drive' });
+    await store.eventTypes.create('default', { programId: 'p', id: 'e', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
     for (let i = 0; i < USERS; i++) {
-      await store.users.create({ id: `u${String(i).padStart(2, '0')}`, name: `User ${i}`, phone: phone(i) });
-      await store.subscriptions.create({ id: `s${i}`, userId: `u${String(i).padStart(2, '0')}`, programId: 'p', channels: ['sms'] });
+      await store.users.create('default', { id: `u${String(i).padStart(2, '0')}`, name: `User ${i}`, phone: phone(i) });
+      await store.subscriptions.create('default', { id: `s${i}`, userId: `u${String(i).padStart(2, '0')}`, programId: 'p', channels: ['sms'] });
     }
   }, 60_000);
 

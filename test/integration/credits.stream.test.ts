@@ -41,11 +41,11 @@ describe('live balance across processes (MongoDB, RabbitMQ)', () => {
     workers = [heraldProcess({ role: 'sms', env: { ...env, HERALD_DATA_DIR: `${logDir}/a` }, logDir: `${logDir}` }), heraldProcess({ role: 'sms', env: { ...env, HERALD_DATA_DIR: `${logDir}/b` }, logDir: tempDir('herald-credits-stream-b-') })];
     await startAll(workers);
     const { store } = server;
-    await store.programs.create({ id: 'p', name: 'Drive' });
-    await store.eventTypes.create({ programId: 'p', id: 'e', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
+    await store.programs.create('default', { id: 'p', name: 'Drive' });
+    await store.eventTypes.create('default', { programId: 'p', id: 'e', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
     for (let i = 0; i < USERS; i++) {
-      await store.users.create({ id: `u${i}`, name: `User ${i}`, phone: `+2547000002${String(i).padStart(2, '0')}` });
-      await store.subscriptions.create({ id: `s${i}`, userId: `u${i}`, programId: 'p', channels: ['sms'] });
+      await store.users.create('default', { id: `u${i}`, name: `User ${i}`, phone: `+2547000002${String(i).padStart(2, '0')}` });
+      await store.subscriptions.create('default', { id: `s${i}`, userId: `u${i}`, programId: 'p', channels: ['sms'] });
     }
   }, 120_000);
 

@@ -3,6 +3,7 @@
 import type { Response } from 'express';
 import type { LedgerKind } from '../../domain/credits';
 import { NotFoundError } from '../../domain/errors';
+import type { Principal } from '../../services/tenancy/keys';
 import type { Store } from '../../store/store';
 import { balanceEvent, type BalanceEvent, type BalanceWatch, type CreditAccounts } from '../../services/credits';
 import type { CreditsConfig } from '../../services/credits/pricing';
@@ -43,6 +44,12 @@ async function streamBalance(deps: CreditRouteDeps, ws: string, res: Response): 
   res.end();
 }
 
+/** A key of another workspace sees this one as not existing (an admin sees every workspace). */
+function ownWorkspace(principal: Principal | null, id: string): string {
+  if (principal && principal.role !== 'admin' && principal.workspaceId !== id) throw new NotFoundError('workspace', id);
+  return id;
+}
+
 export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
   const { accounts } = deps;
   return [
@@ -51,11 +58,12 @@ export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
       path: BASE,
       tag: 'credits',
       summary: "A workspace's balance, credits reserved, currency name and prices (viewer of the workspace)",
+      access: 'viewer',
       params: workspaceParams,
       responses: { 200: { description: 'the credit account', schema: creditSummarySchema } },
       errors: [404],
-      async handler({ params }) {
-        return { status: 200, body: await accounts.summary(params.id) };
+      async handler({ params, principal }) {
+        return { status: 200, body: await accounts.summary(ownWorkspace(principal, params.id)) };
       },
     }),
     route({
@@ -66,6 +74,7 @@ export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
       description:
         'With an Idempotency-Key, a retry with the same body answers the first top-up again (201, Idempotent-Replayed: true) ' +
         'and adds nothing; the same key with another body is refused with 422. A refused top-up changes neither balance nor ledger.',
+      access: 'admin',
       params: workspaceParams,
       body: topUpCreateSchema,
       headers: idempotencyHeader,
@@ -87,13 +96,14 @@ export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
       path: `${BASE}/ledger`,
       tag: 'credits',
       summary: "A page of the workspace's ledger, newest first: top-ups, reservations, refunds, adjustments (viewer)",
+      access: 'viewer',
       params: workspaceParams,
       query: ledgerQuery,
       responses: { 200: { description: 'a page of ledger entries', schema: ledgerPageSchema } },
       errors: [404],
-      async handler({ params, query }) {
+      async handler({ params, query, principal }) {
         const { limit, offset, kind, messageId } = query;
-        return { status: 200, body: await accounts.ledger(params.id, { kind: kind as LedgerKind | undefined, messageId }, { limit, offset }) };
+        return { status: 200, body: await accounts.ledger(ownWorkspace(principal, params.id), { kind: kind as LedgerKind | undefined, messageId }, { limit, offset }) };
       },
     }),
     route({
@@ -104,11 +114,12 @@ export function creditRoutes(deps: CreditRouteDeps): RouteSpec[] {
       description:
         'text/event-stream: a `balance` event with the current value on connect, then one on every change made by any Herald ' +
         'process, at most one per credits.streamCoalesceMs. Data: {"workspaceId","balance","currencyName"}.',
+      access: 'viewer',
       params: workspaceParams,
       responses: { 200: { description: 'an event stream (text/event-stream) of `balance` events' } },
       errors: [404],
-      async handler({ params, res }) {
-        await streamBalance(deps, params.id, res);
+      async handler({ params, res, principal }) {
+        await streamBalance(deps, ownWorkspace(principal, params.id), res);
         return { status: 200 };
       },
     }),

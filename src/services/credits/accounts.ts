@@ -80,11 +80,17 @@ export function createCreditAccounts(deps: { store: Store; config: CreditsConfig
       return { ...page, items: page.items.map(entryView) };
     },
 
-    /** Opens a new workspace's account: `credits` null is unmetered (for POST /v1/workspaces). */
-    async open(ws: string, credits: number | null): Promise<CreditAccount> {
-      const acc = await store.credits.open(ws, { balance: credits === null ? null : milli(credits) });
+    /** Opens a new workspace's account (POST /v1/workspaces {credits}): null or absent is unmetered; resolves its balance in credits. */
+    async open(ws: string, credits: number | null | undefined): Promise<number | null> {
+      const acc = await store.credits.open(ws, { balance: credits === null || credits === undefined ? null : milli(credits) });
       if (acc.balance) signals.changed(ws);
-      return acc;
+      return acc.balance === null ? null : toCredits(acc.balance);
+    },
+
+    /** Credits left, null when unmetered or without an account. */
+    async balance(ws: string): Promise<number | null> {
+      const acc = await store.credits.get(ws);
+      return acc?.balance === null || acc?.balance === undefined ? null : toCredits(acc.balance);
     },
   };
 }
