@@ -1,6 +1,7 @@
 // MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
 // whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { USAGE_COLUMNS } from '../../domain/usage';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
@@ -121,6 +122,8 @@ messageSchema.index({ status: 1, updatedAt: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
+/** CSV exports walk messages by creation time. */
+messageSchema.index({ createdAt: 1, _id: 1 });
 
 const logSchema = new Schema(
   {
@@ -181,6 +184,16 @@ const providerControlSchema = new Schema(
 const providerTokenSchema = new Schema({ _id: String, providerId: String, second: Number, used: Number }, { ...base, collection: 'providertokens' });
 providerTokenSchema.index({ second: 1 });
 
+/** Usage counters: _id is `workspace|hour|dimension|key|channel|provider`; counters are incremented, never set. */
+const usageRollupSchema = new Schema(
+  {
+    _id: String, workspaceId: String, hour: Date, dimension: String, key: String, channel: String, provider: String,
+    ...Object.fromEntries(USAGE_COLUMNS.map((c) => [c, { type: Number, default: 0 }])),
+  },
+  { ...base, collection: 'usagerollups' },
+);
+usageRollupSchema.index({ workspaceId: 1, dimension: 1, key: 1, hour: 1 });
+
 export interface Models {
   programs: Model<any>;
   eventTypes: Model<any>;
@@ -193,6 +206,7 @@ export interface Models {
   idempotencyKeys: Model<any>;
   providerControls: Model<any>;
   providerTokens: Model<any>;
+  usageRollups: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -208,5 +222,6 @@ export function buildModels(conn: Connection): Models {
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
     providerControls: conn.model('ProviderControl', providerControlSchema),
     providerTokens: conn.model('ProviderToken', providerTokenSchema),
+    usageRollups: conn.model('UsageRollup', usageRollupSchema),
   };
 }

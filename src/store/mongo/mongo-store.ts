@@ -2,7 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UsageRepo, UserRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
@@ -14,6 +14,7 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -35,6 +36,7 @@ export class MongoStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 

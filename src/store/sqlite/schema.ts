@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { USAGE_DDL } from './repos-usage';
 
 export const SCHEMA_VERSION = 1;
 
@@ -49,6 +50,7 @@ CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificati
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
 CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
+CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
 -- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
   "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
@@ -95,6 +97,7 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   db.exec(DDL);
+  db.exec(USAGE_DDL);
   // Files made before partStatuses existed get the column.
   const messageColumns = db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>;
   if (!messageColumns.some((c) => c.name === 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
+  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UsageRepo, UserRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { guardRepo } from '../common';
@@ -13,6 +13,7 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.sql), mapSqliteError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.sql), mapSqliteError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.sql), mapSqliteError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 
