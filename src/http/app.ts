@@ -14,6 +14,9 @@ import { notificationRoutes } from './routes/notifications';
 import { programRoutes } from './routes/programs';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
+import { usageRoutes } from './routes/usage';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 
 export type { HttpDeps } from './deps';
 
@@ -45,8 +48,11 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...userRoutes(deps),
     ...subscriptionRoutes(deps),
     ...logRoutes(deps),
+    ...usageRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
+    ...(deps.readiness ? healthRoutes(deps.readiness) : []),
+    ...(deps.metrics ? metricsRoutes(deps.metrics, { loopbackOnly: true }) : []),
   ];
 }
 

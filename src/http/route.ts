@@ -1,5 +1,7 @@
 // A route is declared once, with its schemas: the same declaration validates requests,
 // mounts the express handler and describes the operation in the OpenAPI document.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { FieldIssue } from '../domain/errors';
@@ -15,6 +17,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body streamed as it is produced (CSV exports, metrics text), with its Content-Type in `headers`. */
+  stream?: Readable;
 }
 
 export interface ResponseSpec {
@@ -74,6 +78,16 @@ function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: Fie
   return undefined;
 }
 
+/** A failure before the first byte is an ordinary error answer; after it, the response can only be cut short. */
+async function sendStream(res: Response, stream: Readable): Promise<void> {
+  try {
+    await pipeline(stream, res);
+  } catch (e) {
+    if (!res.headersSent) throw e;
+    res.destroy(e as Error);
+  }
+}
+
 /** Mounts routes on a router; every request is validated fully before its handler runs. */
 export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
@@ -96,7 +110,8 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       if (issues.length) throw new ValidationError(issues);
       const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.body === undefined) res.status(reply.status).end();
+      if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
+      else if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     });
     router[spec.method](spec.path, ...handlers);
