@@ -9,24 +9,12 @@ import type { RunningHerald } from '../../src/runtime';
 import { createDeliveryReports } from '../../src/services/delivery-reports';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+import { parseMetrics } from '../support/metrics';
 import { requireServices } from '../support/services';
 import { disposeTestHerald, eventually, startTestHerald, testConfig, type Backend } from '../support/herald';
 
 const SID = 'AC' + '2'.repeat(32);
 const PENDING = new Set(['accepted', 'scheduled', 'queued', 'sending']);
-
-/** Prometheus text format: `name{a="b",...} value` lines, comments skipped. */
-export function parseMetrics(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
-  return text
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
-      if (!m) throw new Error(`not a sample line: ${l}`);
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-      return { name: m[1], labels, value: Number(m[3]) };
-    });
-}
 
 async function allMessages(h: RunningHerald): Promise<Message[]> {
   const out: Message[] = [];

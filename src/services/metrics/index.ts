@@ -83,6 +83,7 @@ export function createMetrics(): HeraldMetrics {
       }
     },
     instrumentProvider(p) {
+      inFlight.inc({ channel: p.channel }, 0); // the series exists (at 0) before the first send
       const send = async (msg: never) => {
         const labels = { channel: p.channel, provider: p.id };
         const end = providerCalls.startTimer(labels);
