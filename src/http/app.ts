@@ -15,6 +15,7 @@ import { programRoutes } from './routes/programs';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
 import { usageRoutes } from './routes/usage';
+import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 
@@ -49,6 +50,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...subscriptionRoutes(deps),
     ...logRoutes(deps),
     ...usageRoutes(deps),
+    ...exportRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
     ...(deps.readiness ? healthRoutes(deps.readiness) : []),
