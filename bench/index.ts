@@ -16,6 +16,7 @@ import { rawBroker, type RawBrokerResult } from './raw-broker';
 import { renderReport, renderTable, machine, type BenchReport } from './report';
 import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
+import { usageBench } from './usage';
 
 export interface BenchOptions {
   quick: boolean;
@@ -30,6 +31,8 @@ export interface BenchOptions {
   streamSubscribers: number;
   concurrency: number;
   prefetch: number;
+  /** Messages whose usage counters the usage-API phase writes before timing it. */
+  usageMessages: number;
   write: boolean;
   /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
   cpuProfileDir?: string;
@@ -57,6 +60,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamNotifications: Number(flag('notifications') ?? (quick ? 500 : 2_000)),
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
+    usageMessages: Number(flag('usage-messages') ?? 1_000_000),
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write'),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
@@ -124,7 +128,13 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     });
     say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
 
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str };
+    say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
+    const usage = [
+      await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
+      await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
+    ];
+
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, usage };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

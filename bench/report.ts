@@ -9,6 +9,7 @@ import type { BarePipelineResult } from './bare-pipeline';
 import type { FanoutResult } from './fanout';
 import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
+import type { UsageBenchResult } from './usage';
 
 export interface Machine {
   cpu: string;
@@ -27,6 +28,7 @@ export interface BenchReport {
   bare: BarePipelineResult;
   fanouts: FanoutResult[];
   stream: StreamResult;
+  usage?: UsageBenchResult[];
 }
 
 export const MEMORY_LIMIT_MB = 512;
@@ -58,6 +60,15 @@ interface Row {
   value: string;
   target: string;
   verdict: string;
+}
+
+function usageRows(u: UsageBenchResult): Row[] {
+  return u.queries.map((q) => ({
+    figure: `usage API at ${int(u.messages)} messages (${u.store}): ${q.name}`,
+    value: `p50 ${q.p50Ms.toFixed(1)} ms, max ${q.maxMs.toFixed(1)} ms`,
+    target: '< 100 ms',
+    verdict: verdict(q.maxMs < 100),
+  }));
 }
 
 function rows(r: BenchReport): Row[] {
@@ -95,6 +106,7 @@ function rows(r: BenchReport): Row[] {
     { figure: `${tag}: peak RSS server / sms worker`, value: `${s.peakMb.server} / ${s.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(s.peakMb.server, s.peakMb.sms) <= MEMORY_LIMIT_MB) },
     { figure: `${tag}: sent / lost / duplicated`, value: `${int(s.sent)} / ${lostText(s.lost, s.unfinished)} / ${s.duplicated}`, target: `${int(s.messages)} / 0 / 0`, verdict: verdict(s.completed && s.lost === 0 && s.duplicated === 0) },
   );
+  for (const u of r.usage ?? []) out.push(...usageRows(u));
   return out;
 }
 
