@@ -31,6 +31,16 @@ export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
       tz: q.tz, page: q.page, size: q.size, channel: q.channel, provider: q.provider,
     });
   const responses = { 200: { description: 'the page of buckets, with the total number of buckets', schema: usageReportSchema } };
+  /** One program's or one recipient's usage: 404 when it does not exist. */
+  const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (id: string) => Promise<unknown>) =>
+    route({
+      method: 'get', path, tag: 'usage', summary, description: DESCRIPTION,
+      params: usageParamsSchema, query: usageQuerySchema, responses, errors: [404, 503],
+      async handler({ params, query, res }) {
+        if (!(await find(params.id))) throw new NotFoundError(dimension, params.id, 'id');
+        return { status: 200, body: await report(workspaceOf(res), dimension, params.id, query) };
+      },
+    });
 
   return [
     route({
@@ -40,21 +50,7 @@ export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
         return { status: 200, body: await report(workspaceOf(res), 'workspace', '*', query) };
       },
     }),
-    route({
-      method: 'get', path: '/v1/programs/:id/usage', tag: 'usage', summary: "Usage of one program's messages over an interval", description: DESCRIPTION,
-      params: usageParamsSchema, query: usageQuerySchema, responses, errors: [404, 503],
-      async handler({ params, query, res }) {
-        if (!(await store.programs.get(params.id))) throw new NotFoundError('program', params.id, 'id');
-        return { status: 200, body: await report(workspaceOf(res), 'program', params.id, query) };
-      },
-    }),
-    route({
-      method: 'get', path: '/v1/users/:id/usage', tag: 'usage', summary: 'Usage of the messages to one recipient over an interval', description: DESCRIPTION,
-      params: usageParamsSchema, query: usageQuerySchema, responses, errors: [404, 503],
-      async handler({ params, query, res }) {
-        if (!(await store.users.get(params.id))) throw new NotFoundError('user', params.id, 'id');
-        return { status: 200, body: await report(workspaceOf(res), 'user', params.id, query) };
-      },
-    }),
+    keyed('/v1/programs/:id/usage', "Usage of one program's messages over an interval", 'program', (id) => store.programs.get(id)),
+    keyed('/v1/users/:id/usage', 'Usage of the messages to one recipient over an interval', 'user', (id) => store.users.get(id)),
   ];
 }
