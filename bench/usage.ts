@@ -96,8 +96,8 @@ export async function usageBench(opts: { messages: number; say: (s: string) => v
     opts.say(`  ${rows} counter rows for ${opts.messages} messages written in ${writeS.toFixed(1)} s`);
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await store.programs.create({ id: 'p7', name: 'P7' });
-    await store.users.create({ id: 'u42', name: 'U42' });
+    await store.programs.create('default', { id: 'p7', name: 'P7' });
+    await store.users.create('default', { id: 'u42', name: 'U42' });
     const month = 'start=2030-01-01&end=2030-01-31';
     const queries: UsageBenchResult['queries'] = [];
     for (const [name, path] of [

@@ -11,6 +11,7 @@ import { outboxCommand } from './outbox';
 import { sendCommand } from './send';
 import { statusCommand } from './status';
 import { usageCommand, type UsageOptions } from './usage';
+import { keysCommand } from './keys';
 
 function config(): HeraldConfig {
   return loadConfig();
@@ -129,6 +130,7 @@ export function buildProgram(): Command {
     .option('--user <id>', "one recipient's usage")
     .option('--csv', 'write CSV instead of a table')
     .action(client((o: UsageOptions) => usageCommand(createApiClient(o), o)));
+  program.addCommand(keysCommand());
   return program;
 }
 

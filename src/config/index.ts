@@ -35,6 +35,14 @@ const configSchema = z.object({
   /** Demo data on an empty store: on the embedded store only (the default), always, or never. */
   seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
+  auth: z.object({
+    /** Bootstrap admin key of the default workspace (never stored): HERALD_ADMIN_KEY, or HERALD_ADMIN_KEY_FILE (a Docker secret). */
+    adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** POST / (the original body) without a key even once keys exist: for a trusted network only. */
+    legacyOpen: z.boolean(),
+  }),
+  /** Requests per key (per client address without one) in each window, shared by every server process. */
+  rateLimit: z.object({ windowMs: z.number().int().min(100), max: z.number().int().min(1) }),
   sms: z.object({ maxLength: z.number().int().min(1).max(10000) }),
   dispatch: z.object({
     batchSize: z.number().int().min(1).max(10000),
@@ -102,6 +110,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
   { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
+  { env: 'HERALD_ADMIN_KEY', path: 'auth.adminKey', kind: 'string', doc: 'bootstrap admin API key (at least 16 characters)' },
+  { env: 'HERALD_LEGACY_OPEN', path: 'auth.legacyOpen', kind: 'bool', doc: 'POST / without a key once keys exist (trusted network only)' },
+  { env: 'HERALD_RATE_LIMIT', path: 'rateLimit.max', kind: 'int', doc: 'requests per key (or client address) per window' },
+  { env: 'HERALD_RATE_LIMIT_WINDOW_MS', path: 'rateLimit.windowMs', kind: 'int', doc: 'rate-limit window' },
   { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
   { env: 'HERALD_MESSAGES_PER_DELIVERY', path: 'dispatch.messagesPerDelivery', kind: 'int', doc: 'message ids per queue message to a channel worker' },

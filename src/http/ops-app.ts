@@ -8,11 +8,12 @@ import { mountRoutes } from './route';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 
+/** Every route here is open (the port is for the orchestrator and the scraper), so no key gate. */
 export function createOpsApp(deps: { readiness: ReadinessProbe; metrics: Registry; logger: Logger }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const router = express.Router();
-  mountRoutes(router, [...healthRoutes(deps.readiness), ...metricsRoutes(deps.metrics, { loopbackOnly: false })], '1kb');
+  mountRoutes(router, [...healthRoutes(deps.readiness), ...metricsRoutes(deps.metrics, { loopbackOnly: false })], '1kb', () => []);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -6,6 +6,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { FieldIssue } from '../domain/errors';
 import { ConflictError, ValidationError } from '../domain/errors';
+import { DEFAULT_WORKSPACE } from '../domain/types';
+import type { Principal } from '../services/tenancy/keys';
+import { principalOf, rolesFor, type Access, type Gate } from './access';
 import { HttpError, zodIssues } from './errors';
 import { errorBodySchema } from './schemas/common';
 import type { z } from './schemas/zod';
@@ -34,6 +37,8 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   summary: string;
   tag: string;
   description?: string;
+  /** Who may call it: the least role (viewer < sender < admin), or open to anyone without a key. */
+  access: Access;
   params?: P;
   query?: Q;
   body?: B;
@@ -45,7 +50,18 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   responses: Record<number, ResponseSpec>;
   /** Error statuses this route can answer besides 400 and 500. */
   errors?: number[];
-  handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
+  handler(input: {
+    params: Out<P>;
+    query: Out<Q>;
+    body: Out<B>;
+    headers: Out<H>;
+    /** The caller's workspace (the default one on open routes called without a key). */
+    workspaceId: string;
+    /** The caller; null on an open route called without a key. */
+    principal: Principal | null;
+    req: Request;
+    res: Response;
+  }): Promise<Reply>;
 }
 
 /** A route as the OpenAPI document sees it: for routers that parse their own requests (webhooks). */
@@ -88,11 +104,11 @@ async function sendStream(res: Response, stream: Readable): Promise<void> {
   }
 }
 
-/** Mounts routes on a router; every request is validated fully before its handler runs. */
-export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string): void {
+/** Mounts routes on a router; every request passes its access gate and is validated fully before its handler runs. */
+export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string, gate: Gate): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
   for (const spec of routes) {
-    const handlers: express.RequestHandler[] = [];
+    const handlers: express.RequestHandler[] = [...gate(spec.access)];
     if (spec.anyContentType) handlers.push(lenientJson);
     handlers.push(async (req, res) => {
       if (spec.body && hasBody(req) && req.body === undefined) {
@@ -108,7 +124,9 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
         else body = parsePart(spec.body, req.body, issues);
       }
       if (issues.length) throw new ValidationError(issues);
-      const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
+      const principal = principalOf(res);
+      const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
+      const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
       else if (reply.body === undefined) res.status(reply.status).end();
@@ -129,8 +147,11 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (malformed JSON, unknown field, bad value)',
+  401: 'no API key, or one that is unknown or revoked (WWW-Authenticate: Bearer)',
+  403: "the key's role may not call this (or protected mode: no key exists and the client is not local)",
   404: 'not found',
   409: 'conflict: the id (or the combination) already exists',
+  429: 'too many requests for this key (or client address); see Retry-After',
   413: 'the body is too large',
   415: 'the body is not JSON',
   422: 'well-formed but not acceptable',
@@ -138,8 +159,16 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'the store or the message bus is unavailable; retry later',
 };
 
+/** The security scheme every gated operation names. */
+export const BEARER_SCHEME = 'bearerAuth';
+
 /** Describes the routes in the OpenAPI registry, from the same schemas that validate them. */
 export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRoute[]): void {
+  registry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer <key>` (never in the URL). Roles: viewer < sender < admin.',
+  });
   for (const spec of routes) {
     const responses: Record<string, ResponseConfig> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
@@ -149,7 +178,8 @@ export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRout
         ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
       };
     }
-    const errorStatuses = new Set([400, 500, ...(spec.body ? [413] : []), ...(spec.body && !spec.anyContentType ? [415] : []), ...(spec.errors ?? [])]);
+    const gated = spec.access !== 'open' ? [401, 403, 429] : [];
+    const errorStatuses = new Set([400, 500, ...gated, ...(spec.body ? [413] : []), ...(spec.body && !spec.anyContentType ? [415] : []), ...(spec.errors ?? [])]);
     for (const status of [...errorStatuses].sort()) {
       responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: errorBodySchema } } };
     }
@@ -157,8 +187,10 @@ export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRout
       method: spec.method,
       path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
       summary: spec.summary,
-      description: spec.description,
+      description: [spec.description, `Roles: ${spec.access === 'open' ? 'open (no key needed)' : rolesFor(spec.access).join(', ')}.`].filter(Boolean).join(' '),
       tags: [spec.tag],
+      security: spec.access === 'open' ? [] : [{ [BEARER_SCHEME]: [] }],
+      'x-roles': spec.access === 'open' ? [] : rolesFor(spec.access),
       request: {
         ...(spec.params ? { params: spec.params as z.AnyZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.AnyZodObject } : {}),

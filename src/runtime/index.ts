@@ -12,6 +12,7 @@ import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
+import { ensureDefaultWorkspace } from '../services/tenancy/workspaces';
 import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
 import { providerRoutes } from '../http/routes/providers';
 import { outboxRoutes } from '../http/routes/outbox';
@@ -103,6 +104,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     maskPersonalData: config.log.maskPersonalData,
   });
   const rawStore = await openStore(config, logger);
+  await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
@@ -189,7 +191,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       notifications,
       config,
       logger,
-      extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() }],
+      extraRoutes: [
+        // Keyless: delivery reports are checked by each vendor's signature.
+        { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
+      ],
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { NotFoundError, UnprocessableError } from '../domain/errors';
-import type { MessageStatus, Notification } from '../domain/types';
+import { DEFAULT_WORKSPACE, type MessageStatus, type Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
@@ -40,18 +40,28 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     return { ...n, counts, total };
   }
 
-  async function mustGet(id: string): Promise<Notification> {
+  /** Ids are global, so the workspace is checked here: another workspace's notification is not found. */
+  async function getIn(ws: string, id: string): Promise<Notification | null> {
     const n = await store.notifications.get(id);
+    return n && n.workspaceId === ws ? n : null;
+  }
+
+  async function mustGet(ws: string, id: string): Promise<Notification> {
+    const n = await getIn(ws, id);
     if (!n) throw new NotFoundError('notification', id);
     return n;
   }
 
   async function acceptNew(req: NotificationRequest, id: string): Promise<Notification> {
     const [program, eventType] = await Promise.all([
-      store.programs.get(req.programId),
-      store.eventTypes.get(req.programId, req.eventTypeId),
+      store.programs.get(req.workspaceId, req.programId),
+      store.eventTypes.get(req.workspaceId, req.programId, req.eventTypeId),
     ]);
-    if (!program) throw new NotFoundError('program', req.programId, 'programId');
+    if (!program) {
+      // Only on this failure path: a workspace that does not exist is named as such (an AMQP event can name any).
+      if (req.workspaceId !== DEFAULT_WORKSPACE && !(await store.workspaces.get(req.workspaceId))) throw new NotFoundError('workspace', req.workspaceId, 'workspaceId');
+      throw new NotFoundError('program', req.programId, 'programId');
+    }
     if (!eventType) throw new NotFoundError('event type', req.eventTypeId, 'eventTypeId');
     const at = now();
     const w = resolveWindow({
@@ -64,6 +74,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
     const created = await store.notifications.create({
       id,
+      workspaceId: req.workspaceId,
       programId: req.programId,
       eventTypeId: req.eventTypeId,
       startTime: w.startTime,
@@ -76,7 +87,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       warnings: w.warnings.length ? w.warnings : undefined,
       dispatch: { messages: 0 },
     });
-    const log = withIds(logger, { notificationId: created.id });
+    const log = withIds(logger, { notificationId: created.id, workspaceId: created.workspaceId });
     log.info('notification accepted', {
       source: req.source,
       programId: req.programId,
@@ -100,29 +111,31 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     async accept(req: NotificationRequest): Promise<Notification> {
       if (!req.idempotencyKey) return acceptNew(req, randomUUID());
       const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } = req;
-      const scope = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
+      const client = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
+      // Keys are per workspace and client; the default workspace keeps the scopes it had before workspaces.
+      const scope = req.workspaceId === DEFAULT_WORKSPACE ? client : `${req.workspaceId}:${client}`;
       return idempotency.run(
         { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } },
         (id) => acceptNew(req, id),
       );
     },
 
-    async get(id) {
-      const n = await store.notifications.get(id);
+    async get(ws, id) {
+      const n = await getIn(ws, id);
       return n ? summary(n) : null;
     },
 
-    list(filter, q) {
-      return store.notifications.list(filter, q);
+    list(ws, filter, q) {
+      return store.notifications.list({ ...filter, workspaceId: ws }, q);
     },
 
-    async messages(id, filter, q) {
-      await mustGet(id);
+    async messages(ws, id, filter, q) {
+      await mustGet(ws, id);
       return store.messages.list(id, filter, q);
     },
 
-    async close(id, endTime) {
-      const n = await mustGet(id);
+    async close(ws, id, endTime) {
+      const n = await mustGet(ws, id);
       if (n.status === 'cancelled' || n.status === 'expired') {
         throw new UnprocessableError([{ field: 'endTime', reason: `notification is already ${n.status}` }]);
       }
@@ -130,13 +143,13 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       if (!c.ok) throw new UnprocessableError(c.issues, 'the window cannot be closed there');
       const updated = await store.notifications.update(id, { endTime, validUntil: c.validUntil });
       if (!updated) throw new NotFoundError('notification', id);
-      withIds(logger, { notificationId: id }).info('window closed', { endTime: endTime.toISOString() });
+      withIds(logger, { notificationId: id, workspaceId: ws }).info('window closed', { endTime: endTime.toISOString() });
       return updated;
     },
 
-    async cancel(id) {
-      const n = await mustGet(id);
-      const log = withIds(logger, { notificationId: id });
+    async cancel(ws, id) {
+      const n = await mustGet(ws, id);
+      const log = withIds(logger, { notificationId: id, workspaceId: ws });
       const after = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching', 'dispatched'], 'cancelled');
       if (!after && n.status !== 'cancelled') {
         throw new UnprocessableError([{ field: 'id', reason: `notification is already ${n.status}` }]);

@@ -1,5 +1,6 @@
 // The storage contract. MongoDB and the embedded SQLite store implement it; the conformance
 // suite in test/contract/store.contract.ts runs against both.
+import type { ApiKeyRepo, RateLimitRepo, WorkspaceRepo } from './tenancy';
 import type {
   Channel,
   EventType,
@@ -17,42 +18,49 @@ import type {
 } from '../domain/types';
 import type { UsageDelta, UsageDimension, UsageHour } from '../domain/usage';
 
+export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
+
 /** Fields set by the store, never by the caller. */
-type Stamped = 'createdAt' | 'updatedAt';
-export type NewProgram = Omit<Program, Stamped>;
-export type NewEventType = Omit<EventType, Stamped>;
-export type NewUser = Omit<User, Stamped>;
-export type NewSubscription = Omit<Subscription, Stamped>;
+export type Stamped = 'createdAt' | 'updatedAt';
+/** Catalog records are created in the workspace passed beside them, never in one named inside. */
+type Owned = Stamped | 'workspaceId';
+export type NewProgram = Omit<Program, Owned>;
+export type NewEventType = Omit<EventType, Owned>;
+export type NewUser = Omit<User, Owned>;
+export type NewSubscription = Omit<Subscription, Owned>;
 
 /**
- * Errors: `create` with an id that exists throws ConflictError; `update` of a missing
- * record resolves null; a store that cannot be reached throws StoreUnavailableError.
+ * Catalog repos (programs, event types, users, subscriptions) take the workspace first, on
+ * every call: ids are unique per workspace, and a record of another workspace is as absent as
+ * one that does not exist (get null, update null, delete false, never in a list).
+ * Errors: `create` with an id that exists in the workspace throws ConflictError; `update` of a
+ * missing record resolves null; a store that cannot be reached throws StoreUnavailableError.
  * `update` patches: a key present with value `undefined` removes the field.
  */
 export interface ProgramRepo {
-  create(p: NewProgram): Promise<Program>;
-  get(id: string): Promise<Program | null>;
-  update(id: string, patch: Partial<NewProgram>): Promise<Program | null>;
+  create(ws: string, p: NewProgram): Promise<Program>;
+  get(ws: string, id: string): Promise<Program | null>;
+  update(ws: string, id: string, patch: Partial<NewProgram>): Promise<Program | null>;
   /** Deleting a program deletes its event types and subscriptions. */
-  delete(id: string): Promise<boolean>;
-  list(q: PageQuery): Promise<Page<Program>>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, q: PageQuery): Promise<Page<Program>>;
 }
 
 export interface EventTypeRepo {
-  create(e: NewEventType): Promise<EventType>;
-  get(programId: string, id: string): Promise<EventType | null>;
-  update(programId: string, id: string, patch: Partial<Omit<NewEventType, 'id' | 'programId'>>): Promise<EventType | null>;
-  delete(programId: string, id: string): Promise<boolean>;
-  list(programId: string, q: PageQuery): Promise<Page<EventType>>;
+  create(ws: string, e: NewEventType): Promise<EventType>;
+  get(ws: string, programId: string, id: string): Promise<EventType | null>;
+  update(ws: string, programId: string, id: string, patch: Partial<Omit<NewEventType, 'id' | 'programId'>>): Promise<EventType | null>;
+  delete(ws: string, programId: string, id: string): Promise<boolean>;
+  list(ws: string, programId: string, q: PageQuery): Promise<Page<EventType>>;
 }
 
 export interface UserRepo {
-  create(u: NewUser): Promise<User>;
-  get(id: string): Promise<User | null>;
-  update(id: string, patch: Partial<Omit<NewUser, 'id'>>): Promise<User | null>;
+  create(ws: string, u: NewUser): Promise<User>;
+  get(ws: string, id: string): Promise<User | null>;
+  update(ws: string, id: string, patch: Partial<Omit<NewUser, 'id'>>): Promise<User | null>;
   /** Deleting a user deletes their subscriptions. */
-  delete(id: string): Promise<boolean>;
-  list(q: PageQuery): Promise<Page<User>>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, q: PageQuery): Promise<Page<User>>;
 }
 
 export interface SubscriptionFilter {
@@ -63,27 +71,32 @@ export interface SubscriptionFilter {
 
 export interface SubscriptionRepo {
   /** At most one subscription per (user, program, eventTypeId or all): a second gets ConflictError. */
-  create(s: NewSubscription): Promise<Subscription>;
-  get(id: string): Promise<Subscription | null>;
-  update(id: string, patch: Partial<Pick<NewSubscription, 'channels'>>): Promise<Subscription | null>;
-  delete(id: string): Promise<boolean>;
-  list(filter: SubscriptionFilter, q: PageQuery): Promise<Page<Subscription>>;
+  create(ws: string, s: NewSubscription): Promise<Subscription>;
+  get(ws: string, id: string): Promise<Subscription | null>;
+  update(ws: string, id: string, patch: Partial<Pick<NewSubscription, 'channels'>>): Promise<Subscription | null>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, filter: SubscriptionFilter, q: PageQuery): Promise<Page<Subscription>>;
   /**
-   * Keyset page of the users subscribed to the event type (directly or program-wide), ordered by
+   * Keyset page of the workspace's users subscribed to the event type (directly or program-wide), ordered by
    * user id, strictly after `afterUserId`, at most `limit` users, each with the union of channels.
    * An empty array means the end. Never loads more than one batch.
    */
-  subscribersAfter(programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
+  subscribersAfter(ws: string, programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
   /**
    * The whole walk at once: yields exactly the batches repeated `subscribersAfter(…, batchSize)` calls
    * would (each `batchSize` subscribers, the last one fewer, never an empty one), but the server sorts
    * once per walk, not once per page. Stopping early (`break`, `return()`) releases its cursors.
    */
-  subscriberBatches(programId: string, eventTypeId: string, afterUserId: string | undefined, batchSize: number): AsyncIterable<Subscriber[]>;
+  subscriberBatches(ws: string, programId: string, eventTypeId: string, afterUserId: string | undefined, batchSize: number): AsyncIterable<Subscriber[]>;
 }
 
 export type NewNotification = Omit<Notification, Stamped>;
 
+/**
+ * Notifications and messages carry their workspace; their ids are generated (globally unique),
+ * so reads by id serve the workers, which act for every workspace. A caller acting for one
+ * workspace (the API) lists with its workspace and checks `workspaceId` of what it reads by id.
+ */
 export interface NotificationRepo {
   create(n: NewNotification): Promise<Notification>;
   get(id: string): Promise<Notification | null>;
@@ -96,7 +109,7 @@ export interface NotificationRepo {
     statuses: NotificationStatus[],
     opts: { startBefore?: Date; updatedBefore?: Date; /** validUntil at or before this */ validBefore?: Date; limit: number },
   ): Promise<Notification[]>;
-  list(filter: { programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
+  list(filter: { workspaceId: string; programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
 }
 
 export interface MessageFilter {
@@ -173,6 +186,8 @@ export interface MessageRepo {
 }
 
 export interface MessageStreamFilter {
+  /** Only this workspace's messages. */
+  workspaceId?: string;
   notificationId?: string;
   /** createdAt at or after this. */
   createdFrom?: Date;
@@ -201,6 +216,8 @@ export interface UsageRepo {
 }
 
 export interface LogQuery {
+  /** Only lines of this workspace (process-wide lines have none). */
+  workspaceId?: string;
   notificationId?: string;
   messageId?: string;
   /** Minimum level: error < warn < info < debug. */
@@ -313,4 +330,7 @@ export interface Store {
   idempotencyKeys: IdempotencyRepo;
   providerControl: ProviderControlRepo;
   usage: UsageRepo;
+  workspaces: WorkspaceRepo;
+  apiKeys: ApiKeyRepo;
+  rateLimits: RateLimitRepo;
 }

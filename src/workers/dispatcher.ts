@@ -44,6 +44,7 @@ export function buildMessage(
   const status = rejected ? 'rejected' : 'accepted';
   return {
     id: messageId(n.id, user.id, channel),
+    workspaceId: n.workspaceId,
     notificationId: n.id,
     programId: n.programId,
     eventTypeId: n.eventTypeId,
@@ -80,7 +81,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {
-    const [program, eventType] = await Promise.all([store.programs.get(n.programId), store.eventTypes.get(n.programId, n.eventTypeId)]);
+    const ws = n.workspaceId;
+    const [program, eventType] = await Promise.all([store.programs.get(ws, n.programId), store.eventTypes.get(ws, n.programId, n.eventTypeId)]);
     if (!program || !eventType) {
       await store.notifications.transition(n.id, ['accepted', 'dispatching'], 'cancelled', {
         warnings: [...(n.warnings ?? []), 'program or event type deleted before dispatch'],
@@ -91,7 +93,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     let cursor = n.dispatch.cursor;
     let total = n.dispatch.messages;
     // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    for await (const subs of store.subscriptions.subscriberBatches(n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
+    for await (const subs of store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
       const at = now();
       const msgs = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
       const inserted = await store.messages.insertMany(msgs);
@@ -119,7 +121,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no notificationId' };
       const n = await store.notifications.get(id);
       if (!n) return { action: 'dead', reason: `notification '${id}' does not exist` };
-      const log = withIds(logger, { notificationId: id });
+      const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
       if (n.status === 'scheduled' && n.startTime > now()) return { action: 'ack' };
       if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return { action: 'ack' };
       if (isExpired(n.validUntil, now())) {

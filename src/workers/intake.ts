@@ -4,14 +4,18 @@
 import type { HandlerResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { HeraldError, type FieldIssue } from '../domain/errors';
+import { DEFAULT_WORKSPACE } from '../domain/types';
 import { legacyBodySchema, legacyRequest } from '../http/schemas/legacy';
 import { notificationCreateSchema } from '../http/schemas/notifications';
+import { idText } from '../http/schemas/common';
 import { z } from '../http/schemas/zod';
 import type { Logger } from '../log/logger';
 import type { NotificationRequest, NotificationService } from '../services/notification-service';
 
 // The HTTP doors' own schemas, so both transports accept exactly the same bodies.
 const v1Event = notificationCreateSchema.extend({ idempotencyKey: z.string().min(1).max(200).optional() });
+// An event may name its workspace (either shape); without one it belongs to the default workspace.
+const workspaceField = z.object({ workspaceId: idText.optional() });
 
 type Parsed = { ok: true; request: NotificationRequest } | { ok: false; issues: FieldIssue[] };
 
@@ -20,15 +24,20 @@ function issuesOf(err: z.ZodError): FieldIssue[] {
 }
 
 /** Accepts either event shape: the /v1 body (ISO 8601 times) or the original system's (MM/DD/YYYY HH:mm). */
-export function parseEvent(body: unknown, cfg: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>): Parsed {
-  if (body !== null && typeof body === 'object' && 'program_id' in body) {
+export function parseEvent(input: unknown, cfg: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>): Parsed {
+  const isObject = input !== null && typeof input === 'object' && !Array.isArray(input);
+  const { workspaceId: named, ...body } = isObject ? (input as Record<string, unknown>) : { workspaceId: undefined };
+  const ws = workspaceField.safeParse({ workspaceId: named });
+  if (!ws.success) return { ok: false, issues: issuesOf(ws.error) };
+  const workspaceId = ws.data.workspaceId ?? DEFAULT_WORKSPACE;
+  if ('program_id' in body) {
     const r = legacyBodySchema.safeParse(body);
-    return r.success ? legacyRequest(r.data, cfg, 'amqp') : { ok: false, issues: issuesOf(r.error) };
+    return r.success ? legacyRequest(r.data, cfg, 'amqp', workspaceId) : { ok: false, issues: issuesOf(r.error) };
   }
-  const r = v1Event.safeParse(body);
+  const r = v1Event.safeParse(isObject ? body : input);
   if (!r.success) return { ok: false, issues: issuesOf(r.error) };
   const { idempotencyKey, data, ...rest } = r.data;
-  return { ok: true, request: { ...rest, data: data ?? {}, source: 'amqp', ...(idempotencyKey ? { idempotencyKey } : {}) } };
+  return { ok: true, request: { ...rest, workspaceId, data: data ?? {}, source: 'amqp', ...(idempotencyKey ? { idempotencyKey } : {}) } };
 }
 
 const describe = (issues: FieldIssue[]) => issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
@@ -46,7 +55,7 @@ export function createIntake(deps: { notifications: NotificationService; config:
       try {
         // A redelivered event with a key already done is answered from the key: acked, not stored twice.
         const n = await deps.notifications.accept(clientId ? { ...parsed.request, clientId } : parsed.request);
-        deps.logger.info('event from the bus accepted', { notificationId: n.id });
+        deps.logger.info('event from the bus accepted', { notificationId: n.id, workspaceId: n.workspaceId });
         return { action: 'ack' };
       } catch (e) {
         if (e instanceof HeraldError && ['NOT_FOUND', 'UNPROCESSABLE', 'VALIDATION_FAILED'].includes(e.code)) {

@@ -8,6 +8,7 @@ const T0 = new Date('2030-01-01T08:00:00.000Z');
 function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
   return {
     id,
+    workspaceId: 'default',
     notificationId: 'n1',
     programId: 'p1',
     eventTypeId: 'e1',

@@ -6,7 +6,7 @@ const twilio = { id: 'twilio-a', channel: 'sms' as const, paused: false, order: 
 
 function message(id: string): NewMessage {
   return {
-    id, notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
+    id, workspaceId: 'default', notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
     content: { text: 'Hello' }, status: 'sent', statusHistory: [], validUntil: new Date('2030-01-03T08:00:00.000Z'), attempts: 1,
     providerMessageIds: ['SM1', 'a.b$c'],
   };

@@ -11,7 +11,7 @@ const row = (over: Partial<UsageDelta>): UsageDelta => ({
 
 function message(id: string, notificationId = 'n1'): NewMessage {
   return {
-    id, notificationId, programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
+    id, workspaceId: 'default', notificationId, programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
     content: { text: 'Hello' }, status: 'accepted', statusHistory: [], validUntil: new Date('2030-01-03T08:00:00.000Z'), attempts: 0,
   };
 }

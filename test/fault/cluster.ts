@@ -101,8 +101,8 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
     async seed(users, channels) {
       const programId = `p${++seeded}`;
       const eventTypeId = 'e1';
-      await store.programs.create({ id: programId, name: `fault ${name} ${programId}` });
-      await store.eventTypes.create({
+      await store.programs.create('default', { id: programId, name: `fault ${name} ${programId}` });
+      await store.eventTypes.create('default', {
         id: eventTypeId,
         programId,
         name: 'fault',
@@ -113,8 +113,8 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
           Array.from({ length: Math.min(100, users - from) }, async (_, k) => {
             const i = from + k;
             const id = `${programId}-u${String(i).padStart(6, '0')}`;
-            await store.users.create({ id, name: `User ${i}`, phone: `+2547${String(seeded * 1_000_000 + i).padStart(8, '0')}`, email: `${id}@example.org` });
-            await store.subscriptions.create({ id: `s-${id}`, userId: id, programId, eventTypeId, channels });
+            await store.users.create('default', { id, name: `User ${i}`, phone: `+2547${String(seeded * 1_000_000 + i).padStart(8, '0')}`, email: `${id}@example.org` });
+            await store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId, eventTypeId, channels });
           }),
         );
       }

@@ -20,7 +20,7 @@ const HEADER = 'id,notificationId,programId,userId,recipient,channel,provider,st
 
 function message(id: string, notificationId: string, over: Partial<NewMessage> = {}): NewMessage {
   return {
-    id, notificationId, programId: 'p1', eventTypeId: 'e1', userId: `u-${id}`, channel: 'sms', to: '+254700000001', content: { text: 'hi' },
+    id, workspaceId: 'default', notificationId, programId: 'p1', eventTypeId: 'e1', userId: `u-${id}`, channel: 'sms', to: '+254700000001', content: { text: 'hi' },
     sms: { encoding: 'GSM-7', segments: 2, parts: ['hi'] }, status: 'accepted', statusHistory: [{ status: 'accepted', at: new Date() }],
     validUntil: new Date('2031-01-01T00:00:00Z'), attempts: 0, ...over,
   };
@@ -38,7 +38,7 @@ describe.each(stores)('CSV exports on %s', (_name, open) => {
     store = await open();
     app = createApp({ store, notifications: new FakeNotifications(), config: loadConfig({}), logger });
     await store.notifications.create({
-      id: 'n1', programId: 'p1', eventTypeId: 'e1', startTime: new Date(), validUntil: new Date('2031-01-01T00:00:00Z'), data: {},
+      id: 'n1', workspaceId: 'default', programId: 'p1', eventTypeId: 'e1', startTime: new Date(), validUntil: new Date('2031-01-01T00:00:00Z'), data: {},
       status: 'dispatched', source: 'api', dispatch: { messages: 3 },
     });
   });

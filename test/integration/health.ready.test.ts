@@ -2,7 +2,7 @@
 // naming the part, while RabbitMQ or MongoDB is cut off (a TCP proxy in front), and 200 again after.
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
-import { isLoopback } from '../../src/http/routes/metrics';
+import { isLoopback } from '../../src/http/access';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { AMQP_URL, MONGO_BASE_URI, requireServices, uniqueMongoUri } from '../support/services';
 import { disposeTestHerald, eventually, startTestHerald, testConfig } from '../support/herald';

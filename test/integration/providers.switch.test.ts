@@ -21,13 +21,13 @@ function start(config: HeraldConfig, role: Role, name: string): Promise<RunningH
 
 /** `count` users with distinct phones, all subscribed to program p / event type e over SMS. */
 async function seedAudience(store: Store, count: number): Promise<void> {
-  await store.programs.create({ id: 'p', name: 'Drive' });
-  await store.eventTypes.create({ id: 'e', programId: 'p', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
+  await store.programs.create('default', { id: 'p', name: 'Drive' });
+  await store.eventTypes.create('default', { id: 'e', programId: 'p', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
   const BATCH = 250;
   for (let from = 0; from < count; from += BATCH) {
     const ids = Array.from({ length: Math.min(BATCH, count - from) }, (_, k) => from + k);
-    await Promise.all(ids.map((i) => store.users.create({ id: `u${String(i).padStart(5, '0')}`, name: `User ${i}`, phone: `+2547${String(10_000_000 + i)}` })));
-    await Promise.all(ids.map((i) => store.subscriptions.create({ id: `s${i}`, userId: `u${String(i).padStart(5, '0')}`, programId: 'p', channels: ['sms'] })));
+    await Promise.all(ids.map((i) => store.users.create('default', { id: `u${String(i).padStart(5, '0')}`, name: `User ${i}`, phone: `+2547${String(10_000_000 + i)}` })));
+    await Promise.all(ids.map((i) => store.subscriptions.create('default', { id: `s${i}`, userId: `u${String(i).padStart(5, '0')}`, programId: 'p', channels: ['sms'] })));
   }
 }
 

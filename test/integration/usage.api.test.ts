@@ -31,8 +31,8 @@ describe.each(stores)('usage API on %s', (_name, open) => {
     raw = await open();
     usage = createUsageRecorder(raw.usage, logger);
     store = observeStore(raw, [usage.listener]);
-    await store.programs.create({ id: 'p1', name: 'P1' });
-    await store.users.create({ id: 'u1', name: 'U1' });
+    await store.programs.create('default', { id: 'p1', name: 'P1' });
+    await store.users.create('default', { id: 'u1', name: 'U1' });
     app = createApp({ store, notifications: new FakeNotifications(), config: loadConfig({}), logger });
   });
   afterEach(async () => {
@@ -44,7 +44,7 @@ describe.each(stores)('usage API on %s', (_name, open) => {
   async function message(at: string, path: MessageStatus[] = [], o: { channel?: Channel; userId?: string; programId?: string; provider?: string } = {}) {
     const id = `m${++n}`;
     const m: NewMessage = {
-      id, notificationId: 'n1', programId: o.programId ?? 'p1', eventTypeId: 'e1', userId: o.userId ?? 'u1', channel: o.channel ?? 'sms',
+      id, workspaceId: 'default', notificationId: 'n1', programId: o.programId ?? 'p1', eventTypeId: 'e1', userId: o.userId ?? 'u1', channel: o.channel ?? 'sms',
       to: '+254700000001', content: { text: 'hi' }, sms: { encoding: 'GSM-7', segments: 2, parts: ['hi'] }, status: 'accepted',
       statusHistory: [{ status: 'accepted', at: new Date(at) }], validUntil: new Date('2031-01-01T00:00:00Z'), attempts: 0,
     };
@@ -126,7 +126,7 @@ describe.each(stores)('usage API on %s', (_name, open) => {
   });
 
   it('answers per program and per recipient, and filters by channel and provider', async () => {
-    await store.programs.create({ id: 'p2', name: 'P2' });
+    await store.programs.create('default', { id: 'p2', name: 'P2' });
     await message('2030-01-01T01:00:00Z', delivered, { provider: 'twilio' });
     await message('2030-01-01T01:00:00Z', delivered, { provider: 'vonage', userId: 'u2' });
     await message('2030-01-01T01:00:00Z', [], { channel: 'email', programId: 'p2' });

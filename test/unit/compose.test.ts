@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ENV_KEYS, loadConfig } from '../../src/config';
+import { ENV_KEYS, envNames, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -27,7 +27,8 @@ interface Service {
   restart?: string;
 }
 interface ComposeFile {
-  services: Record<string, Service>;
+  services: Record<string, Service & { secrets?: string[] }>;
+  secrets?: Record<string, { file?: string }>;
   volumes?: Record<string, unknown>;
 }
 
@@ -211,6 +212,8 @@ describe('docker-compose.yml', () => {
   it('sets only environment variables Herald reads', () => {
     const allowed = new Set([
       ...ENV_KEYS.map((k) => k.env),
+      // Any of them may come from a file instead (Docker secrets).
+      ...envNames().map((n) => `${n}_FILE`),
       'TWILIO_ACCOUNT_SID',
       'TWILIO_AUTH_TOKEN',
       'TWILIO_FROM',
@@ -223,6 +226,14 @@ describe('docker-compose.yml', () => {
       const unknown = Object.keys(envOf(services[name])).filter((k) => !allowed.has(k));
       expect(`${name}: ${unknown.join(', ')}`).toBe(`${name}: `);
     }
+  });
+
+  it('gives the dispatcher its admin key from a secret file, never from a value in the file', () => {
+    const dispatcher = services.dispatcher;
+    expect(dispatcher.secrets).toEqual(['herald_admin_key']);
+    expect(compose.secrets?.herald_admin_key?.file).toBe('./secrets/herald_admin_key');
+    expect(envOf(dispatcher).HERALD_ADMIN_KEY_FILE).toBe('/run/secrets/herald_admin_key');
+    for (const name of HERALD) expect(envOf(services[name])).not.toHaveProperty('HERALD_ADMIN_KEY');
   });
 
   it('points Herald at the compose services, with values the config accepts', () => {

@@ -12,14 +12,14 @@ const readySchema = z
 export function healthRoutes(readiness: ReadinessProbe): RouteSpec[] {
   return [
     route({
-      method: 'get', path: '/health/live', tag: 'meta', summary: 'Liveness: answers while the process runs (checks nothing else)',
+      method: 'get', path: '/health/live', tag: 'meta', access: 'open', summary: 'Liveness: answers while the process runs (checks nothing else)',
       responses: { 200: { description: 'the process runs', schema: liveSchema } },
       async handler() {
         return { status: 200, body: { status: 'ok' } };
       },
     }),
     route({
-      method: 'get', path: '/health/ready', tag: 'meta', summary: 'Readiness: the store and the bus answer and the providers are loaded',
+      method: 'get', path: '/health/ready', tag: 'meta', access: 'open', summary: 'Readiness: the store and the bus answer and the providers are loaded',
       responses: {
         200: { description: 'ready to work', schema: readySchema },
         503: { description: 'a part is down; `down` names which', schema: readySchema },

@@ -7,7 +7,6 @@ import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { usageParamsSchema, usageQuerySchema, usageReportSchema } from '../schemas/usage';
 import type { z } from '../schemas/zod';
-import { workspaceOf } from '../workspace';
 
 type UsageQuery = z.output<typeof usageQuerySchema>;
 
@@ -32,25 +31,25 @@ export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
     });
   const responses = { 200: { description: 'the page of buckets, with the total number of buckets', schema: usageReportSchema } };
   /** One program's or one recipient's usage: 404 when it does not exist. */
-  const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (id: string) => Promise<unknown>) =>
+  const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (workspaceId: string, id: string) => Promise<unknown>) =>
     route({
-      method: 'get', path, tag: 'usage', summary, description: DESCRIPTION,
+      method: 'get', path, tag: 'usage', access: 'viewer', summary, description: DESCRIPTION,
       params: usageParamsSchema, query: usageQuerySchema, responses, errors: [404, 503],
-      async handler({ params, query, res }) {
-        if (!(await find(params.id))) throw new NotFoundError(dimension, params.id, 'id');
-        return { status: 200, body: await report(workspaceOf(res), dimension, params.id, query) };
+      async handler({ params, query, workspaceId }) {
+        if (!(await find(workspaceId, params.id))) throw new NotFoundError(dimension, params.id, 'id');
+        return { status: 200, body: await report(workspaceId, dimension, params.id, query) };
       },
     });
 
   return [
     route({
-      method: 'get', path: '/v1/usage', tag: 'usage', summary: "Usage of the caller's workspace over an interval", description: DESCRIPTION,
+      method: 'get', path: '/v1/usage', tag: 'usage', access: 'viewer', summary: "Usage of the caller's workspace over an interval", description: DESCRIPTION,
       query: usageQuerySchema, responses, errors: [503],
-      async handler({ query, res }) {
-        return { status: 200, body: await report(workspaceOf(res), 'workspace', '*', query) };
+      async handler({ query, workspaceId }) {
+        return { status: 200, body: await report(workspaceId, 'workspace', '*', query) };
       },
     }),
-    keyed('/v1/programs/:id/usage', "Usage of one program's messages over an interval", 'program', (id) => store.programs.get(id)),
-    keyed('/v1/users/:id/usage', 'Usage of the messages to one recipient over an interval', 'user', (id) => store.users.get(id)),
+    keyed('/v1/programs/:id/usage', "Usage of one program's messages over an interval", 'program', (ws, id) => store.programs.get(ws, id)),
+    keyed('/v1/users/:id/usage', 'Usage of the messages to one recipient over an interval', 'user', (ws, id) => store.users.get(ws, id)),
   ];
 }

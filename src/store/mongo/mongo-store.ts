@@ -2,11 +2,13 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UsageRepo, UserRepo,
+  ApiKeyRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
 import { buildModels, type Models } from './models';
+import { migrateToWorkspaces } from './migrate';
 import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
 import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
@@ -15,6 +17,7 @@ import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
 import { usageRepo } from './repos-usage';
+import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -37,6 +40,9 @@ export class MongoStore implements Store {
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
   readonly usage: UsageRepo = guardRepo(usageRepo(this.m), mapMongoError);
+  readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.m), mapMongoError);
+  readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.m), mapMongoError);
+  readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 
@@ -62,6 +68,7 @@ export class MongoStore implements Store {
     try {
       await conn.asPromise();
       const models = buildModels(conn);
+      await migrateToWorkspaces(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.conn = conn;
       this.models = models;

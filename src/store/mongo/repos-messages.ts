@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { ALWAYS_IMMUTABLE } from '../common';
+import { OWNED_IMMUTABLE } from '../common';
 import { isDuplicateKey, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
 /** Provider message ids as field names: '%', '.' and '$' cannot appear in one. */
 const partKey = (id: string): string => id.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
@@ -192,6 +192,7 @@ export function messageRepo(models: () => Models): MessageRepo {
     async *stream(filter, batchSize = 500) {
       const base: Doc = {};
       if (filter.notificationId !== undefined) base.notificationId = filter.notificationId;
+      if (filter.workspaceId !== undefined) base.workspaceId = filter.workspaceId;
       if (filter.createdFrom || filter.createdBefore) {
         base.createdAt = { ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}) };
       }

@@ -1,14 +1,14 @@
 // Messages in SQLite: idempotent bulk insert and compare-and-set status transitions.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { ALWAYS_IMMUTABLE, splitPatch } from '../common';
+import { OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
   table: 'messages',
   columns: {
-    id: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
+    id: 'text', workspaceId: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
     to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
     attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
     possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
@@ -20,7 +20,7 @@ const codec: TableCodec = {
 };
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
@@ -167,6 +167,10 @@ export function messageRepo(sql: Sql): MessageRepo {
       if (filter.notificationId !== undefined) {
         where.push('"notificationId" = @notificationId');
         params.notificationId = filter.notificationId;
+      }
+      if (filter.workspaceId !== undefined) {
+        where.push('"workspaceId" = @workspaceId');
+        params.workspaceId = filter.workspaceId;
       }
       if (filter.createdFrom) {
         where.push('"createdAt" >= @from');
