@@ -18,6 +18,7 @@ import { renderMeteringTable, renderReport, renderTable, machine, type BenchRepo
 import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
+import { usageBench } from './usage';
 
 export interface BenchOptions {
   quick: boolean;
@@ -32,6 +33,8 @@ export interface BenchOptions {
   streamSubscribers: number;
   concurrency: number;
   prefetch: number;
+  /** Messages whose usage counters the usage-API phase writes before timing it. */
+  usageMessages: number;
   write: boolean;
   /** Run only this phase (no report file): `metering`. */
   only?: 'metering';
@@ -65,6 +68,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamNotifications: Number(flag('notifications') ?? (quick ? 500 : 2_000)),
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
+    usageMessages: Number(flag('usage-messages') ?? 1_000_000),
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write') && flag('only') === undefined,
     only: parseOnly(flag('only')),
@@ -144,8 +148,14 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     });
     say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
 
+    say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
+    const usage = [
+      await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
+      await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
+    ];
+
     const meter: MeteringResult = await metering();
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter };
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import type { FanoutResult } from './fanout';
 import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
 import { heraldCpuPerMessage, type MeteringResult } from './metering';
+import type { UsageBenchResult } from './usage';
 
 export interface Machine {
   cpu: string;
@@ -29,6 +30,7 @@ export interface BenchReport {
   fanouts: FanoutResult[];
   stream: StreamResult;
   metering: MeteringResult;
+  usage?: UsageBenchResult[];
 }
 
 /** `--only metering`: that phase alone. */
@@ -64,6 +66,15 @@ interface Row {
   value: string;
   target: string;
   verdict: string;
+}
+
+function usageRows(u: UsageBenchResult): Row[] {
+  return u.queries.map((q) => ({
+    figure: `usage API at ${int(u.messages)} messages (${u.store}): ${q.name}`,
+    value: `p50 ${q.p50Ms.toFixed(1)} ms, max ${q.maxMs.toFixed(1)} ms`,
+    target: '< 100 ms',
+    verdict: verdict(q.maxMs < 100),
+  }));
 }
 
 function rows(r: BenchReport): Row[] {
@@ -102,6 +113,7 @@ function rows(r: BenchReport): Row[] {
     { figure: `${tag}: sent / lost / duplicated`, value: `${int(s.sent)} / ${lostText(s.lost, s.unfinished)} / ${s.duplicated}`, target: `${int(s.messages)} / 0 / 0`, verdict: verdict(s.completed && s.lost === 0 && s.duplicated === 0) },
   );
   out.push(...meteringRows(r.metering));
+  for (const u of r.usage ?? []) out.push(...usageRows(u));
   return out;
 }
 

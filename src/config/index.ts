@@ -60,6 +60,8 @@ const configSchema = z.object({
     retryMaxMs: z.number().int().min(1),
     /** How long one provider attempt may hold a message before it counts as interrupted; longer than any provider timeout. */
     leaseMs: z.number().int().min(100),
+    /** A worker process's own HTTP port for /health/live, /health/ready and /metrics; 0 picks a free one (logged). Optional in the type only: config/default.json sets 9090. */
+    httpPort: z.number().int().min(0).max(65535).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
   credits: z.object({
@@ -135,6 +137,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'time one send attempt owns a message' },
+  { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
   { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
   { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },

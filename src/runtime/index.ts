@@ -28,7 +28,11 @@ import { createIntake } from '../workers/intake';
 import { ProviderRouter } from '../workers/router';
 import { createScheduler } from '../workers/scheduler';
 import { createSender } from '../workers/sender';
+import { createMetrics } from '../services/metrics';
+import { createReadinessProbe } from '../services/health';
+import { createUsageRecorder, observeStore } from '../services/usage';
 import { seedDemoData } from './seed';
+import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 
@@ -54,6 +58,8 @@ export interface RunningHerald {
   routers: Partial<Record<Channel, ProviderRouter>>;
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
+  /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
+  opsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -99,20 +105,28 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     color: process.stdout.isTTY === true && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
   });
-  const store = await openStore(config, logger);
-  await ensureDefaultWorkspace(store);
-  const storeWatchdog = watchStore(store, logger);
+  const rawStore = await openStore(config, logger);
+  await ensureDefaultWorkspace(rawStore);
+  const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
-  if (config.log.toStore) sink = attachStoreSink(logger, store.logs, config.log.level);
+  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
   const bus = await openBus(config, logger);
+  const metrics = createMetrics();
+  // Every message write below goes through this store: usage counters and metrics follow each status change.
+  const usage = createUsageRecorder(rawStore.usage, logger);
+  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
-  const notifications = createNotificationService({ store, bus, config, logger, metering });
+  const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
   let server: Server | undefined;
   let url: string | undefined;
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
+  let providersLoaded = false;
+  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded });
+  metrics.watch({ routers: () => Object.values(routers), bus });
   const scheduler = createScheduler({ store, bus, config, logger, metering });
   const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
@@ -135,7 +149,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   }
   for (const channel of ['sms', 'email'] as const) {
     if (role !== channel && role !== 'all') continue;
-    const list = buildProviders(config, channel);
+    const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
     providers.push(...list);
     const router = new ProviderRouter(list, {
       circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
@@ -153,11 +167,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     : undefined;
   const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
   const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
+  providersLoaded = true;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('herald stopping');
       if (server) await new Promise<void>((r) => server!.close(() => r()));
+      await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
       senders.forEach((s) => s.stop());
@@ -166,6 +182,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await metering.stop();
       await signals.stop();
       await balanceWatch?.close();
+      await usage.flush();
       await Promise.all(providers.map((p) => p.close?.()));
       await webhookProviders.close();
       logger.info('herald stopped');
@@ -196,6 +213,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         ...credits,
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
+      readiness,
+      metrics: metrics.registry,
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
@@ -211,9 +230,19 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   }
 
+  if (!serves) {
+    try {
+      ops = await startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  }
+
   const summary = {
     role,
     url,
+    opsUrl: ops?.url,
     store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
     bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
     providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
@@ -222,7 +251,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, url, stop };
+  return { config, store, bus, logger, notifications, routers, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

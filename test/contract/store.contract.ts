@@ -5,6 +5,7 @@ import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
 import { providerControlContract } from './store.contract.providers';
 import { idempotencyContract } from './store.contract.idempotency';
+import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { sleep, type StoreRef } from './store.contract.helpers';
@@ -47,6 +48,7 @@ export function describeStoreContract(
     messagesContract(s);
     providerControlContract(s);
     idempotencyContract(s);
+    usageContract(s);
     tenancyContract(s);
     creditsContract(s);
   });

@@ -1,6 +1,7 @@
 // MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
 // whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 
 const { Mixed } = Schema.Types;
@@ -141,6 +142,8 @@ messageSchema.index({ status: 1, updatedAt: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
+/** CSV exports walk messages by creation time. */
+messageSchema.index({ createdAt: 1, _id: 1 });
 
 const logSchema = new Schema(
   {
@@ -203,6 +206,15 @@ const providerControlSchema = new Schema(
 const providerTokenSchema = new Schema({ _id: String, providerId: String, second: Number, used: Number }, { ...base, collection: 'providertokens' });
 providerTokenSchema.index({ second: 1 });
 
+/** Usage counters: _id is `workspace|hour|dimension|key|channel|provider`; counters are incremented, never set. */
+const usageRollupSchema = new Schema(
+  {
+    _id: String, workspaceId: String, hour: Date, dimension: String, key: String, channel: String, provider: String,
+    ...Object.fromEntries(USAGE_COLUMNS.map((c) => [c, { type: Number, default: 0 }])),
+  },
+  { ...base, collection: 'usagerollups' },
+);
+usageRollupSchema.index({ workspaceId: 1, dimension: 1, key: 1, hour: 1 });
 const workspaceSchema = new Schema({ _id: String, name: String, createdAt: Date, updatedAt: Date }, { ...base, collection: 'workspaces' });
 
 const apiKeySchema = new Schema(
@@ -247,6 +259,7 @@ export interface Models {
   idempotencyKeys: Model<any>;
   providerControls: Model<any>;
   providerTokens: Model<any>;
+  usageRollups: Model<any>;
   workspaces: Model<any>;
   apiKeys: Model<any>;
   rateLimits: Model<any>;
@@ -267,6 +280,7 @@ export function buildModels(conn: Connection): Models {
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
     providerControls: conn.model('ProviderControl', providerControlSchema),
     providerTokens: conn.model('ProviderToken', providerTokenSchema),
+    usageRollups: conn.model('UsageRollup', usageRollupSchema),
     workspaces: conn.model('Workspace', workspaceSchema),
     apiKeys: conn.model('ApiKey', apiKeySchema),
     rateLimits: conn.model('RateLimit', rateLimitSchema),

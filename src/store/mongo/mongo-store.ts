@@ -3,7 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
   ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
-  SubscriptionRepo, UserRepo, WorkspaceRepo,
+  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
@@ -16,6 +16,7 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 
@@ -39,6 +40,7 @@ export class MongoStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.m), mapMongoError);
   readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.m), mapMongoError);
   readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.m), mapMongoError);
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
