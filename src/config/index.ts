@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion } from '../domain/contact';
+import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import type { ProviderConfig } from '../providers/types';
 
@@ -16,6 +17,9 @@ const providerSchema = z.object({
   ratePerSecond: z.number().int().min(1).optional(),
   paused: z.boolean().optional(),
 });
+
+/** A number of credits, exact to the milli-credit. */
+const creditAmount = z.number().min(0).refine((v) => parseCredits(v).ok, 'must be a number of credits with at most 3 decimals');
 
 const configSchema = z.object({
   dispatchPort: z.number().int().min(0).max(65535),
@@ -56,8 +60,21 @@ const configSchema = z.object({
     retryMaxMs: z.number().int().min(1),
     /** How long one provider attempt holds a message unless renewed (every third of it, while the worker lives); a dead worker's messages are free again after it. */
     leaseMs: z.number().int().min(100),
+    /** A worker process's own HTTP port for /health/live, /health/ready and /metrics; 0 picks a free one (logged). Optional in the type only: config/default.json sets 9090. */
+    httpPort: z.number().int().min(0).max(65535).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
+  credits: z.object({
+    /** Default price of one SMS segment and of one e-mail, in credits; a workspace may have its own. */
+    smsSegmentPrice: creditAmount,
+    emailPrice: creditAmount,
+    currencyName: z.string().min(1).max(40),
+    /** Balance the `default` workspace's account opens with; null: unmetered. */
+    defaultBalance: creditAmount.nullable(),
+    /** Live balance streams: at most one `balance` event per this many ms, and a re-read at least this often. */
+    streamCoalesceMs: z.number().int().min(50).max(10_000),
+    streamPollMs: z.number().int().min(100),
+  }),
   log: z.object({
     level: z.enum(['error', 'warn', 'info', 'debug']),
     toStore: z.boolean(),
@@ -122,7 +139,14 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
+  { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
+  { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
+  { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
+  { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },
+  { env: 'HERALD_CREDITS_DEFAULT_BALANCE', path: 'credits.defaultBalance', kind: 'number', doc: 'opening credits of the default workspace; unset: unmetered' },
+  { env: 'HERALD_CREDITS_STREAM_MS', path: 'credits.streamCoalesceMs', kind: 'int', doc: 'live balance: at most one event per this many ms' },
+  { env: 'HERALD_CREDITS_STREAM_POLL_MS', path: 'credits.streamPollMs', kind: 'int', doc: 'live balance: re-read the balance at least this often' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
   { env: 'LOG_FORMAT', path: 'log.format', kind: 'string', doc: 'stdout lines: auto (readable on a terminal, else JSON), json or pretty' },

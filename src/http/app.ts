@@ -18,6 +18,10 @@ import { notificationRoutes } from './routes/notifications';
 import { programRoutes } from './routes/programs';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
+import { usageRoutes } from './routes/usage';
+import { exportRoutes } from './routes/exports';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
 
 export type { HttpDeps } from './deps';
@@ -53,8 +57,12 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...userRoutes(deps),
     ...subscriptionRoutes(deps),
     ...logRoutes(deps),
+    ...usageRoutes(deps),
+    ...exportRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
+    ...(deps.readiness ? healthRoutes(deps.readiness) : []),
+    ...(deps.metrics ? metricsRoutes(deps.metrics, { loopbackOnly: true }) : []),
   ];
 }
 

@@ -1,5 +1,7 @@
 // What the HTTP layer needs from the rest of Herald.
 import type express from 'express';
+import type { Registry } from 'prom-client';
+import type { ReadinessProbe } from '../services/health';
 import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
 import type { NotificationService } from '../services/notification-service';
@@ -22,4 +24,8 @@ export interface HttpDeps {
   accounts?: WorkspaceAccounts;
   /** Routes declared elsewhere with `route()` (full paths): validated, mounted and documented like Herald's own. */
   extraSpecs?: RouteSpec[];
+  /** Serves /health/live and /health/ready when given. */
+  readiness?: ReadinessProbe;
+  /** Serves /metrics (loopback callers only) when given. */
+  metrics?: Registry;
 }

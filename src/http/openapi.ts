@@ -24,6 +24,7 @@ export function buildOpenApiDocument(routes: DocumentedRoute[], info: { version?
       { name: 'subscriptions' },
       { name: 'logs' },
       { name: 'providers' },
+      { name: 'credits' },
       { name: 'webhooks' },
       { name: 'legacy' },
       { name: 'meta' },

@@ -1,5 +1,7 @@
 // A route is declared once, with its schemas: the same declaration validates requests,
 // mounts the express handler and describes the operation in the OpenAPI document.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { FieldIssue } from '../domain/errors';
@@ -18,6 +20,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body streamed as it is produced (CSV exports, metrics text), with its Content-Type in `headers`. */
+  stream?: Readable;
 }
 
 export interface ResponseSpec {
@@ -90,6 +94,16 @@ function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: Fie
   return undefined;
 }
 
+/** A failure before the first byte is an ordinary error answer; after it, the response can only be cut short. */
+async function sendStream(res: Response, stream: Readable): Promise<void> {
+  try {
+    await pipeline(stream, res);
+  } catch (e) {
+    if (!res.headersSent) throw e;
+    res.destroy(e as Error);
+  }
+}
+
 /** Mounts routes on a router; every request passes its access gate and is validated fully before its handler runs. */
 export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string, gate: Gate): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
@@ -113,8 +127,11 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       const principal = principalOf(res);
       const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
       const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
+      // A handler that answered itself (an event stream) is done.
+      if (res.headersSent) return;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.body === undefined) res.status(reply.status).end();
+      if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
+      else if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     });
     router[spec.method](spec.path, ...handlers);

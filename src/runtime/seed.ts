@@ -2,9 +2,12 @@
 // reaches somebody: SMS only, email only, both, and a user with no phone.
 import type { Logger } from '../log/logger';
 import { DEFAULT_WORKSPACE } from '../domain/types';
+import { MILLI_PER_CREDIT } from '../domain/credits';
 import type { Store } from '../store/store';
 
 export const DEMO = {
+  /** The default workspace's opening balance, so a newcomer sees credits move. */
+  credits: 100,
   program: { id: '1', name: 'Vaccination drive', description: 'Demo program loaded on first start' },
   eventType: {
     id: '1',
@@ -32,6 +35,7 @@ export async function seedDemoData(store: Store, logger: Logger, opts: { onlyIfE
   const ws = DEFAULT_WORKSPACE;
   if (opts.onlyIfEmpty && (await store.programs.list(ws, { limit: 1, offset: 0 })).total > 0) return false;
   const { program, eventType, users } = DEMO;
+  await store.credits.open(ws, { balance: DEMO.credits * MILLI_PER_CREDIT });
   if (!(await store.programs.get(ws, program.id))) await store.programs.create(ws, program);
   if (!(await store.eventTypes.get(ws, program.id, eventType.id))) await store.eventTypes.create(ws, eventType);
   for (const { channels, ...u } of users) {
@@ -41,6 +45,6 @@ export async function seedDemoData(store: Store, logger: Logger, opts: { onlyIfE
       await store.subscriptions.create(ws, { id: `demo-${u.id}`, userId: u.id, programId: program.id, channels: [...channels] });
     }
   }
-  logger.info('demo data loaded', { program: program.id, eventType: eventType.id, users: users.length });
+  logger.info('demo data loaded', { program: program.id, eventType: eventType.id, users: users.length, credits: DEMO.credits });
   return true;
 }

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { NotFoundError, UnprocessableError } from '../domain/errors';
-import { DEFAULT_WORKSPACE, type MessageStatus, type Notification } from '../domain/types';
+import { DEFAULT_WORKSPACE, type Message, type MessageStatus, type Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
+import { NO_METERING, type Metering } from './credits';
 import type { NotificationRequest, NotificationService, NotificationSummary } from './notification-service';
 
 export interface NotificationServiceDeps {
@@ -16,6 +17,8 @@ export interface NotificationServiceDeps {
   bus: Bus;
   config: Pick<HeraldConfig, 'validityHours'> & Partial<Pick<HeraldConfig, 'idempotencyHours'>>;
   logger: Logger;
+  /** Refunds the messages a cancel ends. */
+  metering?: Metering;
   now?: () => Date;
   /** An Idempotency-Key claim in progress longer than this is taken over (its request died). */
   idempotencyStaleMs?: number;
@@ -158,11 +161,13 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       for (;;) {
         const batch = await store.messages.findByNotification(id, CANCELLABLE, 500);
         if (batch.length === 0) break;
-        let moved = 0;
+        const ended: Message[] = [];
         for (const m of batch) {
           const r = await store.messages.transition(m.id, CANCELLABLE, 'cancelled', { reason: 'notification cancelled' });
-          if (r) moved++;
+          if (r) ended.push(r);
         }
+        await (deps.metering ?? NO_METERING).settle(ended);
+        const moved = ended.length;
         cancelled += moved;
         if (moved === 0) break;
       }

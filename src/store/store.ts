@@ -17,6 +17,10 @@ import type {
   User,
 } from '../domain/types';
 import type { SlotAnswer } from '../domain/send-slots';
+import type { CreditRepo } from './store-credits';
+
+export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
+import type { UsageDelta, UsageDimension, UsageHour } from '../domain/usage';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
 
@@ -185,6 +189,41 @@ export interface MessageRepo {
    * renewing what it holds); no history entry. Resolves how many were renewed.
    */
   extendLeases(leases: Array<{ id: string; attempts: number }>, until: Date): Promise<number>;
+  /**
+   * Every message matching, oldest first (createdAt, then id), read `batchSize` at a time by keyset:
+   * memory stays bounded whatever the count. Stopping early (`break`) ends the walk.
+   */
+  stream(filter: MessageStreamFilter, batchSize?: number): AsyncIterable<Message>;
+}
+
+export interface MessageStreamFilter {
+  /** Only this workspace's messages. */
+  workspaceId?: string;
+  notificationId?: string;
+  /** createdAt at or after this. */
+  createdFrom?: Date;
+  /** createdAt strictly before this. */
+  createdBefore?: Date;
+}
+
+export interface UsageQuery {
+  workspaceId: string;
+  dimension: UsageDimension;
+  /** The program, user or campaign id; '*' for the workspace dimension. */
+  key: string;
+  /** Hours starting at or after `from` and before `to`. */
+  from: Date;
+  to: Date;
+  channel?: Channel;
+  provider?: string;
+}
+
+/** Usage counters: one row per workspace x hour x dimension value (x channel x provider). */
+export interface UsageRepo {
+  /** Adds each delta's counts to its row, creating the row at zero; each row's increment is atomic. */
+  add(deltas: UsageDelta[]): Promise<void>;
+  /** Counters per UTC hour of [from, to), summed over the matching rows, oldest first; hours without rows are absent. */
+  hourly(q: UsageQuery): Promise<UsageHour[]>;
 }
 
 export interface LogQuery {
@@ -309,7 +348,9 @@ export interface Store {
   logs: LogRepo;
   idempotencyKeys: IdempotencyRepo;
   providerControl: ProviderControlRepo;
+  usage: UsageRepo;
   workspaces: WorkspaceRepo;
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
+  credits: CreditRepo;
 }

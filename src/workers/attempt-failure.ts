@@ -8,6 +8,7 @@ import type { Channel, Message } from '../domain/types';
 import { isExpired } from '../domain/window';
 import type { Logger } from '../log/logger';
 import { ProviderError } from '../providers/types';
+import type { Metering } from '../services/credits';
 import type { Store } from '../store/store';
 import type { Chosen, ProviderRouter } from './router';
 
@@ -29,6 +30,8 @@ export interface FailureDeps {
   config: Pick<HeraldConfig, 'worker'>;
   backoff: BackoffStrategy;
   now: () => Date;
+  /** Refunds the reservation of a message that ends unsent. */
+  metering: Metering;
 }
 
 /** Providers that refused this message for good (recorded in its history when it failed over). */
@@ -86,7 +89,8 @@ export function createFailureHandler(deps: FailureDeps) {
       return { action: 'retry', delayMs, reason: err.code };
     }
     const final = isExpired(m.validUntil, retryAt) && err.retryable ? 'expired' : 'failed';
-    await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
+    const ended = await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
+    if (ended) void deps.metering.settle([ended]);
     log.error(`message ${final}`, { provider: provider.id, error, attempt: m.attempts });
     return { action: 'ack' };
   };

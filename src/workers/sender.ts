@@ -10,6 +10,7 @@ import { isExpired } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import { ProviderError, type Provider, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
+import { NO_METERING, type Metering } from '../services/credits';
 import type { Chosen, ProviderRouter, Waiter } from './router';
 import { createFailureHandler, NoSendSlot, refusedBy } from './attempt-failure';
 import { createBatcher } from './batcher';
@@ -22,6 +23,8 @@ export interface SenderDeps {
   channel: Channel;
   config: Pick<HeraldConfig, 'worker'>;
   logger: Logger;
+  /** Keeps the charge of what was handed over, refunds what ended unsent. */
+  metering?: Metering;
   now?: () => Date;
 }
 
@@ -39,9 +42,10 @@ function asProviderError(e: unknown): ProviderError {
 
 export function createSender(deps: SenderDeps) {
   const { store, router, channel, logger } = deps;
+  const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const backoff = exponentialJitter({ baseMs: deps.config.worker.retryBaseMs, maxMs: deps.config.worker.retryMaxMs });
-  const attemptFailed = createFailureHandler({ store, router, channel, config: deps.config, backoff, now });
+  const attemptFailed = createFailureHandler({ store, router, channel, config: deps.config, backoff, now, metering });
   const leases = createLeaseKeeper({ store, leaseMs: deps.config.worker.leaseMs, logger, now });
   /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
@@ -62,17 +66,19 @@ export function createSender(deps: SenderDeps) {
   async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<ItemResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
+    const to = r.status === 'queued' ? 'sent' : r.status;
     // Acked only once written.
     await writeRecord({
       id: m.id,
       from: ['sending'],
-      to: r.status === 'queued' ? 'sent' : r.status,
+      to,
       opts: {
         patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
         providerStatus: r.providerStatus,
       },
     });
     unrecorded.delete(m.id);
+    void metering.settle([{ id: m.id, status: to }]);
     log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
   }
@@ -228,7 +234,10 @@ export function createSender(deps: SenderDeps) {
         reason: 'window closed before sending',
         leaseEndedBefore: now(),
       });
-      if (moved) log.warn('window closed before sending; message expired');
+      if (moved) {
+        void metering.settle([moved]);
+        log.warn('window closed before sending; message expired');
+      }
       return { action: 'ack' };
     }
     return attempt(m, log, mayWaitHere);

@@ -5,7 +5,9 @@ import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
 import { providerControlContract } from './store.contract.providers';
 import { idempotencyContract } from './store.contract.idempotency';
+import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
+import { creditsContract } from './store.contract.credits';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -46,7 +48,9 @@ export function describeStoreContract(
     messagesContract(s);
     providerControlContract(s);
     idempotencyContract(s);
+    usageContract(s);
     tenancyContract(s);
+    creditsContract(s);
   });
 }
 

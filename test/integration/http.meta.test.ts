@@ -23,6 +23,8 @@ const EVERY_ROUTE = [
   'post /v1/notifications', 'get /v1/notifications', 'get /v1/notifications/{id}', 'patch /v1/notifications/{id}',
   'get /v1/notifications/{id}/messages', 'post /v1/notifications/{id}/cancel',
   'get /v1/logs', 'post /', 'get /', 'get /health', 'get /openapi.json',
+  'get /v1/usage', 'get /v1/programs/{id}/usage', 'get /v1/users/{id}/usage',
+  'get /v1/notifications/{id}/messages.csv', 'get /v1/exports/messages.csv',
   'post /v1/workspaces', 'get /v1/workspaces', 'get /v1/workspaces/{workspaceId}',
   'post /v1/workspaces/{workspaceId}/keys', 'get /v1/workspaces/{workspaceId}/keys', 'delete /v1/workspaces/{workspaceId}/keys/{keyId}',
 ];

@@ -162,6 +162,7 @@ export function heraldEnv(o: HeraldEnvOptions): Record<string, string> {
     HERALD_AMQP_PREFIX: o.amqpPrefix,
     DISPATCH_PORT: String(o.dispatchPort),
     HERALD_HOST: '127.0.0.1',
+    HERALD_WORKER_HTTP_PORT: '0',
     HERALD_SEED_DEMO: 'never',
     HERALD_SCHEDULER_MS: '200',
     HERALD_RETRY_BASE_MS: '200',

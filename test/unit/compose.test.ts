@@ -165,6 +165,19 @@ describe('docker-compose.yml', () => {
     expect(healthTest(services.dispatcher)).toMatch(/^CMD node -e /);
   });
 
+  it('gives every service a healthcheck; Herald processes probe their readiness endpoint', () => {
+    for (const [name, s] of Object.entries(services)) expect(`${name}: ${healthTest(s) !== ''}`).toBe(`${name}: true`);
+    const cfg = JSON.parse(read('config/default.json')) as { dispatchPort: number; worker: { httpPort: number } };
+    expect(healthTest(services.dispatcher)).toContain(`http://127.0.0.1:${cfg.dispatchPort}/health/ready`);
+    for (const name of WORKERS) {
+      expect(envOf(services[name]).HERALD_WORKER_HTTP_PORT).toBeUndefined();
+      expect(healthTest(services[name])).toMatch(/^CMD node -e /);
+      expect(healthTest(services[name])).toContain(`http://127.0.0.1:${cfg.worker.httpPort}/health/ready`);
+    }
+    expect(healthTest(services.mailpit)).toMatch(/^CMD(-SHELL)? \/?mailpit readyz/);
+    expect(dependsOn(services['email-worker']).mailpit?.condition).toBe('service_healthy');
+  });
+
   it('publishes the API to all, and the RabbitMQ management UI and the mail catcher UI to this machine', () => {
     const published = (s: Service) => (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
     expect(published(services.dispatcher)).toContain('8080:8080');
@@ -308,6 +321,14 @@ describe('Dockerfile', () => {
     expect(fs.existsSync(path.join(ROOT, 'bin/herald.js'))).toBe(true);
     expect(['all', 'server']).toContain(words(lastStage.find((s) => s.op === 'CMD')!.args)[0]);
     expect(lastStage.find((s) => s.op === 'EXPOSE')?.args).toBe('8080');
+  });
+
+  it('has a HEALTHCHECK probing readiness on the API port and on the worker port', () => {
+    const check = lastStage.find((s) => s.op === 'HEALTHCHECK')?.args ?? '';
+    const cfg = JSON.parse(read('config/default.json')) as { dispatchPort: number; worker: { httpPort: number } };
+    expect(check).toMatch(/CMD node -e /);
+    expect(check).toContain('/health/ready');
+    expect(check).toContain(`${cfg.dispatchPort}, ${cfg.worker.httpPort}`);
   });
 
   it('sets only environment variables Herald reads', () => {

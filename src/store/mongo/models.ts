@@ -1,6 +1,7 @@
 // MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
 // whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 
 const { Mixed } = Schema.Types;
@@ -141,6 +142,8 @@ messageSchema.index({ status: 1, updatedAt: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
+/** CSV exports walk messages by creation time. */
+messageSchema.index({ createdAt: 1, _id: 1 });
 
 const logSchema = new Schema(
   {
@@ -202,6 +205,15 @@ const providerControlSchema = new Schema(
 /** Send slots: per provider (`_id`), the start of its next free slot (GCRA, src/domain/send-slots.ts). */
 const providerSlotSchema = new Schema({ _id: String, tat: Number }, { ...base, collection: 'providerslots' });
 
+/** Usage counters: _id is `workspace|hour|dimension|key|channel|provider`; counters are incremented, never set. */
+const usageRollupSchema = new Schema(
+  {
+    _id: String, workspaceId: String, hour: Date, dimension: String, key: String, channel: String, provider: String,
+    ...Object.fromEntries(USAGE_COLUMNS.map((c) => [c, { type: Number, default: 0 }])),
+  },
+  { ...base, collection: 'usagerollups' },
+);
+usageRollupSchema.index({ workspaceId: 1, dimension: 1, key: 1, hour: 1 });
 const workspaceSchema = new Schema({ _id: String, name: String, createdAt: Date, updatedAt: Date }, { ...base, collection: 'workspaces' });
 
 const apiKeySchema = new Schema(
@@ -218,6 +230,21 @@ apiKeySchema.index({ revokedAt: 1 });
 const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Number, hits: Number, expiresAt: Date }, { ...base, collection: 'ratelimits' });
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
+const creditAccountSchema = new Schema(
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { ...base, collection: 'creditaccounts' },
+);
+
+/** The credit ledger: `_id` is the movement's unique id (reserve:<message>, refund:<message>, top-up:...). */
+const creditLedgerSchema = new Schema(
+  {
+    _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
+    state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+  },
+  { ...base, collection: 'creditledger' },
+);
+creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
+creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
 export interface Models {
   programs: Model<any>;
@@ -231,9 +258,12 @@ export interface Models {
   idempotencyKeys: Model<any>;
   providerControls: Model<any>;
   providerSlots: Model<any>;
+  usageRollups: Model<any>;
   workspaces: Model<any>;
   apiKeys: Model<any>;
   rateLimits: Model<any>;
+  creditAccounts: Model<any>;
+  creditLedger: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -249,8 +279,11 @@ export function buildModels(conn: Connection): Models {
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
     providerControls: conn.model('ProviderControl', providerControlSchema),
     providerSlots: conn.model('ProviderSlot', providerSlotSchema),
+    usageRollups: conn.model('UsageRollup', usageRollupSchema),
     workspaces: conn.model('Workspace', workspaceSchema),
     apiKeys: conn.model('ApiKey', apiKeySchema),
     rateLimits: conn.model('RateLimit', rateLimitSchema),
+    creditAccounts: conn.model('CreditAccount', creditAccountSchema),
+    creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
   };
 }

@@ -2,8 +2,8 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  ApiKeyRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
-  SubscriptionRepo, UserRepo, WorkspaceRepo,
+  ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
@@ -16,7 +16,9 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
+import { creditRepo } from './repos-credits';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -38,9 +40,11 @@ export class MongoStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.m), mapMongoError);
   readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.m), mapMongoError);
   readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.m), mapMongoError);
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
+  readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
-import { isDuplicateKey, pageOf, patchUpdate, toRecord } from './docs';
+import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -94,10 +94,7 @@ export function messageRepo(models: () => Models): MessageRepo {
         await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
         return msgs.map((m) => m.id);
       } catch (e) {
-        const err = e as { writeErrors?: unknown };
-        const writeErrors = ([] as Array<{ index: number; code?: number }>).concat((err.writeErrors as never) ?? []);
-        if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
-        const failed = new Set(writeErrors.map((w) => w.index));
+        const failed = duplicateIndexes(e);
         return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
       }
     },
@@ -188,6 +185,24 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async findExpired(statuses, now, limit) {
       return find({ status: { $in: statuses }, validUntil: { $lt: now } }, { validUntil: 1, _id: 1 }, limit);
+    },
+    async *stream(filter, batchSize = 500) {
+      const base: Doc = {};
+      if (filter.notificationId !== undefined) base.notificationId = filter.notificationId;
+      if (filter.workspaceId !== undefined) base.workspaceId = filter.workspaceId;
+      if (filter.createdFrom || filter.createdBefore) {
+        base.createdAt = { ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}) };
+      }
+      const limit = Math.max(1, Math.floor(batchSize));
+      let after: { c: Date; id: string } | undefined;
+      for (;;) {
+        const keyset = after ? [{ $or: [{ createdAt: { $gt: after.c } }, { createdAt: after.c, _id: { $gt: after.id } }] }] : [];
+        const docs = await coll().find({ $and: [base, ...keyset] } as never).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+        for (const d of docs) yield fromDoc(d);
+        if (docs.length < limit) return;
+        const last = docs[docs.length - 1];
+        after = { c: last.createdAt as Date, id: String(last._id) };
+      }
     },
     async findByNotification(notificationId, statuses, limit) {
       return find({ notificationId, status: { $in: statuses } }, { _id: 1 }, limit);

@@ -161,6 +161,38 @@ export function messageRepo(sql: Sql): MessageRepo {
         )
         .map(fromRow);
     },
+    async *stream(filter, batchSize = 500) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: Math.max(1, Math.floor(batchSize)) };
+      if (filter.notificationId !== undefined) {
+        where.push('"notificationId" = @notificationId');
+        params.notificationId = filter.notificationId;
+      }
+      if (filter.workspaceId !== undefined) {
+        where.push('"workspaceId" = @workspaceId');
+        params.workspaceId = filter.workspaceId;
+      }
+      if (filter.createdFrom) {
+        where.push('"createdAt" >= @from');
+        params.from = filter.createdFrom.getTime();
+      }
+      if (filter.createdBefore) {
+        where.push('"createdAt" < @before');
+        params.before = filter.createdBefore.getTime();
+      }
+      let after: { c: number; id: string } | undefined;
+      for (;;) {
+        const keyset = after ? ['("createdAt" > @c OR ("createdAt" = @c AND "id" > @id))'] : [];
+        const rows = sql.all(
+          `SELECT * FROM messages WHERE ${[...where, ...keyset, '1 = 1'].join(' AND ')} ORDER BY "createdAt", "id" LIMIT @limit`,
+          { ...params, ...(after ?? {}) },
+        );
+        for (const row of rows) yield fromRow(row);
+        if (rows.length < (params.limit as number)) return;
+        const last = rows[rows.length - 1];
+        after = { c: last.createdAt as number, id: last.id as string };
+      }
+    },
     async findByNotification(notificationId, statuses, limit) {
       return sql
         .all(

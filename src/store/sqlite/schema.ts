@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { CREDITS_DDL } from './repos-credits';
+import { USAGE_DDL } from './repos-usage';
 
 export const SCHEMA_VERSION = 2;
 
@@ -67,6 +69,7 @@ CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificati
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
 CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
+CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
 -- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
   "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
@@ -113,6 +116,8 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   migrate(db);
+  db.exec(CREDITS_DDL);
+  db.exec(USAGE_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }
