@@ -36,5 +36,8 @@ COPY bin ./bin
 RUN mkdir -p /data/outbox && chown -R node:node /data
 USER node
 EXPOSE 8080
+# Ready on the API port (server, all) or on the worker's own port (worker sms|email), whichever this role serves.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=40s --retries=6 \
+  CMD node -e "Promise.any([8080, 9090].map((p) => fetch('http://127.0.0.1:' + p + '/health/ready').then((r) => r.ok || Promise.reject()))).then(() => process.exit(0), () => process.exit(1))"
 ENTRYPOINT ["node", "bin/herald.js"]
 CMD ["all"]

@@ -36,8 +36,8 @@ export async function openBenchDb(uri: string): Promise<BenchDb> {
     store,
     models,
     async createProgram(programId) {
-      await store.programs.create({ id: programId, name: `Bench ${programId}` });
-      await store.eventTypes.create({
+      await store.programs.create('default', { id: programId, name: `Bench ${programId}` });
+      await store.eventTypes.create('default', {
         id: EVENT_TYPE,
         programId,
         name: 'Benchmark',

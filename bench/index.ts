@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
+// `npm run bench -- --only metering [--metering-subscribers N] [--metering-rounds N]`: only metering on against off.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,9 +14,11 @@ import { disposeInstallation } from '../test/support/herald';
 import { buildHerald } from './processes';
 import { barePipeline, type BarePipelineResult } from './bare-pipeline';
 import { rawBroker, type RawBrokerResult } from './raw-broker';
-import { renderReport, renderTable, machine, type BenchReport } from './report';
+import { renderMeteringTable, renderReport, renderTable, machine, type BenchReport, type MeteringOnly } from './report';
 import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
+import { meteringPhase, type MeteringResult } from './metering';
+import { usageBench } from './usage';
 
 export interface BenchOptions {
   quick: boolean;
@@ -30,7 +33,15 @@ export interface BenchOptions {
   streamSubscribers: number;
   concurrency: number;
   prefetch: number;
+  /** Messages whose usage counters the usage-API phase writes before timing it. */
+  usageMessages: number;
   write: boolean;
+  /** Run only this phase (no report file): `metering`. */
+  only?: 'metering';
+  /** Subscribers of the metering on/off fan-outs. */
+  meteringSubscribers: number;
+  /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
+  meteringRounds: number;
   /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
   cpuProfileDir?: string;
 }
@@ -57,10 +68,19 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamNotifications: Number(flag('notifications') ?? (quick ? 500 : 2_000)),
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
+    usageMessages: Number(flag('usage-messages') ?? 1_000_000),
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
-    write: !argv.includes('--no-write'),
+    write: !argv.includes('--no-write') && flag('only') === undefined,
+    only: parseOnly(flag('only')),
+    meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
+    meteringRounds: Number(flag('metering-rounds') ?? 2),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
   };
+}
+
+function parseOnly(v: string | undefined): BenchOptions['only'] {
+  if (v === undefined || v === 'metering') return v;
+  throw new Error(`--only ${v}: the phases that run alone are: metering`);
 }
 
 function servicesUp(say: (s: string) => void): void {
@@ -82,14 +102,18 @@ async function withInstallation<T>(base: Omit<BenchContext, 'mongodbUri' | 'amqp
   }
 }
 
-export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport> {
+export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport | MeteringOnly> {
   servicesUp(say);
   say('compiling Herald (npm run build): the children run dist/, as deployed');
   buildHerald();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
   const base = { dir, amqpUrl: AMQP_URL, heraldOverrides: { 'worker.prefetch': opts.prefetch }, cpuProfileDir: opts.cpuProfileDir, say };
   const started = Date.now();
+  const install = <T>(overrides: Record<string, unknown>, fn: (ctx: BenchContext) => Promise<T>) =>
+    withInstallation({ ...base, heraldOverrides: { ...base.heraldOverrides, ...overrides } }, fn);
+  const metering = () => meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
   try {
+    if (opts.only === 'metering') return { options: opts, machine: machine(), date: new Date(), durationS: 0, metering: await metering() };
     say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
     const raw: RawBrokerResult = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
     say(`  ${Math.round(raw.endToEndPerS)} msg/s end to end`);
@@ -124,7 +148,14 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     });
     say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
 
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str };
+    say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
+    const usage = [
+      await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
+      await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
+    ];
+
+    const meter: MeteringResult = await metering();
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -137,6 +168,10 @@ export async function main(argv: string[]): Promise<void> {
     const opts = parseArgs(argv);
     const report = await runBench(opts, say);
     say('');
+    if (!('raw' in report)) {
+      say(renderMeteringTable(report.metering));
+      process.exit(0);
+    }
     say(renderTable(report));
     if (opts.write) {
       const file = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');

@@ -88,7 +88,8 @@ export function startHeraldChild(
   overrides: Record<string, unknown>,
   cpuProfile?: { dir: string },
 ): Promise<HeraldChild> {
-  const { file } = writeConfig(dir, name, overrides);
+  // Worker HTTP port: any free one, so benches beside tests never collide on 9090.
+  const { file } = writeConfig(dir, name, { 'worker.httpPort': 0, ...overrides });
   const prof = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   // Compiled JavaScript, as deployed (buildHerald() ran first): no TypeScript loader in the measured processes.
   const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), '--dist', ...(role === 'server' ? ['server'] : ['worker', 'sms'])];

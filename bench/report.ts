@@ -9,6 +9,8 @@ import type { BarePipelineResult } from './bare-pipeline';
 import type { FanoutResult } from './fanout';
 import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
+import { heraldCpuPerMessage, type MeteringResult } from './metering';
+import type { UsageBenchResult } from './usage';
 
 export interface Machine {
   cpu: string;
@@ -27,7 +29,12 @@ export interface BenchReport {
   bare: BarePipelineResult;
   fanouts: FanoutResult[];
   stream: StreamResult;
+  metering: MeteringResult;
+  usage?: UsageBenchResult[];
 }
+
+/** `--only metering`: that phase alone. */
+export type MeteringOnly = Pick<BenchReport, 'options' | 'machine' | 'date' | 'durationS' | 'metering'>;
 
 export const MEMORY_LIMIT_MB = 512;
 
@@ -44,6 +51,7 @@ export function machine(): Machine {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const pct = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`;
 const lostText = (lost: number | undefined, unfinished: number) => (lost === undefined ? `? (${int(unfinished)} unsent at the time limit)` : String(lost));
 
 /** CPU microseconds per message sent, per process, in the order of the figure's name. */
@@ -58,6 +66,15 @@ interface Row {
   value: string;
   target: string;
   verdict: string;
+}
+
+function usageRows(u: UsageBenchResult): Row[] {
+  return u.queries.map((q) => ({
+    figure: `usage API at ${int(u.messages)} messages (${u.store}): ${q.name}`,
+    value: `p50 ${q.p50Ms.toFixed(1)} ms, max ${q.maxMs.toFixed(1)} ms`,
+    target: '< 100 ms',
+    verdict: verdict(q.maxMs < 100),
+  }));
 }
 
 function rows(r: BenchReport): Row[] {
@@ -95,7 +112,30 @@ function rows(r: BenchReport): Row[] {
     { figure: `${tag}: peak RSS server / sms worker`, value: `${s.peakMb.server} / ${s.peakMb.sms} MB`, target: `<= ${MEMORY_LIMIT_MB} MB`, verdict: verdict(Math.max(s.peakMb.server, s.peakMb.sms) <= MEMORY_LIMIT_MB) },
     { figure: `${tag}: sent / lost / duplicated`, value: `${int(s.sent)} / ${lostText(s.lost, s.unfinished)} / ${s.duplicated}`, target: `${int(s.messages)} / 0 / 0`, verdict: verdict(s.completed && s.lost === 0 && s.duplicated === 0) },
   );
+  out.push(...meteringRows(r.metering));
+  for (const u of r.usage ?? []) out.push(...usageRows(u));
   return out;
+}
+
+function meteringRows(m: MeteringResult): Row[] {
+  const tag = `metering, fan-out ${int(m.subscribers)} -> ${m.sink}`;
+  return [
+    { figure: `${tag}: delivered end to end, unmetered / metered`, value: `${int(m.off.deliveredPerS)} / ${int(m.on.deliveredPerS)} msg/s`, target: '', verdict: '' },
+    { figure: `${tag}: metered time / unmetered time (fastest of ${m.rounds})`, value: `${(m.on.seconds / Math.max(0.001, m.off.seconds)).toFixed(3)} (${pct(m.costPct)})`, target: '< 1.10', verdict: verdict(m.costPct < 10) },
+    {
+      figure: `${tag}: Herald CPU a message (server + worker), unmetered / metered`,
+      value: `${int(heraldCpuPerMessage(m.off) * 1e6)} / ${int(heraldCpuPerMessage(m.on) * 1e6)} µs (${pct(m.cpuCostPct)})`,
+      target: '< +10 %',
+      verdict: verdict(m.cpuCostPct < 10),
+    },
+    { figure: `${tag}: credits charged (0.1 a segment)`, value: String(m.charged), target: String(m.on.sent / 10), verdict: verdict(m.charged === m.on.sent / 10) },
+  ];
+}
+
+export function renderMeteringTable(m: MeteringResult): string {
+  const t = new Table({ head: ['figure', 'value', 'target', ''], style: { head: [], border: [] } });
+  for (const row of meteringRows(m)) t.push([row.figure, row.value, row.target, row.verdict]);
+  return t.toString();
 }
 
 export function renderTable(r: BenchReport): string {

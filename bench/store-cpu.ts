@@ -10,7 +10,7 @@ const BATCH = 25;
 
 function message(i: number, at: Date): NewMessage {
   return {
-    id: `n:u${i}:sms`, notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: `u${i}`, channel: 'sms', to: '+254700000000',
+    id: `n:u${i}:sms`, workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: `u${i}`, channel: 'sms', to: '+254700000000',
     content: { text: `Hi user ${i}, this is a bench notice about your session.` }, sms: { encoding: 'GSM-7', segments: 1, parts: ['x'] },
     status: 'accepted', statusHistory: [{ status: 'accepted', at }], validUntil: new Date(at.getTime() + 3_600_000), attempts: 0,
   };

@@ -24,12 +24,12 @@ async function cpuTimed(runs: number, fn: (i: number) => Promise<unknown>): Prom
 async function walkSubscribers(db: BenchDb, expected: number, paged: boolean): Promise<number> {
   let n = 0;
   if (paged) {
-    for (let b = await db.store.subscriptions.subscribersAfter('fanout', EVENT_TYPE, undefined, 500); b.length > 0; ) {
+    for (let b = await db.store.subscriptions.subscribersAfter('default', 'fanout', EVENT_TYPE, undefined, 500); b.length > 0; ) {
       n += b.length;
-      b = await db.store.subscriptions.subscribersAfter('fanout', EVENT_TYPE, b[b.length - 1].user.id, 500);
+      b = await db.store.subscriptions.subscribersAfter('default', 'fanout', EVENT_TYPE, b[b.length - 1].user.id, 500);
     }
   } else {
-    for await (const b of db.store.subscriptions.subscriberBatches('fanout', EVENT_TYPE, undefined, 500)) n += b.length;
+    for await (const b of db.store.subscriptions.subscriberBatches('default', 'fanout', EVENT_TYPE, undefined, 500)) n += b.length;
   }
   if (n !== expected) throw new Error(`walked ${n} subscribers, expected ${expected}`);
   return n;
@@ -37,7 +37,7 @@ async function walkSubscribers(db: BenchDb, expected: number, paged: boolean): P
 
 function message(n: string, user: string, at: Date): NewMessage {
   return {
-    id: messageId(n, user, 'sms'), notificationId: n, programId: 'probe', eventTypeId: EVENT_TYPE, userId: user, channel: 'sms',
+    id: messageId(n, user, 'sms'), workspaceId: 'default', notificationId: n, programId: 'probe', eventTypeId: EVENT_TYPE, userId: user, channel: 'sms',
     to: '+254700000000', content: { text: 'Hi, bench notice.' }, status: 'queued', statusHistory: [{ status: 'accepted', at }, { status: 'queued', at }],
     validUntil: new Date(at.getTime() + 3_600_000), attempts: 0,
   };
@@ -61,7 +61,7 @@ async function probe(db: BenchDb, size: number, filled: number): Promise<Record<
   out['messages.findExpired (sweeper)'] = await timed(5, () => store.messages.findExpired(['accepted', 'scheduled', 'queued'], new Date(), 500));
   out['notifications.findByStatus'] = await timed(5, () => store.notifications.findByStatus(['accepted'], { updatedBefore: new Date(), limit: 500 }));
   out['logs.append(100) /line'] = (await timed(5, () => store.logs.append(Array.from({ length: 100 }, () => ({ time: new Date(), level: 'info', process: 'probe', message: 'message handed to provider', messageId: 'x', seq: 0 }))))) / 100;
-  out['subscribersAfter(500)'] = await timed(5, (i) => store.subscriptions.subscribersAfter('fanout', EVENT_TYPE, `f-${String(i * 500).padStart(6, '0')}`, 500));
+  out['subscribersAfter(500)'] = await timed(5, (i) => store.subscriptions.subscribersAfter('default', 'fanout', EVENT_TYPE, `f-${String(i * 500).padStart(6, '0')}`, 500));
   return out;
 }
 

@@ -78,4 +78,5 @@ install_schemathesis &
 SCHEMATHESIS=$!
 start_mongo
 wait "$RABBIT"
-wait "$SCHEMATHESIS"
+# Only the opt-in API fuzz run (npm run test:api-fuzz) needs it: a failed install does not stop the suite.
+wait "$SCHEMATHESIS" || log "schemathesis: not installed; npm run test:api-fuzz will say so"

@@ -9,6 +9,18 @@
 export const QUEUES = ['events', 'dispatch', 'sms', 'email'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
+/**
+ * Broadcast topics: best-effort signals every subscribed process receives, not work to be done.
+ * - `credits`: `{workspaceId}`: a workspace's balance changed (live balance streams re-read it).
+ */
+export const BROADCAST_TOPICS = ['credits'] as const;
+export type BroadcastTopic = (typeof BROADCAST_TOPICS)[number];
+
+export interface BroadcastSubscription {
+  /** Stops receiving; safe to call twice. */
+  close(): Promise<void>;
+}
+
 export interface Delivery {
   /** Parsed JSON body. Bodies that are not JSON never reach a handler: they are dead-lettered. */
   body: unknown;
@@ -87,4 +99,12 @@ export interface Bus {
   depth(queue: QueueName): Promise<number>;
   /** Reads (without removing) up to `limit` dead letters of a queue, oldest first. */
   deadLetters(queue: QueueName, limit: number): Promise<DeadLetter[]>;
+  /**
+   * Sends `body` to every current subscriber of the topic, once each, in every process on this bus
+   * (RabbitMQ: a fanout exchange; embedded: the processes' own subscribers). Not durable: a subscriber
+   * that is away (or reconnecting) misses it, so a signal must only say "look again".
+   */
+  broadcast(topic: BroadcastTopic, body: object): Promise<void>;
+  /** Receives the topic's broadcasts from now on, until closed; keeps receiving across reconnects. */
+  subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription>;
 }

@@ -22,6 +22,7 @@ export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown, query?: Query): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 /** Adds --url and --key to a client command. */
@@ -78,5 +79,6 @@ export function createApiClient(opts: ClientOptions = {}): ApiClient {
     baseUrl,
     get: (path, query) => request('GET', path, query),
     post: (path, body, query) => request('POST', path, query, body),
+    delete: (path) => request('DELETE', path),
   };
 }

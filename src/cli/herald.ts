@@ -10,6 +10,8 @@ import { logsCommand } from './logs';
 import { outboxCommand } from './outbox';
 import { sendCommand } from './send';
 import { statusCommand } from './status';
+import { usageCommand, type UsageOptions } from './usage';
+import { keysCommand } from './keys';
 
 function config(): HeraldConfig {
   return loadConfig();
@@ -116,6 +118,19 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'messages to list', positiveInt('--limit'), 50)
     .option('--json', 'print JSON')
     .action((id: string, o) => client((x: typeof o) => statusCommand(createApiClient(x), id, x))(o));
+  withClientOptions(program.command('usage'))
+    .description('print usage over an interval (GET /v1/usage) as a table, or CSV with --csv')
+    .requiredOption('--start <time>', 'ISO 8601 date or date-time (read in --tz without an offset)')
+    .requiredOption('--end <time>', 'exclusive end')
+    .requiredOption('--every <step>', 'Nhour, Nday, 1week or 1month')
+    .option('--tz <zone>', 'IANA zone for bucket boundaries (default UTC)')
+    .option('--channel <channel>', 'only sms or email', channelArg)
+    .option('--provider <id>', 'only this provider instance')
+    .option('--program <id>', "one program's usage")
+    .option('--user <id>', "one recipient's usage")
+    .option('--csv', 'write CSV instead of a table')
+    .action(client((o: UsageOptions) => usageCommand(createApiClient(o), o)));
+  program.addCommand(keysCommand());
   return program;
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion } from '../domain/contact';
+import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import type { ProviderConfig } from '../providers/types';
 
@@ -16,6 +17,9 @@ const providerSchema = z.object({
   ratePerSecond: z.number().int().min(1).optional(),
   paused: z.boolean().optional(),
 });
+
+/** A number of credits, exact to the milli-credit. */
+const creditAmount = z.number().min(0).refine((v) => parseCredits(v).ok, 'must be a number of credits with at most 3 decimals');
 
 const configSchema = z.object({
   dispatchPort: z.number().int().min(0).max(65535),
@@ -35,6 +39,14 @@ const configSchema = z.object({
   /** Demo data on an empty store: on the embedded store only (the default), always, or never. */
   seedDemoData: z.enum(['embedded', 'always', 'never']),
   http: z.object({ bodyLimit: z.string().min(1) }),
+  auth: z.object({
+    /** Bootstrap admin key of the default workspace (never stored): HERALD_ADMIN_KEY, or HERALD_ADMIN_KEY_FILE (a Docker secret). */
+    adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** POST / (the original body) without a key even once keys exist: for a trusted network only. */
+    legacyOpen: z.boolean(),
+  }),
+  /** Requests per key (per client address without one) in each window, shared by every server process. */
+  rateLimit: z.object({ windowMs: z.number().int().min(100), max: z.number().int().min(1) }),
   /** smartEncoding: replace Unicode look-alikes (curly quotes, long dashes, ellipsis, no-break space) with GSM-7 before counting and sending. */
   sms: z.object({ maxLength: z.number().int().min(1).max(10000), smartEncoding: z.boolean() }),
   dispatch: z.object({
@@ -47,10 +59,23 @@ const configSchema = z.object({
     maxAttempts: z.number().int().min(1).max(100),
     retryBaseMs: z.number().int().min(1),
     retryMaxMs: z.number().int().min(1),
-    /** How long one provider attempt may hold a message before it counts as interrupted; longer than any provider timeout. */
+    /** How long one provider attempt holds a message unless renewed (every third of it, while the worker lives); a dead worker's messages are free again after it. */
     leaseMs: z.number().int().min(100),
+    /** A worker process's own HTTP port for /health/live, /health/ready and /metrics; 0 picks a free one (logged). Optional in the type only: config/default.json sets 9090. */
+    httpPort: z.number().int().min(0).max(65535).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
+  credits: z.object({
+    /** Default price of one SMS segment and of one e-mail, in credits; a workspace may have its own. */
+    smsSegmentPrice: creditAmount,
+    emailPrice: creditAmount,
+    currencyName: z.string().min(1).max(40),
+    /** Balance the `default` workspace's account opens with; null: unmetered. */
+    defaultBalance: creditAmount.nullable(),
+    /** Live balance streams: at most one `balance` event per this many ms, and a re-read at least this often. */
+    streamCoalesceMs: z.number().int().min(50).max(10_000),
+    streamPollMs: z.number().int().min(100),
+  }),
   log: z.object({
     level: z.enum(['error', 'warn', 'info', 'debug']),
     toStore: z.boolean(),
@@ -76,11 +101,13 @@ const configSchema = z.object({
     /** Consecutive failures that open a provider's circuit in a worker, and how long it stays open. */
     circuitFailures: z.number().int().min(1),
     circuitOpenMs: z.number().int().min(100),
+    /** Extra ms per second between a rate-limited provider's send slots: network jitter up to it cannot put rate + 1 sends in one of the provider's seconds. */
+    rateGuardMs: z.number().int().min(0).max(1000),
   }),
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
-  providers: { sms: ProviderConfig[]; email: ProviderConfig[]; refreshMs: number; circuitFailures: number; circuitOpenMs: number };
+  providers: { sms: ProviderConfig[]; email: ProviderConfig[]; refreshMs: number; circuitFailures: number; circuitOpenMs: number; rateGuardMs: number };
 };
 
 type Env = Record<string, string | undefined>;
@@ -101,6 +128,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
   { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
   { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
+  { env: 'HERALD_ADMIN_KEY', path: 'auth.adminKey', kind: 'string', doc: 'bootstrap admin API key (at least 16 characters)' },
+  { env: 'HERALD_LEGACY_OPEN', path: 'auth.legacyOpen', kind: 'bool', doc: 'POST / without a key once keys exist (trusted network only)' },
+  { env: 'HERALD_RATE_LIMIT', path: 'rateLimit.max', kind: 'int', doc: 'requests per key (or client address) per window' },
+  { env: 'HERALD_RATE_LIMIT_WINDOW_MS', path: 'rateLimit.windowMs', kind: 'int', doc: 'rate-limit window' },
   { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
   { env: 'HERALD_SMS_SMART_ENCODING', path: 'sms.smartEncoding', kind: 'bool', doc: 'replace curly quotes, long dashes, ellipsis and no-break spaces with GSM-7 look-alikes before counting and sending' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
@@ -109,8 +140,15 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
-  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'time one send attempt owns a message' },
+  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
+  { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
+  { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
+  { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
+  { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },
+  { env: 'HERALD_CREDITS_DEFAULT_BALANCE', path: 'credits.defaultBalance', kind: 'number', doc: 'opening credits of the default workspace; unset: unmetered' },
+  { env: 'HERALD_CREDITS_STREAM_MS', path: 'credits.streamCoalesceMs', kind: 'int', doc: 'live balance: at most one event per this many ms' },
+  { env: 'HERALD_CREDITS_STREAM_POLL_MS', path: 'credits.streamPollMs', kind: 'int', doc: 'live balance: re-read the balance at least this often' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
   { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
   { env: 'LOG_FORMAT', path: 'log.format', kind: 'string', doc: 'stdout lines: auto (readable on a terminal, else JSON), json or pretty' },
@@ -122,7 +160,8 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
   { env: 'HERALD_PROVIDERS_REFRESH_MS', path: 'providers.refreshMs', kind: 'int', doc: 'how often workers re-read provider pause/order/weight/rate' },
   { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
-  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'how long an open circuit waits before a trial' },
+  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'longest an open circuit waits before its next trial (spells start at 1 s and double)' },
+  { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {

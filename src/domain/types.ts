@@ -28,7 +28,37 @@ export const NOTIFICATION_STATUSES = [
 ] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
+/** The workspace every record without one belongs to; it always exists. */
+export const DEFAULT_WORKSPACE = 'default';
+
+/** An organisation using Herald: owns its programs, users, notifications, keys and log lines. */
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ROLES = ['viewer', 'sender', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A stored API key: only the hash of its secret is kept; `prefix` identifies it in lists. */
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  role: Role;
+  name: string;
+  prefix: string;
+  /** sha256 of the whole key, hex. */
+  hash: string;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface Program {
+  workspaceId: string;
   id: string;
   name: string;
   description?: string;
@@ -50,6 +80,7 @@ export interface Templates {
 }
 
 export interface EventType {
+  workspaceId: string;
   /** Unique within its program. */
   id: string;
   programId: string;
@@ -61,6 +92,7 @@ export interface EventType {
 }
 
 export interface User {
+  workspaceId: string;
   id: string;
   name: string;
   /** E.164, validated on save. */
@@ -74,6 +106,7 @@ export interface User {
 }
 
 export interface Subscription {
+  workspaceId: string;
   id: string;
   userId: string;
   programId: string;
@@ -98,6 +131,7 @@ export interface RequestedWindow {
 }
 
 export interface Notification {
+  workspaceId: string;
   id: string;
   programId: string;
   eventTypeId: string;
@@ -148,6 +182,7 @@ export interface MessageError {
 }
 
 export interface Message {
+  workspaceId: string;
   /** Deterministic: `${notificationId}:${userId}:${channel}`, so a repeated fan-out cannot create it twice. */
   id: string;
   notificationId: string;
@@ -182,6 +217,8 @@ export interface Message {
 export interface LogLine {
   /** Monotonic per store, for following. */
   seq?: number;
+  /** The workspace the line concerns; absent on process-wide lines (admins only). */
+  workspaceId?: string;
   time: Date;
   level: string;
   process: string;

@@ -3,7 +3,11 @@ import express from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../log/logger';
 import type { HttpDeps } from './deps';
+import { createKeyService } from '../services/tenancy/keys';
+import { createWorkspaceService } from '../services/tenancy/workspaces';
+import { createGate } from './access';
 import { errorHandler, notFoundHandler, pathOf } from './errors';
+import { createRateLimit } from './rate-limit';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoutes, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
@@ -15,6 +19,11 @@ import { programRoutes } from './routes/programs';
 import { smsRoutes } from './routes/sms';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
+import { usageRoutes } from './routes/usage';
+import { exportRoutes } from './routes/exports';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { workspaceRoutes } from './routes/workspaces';
 
 export type { HttpDeps } from './deps';
 
@@ -39,7 +48,10 @@ function requestLog(logger: Logger): express.RequestHandler {
 
 /** Every route Herald itself serves (not the extra routers), in one list. */
 export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): RouteSpec[] {
+  const keys = deps.keys ?? createKeyService({ store: deps.store, config: deps.config });
+  const workspaces = createWorkspaceService({ store: deps.store, accounts: deps.accounts });
   return [
+    ...workspaceRoutes(workspaces, keys),
     ...notificationRoutes(deps),
     ...programRoutes(deps),
     ...eventTypeRoutes(deps),
@@ -47,18 +59,25 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...subscriptionRoutes(deps),
     ...logRoutes(deps),
     ...smsRoutes(deps),
+    ...usageRoutes(deps),
+    ...exportRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
+    ...(deps.readiness ? healthRoutes(deps.readiness) : []),
+    ...(deps.metrics ? metricsRoutes(deps.metrics, { loopbackOnly: true }) : []),
   ];
 }
 
-export function createApp(deps: HttpDeps): express.Express {
+export function createApp(input: HttpDeps): express.Express {
+  const deps: HttpDeps = { ...input, keys: input.keys ?? createKeyService({ store: input.store, config: input.config }) };
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(deps.logger));
+  const rateLimit = createRateLimit({ repo: deps.store.rateLimits, ...deps.config.rateLimit });
+  const gate = createGate(deps.keys!, rateLimit);
 
   // Extra routers (webhooks, providers admin) get the request body unparsed: they choose their own parser.
-  for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, extra.router);
+  for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, ...gate(extra.access), extra.router);
 
   let document: Record<string, unknown> | undefined;
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
@@ -66,9 +85,10 @@ export function createApp(deps: HttpDeps): express.Express {
 
   const router = express.Router();
   router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  mountRoutes(router, routes, deps.config.http.bodyLimit);
+  mountRoutes(router, routes, deps.config.http.bodyLimit, gate);
   app.use(router);
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Herald API' }));
+  // persistAuthorization: the key given to Authorize survives a reload of /docs.
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Herald API', swaggerOptions: { persistAuthorization: true } }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

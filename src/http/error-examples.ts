@@ -22,15 +22,15 @@ export interface ExampleRoute {
 /** The status lines the document gives each error status. */
 export const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (malformed JSON, unknown field, bad value)',
-  401: 'no API key, or an unknown one',
-  403: 'the key may not do this',
+  401: 'no API key, or one that is unknown or revoked (WWW-Authenticate: Bearer)',
+  403: "the key's role may not call this (or protected mode: no key exists and the client is not local)",
   404: 'not found',
   405: 'the path does not serve this method',
   409: 'conflict: the id (or the combination) already exists',
   413: 'the body is too large',
   415: 'the body is not JSON',
   422: 'well-formed but not acceptable',
-  429: 'too many requests; retry after Retry-After seconds',
+  429: 'too many requests for this key (or client address); see Retry-After',
   500: 'internal error',
   502: 'the provider failed',
   503: 'the store or the message bus is unavailable; retry later',

@@ -5,7 +5,7 @@ import { HeraldError, type ErrorCode, type FieldIssue } from '../domain/errors';
 import type { Logger } from '../log/logger';
 
 /** Codes only the HTTP layer produces, beside the domain's. */
-export type HttpErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+export type HttpErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED';
 
 export interface ErrorBody {
   error: { code: HttpErrorCode; message: string; issues?: FieldIssue[] };

@@ -2,6 +2,7 @@
 // made exact where the generator is loose: typed nullables, PATCH bodies that must name a field,
 // an example error body per status, and links from a created resource to its own operations.
 import { OpenAPIRegistry, OpenApiGeneratorV3, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { rolesFor } from './access';
 import { ERROR_TEXT, errorExample } from './error-examples';
 import type { DocumentedRoute } from './route';
 import { errorBodySchema } from './schemas/common';
@@ -20,7 +21,8 @@ export const operationIdOf = (r: { method: string; path: string }): string =>
 /** Error statuses an operation can answer: 400 and 500 always, 413/415 with a body, and its own. */
 function errorStatuses(spec: DocumentedRoute): number[] {
   const body = spec.body ? [413, ...(spec.anyContentType ? [] : [415])] : [];
-  return [...new Set([400, 500, ...body, ...(spec.errors ?? [])])].sort((a, b) => a - b);
+  const gated = spec.access !== 'open' ? [401, 403, 429] : [];
+  return [...new Set([400, 500, ...gated, ...body, ...(spec.errors ?? [])])].sort((a, b) => a - b);
 }
 
 function responsesOf(spec: DocumentedRoute): Record<string, ResponseConfig> {
@@ -39,16 +41,27 @@ function responsesOf(spec: DocumentedRoute): Record<string, ResponseConfig> {
   return responses;
 }
 
+/** The security scheme every gated operation names. */
+export const BEARER_SCHEME = 'bearerAuth';
+
 /** Describes the routes in the OpenAPI registry, from the same schemas that validate them. */
 export function documentRoutes(registry: OpenAPIRegistry, routes: DocumentedRoute[]): void {
+  registry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer <key>` (never in the URL). Roles: viewer < sender < admin.',
+  });
   for (const spec of routes) {
+    const open = spec.access === 'open';
     registry.registerPath({
       method: spec.method,
       path: openApiPath(spec.path),
       operationId: operationIdOf(spec),
       summary: spec.summary,
-      description: spec.description,
+      description: [spec.description, `Roles: ${open ? 'open (no key needed)' : rolesFor(spec.access).join(', ')}.`].filter(Boolean).join(' '),
       tags: [spec.tag],
+      security: open ? [] : [{ [BEARER_SCHEME]: [] }],
+      'x-roles': open ? [] : rolesFor(spec.access),
       request: {
         ...(spec.params ? { params: spec.params as z.AnyZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.AnyZodObject } : {}),

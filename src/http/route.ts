@@ -1,8 +1,13 @@
 // A route is declared once, with its schemas: the same declaration validates requests,
 // mounts the express handler and describes the operation in the OpenAPI document.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { FieldIssue } from '../domain/errors';
 import { ConflictError, UnprocessableError, ValidationError } from '../domain/errors';
+import { DEFAULT_WORKSPACE } from '../domain/types';
+import type { Principal } from '../services/tenancy/keys';
+import { principalOf, rolesFor, type Access, type Gate } from './access';
 import { HttpError, zodIssues } from './errors';
 import type { ErrorExample } from './error-examples';
 import type { z } from './schemas/zod';
@@ -14,6 +19,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body streamed as it is produced (CSV exports, metrics text), with its Content-Type in `headers`. */
+  stream?: Readable;
 }
 
 export interface ResponseSpec {
@@ -29,6 +36,8 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   summary: string;
   tag: string;
   description?: string;
+  /** Who may call it: the least role (viewer < sender < admin), or open to anyone without a key. */
+  access: Access;
   params?: P;
   query?: Q;
   body?: B;
@@ -42,7 +51,18 @@ export interface RouteSpec<P = any, Q = any, B = any, H = any> {
   errors?: number[];
   /** The document's example error body per status, where the generic one (error-examples.ts) would mislead. */
   errorExamples?: Record<number, ErrorExample>;
-  handler(input: { params: Out<P>; query: Out<Q>; body: Out<B>; headers: Out<H>; req: Request; res: Response }): Promise<Reply>;
+  handler(input: {
+    params: Out<P>;
+    query: Out<Q>;
+    body: Out<B>;
+    headers: Out<H>;
+    /** The caller's workspace (the default one on open routes called without a key). */
+    workspaceId: string;
+    /** The caller; null on an open route called without a key. */
+    principal: Principal | null;
+    req: Request;
+    res: Response;
+  }): Promise<Reply>;
 }
 
 /** A route as the OpenAPI document sees it: for routers that parse their own requests (webhooks). */
@@ -83,11 +103,21 @@ function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: Iss
   return undefined;
 }
 
-/** Mounts routes on a router; every request is validated fully before its handler runs. */
-export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string): void {
+/** A failure before the first byte is an ordinary error answer; after it, the response can only be cut short. */
+async function sendStream(res: Response, stream: Readable): Promise<void> {
+  try {
+    await pipeline(stream, res);
+  } catch (e) {
+    if (!res.headersSent) throw e;
+    res.destroy(e as Error);
+  }
+}
+
+/** Mounts routes on a router; every request passes its access gate and is validated fully before its handler runs. */
+export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string, gate: Gate): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
   for (const spec of routes) {
-    const handlers: express.RequestHandler[] = [];
+    const handlers: express.RequestHandler[] = [...gate(spec.access)];
     if (spec.anyContentType) handlers.push(lenientJson);
     handlers.push(async (req, res) => {
       if (spec.body && hasBody(req) && req.body === undefined) {
@@ -105,9 +135,14 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       }
       if (issues.length && issues.unprocessable === issues.length) throw new UnprocessableError([...issues], 'request cannot be processed');
       if (issues.length) throw new ValidationError([...issues]);
-      const reply = await spec.handler({ params, query, body, headers, req, res } as Parameters<RouteSpec['handler']>[0]);
+      const principal = principalOf(res);
+      const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
+      const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
+      // A handler that answered itself (an event stream) is done.
+      if (res.headersSent) return;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.body === undefined) res.status(reply.status).end();
+      if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
+      else if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     });
     router[spec.method](spec.path, ...handlers);

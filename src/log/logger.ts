@@ -10,11 +10,12 @@ import { prettyFormat } from './pretty';
 export type Logger = winston.Logger;
 
 export interface LogIds {
+  workspaceId?: string;
   notificationId?: string;
   messageId?: string;
 }
 
-const KNOWN = new Set(['level', 'message', 'process', 'notificationId', 'messageId', 'timestamp']);
+const KNOWN = new Set(['level', 'message', 'process', 'workspaceId', 'notificationId', 'messageId', 'timestamp']);
 
 export interface LoggerOptions {
   level?: string;
@@ -59,6 +60,7 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
 
 export function withIds(logger: Logger, ids: LogIds): Logger {
   const meta: Record<string, string> = {};
+  if (ids.workspaceId) meta.workspaceId = ids.workspaceId;
   if (ids.notificationId) meta.notificationId = ids.notificationId;
   if (ids.messageId) meta.messageId = ids.messageId;
   return logger.child(meta);
@@ -90,6 +92,7 @@ export class StoreLogTransport extends Transport {
       level: String(info.level),
       process: String(info.process ?? 'unknown'),
       message: String(info.message),
+      workspaceId: info.workspaceId as string | undefined,
       notificationId: info.notificationId as string | undefined,
       messageId: info.messageId as string | undefined,
       meta: Object.keys(meta).length ? meta : undefined,

@@ -12,10 +12,13 @@ import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
+import { ensureDefaultWorkspace } from '../services/tenancy/workspaces';
 import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
 import { providerRoutes } from '../http/routes/providers';
 import { outboxRoutes } from '../http/routes/outbox';
 import { createOutboxService } from '../services/outbox';
+import { creditRoutes } from '../http/routes/credits';
+import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import { createStore } from '../store';
@@ -25,7 +28,11 @@ import { createIntake } from '../workers/intake';
 import { ProviderRouter } from '../workers/router';
 import { createScheduler } from '../workers/scheduler';
 import { createSender } from '../workers/sender';
+import { createMetrics } from '../services/metrics';
+import { createReadinessProbe } from '../services/health';
+import { createUsageRecorder, observeStore } from '../services/usage';
 import { seedDemoData } from './seed';
+import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 
@@ -51,6 +58,8 @@ export interface RunningHerald {
   routers: Partial<Record<Channel, ProviderRouter>>;
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
+  /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
+  opsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -96,28 +105,41 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     color: process.stdout.isTTY === true && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
   });
-  const store = await openStore(config, logger);
-  const storeWatchdog = watchStore(store, logger);
+  const rawStore = await openStore(config, logger);
+  await ensureDefaultWorkspace(rawStore);
+  const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
-  if (config.log.toStore) sink = attachStoreSink(logger, store.logs, config.log.level);
+  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
   const bus = await openBus(config, logger);
-  const notifications = createNotificationService({ store, bus, config, logger });
+  const metrics = createMetrics();
+  // Every message write below goes through this store: usage counters and metrics follow each status change.
+  const usage = createUsageRecorder(rawStore.usage, logger);
+  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
+  const metering = createMetering({ store, config, signals, logger });
+  const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
   let server: Server | undefined;
   let url: string | undefined;
-  const scheduler = createScheduler({ store, bus, config, logger });
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
+  let providersLoaded = false;
+  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded });
+  metrics.watch({ routers: () => Object.values(routers), bus });
+  const scheduler = createScheduler({ store, bus, config, logger, metering });
   const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
+  let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
 
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
-    const dispatcher = createDispatcher({ store, bus, config, logger });
+    await ensureDefaultAccount(store, config);
+    const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
     consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
@@ -127,15 +149,17 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   }
   for (const channel of ['sms', 'email'] as const) {
     if (role !== channel && role !== 'all') continue;
-    const list = buildProviders(config, channel);
+    const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
     providers.push(...list);
     const router = new ProviderRouter(list, {
       circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
-      tokens: store.providerControl,
+      slots: store.providerControl,
+      rateGuardMs: config.providers.rateGuardMs,
+      logger,
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger });
+    const sender = createSender({ store, router, channel, config, logger, metering });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -145,16 +169,23 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     : undefined;
   const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
   const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
+  providersLoaded = true;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('herald stopping');
       if (server) await new Promise<void>((r) => server!.close(() => r()));
+      await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
+      senders.forEach((s) => s.close());
       await controlRefresh?.stop();
+      await metering.stop();
+      await signals.stop();
+      await balanceWatch?.close();
+      await usage.flush();
       await Promise.all(providers.map((p) => p.close?.()));
       await webhookProviders.close();
       logger.info('herald stopped');
@@ -166,17 +197,27 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     return stopping;
   };
   if (serves) {
-    const reports = createDeliveryReports({ store, logger });
+    const reports = createDeliveryReports({ store, logger, metering });
+    balanceWatch = createBalanceWatch({ store, bus, config, logger });
+    const creditAccounts = createCreditAccounts({ store, config, signals });
+    const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
     const app = createApp({
       store,
       notifications,
       config,
       logger,
-      extraRoutes: [{ path: 'webhooks', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() }],
+      accounts: creditAccounts,
+      extraRoutes: [
+        // Keyless: delivery reports are checked by each vendor's signature.
+        { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
+      ],
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...credits,
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
+      readiness,
+      metrics: metrics.registry,
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
@@ -192,9 +233,19 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   }
 
+  if (!serves) {
+    try {
+      ops = await startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  }
+
   const summary = {
     role,
     url,
+    opsUrl: ops?.url,
     store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
     bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
     providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
@@ -203,7 +254,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, url, stop };
+  return { config, store, bus, logger, notifications, routers, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

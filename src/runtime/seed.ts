@@ -1,9 +1,13 @@
 // Demo data so a newcomer's first curl (the brief's examples: program 1, event type "1")
 // reaches somebody: SMS only, email only, both, and a user with no phone.
 import type { Logger } from '../log/logger';
+import { DEFAULT_WORKSPACE } from '../domain/types';
+import { MILLI_PER_CREDIT } from '../domain/credits';
 import type { Store } from '../store/store';
 
 export const DEMO = {
+  /** The default workspace's opening balance, so a newcomer sees credits move. */
+  credits: 100,
   program: { id: '1', name: 'Vaccination drive', description: 'Demo program loaded on first start' },
   eventType: {
     id: '1',
@@ -28,17 +32,19 @@ export const DEMO = {
 
 /** Loads the demo data; with onlyIfEmpty it does nothing when any program exists. Returns whether it loaded. */
 export async function seedDemoData(store: Store, logger: Logger, opts: { onlyIfEmpty: boolean }): Promise<boolean> {
-  if (opts.onlyIfEmpty && (await store.programs.list({ limit: 1, offset: 0 })).total > 0) return false;
+  const ws = DEFAULT_WORKSPACE;
+  if (opts.onlyIfEmpty && (await store.programs.list(ws, { limit: 1, offset: 0 })).total > 0) return false;
   const { program, eventType, users } = DEMO;
-  if (!(await store.programs.get(program.id))) await store.programs.create(program);
-  if (!(await store.eventTypes.get(program.id, eventType.id))) await store.eventTypes.create(eventType);
+  await store.credits.open(ws, { balance: DEMO.credits * MILLI_PER_CREDIT });
+  if (!(await store.programs.get(ws, program.id))) await store.programs.create(ws, program);
+  if (!(await store.eventTypes.get(ws, program.id, eventType.id))) await store.eventTypes.create(ws, eventType);
   for (const { channels, ...u } of users) {
-    if (!(await store.users.get(u.id))) await store.users.create(u);
-    const existing = await store.subscriptions.list({ userId: u.id, programId: program.id }, { limit: 10, offset: 0 });
+    if (!(await store.users.get(ws, u.id))) await store.users.create(ws, u);
+    const existing = await store.subscriptions.list(ws, { userId: u.id, programId: program.id }, { limit: 10, offset: 0 });
     if (existing.total === 0) {
-      await store.subscriptions.create({ id: `demo-${u.id}`, userId: u.id, programId: program.id, channels: [...channels] });
+      await store.subscriptions.create(ws, { id: `demo-${u.id}`, userId: u.id, programId: program.id, channels: [...channels] });
     }
   }
-  logger.info('demo data loaded', { program: program.id, eventType: eventType.id, users: users.length });
+  logger.info('demo data loaded', { program: program.id, eventType: eventType.id, users: users.length, credits: DEMO.credits });
   return true;
 }

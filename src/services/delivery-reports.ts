@@ -5,6 +5,7 @@ import type { Message, MessageStatus } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { DeliveryReport } from '../providers/types';
 import type { Store } from '../store/store';
+import { NO_METERING, type Metering } from './credits';
 
 export type ReportOutcome =
   | { result: 'applied'; messageId: string; status: MessageStatus }
@@ -19,7 +20,7 @@ export interface DeliveryReports {
   apply(providerId: string, report: DeliveryReport): Promise<ReportOutcome>;
 }
 
-export function createDeliveryReports(deps: { store: Store; logger: Logger; now?: () => Date }): DeliveryReports {
+export function createDeliveryReports(deps: { store: Store; logger: Logger; metering?: Metering; now?: () => Date }): DeliveryReports {
   const { store, logger } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -98,6 +99,7 @@ export function createDeliveryReports(deps: { store: Store; logger: Logger; now?
         log.debug('delivery report overtaken by another', { ...detail, status: current });
         return { result: 'unchanged', messageId: found.id, status: current };
       }
+      void (deps.metering ?? NO_METERING).settle([moved]);
       const line = failure ? log.warn.bind(log) : log.info.bind(log);
       line('delivery report applied', { ...detail, status, ...(failure ? { error: moved.error } : {}) });
       return { result: 'applied', messageId: found.id, status };

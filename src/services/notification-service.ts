@@ -3,6 +3,8 @@ import type { Channel, Message, MessageStatus, Notification, NotificationSource,
 
 /** A validated notification request, whatever door it came through. */
 export interface NotificationRequest {
+  /** The workspace it is posted in: its program, event type and subscribers are that workspace's. */
+  workspaceId: string;
   programId: string;
   eventTypeId: string;
   startTime: Date;
@@ -28,11 +30,12 @@ export interface NotificationService {
    * dispatch when due. Resolves once stored; a failed publish is retried by the relay.
    */
   accept(req: NotificationRequest): Promise<Notification>;
-  get(id: string): Promise<NotificationSummary | null>;
-  list(filter: { programId?: string; status?: Notification['status'] }, q: PageQuery): Promise<Page<Notification>>;
-  messages(id: string, filter: { status?: MessageStatus; channel?: Channel }, q: PageQuery): Promise<Page<Message>>;
+  /** The rest act in workspace `ws`: a notification of another workspace is not found, exactly like a missing one. */
+  get(ws: string, id: string): Promise<NotificationSummary | null>;
+  list(ws: string, filter: { programId?: string; status?: Notification['status'] }, q: PageQuery): Promise<Page<Notification>>;
+  messages(ws: string, id: string, filter: { status?: MessageStatus; channel?: Channel }, q: PageQuery): Promise<Page<Message>>;
   /** Closes an open window (or moves a closed one's end). UnprocessableError if end <= start or already past. */
-  close(id: string, endTime: Date): Promise<Notification>;
+  close(ws: string, id: string, endTime: Date): Promise<Notification>;
   /** Cancels everything not yet handed to a provider. Resolves the summary after cancelling. */
-  cancel(id: string): Promise<NotificationSummary>;
+  cancel(ws: string, id: string): Promise<NotificationSummary>;
 }

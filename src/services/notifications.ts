@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { NotFoundError, UnprocessableError, type FieldIssue } from '../domain/errors';
-import type { MessageStatus, Notification } from '../domain/types';
+import { DEFAULT_WORKSPACE, type Message, type MessageStatus, type Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
+import { NO_METERING, type Metering } from './credits';
 import type { NotificationRequest, NotificationService, NotificationSummary } from './notification-service';
 
 export interface NotificationServiceDeps {
@@ -16,6 +17,8 @@ export interface NotificationServiceDeps {
   bus: Bus;
   config: Pick<HeraldConfig, 'validityHours'> & Partial<Pick<HeraldConfig, 'idempotencyHours'>>;
   logger: Logger;
+  /** Refunds the messages a cancel ends. */
+  metering?: Metering;
   now?: () => Date;
   /** An Idempotency-Key claim in progress longer than this is taken over (its request died). */
   idempotencyStaleMs?: number;
@@ -40,20 +43,29 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     return { ...n, counts, total };
   }
 
-  async function mustGet(id: string): Promise<Notification> {
+  /** Ids are global, so the workspace is checked here: another workspace's notification is not found. */
+  async function getIn(ws: string, id: string): Promise<Notification | null> {
     const n = await store.notifications.get(id);
+    return n && n.workspaceId === ws ? n : null;
+  }
+
+  async function mustGet(ws: string, id: string): Promise<Notification> {
+    const n = await getIn(ws, id);
     if (!n) throw new NotFoundError('notification', id);
     return n;
   }
 
   async function acceptNew(req: NotificationRequest, id: string): Promise<Notification> {
     const [program, eventType] = await Promise.all([
-      store.programs.get(req.programId),
-      store.eventTypes.get(req.programId, req.eventTypeId),
+      store.programs.get(req.workspaceId, req.programId),
+      store.eventTypes.get(req.workspaceId, req.programId, req.eventTypeId),
     ]);
     // Unknown ids in a body are 422 naming the field (404 is for the id in the path).
     const missing: FieldIssue[] = [];
-    if (!program) missing.push({ field: 'programId', reason: `program '${req.programId}' does not exist` });
+    // Checked only on this failure path: an AMQP event can name any workspace.
+    if (!program && req.workspaceId !== DEFAULT_WORKSPACE && !(await store.workspaces.get(req.workspaceId))) {
+      missing.push({ field: 'workspaceId', reason: `workspace '${req.workspaceId}' does not exist` });
+    } else if (!program) missing.push({ field: 'programId', reason: `program '${req.programId}' does not exist` });
     else if (!eventType) missing.push({ field: 'eventTypeId', reason: `event type '${req.eventTypeId}' does not exist in program '${req.programId}'` });
     if (missing.length) throw new UnprocessableError(missing, 'the notification refers to records that do not exist');
     const at = now();
@@ -67,6 +79,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
     const created = await store.notifications.create({
       id,
+      workspaceId: req.workspaceId,
       programId: req.programId,
       eventTypeId: req.eventTypeId,
       startTime: w.startTime,
@@ -80,7 +93,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       warnings: w.warnings.length ? w.warnings : undefined,
       dispatch: { messages: 0 },
     });
-    const log = withIds(logger, { notificationId: created.id });
+    const log = withIds(logger, { notificationId: created.id, workspaceId: created.workspaceId });
     log.info('notification accepted', {
       source: req.source,
       programId: req.programId,
@@ -104,29 +117,31 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     async accept(req: NotificationRequest): Promise<Notification> {
       if (!req.idempotencyKey) return acceptNew(req, randomUUID());
       const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } = req;
-      const scope = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
+      const client = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
+      // Keys are per workspace and client; the default workspace keeps the scopes it had before workspaces.
+      const scope = req.workspaceId === DEFAULT_WORKSPACE ? client : `${req.workspaceId}:${client}`;
       return idempotency.run(
         { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } },
         (id) => acceptNew(req, id),
       );
     },
 
-    async get(id) {
-      const n = await store.notifications.get(id);
+    async get(ws, id) {
+      const n = await getIn(ws, id);
       return n ? summary(n) : null;
     },
 
-    list(filter, q) {
-      return store.notifications.list(filter, q);
+    list(ws, filter, q) {
+      return store.notifications.list({ ...filter, workspaceId: ws }, q);
     },
 
-    async messages(id, filter, q) {
-      await mustGet(id);
+    async messages(ws, id, filter, q) {
+      await mustGet(ws, id);
       return store.messages.list(id, filter, q);
     },
 
-    async close(id, endTime) {
-      const n = await mustGet(id);
+    async close(ws, id, endTime) {
+      const n = await mustGet(ws, id);
       if (n.status === 'cancelled' || n.status === 'expired') {
         throw new UnprocessableError([{ field: 'endTime', reason: `notification is already ${n.status}` }]);
       }
@@ -134,13 +149,13 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       if (!c.ok) throw new UnprocessableError(c.issues, 'the window cannot be closed there');
       const updated = await store.notifications.update(id, { endTime, validUntil: c.validUntil });
       if (!updated) throw new NotFoundError('notification', id);
-      withIds(logger, { notificationId: id }).info('window closed', { endTime: endTime.toISOString() });
+      withIds(logger, { notificationId: id, workspaceId: ws }).info('window closed', { endTime: endTime.toISOString() });
       return updated;
     },
 
-    async cancel(id) {
-      const n = await mustGet(id);
-      const log = withIds(logger, { notificationId: id });
+    async cancel(ws, id) {
+      const n = await mustGet(ws, id);
+      const log = withIds(logger, { notificationId: id, workspaceId: ws });
       const after = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching', 'dispatched'], 'cancelled');
       if (!after && n.status !== 'cancelled') {
         throw new UnprocessableError([{ field: 'id', reason: `notification is already ${n.status}` }]);
@@ -149,11 +164,13 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       for (;;) {
         const batch = await store.messages.findByNotification(id, CANCELLABLE, 500);
         if (batch.length === 0) break;
-        let moved = 0;
+        const ended: Message[] = [];
         for (const m of batch) {
           const r = await store.messages.transition(m.id, CANCELLABLE, 'cancelled', { reason: 'notification cancelled' });
-          if (r) moved++;
+          if (r) ended.push(r);
         }
+        await (deps.metering ?? NO_METERING).settle(ended);
+        const moved = ended.length;
         cancelled += moved;
         if (moved === 0) break;
       }

@@ -3,8 +3,15 @@
 import type { Channel } from '../domain/types';
 import type { Logger } from '../log/logger';
 import type { Provider, ProviderConfig } from '../providers/types';
-import type { NewProviderControl, ProviderControl, ProviderControlPatch, Store } from '../store/store';
-import type { ProviderRouter } from '../workers/router';
+import type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, Store } from '../store/store';
+
+/** A worker's provider router as the control plane sees it (workers/router.ts implements it; nothing here imports upward). */
+export interface ControlledRouter {
+  /** Takes the shared routing state (pause, order, weight, rate). */
+  applyControl(rows: ProviderControl[]): void;
+  /** Counters and circuit openings since the last call, to add to the shared state. */
+  drainActivity(): Array<{ id: string } & ProviderActivity>;
+}
 
 /** What GET /v1/providers shows for one provider instance. */
 export interface ProviderView {
@@ -53,7 +60,7 @@ export interface ControlRefresh {
 }
 
 /** Every `intervalMs`, this process's routers take the shared state and report their activity. */
-export function startControlRefresh(deps: { store: Store; routers: ProviderRouter[]; intervalMs: number; logger: Logger }): ControlRefresh {
+export function startControlRefresh(deps: { store: Store; routers: ControlledRouter[]; intervalMs: number; logger: Logger }): ControlRefresh {
   const { store, routers, logger } = deps;
   let running: Promise<void> | undefined;
   let failing = false;

@@ -165,6 +165,9 @@ export function splitPatch(patch: object, immutable: readonly string[] = []): { 
 /** Fields no patch may change. */
 export const ALWAYS_IMMUTABLE = ['id', 'createdAt', 'updatedAt'] as const;
 
+/** Nor may any move a record to another workspace. */
+export const OWNED_IMMUTABLE = [...ALWAYS_IMMUTABLE, 'workspaceId'] as const;
+
 export function clampPage(q: { limit: number; offset: number }): { limit: number; offset: number } {
   return { limit: Math.max(0, Math.floor(q.limit)), offset: Math.max(0, Math.floor(q.offset)) };
 }

@@ -1,5 +1,6 @@
 // The storage contract. MongoDB and the embedded SQLite store implement it; the conformance
 // suite in test/contract/store.contract.ts runs against both.
+import type { ApiKeyRepo, RateLimitRepo, WorkspaceRepo } from './tenancy';
 import type {
   Channel,
   EventType,
@@ -15,43 +16,55 @@ import type {
   Subscription,
   User,
 } from '../domain/types';
+import type { SlotAnswer } from '../domain/send-slots';
+import type { CreditRepo } from './store-credits';
+
+export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
+import type { UsageDelta, UsageDimension, UsageHour } from '../domain/usage';
+
+export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
 
 /** Fields set by the store, never by the caller. */
-type Stamped = 'createdAt' | 'updatedAt';
-export type NewProgram = Omit<Program, Stamped>;
-export type NewEventType = Omit<EventType, Stamped>;
-export type NewUser = Omit<User, Stamped>;
-export type NewSubscription = Omit<Subscription, Stamped>;
+export type Stamped = 'createdAt' | 'updatedAt';
+/** Catalog records are created in the workspace passed beside them, never in one named inside. */
+type Owned = Stamped | 'workspaceId';
+export type NewProgram = Omit<Program, Owned>;
+export type NewEventType = Omit<EventType, Owned>;
+export type NewUser = Omit<User, Owned>;
+export type NewSubscription = Omit<Subscription, Owned>;
 
 /**
- * Errors: `create` with an id that exists throws ConflictError; `update` of a missing
- * record resolves null; a store that cannot be reached throws StoreUnavailableError.
+ * Catalog repos (programs, event types, users, subscriptions) take the workspace first, on
+ * every call: ids are unique per workspace, and a record of another workspace is as absent as
+ * one that does not exist (get null, update null, delete false, never in a list).
+ * Errors: `create` with an id that exists in the workspace throws ConflictError; `update` of a
+ * missing record resolves null; a store that cannot be reached throws StoreUnavailableError.
  * `update` patches: a key present with value `undefined` removes the field.
  */
 export interface ProgramRepo {
-  create(p: NewProgram): Promise<Program>;
-  get(id: string): Promise<Program | null>;
-  update(id: string, patch: Partial<NewProgram>): Promise<Program | null>;
+  create(ws: string, p: NewProgram): Promise<Program>;
+  get(ws: string, id: string): Promise<Program | null>;
+  update(ws: string, id: string, patch: Partial<NewProgram>): Promise<Program | null>;
   /** Deleting a program deletes its event types and subscriptions. */
-  delete(id: string): Promise<boolean>;
-  list(q: PageQuery): Promise<Page<Program>>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, q: PageQuery): Promise<Page<Program>>;
 }
 
 export interface EventTypeRepo {
-  create(e: NewEventType): Promise<EventType>;
-  get(programId: string, id: string): Promise<EventType | null>;
-  update(programId: string, id: string, patch: Partial<Omit<NewEventType, 'id' | 'programId'>>): Promise<EventType | null>;
-  delete(programId: string, id: string): Promise<boolean>;
-  list(programId: string, q: PageQuery): Promise<Page<EventType>>;
+  create(ws: string, e: NewEventType): Promise<EventType>;
+  get(ws: string, programId: string, id: string): Promise<EventType | null>;
+  update(ws: string, programId: string, id: string, patch: Partial<Omit<NewEventType, 'id' | 'programId'>>): Promise<EventType | null>;
+  delete(ws: string, programId: string, id: string): Promise<boolean>;
+  list(ws: string, programId: string, q: PageQuery): Promise<Page<EventType>>;
 }
 
 export interface UserRepo {
-  create(u: NewUser): Promise<User>;
-  get(id: string): Promise<User | null>;
-  update(id: string, patch: Partial<Omit<NewUser, 'id'>>): Promise<User | null>;
+  create(ws: string, u: NewUser): Promise<User>;
+  get(ws: string, id: string): Promise<User | null>;
+  update(ws: string, id: string, patch: Partial<Omit<NewUser, 'id'>>): Promise<User | null>;
   /** Deleting a user deletes their subscriptions. */
-  delete(id: string): Promise<boolean>;
-  list(q: PageQuery): Promise<Page<User>>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, q: PageQuery): Promise<Page<User>>;
 }
 
 export interface SubscriptionFilter {
@@ -62,27 +75,32 @@ export interface SubscriptionFilter {
 
 export interface SubscriptionRepo {
   /** At most one subscription per (user, program, eventTypeId or all): a second gets ConflictError. */
-  create(s: NewSubscription): Promise<Subscription>;
-  get(id: string): Promise<Subscription | null>;
-  update(id: string, patch: Partial<Pick<NewSubscription, 'channels'>>): Promise<Subscription | null>;
-  delete(id: string): Promise<boolean>;
-  list(filter: SubscriptionFilter, q: PageQuery): Promise<Page<Subscription>>;
+  create(ws: string, s: NewSubscription): Promise<Subscription>;
+  get(ws: string, id: string): Promise<Subscription | null>;
+  update(ws: string, id: string, patch: Partial<Pick<NewSubscription, 'channels'>>): Promise<Subscription | null>;
+  delete(ws: string, id: string): Promise<boolean>;
+  list(ws: string, filter: SubscriptionFilter, q: PageQuery): Promise<Page<Subscription>>;
   /**
-   * Keyset page of the users subscribed to the event type (directly or program-wide), ordered by
+   * Keyset page of the workspace's users subscribed to the event type (directly or program-wide), ordered by
    * user id, strictly after `afterUserId`, at most `limit` users, each with the union of channels.
    * An empty array means the end. Never loads more than one batch.
    */
-  subscribersAfter(programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
+  subscribersAfter(ws: string, programId: string, eventTypeId: string, afterUserId: string | undefined, limit: number): Promise<Subscriber[]>;
   /**
    * The whole walk at once: yields exactly the batches repeated `subscribersAfter(…, batchSize)` calls
    * would (each `batchSize` subscribers, the last one fewer, never an empty one), but the server sorts
    * once per walk, not once per page. Stopping early (`break`, `return()`) releases its cursors.
    */
-  subscriberBatches(programId: string, eventTypeId: string, afterUserId: string | undefined, batchSize: number): AsyncIterable<Subscriber[]>;
+  subscriberBatches(ws: string, programId: string, eventTypeId: string, afterUserId: string | undefined, batchSize: number): AsyncIterable<Subscriber[]>;
 }
 
 export type NewNotification = Omit<Notification, Stamped>;
 
+/**
+ * Notifications and messages carry their workspace; their ids are generated (globally unique),
+ * so reads by id serve the workers, which act for every workspace. A caller acting for one
+ * workspace (the API) lists with its workspace and checks `workspaceId` of what it reads by id.
+ */
 export interface NotificationRepo {
   create(n: NewNotification): Promise<Notification>;
   get(id: string): Promise<Notification | null>;
@@ -95,7 +113,7 @@ export interface NotificationRepo {
     statuses: NotificationStatus[],
     opts: { startBefore?: Date; updatedBefore?: Date; /** validUntil at or before this */ validBefore?: Date; limit: number },
   ): Promise<Notification[]>;
-  list(filter: { programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
+  list(filter: { workspaceId: string; programId?: string; status?: NotificationStatus }, q: PageQuery): Promise<Page<Notification>>;
 }
 
 export interface MessageFilter {
@@ -125,6 +143,8 @@ export interface MessageRepo {
       reason?: string;
       providerStatus?: string;
       incrementAttempts?: boolean;
+      /** Takes back the attempt the claim counted (it never reached the provider, or was only told to slow down). */
+      uncountAttempt?: boolean;
       at?: Date;
       /** Only if the message holds no lease, or one that ended before this time (taking over an interrupted attempt). */
       leaseEndedBefore?: Date;
@@ -169,9 +189,51 @@ export interface MessageRepo {
   findExpired(statuses: MessageStatus[], now: Date, limit: number): Promise<Message[]>;
   /** Ids of the notification's messages in `statuses`. */
   findByNotification(notificationId: string, statuses: MessageStatus[], limit: number): Promise<Message[]>;
+  /**
+   * Moves the lease of each message still `sending` in the given attempt to `until` (a live worker
+   * renewing what it holds); no history entry. Resolves how many were renewed.
+   */
+  extendLeases(leases: Array<{ id: string; attempts: number }>, until: Date): Promise<number>;
+  /**
+   * Every message matching, oldest first (createdAt, then id), read `batchSize` at a time by keyset:
+   * memory stays bounded whatever the count. Stopping early (`break`) ends the walk.
+   */
+  stream(filter: MessageStreamFilter, batchSize?: number): AsyncIterable<Message>;
+}
+
+export interface MessageStreamFilter {
+  /** Only this workspace's messages. */
+  workspaceId?: string;
+  notificationId?: string;
+  /** createdAt at or after this. */
+  createdFrom?: Date;
+  /** createdAt strictly before this. */
+  createdBefore?: Date;
+}
+
+export interface UsageQuery {
+  workspaceId: string;
+  dimension: UsageDimension;
+  /** The program, user or campaign id; '*' for the workspace dimension. */
+  key: string;
+  /** Hours starting at or after `from` and before `to`. */
+  from: Date;
+  to: Date;
+  channel?: Channel;
+  provider?: string;
+}
+
+/** Usage counters: one row per workspace x hour x dimension value (x channel x provider). */
+export interface UsageRepo {
+  /** Adds each delta's counts to its row, creating the row at zero; each row's increment is atomic. */
+  add(deltas: UsageDelta[]): Promise<void>;
+  /** Counters per UTC hour of [from, to), summed over the matching rows, oldest first; hours without rows are absent. */
+  hourly(q: UsageQuery): Promise<UsageHour[]>;
 }
 
 export interface LogQuery {
+  /** Only lines of this workspace (process-wide lines have none). */
+  workspaceId?: string;
   notificationId?: string;
   messageId?: string;
   /** Minimum level: error < warn < info < debug. */
@@ -247,6 +309,13 @@ export interface ProviderControl {
   updatedAt: Date;
 }
 
+/** One process's routing activity for a provider since its last report. */
+export interface ProviderActivity {
+  sent: number;
+  failed: number;
+  circuitOpenUntil?: Date;
+}
+
 export type NewProviderControl = Pick<ProviderControl, 'id' | 'channel' | 'paused' | 'order' | 'weight' | 'ratePerSecond'>;
 /** `ratePerSecond: undefined` (key present) removes the limit. */
 export type ProviderControlPatch = Partial<Pick<ProviderControl, 'paused' | 'order' | 'weight' | 'ratePerSecond'>>;
@@ -260,12 +329,13 @@ export interface ProviderControlRepo {
   /** Changes the given fields; null when the id is unknown. */
   update(id: string, patch: ProviderControlPatch): Promise<ProviderControl | null>;
   /** Adds counters and raises circuitOpenUntil (never lowers it); unknown ids are ignored. */
-  recordActivity(id: string, delta: { sent: number; failed: number; circuitOpenUntil?: Date }): Promise<void>;
+  recordActivity(id: string, delta: ProviderActivity): Promise<void>;
   /**
-   * Takes one send token from the provider's window for `second` (epoch seconds), at most `limit`
-   * per window across every process. False when the window is spent. Old windows are pruned.
+   * Reserves the provider's next send slot, shared by every process (GCRA, src/domain/send-slots.ts):
+   * slots at least `intervalMs` apart, granted only when one starts within `maxWaitMs` of `now`
+   * (epoch ms). Not granted: `at` says when the next free one starts.
    */
-  takeToken(providerId: string, second: number, limit: number): Promise<boolean>;
+  reserveSlot(providerId: string, intervalMs: number, maxWaitMs: number, now: number): Promise<SlotAnswer>;
 }
 
 export interface Store {
@@ -283,4 +353,9 @@ export interface Store {
   logs: LogRepo;
   idempotencyKeys: IdempotencyRepo;
   providerControl: ProviderControlRepo;
+  usage: UsageRepo;
+  workspaces: WorkspaceRepo;
+  apiKeys: ApiKeyRepo;
+  rateLimits: RateLimitRepo;
+  credits: CreditRepo;
 }

@@ -8,12 +8,15 @@ import { isBlankText, smsInfo } from '../domain/sms';
 import type { Channel, EventType, Notification, Program, Subscriber } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
+import { NO_METERING, withCreditWarning, type Metering } from '../services/credits';
 
 export interface DispatcherDeps {
   store: Store;
   bus: Bus;
   config: Pick<HeraldConfig, 'dispatch' | 'sms'>;
   logger: Logger;
+  /** Reserves each message's cost at creation; absent: nothing is metered. */
+  metering?: Metering;
   now?: () => Date;
 }
 
@@ -56,6 +59,7 @@ export function buildMessage(
   const status = refusal ? 'rejected' : 'accepted';
   return {
     id: messageId(n.id, user.id, channel),
+    workspaceId: n.workspaceId,
     notificationId: n.id,
     programId: n.programId,
     eventTypeId: n.eventTypeId,
@@ -74,6 +78,7 @@ export function buildMessage(
 
 export function createDispatcher(deps: DispatcherDeps) {
   const { store, bus, logger } = deps;
+  const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
 
   /** Publishes the batch's sendable messages, then marks them queued (publish is confirmed first). */
@@ -92,7 +97,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {
-    const [program, eventType] = await Promise.all([store.programs.get(n.programId), store.eventTypes.get(n.programId, n.eventTypeId)]);
+    const ws = n.workspaceId;
+    const [program, eventType] = await Promise.all([store.programs.get(ws, n.programId), store.eventTypes.get(ws, n.programId, n.eventTypeId)]);
     if (!program || !eventType) {
       await store.notifications.transition(n.id, ['accepted', 'dispatching'], 'cancelled', {
         warnings: [...(n.warnings ?? []), 'program or event type deleted before dispatch'],
@@ -102,15 +108,19 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     let cursor = n.dispatch.cursor;
     let total = n.dispatch.messages;
+    let warnings = n.warnings;
     // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    for await (const subs of store.subscriptions.subscriberBatches(n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
+    for await (const subs of store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
       const at = now();
-      const msgs = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
+      const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
+      const { messages: msgs, rejected } = await metering.admit(n, built, at);
+      if (rejected) log.warn('balance could not cover every message; those are rejected', { rejected });
+      warnings = withCreditWarning(warnings, rejected);
       const inserted = await store.messages.insertMany(msgs);
       await queueMessages(msgs);
       cursor = subs[subs.length - 1].user.id;
       total += inserted.length;
-      const current = await store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total } });
+      const current = await store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });
       log.debug('fan-out batch queued', { users: subs.length, messages: msgs.length, cursor });
       if (current?.status === 'cancelled') {
         log.info('notification cancelled during fan-out; stopping');
@@ -131,7 +141,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no notificationId' };
       const n = await store.notifications.get(id);
       if (!n) return { action: 'dead', reason: `notification '${id}' does not exist` };
-      const log = withIds(logger, { notificationId: id });
+      const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
       if (n.status === 'scheduled' && n.startTime > now()) return { action: 'ack' };
       if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return { action: 'ack' };
       if (isExpired(n.validUntil, now())) {

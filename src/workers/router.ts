@@ -1,40 +1,55 @@
 // Chooses a provider for each attempt: by weight when any usable provider has one, else by order;
 // skipping paused providers, open circuits and (when another exists) the one that just failed for
-// this message; and never past a provider's rate, counted across every process by the store.
+// this message. A half-open circuit's single trial goes to the message that has waited longest;
+// rates are kept by send slots shared through the store (send-rate.ts).
 import type { Channel } from '../domain/types';
+import type { Logger } from '../log/logger';
 import type { Provider } from '../providers/types';
-import type { ProviderControl, ProviderControlRepo } from '../store/store';
+import type { ProviderActivity, ProviderControl, ProviderControlRepo } from '../store/store';
+import { Circuit, type CircuitOptions, type CircuitState } from './circuit';
+import { ProviderHealthLog } from './provider-health-log';
+import { SendRate, type SlotResult } from './send-rate';
 
-export interface CircuitOptions {
-  /** Consecutive failures that open the circuit. */
-  failureThreshold: number;
-  /** How long an open circuit stays open before one trial attempt. */
-  openMs: number;
-}
+export type { CircuitOptions, CircuitState } from './circuit';
 
 export interface RouterOptions {
   circuit?: CircuitOptions;
-  /** Where rate-limit tokens come from; without it rates are not enforced. */
-  tokens?: Pick<ProviderControlRepo, 'takeToken'>;
-  /** Longest an attempt waits for the next second's tokens before it is put back. */
-  maxTokenWaitMs?: number;
+  /** Where send slots are shared; without it rates hold in this process only. */
+  slots?: Pick<ProviderControlRepo, 'reserveSlot'>;
+  /** Longest an attempt waits for its send slot before the message is put back. */
+  maxSlotWaitMs?: number;
+  /** Extra ms per second between send slots, for network jitter (default 100). */
+  rateGuardMs?: number;
+  logger?: Logger;
   clock?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+/** A message waiting in this process for a usable provider; the one that waited longest gets a half-open trial. */
+export interface Waiter {
+  id: string;
+  /** When the message started waiting to be sent (its creation). */
+  since: number;
+  /** Attempts it already made: more means it has waited through more of the provider's trouble. */
+  attempts: number;
+  /** Its next attempt is its last: it gets a trial only when no other waiter could take it. */
+  lastChance: boolean;
+}
+
+/** A provider chosen for one attempt; `trial` when the attempt is its circuit's half-open trial. */
+export interface Chosen {
+  provider: Provider;
+  trial: boolean;
+}
 
 interface ProviderState {
   provider: Provider;
+  circuit: Circuit;
   paused: boolean;
   order: number;
   weight: number;
   ratePerSecond?: number;
-  consecutiveFailures: number;
-  openUntil: number;
-  /** Half-open: when the single trial attempt started (0: none running). */
-  trialSince: number;
   sent: number;
   failed: number;
   /** Not yet added to the shared counters. */
@@ -55,38 +70,39 @@ export interface ProviderStatus {
   consecutiveFailures: number;
 }
 
-/** What `acquire` found: a provider holding a send token, or why there is none right now. */
-export type Acquired = { provider: Provider } | { provider: undefined; reason: 'no-provider' | 'rate-limited'; retryInMs: number };
+function waitedLonger(a: Waiter, b: Waiter): boolean {
+  if (a.attempts !== b.attempts) return a.attempts > b.attempts;
+  return a.since !== b.since ? a.since < b.since : a.id < b.id;
+}
 
 const DEFAULT_CIRCUIT: CircuitOptions = { failureThreshold: 5, openMs: 30_000 };
+/** How often a held message looks again for a usable provider (no I/O: the router's own state). */
+const HOLD_POLL_MS = 100;
 
 export class ProviderRouter {
   private readonly states: ProviderState[];
-  private readonly circuit: CircuitOptions;
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly health: ProviderHealthLog;
+  private readonly rate: SendRate;
+  private readonly waiters = new Map<Channel, Map<string, Waiter>>();
 
-  constructor(
-    providers: Provider[],
-    private readonly opts: RouterOptions = {},
-  ) {
-    this.circuit = opts.circuit ?? DEFAULT_CIRCUIT;
+  constructor(providers: Provider[], opts: RouterOptions = {}) {
+    const circuit = opts.circuit ?? DEFAULT_CIRCUIT;
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.states = providers.map((provider, i) => ({
-      provider,
-      paused: false,
-      order: i,
-      weight: 0,
-      consecutiveFailures: 0,
-      openUntil: 0,
-      trialSince: 0,
-      sent: 0,
-      failed: 0,
-      unreported: { sent: 0, failed: 0, openUntil: 0 },
-    }));
+    this.health = new ProviderHealthLog(opts.logger, this.clock);
+    this.rate = new SendRate({ slots: opts.slots, maxWaitMs: opts.maxSlotWaitMs ?? 2000, guardMs: opts.rateGuardMs ?? 100, health: this.health, clock: this.clock, sleep: this.sleep });
+    this.states = providers.map((provider, i) => {
+      const s: ProviderState = { provider, paused: false, order: i, weight: 0, sent: 0, failed: 0, unreported: { sent: 0, failed: 0, openUntil: 0 } } as ProviderState;
+      s.circuit = new Circuit(circuit, (c) => {
+        if (c.to === 'open') s.unreported.openUntil = this.clock() + c.retryInMs;
+        this.health.circuit(provider.id, c);
+      });
+      return s;
+    });
   }
 
   /** Takes the shared routing state (pause, order, weight, rate) read from the store. */
@@ -98,82 +114,99 @@ export class ProviderRouter {
       s.order = row.order;
       s.weight = row.weight;
       s.ratePerSecond = row.ratePerSecond;
+      this.rate.setConfigured(row.id, row.ratePerSecond);
     }
   }
 
   /**
    * Usable providers of the channel, most preferred first; `exclude`d ones last, as a fallback;
-   * `never` ones (they refused the message for good) not at all.
+   * `never` ones (they refused the message for good) not at all. A half-open one counts while its trial is free.
    */
   candidates(channel: Channel, exclude: ReadonlySet<string> = new Set(), never: ReadonlySet<string> = new Set()): Provider[] {
-    const now = this.clock();
-    const usable = this.states.filter((s) => s.provider.channel === channel && !s.paused && !never.has(s.provider.id) && this.circuitAllows(s, now));
-    const byOrder = [...usable].sort((a, b) => a.order - b.order || (a.provider.id < b.provider.id ? -1 : 1));
-    const weighted = this.weightedOrder(byOrder.filter((s) => s.weight > 0));
-    const ranked = [...weighted, ...byOrder.filter((s) => s.weight <= 0)];
-    return [...ranked.filter((s) => !exclude.has(s.provider.id)), ...ranked.filter((s) => exclude.has(s.provider.id))].map((s) => s.provider);
+    return this.ranked(channel, exclude, never).map((s) => s.provider);
   }
 
-  /** The first candidate, ignoring rates. */
+  /** The first candidate, ignoring rates and trials. */
   pick(channel: Channel, exclude: ReadonlySet<string> = new Set()): Provider | undefined {
     return this.candidates(channel, exclude)[0];
   }
 
   /**
-   * The most preferred provider that has a send token this second. When every candidate is at
-   * its rate, waits for the next second (at most maxTokenWaitMs) rather than exceed one.
+   * The most preferred usable provider for this message, now, without waiting; one likely at its
+   * rate is skipped for the next ('rate-limited' when that was all). A half-open provider is chosen
+   * only as its trial, and only for the longest-waiting message here. Check and trial mark happen
+   * in one turn: two attempts can never both be the trial.
    */
-  async acquire(channel: Channel, exclude: ReadonlySet<string> = new Set(), never: ReadonlySet<string> = new Set()): Promise<Acquired> {
-    const deadline = this.clock() + (this.opts.maxTokenWaitMs ?? 2000);
-    for (;;) {
-      const list = this.candidates(channel, exclude, never);
-      if (list.length === 0) return { provider: undefined, reason: 'no-provider', retryInMs: 5000 };
-      for (const p of list) {
-        if (await this.takeToken(p.id)) return { provider: this.startAttempt(p) };
+  choose(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who?: Waiter): Chosen | 'rate-limited' | undefined {
+    const now = this.clock();
+    let atRate = false;
+    for (const s of this.ranked(channel, exclude, never)) {
+      if (s.circuit.needsTrial(now) && !this.firstInLine(channel, who)) continue;
+      this.health.providerUsable(channel);
+      if (!this.rate.likelyFree(s.provider.id)) {
+        atRate = true;
+        continue;
       }
-      const toNextSecond = 1000 - (this.clock() % 1000) + Math.floor(this.random() * 20);
-      if (this.clock() + toNextSecond > deadline) return { provider: undefined, reason: 'rate-limited', retryInMs: toNextSecond };
-      await this.sleep(toNextSecond);
+      return { provider: s.provider, trial: s.circuit.begin(now) };
+    }
+    return atRate ? 'rate-limited' : undefined;
+  }
+
+  /** Holds the message here (up to `maxMs`) until a provider is usable for it; undefined if none came. */
+  async waitForProvider(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>, who: Waiter, maxMs: number): Promise<Chosen | 'rate-limited' | undefined> {
+    const here = this.waiters.get(channel) ?? new Map<string, Waiter>();
+    this.waiters.set(channel, here);
+    here.set(who.id, who);
+    const deadline = this.clock() + maxMs;
+    try {
+      for (;;) {
+        const chosen = this.choose(channel, exclude, never, who);
+        if (chosen) return chosen;
+        this.health.noProvider(channel, here.size);
+        if (this.clock() >= deadline) return undefined;
+        await this.sleep(HOLD_POLL_MS);
+      }
+    } finally {
+      here.delete(who.id);
     }
   }
 
-  /** One more token for a provider already chosen (the next part of a long SMS); waits like acquire. */
-  async throttle(id: string): Promise<boolean> {
-    const deadline = this.clock() + (this.opts.maxTokenWaitMs ?? 2000);
-    for (;;) {
-      if (await this.takeToken(id)) return true;
-      const toNextSecond = 1000 - (this.clock() % 1000);
-      if (this.clock() + toNextSecond > deadline) return false;
-      await this.sleep(toNextSecond);
-    }
+  /** Takes the provider's next send slot, shared by every process, and waits for it: right before each call. */
+  reserveSlot(id: string): Promise<SlotResult> {
+    return this.rate.reserve(id);
   }
 
-  succeeded(id: string): void {
-    const s = this.find(id);
+  succeeded(c: Chosen): void {
+    const s = this.find(c.provider.id);
     if (!s) return;
     s.sent++;
     s.unreported.sent++;
-    s.consecutiveFailures = 0;
-    s.openUntil = 0;
-    s.trialSince = 0;
+    s.circuit.succeeded(this.clock());
+    this.rate.succeeded(s.provider.id);
   }
 
-  failed(id: string): void {
-    const s = this.find(id);
+  failed(c: Chosen): void {
+    const s = this.find(c.provider.id);
     if (!s) return;
     s.failed++;
     s.unreported.failed++;
-    s.consecutiveFailures++;
-    s.trialSince = 0;
-    if (s.consecutiveFailures >= this.circuit.failureThreshold) {
-      s.openUntil = this.clock() + this.circuit.openMs;
-      s.unreported.openUntil = s.openUntil;
-    }
+    s.circuit.failed(this.clock(), c.trial);
+  }
+
+  /** A 429: back-pressure, not a fault. The provider is slowed down here; its circuit is left alone. */
+  rateLimited(c: Chosen, retryAfterMs: number | undefined): void {
+    this.find(c.provider.id)?.circuit.abandon(c.trial);
+    this.rate.rateLimited(c.provider.id, retryAfterMs);
+  }
+
+  /** The attempt never reached the provider: its trial (if it was one) is free again. */
+  abandon(c: Chosen): void {
+    this.find(c.provider.id)?.circuit.abandon(c.trial);
   }
 
   /** Counters and circuit openings since the last call, to add to the shared state. */
-  drainActivity(): Array<{ id: string; sent: number; failed: number; circuitOpenUntil?: Date }> {
-    const out: Array<{ id: string; sent: number; failed: number; circuitOpenUntil?: Date }> = [];
+  drainActivity(): Array<{ id: string } & ProviderActivity> {
+    const out: Array<{ id: string } & ProviderActivity> = [];
     for (const s of this.states) {
       const u = s.unreported;
       if (u.sent === 0 && u.failed === 0 && u.openUntil === 0) continue;
@@ -191,7 +224,7 @@ export class ProviderRouter {
   status(): ProviderStatus[] {
     const now = this.clock();
     return this.states.map((s) => {
-      const circuit = this.circuitState(s, now);
+      const circuit = s.circuit.state(now);
       return {
         id: s.provider.id,
         type: s.provider.type,
@@ -203,7 +236,7 @@ export class ProviderRouter {
         ...(s.ratePerSecond !== undefined ? { ratePerSecond: s.ratePerSecond } : {}),
         sent: s.sent,
         failed: s.failed,
-        consecutiveFailures: s.consecutiveFailures,
+        consecutiveFailures: s.circuit.consecutiveFailures,
       };
     });
   }
@@ -212,29 +245,24 @@ export class ProviderRouter {
     return this.states.map((s) => s.provider);
   }
 
-  private async takeToken(id: string): Promise<boolean> {
-    const s = this.find(id);
-    if (!s?.ratePerSecond || !this.opts.tokens) return true;
-    return this.opts.tokens.takeToken(id, Math.floor(this.clock() / 1000), s.ratePerSecond);
+  private ranked(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>): ProviderState[] {
+    const now = this.clock();
+    const usable = this.states.filter((s) => s.provider.channel === channel && !s.paused && !never.has(s.provider.id) && s.circuit.allows(now));
+    const byOrder = [...usable].sort((a, b) => a.order - b.order || (a.provider.id < b.provider.id ? -1 : 1));
+    const weighted = this.weightedOrder(byOrder.filter((s) => s.weight > 0));
+    const ranked = [...weighted, ...byOrder.filter((s) => s.weight <= 0)];
+    return [...ranked.filter((s) => !exclude.has(s.provider.id)), ...ranked.filter((s) => exclude.has(s.provider.id))];
   }
 
-  /** Marks the half-open trial as running, so other attempts keep away until it reports. */
-  private startAttempt(p: Provider): Provider {
-    const s = this.find(p.id)!;
-    if (this.circuitState(s, this.clock()) === 'half-open') s.trialSince = this.clock();
-    return p;
-  }
-
-  private circuitState(s: ProviderState, now: number): CircuitState {
-    if (s.consecutiveFailures < this.circuit.failureThreshold) return 'closed';
-    return s.openUntil > now ? 'open' : 'half-open';
-  }
-
-  /** Closed: yes. Open: no. Half-open: one trial at a time (a trial that never reports is given up after openMs). */
-  private circuitAllows(s: ProviderState, now: number): boolean {
-    const c = this.circuitState(s, now);
-    if (c !== 'half-open') return c === 'closed';
-    return s.trialSince === 0 || now - s.trialSince > this.circuit.openMs;
+  /** Is `who` the message that has waited longest here (most attempts behind it, then oldest; one whose
+   *  next attempt is not its last first)? A fresh message never takes the trial from a held one. */
+  private firstInLine(channel: Channel, who: Waiter | undefined): boolean {
+    const here = [...(this.waiters.get(channel)?.values() ?? [])];
+    if (who && !this.waiters.get(channel)?.has(who.id)) here.push(who);
+    const pool = here.some((w) => !w.lastChance) ? here.filter((w) => !w.lastChance) : here;
+    if (pool.length === 0) return true;
+    const first = pool.reduce((a, b) => (waitedLonger(b, a) ? b : a));
+    return first.id === who?.id;
   }
 
   /** Weighted random order without replacement: the first is drawn with probability weight / total. */

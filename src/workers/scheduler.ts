@@ -3,15 +3,18 @@
 // outlived its window. Every step is a compare-and-set, so several schedulers are safe.
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
-import type { MessageStatus } from '../domain/types';
+import type { Message, MessageStatus } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { NO_METERING, type Metering } from '../services/credits';
 
 export interface SchedulerDeps {
   store: Store;
   bus: Bus;
   config: Pick<HeraldConfig, 'scheduler'>;
   logger: Logger;
+  /** Refunds what expires; its sweep settles reservations left held. */
+  metering?: Metering;
   now?: () => Date;
   /** How long a stored-but-unqueued record waits before the relay republishes it. */
   relayAfterMs?: number;
@@ -25,6 +28,7 @@ const EXPIRABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
 
 export function createScheduler(deps: SchedulerDeps) {
   const { store, bus, logger } = deps;
+  const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const relayAfterMs = deps.relayAfterMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
@@ -76,20 +80,29 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     }
     const msgs = sweepMessages ? await store.messages.findExpired(EXPIRABLE, at, BATCH) : [];
+    const ended: Message[] = [];
     for (const m of msgs) {
-      if (await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' })) {
+      const expired = await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' });
+      if (expired) {
+        ended.push(expired);
         withIds(logger, { notificationId: m.notificationId, messageId: m.id }).warn('message expired');
         count++;
       }
     }
+    await metering.settle(ended);
     return count;
+  }
+
+  /** Reservations still held after their message ended (a settle that failed or a process that died). */
+  async function settleCredits(sweepMessages = true): Promise<number> {
+    return sweepMessages ? metering.sweep() : 0;
   }
 
   let ticks = 0;
 
   /** One round of every duty; `sweepMessages` false skips the message-level relay and expiry. */
   async function tick(sweepMessages = true): Promise<void> {
-    for (const step of [startDue, relay, expire]) {
+    for (const step of [startDue, relay, expire, settleCredits]) {
       try {
         await step(sweepMessages);
       } catch (e) {

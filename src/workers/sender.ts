@@ -10,9 +10,12 @@ import { isExpired } from '../domain/window';
 import { withIds, type Logger } from '../log/logger';
 import { ProviderError, type Provider, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
-import type { ProviderRouter } from './router';
+import { NO_METERING, type Metering } from '../services/credits';
+import type { Chosen, ProviderRouter, Waiter } from './router';
+import { createFailureHandler, NoSendSlot, refusedBy } from './attempt-failure';
 import { createBatcher } from './batcher';
 import { createDeliveryHandler } from './deliveries';
+import { createLeaseKeeper } from './lease-keeper';
 
 export interface SenderDeps {
   store: Store;
@@ -20,23 +23,18 @@ export interface SenderDeps {
   channel: Channel;
   config: Pick<HeraldConfig, 'worker'>;
   logger: Logger;
+  /** Keeps the charge of what was handed over, refunds what ended unsent. */
+  metering?: Metering;
   now?: () => Date;
 }
 
 /** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
 const LEASE_POLL_MS = 5_000;
 
-/** Delay before looking again when no provider of the channel is usable right now. */
-const NO_PROVIDER_DELAY_MS = 5_000;
-
-/** Refusals that are the provider's, not the message's: another provider may well take it. */
-const FAILOVER_CODES: ReadonlySet<string> = new Set(['AUTH', 'REJECTED', 'UNKNOWN']);
-const REFUSED_REASON = 'refused by provider: ';
-
-/** Providers that refused this message for good (recorded in its history when it failed over). */
-function refusedBy(m: Message): Set<string> {
-  return new Set(m.statusHistory.filter((h) => h.reason?.startsWith(REFUSED_REASON) && h.provider).map((h) => h.provider!));
-}
+/** How long a message waits here for a usable provider (open circuits) before it goes back to the queue. */
+const HOLD_MS = 5_000;
+/** Delay before a held message is looked at again (the 1 s rung): it is back waiting soon. */
+const NO_PROVIDER_DELAY_MS = 1_000;
 
 function asProviderError(e: unknown): ProviderError {
   return e instanceof ProviderError ? e : new ProviderError('UNKNOWN', (e as Error)?.message ?? String(e));
@@ -44,8 +42,11 @@ function asProviderError(e: unknown): ProviderError {
 
 export function createSender(deps: SenderDeps) {
   const { store, router, channel, logger } = deps;
+  const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const backoff = exponentialJitter({ baseMs: deps.config.worker.retryBaseMs, maxMs: deps.config.worker.retryMaxMs });
+  const attemptFailed = createFailureHandler({ store, router, channel, config: deps.config, backoff, now, metering });
+  const leases = createLeaseKeeper({ store, leaseMs: deps.config.worker.leaseMs, logger, now });
   /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
   /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
@@ -65,24 +66,33 @@ export function createSender(deps: SenderDeps) {
   async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<ItemResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
+    const to = r.status === 'queued' ? 'sent' : r.status;
     // Acked only once written.
     await writeRecord({
       id: m.id,
       from: ['sending'],
-      to: r.status === 'queued' ? 'sent' : r.status,
+      to,
       opts: {
         patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
         providerStatus: r.providerStatus,
       },
     });
     unrecorded.delete(m.id);
+    void metering.settle([{ id: m.id, status: to }]);
     log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
+  }
+
+  /** Takes the provider's next send slot right before a call: none in time puts the message back. */
+  async function slot(provider: Provider, part: number, parts: number): Promise<void> {
+    const got = await router.reserveSlot(provider.id);
+    if (!got.ok) throw new NoSendSlot(provider.id, part, parts, got.retryInMs);
   }
 
   /** Sends every part not yet accepted, in order, recording each provider id as it comes back. */
   async function sendParts(m: Message, provider: Provider): Promise<SendResult> {
     if (provider.channel === 'email') {
+      await slot(provider, 0, 1);
       return provider.send({
         messageId: m.id,
         to: m.to,
@@ -97,10 +107,7 @@ export function createSender(deps: SenderDeps) {
     let last: SendResult | undefined;
     for (let i = ids.length; i < parts.length; i++) {
       if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
-      // The first part used the token taken when the provider was chosen; each further part takes its own.
-      if (i > (m.providerMessageIds?.length ?? 0) && !(await router.throttle(provider.id))) {
-        throw new ProviderError('RATE_LIMITED', `${provider.id}: rate limit reached before part ${i + 1} of ${parts.length}`, { retryAfterMs: 1000 });
-      }
+      await slot(provider, i, parts.length);
       last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
       ids.push(last.providerMessageId);
       if (i < parts.length - 1) {
@@ -121,32 +128,40 @@ export function createSender(deps: SenderDeps) {
     const m = await store.messages.get(id);
     if (!m || isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     log.warn('claim not confirmed; looking at the message again', { status: m.status, leaseUntil: m.leaseUntil });
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, false);
     return { action: 'retry', delayMs: 1_000, reason: 'claim not confirmed' };
   }
 
-  /** Another attempt holds the message: never send alongside it. Look again every few seconds: a delay up
-   *  to the lease's end would wait for the delay rung above it (2 min for a 60 s lease). */
-  function leaseWait(m: Message): ItemResult {
+  /** Another attempt holds the message: never send alongside it. A lease ending within a poll is waited
+   *  out here, once (a dead worker's message goes out right after it, not at the next delay rung);
+   *  a longer one is looked at again every few seconds. */
+  async function leaseWait(m: Message, mayWaitHere: boolean): Promise<ItemResult> {
     const leftMs = m.leaseUntil!.getTime() - now().getTime() + 250;
-    return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
+    if (!mayWaitHere || leftMs > LEASE_POLL_MS) return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
+    await new Promise((r) => setTimeout(r, leftMs));
+    return handleMessage(m.id, false);
   }
 
-  async function attempt(m: Message, log: Logger): Promise<ItemResult> {
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+  /** The provider for this attempt: now, or after holding the message here while none is usable. */
+  async function chooseProvider(m: Message): Promise<Chosen | 'rate-limited' | undefined> {
+    const exclude = new Set(m.error && m.provider ? [m.provider] : []);
+    const refused = refusedBy(m);
+    const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
+    return router.choose(channel, exclude, refused, who) ?? router.waitForProvider(channel, exclude, refused, who, HOLD_MS);
+  }
+
+  async function attempt(m: Message, log: Logger, mayWaitHere: boolean): Promise<ItemResult> {
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
     }
-    const exclude = new Set(m.error && m.provider ? [m.provider] : []);
-    const refused = refusedBy(m);
-    const acquired = await router.acquire(channel, exclude, refused);
-    const provider = acquired.provider;
-    if (!provider) {
-      if (acquired.reason === 'rate-limited') return { action: 'retry', delayMs: acquired.retryInMs, reason: 'every provider at its rate limit' };
-      log.warn('no usable provider for the channel; will look again', { channel });
-      return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
-    }
+    const chosen = await chooseProvider(m);
+    // No line per held message: the router logs the channel's state and a summary every 30 s.
+    if (!chosen) return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
+    // Slots free up continuously: look again on the 1 s rung.
+    if (chosen === 'rate-limited') return { action: 'retry', delayMs: 1_000, reason: 'every provider at its rate limit' };
+    const { provider } = chosen;
     const resumed = m.status === 'sending';
     const sending = await claim({
       id: m.id,
@@ -160,48 +175,49 @@ export function createSender(deps: SenderDeps) {
         ...(resumed ? { leaseEndedBefore: now() } : {}),
       },
     });
-    if (!sending) return claimLost(m.id, log);
-    if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
-    let r: SendResult;
-    try {
-      r = await sendParts(sending, provider);
-    } catch (e) {
-      // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
-      if (e instanceof HeraldError) throw e;
-      const err = asProviderError(e);
-      router.failed(provider.id);
-      const error = { code: err.code, message: err.message, providerCode: err.details.providerCode };
-      const retryAt = new Date(now().getTime() + (err.details.retryAfterMs ?? backoff(sending.attempts)));
-      const canRetry = err.retryable && sending.attempts < deps.config.worker.maxAttempts && !isExpired(m.validUntil, retryAt);
-      const othersLeft = router.providers().some((p) => p.channel === channel && p.id !== provider.id && !refused.has(p.id));
-      if (!err.retryable && FAILOVER_CODES.has(err.code) && othersLeft && sending.attempts < deps.config.worker.maxAttempts && !isExpired(m.validUntil, now())) {
-        await store.messages.transition(m.id, ['sending'], 'queued', {
-          patch: { error, provider: provider.id, leaseUntil: undefined },
-          reason: `${REFUSED_REASON}${err.code}`,
-        });
-        log.warn('provider refused the message; failing over to another', { provider: provider.id, error, attempt: sending.attempts });
-        return { action: 'retry', delayMs: 0, reason: `failover after ${err.code}` };
-      }
-      if (canRetry) {
-        await store.messages.transition(m.id, ['sending'], 'queued', {
-          patch: { error, leaseUntil: undefined, ...(err.details.mayHaveBeenAccepted ? { possibleDuplicate: true } : {}) },
-          reason: `retry after ${err.code}`,
-        });
-        log.warn('provider attempt failed; will retry', { provider: provider.id, error, attempt: sending.attempts });
-        return { action: 'retry', delayMs: retryAt.getTime() - now().getTime(), reason: err.code };
-      }
-      const final = isExpired(m.validUntil, retryAt) && err.retryable ? 'expired' : 'failed';
-      await store.messages.transition(m.id, ['sending'], final, { patch: { error, leaseUntil: undefined }, reason: err.message });
-      log.error(`message ${final}`, { provider: provider.id, error, attempt: sending.attempts });
-      return { action: 'ack' };
+    if (!sending) {
+      router.abandon(chosen);
+      return claimLost(m.id, log);
     }
-    router.succeeded(provider.id);
-    return recordSent(sending, provider.id, r, sending.attempts, log);
+    if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
+    leases.hold(m.id, sending.attempts);
+    try {
+      return await sendAndRecord(sending, chosen, log);
+    } finally {
+      leases.release(m.id);
+    }
   }
 
-  return createDeliveryHandler(handleMessage, { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
+  async function sendAndRecord(sending: Message, chosen: Chosen, log: Logger): Promise<ItemResult> {
+    let r: SendResult;
+    try {
+      r = await sendParts(sending, chosen.provider);
+    } catch (e) {
+      // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
+      if (e instanceof HeraldError) {
+        router.abandon(chosen);
+        throw e;
+      }
+      return attemptFailed(sending, chosen, asProviderError(e), log);
+    }
+    router.succeeded(chosen);
+    return recordSent(sending, chosen.provider.id, r, sending.attempts, log);
+  }
 
-  async function handleMessage(id: string): Promise<ItemResult> {
+  const deliveries = createDeliveryHandler((id) => handleMessage(id), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
+  return {
+    handle: deliveries.handle,
+    /** Stops starting messages; the leases of those under way are renewed until they finish. */
+    stop(): void {
+      deliveries.stop();
+    },
+    /** After the last attempt finished: no more lease renewals. */
+    close(): void {
+      leases.stop();
+    },
+  };
+
+  async function handleMessage(id: string, mayWaitHere = true): Promise<ItemResult> {
     // A batch read that misses a message is checked alone before the id is dead-lettered for good.
     const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
@@ -213,14 +229,17 @@ export function createSender(deps: SenderDeps) {
     if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     if (isExpired(m.validUntil, now())) {
       // An attempt under way may have reached the provider: it records its own outcome; only an ended lease expires.
-      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m);
+      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
       const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
         reason: 'window closed before sending',
         leaseEndedBefore: now(),
       });
-      if (moved) log.warn('window closed before sending; message expired');
+      if (moved) {
+        void metering.settle([moved]);
+        log.warn('window closed before sending; message expired');
+      }
       return { action: 'ack' };
     }
-    return attempt(m, log);
+    return attempt(m, log, mayWaitHere);
   }
 }

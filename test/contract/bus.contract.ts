@@ -261,11 +261,32 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>): 
       await waitFor(async () => (await bus.depth('email')) === 1, 5000, 'the second message waiting');
     });
 
+    test('a broadcast reaches every subscriber of every bus on the installation once; a closed subscription hears nothing more', async () => {
+      const [a, b] = [await open(), await open()];
+      const heard: Record<string, unknown[]> = { a1: [], a2: [], b: [] };
+      const a1 = await a.subscribe('credits', (body) => heard.a1.push(body));
+      await a.subscribe('credits', (body) => heard.a2.push(body));
+      await b.subscribe('credits', (body) => heard.b.push(body));
+      await a.broadcast('credits', { workspaceId: 'w1' });
+      await b.broadcast('credits', { workspaceId: 'w2' });
+      await waitFor(() => Object.values(heard).every((h) => h.length === 2), 5000, 'both broadcasts everywhere');
+      for (const h of Object.values(heard)) expect(h).toEqual(expect.arrayContaining([{ workspaceId: 'w1' }, { workspaceId: 'w2' }]));
+      await a1.close();
+      await a1.close();
+      await b.broadcast('credits', { workspaceId: 'w3' });
+      await waitFor(() => heard.b.length === 3 && heard.a2.length === 3, 5000, 'the third broadcast');
+      await sleep(200);
+      expect(heard.a1).toHaveLength(2);
+      // Signals are not work: nothing waits in a queue.
+      expect(await a.depth('dispatch')).toBe(0);
+    });
+
     test('publish after close rejects with PublishNotConfirmedError', async () => {
       const bus = await open();
       await bus.close();
       const err = await bus.publish('sms', { messageId: 'late' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PublishNotConfirmedError);
+      await expect(bus.broadcast('credits', { workspaceId: 'late' })).rejects.toBeInstanceOf(PublishNotConfirmedError);
       expect((err as PublishNotConfirmedError).code).toBe('PUBLISH_NOT_CONFIRMED');
       await bus.close();
     });

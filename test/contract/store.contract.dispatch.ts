@@ -7,12 +7,13 @@ import { sleep, type StoreRef } from './store.contract.helpers';
 const pad = (i: number) => `u${String(i).padStart(5, '0')}`;
 
 async function addUser(store: Store, id: string): Promise<void> {
-  await store.users.create({ id, name: id, phone: '+254700000000', email: `${id}@example.org` });
+  await store.users.create('default', { id, name: id, phone: '+254700000000', email: `${id}@example.org` });
 }
 
 export function notification(id: string, over: Partial<NewNotification> = {}): NewNotification {
   return {
     id,
+    workspaceId: 'default',
     programId: 'p1',
     eventTypeId: 'e1',
     startTime: new Date('2030-01-01T08:00:00.000Z'),
@@ -31,7 +32,7 @@ export function dispatchContract(s: StoreRef): void {
     it('merges direct and program-wide subscriptions into one entry per user, ordered by user id', async () => {
       for (const id of ['u1', 'u2', 'u3', 'u4', 'u5']) await addUser(s(), id);
       const sub = (id: string, userId: string, channels: Channel[], eventTypeId?: string, programId = 'p1') =>
-        s().subscriptions.create({ id, userId, programId, eventTypeId, channels });
+        s().subscriptions.create('default', { id, userId, programId, eventTypeId, channels });
       await sub('a', 'u3', ['email'], 'e1');
       await sub('b', 'u3', ['sms'], undefined);
       await sub('c', 'u1', ['sms'], undefined);
@@ -39,16 +40,16 @@ export function dispatchContract(s: StoreRef): void {
       await sub('e', 'u4', ['email'], 'e1', 'p2'); // other program
       await sub('f', 'u5', ['email', 'sms'], 'e1');
       await sub('g', 'ghost', ['sms'], 'e1'); // user does not exist
-      const got = await s().subscriptions.subscribersAfter('p1', 'e1', undefined, 10);
+      const got = await s().subscriptions.subscribersAfter('default', 'p1', 'e1', undefined, 10);
       expect(got.map((x) => [x.user.id, x.channels])).toEqual([
         ['u1', ['sms']],
         ['u3', ['sms', 'email']],
         ['u5', ['sms', 'email']],
       ]);
       expect(got[0].user).toMatchObject({ id: 'u1', email: 'u1@example.org', createdAt: expect.any(Date) });
-      expect((await s().subscriptions.subscribersAfter('p1', 'e1', 'u3', 10)).map((x) => x.user.id)).toEqual(['u5']);
-      expect(await s().subscriptions.subscribersAfter('p1', 'e1', 'u5', 10)).toEqual([]);
-      expect(await s().subscriptions.subscribersAfter('p1', 'nothing', undefined, 10)).toEqual([
+      expect((await s().subscriptions.subscribersAfter('default', 'p1', 'e1', 'u3', 10)).map((x) => x.user.id)).toEqual(['u5']);
+      expect(await s().subscriptions.subscribersAfter('default', 'p1', 'e1', 'u5', 10)).toEqual([]);
+      expect(await s().subscriptions.subscribersAfter('default', 'p1', 'nothing', undefined, 10)).toEqual([
         expect.objectContaining({ user: expect.objectContaining({ id: 'u1' }), channels: ['sms'] }),
         expect.objectContaining({ user: expect.objectContaining({ id: 'u3' }), channels: ['sms'] }),
       ]);
@@ -57,13 +58,13 @@ export function dispatchContract(s: StoreRef): void {
     it('never splits a user whose subscriptions straddle the batch limit', async () => {
       for (const id of ['a', 'b', 'c']) {
         await addUser(s(), id);
-        await s().subscriptions.create({ id: `${id}-d`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-        await s().subscriptions.create({ id: `${id}-w`, userId: id, programId: 'p1', channels: ['email'] });
+        await s().subscriptions.create('default', { id: `${id}-d`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create('default', { id: `${id}-w`, userId: id, programId: 'p1', channels: ['email'] });
       }
       const seen: Array<[string, Channel[]]> = [];
       let after: string | undefined;
       for (;;) {
-        const batch = await s().subscriptions.subscribersAfter('p1', 'e1', after, 1);
+        const batch = await s().subscriptions.subscribersAfter('default', 'p1', 'e1', after, 1);
         if (batch.length === 0) break;
         expect(batch).toHaveLength(1);
         seen.push([batch[0].user.id, batch[0].channels]);
@@ -85,21 +86,21 @@ export function dispatchContract(s: StoreRef): void {
         jobs.push(async () => {
           await addUser(s(), id);
           if (kind === 'direct' || kind === 'both') {
-            await s().subscriptions.create({ id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+            await s().subscriptions.create('default', { id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
           }
-          if (kind === 'wide' || kind === 'both') await s().subscriptions.create({ id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
-          if (kind === 'other') await s().subscriptions.create({ id: `o${i}`, userId: id, programId: 'p1', eventTypeId: 'e2', channels: ['sms'] });
+          if (kind === 'wide' || kind === 'both') await s().subscriptions.create('default', { id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
+          if (kind === 'other') await s().subscriptions.create('default', { id: `o${i}`, userId: id, programId: 'p1', eventTypeId: 'e2', channels: ['sms'] });
         });
       }
       for (let i = 0; i < jobs.length; i += 50) await Promise.all(jobs.slice(i, i + 50).map((j) => j()));
       // A subscription whose user is gone is skipped without ending the walk early.
-      await s().subscriptions.create({ id: 'ghost', userId: `${pad(500)}x`, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+      await s().subscriptions.create('default', { id: 'ghost', userId: `${pad(500)}x`, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
 
       const seen: string[] = [];
       let after: string | undefined;
       let batches = 0;
       for (;;) {
-        const batch = await s().subscriptions.subscribersAfter('p1', 'e1', after, 100);
+        const batch = await s().subscriptions.subscribersAfter('default', 'p1', 'e1', after, 100);
         if (batch.length === 0) break;
         batches++;
         expect(batch.length).toBeLessThanOrEqual(100);
@@ -120,14 +121,14 @@ export function dispatchContract(s: StoreRef): void {
   describe('subscriberBatches', () => {
     const walk = async (programId: string, eventTypeId: string, after: string | undefined, size: number) => {
       const batches: Subscriber[][] = [];
-      for await (const b of s().subscriptions.subscriberBatches(programId, eventTypeId, after, size)) batches.push(b);
+      for await (const b of s().subscriptions.subscriberBatches('default', programId, eventTypeId, after, size)) batches.push(b);
       return batches;
     };
     const paged = async (programId: string, eventTypeId: string, after: string | undefined, size: number) => {
       const batches: Subscriber[][] = [];
-      for (let b = await s().subscriptions.subscribersAfter(programId, eventTypeId, after, size); b.length > 0; ) {
+      for (let b = await s().subscriptions.subscribersAfter('default', programId, eventTypeId, after, size); b.length > 0; ) {
         batches.push(b);
-        b = await s().subscriptions.subscribersAfter(programId, eventTypeId, b[b.length - 1].user.id, size);
+        b = await s().subscriptions.subscribersAfter('default', programId, eventTypeId, b[b.length - 1].user.id, size);
       }
       return batches;
     };
@@ -136,7 +137,7 @@ export function dispatchContract(s: StoreRef): void {
     it('yields each user once, in user id order, with the channels of both scopes, from the start or after a cursor', async () => {
       for (const id of ['u1', 'u2', 'u3', 'u4', 'u5']) await addUser(s(), id);
       const sub = (id: string, userId: string, channels: Channel[], eventTypeId?: string, programId = 'p1') =>
-        s().subscriptions.create({ id, userId, programId, eventTypeId, channels });
+        s().subscriptions.create('default', { id, userId, programId, eventTypeId, channels });
       await sub('a', 'u3', ['email'], 'e1');
       await sub('b', 'u3', ['sms', 'email'], undefined);
       await sub('c', 'u1', ['sms'], undefined);
@@ -160,8 +161,8 @@ export function dispatchContract(s: StoreRef): void {
       for (let i = 0; i < 60; i++) {
         const id = pad(i);
         if (i % 7 !== 3) await addUser(s(), id);
-        if (i % 4 === 0 || i % 4 === 2) await s().subscriptions.create({ id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-        if (i % 4 === 1 || i % 4 === 2) await s().subscriptions.create({ id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
+        if (i % 4 === 0 || i % 4 === 2) await s().subscriptions.create('default', { id: `d${i}`, userId: id, programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        if (i % 4 === 1 || i % 4 === 2) await s().subscriptions.create('default', { id: `w${i}`, userId: id, programId: 'p1', channels: ['email'] });
       }
       const expected = await paged('p1', 'e1', undefined, 8);
       expect(expected.flat()).toHaveLength(39);
@@ -176,22 +177,22 @@ export function dispatchContract(s: StoreRef): void {
     it('stops when the consumer stops, and a stopped walk yields nothing more', async () => {
       for (let i = 0; i < 30; i++) {
         await addUser(s(), pad(i));
-        await s().subscriptions.create({ id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-        await s().subscriptions.create({ id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
+        await s().subscriptions.create('default', { id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create('default', { id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
       }
       const seen: string[] = [];
-      for await (const b of s().subscriptions.subscriberBatches('p1', 'e1', undefined, 4)) {
+      for await (const b of s().subscriptions.subscriberBatches('default', 'p1', 'e1', undefined, 4)) {
         seen.push(...b.map((x) => x.user.id));
         if (seen.length >= 8) break;
       }
       expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map(pad));
-      const it = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 4)[Symbol.asyncIterator]();
+      const it = s().subscriptions.subscriberBatches('default', 'p1', 'e1', undefined, 4)[Symbol.asyncIterator]();
       expect(ids([(await it.next()).value as Subscriber[]])).toEqual([[0, 1, 2, 3].map(pad)]);
       await it.return!();
       expect(await it.next()).toEqual({ done: true, value: undefined });
       // Many abandoned walks leave the store working (their cursors are released).
       for (let i = 0; i < 20; i++) {
-        const w = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
+        const w = s().subscriptions.subscriberBatches('default', 'p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
         await w.next();
         await w.return!();
       }
@@ -201,10 +202,10 @@ export function dispatchContract(s: StoreRef): void {
     it('fails with StoreUnavailableError, rather than ending early, when the store closes mid-walk', async () => {
       for (let i = 0; i < 12; i++) {
         await addUser(s(), pad(i));
-        await s().subscriptions.create({ id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-        await s().subscriptions.create({ id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
+        await s().subscriptions.create('default', { id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create('default', { id: `w${i}`, userId: pad(i), programId: 'p1', channels: ['email'] });
       }
-      const it = s().subscriptions.subscriberBatches('p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
+      const it = s().subscriptions.subscriberBatches('default', 'p1', 'e1', undefined, 2)[Symbol.asyncIterator]();
       expect((await it.next()).value).toHaveLength(2);
       await s().close();
       await expect(it.next()).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -292,11 +293,11 @@ export function dispatchContract(s: StoreRef): void {
         await s().notifications.create(notification(id, { programId: i === 3 ? 'p2' : 'p1', status: i === 0 ? 'dispatched' : 'accepted' }));
         await sleep(3);
       }
-      const page = await s().notifications.list({ programId: 'p1' }, { limit: 2, offset: 0 });
+      const page = await s().notifications.list({ workspaceId: 'default', programId: 'p1' }, { limit: 2, offset: 0 });
       expect(page.items.map((n) => n.id)).toEqual(['c', 'b']);
       expect(page).toMatchObject({ total: 3, limit: 2, offset: 0 });
-      expect((await s().notifications.list({ programId: 'p1', status: 'dispatched' }, { limit: 5, offset: 0 })).items.map((n) => n.id)).toEqual(['a']);
-      expect((await s().notifications.list({}, { limit: 5, offset: 3 })).items.map((n) => n.id)).toEqual(['a']);
+      expect((await s().notifications.list({ workspaceId: 'default', programId: 'p1', status: 'dispatched' }, { limit: 5, offset: 0 })).items.map((n) => n.id)).toEqual(['a']);
+      expect((await s().notifications.list({ workspaceId: 'default' }, { limit: 5, offset: 3 })).items.map((n) => n.id)).toEqual(['a']);
     });
   });
 }

@@ -8,6 +8,7 @@ const T0 = new Date('2030-01-01T08:00:00.000Z');
 function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
   return {
     id,
+    workspaceId: 'default',
     notificationId: 'n1',
     programId: 'p1',
     eventTypeId: 'e1',
@@ -110,6 +111,26 @@ export function messagesContract(s: StoreRef): void {
         s().messages.transition('n1:u9:sms', ['sending'], 'sending', { leaseEndedBefore: later, patch: { leaseUntil: new Date(later.getTime() + 60_000) } });
       const [a, b] = await Promise.all([takeOver(), takeOver()]);
       expect([a, b].filter(Boolean)).toHaveLength(1);
+    });
+
+    it('renews the leases of the attempts a worker still holds, and takes back an attempt that never counted', async () => {
+      const leaseUntil = new Date(Date.now() + 5_000);
+      await s().messages.insertMany([
+        message('n1:l1:sms', { status: 'sending', attempts: 2, leaseUntil }),
+        message('n1:l2:sms', { status: 'sending', attempts: 3, leaseUntil }),
+        message('n1:l3:sms', { status: 'sent', attempts: 2, leaseUntil }),
+      ]);
+      const until = new Date(Date.now() + 60_000);
+      // l2 was taken over by another attempt (attempts 3), l3 finished: only l1 is still ours.
+      const renewed = await s().messages.extendLeases([{ id: 'n1:l1:sms', attempts: 2 }, { id: 'n1:l2:sms', attempts: 2 }, { id: 'n1:l3:sms', attempts: 2 }, { id: 'nope', attempts: 1 }], until);
+      expect(renewed).toBe(1);
+      expect((await s().messages.get('n1:l1:sms'))!.leaseUntil).toEqual(until);
+      expect((await s().messages.get('n1:l1:sms'))!.statusHistory).toHaveLength(1);
+      expect((await s().messages.get('n1:l2:sms'))!.leaseUntil).toEqual(leaseUntil);
+      expect(await s().messages.extendLeases([], until)).toBe(0);
+      const back = await s().messages.transition('n1:l1:sms', ['sending'], 'queued', { uncountAttempt: true, patch: { leaseUntil: undefined }, reason: 'no send slot' });
+      expect(back).toMatchObject({ status: 'queued', attempts: 1 });
+      expect(back!.leaseUntil).toBeUndefined();
     });
 
     it('lets exactly one of two concurrent transitions from the same status win', async () => {

@@ -6,7 +6,7 @@ const twilio = { id: 'twilio-a', channel: 'sms' as const, paused: false, order: 
 
 function message(id: string): NewMessage {
   return {
-    id, notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
+    id, workspaceId: 'default', notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+254700000001',
     content: { text: 'Hello' }, status: 'sent', statusHistory: [], validUntil: new Date('2030-01-03T08:00:00.000Z'), attempts: 1,
     providerMessageIds: ['SM1', 'a.b$c'],
   };
@@ -43,13 +43,17 @@ export function providerControlContract(s: StoreRef): void {
       expect(await s().providerControl.get('unknown')).toBeNull();
     });
 
-    it('hands out at most `limit` tokens per provider and second, even to concurrent callers', async () => {
-      const second = Math.floor(Date.now() / 1000);
-      const taken = await Promise.all(Array.from({ length: 12 }, () => s().providerControl.takeToken('twilio-a', second, 5)));
-      expect(taken.filter(Boolean)).toHaveLength(5);
-      expect(await s().providerControl.takeToken('twilio-a', second, 5)).toBe(false);
-      expect(await s().providerControl.takeToken('twilio-b', second, 5)).toBe(true);
-      expect(await s().providerControl.takeToken('twilio-a', second + 1, 5)).toBe(true);
+    it('reserves send slots an interval apart across concurrent callers, and none beyond the wait', async () => {
+      const now = 1_700_000_000_000;
+      const answers = await Promise.all(Array.from({ length: 12 }, () => s().providerControl.reserveSlot('twilio-a', 100, 450, now)));
+      const granted = answers.filter((a) => a.granted).map((a) => a.at).sort((x, y) => x - y);
+      // Slots at now, +100, ... +400: five within the 450 ms wait, each taken once.
+      expect(granted).toEqual([now, now + 100, now + 200, now + 300, now + 400]);
+      expect(answers.filter((a) => !a.granted).every((a) => a.at === now + 500)).toBe(true);
+      expect(await s().providerControl.reserveSlot('twilio-b', 100, 0, now)).toEqual({ granted: true, at: now });
+      // Time moves on: the next slot is the later of now and the last one's end.
+      expect(await s().providerControl.reserveSlot('twilio-a', 100, 0, now + 5_000)).toEqual({ granted: true, at: now + 5_000 });
+      expect(await s().providerControl.reserveSlot('twilio-a', 100, 0, now + 5_010)).toEqual({ granted: false, at: now + 5_100 });
     });
   });
 

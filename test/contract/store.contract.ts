@@ -5,6 +5,9 @@ import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
 import { providerControlContract } from './store.contract.providers';
 import { idempotencyContract } from './store.contract.idempotency';
+import { usageContract } from './store.contract.usage';
+import { tenancyContract } from './store.contract.tenancy';
+import { creditsContract } from './store.contract.credits';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -35,8 +38,8 @@ export function describeStoreContract(
         const other = await makeStore();
         await teardown(other);
         await expect(other.ping()).resolves.toBe(false);
-        await expect(other.programs.get('p')).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(other.programs.get('p')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        await expect(other.programs.get('default', 'p')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(other.programs.get('default', 'p')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       });
     });
 
@@ -45,64 +48,67 @@ export function describeStoreContract(
     messagesContract(s);
     providerControlContract(s);
     idempotencyContract(s);
+    usageContract(s);
+    tenancyContract(s);
+    creditsContract(s);
   });
 }
 
 function catalogContract(s: StoreRef): void {
   describe('programs', () => {
     it('creates and reads back the plain record, optional fields absent, Dates as Dates', async () => {
-      const created = await s().programs.create({ id: 'p1', name: 'Vaccination' });
-      const got = await s().programs.get('p1');
-      expect(got).toEqual({ id: 'p1', name: 'Vaccination', createdAt: expect.any(Date), updatedAt: expect.any(Date) });
+      const created = await s().programs.create('default', { id: 'p1', name: 'Vaccination' });
+      const got = await s().programs.get('default', 'p1');
+      expect(got).toEqual({ workspaceId: 'default', id: 'p1', name: 'Vaccination', createdAt: expect.any(Date), updatedAt: expect.any(Date) });
       expect(got).toEqual(created);
-      expect(Object.keys(got!).sort()).toEqual(['createdAt', 'id', 'name', 'updatedAt']);
-      expect(await s().programs.get('nope')).toBeNull();
+      expect(Object.keys(got!).sort()).toEqual(['createdAt', 'id', 'name', 'updatedAt', 'workspaceId']);
+      expect(await s().programs.get('default', 'nope')).toBeNull();
     });
 
     it('refuses a duplicate id with ConflictError', async () => {
-      await s().programs.create({ id: 'p1', name: 'A' });
-      await expect(s().programs.create({ id: 'p1', name: 'B' })).rejects.toBeInstanceOf(ConflictError);
-      await expect(s().programs.create({ id: 'p1', name: 'B' })).rejects.toMatchObject({ code: 'CONFLICT' });
-      expect((await s().programs.get('p1'))!.name).toBe('A');
+      await s().programs.create('default', { id: 'p1', name: 'A' });
+      await expect(s().programs.create('default', { id: 'p1', name: 'B' })).rejects.toBeInstanceOf(ConflictError);
+      await expect(s().programs.create('default', { id: 'p1', name: 'B' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await s().programs.get('default', 'p1'))!.name).toBe('A');
     });
 
     it('patches, removes a field given as undefined, and stamps updatedAt', async () => {
-      const p = await s().programs.create({ id: 'p1', name: 'A', description: 'first' });
+      const p = await s().programs.create('default', { id: 'p1', name: 'A', description: 'first' });
       await sleep(5);
-      const u = await s().programs.update('p1', { name: 'B' });
+      const u = await s().programs.update('default', 'p1', { name: 'B' });
       expect(u).toMatchObject({ id: 'p1', name: 'B', description: 'first' });
       expect(u!.updatedAt.getTime()).toBeGreaterThan(p.updatedAt.getTime());
       expect(u!.createdAt).toEqual(p.createdAt);
-      const removed = await s().programs.update('p1', { description: undefined });
+      const removed = await s().programs.update('default', 'p1', { description: undefined });
       expect(removed).not.toHaveProperty('description');
-      expect(await s().programs.get('p1')).not.toHaveProperty('description');
-      expect(await s().programs.update('missing', { name: 'x' })).toBeNull();
+      expect(await s().programs.get('default', 'p1')).not.toHaveProperty('description');
+      expect(await s().programs.update('default', 'missing', { name: 'x' })).toBeNull();
     });
 
     it('pages by id with total, limit and offset', async () => {
-      for (const id of ['p3', 'p1', 'p5', 'p2', 'p4']) await s().programs.create({ id, name: id });
-      const page = await s().programs.list({ limit: 2, offset: 2 });
+      for (const id of ['p3', 'p1', 'p5', 'p2', 'p4']) await s().programs.create('default', { id, name: id });
+      const page = await s().programs.list('default', { limit: 2, offset: 2 });
       expect(page.items.map((p) => p.id)).toEqual(['p3', 'p4']);
       expect(page).toMatchObject({ total: 5, limit: 2, offset: 2 });
-      const tail = await s().programs.list({ limit: 10, offset: 4 });
+      const tail = await s().programs.list('default', { limit: 10, offset: 4 });
       expect(tail.items.map((p) => p.id)).toEqual(['p5']);
-      expect((await s().programs.list({ limit: 10, offset: 10 })).items).toEqual([]);
+      expect((await s().programs.list('default', { limit: 10, offset: 10 })).items).toEqual([]);
     });
 
     it('deletes with its event types and subscriptions, leaving other programs alone', async () => {
       for (const id of ['p1', 'p2']) {
-        await s().programs.create({ id, name: id });
-        await s().eventTypes.create({ programId: id, id: 'e1', name: 'E', templates: {} });
-        await s().subscriptions.create({ id: `${id}-s`, userId: 'u1', programId: id, eventTypeId: 'e1', channels: ['sms'] });
-        await s().subscriptions.create({ id: `${id}-w`, userId: 'u2', programId: id, channels: ['email'] });
+        await s().programs.create('default', { id, name: id });
+        await s().eventTypes.create('default', { programId: id, id: 'e1', name: 'E', templates: {} });
+        await s().subscriptions.create('default', { id: `${id}-s`, userId: 'u1', programId: id, eventTypeId: 'e1', channels: ['sms'] });
+        await s().subscriptions.create('default', { id: `${id}-w`, userId: 'u2', programId: id, channels: ['email'] });
       }
-      expect(await s().programs.delete('p1')).toBe(true);
-      expect(await s().programs.get('p1')).toBeNull();
-      expect(await s().eventTypes.get('p1', 'e1')).toBeNull();
-      expect((await s().subscriptions.list({ programId: 'p1' }, { limit: 10, offset: 0 })).total).toBe(0);
-      expect(await s().eventTypes.get('p2', 'e1')).not.toBeNull();
-      expect((await s().subscriptions.list({ programId: 'p2' }, { limit: 10, offset: 0 })).total).toBe(2);
-      expect(await s().programs.delete('p1')).toBe(false);
+      expect(await s().programs.delete('default', 'p1')).toBe(true);
+      expect(await s().programs.get('default', 'p1')).toBeNull();
+      expect(await s().eventTypes.get('default', 'p1', 'e1')).toBeNull();
+      expect((await s().subscriptions.list('default', { programId: 'p1' }, { limit: 10, offset: 0 })).total).toBe(0);
+      expect(await s().eventTypes.get('default', 'p2', 'e1')).not.toBeNull();
+      expect((await s().subscriptions.list('default', { programId: 'p2' }, { limit: 10, offset: 0 })).total).toBe(2);
+      expect(await s().programs.delete('default', 'p1')).toBe(false);
     });
   });
 
@@ -110,105 +116,105 @@ function catalogContract(s: StoreRef): void {
     const templates = { sms: { text: 'Hi {{name}}' }, email: { subject: 'S', text: 'T', html: '<p>T</p>' } };
 
     it('creates, reads, patches templates and removes a description', async () => {
-      const e = await s().eventTypes.create({ programId: 'p1', id: 'e1', name: 'Outage', description: 'd', templates });
-      expect(e).toEqual({ programId: 'p1', id: 'e1', name: 'Outage', description: 'd', templates, createdAt: expect.any(Date), updatedAt: expect.any(Date) });
-      expect(await s().eventTypes.get('p1', 'e1')).toEqual(e);
-      expect(await s().eventTypes.get('p2', 'e1')).toBeNull();
-      const u = await s().eventTypes.update('p1', 'e1', { templates: { sms: { text: 'new' } }, description: undefined });
+      const e = await s().eventTypes.create('default', { programId: 'p1', id: 'e1', name: 'Outage', description: 'd', templates });
+      expect(e).toEqual({ workspaceId: 'default', programId: 'p1', id: 'e1', name: 'Outage', description: 'd', templates, createdAt: expect.any(Date), updatedAt: expect.any(Date) });
+      expect(await s().eventTypes.get('default', 'p1', 'e1')).toEqual(e);
+      expect(await s().eventTypes.get('default', 'p2', 'e1')).toBeNull();
+      const u = await s().eventTypes.update('default', 'p1', 'e1', { templates: { sms: { text: 'new' } }, description: undefined });
       expect(u).toMatchObject({ templates: { sms: { text: 'new' } } });
       expect(u).not.toHaveProperty('description');
       expect(u!.templates).not.toHaveProperty('email');
-      expect(await s().eventTypes.update('p1', 'nope', { name: 'x' })).toBeNull();
+      expect(await s().eventTypes.update('default', 'p1', 'nope', { name: 'x' })).toBeNull();
     });
 
     it('keeps ids unique within a program only', async () => {
-      await s().eventTypes.create({ programId: 'p1', id: 'e1', name: 'A', templates: {} });
-      await expect(s().eventTypes.create({ programId: 'p1', id: 'e1', name: 'B', templates: {} })).rejects.toBeInstanceOf(ConflictError);
-      await expect(s().eventTypes.create({ programId: 'p2', id: 'e1', name: 'C', templates: {} })).resolves.toMatchObject({ programId: 'p2' });
-      expect((await s().eventTypes.get('p1', 'e1'))!.templates).toEqual({});
+      await s().eventTypes.create('default', { programId: 'p1', id: 'e1', name: 'A', templates: {} });
+      await expect(s().eventTypes.create('default', { programId: 'p1', id: 'e1', name: 'B', templates: {} })).rejects.toBeInstanceOf(ConflictError);
+      await expect(s().eventTypes.create('default', { programId: 'p2', id: 'e1', name: 'C', templates: {} })).resolves.toMatchObject({ programId: 'p2' });
+      expect((await s().eventTypes.get('default', 'p1', 'e1'))!.templates).toEqual({});
     });
 
     it('lists one program, paged by id', async () => {
-      for (const id of ['c', 'a', 'b']) await s().eventTypes.create({ programId: 'p1', id, name: id, templates: {} });
-      await s().eventTypes.create({ programId: 'p2', id: 'z', name: 'z', templates: {} });
-      const page = await s().eventTypes.list('p1', { limit: 2, offset: 1 });
+      for (const id of ['c', 'a', 'b']) await s().eventTypes.create('default', { programId: 'p1', id, name: id, templates: {} });
+      await s().eventTypes.create('default', { programId: 'p2', id: 'z', name: 'z', templates: {} });
+      const page = await s().eventTypes.list('default', 'p1', { limit: 2, offset: 1 });
       expect(page.items.map((e) => e.id)).toEqual(['b', 'c']);
       expect(page).toMatchObject({ total: 3, limit: 2, offset: 1 });
     });
 
     it('deletes an event type with its direct subscriptions, not the program-wide ones', async () => {
-      await s().eventTypes.create({ programId: 'p1', id: 'e1', name: 'A', templates: {} });
-      await s().subscriptions.create({ id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-      await s().subscriptions.create({ id: 's2', userId: 'u1', programId: 'p1', channels: ['sms'] });
-      expect(await s().eventTypes.delete('p1', 'e1')).toBe(true);
-      expect(await s().eventTypes.delete('p1', 'e1')).toBe(false);
-      expect(await s().subscriptions.get('s1')).toBeNull();
-      expect(await s().subscriptions.get('s2')).not.toBeNull();
+      await s().eventTypes.create('default', { programId: 'p1', id: 'e1', name: 'A', templates: {} });
+      await s().subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+      await s().subscriptions.create('default', { id: 's2', userId: 'u1', programId: 'p1', channels: ['sms'] });
+      expect(await s().eventTypes.delete('default', 'p1', 'e1')).toBe(true);
+      expect(await s().eventTypes.delete('default', 'p1', 'e1')).toBe(false);
+      expect(await s().subscriptions.get('default', 's1')).toBeNull();
+      expect(await s().subscriptions.get('default', 's2')).not.toBeNull();
     });
   });
 
   describe('users', () => {
     it('creates, patches away an email, pages, and refuses duplicates', async () => {
-      const u = await s().users.create({ id: 'u1', name: 'Ann', phone: '+254700000001', email: 'ann@example.org', timezone: 'Africa/Nairobi' });
+      const u = await s().users.create('default', { id: 'u1', name: 'Ann', phone: '+254700000001', email: 'ann@example.org', timezone: 'Africa/Nairobi' });
       expect(u).toEqual({
-        id: 'u1', name: 'Ann', phone: '+254700000001', email: 'ann@example.org', timezone: 'Africa/Nairobi',
+        workspaceId: 'default', id: 'u1', name: 'Ann', phone: '+254700000001', email: 'ann@example.org', timezone: 'Africa/Nairobi',
         createdAt: expect.any(Date), updatedAt: expect.any(Date),
       });
-      await expect(s().users.create({ id: 'u1', name: 'X' })).rejects.toBeInstanceOf(ConflictError);
-      const p = await s().users.update('u1', { email: undefined, locale: 'sw' });
+      await expect(s().users.create('default', { id: 'u1', name: 'X' })).rejects.toBeInstanceOf(ConflictError);
+      const p = await s().users.update('default', 'u1', { email: undefined, locale: 'sw' });
       expect(p).not.toHaveProperty('email');
       expect(p).toMatchObject({ locale: 'sw', phone: '+254700000001' });
-      await s().users.create({ id: 'u0', name: 'Bo' });
-      await s().users.create({ id: 'u2', name: 'Cy' });
-      const page = await s().users.list({ limit: 2, offset: 0 });
+      await s().users.create('default', { id: 'u0', name: 'Bo' });
+      await s().users.create('default', { id: 'u2', name: 'Cy' });
+      const page = await s().users.list('default', { limit: 2, offset: 0 });
       expect(page.items.map((x) => x.id)).toEqual(['u0', 'u1']);
       expect(page.total).toBe(3);
     });
 
     it('deletes a user with their subscriptions only', async () => {
-      await s().users.create({ id: 'u1', name: 'Ann' });
-      await s().users.create({ id: 'u2', name: 'Bo' });
-      await s().subscriptions.create({ id: 's1', userId: 'u1', programId: 'p1', channels: ['sms'] });
-      await s().subscriptions.create({ id: 's2', userId: 'u2', programId: 'p1', channels: ['sms'] });
-      expect(await s().users.delete('u1')).toBe(true);
-      expect(await s().users.get('u1')).toBeNull();
-      expect(await s().subscriptions.get('s1')).toBeNull();
-      expect(await s().subscriptions.get('s2')).not.toBeNull();
-      expect(await s().users.delete('u1')).toBe(false);
+      await s().users.create('default', { id: 'u1', name: 'Ann' });
+      await s().users.create('default', { id: 'u2', name: 'Bo' });
+      await s().subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p1', channels: ['sms'] });
+      await s().subscriptions.create('default', { id: 's2', userId: 'u2', programId: 'p1', channels: ['sms'] });
+      expect(await s().users.delete('default', 'u1')).toBe(true);
+      expect(await s().users.get('default', 'u1')).toBeNull();
+      expect(await s().subscriptions.get('default', 's1')).toBeNull();
+      expect(await s().subscriptions.get('default', 's2')).not.toBeNull();
+      expect(await s().users.delete('default', 'u1')).toBe(false);
     });
   });
 
   describe('subscriptions', () => {
     it('creates, reads, updates channels, lists by filter and deletes', async () => {
-      const a = await s().subscriptions.create({ id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-      expect(a).toEqual({ id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'], createdAt: expect.any(Date), updatedAt: expect.any(Date) });
-      const wide = await s().subscriptions.create({ id: 's2', userId: 'u1', programId: 'p1', channels: ['email'] });
+      const a = await s().subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+      expect(a).toEqual({ workspaceId: 'default', id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'], createdAt: expect.any(Date), updatedAt: expect.any(Date) });
+      const wide = await s().subscriptions.create('default', { id: 's2', userId: 'u1', programId: 'p1', channels: ['email'] });
       expect(wide).not.toHaveProperty('eventTypeId');
-      await s().subscriptions.create({ id: 's3', userId: 'u2', programId: 'p1', eventTypeId: 'e1', channels: ['sms', 'email'] });
-      await s().subscriptions.create({ id: 's4', userId: 'u1', programId: 'p2', eventTypeId: 'e1', channels: ['sms'] });
-      expect(await s().subscriptions.update('s1', { channels: ['sms', 'email'] })).toMatchObject({ channels: ['sms', 'email'] });
-      expect(await s().subscriptions.update('nope', { channels: ['sms'] })).toBeNull();
-      const byUser = await s().subscriptions.list({ userId: 'u1' }, { limit: 2, offset: 0 });
+      await s().subscriptions.create('default', { id: 's3', userId: 'u2', programId: 'p1', eventTypeId: 'e1', channels: ['sms', 'email'] });
+      await s().subscriptions.create('default', { id: 's4', userId: 'u1', programId: 'p2', eventTypeId: 'e1', channels: ['sms'] });
+      expect(await s().subscriptions.update('default', 's1', { channels: ['sms', 'email'] })).toMatchObject({ channels: ['sms', 'email'] });
+      expect(await s().subscriptions.update('default', 'nope', { channels: ['sms'] })).toBeNull();
+      const byUser = await s().subscriptions.list('default', { userId: 'u1' }, { limit: 2, offset: 0 });
       expect(byUser.items.map((x) => x.id)).toEqual(['s1', 's2']);
       expect(byUser.total).toBe(3);
-      const byEvent = await s().subscriptions.list({ programId: 'p1', eventTypeId: 'e1' }, { limit: 10, offset: 0 });
+      const byEvent = await s().subscriptions.list('default', { programId: 'p1', eventTypeId: 'e1' }, { limit: 10, offset: 0 });
       expect(byEvent.items.map((x) => x.id)).toEqual(['s1', 's3']);
-      expect(await s().subscriptions.delete('s1')).toBe(true);
-      expect(await s().subscriptions.delete('s1')).toBe(false);
-      expect(await s().subscriptions.get('s1')).toBeNull();
+      expect(await s().subscriptions.delete('default', 's1')).toBe(true);
+      expect(await s().subscriptions.delete('default', 's1')).toBe(false);
+      expect(await s().subscriptions.get('default', 's1')).toBeNull();
     });
 
     it('allows one subscription per user, program and event type (or the whole program)', async () => {
-      await s().subscriptions.create({ id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
-      await s().subscriptions.create({ id: 's2', userId: 'u1', programId: 'p1', channels: ['sms'] });
+      await s().subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+      await s().subscriptions.create('default', { id: 's2', userId: 'u1', programId: 'p1', channels: ['sms'] });
       await expect(
-        s().subscriptions.create({ id: 's3', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['email'] }),
+        s().subscriptions.create('default', { id: 's3', userId: 'u1', programId: 'p1', eventTypeId: 'e1', channels: ['email'] }),
       ).rejects.toBeInstanceOf(ConflictError);
-      await expect(s().subscriptions.create({ id: 's4', userId: 'u1', programId: 'p1', channels: ['email'] })).rejects.toBeInstanceOf(ConflictError);
+      await expect(s().subscriptions.create('default', { id: 's4', userId: 'u1', programId: 'p1', channels: ['email'] })).rejects.toBeInstanceOf(ConflictError);
       await expect(
-        s().subscriptions.create({ id: 's1', userId: 'u9', programId: 'p9', channels: ['email'] }),
+        s().subscriptions.create('default', { id: 's1', userId: 'u9', programId: 'p9', channels: ['email'] }),
       ).rejects.toBeInstanceOf(ConflictError);
-      expect((await s().subscriptions.list({ userId: 'u1' }, { limit: 10, offset: 0 })).total).toBe(2);
+      expect((await s().subscriptions.list('default', { userId: 'u1' }, { limit: 10, offset: 0 })).total).toBe(2);
     });
   });
 }

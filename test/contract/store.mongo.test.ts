@@ -53,11 +53,49 @@ describe('MongoDB store', () => {
     uris.push(uri);
     const first = createMongoStore(uri);
     await first.connect();
-    await first.programs.create({ id: 'p1', name: 'P' });
+    await first.programs.create('default', { id: 'p1', name: 'P' });
     await first.close();
     const second = createMongoStore(uri);
     await second.connect();
-    expect(await second.programs.get('p1')).toMatchObject({ id: 'p1', name: 'P' });
+    expect(await second.programs.get('default', 'p1')).toMatchObject({ id: 'p1', name: 'P' });
     await second.close();
+  });
+});
+
+describe('MongoDB store: a database from before workspaces', () => {
+  it('moves every record to the default workspace at connect and lets other workspaces reuse the ids', async () => {
+    const uri = uniqueMongoUri('herald_v1');
+    uris.push(uri);
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const db = conn.db!;
+    const t = new Date('2020-01-01T00:00:00.000Z');
+    await db.collection('programs').insertOne({ _id: '1' as never, name: 'Old program', createdAt: t, updatedAt: t });
+    await db.collection('eventtypes').insertOne({ programId: '1', id: '1', name: 'Old event', templates: {}, createdAt: t, updatedAt: t });
+    await db.collection('eventtypes').createIndex({ programId: 1, id: 1 }, { unique: true });
+    await db.collection('users').insertOne({ _id: 'amina' as never, name: 'Amina', phone: '+254700000001', createdAt: t, updatedAt: t });
+    await db.collection('subscriptions').insertOne({ _id: 's1' as never, userId: 'amina', programId: '1', scope: '*', channels: ['sms'], createdAt: t, updatedAt: t });
+    await db.collection('subscriptions').createIndex({ userId: 1, programId: 1, scope: 1 }, { unique: true });
+    await db.collection('notifications').insertOne({
+      _id: 'n1' as never, programId: '1', eventTypeId: '1', startTime: t, validUntil: t, data: {}, status: 'dispatched', source: 'legacy',
+      dispatch: { messages: 0 }, createdAt: t, updatedAt: t,
+    });
+    await conn.close();
+
+    const store = createMongoStore(uri);
+    await store.connect();
+    expect(await store.programs.get('default', '1')).toMatchObject({ workspaceId: 'default', id: '1', name: 'Old program' });
+    expect(await store.eventTypes.get('default', '1', '1')).toMatchObject({ workspaceId: 'default', name: 'Old event' });
+    expect(await store.users.get('default', 'amina')).toMatchObject({ id: 'amina', phone: '+254700000001' });
+    expect(await store.notifications.get('n1')).toMatchObject({ workspaceId: 'default' });
+    expect((await store.notifications.list({ workspaceId: 'default' }, { limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.subscriptions.subscribersAfter('default', '1', '1', undefined, 10)).map((x) => x.user.id)).toEqual(['amina']);
+    // The old unique indexes are gone: the same ids live in another workspace.
+    await store.programs.create('other', { id: '1', name: 'Same id elsewhere' });
+    await store.eventTypes.create('other', { programId: '1', id: '1', name: 'E', templates: {} });
+    await store.users.create('other', { id: 'amina', name: 'Another Amina' });
+    await store.subscriptions.create('other', { id: 's1', userId: 'amina', programId: '1', channels: ['sms'] });
+    expect(await store.programs.get('default', '1')).toMatchObject({ name: 'Old program' });
+    expect((await store.programs.list('default', { limit: 10, offset: 0 })).total).toBe(1);
+    await store.close();
   });
 });

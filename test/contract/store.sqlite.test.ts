@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { createStore } from '../../src/store';
 import { uniqueName } from '../support/services';
@@ -28,11 +29,11 @@ describe('SQLite store on disk', () => {
     const first = createStore({ sqliteFile: file });
     expect(first.kind).toBe('sqlite');
     await first.connect();
-    await first.programs.create({ id: 'p1', name: 'P' });
-    await first.users.create({ id: 'u1', name: 'U', phone: '+254700000001' });
-    await first.subscriptions.create({ id: 's1', userId: 'u1', programId: 'p1', channels: ['sms'] });
+    await first.programs.create('default', { id: 'p1', name: 'P' });
+    await first.users.create('default', { id: 'u1', name: 'U', phone: '+254700000001' });
+    await first.subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p1', channels: ['sms'] });
     await first.notifications.create({
-      id: 'n1', programId: 'p1', eventTypeId: 'e1', startTime: new Date('2030-01-01T00:00:00Z'),
+      id: 'n1', workspaceId: 'default', programId: 'p1', eventTypeId: 'e1', startTime: new Date('2030-01-01T00:00:00Z'),
       validUntil: new Date('2030-01-03T00:00:00Z'), data: {}, status: 'accepted', source: 'legacy', dispatch: { messages: 0 },
     });
     await first.logs.append([{ time: new Date(), level: 'info', process: 'test', message: 'before' }]);
@@ -41,8 +42,8 @@ describe('SQLite store on disk', () => {
 
     const second = createSqliteStore(file);
     await second.connect();
-    expect(await second.programs.get('p1')).toMatchObject({ name: 'P' });
-    expect((await second.subscriptions.subscribersAfter('p1', 'e1', undefined, 10)).map((x) => x.user.id)).toEqual(['u1']);
+    expect(await second.programs.get('default', 'p1')).toMatchObject({ name: 'P' });
+    expect((await second.subscriptions.subscribersAfter('default', 'p1', 'e1', undefined, 10)).map((x) => x.user.id)).toEqual(['u1']);
     expect(await second.notifications.get('n1')).toMatchObject({ status: 'accepted', source: 'legacy', data: {} });
     await second.logs.append([{ time: new Date(), level: 'info', process: 'test', message: 'after' }]);
     const lines = await second.logs.query({ limit: 10 });
@@ -58,7 +59,7 @@ describe('SQLite store on disk', () => {
     await a.connect();
     await b.connect();
     await a.messages.insertMany([{
-      id: 'm1', notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+1', content: { text: 'x' },
+      id: 'm1', workspaceId: 'default', notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: 'u1', channel: 'sms', to: '+1', content: { text: 'x' },
       status: 'queued', statusHistory: [], validUntil: new Date('2030-01-01T00:00:00Z'), attempts: 0,
     }]);
     const [x, y] = await Promise.all([
@@ -69,5 +70,55 @@ describe('SQLite store on disk', () => {
     expect((await b.messages.get('m1'))!.statusHistory).toHaveLength(1);
     await a.close();
     await b.close();
+  });
+});
+
+describe('SQLite store: a file from before workspaces', () => {
+  // The tables as schema version 1 made them (no workspaceId anywhere).
+  const V1 = `
+    CREATE TABLE programs ("id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "description" TEXT, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL);
+    CREATE TABLE event_types ("programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT, "templates" TEXT NOT NULL,
+      "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, PRIMARY KEY ("programId", "id"));
+    CREATE TABLE users ("id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "phone" TEXT, "email" TEXT, "locale" TEXT, "timezone" TEXT,
+      "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL);
+    CREATE TABLE subscriptions ("id" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
+      "scope" TEXT NOT NULL, "channels" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL);
+    CREATE UNIQUE INDEX subscriptions_user_scope ON subscriptions ("userId", "programId", "scope");
+    CREATE INDEX subscriptions_fanout ON subscriptions ("programId", "scope", "userId");
+    CREATE TABLE notifications ("id" TEXT PRIMARY KEY, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
+      "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
+      "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT,
+      "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
+      "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL);
+    INSERT INTO programs VALUES ('1', 'Old program', NULL, 1, 1);
+    INSERT INTO event_types VALUES ('1', '1', 'Old event', NULL, '{}', 1, 1);
+    INSERT INTO users VALUES ('amina', 'Amina', '+254700000001', NULL, NULL, NULL, 1, 1);
+    INSERT INTO subscriptions VALUES ('s1', 'amina', '1', NULL, '*', '["sms"]', 1, 1);
+    INSERT INTO notifications VALUES ('n1', '1', '1', 1, NULL, 2, '{}', 'dispatched', 'legacy', NULL, NULL, NULL, 0, NULL, NULL, 1, 1);
+    PRAGMA user_version = 1;`;
+
+  it('moves every record to the default workspace and lets other workspaces reuse the ids', async () => {
+    const file = path.join(root, uniqueName('v1'), 'herald.db');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const old = new Database(file);
+    old.exec(V1);
+    old.close();
+    const store = createSqliteStore(file);
+    await store.connect();
+    expect(await store.programs.get('default', '1')).toMatchObject({ workspaceId: 'default', name: 'Old program' });
+    expect(await store.eventTypes.get('default', '1', '1')).toMatchObject({ workspaceId: 'default', name: 'Old event' });
+    expect(await store.notifications.get('n1')).toMatchObject({ workspaceId: 'default', status: 'dispatched' });
+    expect((await store.notifications.list({ workspaceId: 'default' }, { limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.subscriptions.subscribersAfter('default', '1', '1', undefined, 10)).map((x) => x.user.id)).toEqual(['amina']);
+    await store.programs.create('other', { id: '1', name: 'Same id elsewhere' });
+    await store.subscriptions.create('other', { id: 's1', userId: 'amina', programId: '1', channels: ['sms'] });
+    expect(await store.programs.get('default', '1')).toMatchObject({ name: 'Old program' });
+    await store.close();
+    // Opening again changes nothing (the migration runs once).
+    const again = createSqliteStore(file);
+    await again.connect();
+    expect((await again.programs.list('default', { limit: 10, offset: 0 })).total).toBe(1);
+    expect((await again.programs.list('other', { limit: 10, offset: 0 })).total).toBe(1);
+    await again.close();
   });
 });

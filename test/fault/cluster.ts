@@ -22,15 +22,25 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Provider timeout in ms (shorter than HERALD_LEASE_MS). Default 2500: a loaded 2-core machine answers late. */
   providerTimeoutMs?: number;
+  /** SMS worker processes (default 1). */
+  smsWorkers?: number;
+  /** A second fake Twilio, configured as the SMS provider after the first ('twilio-2'). */
+  secondTwilio?: boolean;
+  /** ratePerSecond of the first SMS provider. */
+  twilioRatePerSecond?: number;
 }
 
 export interface Cluster {
   store: MongoStore;
   twilio: FakeTwilio;
+  /** The second SMS provider's fake, with `secondTwilio`. */
+  twilio2?: FakeTwilio;
   smtp: SmtpSink;
   server: HeraldProcess;
   sms: HeraldProcess;
   email: HeraldProcess;
+  /** SMS workers beyond the first (`smsWorkers`). */
+  moreSms: HeraldProcess[];
   processes: HeraldProcess[];
   prefix: string;
   dbName: string;
@@ -45,12 +55,17 @@ export interface Cluster {
   dispose(): Promise<void>;
 }
 
+/** Several processes compiling at once on a busy 2-core machine can take this long to be ready. */
+const READY_MS = 90_000;
+
 /** SMS text is unique per notification and user, so a receipt at the fake Twilio names its message. */
 const SMS_TEMPLATE = '{{data.tag}} {{user.id}}';
 
 export async function startCluster(name: string, opts: ClusterOptions = {}): Promise<Cluster> {
   await requireServices(['mongo', 'amqp']);
   const twilio = await startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
+  const twilio2 = opts.secondTwilio ? await startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }) : undefined;
+  const twilioOptions = (url: string) => ({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: '+15005550006', apiUrl: url, timeoutMs: opts.providerTimeoutMs ?? 2500 });
   const smtp = await startSmtpSink();
   const dbName = `herald_fault_${name}_${randomUUID().slice(0, 6)}`;
   const base = new URL(MONGO_BASE_URI);
@@ -71,16 +86,18 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
     extra: {
       HERALD_DATA_DIR: logDir,
       HERALD_SMS_PROVIDERS: JSON.stringify([
-        { id: 'twilio', type: 'twilio', options: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: '+15005550006', apiUrl: twilio.url, timeoutMs } },
+        { id: 'twilio', type: 'twilio', options: twilioOptions(twilio.url), ...(opts.twilioRatePerSecond ? { ratePerSecond: opts.twilioRatePerSecond } : {}) },
+        ...(twilio2 ? [{ id: 'twilio-2', type: 'twilio', options: twilioOptions(twilio2.url) }] : []),
       ]),
       HERALD_EMAIL_PROVIDERS: JSON.stringify([{ id: 'smtp', type: 'smtp', options: { url: smtp.url, from: 'Herald <herald@example.org>', timeoutMs } }]),
       ...opts.env,
     },
   });
-  const server = heraldProcess({ role: 'server', env, logDir });
-  const sms = heraldProcess({ role: 'sms', env, logDir });
-  const email = heraldProcess({ role: 'email', env, logDir });
-  const processes = [server, sms, email];
+  const server = heraldProcess({ role: 'server', env, logDir, readyTimeoutMs: READY_MS });
+  const sms = heraldProcess({ role: 'sms', env, logDir, readyTimeoutMs: READY_MS });
+  const email = heraldProcess({ role: 'email', env, logDir, readyTimeoutMs: READY_MS });
+  const moreSms = Array.from({ length: Math.max(0, (opts.smsWorkers ?? 1) - 1) }, (_, i) => heraldProcess({ role: 'sms', env, logDir, logName: `sms-${i + 2}`, readyTimeoutMs: READY_MS }));
+  const processes = [server, sms, email, ...moreSms];
   const store = createMongoStore(direct.toString());
   await store.connect();
   await startAll(processes);
@@ -89,10 +106,12 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
   return {
     store,
     twilio,
+    twilio2,
     smtp,
     server,
     sms,
     email,
+    moreSms,
     processes,
     prefix,
     dbName,
@@ -101,8 +120,8 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
     async seed(users, channels) {
       const programId = `p${++seeded}`;
       const eventTypeId = 'e1';
-      await store.programs.create({ id: programId, name: `fault ${name} ${programId}` });
-      await store.eventTypes.create({
+      await store.programs.create('default', { id: programId, name: `fault ${name} ${programId}` });
+      await store.eventTypes.create('default', {
         id: eventTypeId,
         programId,
         name: 'fault',
@@ -113,14 +132,14 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
           Array.from({ length: Math.min(100, users - from) }, async (_, k) => {
             const i = from + k;
             const id = `${programId}-u${String(i).padStart(6, '0')}`;
-            await store.users.create({ id, name: `User ${i}`, phone: `+2547${String(seeded * 1_000_000 + i).padStart(8, '0')}`, email: `${id}@example.org` });
-            await store.subscriptions.create({ id: `s-${id}`, userId: id, programId, eventTypeId, channels });
+            await store.users.create('default', { id, name: `User ${i}`, phone: `+2547${String(seeded * 1_000_000 + i).padStart(8, '0')}`, email: `${id}@example.org` });
+            await store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId, eventTypeId, channels });
           }),
         );
       }
       return { programId, eventTypeId };
     },
-    received: () => twilio.received.length + smtp.received.length,
+    received: () => twilio.received.length + (twilio2?.received.length ?? 0) + smtp.received.length,
     async post(programId, eventTypeId) {
       const res = await fetch(`${server.url}/v1/notifications`, {
         method: 'POST',
@@ -135,6 +154,7 @@ export async function startCluster(name: string, opts: ClusterOptions = {}): Pro
     async dispose() {
       await stopAll(processes);
       await twilio.close();
+      await twilio2?.close();
       await smtp.close();
       await proxy?.close();
       await store.close();

@@ -93,7 +93,7 @@ function receipts(c: Cluster, msgs: Message[]): { count: Map<string, number>; st
     }
   }
   let stray = 0;
-  for (const r of c.twilio.received) {
+  for (const r of [...c.twilio.received, ...(c.twilio2?.received ?? [])]) {
     const id = bySms.get(`${r.to}|${r.body}`);
     if (id) count.set(id, (count.get(id) ?? 0) + 1);
     else if (tags.has(r.body.split(' ')[0])) stray++;

@@ -78,7 +78,7 @@ test('poison on the sms, dispatch and events queues is dead-lettered with a reas
   let viaAmqp: string | undefined;
   const deadline = Date.now() + 30_000;
   while (!viaAmqp) {
-    viaAmqp = (await c.store.notifications.list({ programId }, { limit: 10, offset: 0 })).items.find((n) => n.source === 'amqp')?.id;
+    viaAmqp = (await c.store.notifications.list({ workspaceId: 'default', programId }, { limit: 10, offset: 0 })).items.find((n) => n.source === 'amqp')?.id;
     if (Date.now() > deadline) throw new Error('the good event from RabbitMQ was never accepted');
     if (!viaAmqp) await new Promise((r) => setTimeout(r, 100));
   }

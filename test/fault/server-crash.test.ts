@@ -62,7 +62,7 @@ test('kill -9 of the server while 20 POSTs are in flight: every stored notificat
   await Promise.all(posts);
   const answered = accepted.length;
   await c.server.start();
-  const stored = (await c.store.notifications.list({ programId }, { limit: 100, offset: 0 })).items.map((n) => n.id);
+  const stored = (await c.store.notifications.list({ workspaceId: 'default', programId }, { limit: 100, offset: 0 })).items.map((n) => n.id);
   expect(stored).toEqual(expect.arrayContaining(accepted));
   await waitAllFinal(c, stored, stored.length * USERS * 2, 120_000);
   const recoverMs = Date.now() - killedAt;

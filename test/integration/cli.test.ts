@@ -12,7 +12,7 @@ import { ROOT, embeddedEnv, runHerald, startHeraldChild, stopChild, type LongRun
 
 jest.setTimeout(120_000);
 
-const COMMANDS = ['server', 'worker', 'all', 'seed', 'outbox', 'logs', 'send', 'status'];
+const COMMANDS = ['server', 'worker', 'all', 'seed', 'outbox', 'logs', 'send', 'status', 'usage', 'keys'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ANSI = /\x1b\[/;
 
@@ -163,7 +163,7 @@ describe('herald command line', () => {
   it.each([
     [['status', 'no-such-id'], /^herald: notification 'no-such-id' not found$/],
     [['send', '--program', '1', '--event-type', '1', '--start', 'tomorrowish'], /^herald: --start must be an ISO 8601 time$/],
-    [['send', '--program', 'nope', '--event-type', '1'], /^herald: program 'nope' not found$/],
+    [['send', '--program', 'nope', '--event-type', '1'], /^herald: .*programId program 'nope' does not exist$/],
     [['send', '--program', '1', '--event-type', '1', '--end', '2000-01-01T00:00:00Z'], /^herald: .*endTime must be after startTime/],
     [['frobnicate'], /^herald: unknown command 'frobnicate'/],
     [['logs', '--level', 'loud'], /^herald: --level must be error, warn, info or debug$/],

@@ -29,16 +29,16 @@ describe('embedded store and queue: kill -9 at any moment', () => {
     const env = embeddedEnv(dataDir, { DISPATCH_PORT: String(port), HERALD_LEASE_MS: '500', HERALD_DISPATCH_BATCH: '5', LOG_LEVEL: 'warn' });
     const seed = createSqliteStore(`${dataDir}/herald.db`);
     await seed.connect();
-    await seed.programs.create({ id: '1', name: 'Drive' });
-    await seed.eventTypes.create({
+    await seed.programs.create('default', { id: '1', name: 'Drive' });
+    await seed.eventTypes.create('default', {
       id: '1', programId: '1', name: 'Session',
       templates: { sms: { text: 'Hi {{user.name}}' }, email: { subject: 'Session', text: 'Dear {{user.name}}' } },
     });
     const expected = new Set<string>();
     for (let i = 0; i < USERS; i++) {
       const id = `u${String(i).padStart(3, '0')}`;
-      await seed.users.create({ id, name: id, phone: `+2547000${String(i).padStart(5, '0')}`, email: `${id}@example.org` });
-      await seed.subscriptions.create({ id: `s-${id}`, userId: id, programId: '1', channels: [...channelsOf(i)] });
+      await seed.users.create('default', { id, name: id, phone: `+2547000${String(i).padStart(5, '0')}`, email: `${id}@example.org` });
+      await seed.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: '1', channels: [...channelsOf(i)] });
     }
     await seed.close();
 

@@ -13,6 +13,7 @@ export function embeddedEnv(dataDir: string, extra: Record<string, string> = {})
     NODE_ENV: 'test',
     HERALD_DATA_DIR: dataDir,
     HERALD_HOST: '127.0.0.1',
+    HERALD_WORKER_HTTP_PORT: '0',
     HERALD_SEED_DEMO: 'never',
     HERALD_SCHEDULER_MS: '100',
     HERALD_RETRY_BASE_MS: '100',

@@ -68,7 +68,7 @@ describe('programs', () => {
     expect(fieldsOf(r.body).sort()).toEqual(['colour', 'name']);
     expect(fieldsOf((await request(t.app).post('/v1/programs').send({ id: 'a/b', name: 'n' })).body)).toEqual(['id']);
     expect(fieldsOf((await request(t.app).post('/v1/programs').send({ id: true, name: 'n' })).body)).toEqual(['id']);
-    expect((await t.store.programs.list({ limit: 10, offset: 0 })).total).toBe(0);
+    expect((await t.store.programs.list('default', { limit: 10, offset: 0 })).total).toBe(0);
     expect(fieldsOf((await request(t.app).patch('/v1/programs/x').send({ id: 'y' })).body)).toEqual(['id']);
   });
 

@@ -33,7 +33,7 @@ test('malformed JSON is 400 MALFORMED_JSON and writes nothing', async () => {
   expect(r.status).toBe(400);
   expect(r.body.error.code).toBe('MALFORMED_JSON');
   expect(r.body.error.message).toMatch(/not valid JSON/);
-  expect((await t.store.programs.list({ limit: 1, offset: 0 })).total).toBe(0);
+  expect((await t.store.programs.list('default', { limit: 1, offset: 0 })).total).toBe(0);
 });
 
 test('a body over the configured limit is 413 PAYLOAD_TOO_LARGE and writes nothing', async () => {
@@ -41,7 +41,7 @@ test('a body over the configured limit is 413 PAYLOAD_TOO_LARGE and writes nothi
   expect(r.status).toBe(413);
   expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   expect((await request(t.app).post('/').send({ start_time: '08/27/2019 21:04', program_id: 1, event_type_id: 1, blob: 'z'.repeat(2000) })).status).toBe(413);
-  expect((await t.store.programs.list({ limit: 1, offset: 0 })).total).toBe(0);
+  expect((await t.store.programs.list('default', { limit: 1, offset: 0 })).total).toBe(0);
   expect(t.notifications.accepted).toHaveLength(0);
 });
 

@@ -24,6 +24,10 @@ const EVERY_ROUTE = [
   'post /v1/notifications', 'get /v1/notifications', 'get /v1/notifications/{id}', 'patch /v1/notifications/{id}',
   'get /v1/notifications/{id}/messages', 'post /v1/notifications/{id}/cancel',
   'get /v1/logs', 'post /', 'get /', 'get /health', 'get /openapi.json',
+  'get /v1/usage', 'get /v1/programs/{id}/usage', 'get /v1/users/{id}/usage',
+  'get /v1/notifications/{id}/messages.csv', 'get /v1/exports/messages.csv',
+  'post /v1/workspaces', 'get /v1/workspaces', 'get /v1/workspaces/{workspaceId}',
+  'post /v1/workspaces/{workspaceId}/keys', 'get /v1/workspaces/{workspaceId}/keys', 'delete /v1/workspaces/{workspaceId}/keys/{keyId}',
 ];
 
 type Json = Record<string, any>;
@@ -128,7 +132,7 @@ test('extra routers are mounted under /v1 and read the raw body themselves', asy
   });
   const app = createApp({
     store: t.store, notifications: t.notifications, config: t.config, logger: createLogger('t', { silent: true }),
-    extraRoutes: [{ path: '/webhooks/test', router }],
+    extraRoutes: [{ path: '/webhooks/test', access: 'open', router }],
   });
   const r = await request(app).post('/v1/webhooks/test/callback').type('form').send('MessageStatus=delivered');
   expect(r.body).toEqual({ got: { MessageStatus: 'delivered' } });

@@ -30,6 +30,7 @@ describe('POST /v1/notifications', () => {
     expect(r.body).toEqual({ id: 'n1', status: 'scheduled', startTime: '2030-01-31T06:00:00.000Z', endTime: '2030-01-31T10:00:00.000Z', validUntil: '2030-01-31T10:00:00.000Z' });
     expect(t.notifications.accepted).toEqual([
       {
+        workspaceId: 'default',
         programId: '1',
         eventTypeId: '2',
         startTime: new Date('2030-01-31T06:00:00Z'),
@@ -119,6 +120,7 @@ describe('legacy POST /', () => {
     expect(r.status).toBe(202);
     expect(r.headers.location).toBe('/v1/notifications/n1');
     expect(t.notifications.accepted[0]).toEqual({
+      workspaceId: 'default',
       programId: '1',
       eventTypeId: '1',
       startTime: new Date('2019-08-27T18:04:00Z'),
@@ -214,7 +216,7 @@ describe('legacy POST / through the real service and store', () => {
       expect([noProgram.status, fieldsOf(noProgram.body)]).toEqual([422, ['programId']]);
       const noEventType = await request(real.app).post('/v1/notifications').send({ ...v1, eventTypeId: 'ghost' });
       expect([noEventType.status, fieldsOf(noEventType.body)]).toEqual([422, ['eventTypeId']]);
-      expect((await real.store.notifications.list({}, { limit: 10, offset: 0 })).total).toBe(0);
+      expect((await real.store.notifications.list({ workspaceId: 'default' }, { limit: 10, offset: 0 })).total).toBe(0);
     } finally {
       await real.cleanup();
     }

@@ -1,6 +1,7 @@
 // Shared by the http.*.test.ts files: an app on a fresh in-memory SQLite store, and a fake
 // NotificationService that records what the HTTP layer hands it.
 import type express from 'express';
+import { ensureDefaultWorkspace } from '../../src/services/tenancy/workspaces';
 import { createApp } from '../../src/http/app';
 import { loadConfig, type HeraldConfig } from '../../src/config';
 import { NotFoundError } from '../../src/domain/errors';
@@ -22,6 +23,7 @@ export class FakeNotifications implements NotificationService {
     const validUntil = req.endTime ?? new Date(req.startTime.getTime() + 48 * 3_600_000);
     const n: Notification = {
       id,
+      workspaceId: req.workspaceId,
       programId: req.programId,
       eventTypeId: req.eventTypeId,
       startTime: req.startTime,
@@ -46,28 +48,28 @@ export class FakeNotifications implements NotificationService {
     return n;
   }
 
-  async get(id: string): Promise<NotificationSummary | null> {
+  async get(ws: string, id: string): Promise<NotificationSummary | null> {
     const n = this.byId.get(id);
-    return n ? { ...n, counts: { queued: 2, sent: 1 }, total: 3 } : null;
+    return n && n.workspaceId === ws ? { ...n, counts: { queued: 2, sent: 1 }, total: 3 } : null;
   }
 
-  async list(filter: { programId?: string; status?: Notification['status'] }, q: { limit: number; offset: number }) {
+  async list(_ws: string, filter: { programId?: string; status?: Notification['status'] }, q: { limit: number; offset: number }) {
     const all = [...this.byId.values()].filter((n) => (!filter.programId || n.programId === filter.programId) && (!filter.status || n.status === filter.status));
     return { items: all.slice(q.offset, q.offset + q.limit), total: all.length, ...q };
   }
 
-  async messages(id: string, _filter: unknown, q: { limit: number; offset: number }) {
+  async messages(_ws: string, id: string, _filter: unknown, q: { limit: number; offset: number }) {
     this.must(id);
     return { items: [], total: 0, ...q };
   }
 
-  async close(id: string, endTime: Date): Promise<Notification> {
+  async close(_ws: string, id: string, endTime: Date): Promise<Notification> {
     const n = { ...this.must(id), endTime, validUntil: endTime };
     this.byId.set(id, n);
     return n;
   }
 
-  async cancel(id: string): Promise<NotificationSummary> {
+  async cancel(_ws: string, id: string): Promise<NotificationSummary> {
     const n = { ...this.must(id), status: 'cancelled' as const };
     this.byId.set(id, n);
     return { ...n, counts: { cancelled: 3 }, total: 3 };
@@ -87,6 +89,7 @@ type ServiceFactory = (deps: { store: SqliteStore; config: HeraldConfig; logger:
 export async function makeApp(overrides: Record<string, unknown> = {}, service?: ServiceFactory): Promise<TestApp> {
   const store = createSqliteStore(':memory:');
   await store.connect();
+  await ensureDefaultWorkspace(store); // as start-up does
   const config = loadConfig({}, overrides);
   const fake = new FakeNotifications();
   const logger = createLogger('http-test', { silent: true });

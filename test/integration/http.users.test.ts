@@ -44,7 +44,7 @@ describe('users', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('VALIDATION_FAILED');
     expect(fieldsOf(r.body)).toEqual(fields);
-    expect((await t.store.users.list({ limit: 10, offset: 0 })).total).toBe(0);
+    expect((await t.store.users.list('default', { limit: 10, offset: 0 })).total).toBe(0);
   });
 
   test('a user keeps a phone or an email; missing users are 404; duplicate ids 409', async () => {
@@ -94,7 +94,7 @@ describe('subscriptions', () => {
     const r2 = await request(t.app).post('/v1/subscriptions').send({ userId: 'u1', programId: 1, eventTypeId: 9, channels: ['sms'] });
     expect(r2.status).toBe(422);
     expect(fieldsOf(r2.body)).toEqual(['eventTypeId']);
-    expect((await t.store.subscriptions.list({}, { limit: 10, offset: 0 })).total).toBe(0);
+    expect((await t.store.subscriptions.list('default', {}, { limit: 10, offset: 0 })).total).toBe(0);
   });
 
   test('channels must be a non-empty list of sms/email without repeats', async () => {

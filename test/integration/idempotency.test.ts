@@ -28,8 +28,8 @@ describe.each<Backend>(['embedded', 'real'])('Idempotency-Key (%s store)', (back
   beforeAll(async () => {
     if (backend === 'real') await requireServices(['mongo', 'amqp']);
     herald = await startTestHerald(testConfig(backend));
-    await herald.store.programs.create({ id: '1', name: 'Survey' });
-    await herald.store.eventTypes.create({ id: '1', programId: '1', name: 'Form rejected', templates: { sms: { text: 'Form {{data.form}}' } } });
+    await herald.store.programs.create('default', { id: '1', name: 'Survey' });
+    await herald.store.eventTypes.create('default', { id: '1', programId: '1', name: 'Form rejected', templates: { sms: { text: 'Form {{data.form}}' } } });
   });
   afterAll(() => disposeTestHerald(herald));
 
@@ -119,7 +119,7 @@ describe.each<Backend>(['embedded', 'real'])('Idempotency-Key (%s store)', (back
 
   it('takes over a stale claim of a request that died, keeping its reserved id (stored or not)', async () => {
     const svc = createNotificationService({ store: herald.store, bus: herald.bus, config: herald.config, logger: herald.logger, idempotencyStaleMs: 50 });
-    const req = { programId: '1', eventTypeId: '1', startTime: new Date(body().startTime), data: body().data, source: 'api' as const };
+    const req = { workspaceId: 'default', programId: '1', eventTypeId: '1', startTime: new Date(body().startTime), data: body().data, source: 'api' as const };
     const claimDead = async (key: string, notificationId: string) =>
       herald.store.idempotencyKeys.claim({
         scope: 'anonymous', key, token: 'dead', bodyHash: hashOf(body()), state: 'in-progress', notificationId, expiresAt: new Date(Date.now() + 86_400_000),

@@ -16,10 +16,10 @@ describe('events published to RabbitMQ', () => {
   beforeAll(async () => {
     await requireServices(['mongo', 'amqp']);
     herald = await startTestHerald(testConfig('real'));
-    await herald.store.programs.create({ id: '1', name: 'Survey' });
-    await herald.store.eventTypes.create({ id: '1', programId: '1', name: 'Form rejected', templates: { sms: { text: 'Form {{data.form}} rejected, {{user.name}}' } } });
-    await herald.store.users.create({ id: 'ana', name: 'Ana', phone: '+254711000001' });
-    await herald.store.subscriptions.create({ id: 's', userId: 'ana', programId: '1', channels: ['sms'] });
+    await herald.store.programs.create('default', { id: '1', name: 'Survey' });
+    await herald.store.eventTypes.create('default', { id: '1', programId: '1', name: 'Form rejected', templates: { sms: { text: 'Form {{data.form}} rejected, {{user.name}}' } } });
+    await herald.store.users.create('default', { id: 'ana', name: 'Ana', phone: '+254711000001' });
+    await herald.store.subscriptions.create('default', { id: 's', userId: 'ana', programId: '1', channels: ['sms'] });
     conn = await amqp.connect(AMQP_URL);
     ch = await conn.createConfirmChannel();
   });

@@ -12,8 +12,9 @@ import { disposeTestHerald, startTestHerald, testConfig } from '../support/heral
 const ROOT = path.resolve(__dirname, '../..');
 const ST = path.join(ROOT, '.test-services', 'venv', 'bin', 'st');
 const CONFIG = path.join(ROOT, 'test', 'support', 'schemathesis.toml');
-/** With API keys on, set this to `Bearer <a key the test creates>`: every generated request carries it. */
-const AUTHORIZATION: string | undefined = undefined;
+/** Keys exist (no protected mode), so a request without one must get 401; every generated request carries this one. */
+const ADMIN_KEY = 'schemathesis-admin-key-0123456789';
+const AUTHORIZATION = `Bearer ${ADMIN_KEY}`;
 
 let running: ReturnType<typeof spawn> | undefined;
 
@@ -34,7 +35,7 @@ describe('the OpenAPI document states what the server enforces', () => {
   let herald: RunningHerald;
   beforeAll(async () => {
     if (!fs.existsSync(ST)) throw new Error(`${ST} is missing: run scripts/test-services.sh (it installs schemathesis)`);
-    herald = await startTestHerald(testConfig('embedded', { seedDemoData: 'embedded', 'log.level': 'error' }));
+    herald = await startTestHerald(testConfig('embedded', { seedDemoData: 'embedded', 'log.level': 'error', 'auth.adminKey': ADMIN_KEY, 'rateLimit.max': 1_000_000 }));
   });
   afterAll(async () => {
     running?.kill('SIGKILL');

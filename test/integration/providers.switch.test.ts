@@ -21,13 +21,13 @@ function start(config: HeraldConfig, role: Role, name: string): Promise<RunningH
 
 /** `count` users with distinct phones, all subscribed to program p / event type e over SMS. */
 async function seedAudience(store: Store, count: number): Promise<void> {
-  await store.programs.create({ id: 'p', name: 'Drive' });
-  await store.eventTypes.create({ id: 'e', programId: 'p', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
+  await store.programs.create('default', { id: 'p', name: 'Drive' });
+  await store.eventTypes.create('default', { id: 'e', programId: 'p', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
   const BATCH = 250;
   for (let from = 0; from < count; from += BATCH) {
     const ids = Array.from({ length: Math.min(BATCH, count - from) }, (_, k) => from + k);
-    await Promise.all(ids.map((i) => store.users.create({ id: `u${String(i).padStart(5, '0')}`, name: `User ${i}`, phone: `+2547${String(10_000_000 + i)}` })));
-    await Promise.all(ids.map((i) => store.subscriptions.create({ id: `s${i}`, userId: `u${String(i).padStart(5, '0')}`, programId: 'p', channels: ['sms'] })));
+    await Promise.all(ids.map((i) => store.users.create('default', { id: `u${String(i).padStart(5, '0')}`, name: `User ${i}`, phone: `+2547${String(10_000_000 + i)}` })));
+    await Promise.all(ids.map((i) => store.subscriptions.create('default', { id: `s${i}`, userId: `u${String(i).padStart(5, '0')}`, programId: 'p', channels: ['sms'] })));
   }
 }
 
@@ -153,9 +153,10 @@ describe('failover between SMS providers', () => {
     expect(b.received).toHaveLength(20);
     const { items } = await herald.store.messages.list(id, {}, { limit: 100, offset: 0 });
     expect(items.every((m) => m.provider === 'sms-b')).toBe(true);
-    // After three 500s in a row the worker's circuit for A is open: later messages go straight to B.
+    // After three 500s in a row the worker's circuit for A is open: later messages go straight to B
+    // (A gets only a trial now and then: spells of 1 s, 2 s, 4 s...).
     expect(a.requests.length).toBeLessThan(10);
-    expect(herald.routers.sms!.status().find((s) => s.id === 'sms-a')).toMatchObject({ state: 'open', circuit: 'open' });
+    expect(herald.routers.sms!.status().find((s) => s.id === 'sms-a')!.circuit).not.toBe('closed');
   }, 40_000);
 
   it('fails a message for good only when every provider has refused it, with the last error', async () => {

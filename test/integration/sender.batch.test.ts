@@ -14,7 +14,7 @@ const delivery = (body: object): Delivery => ({ body, size: 0, headers: {}, rede
 function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
   const at = new Date();
   return {
-    id, notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: id, channel: 'sms', to: '+254700000001',
+    id, workspaceId: 'default', notificationId: 'n1', programId: 'p1', eventTypeId: 'e1', userId: id, channel: 'sms', to: '+254700000001',
     content: { text: `hi ${id}` }, status: 'queued', statusHistory: [{ status: 'queued', at }],
     validUntil: new Date(at.getTime() + 3_600_000), attempts: 0, ...over,
   };

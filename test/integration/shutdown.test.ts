@@ -37,12 +37,12 @@ describe('graceful shutdown on SIGTERM', () => {
     });
     const seed = createSqliteStore(`${dataDir}/herald.db`);
     await seed.connect();
-    await seed.programs.create({ id: '1', name: 'Drive' });
-    await seed.eventTypes.create({ id: '1', programId: '1', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
+    await seed.programs.create('default', { id: '1', name: 'Drive' });
+    await seed.eventTypes.create('default', { id: '1', programId: '1', name: 'Session', templates: { sms: { text: 'Hi {{user.name}}' } } });
     for (let i = 0; i < USERS; i++) {
       const id = `u${String(i).padStart(3, '0')}`;
-      await seed.users.create({ id, name: id, phone: `+2547000${String(i).padStart(5, '0')}` });
-      await seed.subscriptions.create({ id: `s-${id}`, userId: id, programId: '1', channels: ['sms'] });
+      await seed.users.create('default', { id, name: id, phone: `+2547000${String(i).padStart(5, '0')}` });
+      await seed.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: '1', channels: ['sms'] });
     }
     await seed.close();
     twilio.setLatency(300);

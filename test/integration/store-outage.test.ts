@@ -25,8 +25,8 @@ describe('MongoDB unreachable', () => {
     const viaProxy = new URL(directUri);
     viaProxy.port = String(proxy.port);
     herald = await startTestHerald(testConfig('real', { mongodbUri: viaProxy.toString() }));
-    await herald.store.programs.create({ id: '1', name: 'Survey' });
-    await herald.store.eventTypes.create({ id: '1', programId: '1', name: 'Form', templates: { sms: { text: 'hi' } } });
+    await herald.store.programs.create('default', { id: '1', name: 'Survey' });
+    await herald.store.eventTypes.create('default', { id: '1', programId: '1', name: 'Form', templates: { sms: { text: 'hi' } } });
   });
   afterAll(async () => {
     await proxy?.restore();
@@ -43,7 +43,7 @@ describe('MongoDB unreachable', () => {
   it('answers 503 with Retry-After quickly on both doors and on /health, stores nothing, and recovers', async () => {
     const api = () => request(herald.url!);
     expect((await api().post('/v1/notifications').send(V1())).status).toBe(202);
-    const before = (await herald.store.notifications.list({}, { limit: 1, offset: 0 })).total;
+    const before = (await herald.store.notifications.list({ workspaceId: 'default' }, { limit: 1, offset: 0 })).total;
 
     await proxy.cut();
     for (const call of [
@@ -67,6 +67,6 @@ describe('MongoDB unreachable', () => {
     const after = await api().post('/v1/notifications').set('Idempotency-Key', 'during-outage').send(V1());
     expect(after.status).toBe(202);
     // Nothing from the outage was stored: only the one accepted now was added.
-    expect((await herald.store.notifications.list({}, { limit: 1, offset: 0 })).total).toBe(before + 1);
+    expect((await herald.store.notifications.list({ workspaceId: 'default' }, { limit: 1, offset: 0 })).total).toBe(before + 1);
   });
 });

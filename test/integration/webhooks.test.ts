@@ -35,9 +35,9 @@ beforeAll(async () => {
   });
   herald = await startTestHerald(config);
   const store = herald.store;
-  await store.programs.create({ id: 'p', name: 'P' });
-  await store.eventTypes.create({ id: 'short', programId: 'p', name: 'Short', templates: { sms: { text: 'Hello {{user.name}}' } } });
-  await store.eventTypes.create({ id: 'long', programId: 'p', name: 'Long', templates: { sms: { text: LONG_TEXT } } });
+  await store.programs.create('default', { id: 'p', name: 'P' });
+  await store.eventTypes.create('default', { id: 'short', programId: 'p', name: 'Short', templates: { sms: { text: 'Hello {{user.name}}' } } });
+  await store.eventTypes.create('default', { id: 'long', programId: 'p', name: 'Long', templates: { sms: { text: LONG_TEXT } } });
 });
 
 afterAll(async () => {
@@ -50,8 +50,8 @@ afterAll(async () => {
 async function sendOne(eventTypeId: string): Promise<Message> {
   const n = ++seq;
   const userId = `u${n}`;
-  await herald.store.users.create({ id: userId, name: `User ${n}`, phone: `+25470000${String(n).padStart(4, '0')}` });
-  await herald.store.subscriptions.create({ id: `s${n}`, userId, programId: 'p', eventTypeId, channels: ['sms'] });
+  await herald.store.users.create('default', { id: userId, name: `User ${n}`, phone: `+25470000${String(n).padStart(4, '0')}` });
+  await herald.store.subscriptions.create('default', { id: `s${n}`, userId, programId: 'p', eventTypeId, channels: ['sms'] });
   const r = await request(herald.url!).post('/v1/notifications').send({ programId: 'p', eventTypeId, startTime: new Date().toISOString() });
   expect(r.status).toBe(202);
   // Later notifications of the same event type reach earlier subscribers too: pick this user's message.

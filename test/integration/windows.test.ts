@@ -8,11 +8,11 @@ import { readOutbox } from '../../src/providers/outbox-file';
 const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
 
 async function seed(h: RunningHerald, users: number): Promise<void> {
-  await h.store.programs.create({ id: 'p', name: 'Clinic' });
-  await h.store.eventTypes.create({ id: 'e', programId: 'p', name: 'Reminder', templates: { sms: { text: 'Reminder for {{user.name}}' } } });
+  await h.store.programs.create('default', { id: 'p', name: 'Clinic' });
+  await h.store.eventTypes.create('default', { id: 'e', programId: 'p', name: 'Reminder', templates: { sms: { text: 'Reminder for {{user.name}}' } } });
   for (let i = 0; i < users; i++) {
-    await h.store.users.create({ id: `u${i}`, name: `User ${i}`, phone: `+2547000000${String(i).padStart(2, '0')}` });
-    await h.store.subscriptions.create({ id: `s${i}`, userId: `u${i}`, programId: 'p', channels: ['sms'] });
+    await h.store.users.create('default', { id: `u${i}`, name: `User ${i}`, phone: `+2547000000${String(i).padStart(2, '0')}` });
+    await h.store.subscriptions.create('default', { id: `s${i}`, userId: `u${i}`, programId: 'p', channels: ['sms'] });
   }
 }
 

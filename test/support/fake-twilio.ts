@@ -15,6 +15,8 @@
 //   500 / 429 (with Retry-After): answered and NOT recorded in `received`;
 //   'timeout': the message is accepted and recorded, the answer never comes (client times out);
 //   'slow': accepted and recorded, answered after opts.delayMs (default 2000).
+// failBy(rule) decides per POST from the message (To + Body) and how many POSTs of it came before:
+// e.g. 429 to each message's first attempt, or 500 to everything while an outage lasts.
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { deliverWebhook, startFakeServer, webhook, type FakeAnswer } from './fake-http-server';
@@ -58,6 +60,9 @@ export interface StatusCallbackOptions {
   signature?: string | null;
 }
 
+/** Per-request fault rule: `attempt` is 1 for the first POST of this To + Body, 2 for the next... */
+export type FakeTwilioRule = (m: { to: string; body: string; attempt: number }) => 500 | 429 | undefined;
+
 export interface FakeTwilio {
   /** Base URL, e.g. http://127.0.0.1:40123 (the provider's apiUrl). */
   url: string;
@@ -67,6 +72,8 @@ export interface FakeTwilio {
   received: FakeTwilioMessage[];
   requests: FakeTwilioRequest[];
   failNext(n: number, mode: FakeTwilioFault, opts?: FakeTwilioFaultOptions): void;
+  /** A rule for every POST from now on (undefined to stop); 429s carry Retry-After: opts.retryAfterS (default 1). */
+  failBy(rule: FakeTwilioRule | undefined, opts?: FakeTwilioFaultOptions): void;
   /** Delay before every answer from now on (0 to stop). */
   setLatency(ms: number): void;
   /** Resolves once `count` messages were accepted; rejects after timeoutMs (default 5000). */
@@ -146,6 +153,16 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
   const received: FakeTwilioMessage[] = [];
   const faults: Array<{ mode: FakeTwilioFault; opts: FakeTwilioFaultOptions }> = [];
   let latencyMs = 0;
+  let rule: { fn: FakeTwilioRule; opts: FakeTwilioFaultOptions } | undefined;
+  const attempts = new Map<string, number>();
+  const ruled = (x: { rawBody: Buffer }): FakeTwilioFault | undefined => {
+    if (!rule) return undefined;
+    const p = new URLSearchParams(x.rawBody.toString('utf8'));
+    const key = `${p.get('To')}|${p.get('Body')}`;
+    const attempt = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, attempt);
+    return rule.fn({ to: p.get('To') ?? '', body: p.get('Body') ?? '', attempt });
+  };
 
   const answer = (status: number, body: object, headers: Record<string, string> = {}, delayMs = latencyMs): FakeAnswer | Promise<FakeAnswer> => {
     const a = { status, body, headers };
@@ -162,7 +179,8 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
       if (!pathSid || (x.method !== 'POST' && list) || (x.method !== 'GET' && one)) {
         return answer(404, twilioError(404, 20404, `The requested resource ${x.path} was not found`));
       }
-      const fault = x.method === 'POST' ? faults.shift() : undefined;
+      const byRule = x.method === 'POST' ? ruled(x) : undefined;
+      const fault = byRule ? { mode: byRule, opts: rule!.opts } : x.method === 'POST' ? faults.shift() : undefined;
       if (fault?.mode === 500) return answer(500, twilioError(500, 20500, 'Internal Server Error'));
       if (fault?.mode === 429) {
         return answer(429, twilioError(429, 20429, 'Too Many Requests'), { 'Retry-After': String(fault.opts.retryAfterS ?? 1) });
@@ -204,6 +222,9 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
     requests: server.requests,
     failNext(n, mode, faultOpts = {}) {
       for (let i = 0; i < n; i++) faults.push({ mode, opts: faultOpts });
+    },
+    failBy(fn, ruleOpts = {}) {
+      rule = fn ? { fn, opts: ruleOpts } : undefined;
     },
     setLatency(ms) {
       latencyMs = ms;

@@ -21,6 +21,7 @@ export function testConfig(backend: Backend, overrides: Record<string, unknown> 
   const base: Record<string, unknown> = {
     dispatchPort: 0,
     host: '127.0.0.1',
+    'worker.httpPort': 0,
     dataDir: tempDir(),
     seedDemoData: 'never',
     'log.level': 'debug',

@@ -33,6 +33,8 @@ export interface SpawnOptions {
   /** The child's whole environment: nothing is inherited. */
   env: Record<string, string>;
   logDir: string;
+  /** Log file name without .log (default the role): several processes of one role need their own. */
+  logName?: string;
   readyTimeoutMs?: number;
 }
 
@@ -63,7 +65,7 @@ async function healthy(url: string): Promise<boolean> {
 
 export function heraldProcess(opts: SpawnOptions): HeraldProcess {
   const { role, env } = opts;
-  const logFile = path.join(opts.logDir, `${role}.log`);
+  const logFile = path.join(opts.logDir, `${opts.logName ?? role}.log`);
   const url = role === 'server' ? `http://127.0.0.1:${env.DISPATCH_PORT}` : undefined;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   let child: ChildProcess | undefined;
@@ -160,6 +162,7 @@ export function heraldEnv(o: HeraldEnvOptions): Record<string, string> {
     HERALD_AMQP_PREFIX: o.amqpPrefix,
     DISPATCH_PORT: String(o.dispatchPort),
     HERALD_HOST: '127.0.0.1',
+    HERALD_WORKER_HTTP_PORT: '0',
     HERALD_SEED_DEMO: 'never',
     HERALD_SCHEDULER_MS: '200',
     HERALD_RETRY_BASE_MS: '200',

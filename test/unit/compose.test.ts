@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ENV_KEYS, loadConfig } from '../../src/config';
+import { ENV_KEYS, envNames, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -27,7 +27,8 @@ interface Service {
   restart?: string;
 }
 interface ComposeFile {
-  services: Record<string, Service>;
+  services: Record<string, Service & { secrets?: string[] }>;
+  secrets?: Record<string, { file?: string }>;
   volumes?: Record<string, unknown>;
 }
 
@@ -164,6 +165,19 @@ describe('docker-compose.yml', () => {
     expect(healthTest(services.dispatcher)).toMatch(/^CMD node -e /);
   });
 
+  it('gives every service a healthcheck; Herald processes probe their readiness endpoint', () => {
+    for (const [name, s] of Object.entries(services)) expect(`${name}: ${healthTest(s) !== ''}`).toBe(`${name}: true`);
+    const cfg = JSON.parse(read('config/default.json')) as { dispatchPort: number; worker: { httpPort: number } };
+    expect(healthTest(services.dispatcher)).toContain(`http://127.0.0.1:${cfg.dispatchPort}/health/ready`);
+    for (const name of WORKERS) {
+      expect(envOf(services[name]).HERALD_WORKER_HTTP_PORT).toBeUndefined();
+      expect(healthTest(services[name])).toMatch(/^CMD node -e /);
+      expect(healthTest(services[name])).toContain(`http://127.0.0.1:${cfg.worker.httpPort}/health/ready`);
+    }
+    expect(healthTest(services.mailpit)).toMatch(/^CMD(-SHELL)? \/?mailpit readyz/);
+    expect(dependsOn(services['email-worker']).mailpit?.condition).toBe('service_healthy');
+  });
+
   it('publishes the API to all, and the RabbitMQ management UI and the mail catcher UI to this machine', () => {
     const published = (s: Service) => (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
     expect(published(services.dispatcher)).toContain('8080:8080');
@@ -198,6 +212,8 @@ describe('docker-compose.yml', () => {
   it('sets only environment variables Herald reads', () => {
     const allowed = new Set([
       ...ENV_KEYS.map((k) => k.env),
+      // Any of them may come from a file instead (Docker secrets).
+      ...envNames().map((n) => `${n}_FILE`),
       'TWILIO_ACCOUNT_SID',
       'TWILIO_AUTH_TOKEN',
       'TWILIO_FROM',
@@ -210,6 +226,14 @@ describe('docker-compose.yml', () => {
       const unknown = Object.keys(envOf(services[name])).filter((k) => !allowed.has(k));
       expect(`${name}: ${unknown.join(', ')}`).toBe(`${name}: `);
     }
+  });
+
+  it('gives the dispatcher its admin key from a secret file, never from a value in the file', () => {
+    const dispatcher = services.dispatcher;
+    expect(dispatcher.secrets).toEqual(['herald_admin_key']);
+    expect(compose.secrets?.herald_admin_key?.file).toBe('./secrets/herald_admin_key');
+    expect(envOf(dispatcher).HERALD_ADMIN_KEY_FILE).toBe('/run/secrets/herald_admin_key');
+    for (const name of HERALD) expect(envOf(services[name])).not.toHaveProperty('HERALD_ADMIN_KEY');
   });
 
   it('points Herald at the compose services, with values the config accepts', () => {
@@ -297,6 +321,14 @@ describe('Dockerfile', () => {
     expect(fs.existsSync(path.join(ROOT, 'bin/herald.js'))).toBe(true);
     expect(['all', 'server']).toContain(words(lastStage.find((s) => s.op === 'CMD')!.args)[0]);
     expect(lastStage.find((s) => s.op === 'EXPOSE')?.args).toBe('8080');
+  });
+
+  it('has a HEALTHCHECK probing readiness on the API port and on the worker port', () => {
+    const check = lastStage.find((s) => s.op === 'HEALTHCHECK')?.args ?? '';
+    const cfg = JSON.parse(read('config/default.json')) as { dispatchPort: number; worker: { httpPort: number } };
+    expect(check).toMatch(/CMD node -e /);
+    expect(check).toContain('/health/ready');
+    expect(check).toContain(`${cfg.dispatchPort}, ${cfg.worker.httpPort}`);
   });
 
   it('sets only environment variables Herald reads', () => {

@@ -9,7 +9,7 @@ describe('configuration', () => {
     expect(c.amqpUrl).toBeUndefined();
     expect(c.validityHours).toBe(48);
     expect(c.sms.maxLength).toBe(918);
-    expect(c.providers).toEqual({ sms: [], email: [], refreshMs: 1000, circuitFailures: 5, circuitOpenMs: 30000 });
+    expect(c.providers).toEqual({ sms: [], email: [], refreshMs: 1000, circuitFailures: 5, circuitOpenMs: 30000, rateGuardMs: 100 });
   });
 
   it('takes environment overrides', () => {

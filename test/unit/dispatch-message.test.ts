@@ -5,11 +5,11 @@ import { buildMessage } from '../../src/workers/dispatcher';
 
 const at = new Date('2030-01-01T08:00:00Z');
 const n = {
-  id: 'n1', programId: 'p', eventTypeId: 'e', startTime: at, validUntil: new Date('2030-01-02T08:00:00Z'),
+  id: 'n1', workspaceId: 'default', programId: 'p', eventTypeId: 'e', startTime: at, validUntil: new Date('2030-01-02T08:00:00Z'),
   data: { blank: '   ', nbsp: '\u00a0\u00a0', note: 'it\u2019s ready' }, status: 'accepted', source: 'api', dispatch: { messages: 0 }, createdAt: at, updatedAt: at,
 } as Notification;
 const program = { id: 'p', name: 'P', createdAt: at, updatedAt: at } as Program;
-const sub: Subscriber = { user: { id: 'u', name: 'Ann', phone: '+254700000001', createdAt: at, updatedAt: at }, channels: ['sms'] };
+const sub: Subscriber = { user: { id: 'u', workspaceId: 'default', name: 'Ann', phone: '+254700000001', createdAt: at, updatedAt: at }, channels: ['sms'] };
 const eventType = (text: string) => ({ id: 'e', programId: 'p', name: 'E', templates: { sms: { text } }, createdAt: at, updatedAt: at }) as EventType;
 const cfg = (smartEncoding = false) => ({ sms: { maxLength: 918, smartEncoding } });
 

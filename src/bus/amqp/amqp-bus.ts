@@ -1,8 +1,10 @@
 // The Bus on RabbitMQ (amqplib): durable queues, confirmed persistent publishes, delay queues
 // for retries, a dead-letter queue per queue, automatic reconnection. Topology: docs/amqp.md.
-import type { Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
+import type { BroadcastSubscription, BroadcastTopic, Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
 import { BusUnavailableError } from '../../domain/errors';
+import { PublishNotConfirmedError } from '../errors';
 import type { Logger } from '../../log/logger';
+import { AmqpBroadcast } from './broadcast';
 import { AmqpConnection } from './connection';
 import { AmqpConsumer } from './consumer';
 import { AmqpPublisher } from './publisher';
@@ -27,6 +29,8 @@ class AmqpBus implements Bus {
   private readonly prefix: string;
   private readonly connection: AmqpConnection;
   private readonly publisher: AmqpPublisher;
+  private readonly broadcasts: AmqpBroadcast;
+  private readonly subscriptions = new Set<BroadcastSubscription>();
   private readonly consumers = new Set<AmqpConsumer>();
   private readonly connectTimeoutMs: number;
   private readonly drainTimeoutMs: number;
@@ -38,6 +42,7 @@ class AmqpBus implements Bus {
     this.drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
     this.connection = new AmqpConnection(opts.url, this.prefix, opts.logger);
     this.publisher = new AmqpPublisher(this.connection, opts.confirmTimeoutMs ?? 5_000);
+    this.broadcasts = new AmqpBroadcast(this.connection, this.prefix, opts.confirmTimeoutMs ?? 5_000, opts.logger);
   }
 
   async connect(): Promise<void> {
@@ -49,6 +54,7 @@ class AmqpBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.consumers].map((c) => c.cancel()));
+      await Promise.all([...this.subscriptions].map((s) => s.close()));
       await this.connection.close();
     })();
     return this.closing;
@@ -88,6 +94,24 @@ class AmqpBus implements Bus {
       throw new BusUnavailableError(`cannot consume ${queue}: ${(err as Error).message}`);
     }
     return consumer;
+  }
+
+  async broadcast(topic: BroadcastTopic, body: object): Promise<void> {
+    if (this.closing) throw new PublishNotConfirmedError('the bus is closed');
+    await this.broadcasts.publish(topic, body);
+  }
+
+  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
+    this.assertOpen();
+    const sub = await this.broadcasts.subscribe(topic, handler);
+    const tracked: BroadcastSubscription = {
+      close: async () => {
+        this.subscriptions.delete(tracked);
+        await sub.close();
+      },
+    };
+    this.subscriptions.add(tracked);
+    return tracked;
   }
 
   async depth(queue: QueueName): Promise<number> {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
+import type { BroadcastSubscription, BroadcastTopic, Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
 import { BusUnavailableError } from '../../domain/errors';
 import type { Logger } from '../../log/logger';
 import { PublishNotConfirmedError } from '../errors';
@@ -40,6 +40,7 @@ class EmbeddedBus implements Bus {
   readonly kind = 'embedded' as const;
   private store: JobStore | undefined;
   private readonly consumers = new Set<EmbeddedConsumer>();
+  private readonly subscriptions = new Set<BroadcastSubscription>();
   private readonly wake: EventEmitter;
   private closing: Promise<void> | undefined;
 
@@ -54,6 +55,7 @@ class EmbeddedBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.consumers].map((c) => c.cancel()));
+      await Promise.all([...this.subscriptions].map((s) => s.close()));
       this.store?.close();
     })();
     return this.closing;
@@ -92,6 +94,33 @@ class EmbeddedBus implements Bus {
     );
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /** In-process: every bus of this process on the same file hears it (other processes poll what they need). */
+  async broadcast(topic: BroadcastTopic, body: object): Promise<void> {
+    if (this.closing) throw new PublishNotConfirmedError('the bus is closed');
+    // Through JSON, as on RabbitMQ: a subscriber never shares the publisher's object.
+    this.wake.emit(`broadcast:${topic}`, JSON.stringify(body));
+  }
+
+  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
+    if (this.closing) throw new BusUnavailableError('the bus is closed');
+    const listener = (text: string) => {
+      try {
+        handler(JSON.parse(text));
+      } catch (err) {
+        this.opts.logger?.warn('broadcast handler failed', { topic, error: (err as Error).message });
+      }
+    };
+    this.wake.on(`broadcast:${topic}`, listener);
+    const sub: BroadcastSubscription = {
+      close: async () => {
+        this.wake.off(`broadcast:${topic}`, listener);
+        this.subscriptions.delete(sub);
+      },
+    };
+    this.subscriptions.add(sub);
+    return sub;
   }
 
   async depth(queue: QueueName): Promise<number> {

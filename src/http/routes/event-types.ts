@@ -19,8 +19,8 @@ function assertTemplatesCompile(templates: Templates): void {
 }
 
 export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
-  async function mustHaveProgram(programId: string): Promise<void> {
-    if (!(await store.programs.get(programId))) throw new NotFoundError('program', programId, 'programId');
+  async function mustHaveProgram(ws: string, programId: string): Promise<void> {
+    if (!(await store.programs.get(ws, programId))) throw new NotFoundError('program', programId, 'programId');
   }
 
   return [
@@ -29,15 +29,16 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       path: BASE,
       tag: 'event types',
       summary: 'Create an event type in a program, with its templates',
+      access: 'sender',
       params: programParams,
       body: eventTypeCreateSchema,
       responses: { 201: { description: 'created', schema: eventTypeSchema, headers: { Location: 'the event type URL' } } },
       errors: [404, 409, 422],
-      async handler({ params, body }) {
+      async handler({ params, body, workspaceId }) {
         assertTemplatesCompile(body.templates);
-        await mustHaveProgram(params.programId);
-        if (body.id !== undefined) assertIdFree(await store.eventTypes.get(params.programId, body.id), 'event type', body.id);
-        const e = await store.eventTypes.create({ ...body, id: body.id ?? randomUUID(), programId: params.programId });
+        await mustHaveProgram(workspaceId, params.programId);
+        if (body.id !== undefined) assertIdFree(await store.eventTypes.get(workspaceId, params.programId, body.id), 'event type', body.id);
+        const e = await store.eventTypes.create(workspaceId, { ...body, id: body.id ?? randomUUID(), programId: params.programId });
         const location = `/v1/programs/${encodeURIComponent(e.programId)}/event-types/${encodeURIComponent(e.id)}`;
         return { status: 201, body: e, headers: { Location: location } };
       },
@@ -47,13 +48,14 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       path: BASE,
       tag: 'event types',
       summary: "List a program's event types",
+      access: 'viewer',
       params: programParams,
       query: listQuery,
       responses: { 200: { description: 'a page of event types', schema: eventTypePageSchema } },
       errors: [404],
-      async handler({ params, query }) {
-        await mustHaveProgram(params.programId);
-        return { status: 200, body: await store.eventTypes.list(params.programId, query) };
+      async handler({ params, query, workspaceId }) {
+        await mustHaveProgram(workspaceId, params.programId);
+        return { status: 200, body: await store.eventTypes.list(workspaceId, params.programId, query) };
       },
     }),
     route({
@@ -61,11 +63,12 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       path: `${BASE}/:eventTypeId`,
       tag: 'event types',
       summary: 'Get an event type',
+      access: 'viewer',
       params: eventTypeParams,
       responses: { 200: { description: 'the event type', schema: eventTypeSchema } },
       errors: [404],
-      async handler({ params }) {
-        const e = await store.eventTypes.get(params.programId, params.eventTypeId);
+      async handler({ params, workspaceId }) {
+        const e = await store.eventTypes.get(workspaceId, params.programId, params.eventTypeId);
         if (!e) throw new NotFoundError('event type', params.eventTypeId);
         return { status: 200, body: e };
       },
@@ -75,22 +78,23 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       path: `${BASE}/:eventTypeId`,
       tag: 'event types',
       summary: 'Change an event type; templates are replaced per channel (null removes one)',
+      access: 'sender',
       params: eventTypeParams,
       body: eventTypePatchSchema,
       responses: { 200: { description: 'the changed event type', schema: eventTypeSchema } },
       errors: [404, 422],
-      async handler({ params, body }) {
+      async handler({ params, body, workspaceId }) {
         const { templates: templatePatch, ...rest } = body;
-        const patch: Parameters<typeof store.eventTypes.update>[2] = nullsToUndefined(rest);
+        const patch: Parameters<typeof store.eventTypes.update>[3] = nullsToUndefined(rest);
         if (templatePatch) {
-          const current = await store.eventTypes.get(params.programId, params.eventTypeId);
+          const current = await store.eventTypes.get(workspaceId, params.programId, params.eventTypeId);
           if (!current) throw new NotFoundError('event type', params.eventTypeId);
           const templates: Templates = { ...current.templates, ...nullsToUndefined(templatePatch) };
           for (const k of Object.keys(templates) as Array<keyof Templates>) if (templates[k] === undefined) delete templates[k];
           assertTemplatesCompile(templates);
           patch.templates = templates;
         }
-        const e = await store.eventTypes.update(params.programId, params.eventTypeId, patch);
+        const e = await store.eventTypes.update(workspaceId, params.programId, params.eventTypeId, patch);
         if (!e) throw new NotFoundError('event type', params.eventTypeId);
         return { status: 200, body: e };
       },
@@ -100,11 +104,12 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       path: `${BASE}/:eventTypeId`,
       tag: 'event types',
       summary: 'Delete an event type',
+      access: 'sender',
       params: eventTypeParams,
       responses: { 204: { description: 'deleted' } },
       errors: [404],
-      async handler({ params }) {
-        if (!(await store.eventTypes.delete(params.programId, params.eventTypeId))) throw new NotFoundError('event type', params.eventTypeId);
+      async handler({ params, workspaceId }) {
+        if (!(await store.eventTypes.delete(workspaceId, params.programId, params.eventTypeId))) throw new NotFoundError('event type', params.eventTypeId);
         return { status: 204 };
       },
     }),

@@ -18,12 +18,14 @@ export function legacyRoutes(deps: HttpDeps): RouteSpec[] {
         'become the event data (a data object is merged in). A window that closed before it arrived is ' +
         (deps.config.legacyPastWindow === 'reanchor' ? 'dispatched now with the default validity, with a warning.' : 'refused with 422.') +
         ' The body is read as JSON whatever the Content-Type.',
+      // Open only where the network is trusted (HERALD_LEGACY_OPEN): then it acts in the default workspace.
+      access: deps.config.auth.legacyOpen ? 'open' : 'sender',
       body: legacyBodySchema,
       anyContentType: true,
       responses: ACCEPTED_RESPONSE,
-      errors: [422, 503],
-      async handler({ body, res }) {
-        const parsed = legacyRequest(body, deps.config, 'legacy');
+      errors: [404, 422, 503],
+      async handler({ body, res, workspaceId }) {
+        const parsed = legacyRequest(body, deps.config, 'legacy', workspaceId);
         // The shape was right (the schema passed): a day the month lacks is unusable, not malformed.
         if (!parsed.ok) throw new UnprocessableError(parsed.issues, 'the time window cannot be used');
         assertWindowOrder(parsed.request.startTime, parsed.request.endTime, 'end_time');

@@ -9,12 +9,15 @@ export function logRoutes({ store }: HttpDeps): RouteSpec[] {
       path: '/v1/logs',
       tag: 'logs',
       summary: 'Search the consolidated log, oldest first (follow with afterSeq)',
+      description: "A viewer or sender sees its workspace's lines only; an admin sees every line (workspaceId filters).",
+      access: 'viewer',
       query: logQuerySchema,
       responses: { 200: { description: 'matching log lines', schema: logListSchema } },
       errors: [503],
-      async handler({ query, res }) {
+      async handler({ query, res, principal, workspaceId }) {
         if (query.notificationId) res.locals.notificationId = query.notificationId;
-        return { status: 200, body: { items: await store.logs.query(query) } };
+        const scope = principal?.role === 'admin' ? query.workspaceId : workspaceId;
+        return { status: 200, body: { items: await store.logs.query({ ...query, workspaceId: scope }) } };
       },
     }),
   ];

@@ -11,6 +11,7 @@ export function metaRoutes({ store }: HttpDeps, openapiDocument: () => object): 
       method: 'get',
       path: '/health',
       tag: 'meta',
+      access: 'open',
       summary: 'Liveness and store reachability',
       responses: {
         200: { description: 'the store answers', schema: healthSchema },
@@ -26,6 +27,7 @@ export function metaRoutes({ store }: HttpDeps, openapiDocument: () => object): 
       method: 'get',
       path: '/openapi.json',
       tag: 'meta',
+      access: 'open',
       summary: 'This OpenAPI 3.0 document',
       responses: { 200: { description: 'the OpenAPI document', schema: z.record(z.unknown()) } },
       async handler() {
@@ -36,6 +38,7 @@ export function metaRoutes({ store }: HttpDeps, openapiDocument: () => object): 
       method: 'get',
       path: '/',
       tag: 'meta',
+      access: 'open',
       summary: 'Where things are',
       responses: { 200: { description: 'links', schema: z.object({ name: z.string(), docs: z.string(), openapi: z.string(), health: z.string() }) } },
       async handler() {

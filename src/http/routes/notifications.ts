@@ -46,6 +46,7 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: BASE,
       tag: 'notifications',
       summary: 'Post a notification event: a program, an event type, a time window and data',
+      access: 'sender',
       description:
         'With an Idempotency-Key (kept per X-Client-Id for idempotencyHours), a retry with the same body answers 202 with the ' +
         'first notification again (header Idempotent-Replayed: true); the same key with another body is refused with 422; ' +
@@ -53,12 +54,12 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       body: notificationCreateSchema,
       headers: createHeaders,
       responses: ACCEPTED_RESPONSE,
-      errors: [409, 422, 503],
-      async handler({ body, headers, res }) {
+      errors: [404, 409, 422, 503],
+      async handler({ body, headers, res, workspaceId }) {
         assertWindowOrder(body.startTime, body.endTime);
         const idempotencyKey = headers['idempotency-key'];
         const clientId = headers['x-client-id'];
-        const req: NotificationRequest = { ...body, data: body.data ?? {}, source: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(clientId ? { clientId } : {}) };
+        const req: NotificationRequest = { ...body, workspaceId, data: body.data ?? {}, source: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(clientId ? { clientId } : {}) };
         return acceptAndReply(deps, req, res);
       },
     }),
@@ -67,11 +68,12 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: BASE,
       tag: 'notifications',
       summary: 'List notifications, newest first, filtered by program and status',
+      access: 'viewer',
       query: notificationListQuery,
       responses: { 200: { description: 'a page of notifications', schema: notificationPageSchema } },
-      async handler({ query }) {
+      async handler({ query, workspaceId }) {
         const { limit, offset, ...filter } = query;
-        return { status: 200, body: await notifications.list(filter, { limit, offset }) };
+        return { status: 200, body: await notifications.list(workspaceId, filter, { limit, offset }) };
       },
     }),
     route({
@@ -79,12 +81,13 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: `${BASE}/:id`,
       tag: 'notifications',
       summary: 'Get a notification with its message counts by status',
+      access: 'viewer',
       params: notificationParams,
       responses: { 200: { description: 'the notification', schema: notificationSummarySchema } },
       errors: [404],
-      async handler({ params, res }) {
+      async handler({ params, res, workspaceId }) {
         res.locals.notificationId = params.id;
-        const n = await notifications.get(params.id);
+        const n = await notifications.get(workspaceId, params.id);
         if (!n) throw new NotFoundError('notification', params.id);
         return { status: 200, body: n };
       },
@@ -94,14 +97,15 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: `${BASE}/:id/messages`,
       tag: 'notifications',
       summary: "List a notification's messages, filtered by status and channel",
+      access: 'viewer',
       params: notificationParams,
       query: messageListQuery,
       responses: { 200: { description: 'a page of messages', schema: messagePageSchema } },
       errors: [404],
-      async handler({ params, query, res }) {
+      async handler({ params, query, res, workspaceId }) {
         res.locals.notificationId = params.id;
         const { limit, offset, ...filter } = query;
-        return { status: 200, body: await notifications.messages(params.id, filter, { limit, offset }) };
+        return { status: 200, body: await notifications.messages(workspaceId, params.id, filter, { limit, offset }) };
       },
     }),
     route({
@@ -109,13 +113,14 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: `${BASE}/:id`,
       tag: 'notifications',
       summary: "Close an open window (or move a closed window's end)",
+      access: 'sender',
       params: notificationParams,
       body: notificationPatchSchema,
       responses: { 200: { description: 'the notification with its new end', schema: notificationSchema } },
       errors: [404, 422],
-      async handler({ params, body, res }) {
+      async handler({ params, body, res, workspaceId }) {
         res.locals.notificationId = params.id;
-        return { status: 200, body: await notifications.close(params.id, body.endTime) };
+        return { status: 200, body: await notifications.close(workspaceId, params.id, body.endTime) };
       },
     }),
     route({
@@ -123,12 +128,13 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       path: `${BASE}/:id/cancel`,
       tag: 'notifications',
       summary: 'Cancel every message not yet handed to a provider',
+      access: 'sender',
       params: notificationParams,
       responses: { 200: { description: 'the notification after cancelling', schema: notificationSummarySchema } },
       errors: [404, 422],
-      async handler({ params, res }) {
+      async handler({ params, res, workspaceId }) {
         res.locals.notificationId = params.id;
-        return { status: 200, body: await notifications.cancel(params.id) };
+        return { status: 200, body: await notifications.cancel(workspaceId, params.id) };
       },
     }),
   ];

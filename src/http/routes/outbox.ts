@@ -9,6 +9,8 @@ export function outboxRoutes(outbox: OutboxService): RouteSpec[] {
       method: 'get',
       path: '/v1/outbox',
       tag: 'outbox',
+      // Admin: the outbox holds what every workspace sent.
+      access: 'admin',
       summary: 'What the outbox providers wrote, oldest first (follow with after=next)',
       query: outboxQuerySchema,
       responses: { 200: { description: 'outbox entries', schema: outboxPageSchema } },

@@ -38,6 +38,7 @@ export function providerRoutes(control: ProviderControlService): RouteSpec[] {
       method: 'get',
       path: '/v1/providers',
       tag: 'providers',
+      access: 'admin',
       summary: 'Every provider instance with its routing state and counters',
       responses: { 200: { description: 'the providers, by channel then order', schema: z.object({ items: z.array(providerSchema) }) } },
       async handler() {
@@ -48,6 +49,7 @@ export function providerRoutes(control: ProviderControlService): RouteSpec[] {
       method: 'patch',
       path: '/v1/providers/:id',
       tag: 'providers',
+      access: 'admin',
       summary: 'Pause, resume, reorder, reweight or re-rate one provider; every worker follows within seconds',
       params: z.object({ id: idText }),
       body: providerPatchSchema,

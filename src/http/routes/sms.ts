@@ -10,6 +10,7 @@ export function smsRoutes({ config }: HttpDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/sms/estimate',
+      access: 'viewer',
       tag: 'sms',
       summary: 'Estimate the encoding and carrier segments of an SMS text, as Herald would send it',
       description:

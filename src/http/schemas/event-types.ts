@@ -36,6 +36,7 @@ export const eventTypePatchSchema = z
 export const eventTypeSchema = z
   .object({
     id: z.string(),
+    workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     programId: z.string(),
     name: z.string(),
     description: z.string().optional(),

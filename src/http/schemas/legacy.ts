@@ -2,7 +2,7 @@
 import type { HeraldConfig } from '../../config';
 import type { FieldIssue } from '../../domain/errors';
 import { parseLegacyTime } from '../../domain/time';
-import type { NotificationSource } from '../../domain/types';
+import { DEFAULT_WORKSPACE, type NotificationSource } from '../../domain/types';
 import type { NotificationRequest } from '../../services/notification-service';
 import { idSchema } from './common';
 import { z } from './zod';
@@ -51,6 +51,7 @@ export function legacyRequest(
   body: LegacyBody,
   cfg: Pick<HeraldConfig, 'legacyTimezone' | 'legacyPastWindow'>,
   source: NotificationSource,
+  workspaceId: string = DEFAULT_WORKSPACE,
 ): { ok: true; request: NotificationRequest } | { ok: false; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const startTime = parseLegacyTime(body.start_time, cfg.legacyTimezone);
@@ -63,6 +64,7 @@ export function legacyRequest(
   return {
     ok: true,
     request: {
+      workspaceId,
       programId: body.program_id,
       eventTypeId: body.event_type_id,
       startTime,

@@ -6,6 +6,7 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export const logQuerySchema = z
   .object({
+    workspaceId: idText.optional().openapi({ description: "admin only: one workspace's lines (others always see only their own)" }),
     notificationId: idText.optional(),
     messageId: z.string().min(1).max(400).optional(),
     level: z.enum(LOG_LEVELS).optional().openapi({ description: 'minimum level: error < warn < info < debug' }),
@@ -34,6 +35,7 @@ export const logLineSchema = z
     level: z.string(),
     process: z.string(),
     message: z.string(),
+    workspaceId: z.string().optional(),
     notificationId: z.string().optional(),
     messageId: z.string().optional(),
     meta: z.record(z.unknown()).optional(),

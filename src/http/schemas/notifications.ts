@@ -38,6 +38,7 @@ export const acceptedSchema = z
 export const notificationSchema = z
   .object({
     id: z.string(),
+    workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     programId: z.string(),
     eventTypeId: z.string(),
     startTime: dateTimeOut,
@@ -67,6 +68,7 @@ export const notificationPageSchema = pageOf(notificationSchema, 'NotificationPa
 export const messageSchema = z
   .object({
     id: z.string(),
+    workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     notificationId: z.string(),
     programId: z.string(),
     eventTypeId: z.string(),

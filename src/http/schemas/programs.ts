@@ -14,7 +14,7 @@ export const programPatchSchema = z
   .openapi('ProgramPatch', { description: 'null clears an optional field' });
 
 export const programSchema = z
-  .object({ id: z.string(), name: z.string(), description: z.string().optional(), createdAt: dateTimeOut, updatedAt: dateTimeOut })
+  .object({ id: z.string(), workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }), name: z.string(), description: z.string().optional(), createdAt: dateTimeOut, updatedAt: dateTimeOut })
   .openapi('Program');
 
 export const programPageSchema = pageOf(programSchema, 'ProgramPage');

@@ -17,6 +17,7 @@ export const subscriptionPatchSchema = z.object({ channels: channelsSchema }).st
 export const subscriptionSchema = z
   .object({
     id: z.string(),
+    workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     userId: z.string(),
     programId: z.string(),
     eventTypeId: z.string().optional(),

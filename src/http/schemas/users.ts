@@ -88,6 +88,7 @@ export const userPatchSchema = z
 export const userSchema = z
   .object({
     id: z.string(),
+    workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     name: z.string(),
     phone: z.string().optional(),
     email: z.string().optional(),

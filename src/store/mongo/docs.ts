@@ -65,6 +65,13 @@ export function isDuplicateKey(e: unknown): boolean {
   return err?.code === 11000 || (Array.isArray(err?.writeErrors) && err.writeErrors.some((w) => w.code === 11000));
 }
 
+/** Indexes (in an unordered bulk insert) of the documents refused as duplicates; any other failure is rethrown. */
+export function duplicateIndexes(e: unknown): Set<number> {
+  const writeErrors = ([] as Array<{ index: number; code?: number }>).concat(((e as { writeErrors?: unknown })?.writeErrors as never) ?? []);
+  if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
+  return new Set(writeErrors.map((w) => w.index));
+}
+
 /** Duplicate keys are conflicts; an unreachable or closed connection is unavailability. */
 export function mapMongoError(e: unknown): unknown {
   if (e instanceof HeraldError) return e;

@@ -1,18 +1,34 @@
 // MongoDB collections and indexes. Records keep their own id as _id (event types and log lines,
 // whose key is compound or a sequence, keep an ObjectId). Stamps are set by the repos, not mongoose.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { USAGE_COLUMNS } from '../../domain/usage';
+import { DEFAULT_WORKSPACE } from '../../domain/types';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
 const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
 
+/**
+ * Catalog records are keyed by (workspaceId, id): `_id` is ownedKey(workspaceId, id), so lookups stay
+ * primary-key lookups and the same id may exist in two workspaces.
+ */
+const owned = { _id: String, workspaceId: { type: String, required: true }, id: { type: String, required: true } };
+
+/** The default workspace keeps the `_id`s records had before workspaces; others prefix theirs (ids never hold ':'). */
+export function ownedKey(workspaceId: string, id: string): string {
+  return workspaceId === DEFAULT_WORKSPACE ? id : `${workspaceId}:${id}`;
+}
+
 const programSchema = new Schema(
-  { _id: String, name: { type: String, required: true }, description: String, createdAt: Date, updatedAt: Date },
+  { ...owned, name: { type: String, required: true }, description: String, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'programs' },
 );
+programSchema.index({ workspaceId: 1, id: 1 });
 
 const eventTypeSchema = new Schema(
   {
+    // An ObjectId _id: the key is (workspaceId, programId, id), kept unique by the index below.
+    workspaceId: { type: String, required: true },
     id: { type: String, required: true },
     programId: { type: String, required: true },
     name: { type: String, required: true },
@@ -23,19 +39,20 @@ const eventTypeSchema = new Schema(
   },
   { ...base, collection: 'eventtypes' },
 );
-eventTypeSchema.index({ programId: 1, id: 1 }, { unique: true });
+eventTypeSchema.index({ workspaceId: 1, programId: 1, id: 1 }, { unique: true });
 
 const userSchema = new Schema(
   {
-    _id: String, name: { type: String, required: true }, phone: String, email: String, locale: String, timezone: String,
+    ...owned, name: { type: String, required: true }, phone: String, email: String, locale: String, timezone: String,
     createdAt: Date, updatedAt: Date,
   },
   { ...base, collection: 'users' },
 );
+userSchema.index({ workspaceId: 1, id: 1 });
 
 const subscriptionSchema = new Schema(
   {
-    _id: String,
+    ...owned,
     userId: { type: String, required: true },
     programId: { type: String, required: true },
     eventTypeId: String,
@@ -47,8 +64,9 @@ const subscriptionSchema = new Schema(
   },
   { ...base, collection: 'subscriptions' },
 );
-subscriptionSchema.index({ userId: 1, programId: 1, scope: 1 }, { unique: true });
-subscriptionSchema.index({ programId: 1, scope: 1, userId: 1 });
+subscriptionSchema.index({ workspaceId: 1, id: 1 });
+subscriptionSchema.index({ workspaceId: 1, userId: 1, programId: 1, scope: 1 }, { unique: true });
+subscriptionSchema.index({ workspaceId: 1, programId: 1, scope: 1, userId: 1 });
 
 const dispatchSchema = new Schema(
   { cursor: String, messages: { type: Number, default: 0 }, startedAt: Date, finishedAt: Date },
@@ -58,6 +76,7 @@ const dispatchSchema = new Schema(
 const notificationSchema = new Schema(
   {
     _id: String,
+    workspaceId: { type: String, required: true },
     programId: { type: String, required: true },
     eventTypeId: { type: String, required: true },
     startTime: Date,
@@ -79,6 +98,7 @@ notificationSchema.index({ status: 1, updatedAt: 1 });
 notificationSchema.index({ status: 1, startTime: 1 });
 notificationSchema.index({ programId: 1, createdAt: -1 });
 notificationSchema.index({ idempotencyKey: 1 }, { sparse: true });
+notificationSchema.index({ workspaceId: 1, createdAt: -1 });
 
 const statusChangeSchema = new Schema(
   { status: String, at: Date, reason: String, provider: String, providerStatus: String },
@@ -88,6 +108,7 @@ const statusChangeSchema = new Schema(
 const messageSchema = new Schema(
   {
     _id: String,
+    workspaceId: String,
     notificationId: { type: String, required: true },
     programId: String,
     eventTypeId: String,
@@ -122,6 +143,8 @@ messageSchema.index({ status: 1, updatedAt: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
+/** CSV exports walk messages by creation time. */
+messageSchema.index({ createdAt: 1, _id: 1 });
 
 const logSchema = new Schema(
   {
@@ -134,9 +157,11 @@ const logSchema = new Schema(
     notificationId: String,
     messageId: String,
     meta: Mixed,
+    workspaceId: String,
   },
   { ...base, collection: 'logs' },
 );
+logSchema.index({ workspaceId: 1, seq: 1 });
 logSchema.index({ seq: 1 }, { unique: true });
 logSchema.index({ notificationId: 1, seq: 1 });
 logSchema.index({ messageId: 1, seq: 1 });
@@ -178,9 +203,49 @@ const providerControlSchema = new Schema(
   { ...base, collection: 'providercontrols' },
 );
 
-/** Send-token windows: a counter `c:<provider>:<second>` and one claim `t:<provider>:<second>:<n>` per token. */
-const providerTokenSchema = new Schema({ _id: String, providerId: String, second: Number, used: Number }, { ...base, collection: 'providertokens' });
-providerTokenSchema.index({ second: 1 });
+/** Send slots: per provider (`_id`), the start of its next free slot (GCRA, src/domain/send-slots.ts). */
+const providerSlotSchema = new Schema({ _id: String, tat: Number }, { ...base, collection: 'providerslots' });
+
+/** Usage counters: _id is `workspace|hour|dimension|key|channel|provider`; counters are incremented, never set. */
+const usageRollupSchema = new Schema(
+  {
+    _id: String, workspaceId: String, hour: Date, dimension: String, key: String, channel: String, provider: String,
+    ...Object.fromEntries(USAGE_COLUMNS.map((c) => [c, { type: Number, default: 0 }])),
+  },
+  { ...base, collection: 'usagerollups' },
+);
+usageRollupSchema.index({ workspaceId: 1, dimension: 1, key: 1, hour: 1 });
+const workspaceSchema = new Schema({ _id: String, name: String, createdAt: Date, updatedAt: Date }, { ...base, collection: 'workspaces' });
+
+const apiKeySchema = new Schema(
+  {
+    _id: String, workspaceId: String, role: String, name: String, prefix: String, hash: String,
+    lastUsedAt: Date, revokedAt: Date, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'apikeys' },
+);
+apiKeySchema.index({ workspaceId: 1, createdAt: 1, _id: 1 });
+apiKeySchema.index({ revokedAt: 1 });
+
+/** Rate-limit windows: `_id` is `<key>|<windowStart>`, so one upsert counts a hit. */
+const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Number, hits: Number, expiresAt: Date }, { ...base, collection: 'ratelimits' });
+rateLimitSchema.index({ key: 1 });
+rateLimitSchema.index({ expiresAt: 1 });
+const creditAccountSchema = new Schema(
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { ...base, collection: 'creditaccounts' },
+);
+
+/** The credit ledger: `_id` is the movement's unique id (reserve:<message>, refund:<message>, top-up:...). */
+const creditLedgerSchema = new Schema(
+  {
+    _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
+    state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+  },
+  { ...base, collection: 'creditledger' },
+);
+creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
+creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
 export interface Models {
   programs: Model<any>;
@@ -193,7 +258,13 @@ export interface Models {
   counters: Model<any>;
   idempotencyKeys: Model<any>;
   providerControls: Model<any>;
-  providerTokens: Model<any>;
+  providerSlots: Model<any>;
+  usageRollups: Model<any>;
+  workspaces: Model<any>;
+  apiKeys: Model<any>;
+  rateLimits: Model<any>;
+  creditAccounts: Model<any>;
+  creditLedger: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -208,6 +279,12 @@ export function buildModels(conn: Connection): Models {
     counters: conn.model('Counter', counterSchema),
     idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema),
     providerControls: conn.model('ProviderControl', providerControlSchema),
-    providerTokens: conn.model('ProviderToken', providerTokenSchema),
+    providerSlots: conn.model('ProviderSlot', providerSlotSchema),
+    usageRollups: conn.model('UsageRollup', usageRollupSchema),
+    workspaces: conn.model('Workspace', workspaceSchema),
+    apiKeys: conn.model('ApiKey', apiKeySchema),
+    rateLimits: conn.model('RateLimit', rateLimitSchema),
+    creditAccounts: conn.model('CreditAccount', creditAccountSchema),
+    creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
   };
 }

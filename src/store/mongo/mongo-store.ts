@@ -2,11 +2,13 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
+  ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
 import { buildModels, type Models } from './models';
+import { migrateToWorkspaces } from './migrate';
 import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
 import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
@@ -14,6 +16,9 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
+import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
+import { creditRepo } from './repos-credits';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -35,6 +40,11 @@ export class MongoStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.m), mapMongoError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.m), mapMongoError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.m), mapMongoError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.m), mapMongoError);
+  readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.m), mapMongoError);
+  readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.m), mapMongoError);
+  readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
+  readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 
@@ -60,6 +70,7 @@ export class MongoStore implements Store {
     try {
       await conn.asPromise();
       const models = buildModels(conn);
+      await migrateToWorkspaces(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.conn = conn;
       this.models = models;

@@ -1,9 +1,10 @@
-// Programs, event types and users in MongoDB.
-import type { EventType, Program, User } from '../../domain/types';
+// Programs, event types and users in MongoDB, each keyed by (workspaceId, id).
+import type { Model } from 'mongoose';
+import type { EventType, Page, PageQuery, Program, User } from '../../domain/types';
 import type { EventTypeRepo, ProgramRepo, UserRepo } from '../store';
-import { ALWAYS_IMMUTABLE } from '../common';
+import { OWNED_IMMUTABLE } from '../common';
 import { pageOf, patchUpdate, toRecord } from './docs';
-import type { Models } from './models';
+import { ownedKey, type Models } from './models';
 
 type Doc = Record<string, unknown>;
 
@@ -16,88 +17,96 @@ export async function createDoc<T>(model: Models[keyof Models], rec: object, ext
   return toRecord<T>(doc.toObject(), Object.keys(extra));
 }
 
-export function programRepo(models: () => Models): ProgramRepo {
+/** The one document of (workspace, id): a primary-key lookup. */
+export const ownedFilter = (ws: string, id: string): Doc => ({ _id: ownedKey(ws, id), workspaceId: ws });
+
+/** create/get/update/list of a collection keyed by (workspaceId, id); `hidden` fields stay in the store. */
+export function ownedById<T>(model: () => Model<any>, hidden: readonly string[] = []) {
   return {
-    async create(p) {
-      return createDoc<Program>(models().programs, p);
+    async create(ws: string, rec: { id: string }, extra: Doc = {}): Promise<T> {
+      const now = new Date();
+      const doc = new (model())({ _id: ownedKey(ws, rec.id), ...rec, workspaceId: ws, ...extra, createdAt: now, updatedAt: now });
+      await doc.save();
+      return toRecord<T>(doc.toObject(), [...hidden, ...Object.keys(extra)]);
     },
-    async get(id) {
-      const d = await models().programs.findById(id).lean<Doc>();
-      return d ? toRecord<Program>(d) : null;
+    async get(ws: string, id: string): Promise<T | null> {
+      const d = await model().findOne(ownedFilter(ws, id)).lean<Doc>();
+      return d ? toRecord<T>(d, hidden) : null;
     },
-    async update(id, patch) {
-      const d = await models().programs.findByIdAndUpdate(id, patchUpdate(patch, ALWAYS_IMMUTABLE), { new: true }).lean<Doc>();
-      return d ? toRecord<Program>(d) : null;
+    async update(ws: string, id: string, patch: object): Promise<T | null> {
+      const d = await model().findOneAndUpdate(ownedFilter(ws, id), patchUpdate(patch, OWNED_IMMUTABLE), { new: true }).lean<Doc>();
+      return d ? toRecord<T>(d, hidden) : null;
     },
-    async delete(id) {
+    async list(ws: string, q: PageQuery, filter: Doc = {}): Promise<Page<T>> {
+      return pageOf<T>(model(), { workspaceId: ws, ...filter }, { id: 1 }, q, hidden);
+    },
+  };
+}
+
+export function programRepo(models: () => Models): ProgramRepo {
+  const base = ownedById<Program>(() => models().programs);
+  return {
+    create: (ws, p) => base.create(ws, p),
+    get: base.get,
+    update: base.update,
+    list: (ws, q) => base.list(ws, q),
+    async delete(ws, id) {
       const m = models();
       // No transactions: the program goes first so nothing new can attach to it, then its children.
-      const res = await m.programs.deleteOne({ _id: id });
-      await m.eventTypes.deleteMany({ programId: id });
-      await m.subscriptions.deleteMany({ programId: id });
+      const res = await m.programs.deleteOne(ownedFilter(ws, id));
+      await m.eventTypes.deleteMany({ workspaceId: ws, programId: id });
+      await m.subscriptions.deleteMany({ workspaceId: ws, programId: id });
       return res.deletedCount > 0;
-    },
-    async list(q) {
-      return pageOf<Program>(models().programs, {}, { _id: 1 }, q);
     },
   };
 }
 
 export function eventTypeRepo(models: () => Models): EventTypeRepo {
   return {
-    async create(e) {
-      return createDoc<EventType>(models().eventTypes, e, {}, false);
+    async create(ws, e) {
+      return createDoc<EventType>(models().eventTypes, { ...e, workspaceId: ws }, {}, false);
     },
-    async get(programId, id) {
-      const d = await models().eventTypes.findOne({ programId, id }).lean<Doc>();
+    async get(ws, programId, id) {
+      const d = await models().eventTypes.findOne({ workspaceId: ws, programId, id }).lean<Doc>();
       return d ? toRecord<EventType>(d) : null;
     },
-    async update(programId, id, patch) {
-      const update = patchUpdate(patch, [...ALWAYS_IMMUTABLE, 'programId']);
-      const d = await models().eventTypes.findOneAndUpdate({ programId, id }, update, { new: true }).lean<Doc>();
+    async update(ws, programId, id, patch) {
+      const update = patchUpdate(patch, [...OWNED_IMMUTABLE, 'programId']);
+      const d = await models().eventTypes.findOneAndUpdate({ workspaceId: ws, programId, id }, update, { new: true }).lean<Doc>();
       return d ? toRecord<EventType>(d) : null;
     },
-    async delete(programId, id) {
+    async delete(ws, programId, id) {
       const m = models();
-      const res = await m.eventTypes.deleteOne({ programId, id });
+      const res = await m.eventTypes.deleteOne({ workspaceId: ws, programId, id });
       // Direct subscriptions go with their event type, so a re-created id does not inherit them.
-      await m.subscriptions.deleteMany({ programId, eventTypeId: id });
+      await m.subscriptions.deleteMany({ workspaceId: ws, programId, eventTypeId: id });
       return res.deletedCount > 0;
     },
-    async list(programId, q) {
-      return pageOf<EventType>(models().eventTypes, { programId }, { id: 1 }, q);
+    async list(ws, programId, q) {
+      return pageOf<EventType>(models().eventTypes, { workspaceId: ws, programId }, { id: 1 }, q);
     },
   };
 }
 
 export function userRepo(models: () => Models): UserRepo {
+  const base = ownedById<User>(() => models().users);
   return {
-    async create(u) {
-      return createDoc<User>(models().users, u);
-    },
-    async get(id) {
-      const d = await models().users.findById(id).lean<Doc>();
-      return d ? toRecord<User>(d) : null;
-    },
-    async update(id, patch) {
-      const d = await models().users.findByIdAndUpdate(id, patchUpdate(patch, ALWAYS_IMMUTABLE), { new: true }).lean<Doc>();
-      return d ? toRecord<User>(d) : null;
-    },
-    async delete(id) {
+    create: (ws, u) => base.create(ws, u),
+    get: base.get,
+    update: base.update,
+    list: (ws, q) => base.list(ws, q),
+    async delete(ws, id) {
       const m = models();
-      const res = await m.users.deleteOne({ _id: id });
-      await m.subscriptions.deleteMany({ userId: id });
+      const res = await m.users.deleteOne(ownedFilter(ws, id));
+      await m.subscriptions.deleteMany({ workspaceId: ws, userId: id });
       return res.deletedCount > 0;
-    },
-    async list(q) {
-      return pageOf<User>(models().users, {}, { _id: 1 }, q);
     },
   };
 }
 
-/** Users by id (any order); ids not found are simply missing. */
-export async function usersByIds(models: Models, ids: string[]): Promise<User[]> {
+/** The workspace's users by id (any order); ids not found are simply missing. */
+export async function usersByIds(models: Models, ws: string, ids: string[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  const docs = await models.users.find({ _id: { $in: ids } }).lean<Doc[]>();
+  const docs = await models.users.find({ _id: { $in: ids.map((id) => ownedKey(ws, id)) } }).lean<Doc[]>();
   return docs.map((d) => toRecord<User>(d));
 }

@@ -29,7 +29,7 @@ export function logRepo(models: () => Models): LogRepo {
       // Plain documents of the schema's fields (no mongoose document per line: the sink writes one per message sent).
       let pending = lines.map((l) => ({
         time: l.time instanceof Date ? l.time : new Date(l.time), level: l.level, levelRank: levelRank(l.level), process: l.process,
-        message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta,
+        message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta, workspaceId: l.workspaceId,
       }));
       // The unique seq index is the final guard: some servers (mongo-java-server) can hand two
       // concurrent $inc callers the same post-image, so a colliding remainder takes a fresh block.
@@ -50,6 +50,7 @@ export function logRepo(models: () => Models): LogRepo {
     async query(q) {
       if (q.limit <= 0) return [];
       const filter: Doc = {};
+      if (q.workspaceId !== undefined) filter.workspaceId = q.workspaceId;
       if (q.notificationId !== undefined) filter.notificationId = q.notificationId;
       if (q.messageId !== undefined) filter.messageId = q.messageId;
       if (q.process !== undefined) filter.process = q.process;

@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { ALWAYS_IMMUTABLE } from '../common';
-import { isDuplicateKey, pageOf, patchUpdate, toRecord } from './docs';
+import { OWNED_IMMUTABLE } from '../common';
+import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
 /** Provider message ids as field names: '%', '.' and '$' cannot appear in one. */
 const partKey = (id: string): string => id.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
@@ -57,7 +57,7 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
   if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
   if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
   update.$push = { statusHistory: change };
-  if (opts.incrementAttempts) update.$inc = { attempts: 1 };
+  if (opts.incrementAttempts || opts.uncountAttempt) update.$inc = { attempts: opts.incrementAttempts ? 1 : -1 };
   // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
   const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
   if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
@@ -94,10 +94,7 @@ export function messageRepo(models: () => Models): MessageRepo {
         await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
         return msgs.map((m) => m.id);
       } catch (e) {
-        const err = e as { writeErrors?: unknown };
-        const writeErrors = ([] as Array<{ index: number; code?: number }>).concat((err.writeErrors as never) ?? []);
-        if (!isDuplicateKey(e) || writeErrors.some((w) => w.code !== 11000)) throw e;
-        const failed = new Set(writeErrors.map((w) => w.index));
+        const failed = duplicateIndexes(e);
         return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
       }
     },
@@ -198,8 +195,32 @@ export function messageRepo(models: () => Models): MessageRepo {
     async findExpired(statuses, now, limit) {
       return find({ status: { $in: statuses }, validUntil: { $lt: now } }, { validUntil: 1, _id: 1 }, limit);
     },
+    async *stream(filter, batchSize = 500) {
+      const base: Doc = {};
+      if (filter.notificationId !== undefined) base.notificationId = filter.notificationId;
+      if (filter.workspaceId !== undefined) base.workspaceId = filter.workspaceId;
+      if (filter.createdFrom || filter.createdBefore) {
+        base.createdAt = { ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}) };
+      }
+      const limit = Math.max(1, Math.floor(batchSize));
+      let after: { c: Date; id: string } | undefined;
+      for (;;) {
+        const keyset = after ? [{ $or: [{ createdAt: { $gt: after.c } }, { createdAt: after.c, _id: { $gt: after.id } }] }] : [];
+        const docs = await coll().find({ $and: [base, ...keyset] } as never).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+        for (const d of docs) yield fromDoc(d);
+        if (docs.length < limit) return;
+        const last = docs[docs.length - 1];
+        after = { c: last.createdAt as Date, id: String(last._id) };
+      }
+    },
     async findByNotification(notificationId, statuses, limit) {
       return find({ notificationId, status: { $in: statuses } }, { _id: 1 }, limit);
+    },
+    async extendLeases(leases, until) {
+      if (leases.length === 0) return 0;
+      const ops = leases.map((l) => ({ updateOne: { filter: { _id: l.id, status: 'sending', attempts: l.attempts } as Doc, update: { $set: { leaseUntil: until } } } }));
+      const res = await coll().bulkWrite(ops, { ordered: false });
+      return res.modifiedCount;
     },
   };
 }

@@ -1,7 +1,7 @@
 // Notifications in MongoDB: transitions are one findOneAndUpdate conditioned on the status.
 import type { Notification } from '../../domain/types';
 import type { NotificationRepo } from '../store';
-import { ALWAYS_IMMUTABLE } from '../common';
+import { OWNED_IMMUTABLE } from '../common';
 import { pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 import { createDoc } from './repos-catalog';
@@ -27,14 +27,14 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       return d ? fromDoc(d) : null;
     },
     async transition(id, from, to, patch = {}) {
-      const update = patchUpdate({ ...patch, status: to }, ALWAYS_IMMUTABLE);
+      const update = patchUpdate({ ...patch, status: to }, OWNED_IMMUTABLE);
       const d = await models()
         .notifications.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true })
         .lean<Doc>();
       return d ? fromDoc(d) : null;
     },
     async update(id, patch) {
-      const d = await models().notifications.findByIdAndUpdate(id, patchUpdate(patch, ALWAYS_IMMUTABLE), { new: true }).lean<Doc>();
+      const d = await models().notifications.findByIdAndUpdate(id, patchUpdate(patch, OWNED_IMMUTABLE), { new: true }).lean<Doc>();
       return d ? fromDoc(d) : null;
     },
     async findByStatus(statuses, opts) {
@@ -47,7 +47,7 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       return docs.map(fromDoc);
     },
     async list(filter, q) {
-      const f: Doc = {};
+      const f: Doc = { workspaceId: filter.workspaceId };
       if (filter.programId !== undefined) f.programId = filter.programId;
       if (filter.status !== undefined) f.status = filter.status;
       const page = await pageOf<Doc>(models().notifications, f, { createdAt: -1, _id: -1 }, q);

@@ -1,32 +1,20 @@
-// Provider routing state in MongoDB, and per-second send tokens: a counter plus a unique claim per token.
+// Provider routing state in MongoDB, and the shared send slots (GCRA): a compare-and-set on one number per provider.
+import { nextSlot } from '../../domain/send-slots';
 import type { ProviderControl, ProviderControlRepo } from '../store';
 import { isDuplicateKey, toRecord } from './docs';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
 
-/** Token windows older than this many seconds are deleted. */
-const KEEP_WINDOWS_S = 60;
+/** Compare-and-set rounds before a reservation gives up (each loses only to another process's grant). */
+const CAS_ROUNDS = 50;
 
 const fromDoc = (d: Doc): ProviderControl => toRecord<ProviderControl>(d);
 
 export function providerControlRepo(models: () => Models): ProviderControlRepo {
-  let prunedAt = 0;
   const get = async (id: string): Promise<ProviderControl | null> => {
     const d = await models().providerControls.findById(id).lean<Doc>();
     return d ? fromDoc(d) : null;
-  };
-
-  /** The next number in the window; first upserts may race on _id, the loser increments the winner's. */
-  const nextInWindow = async (providerId: string, second: number): Promise<number> => {
-    const run = () =>
-      models().providerTokens.collection.findOneAndUpdate(
-        { _id: `c:${providerId}:${second}` as never },
-        { $inc: { used: 1 }, $set: { providerId, second } },
-        { upsert: true, returnDocument: 'after', includeResultMetadata: false },
-      );
-    const d = await run().catch((e) => (isDuplicateKey(e) ? run() : Promise.reject(e)));
-    return Number((d as Doc | null)?.used);
   };
 
   return {
@@ -63,32 +51,22 @@ export function providerControlRepo(models: () => Models): ProviderControlRepo {
       if (delta.circuitOpenUntil) update.$max = { circuitOpenUntil: delta.circuitOpenUntil };
       await models().providerControls.collection.updateOne({ _id: id as never }, update);
     },
-    async takeToken(providerId, second, limit) {
-      if (second - prunedAt > 10) {
-        prunedAt = second;
-        await models().providerTokens.deleteMany({ second: { $lt: second - KEEP_WINDOWS_S } });
-      }
-      // Some servers (mongo-java-server) can hand two concurrent $inc callers the same number:
-      // the unique claim per number is what guarantees at most `limit` tokens a window.
-      const claim = async (n: number): Promise<boolean> => {
+    async reserveSlot(providerId, intervalMs, maxWaitMs, now) {
+      const coll = models().providerSlots.collection;
+      for (let round = 0; round < CAS_ROUNDS; round++) {
+        const d = await coll.findOne({ _id: providerId as never });
+        const seen = d ? Number(d.tat) : undefined;
+        const { answer, tat } = nextSlot(seen ?? 0, now, intervalMs, maxWaitMs);
+        if (!answer.granted) return answer;
         try {
-          await models().providerTokens.collection.insertOne({ _id: `t:${providerId}:${second}:${n}` as never, providerId, second });
-          return true;
+          // Only the caller that still sees the TAT it read moves it: that caller owns the slot.
+          const moved = seen === undefined ? (await coll.insertOne({ _id: providerId as never, tat }), 1) : (await coll.updateOne({ _id: providerId as never, tat: seen }, { $set: { tat } })).modifiedCount;
+          if (moved === 1) return answer;
         } catch (e) {
-          if (!isDuplicateKey(e)) throw e;
-          return false;
+          if (!isDuplicateKey(e)) throw e; // another process inserted the first slot
         }
-      };
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const n = await nextInWindow(providerId, second);
-        if (!Number.isFinite(n) || n > limit) break;
-        if (await claim(n)) return true;
       }
-      // The counter is only a hint there (it can skip numbers): look for a slot it skipped.
-      const claimed = await models().providerTokens.countDocuments({ providerId, second, _id: { $regex: '^t:' } });
-      if (claimed >= limit) return false;
-      for (let n = 1; n <= limit; n++) if (await claim(n)) return true;
-      return false;
+      return { granted: false, at: now + intervalMs };
     },
   };
 }

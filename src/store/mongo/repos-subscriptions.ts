@@ -4,17 +4,18 @@ import { StoreUnavailableError } from '../../domain/errors';
 import type { Channel, Subscription } from '../../domain/types';
 import type { SubscriptionRepo } from '../store';
 import { batchSubscribers, collectSubscribers, mergeScopeStreams, subscriptionScope, type SubscriptionRow } from '../common';
-import { pageOf, patchUpdate, toRecord } from './docs';
+
 import type { Models } from './models';
-import { createDoc, usersByIds } from './repos-catalog';
+import { ownedById, ownedFilter, usersByIds } from './repos-catalog';
 
 type Doc = Record<string, unknown>;
 const HIDDEN = ['scope'];
 
 export function subscriptionRepo(models: () => Models): SubscriptionRepo {
   /** One keyset page of one scope, walking the (programId, scope, userId) index. */
-  const branch = async (programId: string, scope: string, after: string | undefined, limit: number): Promise<SubscriptionRow[]> => {
-    const filter: Doc = { programId, scope };
+  const base = ownedById<Subscription>(() => models().subscriptions, HIDDEN);
+  const branch = async (ws: string, programId: string, scope: string, after: string | undefined, limit: number): Promise<SubscriptionRow[]> => {
+    const filter: Doc = { workspaceId: ws, programId, scope };
     if (after !== undefined) filter.userId = { $gt: after };
     const docs = await models()
       .subscriptions.find(filter, { _id: 0, userId: 1, channels: 1 })
@@ -24,8 +25,8 @@ export function subscriptionRepo(models: () => Models): SubscriptionRepo {
     return docs.map((d) => ({ userId: d.userId, channels: d.channels ?? [] }));
   };
   /** One scope in full as a driver cursor: sorted once by the server, fetched `batchSize` rows at a time. */
-  const scopeCursor = (programId: string, scope: string, after: string | undefined, batchSize: number) => {
-    const filter: Doc = { programId, scope };
+  const scopeCursor = (ws: string, programId: string, scope: string, after: string | undefined, batchSize: number) => {
+    const filter: Doc = { workspaceId: ws, programId, scope };
     if (after !== undefined) filter.userId = { $gt: after };
     return models()
       .subscriptions.collection.find(filter, { projection: { _id: 0, userId: 1, channels: 1 } })
@@ -40,40 +41,35 @@ export function subscriptionRepo(models: () => Models): SubscriptionRepo {
   }
 
   return {
-    async create(s) {
-      return createDoc<Subscription>(models().subscriptions, s, { scope: subscriptionScope(s.eventTypeId) });
+    async create(ws, s) {
+      return base.create(ws, s, { scope: subscriptionScope(s.eventTypeId) });
     },
-    async get(id) {
-      const d = await models().subscriptions.findById(id).lean<Doc>();
-      return d ? toRecord<Subscription>(d, HIDDEN) : null;
+    get: base.get,
+    async update(ws, id, patch) {
+      return base.update(ws, id, patch.channels === undefined ? {} : { channels: patch.channels });
     },
-    async update(id, patch) {
-      const update = patchUpdate(patch.channels === undefined ? {} : { channels: patch.channels }, []);
-      const d = await models().subscriptions.findByIdAndUpdate(id, update, { new: true }).lean<Doc>();
-      return d ? toRecord<Subscription>(d, HIDDEN) : null;
+    async delete(ws, id) {
+      return (await models().subscriptions.deleteOne(ownedFilter(ws, id))).deletedCount > 0;
     },
-    async delete(id) {
-      return (await models().subscriptions.deleteOne({ _id: id })).deletedCount > 0;
-    },
-    async list(filter, q) {
+    async list(ws, filter, q) {
       const f: Doc = {};
       for (const k of ['userId', 'programId', 'eventTypeId'] as const) if (filter[k] !== undefined) f[k] = filter[k];
-      return pageOf<Subscription>(models().subscriptions, f, { _id: 1 }, q, HIDDEN);
+      return base.list(ws, q, f);
     },
-    async subscribersAfter(programId, eventTypeId, afterUserId, limit) {
+    async subscribersAfter(ws, programId, eventTypeId, afterUserId, limit) {
       return collectSubscribers(
         afterUserId,
         limit,
-        (after, n) => Promise.all([branch(programId, subscriptionScope(eventTypeId), after, n), branch(programId, '*', after, n)]),
-        (ids) => usersByIds(models(), ids),
+        (after, n) => Promise.all([branch(ws, programId, subscriptionScope(eventTypeId), after, n), branch(ws, programId, '*', after, n)]),
+        (ids) => usersByIds(models(), ws, ids),
       );
     },
-    async *subscriberBatches(programId, eventTypeId, afterUserId, batchSize) {
+    async *subscriberBatches(ws, programId, eventTypeId, afterUserId, batchSize) {
       const n = Math.max(1, Math.floor(batchSize));
-      const direct = scopeCursor(programId, subscriptionScope(eventTypeId), afterUserId, n);
-      const wide = scopeCursor(programId, '*', afterUserId, n);
+      const direct = scopeCursor(ws, programId, subscriptionScope(eventTypeId), afterUserId, n);
+      const wide = scopeCursor(ws, programId, '*', afterUserId, n);
       try {
-        yield* batchSubscribers(mergeScopeStreams(rowsOf(direct), rowsOf(wide)), n, (ids) => usersByIds(models(), ids));
+        yield* batchSubscribers(mergeScopeStreams(rowsOf(direct), rowsOf(wide)), n, (ids) => usersByIds(models(), ws, ids));
       } finally {
         await Promise.all([direct.close(), wide.close()]);
       }

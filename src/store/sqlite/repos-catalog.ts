@@ -1,23 +1,24 @@
 // Programs, event types and users in SQLite.
 import type { EventType, Page, PageQuery, Program, User } from '../../domain/types';
 import type { EventTypeRepo, ProgramRepo, UserRepo } from '../store';
-import { ALWAYS_IMMUTABLE, clampPage, splitPatch } from '../common';
+import { clampPage, OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 
 const programCodec: TableCodec = {
   table: 'programs',
-  columns: { id: 'text', name: 'text', description: 'text', createdAt: 'date', updatedAt: 'date' },
+  columns: { workspaceId: 'text', id: 'text', name: 'text', description: 'text', createdAt: 'date', updatedAt: 'date' },
 };
 const eventTypeCodec: TableCodec = {
   table: 'event_types',
   columns: {
-    id: 'text', programId: 'text', name: 'text', description: 'text', templates: 'json', createdAt: 'date', updatedAt: 'date',
+    workspaceId: 'text', id: 'text', programId: 'text', name: 'text', description: 'text', templates: 'json', createdAt: 'date', updatedAt: 'date',
   },
 };
 const userCodec: TableCodec = {
   table: 'users',
   columns: {
-    id: 'text', name: 'text', phone: 'text', email: 'text', locale: 'text', timezone: 'text', createdAt: 'date', updatedAt: 'date',
+    workspaceId: 'text', id: 'text', name: 'text', phone: 'text', email: 'text', locale: 'text', timezone: 'text',
+    createdAt: 'date', updatedAt: 'date',
   },
 };
 
@@ -49,7 +50,7 @@ export function patchRow<T>(
   where: string,
   params: Record<string, unknown>,
   patch: object,
-  immutable: readonly string[] = ALWAYS_IMMUTABLE,
+  immutable: readonly string[] = OWNED_IMMUTABLE,
 ): T | null {
   const { set, unset } = splitPatch(patch, immutable);
   const fields: Record<string, unknown> = { ...set, updatedAt: new Date() };
@@ -70,85 +71,82 @@ export function insertRow<T>(sql: Sql, codec: TableCodec, rec: object, extra: Re
   return decodeRow<T>(codec, encodeRecord(codec, full));
 }
 
+const BY_ID = '"workspaceId" = @ws AND "id" = @id';
+
+/** create/get/update/list of a catalog table keyed by (workspaceId, id). */
+function ownedById<T>(sql: Sql, codec: TableCodec) {
+  return {
+    async create(ws: string, rec: object): Promise<T> {
+      return insertRow<T>(sql, codec, { ...rec, workspaceId: ws });
+    },
+    async get(ws: string, id: string): Promise<T | null> {
+      const row = sql.get(`SELECT * FROM ${codec.table} WHERE ${BY_ID}`, { ws, id });
+      return row ? decodeRow<T>(codec, row) : null;
+    },
+    async update(ws: string, id: string, patch: object): Promise<T | null> {
+      return patchRow<T>(sql, codec, BY_ID, { ws, id }, patch);
+    },
+    async list(ws: string, q: PageQuery): Promise<Page<T>> {
+      return pageOf<T>(sql, codec, '"workspaceId" = @ws', { ws }, '"id"', q);
+    },
+  };
+}
+
 export function programRepo(sql: Sql): ProgramRepo {
   return {
-    async create(p) {
-      return insertRow<Program>(sql, programCodec, p);
-    },
-    async get(id) {
-      const row = sql.get('SELECT * FROM programs WHERE "id" = @id', { id });
-      return row ? decodeRow<Program>(programCodec, row) : null;
-    },
-    async update(id, patch) {
-      return patchRow<Program>(sql, programCodec, '"id" = @id', { id }, patch);
-    },
-    async delete(id) {
+    ...ownedById<Program>(sql, programCodec),
+    async delete(ws, id) {
       return sql.tx(() => {
-        sql.run('DELETE FROM event_types WHERE "programId" = @id', { id });
-        sql.run('DELETE FROM subscriptions WHERE "programId" = @id', { id });
-        return sql.run('DELETE FROM programs WHERE "id" = @id', { id }).changes > 0;
+        sql.run('DELETE FROM event_types WHERE "workspaceId" = @ws AND "programId" = @id', { ws, id });
+        sql.run('DELETE FROM subscriptions WHERE "workspaceId" = @ws AND "programId" = @id', { ws, id });
+        return sql.run(`DELETE FROM programs WHERE ${BY_ID}`, { ws, id }).changes > 0;
       });
-    },
-    async list(q) {
-      return pageOf<Program>(sql, programCodec, '', {}, '"id"', q);
     },
   };
 }
 
 export function eventTypeRepo(sql: Sql): EventTypeRepo {
-  const where = '"programId" = @programId AND "id" = @id';
+  const where = '"workspaceId" = @ws AND "programId" = @programId AND "id" = @id';
   return {
-    async create(e) {
-      return insertRow<EventType>(sql, eventTypeCodec, e);
+    async create(ws, e) {
+      return insertRow<EventType>(sql, eventTypeCodec, { ...e, workspaceId: ws });
     },
-    async get(programId, id) {
-      const row = sql.get(`SELECT * FROM event_types WHERE ${where}`, { programId, id });
+    async get(ws, programId, id) {
+      const row = sql.get(`SELECT * FROM event_types WHERE ${where}`, { ws, programId, id });
       return row ? decodeRow<EventType>(eventTypeCodec, row) : null;
     },
-    async update(programId, id, patch) {
-      return patchRow<EventType>(sql, eventTypeCodec, where, { programId, id }, patch, [...ALWAYS_IMMUTABLE, 'programId']);
+    async update(ws, programId, id, patch) {
+      return patchRow<EventType>(sql, eventTypeCodec, where, { ws, programId, id }, patch, [...OWNED_IMMUTABLE, 'programId']);
     },
-    async delete(programId, id) {
+    async delete(ws, programId, id) {
       // Direct subscriptions go with their event type, so a re-created id does not inherit them.
       return sql.tx(() => {
-        sql.run('DELETE FROM subscriptions WHERE "programId" = @programId AND "eventTypeId" = @id', { programId, id });
-        return sql.run(`DELETE FROM event_types WHERE ${where}`, { programId, id }).changes > 0;
+        sql.run('DELETE FROM subscriptions WHERE "workspaceId" = @ws AND "programId" = @programId AND "eventTypeId" = @id', { ws, programId, id });
+        return sql.run(`DELETE FROM event_types WHERE ${where}`, { ws, programId, id }).changes > 0;
       });
     },
-    async list(programId, q) {
-      return pageOf<EventType>(sql, eventTypeCodec, '"programId" = @programId', { programId }, '"id"', q);
+    async list(ws, programId, q) {
+      return pageOf<EventType>(sql, eventTypeCodec, '"workspaceId" = @ws AND "programId" = @programId', { ws, programId }, '"id"', q);
     },
   };
 }
 
 export function userRepo(sql: Sql): UserRepo {
   return {
-    async create(u) {
-      return insertRow<User>(sql, userCodec, u);
-    },
-    async get(id) {
-      const row = sql.get('SELECT * FROM users WHERE "id" = @id', { id });
-      return row ? decodeRow<User>(userCodec, row) : null;
-    },
-    async update(id, patch) {
-      return patchRow<User>(sql, userCodec, '"id" = @id', { id }, patch);
-    },
-    async delete(id) {
+    ...ownedById<User>(sql, userCodec),
+    async delete(ws, id) {
       return sql.tx(() => {
-        sql.run('DELETE FROM subscriptions WHERE "userId" = @id', { id });
-        return sql.run('DELETE FROM users WHERE "id" = @id', { id }).changes > 0;
+        sql.run('DELETE FROM subscriptions WHERE "workspaceId" = @ws AND "userId" = @id', { ws, id });
+        return sql.run(`DELETE FROM users WHERE ${BY_ID}`, { ws, id }).changes > 0;
       });
-    },
-    async list(q) {
-      return pageOf<User>(sql, userCodec, '', {}, '"id"', q);
     },
   };
 }
 
-/** Users by id (any order); ids not found are simply missing. */
-export function usersByIds(sql: Sql, ids: string[]): User[] {
+/** The workspace's users by id (any order); ids not found are simply missing. */
+export function usersByIds(sql: Sql, ws: string, ids: string[]): User[] {
   if (ids.length === 0) return [];
   return sql
-    .all('SELECT * FROM users WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) })
+    .all('SELECT * FROM users WHERE "workspaceId" = @ws AND "id" IN (SELECT value FROM json_each(@ids))', { ws, ids: JSON.stringify(ids) })
     .map((r) => decodeRow<User>(userCodec, r));
 }

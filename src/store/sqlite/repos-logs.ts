@@ -8,7 +8,7 @@ const codec: TableCodec = {
   table: 'logs',
   columns: {
     seq: 'int', time: 'date', level: 'text', process: 'text', message: 'text',
-    notificationId: 'text', messageId: 'text', meta: 'json',
+    notificationId: 'text', messageId: 'text', meta: 'json', workspaceId: 'text',
   },
 };
 
@@ -24,11 +24,12 @@ export function logRepo(sql: Sql): LogRepo {
     async query(q) {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: Math.max(0, q.limit) };
-      const eq = (field: 'notificationId' | 'messageId' | 'process') => {
+      const eq = (field: 'workspaceId' | 'notificationId' | 'messageId' | 'process') => {
         if (q[field] === undefined) return;
         where.push(`"${field}" = @${field}`);
         params[field] = q[field];
       };
+      eq('workspaceId');
       eq('notificationId');
       eq('messageId');
       eq('process');

@@ -1,14 +1,14 @@
 // Messages in SQLite: idempotent bulk insert and compare-and-set status transitions.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { ALWAYS_IMMUTABLE, splitPatch } from '../common';
+import { OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
   table: 'messages',
   columns: {
-    id: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
+    id: 'text', workspaceId: 'text', notificationId: 'text', programId: 'text', eventTypeId: 'text', userId: 'text', channel: 'text',
     to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
     attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
     possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
@@ -20,7 +20,7 @@ const codec: TableCodec = {
 };
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...ALWAYS_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
@@ -56,7 +56,7 @@ export function messageRepo(sql: Sql): MessageRepo {
         ...clause.params,
         id,
         from: statusesParam(from),
-        inc: opts.incrementAttempts ? 1 : 0,
+        inc: opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0,
         change: JSON.stringify(change),
         ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
       },
@@ -174,6 +174,38 @@ export function messageRepo(sql: Sql): MessageRepo {
         )
         .map(fromRow);
     },
+    async *stream(filter, batchSize = 500) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: Math.max(1, Math.floor(batchSize)) };
+      if (filter.notificationId !== undefined) {
+        where.push('"notificationId" = @notificationId');
+        params.notificationId = filter.notificationId;
+      }
+      if (filter.workspaceId !== undefined) {
+        where.push('"workspaceId" = @workspaceId');
+        params.workspaceId = filter.workspaceId;
+      }
+      if (filter.createdFrom) {
+        where.push('"createdAt" >= @from');
+        params.from = filter.createdFrom.getTime();
+      }
+      if (filter.createdBefore) {
+        where.push('"createdAt" < @before');
+        params.before = filter.createdBefore.getTime();
+      }
+      let after: { c: number; id: string } | undefined;
+      for (;;) {
+        const keyset = after ? ['("createdAt" > @c OR ("createdAt" = @c AND "id" > @id))'] : [];
+        const rows = sql.all(
+          `SELECT * FROM messages WHERE ${[...where, ...keyset, '1 = 1'].join(' AND ')} ORDER BY "createdAt", "id" LIMIT @limit`,
+          { ...params, ...(after ?? {}) },
+        );
+        for (const row of rows) yield fromRow(row);
+        if (rows.length < (params.limit as number)) return;
+        const last = rows[rows.length - 1];
+        after = { c: last.createdAt as number, id: last.id as string };
+      }
+    },
     async findByNotification(notificationId, statuses, limit) {
       return sql
         .all(
@@ -182,6 +214,21 @@ export function messageRepo(sql: Sql): MessageRepo {
           { notificationId, statuses: statusesParam(statuses), limit: Math.max(0, limit) },
         )
         .map(fromRow);
+    },
+    async extendLeases(leases, until) {
+      if (leases.length === 0) return 0;
+      return sql.tx(() =>
+        leases.reduce(
+          (n, l) =>
+            n +
+            sql.run('UPDATE messages SET "leaseUntil" = @until WHERE "id" = @id AND "status" = \'sending\' AND "attempts" = @attempts', {
+              id: l.id,
+              attempts: l.attempts,
+              until: until.getTime(),
+            }).changes,
+          0,
+        ),
+      );
     },
   };
 }

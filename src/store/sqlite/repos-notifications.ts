@@ -1,14 +1,14 @@
 // Notifications in SQLite. `dispatch` is flattened into columns so the fan-out cursor is cheap to move.
 import type { Notification, RequestedWindow } from '../../domain/types';
 import type { NewNotification, NotificationRepo } from '../store';
-import { ALWAYS_IMMUTABLE, splitPatch } from '../common';
+import { OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
   table: 'notifications',
   columns: {
-    id: 'text', programId: 'text', eventTypeId: 'text', startTime: 'date', endTime: 'date', validUntil: 'date',
+    id: 'text', workspaceId: 'text', programId: 'text', eventTypeId: 'text', startTime: 'date', endTime: 'date', validUntil: 'date',
     data: 'json', status: 'text', source: 'text', idempotencyKey: 'text', warnings: 'json', requestedWindow: 'json',
     dispatchCursor: 'text', dispatchMessages: 'int', dispatchStartedAt: 'date', dispatchFinishedAt: 'date',
     createdAt: 'date', updatedAt: 'date',
@@ -52,7 +52,7 @@ export function notificationRepo(sql: Sql): NotificationRepo {
 
   /** One UPDATE (status-checked when `from` is given), then read back inside the same transaction. */
   const patchWhere = (id: string, from: string[] | null, patch: Partial<NewNotification>): Notification | null => {
-    const { set, unset } = splitPatch(patch, ALWAYS_IMMUTABLE);
+    const { set, unset } = splitPatch(patch, OWNED_IMMUTABLE);
     const fields: Flat = { ...set, updatedAt: new Date() };
     for (const k of unset) fields[k] = undefined;
     const clause = setClause(codec, flatten(fields as Partial<Notification>));
@@ -104,8 +104,8 @@ export function notificationRepo(sql: Sql): NotificationRepo {
         .map(fromRow);
     },
     async list(filter, q) {
-      const parts: string[] = [];
-      const params: Flat = {};
+      const parts: string[] = ['"workspaceId" = @workspaceId'];
+      const params: Flat = { workspaceId: filter.workspaceId };
       if (filter.programId !== undefined) {
         parts.push('"programId" = @programId');
         params.programId = filter.programId;

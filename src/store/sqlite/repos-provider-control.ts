@@ -1,4 +1,5 @@
-// Provider routing state in SQLite, and per-second send tokens counted by one upsert.
+// Provider routing state in SQLite, and the shared send slots (GCRA) read and moved in one transaction.
+import { nextSlot } from '../../domain/send-slots';
 import type { ProviderControl, ProviderControlRepo } from '../store';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 
@@ -10,9 +11,6 @@ const codec: TableCodec = {
   },
 };
 
-/** Token windows older than this many seconds are deleted. */
-const KEEP_WINDOWS_S = 60;
-
 const fromRow = (row: Record<string, unknown>): ProviderControl => decodeRow<ProviderControl>(codec, row);
 
 export function providerControlRepo(sql: Sql): ProviderControlRepo {
@@ -20,7 +18,6 @@ export function providerControlRepo(sql: Sql): ProviderControlRepo {
     const row = sql.get('SELECT * FROM provider_control WHERE "id" = @id', { id });
     return row ? fromRow(row) : null;
   };
-  let prunedAt = 0;
 
   return {
     async list() {
@@ -48,19 +45,15 @@ export function providerControlRepo(sql: Sql): ProviderControlRepo {
         { id, sent: delta.sent, failed: delta.failed, until: delta.circuitOpenUntil?.getTime() ?? null },
       );
     },
-    async takeToken(providerId, second, limit) {
-      if (second - prunedAt > 10) {
-        prunedAt = second;
-        sql.run('DELETE FROM provider_tokens WHERE "second" < @before', { before: second - KEEP_WINDOWS_S });
-      }
-      if (limit < 1) return false;
-      const row = sql.get(
-        `INSERT INTO provider_tokens ("providerId", "second", "used") VALUES (@providerId, @second, 1)
-         ON CONFLICT ("providerId", "second") DO UPDATE SET "used" = "used" + 1 WHERE "used" < @limit
-         RETURNING "used"`,
-        { providerId, second, limit },
-      );
-      return row !== undefined;
+    async reserveSlot(providerId, intervalMs, maxWaitMs, now) {
+      return sql.tx(() => {
+        const row = sql.get<{ tat: number }>('SELECT "tat" FROM provider_slots WHERE "providerId" = @providerId', { providerId });
+        const { answer, tat } = nextSlot(row?.tat ?? 0, now, intervalMs, maxWaitMs);
+        if (answer.granted) {
+          sql.run('INSERT INTO provider_slots ("providerId", "tat") VALUES (@providerId, @tat) ON CONFLICT ("providerId") DO UPDATE SET "tat" = @tat', { providerId, tat });
+        }
+        return answer;
+      });
     },
   };
 }

@@ -3,31 +3,50 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { CREDITS_DDL } from './repos-credits';
+import { USAGE_DDL } from './repos-usage';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
+CREATE TABLE IF NOT EXISTS workspaces (
+  "id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  "id" TEXT PRIMARY KEY, "workspaceId" TEXT NOT NULL, "role" TEXT NOT NULL, "name" TEXT NOT NULL, "prefix" TEXT NOT NULL,
+  "hash" TEXT NOT NULL, "lastUsedAt" INTEGER, "revokedAt" INTEGER, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS api_keys_workspace ON api_keys ("workspaceId", "createdAt", "id");
+-- One row per (key, window start): requests counted in that window by every server process.
+CREATE TABLE IF NOT EXISTS rate_limits (
+  "key" TEXT NOT NULL, "windowStart" INTEGER NOT NULL, "hits" INTEGER NOT NULL, "expiresAt" INTEGER NOT NULL,
+  PRIMARY KEY ("key", "windowStart")
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rate_limits_expires ON rate_limits ("expiresAt");
 CREATE TABLE IF NOT EXISTS programs (
-  "id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "description" TEXT,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+  "workspaceId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  PRIMARY KEY ("workspaceId", "id")
 );
 CREATE TABLE IF NOT EXISTS event_types (
-  "programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
+  "workspaceId" TEXT NOT NULL, "programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
   "templates" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
-  PRIMARY KEY ("programId", "id")
+  PRIMARY KEY ("workspaceId", "programId", "id")
 );
 CREATE TABLE IF NOT EXISTS users (
-  "id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "phone" TEXT, "email" TEXT, "locale" TEXT, "timezone" TEXT,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+  "workspaceId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "phone" TEXT, "email" TEXT, "locale" TEXT, "timezone" TEXT,
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  PRIMARY KEY ("workspaceId", "id")
 );
 CREATE TABLE IF NOT EXISTS subscriptions (
-  "id" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
-  "scope" TEXT NOT NULL, "channels" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+  "workspaceId" TEXT NOT NULL, "id" TEXT NOT NULL, "userId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
+  "scope" TEXT NOT NULL, "channels" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  PRIMARY KEY ("workspaceId", "id")
 );
-CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_user_scope ON subscriptions ("userId", "programId", "scope");
-CREATE INDEX IF NOT EXISTS subscriptions_fanout ON subscriptions ("programId", "scope", "userId");
+CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_user_scope ON subscriptions ("workspaceId", "userId", "programId", "scope");
+CREATE INDEX IF NOT EXISTS subscriptions_fanout ON subscriptions ("workspaceId", "programId", "scope", "userId");
 CREATE TABLE IF NOT EXISTS notifications (
-  "id" TEXT PRIMARY KEY, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
+  "id" TEXT PRIMARY KEY, "workspaceId" TEXT NOT NULL DEFAULT 'default', "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
   "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
   "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT, "requestedWindow" TEXT,
   "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
@@ -36,9 +55,10 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_status_updated ON notifications ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS notifications_status_start ON notifications ("status", "startTime");
 CREATE INDEX IF NOT EXISTS notifications_program_created ON notifications ("programId", "createdAt");
+CREATE INDEX IF NOT EXISTS notifications_workspace_created ON notifications ("workspaceId", "createdAt");
 CREATE INDEX IF NOT EXISTS notifications_idempotency ON notifications ("idempotencyKey");
 CREATE TABLE IF NOT EXISTS messages (
-  "id" TEXT PRIMARY KEY, "notificationId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
+  "id" TEXT PRIMARY KEY, "workspaceId" TEXT NOT NULL DEFAULT 'default', "notificationId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT NOT NULL,
   "userId" TEXT NOT NULL, "channel" TEXT NOT NULL, "to" TEXT NOT NULL, "content" TEXT NOT NULL, "sms" TEXT,
   "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
   "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
@@ -49,6 +69,7 @@ CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificati
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
 CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
+CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
 -- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
   "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
@@ -66,14 +87,14 @@ CREATE TABLE IF NOT EXISTS provider_control (
   "id" TEXT PRIMARY KEY, "channel" TEXT NOT NULL, "paused" INTEGER NOT NULL, "order" INTEGER NOT NULL, "weight" REAL NOT NULL,
   "ratePerSecond" INTEGER, "sent" INTEGER NOT NULL, "failed" INTEGER NOT NULL, "circuitOpenUntil" INTEGER, "updatedAt" INTEGER NOT NULL
 );
--- One row per (provider, epoch second): send tokens taken in that second, by every process.
-CREATE TABLE IF NOT EXISTS provider_tokens (
-  "providerId" TEXT NOT NULL, "second" INTEGER NOT NULL, "used" INTEGER NOT NULL, PRIMARY KEY ("providerId", "second")
-) WITHOUT ROWID;
+-- One row per provider: the start of its next free send slot (GCRA), shared by every process.
+CREATE TABLE IF NOT EXISTS provider_slots ("providerId" TEXT PRIMARY KEY, "tat" INTEGER NOT NULL) WITHOUT ROWID;
+DROP TABLE IF EXISTS provider_tokens;
 CREATE TABLE IF NOT EXISTS logs (
   "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "time" INTEGER NOT NULL, "level" TEXT NOT NULL, "levelRank" INTEGER NOT NULL,
-  "process" TEXT NOT NULL, "message" TEXT NOT NULL, "notificationId" TEXT, "messageId" TEXT, "meta" TEXT
+  "process" TEXT NOT NULL, "message" TEXT NOT NULL, "notificationId" TEXT, "messageId" TEXT, "meta" TEXT, "workspaceId" TEXT
 );
+CREATE INDEX IF NOT EXISTS logs_workspace ON logs ("workspaceId", "seq");
 CREATE INDEX IF NOT EXISTS logs_notification ON logs ("notificationId", "seq");
 CREATE INDEX IF NOT EXISTS logs_message ON logs ("messageId", "seq");
 CREATE INDEX IF NOT EXISTS logs_time ON logs ("time");
@@ -99,10 +120,42 @@ export function openDatabase(file: string): Database.Database {
   if (!inMemory) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
-  db.exec(DDL);
-  // Files made before these columns existed get them.
-  addMissingColumn(db, 'messages', 'partStatuses', 'TEXT');
+  migrate(db);
+  // Files made before this column existed get it.
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
+  db.exec(CREDITS_DDL);
+  db.exec(USAGE_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
+}
+
+/** Catalog tables whose key gained workspaceId: rebuilt once, their rows moved to the default workspace. */
+const REKEYED: Readonly<Record<string, string[]>> = {
+  programs: ['id', 'name', 'description', 'createdAt', 'updatedAt'],
+  event_types: ['programId', 'id', 'name', 'description', 'templates', 'createdAt', 'updatedAt'],
+  users: ['id', 'name', 'phone', 'email', 'locale', 'timezone', 'createdAt', 'updatedAt'],
+  subscriptions: ['id', 'userId', 'programId', 'eventTypeId', 'scope', 'channels', 'createdAt', 'updatedAt'],
+};
+
+/** Brings a file of any earlier version to this schema in one transaction (records before workspaces belong to 'default'). */
+function migrate(db: Database.Database): void {
+  const columns = (t: string) => (db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name);
+  const exists = (t: string) => columns(t).length > 0;
+  const lacks = (t: string, c: string) => exists(t) && !columns(t).includes(c);
+  db.transaction(() => {
+    const rekey = Object.keys(REKEYED).filter((t) => lacks(t, 'workspaceId'));
+    for (const t of rekey) {
+      db.exec(`ALTER TABLE ${t} RENAME TO ${t}_v1`);
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(`${t}_v1`) as Array<{ name: string }>;
+      for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`);
+    }
+    for (const t of ['notifications', 'messages']) if (lacks(t, 'workspaceId')) db.exec(`ALTER TABLE ${t} ADD COLUMN "workspaceId" TEXT NOT NULL DEFAULT 'default'`);
+    if (lacks('logs', 'workspaceId')) db.exec('ALTER TABLE logs ADD COLUMN "workspaceId" TEXT');
+    if (lacks('messages', 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
+    db.exec(DDL);
+    for (const t of rekey) {
+      const cols = REKEYED[t].map((c) => `"${c}"`).join(', ');
+      db.exec(`INSERT INTO ${t} ("workspaceId", ${cols}) SELECT 'default', ${cols} FROM ${t}_v1; DROP TABLE ${t}_v1;`);
+    }
+  })();
 }

@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, Store, SubscriptionRepo, UserRepo,
+  ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { guardRepo } from '../common';
@@ -13,6 +14,9 @@ import { messageRepo } from './repos-messages';
 import { logRepo } from './repos-logs';
 import { idempotencyRepo } from './repos-idempotency';
 import { providerControlRepo } from './repos-provider-control';
+import { usageRepo } from './repos-usage';
+import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
+import { creditRepo } from './repos-credits';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -26,6 +30,11 @@ export class SqliteStore implements Store {
   readonly logs: LogRepo = guardRepo(logRepo(this.sql), mapSqliteError);
   readonly idempotencyKeys: IdempotencyRepo = guardRepo(idempotencyRepo(this.sql), mapSqliteError);
   readonly providerControl: ProviderControlRepo = guardRepo(providerControlRepo(this.sql), mapSqliteError);
+  readonly usage: UsageRepo = guardRepo(usageRepo(this.sql), mapSqliteError);
+  readonly workspaces: WorkspaceRepo = guardRepo(workspaceRepo(this.sql), mapSqliteError);
+  readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.sql), mapSqliteError);
+  readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.sql), mapSqliteError);
+  readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 

@@ -1,0 +1,75 @@
+// Broadcasts on RabbitMQ: a durable fanout exchange per topic; each subscriber consumes an
+// exclusive, auto-deleted queue bound to it, re-declared on every new connection.
+import type { Channel } from 'amqplib';
+import type { BroadcastSubscription, BroadcastTopic } from '../bus';
+import type { Logger } from '../../log/logger';
+import { PublishNotConfirmedError } from '../errors';
+import type { AmqpConnection, Live } from './connection';
+import { names } from './topology';
+
+export class AmqpBroadcast {
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly prefix: string,
+    private readonly timeoutMs: number,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Confirmed by the broker; not persistent and not mandatory (no subscriber is not an error). */
+  async publish(topic: BroadcastTopic, body: object): Promise<void> {
+    const live = await this.connection.waitLive(this.timeoutMs);
+    if (!live) throw new PublishNotConfirmedError(`broker unreachable: ${this.connection.lastErrorMessage}`);
+    const content = Buffer.from(JSON.stringify(body));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PublishNotConfirmedError(`no confirm within ${this.timeoutMs} ms`)), this.timeoutMs);
+      try {
+        live.publishChannel.publish(names.broadcast(this.prefix, topic), '', content, { persistent: false }, (err: unknown) => {
+          clearTimeout(timer);
+          if (err) reject(new PublishNotConfirmedError(`broker did not confirm: ${String(err)}`));
+          else resolve();
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(new PublishNotConfirmedError(`publish failed: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
+    let channel: Channel | undefined;
+    let closed = false;
+    const attach = async (live: Live): Promise<void> => {
+      if (closed) return;
+      try {
+        const ch = await live.model.createChannel();
+        ch.on('error', () => undefined);
+        const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        await ch.bindQueue(queue, names.broadcast(this.prefix, topic), '');
+        await ch.consume(queue, (msg) => {
+          if (!msg) return;
+          try {
+            handler(JSON.parse(msg.content.toString('utf8')));
+          } catch (err) {
+            this.logger?.warn('broadcast handler failed', { topic, error: (err as Error).message });
+          }
+        }, { noAck: true });
+        if (closed) await ch.close().catch(() => undefined);
+        else channel = ch;
+      } catch (err) {
+        this.logger?.warn('broadcast subscribe failed; will retry on the next connection', { topic, error: (err as Error).message });
+      }
+    };
+    const onLive = (live: Live) => void attach(live);
+    this.connection.on('live', onLive);
+    const live = await this.connection.waitLive(this.timeoutMs);
+    if (live) await attach(live);
+    return {
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        this.connection.off('live', onLive);
+        await channel?.close().catch(() => undefined);
+      },
+    };
+  }
+}

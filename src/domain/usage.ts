@@ -1,0 +1,99 @@
+// Usage rollups: what one counter row holds and how a message's status maps onto its columns.
+import type { Channel, Message, MessageStatus } from './types';
+
+/**
+ * Status columns. The four statuses before a provider has the message (accepted, scheduled,
+ * queued, sending) share `pending`: retries and claims move between them many times a message,
+ * and counting them apart would triple the counter writes for no question an operator asks.
+ */
+export const USAGE_STATUS_COLUMNS = ['pending', 'sent', 'delivered', 'undelivered', 'failed', 'expired', 'cancelled', 'rejected'] as const;
+export type UsageStatusColumn = (typeof USAGE_STATUS_COLUMNS)[number];
+
+export const USAGE_COLUMNS = [...USAGE_STATUS_COLUMNS, 'segments', 'creditsCharged', 'creditsRefunded'] as const;
+export type UsageColumn = (typeof USAGE_COLUMNS)[number];
+export type UsageCounters = Record<UsageColumn, number>;
+
+/** Rows per message: the workspace as a whole, its program, its recipient, its campaign (when it has one). */
+export const USAGE_DIMENSIONS = ['workspace', 'program', 'user', 'campaign'] as const;
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+
+/** Provider key of the rows a message counts in while no provider has it (pending, or ended before one took it). */
+export const NO_PROVIDER = '';
+
+/** One counter row's identity: workspace x hour x dimension value, split by channel and provider for the filters. */
+export interface UsageKey {
+  workspaceId: string;
+  /** Start of the UTC hour. */
+  hour: Date;
+  dimension: UsageDimension;
+  /** The program, user or campaign id; '*' for the workspace dimension. */
+  key: string;
+  channel: Channel;
+  provider: string;
+}
+
+export interface UsageDelta extends UsageKey {
+  counts: Partial<UsageCounters>;
+}
+
+export interface UsageHour {
+  hour: Date;
+  counts: UsageCounters;
+}
+
+const PENDING: ReadonlySet<MessageStatus> = new Set(['accepted', 'scheduled', 'queued', 'sending']);
+
+export function usageColumnOf(status: MessageStatus): UsageStatusColumn {
+  return PENDING.has(status) ? 'pending' : (status as UsageStatusColumn);
+}
+
+export function zeroCounters(): UsageCounters {
+  return Object.fromEntries(USAGE_COLUMNS.map((c) => [c, 0])) as UsageCounters;
+}
+
+/** Fields later work adds to messages (tenancy: workspaceId; campaigns: campaignId): read when present. */
+export type UsageMessage = Message & { workspaceId?: string; campaignId?: string };
+
+/** The hour a message counts in: when it was accepted (its first status), which never changes. */
+export function usageHourOf(m: Pick<Message, 'statusHistory'> & { createdAt?: Date }): Date {
+  const at = m.statusHistory[0]?.at ?? m.createdAt ?? new Date();
+  const ms = new Date(at).getTime();
+  return new Date(ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000));
+}
+
+/** The keys (one per dimension) a message counts under while in `status`. */
+export function usageKeysOf(m: UsageMessage, status: MessageStatus): UsageKey[] {
+  const base = {
+    workspaceId: m.workspaceId ?? 'default',
+    hour: usageHourOf(m),
+    channel: m.channel,
+    provider: usageColumnOf(status) === 'pending' ? NO_PROVIDER : (m.provider ?? NO_PROVIDER),
+  };
+  const keys: UsageKey[] = [
+    { ...base, dimension: 'workspace', key: '*' },
+    { ...base, dimension: 'program', key: m.programId },
+    { ...base, dimension: 'user', key: m.userId },
+  ];
+  if (m.campaignId) keys.push({ ...base, dimension: 'campaign', key: m.campaignId });
+  return keys;
+}
+
+/** Identity of a row as one string: deltas to the same row are merged before writing. */
+export function usageRowId(k: UsageKey): string {
+  return [k.workspaceId, k.hour.getTime(), k.dimension, k.key, k.channel, k.provider].join('|');
+}
+
+/** Merges deltas to the same row and drops the ones that change nothing: fewer writes, same sums. */
+export function mergeUsageDeltas(deltas: UsageDelta[]): UsageDelta[] {
+  const byRow = new Map<string, UsageDelta>();
+  for (const d of deltas) {
+    const id = usageRowId(d);
+    const cur = byRow.get(id);
+    if (!cur) {
+      byRow.set(id, { ...d, counts: { ...d.counts } });
+      continue;
+    }
+    for (const [c, n] of Object.entries(d.counts)) cur.counts[c as keyof typeof cur.counts] = (cur.counts[c as keyof typeof cur.counts] ?? 0) + (n ?? 0);
+  }
+  return [...byRow.values()].filter((d) => Object.values(d.counts).some((n) => n !== 0));
+}

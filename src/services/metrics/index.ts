@@ -1,0 +1,131 @@
+// Prometheus metrics of one process (prom-client, a registry of its own). Labels are bounded:
+// channel, provider instance, status, queue, source; never a message, user or notification id.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { QUEUES, type Bus } from '../../bus/bus';
+import { usageColumnOf } from '../../domain/usage';
+import type { Channel } from '../../domain/types';
+import type { Provider } from '../../providers/types';
+import type { MessageListener } from '../usage/observe-messages';
+import type { NotificationService } from '../notification-service';
+
+/** Reasons the sender writes on a hand-back (sender.ts): a retry of the same provider, or a failover. */
+const RETRY_REASON = /^retry after /;
+const FAILOVER_REASON = /^refused by provider: /;
+const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+const PROBE_TIMEOUT_MS = 1_000;
+
+export interface CircuitSource {
+  status(): Array<{ id: string; channel: Channel; circuit: keyof typeof CIRCUIT_VALUE }>;
+}
+
+export interface HeraldMetrics {
+  registry: Registry;
+  /** Counts messages entering each status after the hand-over, retries and failovers (hooked on the message repo). */
+  messageListener: MessageListener;
+  /** The provider, its sends timed and counted in flight. */
+  instrumentProvider<P extends Provider>(p: P): P;
+  /** The service, its accept timed by source. */
+  instrumentAccept(s: NotificationService): NotificationService;
+  /** Circuit state per provider and queue depths, read at each scrape. */
+  watch(sources: { routers?: () => CircuitSource[]; bus?: Bus }): void;
+}
+
+function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
+}
+
+export function createMetrics(): HeraldMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const messages = new Counter({
+    name: 'herald_messages_total', help: 'Messages entering a status once with (or past) a provider: sent, delivered, undelivered, failed, expired, cancelled, rejected',
+    labelNames: ['channel', 'provider', 'status'], registers: [registry],
+  });
+  const retries = new Counter({ name: 'herald_retries_total', help: 'Attempts handed back to retry on the same channel', labelNames: ['channel', 'provider'], registers: [registry] });
+  const failovers = new Counter({ name: 'herald_failovers_total', help: 'Messages a provider refused, handed on to another provider', labelNames: ['channel', 'provider'], registers: [registry] });
+  const providerCalls = new Histogram({
+    name: 'herald_provider_call_seconds', help: 'Duration of one provider send call', labelNames: ['channel', 'provider', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  });
+  const inFlight = new Gauge({ name: 'herald_messages_in_flight', help: 'Provider send calls under way in this process', labelNames: ['channel'], registers: [registry] });
+  const accept = new Histogram({
+    name: 'herald_accept_seconds', help: 'Time to accept (store) one notification event', labelNames: ['source', 'outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  });
+  let routers: () => CircuitSource[] = () => [];
+  let bus: Bus | undefined;
+  new Gauge({
+    name: 'herald_circuit_state', help: 'Circuit of each provider in this process: 0 closed, 1 half-open, 2 open', labelNames: ['channel', 'provider'], registers: [registry],
+    collect() {
+      for (const r of routers()) for (const s of r.status()) this.set({ channel: s.channel, provider: s.id }, CIRCUIT_VALUE[s.circuit]);
+    },
+  });
+  new Gauge({
+    name: 'herald_queue_depth', help: 'Messages waiting in each queue (not in flight); absent while the bus does not answer', labelNames: ['queue'], registers: [registry],
+    async collect() {
+      this.reset();
+      if (!bus) return;
+      const depths = await Promise.allSettled(QUEUES.map((q) => timeout(bus!.depth(q), PROBE_TIMEOUT_MS)));
+      depths.forEach((d, i) => d.status === 'fulfilled' && this.set({ queue: QUEUES[i] }, d.value));
+    },
+  });
+
+  return {
+    registry,
+    messageListener(changes) {
+      for (const { before, message: m, reason } of changes) {
+        const labels = { channel: m.channel, provider: m.provider ?? 'none' };
+        if (usageColumnOf(m.status) !== 'pending' && m.status !== before) messages.inc({ ...labels, status: m.status });
+        else if (before === 'sending' && m.status === 'queued' && reason) {
+          if (RETRY_REASON.test(reason)) retries.inc(labels);
+          else if (FAILOVER_REASON.test(reason)) failovers.inc(labels);
+        }
+      }
+    },
+    instrumentProvider(p) {
+      inFlight.inc({ channel: p.channel }, 0); // the series exists (at 0) before the first send
+      const send = async (msg: never) => {
+        const labels = { channel: p.channel, provider: p.id };
+        const end = providerCalls.startTimer(labels);
+        inFlight.inc({ channel: p.channel });
+        try {
+          const r = await p.send(msg);
+          end({ outcome: 'ok' });
+          return r;
+        } catch (e) {
+          end({ outcome: 'error' });
+          throw e;
+        } finally {
+          inFlight.dec({ channel: p.channel });
+        }
+      };
+      return new Proxy(p, {
+        get(target, prop) {
+          if (prop === 'send') return send;
+          const v = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+    instrumentAccept(s) {
+      return {
+        ...s,
+        async accept(req) {
+          const end = accept.startTimer({ source: req.source });
+          try {
+            const n = await s.accept(req);
+            end({ outcome: 'accepted' });
+            return n;
+          } catch (e) {
+            end({ outcome: 'refused' });
+            throw e;
+          }
+        },
+      };
+    },
+    watch(sources) {
+      if (sources.routers) routers = sources.routers;
+      if (sources.bus) bus = sources.bus;
+    },
+  };
+}

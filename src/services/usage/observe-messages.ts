@@ -1,0 +1,80 @@
+// A decorator around the message repo that tells listeners about status changes, so counters
+// (usage rollups, metrics) follow every write site without a line in the workers.
+import { usageColumnOf } from '../../domain/usage';
+import type { MessageStatus } from '../../domain/types';
+import type { Logger } from '../../log/logger';
+import type { MessageRepo, NewMessage } from '../../store/store';
+
+export interface MessageChange {
+  /** Status before the change; undefined for a message just inserted. */
+  before: MessageStatus | undefined;
+  /** The message right after the change. */
+  message: NewMessage & { createdAt?: Date };
+  reason?: string;
+}
+
+export type MessageListener = (changes: MessageChange[]) => void;
+
+type Change = Parameters<MessageRepo['transitionEach']>[0][number];
+
+/** Whether some `from` status counts in another usage column than `to`: then listeners need the record. */
+function crossesColumn(from: MessageStatus[], to: MessageStatus): boolean {
+  return from.some((s) => usageColumnOf(s) !== usageColumnOf(to));
+}
+
+/** The status the message left: exact when every `from` shares a column, else read from its history. */
+function previousStatus(from: MessageStatus[], after: { statusHistory: Array<{ status: MessageStatus }> }): MessageStatus {
+  if (!crossesColumn(from, from[0])) return from[0];
+  const h = after.statusHistory;
+  return h.length >= 2 && from.includes(h[h.length - 2].status) ? h[h.length - 2].status : from[0];
+}
+
+/**
+ * Every insert and every change that moves a message between usage columns reaches the listeners
+ * (batch writes that cross columns are made with their returning variant to know who moved);
+ * single `transition`s are always reported. Listeners run after the write; their failures are logged, never thrown.
+ */
+export function observeMessages(repo: MessageRepo, listeners: MessageListener[], logger?: Logger): MessageRepo {
+  const emit = (changes: MessageChange[]): void => {
+    if (changes.length === 0) return;
+    for (const l of listeners) {
+      try {
+        l(changes);
+      } catch (e) {
+        logger?.warn('message change listener failed', { error: (e as Error).message });
+      }
+    }
+  };
+
+  const returning = async (changes: Change[]) => {
+    const after = await repo.transitionEachReturning(changes);
+    emit(after.flatMap((m, i) => (m ? [{ before: previousStatus(changes[i].from, m), message: m, reason: changes[i].opts?.reason }] : [])));
+    return after;
+  };
+
+  return {
+    ...repo,
+    async insertMany(msgs) {
+      const ids = new Set(await repo.insertMany(msgs));
+      emit(msgs.filter((m) => ids.has(m.id)).map((m) => ({ before: undefined, message: m })));
+      return [...ids];
+    },
+    async transition(id, from, to, opts) {
+      const m = await repo.transition(id, from, to, opts);
+      if (m) emit([{ before: previousStatus(from, m), message: m, reason: opts?.reason }]);
+      return m;
+    },
+    async transitionMany(ids, from, to, opts) {
+      if (!crossesColumn(from, to)) return repo.transitionMany(ids, from, to, opts);
+      const after = await returning(ids.map((id) => ({ id, from, to, opts: { reason: opts?.reason, at: opts?.at } })));
+      return after.filter(Boolean).length;
+    },
+    async transitionEach(changes) {
+      const quiet = changes.filter((c) => !crossesColumn(c.from, c.to));
+      const loud = changes.filter((c) => crossesColumn(c.from, c.to));
+      const [n, after] = await Promise.all([quiet.length ? repo.transitionEach(quiet) : 0, loud.length ? returning(loud) : []]);
+      return n + after.filter(Boolean).length;
+    },
+    transitionEachReturning: returning,
+  };
+}

@@ -1,0 +1,34 @@
+// Databases from before workspaces: their records move to the default workspace at connect, once.
+import { DEFAULT_WORKSPACE } from '../../domain/types';
+import type { Models } from './models';
+
+/** Unique indexes whose key gained workspaceId: the old ones would keep ids unique across workspaces. */
+const OBSOLETE_INDEXES: Array<[keyof Models, string]> = [
+  ['eventTypes', 'programId_1_id_1'],
+  ['subscriptions', 'userId_1_programId_1_scope_1'],
+  ['subscriptions', 'programId_1_scope_1_userId_1'],
+];
+
+const NO_WORKSPACE = { workspaceId: { $exists: false } };
+
+/** Idempotent: records without workspaceId get 'default' (and their `_id` as `id` where ids were the key). */
+export async function migrateToWorkspaces(models: Models): Promise<void> {
+  for (const name of ['programs', 'users', 'subscriptions'] as const) {
+    const coll = models[name].collection;
+    // In batches: a users collection can hold millions.
+    for (;;) {
+      const old = await coll.find(NO_WORKSPACE, { projection: { _id: 1 } }).limit(1000).toArray();
+      if (old.length === 0) break;
+      await coll.bulkWrite(
+        old.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { workspaceId: DEFAULT_WORKSPACE, id: String(d._id) } } } })),
+        { ordered: false },
+      );
+    }
+  }
+  for (const name of ['eventTypes', 'notifications', 'messages'] as const) {
+    await models[name].collection.updateMany(NO_WORKSPACE, { $set: { workspaceId: DEFAULT_WORKSPACE } });
+  }
+  for (const [name, index] of OBSOLETE_INDEXES) {
+    await models[name].collection.dropIndex(index).catch(() => undefined); // absent (new database) is fine
+  }
+}

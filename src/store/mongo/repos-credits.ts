@@ -1,0 +1,187 @@
+// Credit accounts and their ledger in MongoDB (no transactions): every balance change is one
+// conditional update of the account document (`balance >= cost` in the filter, then $inc), and
+// each movement's ledger id is unique, so a repeated movement is never applied twice.
+import type { CreditAccount, LedgerEntry } from '../../domain/credits';
+import { NotFoundError, UnprocessableError } from '../../domain/errors';
+import type { CreditRepo, ReserveItem } from '../store';
+import { refundId, reserveId } from '../store-credits';
+import { clampPage } from '../common';
+import { duplicateIndexes, isDuplicateKey, toRecord } from './docs';
+import type { Models } from './models';
+
+type Doc = Record<string, unknown>;
+
+/** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
+const RECENT_MOVES = 500;
+/** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
+const RESERVE_ATTEMPTS = 8;
+
+const fromAccount = (d: Doc): CreditAccount => {
+  const a = toRecord<CreditAccount>(d, ['recentMoves']);
+  return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
+};
+const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d);
+const toDoc = (e: LedgerEntry): Doc => {
+  const { id, ...rest } = e;
+  return { _id: id, ...rest };
+};
+
+/** Indexes (in a batch) of the inserts refused as duplicates; any other failure is thrown. */
+async function insertAllowingDuplicates(insert: () => Promise<unknown>): Promise<Set<number>> {
+  try {
+    await insert();
+    return new Set();
+  } catch (e) {
+    return duplicateIndexes(e);
+  }
+}
+
+export function creditRepo(models: () => Models): CreditRepo {
+  const accounts = () => models().creditAccounts.collection;
+  const ledger = () => models().creditLedger.collection;
+  const get = async (ws: string): Promise<CreditAccount | null> => {
+    const d = await accounts().findOne({ _id: ws as never });
+    return d ? fromAccount(d) : null;
+  };
+  const entry = async (id: string): Promise<LedgerEntry | null> => {
+    const d = await ledger().findOne({ _id: id as never });
+    return d ? fromEntry(d) : null;
+  };
+  const sum = async (match: Doc): Promise<number> => {
+    const [r] = await ledger().aggregate([{ $match: match }, { $group: { _id: null, s: { $sum: '$amount' } } }]).toArray();
+    return Number(r?.s ?? 0);
+  };
+  /** One conditional debit: applied only if the balance covers it. */
+  const debit = async (ws: string, total: number): Promise<boolean> => {
+    const res = await accounts().updateOne({ _id: ws as never, balance: { $gte: total } }, { $inc: { balance: -total }, $set: { updatedAt: new Date() } });
+    return res.modifiedCount === 1;
+  };
+  const credit = async (ws: string, amount: number): Promise<void> => {
+    await accounts().updateOne({ _id: ws as never, balance: { $ne: null } }, { $inc: { balance: amount }, $set: { updatedAt: new Date() } });
+  };
+
+  /** The slow path under a low balance or contention: already reserved ones count, then what the balance covers, in order. */
+  async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[] } | 'unmetered'> {
+    const existing = await ledger().find({ _id: { $in: items.map((i) => reserveId(i.messageId)) } as never }, { projection: { _id: 1 } }).toArray();
+    const before = new Set(existing.map((d) => String(d._id)));
+    const fresh = items.filter((i) => !before.has(reserveId(i.messageId)));
+    const covered = items.filter((i) => before.has(reserveId(i.messageId))).map((i) => i.messageId);
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+      const acc = await get(ws);
+      if (!acc || acc.balance === null) return 'unmetered';
+      let left = acc.balance;
+      const pick = fresh.filter((i) => (i.cost <= left ? ((left -= i.cost), true) : false));
+      const total = acc.balance - left;
+      if (pick.length === 0) break;
+      if (await debit(ws, total)) return { covered, debited: pick };
+    }
+    return { covered, debited: [] };
+  }
+
+  return {
+    async open(ws, opening) {
+      const now = new Date();
+      const doc: Doc = { balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), recentMoves: [], createdAt: now, updatedAt: now };
+      const res = await accounts()
+        .updateOne({ _id: ws as never }, { $setOnInsert: doc }, { upsert: true })
+        .catch((e) => (isDuplicateKey(e) ? { upsertedCount: 0 } : Promise.reject(e)));
+      if (res.upsertedCount === 1 && opening.balance) {
+        const e: LedgerEntry = { id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance, balanceAfter: opening.balance, note: 'opening balance', createdAt: now };
+        await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
+      }
+      return (await get(ws))!;
+    },
+    get,
+    async reserved(ws) {
+      return 0 - (await sum({ workspaceId: ws, kind: 'reserve', state: 'held' }));
+    },
+    async move(ws, m) {
+      const before = await entry(m.id);
+      if (before) return { entry: before, replayed: true };
+      const balance: Doc = { $ne: null, ...(m.amount < 0 ? { $gte: -m.amount } : {}) };
+      const after = await accounts().findOneAndUpdate(
+        { _id: ws as never, balance, recentMoves: { $ne: m.id } },
+        { $inc: { balance: m.amount }, $set: { updatedAt: new Date() }, $push: { recentMoves: { $each: [m.id], $slice: -RECENT_MOVES } } } as never,
+        { returnDocument: 'after' },
+      );
+      const acc = after ? fromAccount(after) : await get(ws);
+      if (!acc) throw new NotFoundError('workspace', ws);
+      if (acc.balance === null) throw new UnprocessableError([{ field: 'workspaceId', reason: 'the workspace is unmetered (credits: null): it has no balance' }]);
+      const applied = ((after ?? (await accounts().findOne({ _id: ws as never })))?.recentMoves as string[] | undefined)?.includes(m.id);
+      if (!after && !applied) throw new UnprocessableError([{ field: 'amount', reason: 'would take the balance below zero' }]);
+      // Applied by us, or by a request with the same id that is finishing (or died before its entry): one entry either way.
+      const e: LedgerEntry = {
+        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter: acc.balance, createdAt: new Date(),
+        ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}),
+      };
+      if (!after) await new Promise((r) => setTimeout(r, 100));
+      const dup = await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
+      return dup.size > 0 || !after ? { entry: (await entry(m.id)) ?? e, replayed: !after } : { entry: e, replayed: false };
+    },
+    async reserve(ws, items) {
+      const priced = items.filter((i) => i.cost > 0);
+      const free = items.filter((i) => i.cost <= 0).map((i) => i.messageId);
+      if (priced.length === 0) return free;
+      const total = priced.reduce((a, i) => a + i.cost, 0);
+      let covered: string[] = [];
+      let debited: ReserveItem[] = priced;
+      if (!(await debit(ws, total))) {
+        const r = await reserveWhatFits(ws, priced);
+        if (r === 'unmetered') return items.map((i) => i.messageId);
+        ({ covered, debited } = r);
+      }
+      if (debited.length === 0) return [...free, ...covered];
+      const now = new Date();
+      const docs = debited.map((i) =>
+        toDoc({
+          id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
+          notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
+        }),
+      );
+      const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
+      // Reserved before (a resumed fan-out): covered by the first reservation, so this debit goes back.
+      const back = debited.filter((_, i) => dups.has(i)).reduce((a, i) => a + i.cost, 0);
+      if (back > 0) await credit(ws, back);
+      return [...free, ...covered, ...debited.map((i) => i.messageId)];
+    },
+    async charge(ids) {
+      if (ids.length === 0) return 0;
+      const res = await ledger().updateMany({ _id: { $in: ids.map(reserveId) } as never, state: 'held' }, { $set: { state: 'charged' } });
+      return res.modifiedCount;
+    },
+    async refund(ids) {
+      if (ids.length === 0) return [];
+      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never, state: { $in: ['held', 'charged'] } }).toArray()).map(fromEntry);
+      const now = new Date();
+      const refunds: LedgerEntry[] = held.map((r) => ({
+        id: refundId(r.messageId!), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: r.messageId,
+        ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
+      }));
+      if (refunds.length === 0) return [];
+      // The unique refund id is what makes it once: only the inserts that went in are credited.
+      const dups = await insertAllowingDuplicates(() => ledger().insertMany(refunds.map(toDoc) as never[], { ordered: false }));
+      const won = refunds.filter((_, i) => !dups.has(i));
+      const byWorkspace = new Map<string, number>();
+      for (const e of won) byWorkspace.set(e.workspaceId, (byWorkspace.get(e.workspaceId) ?? 0) + e.amount);
+      await Promise.all([...byWorkspace].map(([ws, amount]) => credit(ws, amount)));
+      if (won.length) await ledger().updateMany({ _id: { $in: won.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+      return won;
+    },
+    async findHeld(before, limit) {
+      const docs = await ledger().find({ state: 'held', createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+      return docs.map(fromEntry);
+    },
+    async ledger(ws, filter, q) {
+      const { limit, offset } = clampPage(q);
+      const match: Doc = { workspaceId: ws, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.messageId ? { messageId: filter.messageId } : {}) };
+      const [total, docs] = await Promise.all([
+        ledger().countDocuments(match),
+        limit === 0 ? Promise.resolve([]) : ledger().find(match).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).toArray(),
+      ]);
+      return { items: docs.map(fromEntry), total, limit, offset };
+    },
+    async ledgerSum(ws) {
+      return sum({ workspaceId: ws });
+    },
+  };
+}

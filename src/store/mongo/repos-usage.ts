@@ -1,0 +1,49 @@
+// Usage counters in MongoDB: one upsert with $inc per row, all of a batch in one unordered bulkWrite.
+import { USAGE_COLUMNS, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
+import type { UsageRepo } from '../store';
+import { isDuplicateKey } from './docs';
+import type { Models } from './models';
+
+type Doc = Record<string, unknown>;
+
+function upsertOp(d: UsageDelta): Doc {
+  const $inc = Object.fromEntries(Object.entries(d.counts).filter(([, n]) => n));
+  return {
+    updateOne: {
+      filter: { _id: usageRowId(d) },
+      update: { $inc, $setOnInsert: { workspaceId: d.workspaceId, hour: d.hour, dimension: d.dimension, key: d.key, channel: d.channel, provider: d.provider } },
+      upsert: true,
+    },
+  };
+}
+
+export function usageRepo(models: () => Models): UsageRepo {
+  const coll = () => models().usageRollups.collection;
+  return {
+    async add(deltas) {
+      if (deltas.length === 0) return;
+      const ops = deltas.map(upsertOp);
+      try {
+        await coll().bulkWrite(ops as never, { ordered: false });
+      } catch (e) {
+        // Two first upserts of one row raced on _id: the loser's increment is applied again (the row exists now).
+        const failed = ([] as Array<{ index: number }>).concat((e as { writeErrors?: never }).writeErrors ?? []);
+        if (!isDuplicateKey(e) || failed.length === 0) throw e;
+        await coll().bulkWrite(failed.map((w) => ops[w.index]) as never, { ordered: false });
+      }
+    },
+    async hourly(q) {
+      const match: Doc = { workspaceId: q.workspaceId, dimension: q.dimension, key: q.key, hour: { $gte: q.from, $lt: q.to } };
+      if (q.channel !== undefined) match.channel = q.channel;
+      if (q.provider !== undefined) match.provider = q.provider;
+      const group: Doc = { _id: '$hour' };
+      for (const c of USAGE_COLUMNS) group[c] = { $sum: `$${c}` };
+      const rows = await coll().aggregate<Doc>([{ $match: match }, { $group: group }, { $sort: { _id: 1 } }]).toArray();
+      return rows.map((r): UsageHour => {
+        const counts = zeroCounters();
+        for (const c of USAGE_COLUMNS) counts[c] = Number(r[c] ?? 0);
+        return { hour: new Date(r._id as Date), counts };
+      });
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// Credit accounts and their ledger in SQLite: every balance change and its ledger entries are one
+// write transaction (BEGIN IMMEDIATE), so several processes on the file never overspend.
+import type { CreditAccount, LedgerEntry } from '../../domain/credits';
+import { NotFoundError, UnprocessableError } from '../../domain/errors';
+import type { CreditRepo } from '../store';
+import { refundId, reserveId } from '../store-credits';
+import { clampPage } from '../common';
+import { decodeRow, encodeRecord, insertSql, type Sql, type TableCodec } from './db';
+
+export const CREDITS_DDL = `
+CREATE TABLE IF NOT EXISTS credit_accounts (
+  "workspaceId" TEXT PRIMARY KEY, "balance" INTEGER, "prices" TEXT, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS credit_ledger (
+  "seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "workspaceId" TEXT NOT NULL, "kind" TEXT NOT NULL,
+  "amount" INTEGER NOT NULL, "messageId" TEXT, "notificationId" TEXT, "campaignId" TEXT, "state" TEXT, "balanceAfter" INTEGER,
+  "requestHash" TEXT, "note" TEXT, "createdAt" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS credit_ledger_workspace ON credit_ledger ("workspaceId", "kind", "seq");
+CREATE INDEX IF NOT EXISTS credit_ledger_state ON credit_ledger ("state", "createdAt");
+`;
+
+const accounts: TableCodec = {
+  table: 'credit_accounts',
+  columns: { workspaceId: 'text', balance: 'int', prices: 'json', createdAt: 'date', updatedAt: 'date' },
+};
+const entries: TableCodec = {
+  table: 'credit_ledger',
+  columns: {
+    id: 'text', workspaceId: 'text', kind: 'text', amount: 'int', messageId: 'text', notificationId: 'text', campaignId: 'text',
+    state: 'text', balanceAfter: 'int', requestHash: 'text', note: 'text', createdAt: 'date',
+  },
+};
+
+export function creditRepo(sql: Sql): CreditRepo {
+  const get = (ws: string): CreditAccount | null => {
+    const row = sql.get('SELECT * FROM credit_accounts WHERE "workspaceId" = @ws', { ws });
+    // NULL is a field like any other for the codec; here it means unmetered.
+    return row ? { ...decodeRow<CreditAccount>(accounts, row), balance: (row.balance as number | null) ?? null } : null;
+  };
+  const entry = (id: string): LedgerEntry | null => {
+    const row = sql.get('SELECT * FROM credit_ledger WHERE "id" = @id', { id });
+    return row ? decodeRow<LedgerEntry>(entries, row) : null;
+  };
+  const insertEntry = (e: LedgerEntry): void => void sql.run(insertSql(entries), encodeRecord(entries, e));
+  const addToBalance = (ws: string, delta: number, at: Date): void =>
+    void sql.run('UPDATE credit_accounts SET "balance" = "balance" + @delta, "updatedAt" = @at WHERE "workspaceId" = @ws AND "balance" IS NOT NULL', {
+      ws, delta, at: at.getTime(),
+    });
+
+  return {
+    async open(ws, opening) {
+      return sql.tx(() => {
+        const existing = get(ws);
+        if (existing) return existing;
+        const now = new Date();
+        const rec: CreditAccount = { workspaceId: ws, balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), createdAt: now, updatedAt: now };
+        sql.run(insertSql(accounts), encodeRecord(accounts, rec));
+        if (opening.balance) {
+          insertEntry({ id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance, balanceAfter: opening.balance, note: 'opening balance', createdAt: now });
+        }
+        return rec;
+      });
+    },
+    async get(ws) {
+      return get(ws);
+    },
+    async reserved(ws) {
+      const row = sql.get<{ s: number | null }>(`SELECT SUM(-"amount") AS s FROM credit_ledger WHERE "workspaceId" = @ws AND "kind" = 'reserve' AND "state" = 'held'`, { ws });
+      return row?.s ?? 0;
+    },
+    async move(ws, m) {
+      return sql.tx(() => {
+        const before = entry(m.id);
+        if (before) return { entry: before, replayed: true };
+        const acc = get(ws);
+        if (!acc) throw new NotFoundError('workspace', ws);
+        if (acc.balance === null) throw new UnprocessableError([{ field: 'workspaceId', reason: 'the workspace is unmetered (credits: null): it has no balance' }]);
+        const balanceAfter = acc.balance + m.amount;
+        if (balanceAfter < 0) throw new UnprocessableError([{ field: 'amount', reason: 'would take the balance below zero' }]);
+        const now = new Date();
+        addToBalance(ws, m.amount, now);
+        const e: LedgerEntry = { id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter, createdAt: now, ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}) };
+        insertEntry(e);
+        return { entry: e, replayed: false };
+      });
+    },
+    async reserve(ws, items) {
+      return sql.tx(() => {
+        const acc = get(ws);
+        if (!acc || acc.balance === null) return items.map((i) => i.messageId);
+        let balance = acc.balance;
+        const covered: string[] = [];
+        const now = new Date();
+        for (const i of items) {
+          if (entry(reserveId(i.messageId))) covered.push(i.messageId);
+          else if (i.cost <= balance) {
+            balance -= i.cost;
+            insertEntry({
+              id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
+              notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
+            });
+            covered.push(i.messageId);
+          }
+        }
+        if (balance !== acc.balance) addToBalance(ws, balance - acc.balance, now);
+        return covered;
+      });
+    },
+    async charge(ids) {
+      if (ids.length === 0) return 0;
+      return sql.tx(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
+    },
+    async refund(ids) {
+      if (ids.length === 0) return [];
+      return sql.tx(() => {
+        const out: LedgerEntry[] = [];
+        const now = new Date();
+        for (const id of ids) {
+          const r = entry(reserveId(id));
+          if (!r || r.state === 'refunded') continue;
+          sql.run(`UPDATE credit_ledger SET "state" = 'refunded' WHERE "id" = @id`, { id: r.id });
+          const e: LedgerEntry = {
+            id: refundId(id), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: id,
+            ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
+          };
+          insertEntry(e);
+          addToBalance(r.workspaceId, e.amount, now);
+          out.push(e);
+        }
+        return out;
+      });
+    },
+    async findHeld(before, limit) {
+      const rows = sql.all(`SELECT * FROM credit_ledger WHERE "state" = 'held' AND "createdAt" < @before ORDER BY "createdAt", "seq" LIMIT @limit`, { before: before.getTime(), limit });
+      return rows.map((r) => decodeRow<LedgerEntry>(entries, r));
+    },
+    async ledger(ws, filter, q) {
+      const { limit, offset } = clampPage(q);
+      const where = ['"workspaceId" = @ws', ...(filter.kind ? ['"kind" = @kind'] : []), ...(filter.messageId ? ['"messageId" = @messageId'] : [])].join(' AND ');
+      const params = { ws, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.messageId ? { messageId: filter.messageId } : {}) };
+      const total = sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM credit_ledger WHERE ${where}`, params)?.n ?? 0;
+      const rows = sql.all(`SELECT * FROM credit_ledger WHERE ${where} ORDER BY "seq" DESC LIMIT @limit OFFSET @offset`, { ...params, limit, offset });
+      return { items: rows.map((r) => decodeRow<LedgerEntry>(entries, r)), total, limit, offset };
+    },
+    async ledgerSum(ws) {
+      return sql.get<{ s: number | null }>('SELECT SUM("amount") AS s FROM credit_ledger WHERE "workspaceId" = @ws', { ws })?.s ?? 0;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Usage counters in SQLite: one upsert per row (INSERT ... ON CONFLICT DO UPDATE SET n = n + ?).
+import { USAGE_COLUMNS, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
+import type { UsageRepo } from '../store';
+import { q, type Sql } from './db';
+
+export const USAGE_DDL = `
+CREATE TABLE IF NOT EXISTS usage_rollups (
+  "workspaceId" TEXT NOT NULL, "dimension" TEXT NOT NULL, "key" TEXT NOT NULL, "hour" INTEGER NOT NULL,
+  "channel" TEXT NOT NULL, "provider" TEXT NOT NULL,
+  ${USAGE_COLUMNS.map((c) => `${q(c)} REAL NOT NULL DEFAULT 0`).join(', ')},
+  PRIMARY KEY ("workspaceId", "dimension", "key", "hour", "channel", "provider")
+) WITHOUT ROWID;
+`;
+
+const UPSERT = `INSERT INTO usage_rollups ("workspaceId", "dimension", "key", "hour", "channel", "provider", ${USAGE_COLUMNS.map(q).join(', ')})
+  VALUES (@workspaceId, @dimension, @key, @hour, @channel, @provider, ${USAGE_COLUMNS.map((c) => `@${c}`).join(', ')})
+  ON CONFLICT ("workspaceId", "dimension", "key", "hour", "channel", "provider") DO UPDATE SET
+  ${USAGE_COLUMNS.map((c) => `${q(c)} = ${q(c)} + excluded.${q(c)}`).join(', ')}`;
+
+const SUMS = USAGE_COLUMNS.map((c) => `SUM(${q(c)}) AS ${q(c)}`).join(', ');
+
+export function usageRepo(sql: Sql): UsageRepo {
+  return {
+    async add(deltas: UsageDelta[]) {
+      if (deltas.length === 0) return;
+      sql.tx(() => {
+        for (const d of deltas) {
+          const counts = { ...zeroCounters(), ...d.counts };
+          sql.run(UPSERT, { ...counts, workspaceId: d.workspaceId, dimension: d.dimension, key: d.key, hour: d.hour.getTime(), channel: d.channel, provider: d.provider });
+        }
+      });
+    },
+    async hourly(query) {
+      const where = ['"workspaceId" = @workspaceId', '"dimension" = @dimension', '"key" = @key', '"hour" >= @from', '"hour" < @to'];
+      const params: Record<string, unknown> = { ...query, from: query.from.getTime(), to: query.to.getTime() };
+      if (query.channel !== undefined) where.push('"channel" = @channel');
+      else delete params.channel;
+      if (query.provider !== undefined) where.push('"provider" = @provider');
+      else delete params.provider;
+      const rows = sql.all<Record<string, number>>(`SELECT "hour", ${SUMS} FROM usage_rollups WHERE ${where.join(' AND ')} GROUP BY "hour" ORDER BY "hour"`, params);
+      return rows.map((r): UsageHour => {
+        const counts = zeroCounters();
+        for (const c of USAGE_COLUMNS) counts[c] = Number(r[c]);
+        return { hour: new Date(r.hour), counts };
+      });
+    },
+  };
+}
+
