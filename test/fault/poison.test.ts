@@ -50,7 +50,7 @@ const POISON: Record<'sms' | 'dispatch' | 'events', Array<{ send?: string; body:
   events: [
     { body: '{"program_id":1}', reason: /invalid event/ },
     { body: '{"programId":"p","eventTypeId":"e","startTime":"yesterday-ish"}', reason: /startTime/ },
-    { body: '{"programId":"nope","eventTypeId":"e","startTime":"2030-01-01T00:00:00Z"}', reason: /NOT_FOUND/ },
+    { body: '{"programId":"nope","eventTypeId":"e","startTime":"2030-01-01T00:00:00Z"}', reason: /UNPROCESSABLE: .*programId/ },
     { body: JSON.stringify({ programId: 'p1', eventTypeId: 'e1', startTime: new Date().toISOString(), data: { pad: big(200) } }), reason: /exceeds/ },
   ],
 };

@@ -26,7 +26,8 @@ describe.each<Backend>(['embedded', 'real'])('credits through a busy pipeline (%
     gateway = await startFakeServer(async (x) => {
       const to = String((x.json as { to?: string } | undefined)?.to ?? '');
       if (to.endsWith('9')) return { status: 400, body: { error: 'unknown subscriber' } };
-      await new Promise((r) => setTimeout(r, 40));
+      // 2 in flight x 150 ms: the first notification alone outlasts the second's 3 s window, however fast the machine.
+      await new Promise((r) => setTimeout(r, 150));
       return { status: 200, body: { id: `gw-${Math.random().toString(36).slice(2)}` } };
     });
     herald = await startTestHerald(

@@ -98,7 +98,7 @@ describe.each<Backend>(['embedded', 'real'])('Idempotency-Key (%s store)', (back
   it('frees the key when the request is refused, so a corrected retry goes through', async () => {
     const key = randomUUID();
     const bad = await post(body({ programId: 'nope' }), key);
-    expect(bad.status).toBe(404);
+    expect(bad.status).toBe(422);
     expect(await herald.store.idempotencyKeys.get('anonymous', key)).toBeNull();
     expect((await post(body(), key)).status).toBe(202);
   });
