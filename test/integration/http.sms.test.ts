@@ -37,5 +37,5 @@ test('bad bodies are 400 naming the field; the route is in the OpenAPI document'
   const doc = (await request(t.app).get('/openapi.json')).body;
   const op = doc.paths['/v1/sms/estimate'].post;
   expect(op.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/SmsEstimate');
-  expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '413', '415', '500']);
+  expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '500']);
 });
