@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isSupportedRegion } from '../domain/contact';
 import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
+import { resolveFileVariants, resolveOptionFiles } from './secret-files';
 import type { ProviderConfig } from '../providers/types';
 
 const providerSchema = z.object({
@@ -229,42 +230,8 @@ export function envNames(): string[] {
   return [...ENV_KEYS.map((k) => k.env), ...OTHER_ENV];
 }
 
-function readSecretFile(file: string, what: string): string {
-  try {
-    // Secret files usually end with a newline that is not part of the value.
-    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new ConfigError(`config: ${what}: cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-/** The environment with every <NAME>_FILE Herald knows replaced by <NAME> holding the file's content. */
-export function resolveFileVariants(env: Env): Env {
-  const out: Env = { ...env };
-  for (const name of envNames()) {
-    const file = env[`${name}_FILE`];
-    if (file === undefined || file === '') continue;
-    if (env[name] !== undefined && env[name] !== '') throw new ConfigError(`config: set ${name} or ${name}_FILE, not both`);
-    out[name] = readSecretFile(file, `${name}_FILE`);
-  }
-  return out;
-}
-
-/** Provider options given as `<option>File` (a path) get `<option>` from that file: keys and tokens as secrets. */
-function resolveOptionFiles(providers: { id: string; options: Record<string, unknown> }[]): void {
-  for (const p of providers) {
-    for (const [k, v] of Object.entries(p.options)) {
-      if (!k.endsWith('File') || k.length === 4 || typeof v !== 'string') continue;
-      const name = k.slice(0, -4);
-      if (p.options[name] !== undefined) throw new ConfigError(`config: provider '${p.id}': set option '${name}' or '${k}', not both`);
-      p.options[name] = readSecretFile(v, `provider '${p.id}' option '${k}'`);
-      delete p.options[k];
-    }
-  }
-}
-
 export function loadConfig(processEnv: Env = process.env, overrides: Record<string, unknown> = {}): HeraldConfig {
-  const env = resolveFileVariants(processEnv);
+  const env = resolveFileVariants(processEnv, envNames());
   const raw = readJson(DEFAULT_FILE);
   if (env.HERALD_CONFIG) Object.assign(raw, readJson(env.HERALD_CONFIG));
   for (const { env: name, path: p, kind } of ENV_KEYS) {

@@ -16,11 +16,14 @@ import type {
   Subscription,
   User,
 } from '../domain/types';
-import type { SlotAnswer } from '../domain/send-slots';
 import type { CreditRepo } from './store-credits';
 
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
-import type { UsageDelta, UsageDimension, UsageHour } from '../domain/usage';
+import type { UsageRepo } from './store-usage';
+import type { ProviderControlRepo } from './store-provider-control';
+
+export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
 
@@ -211,26 +214,6 @@ export interface MessageStreamFilter {
   createdBefore?: Date;
 }
 
-export interface UsageQuery {
-  workspaceId: string;
-  dimension: UsageDimension;
-  /** The program, user or campaign id; '*' for the workspace dimension. */
-  key: string;
-  /** Hours starting at or after `from` and before `to`. */
-  from: Date;
-  to: Date;
-  channel?: Channel;
-  provider?: string;
-}
-
-/** Usage counters: one row per workspace x hour x dimension value (x channel x provider). */
-export interface UsageRepo {
-  /** Adds each delta's counts to its row, creating the row at zero; each row's increment is atomic. */
-  add(deltas: UsageDelta[]): Promise<void>;
-  /** Counters per UTC hour of [from, to), summed over the matching rows, oldest first; hours without rows are absent. */
-  hourly(q: UsageQuery): Promise<UsageHour[]>;
-}
-
 export interface LogQuery {
   /** Only lines of this workspace (process-wide lines have none). */
   workspaceId?: string;
@@ -287,55 +270,6 @@ export interface IdempotencyRepo {
   release(scope: string, key: string, token: string): Promise<boolean>;
   /** Deletes records whose expiresAt is before `now`; resolves how many. */
   pruneExpired(now: Date): Promise<number>;
-}
-
-/** Run-time routing state of one provider instance, shared by every process. */
-export interface ProviderControl {
-  /** Provider instance id from configuration. */
-  id: string;
-  channel: Channel;
-  paused: boolean;
-  /** Lower goes first when routing by order. */
-  order: number;
-  /** Share of traffic when routing by weight; 0 leaves the provider to the order. */
-  weight: number;
-  /** Messages (parts) per second across all processes; absent: unlimited. */
-  ratePerSecond?: number;
-  /** Hand-offs and failed attempts, summed over every worker process. */
-  sent: number;
-  failed: number;
-  /** Latest end of an open circuit any worker reported. */
-  circuitOpenUntil?: Date;
-  updatedAt: Date;
-}
-
-/** One process's routing activity for a provider since its last report. */
-export interface ProviderActivity {
-  sent: number;
-  failed: number;
-  circuitOpenUntil?: Date;
-}
-
-export type NewProviderControl = Pick<ProviderControl, 'id' | 'channel' | 'paused' | 'order' | 'weight' | 'ratePerSecond'>;
-/** `ratePerSecond: undefined` (key present) removes the limit. */
-export type ProviderControlPatch = Partial<Pick<ProviderControl, 'paused' | 'order' | 'weight' | 'ratePerSecond'>>;
-
-export interface ProviderControlRepo {
-  /** Every provider, by channel then order then id. */
-  list(): Promise<ProviderControl[]>;
-  get(id: string): Promise<ProviderControl | null>;
-  /** Inserts the provider when its id is new; an existing one is left as operators set it. Resolves the stored state. */
-  ensure(initial: NewProviderControl): Promise<ProviderControl>;
-  /** Changes the given fields; null when the id is unknown. */
-  update(id: string, patch: ProviderControlPatch): Promise<ProviderControl | null>;
-  /** Adds counters and raises circuitOpenUntil (never lowers it); unknown ids are ignored. */
-  recordActivity(id: string, delta: ProviderActivity): Promise<void>;
-  /**
-   * Reserves the provider's next send slot, shared by every process (GCRA, src/domain/send-slots.ts):
-   * slots at least `intervalMs` apart, granted only when one starts within `maxWaitMs` of `now`
-   * (epoch ms). Not granted: `at` says when the next free one starts.
-   */
-  reserveSlot(providerId: string, intervalMs: number, maxWaitMs: number, now: number): Promise<SlotAnswer>;
 }
 
 export interface Store {
