@@ -2,7 +2,8 @@
 // and a server + SMS worker pair of Herald child processes pointed at one fake provider.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BenchDb } from './fixtures';
+import type { Notification } from '../src/domain/types';
+import type { BenchDb, MessageMatch } from './fixtures';
 import { freePort, startHeraldChild, type HeraldChild } from './processes';
 import type { SmsSink } from './sinks';
 
@@ -66,6 +67,57 @@ export async function startPair(ctx: BenchContext, sink: SmsSink, tag: string, s
   };
 }
 
+/** Herald as one phase runs it: a server + SMS worker pair (MongoDB + RabbitMQ) or one `herald all` (embedded). */
+export interface HeraldUnderTest {
+  url: string;
+  /** Herald's processes to meter, by name (server, worker; or herald). */
+  pids: Record<string, number>;
+  /** Reads every peak now (call it while they run). */
+  sample(): void;
+  /** Stops them; resolves each one's peak RSS in MB, by name. */
+  stop(): Promise<Record<string, number>>;
+}
+
+/** What a phase reads back from Herald's store: counts per status, the last sentAt, a notification. */
+export interface CountingDb {
+  countByStatus(match: MessageMatch): Promise<Partial<Record<string, number>>>;
+  lastSentAt(match: MessageMatch): Promise<Date | undefined>;
+  notification(id: string): Promise<Notification | null>;
+}
+
+/** One backend under test: how to start Herald on it, where to count, which shared services to meter. */
+export interface PhaseEnv {
+  dir: string;
+  db: CountingDb;
+  launch(sink: SmsSink, tag: string, smsDataDir: string): Promise<HeraldUnderTest>;
+  /** The shared services' pids (broker, Mongo server) metered with Herald; none on the embedded default. */
+  services(): Record<string, number | undefined>;
+  say(line: string): void;
+}
+
+/** The MongoDB + RabbitMQ installation of a BenchContext as a PhaseEnv. */
+export function pairEnv(ctx: BenchContext, services: () => Record<string, number | undefined>): PhaseEnv {
+  return {
+    dir: ctx.dir,
+    say: ctx.say,
+    services,
+    db: {
+      countByStatus: (m) => ctx.db.countByStatus(m),
+      lastSentAt: (m) => ctx.db.lastSentAt(m),
+      notification: (id) => ctx.db.store.notifications.get(id),
+    },
+    async launch(sink, tag, smsDataDir) {
+      const pair = await startPair(ctx, sink, tag, smsDataDir);
+      return {
+        url: pair.url,
+        pids: { server: pair.server.pid, worker: pair.sms.pid },
+        sample: () => pair.sample(),
+        stop: async () => pair.stop(),
+      };
+    },
+  };
+}
+
 /** What reached the fake provider against what should have: lost is only known once all were sent. */
 export interface DeliveryTally {
   sent: number;
@@ -76,7 +128,8 @@ export interface DeliveryTally {
   duplicated: number;
   /** Messages not yet sent when the time limit ended the run. */
   unfinished: number;
-  peakMb: { server: number; sms: number };
+  /** Peak RSS of each Herald process, by name. */
+  peakMb: Record<string, number>;
   completed: boolean;
 }
 

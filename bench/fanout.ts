@@ -1,11 +1,11 @@
 // Fan-out: one notification to every subscriber of a big program, through the real broker to
 // a fake provider that answers at once. Timed from the POST to the last message's sentAt.
 import path from 'node:path';
-import { startPair, tally, waitUntil, type BenchContext, type DeliveryTally } from './context';
+import { tally, waitUntil, type DeliveryTally, type PhaseEnv } from './context';
 import { EVENT_TYPE } from './fixtures';
 import { postMany } from './load';
 import { startSink, type SinkKind } from './sinks';
-import { cpuMeter, servicePids, type CpuShare } from './cpu';
+import { cpuMeter, type CpuShare } from './cpu';
 
 export interface FanoutResult extends DeliveryTally {
   sink: SinkKind;
@@ -20,13 +20,13 @@ export interface FanoutResult extends DeliveryTally {
   cpu: CpuShare;
 }
 
-export async function fanout(ctx: BenchContext, programId: string, subscribers: number, kind: SinkKind, timeoutMs: number): Promise<FanoutResult> {
-  const smsDir = path.join(ctx.dir, `fanout-${kind}-${subscribers}-sms`);
+export async function fanout(ctx: PhaseEnv, programId: string, subscribers: number, kind: SinkKind, timeoutMs: number, tag = 'fanout'): Promise<FanoutResult> {
+  const smsDir = path.join(ctx.dir, `${tag}-${kind}-${subscribers}-sms`);
   const sink = await startSink(kind, smsDir);
-  const pair = await startPair(ctx, sink, `fanout-${kind}-${subscribers}`, smsDir);
+  const pair = await ctx.launch(sink, `${tag}-${kind}-${subscribers}`, smsDir);
   try {
     const t0 = Date.now();
-    const meter = cpuMeter({ server: pair.server.pid, worker: pair.sms.pid, ...servicePids(), bench: process.pid });
+    const meter = cpuMeter({ ...pair.pids, ...ctx.services(), bench: process.pid });
     const post = () =>
       postMany(`${pair.url}/v1/notifications`, 1, 1, () => ({ programId, eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: `fanout-${kind}` } }));
     let accept = await post();
@@ -47,7 +47,7 @@ export async function fanout(ctx: BenchContext, programId: string, subscribers: 
     // The worker records `sent` after the provider answered: give the last few a moment.
     let statuses = await ctx.db.countByStatus(match);
     await waitUntil(async () => ((statuses = await ctx.db.countByStatus(match)).sent ?? 0) >= subscribers, reached ? 30_000 : 0, () => pair.sample(), 1000);
-    const n = await ctx.db.store.notifications.get(id);
+    const n = await ctx.db.notification(id);
     const last = await ctx.db.lastSentAt(match);
     const cpu = meter.stop();
     const peakMb = await pair.stop();

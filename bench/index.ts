@@ -1,12 +1,16 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
-// `npm run bench -- --only metering [--metering-subscribers N] [--metering-rounds N]`: only metering on against off.
+// `npm run bench -- --only stream,embedded`: only those phases (nothing written); phases: raw, bare, fanout,
+// compare, stream, embedded, usage, metering. `--only metering [--metering-subscribers N] [--metering-rounds N]`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AMQP_URL, uniqueMongoUri, uniqueName } from '../test/support/services';
-import type { BenchContext } from './context';
+import { pairEnv, type BenchContext } from './context';
+import { servicePids } from './cpu';
+import { bareEmbedded } from './bare-embedded';
+import { embeddedInstallation } from './embedded';
 import { fanout, type FanoutResult } from './fanout';
 import { openBenchDb } from './fixtures';
 import { loadConfig } from '../src/config';
@@ -14,7 +18,7 @@ import { disposeInstallation } from '../test/support/herald';
 import { buildHerald } from './processes';
 import { barePipeline, type BarePipelineResult } from './bare-pipeline';
 import { rawBroker, type RawBrokerResult } from './raw-broker';
-import { renderMeteringTable, renderReport, renderTable, machine, type BenchReport, type MeteringOnly } from './report';
+import { deliveryFailures, renderReport, renderTable, machine, type BenchReport, type EmbeddedReport } from './report';
 import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
@@ -36,15 +40,20 @@ export interface BenchOptions {
   /** Messages whose usage counters the usage-API phase writes before timing it. */
   usageMessages: number;
   write: boolean;
-  /** Run only this phase (no report file): `metering`. */
-  only?: 'metering';
+  /** Run only these phases (no report file). */
+  only?: Phase[];
   /** Subscribers of the metering on/off fan-outs. */
   meteringSubscribers: number;
   /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
   meteringRounds: number;
   /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
   cpuProfileDir?: string;
+  /** Ids per job of the embedded bare pipeline: Herald's dispatch.messagesPerDelivery. */
+  messagesPerDelivery: number;
 }
+
+export const PHASES = ['raw', 'bare', 'fanout', 'compare', 'stream', 'embedded', 'usage', 'metering'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export function parseArgs(argv: string[]): BenchOptions {
   const flag = (name: string): string | undefined => {
@@ -72,6 +81,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write') && flag('only') === undefined,
     only: parseOnly(flag('only')),
+    messagesPerDelivery: loadConfig({}).dispatch.messagesPerDelivery,
     meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
     meteringRounds: Number(flag('metering-rounds') ?? 2),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
@@ -79,8 +89,11 @@ export function parseArgs(argv: string[]): BenchOptions {
 }
 
 function parseOnly(v: string | undefined): BenchOptions['only'] {
-  if (v === undefined || v === 'metering') return v;
-  throw new Error(`--only ${v}: the phases that run alone are: metering`);
+  if (v === undefined) return undefined;
+  const list = v.split(',') as Phase[];
+  const bad = list.filter((p) => !PHASES.includes(p));
+  if (bad.length) throw new Error(`--only ${v}: unknown phase(s) ${bad.join(', ')}; phases: ${PHASES.join(', ')}`);
+  return list;
 }
 
 function servicesUp(say: (s: string) => void): void {
@@ -102,7 +115,7 @@ async function withInstallation<T>(base: Omit<BenchContext, 'mongodbUri' | 'amqp
   }
 }
 
-export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport | MeteringOnly> {
+export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport> {
   servicesUp(say);
   say('compiling Herald (npm run build): the children run dist/, as deployed');
   buildHerald();
@@ -111,54 +124,98 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
   const started = Date.now();
   const install = <T>(overrides: Record<string, unknown>, fn: (ctx: BenchContext) => Promise<T>) =>
     withInstallation({ ...base, heraldOverrides: { ...base.heraldOverrides, ...overrides } }, fn);
-  const metering = () => meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+  const runs = (p: Phase) => opts.only === undefined || opts.only.includes(p);
+  const report: BenchReport = { options: opts, machine: machine(), date: new Date(), durationS: 0, fanouts: [] };
   try {
-    if (opts.only === 'metering') return { options: opts, machine: machine(), date: new Date(), durationS: 0, metering: await metering() };
-    say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
-    const raw: RawBrokerResult = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
-    say(`  ${Math.round(raw.endToEndPerS)} msg/s end to end`);
-    say(`bare pipeline: ${opts.rawMessages} messages, each POSTed to the http gateway before its ack, prefetch ${opts.prefetch}`);
-    const bare: BarePipelineResult = await barePipeline(AMQP_URL, `${uniqueName('bench')}.bare`, dir, opts.rawMessages, opts.prefetch);
-    say(`  ${Math.round(bare.endToEndPerS)} msg/s end to end`);
+    if (runs('raw')) {
+      say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
+      report.raw = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
+      say(`  ${Math.round(report.raw.endToEndPerS)} msg/s end to end`);
+    }
+    if (runs('bare')) {
+      say(`bare pipeline: ${opts.rawMessages} messages, each POSTed to the http gateway before its ack, prefetch ${opts.prefetch}`);
+      report.bare = await barePipeline(AMQP_URL, `${uniqueName('bench')}.bare`, dir, opts.rawMessages, opts.prefetch);
+      say(`  ${Math.round(report.bare.endToEndPerS)} msg/s end to end`);
+    }
 
-    const fanouts: FanoutResult[] = [];
-    const runs: Array<[SinkKind, number, number]> = [
-      [opts.mainSink, opts.subscribers, opts.quick ? 120_000 : 400_000],
-      ...opts.sinks.map((k): [SinkKind, number, number] => [k, opts.compareSubscribers, 120_000]),
+    const fanoutRuns: Array<[SinkKind, number, number]> = [
+      ...(runs('fanout') ? [[opts.mainSink, opts.subscribers, opts.quick ? 120_000 : Math.max(400_000, opts.subscribers * 4)] as [SinkKind, number, number]] : []),
+      ...(runs('compare') ? opts.sinks.map((k): [SinkKind, number, number] => [k, opts.compareSubscribers, 120_000]) : []),
     ];
-    for (const [sink, subscribers, timeoutMs] of runs) {
+    for (const [sink, subscribers, timeoutMs] of fanoutRuns) {
       // A fresh database per run: each starts from the same state, whatever ran before.
       const r = await withInstallation(base, async (ctx) => {
         const seedStart = Date.now();
         await ctx.db.createProgram('fanout');
         await ctx.db.subscribe('fanout', 'f', subscribers, 0);
-        say(`fan-out: 1 notification x ${subscribers} subscribers (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s) -> ${sink}`);
-        return fanout(ctx, 'fanout', subscribers, sink, timeoutMs);
+        say(`fan-out (MongoDB + RabbitMQ): 1 notification x ${subscribers} subscribers (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s) -> ${sink}`);
+        return fanout(pairEnv(ctx, servicePids), 'fanout', subscribers, sink, timeoutMs);
       });
       say(`  ${Math.round(r.deliveredPerS)} msg/s delivered, fan-out ${Math.round(r.fanoutPerS)} msg/s, lost ${r.lost ?? '?'}, duplicated ${r.duplicated}${r.completed ? '' : `, ${r.unfinished} unsent at the time limit`}`);
-      fanouts.push(r);
+      report.fanouts.push(r);
     }
 
-    const streamSink = opts.mainSink;
-    say(`stream: ${opts.streamNotifications} notifications x ${opts.streamSubscribers} subscribers, concurrency ${opts.concurrency} -> ${streamSink}`);
-    const str: StreamResult = await withInstallation(base, async (ctx) => {
-      await ctx.db.createProgram('stream');
-      await ctx.db.subscribe('stream', 's', opts.streamSubscribers, 90_000_000);
-      return stream(ctx, 'stream', opts.streamSubscribers, opts.streamNotifications, opts.concurrency, streamSink, 150_000);
-    });
-    say(`  ${Math.round(str.herald.perS)} accepted/s (bare express ${Math.round(str.bare.perS)}/s), p99 ${str.herald.p99Ms.toFixed(1)} ms`);
+    if (runs('stream')) {
+      say(`accept stream (MongoDB + RabbitMQ): ${opts.streamNotifications} notifications x ${opts.streamSubscribers} subscribers, concurrency ${opts.concurrency} -> ${opts.mainSink}`);
+      report.stream = await withInstallation(base, async (ctx) => {
+        await ctx.db.createProgram('stream');
+        await ctx.db.subscribe('stream', 's', opts.streamSubscribers, 90_000_000);
+        return stream(pairEnv(ctx, servicePids), 'stream', opts.streamSubscribers, opts.streamNotifications, opts.concurrency, opts.mainSink, 150_000);
+      });
+      say(`  ${Math.round(report.stream.herald.perS)} accepted/s (bare express ${Math.round(report.stream.bare.perS)}/s), p99 ${report.stream.herald.p99Ms.toFixed(1)} ms`);
+    }
 
-    say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
-    const usage = [
-      await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
-      await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
-    ];
+    if (runs('embedded')) report.embedded = await embeddedPhases(opts, dir, say);
 
-    const meter: MeteringResult = await metering();
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage };
+    if (runs('usage')) {
+      say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
+      report.usage = [
+        await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
+        await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
+      ];
+    }
+    if (runs('metering')) report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+    report.durationS = (Date.now() - started) / 1000;
+    return report;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The embedded default: its bare pipeline, then the same fan-out and accept stream on `herald all`, each on a fresh data folder. */
+async function embeddedPhases(opts: BenchOptions, dir: string, say: (s: string) => void): Promise<EmbeddedReport> {
+  const overrides = { 'worker.prefetch': opts.prefetch };
+  say(`embedded bare pipeline: ${opts.rawMessages} messages in jobs of ${opts.messagesPerDelivery} on the embedded queue, each POSTed to the http gateway, ${opts.prefetch} at once`);
+  const bareDir = path.join(dir, 'embedded-bare');
+  fs.mkdirSync(bareDir, { recursive: true });
+  const bare = await bareEmbedded(bareDir, opts.rawMessages, opts.prefetch, opts.messagesPerDelivery);
+  say(`  ${Math.round(bare.endToEndPerS)} msg/s end to end`);
+  const out: EmbeddedReport = { bare };
+  {
+    const inst = await embeddedInstallation(dir, 'embedded-fanout', overrides, say, opts.cpuProfileDir);
+    try {
+      const seedStart = Date.now();
+      await inst.seed('fanout', 'f', opts.subscribers, 0);
+      say(`fan-out (embedded): 1 notification x ${opts.subscribers} subscribers (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s) -> ${opts.mainSink}`);
+      out.fanout = await fanout(inst.env, 'fanout', opts.subscribers, opts.mainSink, opts.quick ? 180_000 : Math.max(600_000, opts.subscribers * 6), 'embedded-fanout');
+      const r = out.fanout;
+      say(`  ${Math.round(r.deliveredPerS)} msg/s delivered, fan-out ${Math.round(r.fanoutPerS)} msg/s, lost ${r.lost ?? '?'}, duplicated ${r.duplicated}${r.completed ? '' : `, ${r.unfinished} unsent at the time limit`}`);
+    } finally {
+      await inst.close();
+    }
+  }
+  {
+    const inst = await embeddedInstallation(dir, 'embedded-stream', overrides, say, opts.cpuProfileDir);
+    try {
+      await inst.seed('stream', 's', opts.streamSubscribers, 90_000_000);
+      say(`accept stream (embedded): ${opts.streamNotifications} notifications x ${opts.streamSubscribers} subscribers, concurrency ${opts.concurrency} -> ${opts.mainSink}`);
+      out.stream = await stream(inst.env, 'stream', opts.streamSubscribers, opts.streamNotifications, opts.concurrency, opts.mainSink, 150_000, 'embedded-stream');
+      say(`  ${Math.round(out.stream.herald.perS)} accepted/s (bare express ${Math.round(out.stream.bare.perS)}/s), p99 ${out.stream.herald.p99Ms.toFixed(1)} ms`);
+    } finally {
+      await inst.close();
+    }
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -168,15 +225,17 @@ export async function main(argv: string[]): Promise<void> {
     const opts = parseArgs(argv);
     const report = await runBench(opts, say);
     say('');
-    if (!('raw' in report)) {
-      say(renderMeteringTable(report.metering));
-      process.exit(0);
-    }
     say(renderTable(report));
     if (opts.write) {
       const file = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
       fs.writeFileSync(file, renderReport(report));
       say(`\nwritten to ${path.relative(process.cwd(), file)}`);
+    }
+    // Lost or duplicated messages are never a figure to read past: the run fails.
+    const failures = deliveryFailures(report);
+    if (failures.length) {
+      process.stderr.write(`\nbench FAILED: messages lost or duplicated\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+      process.exit(1);
     }
     process.exit(0);
   } catch (e) {

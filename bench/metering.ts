@@ -1,7 +1,8 @@
 // Metering's cost: the same fan-out on fresh installations, the default workspace unmetered and
 // metered (a reservation per message at fan-out, a charge at hand-over), alternated `rounds`
 // times; the fastest run of each side counts (the least disturbed by whatever else runs).
-import type { BenchContext } from './context';
+import { pairEnv, type BenchContext } from './context';
+import { servicePids } from './cpu';
 import { fanout, type FanoutResult } from './fanout';
 import type { SinkKind } from './sinks';
 
@@ -32,7 +33,7 @@ export async function meteringPhase(install: Installation, subscribers: number, 
     install({ 'credits.defaultBalance': balance }, async (ctx) => {
       await ctx.db.createProgram('metering');
       await ctx.db.subscribe('metering', 'm', subscribers, 0);
-      const r = await fanout(ctx, 'metering', subscribers, sink, timeoutMs);
+      const r = await fanout(pairEnv(ctx, servicePids), 'metering', subscribers, sink, timeoutMs);
       const account = await ctx.db.store.credits.get('default');
       say(`  ${balance === null ? 'unmetered' : 'metered'}: ${Math.round(r.deliveredPerS)} msg/s delivered (${r.seconds.toFixed(1)} s), ${(heraldCpuPerMessage(r) * 1e6).toFixed(0)} µs Herald CPU a message`);
       return { r, charged: balance === null || !account?.balance ? 0 : balance - account.balance / 1000 };

@@ -84,7 +84,7 @@ export function startChild(dir: string, name: string, args: string[], env: Recor
 export function startHeraldChild(
   dir: string,
   name: string,
-  role: 'server' | 'sms',
+  role: 'server' | 'sms' | 'all',
   overrides: Record<string, unknown>,
   cpuProfile?: { dir: string },
 ): Promise<HeraldChild> {
@@ -92,7 +92,8 @@ export function startHeraldChild(
   const { file } = writeConfig(dir, name, { 'worker.httpPort': 0, ...overrides });
   const prof = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   // Compiled JavaScript, as deployed (buildHerald() ran first): no TypeScript loader in the measured processes.
-  const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), '--dist', ...(role === 'server' ? ['server'] : ['worker', 'sms'])];
+  const roleArgs = role === 'sms' ? ['worker', 'sms'] : [role];
+  const args = [...prof, path.join(ROOT, 'bin', 'herald.js'), '--dist', ...roleArgs];
   return startChild(dir, name, args, { HERALD_CONFIG: file }, /"message":"herald started"/);
 }
 

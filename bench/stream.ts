@@ -2,7 +2,8 @@
 // few subscribers, while the server also fans them out; and the same load against a bare
 // express app that only answers 202, so the ratio says what Herald's accept path costs.
 import path from 'node:path';
-import { startPair, tally, waitUntil, type BenchContext, type DeliveryTally } from './context';
+import { tally, waitUntil, type DeliveryTally, type PhaseEnv } from './context';
+import { cpuMeter, type CpuShare } from './cpu';
 import { EVENT_TYPE } from './fixtures';
 import { postMany, type LoadResult } from './load';
 import { freePort, startChild } from './processes';
@@ -18,11 +19,13 @@ export interface StreamResult extends DeliveryTally {
   /** Messages `sent` per second, from the first POST to the last sentAt. */
   deliveredPerS: number;
   messages: number;
+  /** CPU seconds each process spent from the first POST to the last message sent. */
+  cpu: CpuShare;
 }
 
 const strip = ({ bodies: _b, ...rest }: LoadResult): Omit<LoadResult, 'bodies'> => rest;
 
-async function bareReference(ctx: BenchContext, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
+async function bareReference(ctx: PhaseEnv, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
   const port = await freePort();
   const child = await startChild(ctx.dir, 'bare-express', ['--require', 'tsx/cjs', path.join(__dirname, 'bare-server.ts'), String(port)], {}, /listening/);
   try {
@@ -33,21 +36,23 @@ async function bareReference(ctx: BenchContext, n: number, concurrency: number, 
 }
 
 export async function stream(
-  ctx: BenchContext,
+  ctx: PhaseEnv,
   programId: string,
   subscribers: number,
   n: number,
   concurrency: number,
   kind: SinkKind,
   timeoutMs: number,
+  tag = 'stream',
 ): Promise<StreamResult> {
   const body = (i: number) => ({ programId, eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: i } });
   const bare = await bareReference(ctx, n, concurrency, body);
-  const smsDir = path.join(ctx.dir, `stream-${kind}-sms`);
+  const smsDir = path.join(ctx.dir, `${tag}-${kind}-sms`);
   const sink = await startSink(kind, smsDir);
-  const pair = await startPair(ctx, sink, `stream-${kind}`, smsDir);
+  const pair = await ctx.launch(sink, `${tag}-${kind}`, smsDir);
   try {
     const t0 = Date.now();
+    const meter = cpuMeter({ ...pair.pids, ...ctx.services(), bench: process.pid });
     const sampler = setInterval(() => pair.sample(), 500);
     const herald = await postMany(`${pair.url}/v1/notifications`, n, concurrency, body).finally(() => clearInterval(sampler));
     const accepted = herald.statuses['202'] ?? 0;
@@ -58,6 +63,7 @@ export async function stream(
     await waitUntil(async () => ((await ctx.db.countByStatus(match)).sent ?? 0) >= messages, reached ? 30_000 : 0, () => pair.sample(), 1000);
     sent = (await ctx.db.countByStatus(match)).sent ?? 0;
     const last = await ctx.db.lastSentAt(match);
+    const cpu = meter.stop();
     const peakMb = await pair.stop();
     const t = tally(messages, sent, sink, reached, peakMb);
     return {
@@ -70,6 +76,7 @@ export async function stream(
       bare: strip(bare),
       deliveredPerS: sent / Math.max(0.001, ((last?.getTime() ?? Date.now()) - t0) / 1000),
       messages,
+      cpu,
       // Every POST must also have been accepted.
       completed: t.completed && accepted === n,
     };

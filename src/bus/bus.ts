@@ -12,8 +12,9 @@ export type QueueName = (typeof QUEUES)[number];
 /**
  * Broadcast topics: best-effort signals every subscribed process receives, not work to be done.
  * - `credits`: `{workspaceId}`: a workspace's balance changed (live balance streams re-read it).
+ * - `catalog`: `{}`: a program or event type changed (processes drop their cached copies).
  */
-export const BROADCAST_TOPICS = ['credits'] as const;
+export const BROADCAST_TOPICS = ['credits', 'catalog'] as const;
 export type BroadcastTopic = (typeof BROADCAST_TOPICS)[number];
 
 export interface BroadcastSubscription {

@@ -31,6 +31,7 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import { createCatalogCache } from '../services/catalog-cache';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -114,7 +115,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  // Programs and event types cached per process, cleared everywhere on a change (catalog broadcasts).
+  const catalog = createCatalogCache(observeStore(rawStore, [usage.listener, metrics.messageListener], logger), bus, logger);
+  await catalog.start();
+  const store = catalog.store;
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
@@ -190,6 +194,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await webhookProviders.close();
       logger.info('herald stopped');
       await sink?.flush();
+      await catalog.stop();
       await bus.close();
       await storeWatchdog.stop();
       await store.close();

@@ -2,9 +2,10 @@
 import type { Notification } from '../../domain/types';
 import type { NotificationRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
-import { pageOf, patchUpdate, toRecord } from './docs';
+import { ConflictError } from '../../domain/errors';
+import { groupCommit, type Outcome } from '../group-commit';
+import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
-import { createDoc } from './repos-catalog';
 
 type Doc = Record<string, unknown>;
 
@@ -17,10 +18,41 @@ function fromDoc(d: Doc): Notification {
 }
 
 export function notificationRepo(models: () => Models): NotificationRepo {
+  /**
+   * Notifications created together are one unordered insert (one majority-acknowledged, journaled
+   * write); each is cast and validated by mongoose first, and a duplicate id fails alone.
+   */
+  const insert = groupCommit(
+    async (recs: Doc[]): Promise<Array<Outcome<Notification>>> => {
+      const model = models().notifications;
+      const now = new Date();
+      const out: Array<Outcome<Notification>> = new Array(recs.length);
+      const rows: Array<{ at: number; doc: Doc }> = [];
+      recs.forEach(({ id, ...rest }, at) => {
+        const doc = new model({ _id: id, ...rest, createdAt: now, updatedAt: now });
+        const invalid = doc.validateSync();
+        if (invalid) out[at] = { ok: false, error: invalid };
+        else rows.push({ at, doc: doc.toObject() as Doc });
+      });
+      let duplicates = new Set<number>();
+      if (rows.length) {
+        try {
+          await model.collection.insertMany(rows.map((r) => r.doc) as never[], { ordered: false });
+        } catch (e) {
+          duplicates = duplicateIndexes(e);
+        }
+      }
+      rows.forEach((r, k) => {
+        out[r.at] = duplicates.has(k) ? { ok: false, error: new ConflictError('a record with the same key already exists') } : { ok: true, value: fromDoc(toRecord(r.doc)) };
+      });
+      return out;
+    },
+    { maxInFlight: 4 },
+  );
+
   return {
     async create(n) {
-      const created = await createDoc<Doc>(models().notifications, { ...n, dispatch: n.dispatch ?? { messages: 0 } });
-      return fromDoc(created);
+      return insert({ ...n, dispatch: n.dispatch ?? { messages: 0 } });
     },
     async get(id) {
       const d = await models().notifications.findById(id).lean<Doc>();

@@ -2,7 +2,8 @@
 import type { Notification, RequestedWindow } from '../../domain/types';
 import type { NewNotification, NotificationRepo } from '../store';
 import { OWNED_IMMUTABLE, splitPatch } from '../common';
-import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
+import { decodeRow, encodeRecord, insertSql, mapSqliteError, setClause, type Sql, type TableCodec } from './db';
+import { groupCommit, type Outcome } from '../group-commit';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
@@ -67,13 +68,29 @@ export function notificationRepo(sql: Sql): NotificationRepo {
     });
   };
 
+  /** Notifications created together share one transaction (one fsync); a duplicate id fails alone. */
+  const insert = groupCommit(
+    async (rows: Flat[]) =>
+      sql.tx(() =>
+        rows.map((row): Outcome<Notification> => {
+          try {
+            sql.run(insertSql(codec), row);
+            return { ok: true, value: fromRow(row) };
+          } catch (e) {
+            // A constraint failure undoes only its own statement; anything else undoes the group.
+            if (!/^SQLITE_CONSTRAINT/.test((e as { code?: string }).code ?? '')) throw e;
+            return { ok: false, error: mapSqliteError(e) };
+          }
+        }),
+      ),
+    { maxInFlight: 1 },
+  );
+
   return {
     async create(n) {
       const now = new Date();
       const full = flatten({ ...n, dispatch: n.dispatch ?? { messages: 0 }, createdAt: now, updatedAt: now });
-      const row = encodeRecord(codec, full);
-      sql.run(insertSql(codec), row);
-      return fromRow(row);
+      return insert(encodeRecord(codec, full));
     },
     async get(id) {
       return get(id);
