@@ -55,17 +55,39 @@ function compiled(source: string, mode: Mode): HandlebarsTemplateDelegate {
   return fn;
 }
 
+/** A map that forgets everything past `max` entries: memo for per-message work whose inputs repeat. */
+function memo<V>(max: number): { get(k: string, make: () => V): V } {
+  const m = new Map<string, V>();
+  return {
+    get(k, make) {
+      let v = m.get(k);
+      if (v === undefined) {
+        if (m.size >= max) m.clear();
+        v = make();
+        m.set(k, v);
+      }
+      return v;
+    },
+  };
+}
+
+const zones = memo<string>(1000);
+const locales = memo<string>(1000);
+
 function safeZone(zone: string | undefined): string {
-  return zone && IANAZone.isValidZone(zone) ? zone : 'UTC';
+  if (!zone) return 'UTC';
+  return zones.get(zone, () => (IANAZone.isValidZone(zone) ? zone : 'UTC'));
 }
 
 function safeLocale(locale: string | undefined): string {
   if (!locale) return 'en';
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf([locale]).length ? locale : 'en';
-  } catch {
-    return 'en';
-  }
+  return locales.get(locale, () => {
+    try {
+      return Intl.DateTimeFormat.supportedLocalesOf([locale]).length ? locale : 'en';
+    } catch {
+      return 'en';
+    }
+  });
 }
 
 function toDateTime(value: unknown): DateTime | null {
@@ -75,10 +97,17 @@ function toDateTime(value: unknown): DateTime | null {
   return null;
 }
 
+/** Every message of a fan-out formats the same window dates in few zones and locales: formatted once each. */
+const formatted = memo<string>(5000);
+
 function formatIn(value: unknown, format: string, zone: string, locale: string): string {
-  const dt = toDateTime(value);
-  if (!dt || !dt.isValid) return '';
-  return dt.setZone(zone).setLocale(locale).toFormat(format);
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : undefined;
+  const make = (): string => {
+    const dt = toDateTime(value);
+    if (!dt || !dt.isValid) return '';
+    return dt.setZone(zone).setLocale(locale).toFormat(format);
+  };
+  return ms === undefined || Number.isNaN(ms) ? make() : formatted.get(`${ms}|${zone}|${locale}|${format}`, make);
 }
 
 interface HelperOptions {

@@ -1,5 +1,6 @@
 // One line per event, from every process, with the process name and the ids it concerns: JSON
 // lines for machines, readable lines on a terminal. Personal data is masked before any sink.
+import { Writable } from 'node:stream';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
@@ -43,6 +44,39 @@ const maskFormat = winston.format((info) => {
   return info;
 });
 
+/**
+ * stdout with the lines of one turn of the event loop written together: a write to a file or a pipe
+ * is a blocking system call, one per line otherwise. What is left is written when the process exits.
+ */
+class BatchedStdout extends Writable {
+  private lines: string[] = [];
+  private scheduled = false;
+
+  constructor() {
+    super({ decodeStrings: false });
+    process.once('exit', () => this.flush());
+  }
+
+  override _write(chunk: unknown, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.lines.push(String(chunk));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    cb();
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    process.stdout.write(text);
+  }
+}
+
+let sharedStdout: BatchedStdout | undefined;
+
 /** Builds a logger writing JSON lines (or readable ones) to stdout. */
 export function createLogger(processName: string, opts: LoggerOptions = {}): Logger {
   const stdout = opts.format === 'pretty' ? prettyFormat(opts.color ?? false) : winston.format.json();
@@ -54,7 +88,11 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
       winston.format.errors({ stack: false }),
       ...(opts.maskPersonalData === false ? [] : [maskFormat()]),
     ),
-    transports: [new winston.transports.Console({ silent: opts.silent ?? false, format: stdout })],
+    transports: [
+      opts.silent
+        ? new winston.transports.Console({ silent: true, format: stdout })
+        : new winston.transports.Stream({ stream: (sharedStdout ??= new BatchedStdout()), format: stdout }),
+    ],
   });
 }
 

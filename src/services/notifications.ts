@@ -103,12 +103,11 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       warnings: created.warnings,
     });
     if (w.due) {
-      // Stored is what counts: if this publish fails the relay republishes it.
-      try {
-        await bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id });
-      } catch (e) {
+      // Stored is what counts: the 202 does not wait for the broker's confirm. If this publish fails,
+      // or the process dies before it is confirmed, the relay republishes the stored notification.
+      void bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id }).catch((e: unknown) => {
         log.warn('dispatch not queued yet; the relay will retry', { error: (e as Error).message });
-      }
+      });
     }
     return created;
   }

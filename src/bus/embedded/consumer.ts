@@ -25,6 +25,8 @@ export class EmbeddedConsumer implements Consumer {
     if (q === this.queue) this.kick();
   };
   private scheduled = false;
+  private claiming = false;
+  private kickedWhileClaiming = false;
   private cancelled = false;
   private cancelling: Promise<void> | undefined;
 
@@ -84,14 +86,37 @@ export class EmbeddedConsumer implements Consumer {
 
   private pump(): void {
     if (this.cancelled || !this.deps.store.isOpen) return;
+    if (this.claiming) {
+      this.kickedWhileClaiming = true;
+      return;
+    }
     const free = this.prefetch - this.held.size;
     if (free <= 0) return;
     const token = randomUUID();
-    let rows: JobRow[] = [];
-    try {
-      rows = this.deps.store.claim(this.queue, free, token, this.deps.visibilityMs);
-    } catch (err) {
-      this.deps.logger?.warn('embedded queue: claim failed', { queue: this.queue, error: (err as Error).message });
+    // The claim joins the store's next group commit (with the settlements of the same turn): one fsync for both.
+    this.claiming = true;
+    this.kickedWhileClaiming = false;
+    let claimed = 0;
+    this.deps.store
+      .later(() => this.deps.store.claim(this.queue, free, token, this.deps.visibilityMs))
+      .then(
+        (rows) => {
+          claimed = rows.length;
+          this.start(rows, token);
+        },
+        (err: unknown) => this.deps.logger?.warn('embedded queue: claim failed', { queue: this.queue, error: (err as Error).message }),
+      )
+      .finally(() => {
+        this.claiming = false;
+        // More may be ready (a full claim), or a publish or a finished job asked meanwhile.
+        if (claimed > 0 || this.kickedWhileClaiming) this.kick();
+      });
+  }
+
+  private start(rows: JobRow[], token: string): void {
+    if (this.cancelled) {
+      // Claimed while cancel began: straight back to the queue, not started.
+      for (const row of rows) this.safely(() => this.deps.store.setLease(row.id, token, 0));
       return;
     }
     for (const row of rows) {
@@ -121,7 +146,8 @@ export class EmbeddedConsumer implements Consumer {
       result = await runHandler(this.handler, delivery, this.queue, this.deps.logger);
     }
     const store = this.deps.store;
-    const kept = this.safely(() => {
+    // Settled with the other jobs finishing in the same turn: one commit for all of them.
+    const kept = await this.safelyLater(() => {
       if (result.action === 'ack') return store.ack(row.id, token);
       if (result.action === 'split') return store.split(row.id, token, result.parts.map((p) => this.part(p, headers, row.attempt)));
       if (result.action === 'retry') {
@@ -146,6 +172,17 @@ export class EmbeddedConsumer implements Consumer {
     const next: Record<string, unknown> = { ...headers, [HEADER_ATTEMPT]: attempt + 1 };
     if (p.result.reason) next[HEADER_REASON] = p.result.reason;
     return { ...base, attempt: attempt + 1, delayMs: p.result.delayMs, headers: next };
+  }
+
+  /** `safely`, in the store's next group commit. */
+  private async safelyLater(fn: () => boolean): Promise<boolean | undefined> {
+    if (!this.deps.store.isOpen) return undefined;
+    try {
+      return await this.deps.store.later(fn);
+    } catch (err) {
+      this.deps.logger?.error('embedded queue write failed', { queue: this.queue, error: (err as Error).message });
+      return undefined;
+    }
   }
 
   /** Store errors (busy file, closed bus) are logged, never thrown: an unsettled job comes back after its lease. */

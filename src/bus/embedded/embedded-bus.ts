@@ -69,7 +69,9 @@ class EmbeddedBus implements Bus {
     if (this.closing) throw new PublishNotConfirmedError('the bus is closed');
     const headers = { ...(opts.headers ?? {}) };
     try {
-      this.open().insert(queue, body, headers, opts.messageId, attemptOf(headers), opts.delayMs ?? 0);
+      // Publishes of the same turn share one commit; resolved only once it is durable.
+      const store = this.open();
+      await store.later(() => store.insert(queue, body, headers, opts.messageId, attemptOf(headers), opts.delayMs ?? 0));
     } catch (err) {
       throw new PublishNotConfirmedError(`embedded queue write failed: ${(err as Error).message}`);
     }

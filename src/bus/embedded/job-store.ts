@@ -3,6 +3,7 @@
 // and a job whose lease ran out (its process died) can be claimed again.
 import Database from 'better-sqlite3';
 import type { QueueName } from '../bus';
+import { groupCommit, type Outcome } from '../../store/group-commit';
 
 export interface JobRow {
   id: number;
@@ -177,10 +178,36 @@ export class JobStore {
     return this.write(() => this.stmts.extend.run(until, id, token).changes > 0);
   }
 
-  /** BEGIN IMMEDIATE: takes the write lock up front, so a busy file waits (busy_timeout) instead of failing. */
+  /** BEGIN IMMEDIATE: takes the write lock up front, so a busy file waits (busy_timeout) instead of failing.
+   *  Inside a group (below) it is a savepoint of the group's transaction. */
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
   }
+
+  /**
+   * Runs `fn` (any of the writes above) in one transaction with the other writes asked for in the
+   * same turn of the event loop: one commit, one fsync, for a burst of publishes and settlements.
+   * Each `fn` is a savepoint of its own (one that throws is undone alone); resolves once committed.
+   */
+  later<T>(fn: () => T): Promise<T> {
+    return this.grouped(fn) as Promise<T>;
+  }
+
+  private readonly grouped = groupCommit(
+    async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> =>
+      this.db
+        .transaction(() =>
+          fns.map((fn): Outcome<unknown> => {
+            try {
+              return { ok: true, value: this.db.transaction(fn)() };
+            } catch (error) {
+              return { ok: false, error };
+            }
+          }),
+        )
+        .immediate(),
+    { maxInFlight: 1, maxBatch: 1000 },
+  );
 
   depth(queue: QueueName): number {
     return (this.stmts.depth.get({ queue, now: Date.now() }) as { n: number }).n;

@@ -1,6 +1,7 @@
 // A thin layer over better-sqlite3: cached statements, typed column codecs, error mapping.
 import type Database from 'better-sqlite3';
 import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
+import { groupCommit, type Outcome } from '../group-commit';
 
 /** How a record field is kept in its column. */
 export type ColumnKind = 'text' | 'int' | 'bool' | 'date' | 'json';
@@ -128,6 +129,35 @@ export class Sql {
   tx<T>(fn: () => T): T {
     return this.conn().transaction(fn).immediate();
   }
+
+  /**
+   * `tx` shared with the other writes made in the same turn of the event loop (group commit): one
+   * BEGIN IMMEDIATE ... COMMIT, so one fsync, for all of them. Each `fn` runs in a savepoint of its
+   * own: one that throws is undone alone and its caller gets the error; the others commit. Resolves
+   * once the commit holding it is durable.
+   */
+  group<T>(fn: () => T): Promise<T> {
+    return this.grouped(fn) as Promise<T>;
+  }
+
+  private readonly grouped = groupCommit(
+    async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> => {
+      const conn = this.conn();
+      return conn
+        .transaction(() =>
+          fns.map((fn): Outcome<unknown> => {
+            try {
+              // Nested: a savepoint inside the group's transaction.
+              return { ok: true, value: conn.transaction(fn)() };
+            } catch (error) {
+              return { ok: false, error };
+            }
+          }),
+        )
+        .immediate();
+    },
+    { maxInFlight: 1, maxBatch: 1000 },
+  );
 
   close(): void {
     this.cache.clear();

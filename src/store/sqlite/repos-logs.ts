@@ -17,7 +17,7 @@ export function logRepo(sql: Sql): LogRepo {
   return {
     async append(lines) {
       if (lines.length === 0) return;
-      sql.tx(() => {
+      await sql.group(() => {
         for (const line of lines) sql.run(insert, { ...encodeRecord(codec, line), levelRank: levelRank(line.level) });
       });
     },

@@ -66,7 +66,7 @@ export function messageRepo(sql: Sql): MessageRepo {
   return {
     async insertMany(msgs) {
       const now = new Date();
-      return sql.tx(() => {
+      return sql.group(() => {
         const inserted: string[] = [];
         for (const m of msgs) {
           const row = encodeRecord(codec, { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now });
@@ -83,25 +83,28 @@ export function messageRepo(sql: Sql): MessageRepo {
       return sql.all('SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) }).map(fromRow);
     },
     async transition(id, from, to, opts = {}) {
-      return sql.tx(() => (apply(id, from, to, opts) === 0 ? null : get(id)));
+      return sql.group(() => (apply(id, from, to, opts) === 0 ? null : get(id)));
     },
     async transitionEach(changes) {
       if (changes.length === 0) return 0;
-      return sql.tx(() => changes.reduce((n, c) => n + apply(c.id, c.from, c.to, c.opts ?? {}), 0));
+      return sql.group(() => changes.reduce((n, c) => n + apply(c.id, c.from, c.to, c.opts ?? {}), 0));
     },
     async transitionEachReturning(changes) {
-      return sql.tx(() => changes.map((c) => (apply(c.id, c.from, c.to, c.opts ?? {}) === 0 ? null : get(c.id))));
+      return sql.group(() => changes.map((c) => (apply(c.id, c.from, c.to, c.opts ?? {}) === 0 ? null : get(c.id))));
     },
     async transitionMany(ids, from, to, opts = {}) {
       if (ids.length === 0) return 0;
       const change: StatusChange = { status: to, at: opts.at ?? new Date() };
       if (opts.reason !== undefined) change.reason = opts.reason;
       const clause = setClause(codec, { status: to, updatedAt: new Date() });
-      return sql.run(
-        `UPDATE messages SET ${clause.sql}, "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
-         WHERE "id" IN (SELECT value FROM json_each(@ids)) AND "status" IN (SELECT value FROM json_each(@from))`,
-        { ...clause.params, ids: JSON.stringify(ids), from: statusesParam(from), change: JSON.stringify(change) },
-      ).changes;
+      return sql.group(
+        () =>
+          sql.run(
+            `UPDATE messages SET ${clause.sql}, "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
+             WHERE "id" IN (SELECT value FROM json_each(@ids)) AND "status" IN (SELECT value FROM json_each(@from))`,
+            { ...clause.params, ids: JSON.stringify(ids), from: statusesParam(from), change: JSON.stringify(change) },
+          ).changes,
+      );
     },
     async list(notificationId, filter, q) {
       const parts = ['"notificationId" = @notificationId'];
@@ -132,7 +135,7 @@ export function messageRepo(sql: Sql): MessageRepo {
       return row ? fromRow(row) : null;
     },
     async recordPartStatus(id, providerMessageId, status, from) {
-      return sql.tx(() => {
+      return sql.group(() => {
         const m = get(id);
         const current = m?.partStatuses?.[providerMessageId];
         if (!m || (current !== undefined && !from.includes(current))) return null;
@@ -144,7 +147,7 @@ export function messageRepo(sql: Sql): MessageRepo {
       });
     },
     async noteProviderStatus(id, note) {
-      return sql.tx(() => {
+      return sql.group(() => {
         const m = get(id);
         if (!m) return null;
         const change: StatusChange = { status: m.status, at: note.at ?? new Date(), reason: note.reason, provider: note.provider, providerStatus: note.providerStatus };
@@ -217,7 +220,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     },
     async extendLeases(leases, until) {
       if (leases.length === 0) return 0;
-      return sql.tx(() =>
+      return sql.group(() =>
         leases.reduce(
           (n, l) =>
             n +

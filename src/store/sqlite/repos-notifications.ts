@@ -2,8 +2,7 @@
 import type { Notification, RequestedWindow } from '../../domain/types';
 import type { NewNotification, NotificationRepo } from '../store';
 import { OWNED_IMMUTABLE, splitPatch } from '../common';
-import { decodeRow, encodeRecord, insertSql, mapSqliteError, setClause, type Sql, type TableCodec } from './db';
-import { groupCommit, type Outcome } from '../group-commit';
+import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
@@ -52,13 +51,13 @@ export function notificationRepo(sql: Sql): NotificationRepo {
   };
 
   /** One UPDATE (status-checked when `from` is given), then read back inside the same transaction. */
-  const patchWhere = (id: string, from: string[] | null, patch: Partial<NewNotification>): Notification | null => {
+  const patchWhere = (id: string, from: string[] | null, patch: Partial<NewNotification>): Promise<Notification | null> => {
     const { set, unset } = splitPatch(patch, OWNED_IMMUTABLE);
     const fields: Flat = { ...set, updatedAt: new Date() };
     for (const k of unset) fields[k] = undefined;
     const clause = setClause(codec, flatten(fields as Partial<Notification>));
     const cas = from ? 'AND "status" IN (SELECT value FROM json_each(@from))' : '';
-    return sql.tx(() => {
+    return sql.group(() => {
       const res = sql.run(`UPDATE notifications SET ${clause.sql} WHERE "id" = @id ${cas}`, {
         ...clause.params,
         id,
@@ -68,29 +67,16 @@ export function notificationRepo(sql: Sql): NotificationRepo {
     });
   };
 
-  /** Notifications created together share one transaction (one fsync); a duplicate id fails alone. */
-  const insert = groupCommit(
-    async (rows: Flat[]) =>
-      sql.tx(() =>
-        rows.map((row): Outcome<Notification> => {
-          try {
-            sql.run(insertSql(codec), row);
-            return { ok: true, value: fromRow(row) };
-          } catch (e) {
-            // A constraint failure undoes only its own statement; anything else undoes the group.
-            if (!/^SQLITE_CONSTRAINT/.test((e as { code?: string }).code ?? '')) throw e;
-            return { ok: false, error: mapSqliteError(e) };
-          }
-        }),
-      ),
-    { maxInFlight: 1 },
-  );
-
   return {
     async create(n) {
       const now = new Date();
       const full = flatten({ ...n, dispatch: n.dispatch ?? { messages: 0 }, createdAt: now, updatedAt: now });
-      return insert(encodeRecord(codec, full));
+      const row = encodeRecord(codec, full);
+      // Notifications created together share one commit (one fsync); a duplicate id fails alone.
+      return sql.group(() => {
+        sql.run(insertSql(codec), row);
+        return fromRow(row);
+      });
     },
     async get(id) {
       return get(id);

@@ -23,7 +23,7 @@ export function usageRepo(sql: Sql): UsageRepo {
   return {
     async add(deltas: UsageDelta[]) {
       if (deltas.length === 0) return;
-      sql.tx(() => {
+      await sql.group(() => {
         for (const d of deltas) {
           const counts = { ...zeroCounters(), ...d.counts };
           sql.run(UPSERT, { ...counts, workspaceId: d.workspaceId, dimension: d.dimension, key: d.key, hour: d.hour.getTime(), channel: d.channel, provider: d.provider });
