@@ -151,6 +151,11 @@ export interface MessageRepo {
       at?: Date;
       /** Only if the message holds no lease, or one that ended before this time (taking over an interrupted attempt). */
       leaseEndedBefore?: Date;
+      /**
+       * The message as the caller read it just before. When the compare-and-set matches and this copy is in one of
+       * `from`, a returning call may answer it with the change applied instead of reading the message back.
+       */
+      expected?: Message;
     },
   ): Promise<Message | null>;
   /**

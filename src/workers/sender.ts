@@ -75,6 +75,8 @@ export function createSender(deps: SenderDeps) {
       opts: {
         patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
         providerStatus: r.providerStatus,
+        // The claimed copy: whoever needs the record after the write gets it without a read-back.
+        expected: m,
       },
     });
     unrecorded.delete(m.id);
@@ -173,6 +175,8 @@ export function createSender(deps: SenderDeps) {
         reason: resumed ? 'resumed after an interrupted attempt' : undefined,
         // Two deliveries finding the same ended lease: only one takes the attempt over.
         ...(resumed ? { leaseEndedBefore: now() } : {}),
+        // Read in this turn: the claimed message is this copy with the claim applied, not read back.
+        expected: m,
       },
     });
     if (!sending) {

@@ -56,5 +56,29 @@ export function groupCommitContract(s: StoreRef): void {
       expect((await s().messages.get('gc-m2'))?.status).toBe('queued');
       expect((await s().messages.get('gc-m3'))?.status).toBe('sending');
     });
+
+    it("answers a returning transition from the caller's copy exactly as the stored message reads back", async () => {
+      await s().messages.insertMany([message('gc-e1'), message('gc-e2')]);
+      const [c1, c2] = await s().messages.getMany(['gc-e1', 'gc-e2']).then((ms) => ['gc-e1', 'gc-e2'].map((id) => ms.find((m) => m.id === id)!));
+      const lease = new Date(Date.now() + 60_000);
+      const claimed = await s().messages.transitionEachReturning([
+        { id: 'gc-e1', from: ['queued'], to: 'sending', opts: { patch: { provider: 'p1', leaseUntil: lease }, incrementAttempts: true, expected: c1 } },
+        { id: 'gc-e2', from: ['queued'], to: 'sending', opts: { patch: { provider: 'p1', leaseUntil: lease }, incrementAttempts: true, reason: 'r', expected: c2 } },
+      ]);
+      expect(claimed[0]).toEqual(await s().messages.get('gc-e1'));
+      expect(claimed[1]).toEqual(await s().messages.get('gc-e2'));
+      const sent = await s().messages.transitionEachReturning([
+        {
+          id: 'gc-e1', from: ['sending'], to: 'sent',
+          opts: { patch: { providerMessageIds: ['x1'], sentAt: new Date(), leaseUntil: undefined, error: undefined }, providerStatus: 'queued', expected: claimed[0]! },
+        },
+        // A stale copy (status not in `from`) is not trusted: the compare-and-set fails and nothing is answered.
+        { id: 'gc-e2', from: ['queued'], to: 'sent', opts: { expected: c2 } },
+      ]);
+      expect(sent[0]).toEqual(await s().messages.get('gc-e1'));
+      expect(sent[0]).toMatchObject({ status: 'sent', attempts: 1, providerMessageIds: ['x1'], providerStatus: 'queued' });
+      expect(sent[0]).not.toHaveProperty('leaseUntil');
+      expect(sent[1]).toBeNull();
+    });
   });
 }

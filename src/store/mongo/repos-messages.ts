@@ -4,6 +4,7 @@ import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
+import { afterTransition, usableExpected } from '../transition-image';
 import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -48,7 +49,7 @@ async function withRetries<T>(fn: () => Promise<T>, pausesMs: number[]): Promise
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
 /** The filter and update of one compare-and-set transition (shared by transition and transitionEach). */
-function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): { filter: Doc; update: Doc } {
+function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): { filter: Doc; update: Doc; change: StatusChange } {
   const patch: Doc = { ...(opts.patch ?? {}), status: to };
   if (opts.providerStatus !== undefined) patch.providerStatus = opts.providerStatus;
   const update: Doc = patchUpdate(patch, TRANSITION_OWNED.filter((k) => k !== 'status'));
@@ -61,7 +62,14 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
   // Equality for one status: servers that only use an index on exact-key equality (mongo-java-server) hit {_id, status}.
   const filter: Doc = { _id: id, status: from.length === 1 ? from[0] : { $in: from } };
   if (opts.leaseEndedBefore) filter.$or = [{ leaseUntil: null }, { leaseUntil: { $lt: opts.leaseEndedBefore } }];
-  return { filter, update };
+  return { filter, update, change };
+}
+
+/** The message after the update, from the caller's copy (see `expected`): what the $set, $unset, $inc and $push did. */
+function imageOf(expected: Message, update: Doc, change: StatusChange): Message {
+  const { [CAS_TOKEN]: _token, ...set } = update.$set as Doc;
+  const inc = ((update.$inc as Doc | undefined)?.attempts as number | undefined) ?? 0;
+  return afterTransition(expected, set, Object.keys((update.$unset as Doc | undefined) ?? {}), inc, change);
 }
 
 export function messageRepo(models: () => Models): MessageRepo {
@@ -123,12 +131,19 @@ export function messageRepo(models: () => Models): MessageRepo {
     async transitionEachReturning(changes) {
       if (changes.length === 0) return [];
       const tokens = changes.map(() => randomUUID());
-      const ops = changes.map(({ id, from, to, opts }, i) => {
-        const { filter, update } = compareAndSet(id, from, to, opts ?? {});
-        (update.$set as Doc)[CAS_TOKEN] = tokens[i];
-        return { updateOne: { filter, update } as never };
+      const writes = changes.map(({ id, from, to, opts }, i) => {
+        const w = compareAndSet(id, from, to, opts ?? {});
+        (w.update.$set as Doc)[CAS_TOKEN] = tokens[i];
+        return w;
       });
-      await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
+      const res = await coll().bulkWrite(
+        writes.map(({ filter, update }) => ({ updateOne: { filter, update } as never })),
+        { ordered: false, ignoreUndefined: true },
+      );
+      // Every compare-and-set matched (ids are distinct) and the callers sent their copies: no read-back needed.
+      if (res.matchedCount === changes.length && changes.every((c) => usableExpected(c.id, c.from, c.opts?.expected))) {
+        return changes.map((c, i) => imageOf(c.opts!.expected!, writes[i].update, writes[i].change));
+      }
       // The writes landed: losing the answer now would leave leases nobody holds, so read again a few times (the tokens make it safe).
       const docs = await withRetries(() => coll().find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray(), READ_BACK_RETRY_MS);
       const byId = new Map(docs.map((d) => [String(d._id), d]));

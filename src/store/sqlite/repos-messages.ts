@@ -3,6 +3,7 @@ import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
+import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
 
 const codec: TableCodec = {
@@ -35,7 +36,10 @@ export function messageRepo(sql: Sql): MessageRepo {
   };
 
   /** One compare-and-set UPDATE (the caller holds the transaction); resolves the rows changed, 0 or 1. */
-  const apply = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): number => {
+  const apply = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): number => applyImage(id, from, to, opts).changes;
+
+  /** `apply`, telling also what it wrote (to answer from the caller's copy instead of reading back). */
+  const applyImage = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts) => {
     const at = opts.at ?? new Date();
     const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
     const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
@@ -46,7 +50,8 @@ export function messageRepo(sql: Sql): MessageRepo {
     if (set.provider !== undefined) change.provider = set.provider as string;
     if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
     const clause = setClause(codec, fields);
-    return sql.run(
+    const inc = opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0;
+    const changes = sql.run(
       `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
          "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
        WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))${
@@ -56,11 +61,12 @@ export function messageRepo(sql: Sql): MessageRepo {
         ...clause.params,
         id,
         from: statusesParam(from),
-        inc: opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0,
+        inc,
         change: JSON.stringify(change),
         ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
       },
     ).changes;
+    return { changes, fields, unset, inc, change };
   };
 
   return {
@@ -90,7 +96,14 @@ export function messageRepo(sql: Sql): MessageRepo {
       return sql.group(() => changes.reduce((n, c) => n + apply(c.id, c.from, c.to, c.opts ?? {}), 0));
     },
     async transitionEachReturning(changes) {
-      return sql.group(() => changes.map((c) => (apply(c.id, c.from, c.to, c.opts ?? {}) === 0 ? null : get(c.id))));
+      return sql.group(() =>
+        changes.map((c) => {
+          const opts = c.opts ?? {};
+          const w = applyImage(c.id, c.from, c.to, opts);
+          if (w.changes === 0) return null;
+          return usableExpected(c.id, c.from, opts.expected) ? afterTransition(opts.expected, w.fields, w.unset, w.inc, w.change) : get(c.id);
+        }),
+      );
     },
     async transitionMany(ids, from, to, opts = {}) {
       if (ids.length === 0) return 0;
