@@ -8,13 +8,15 @@ interface Waiter<I, O> {
 }
 
 /**
+ * `lingerMs` > 0: a batch waits that long for more items (or until `maxBatch`) before it runs.
  * `run` gets the items of one batch and resolves one result per item, in order. Each caller
  * resolves once its own batch is done, or rejects with that batch's error. Batches do not wait
  * for each other: a store call that never returns holds only its own batch, not the next ones.
  */
-export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 500): (item: I) => Promise<O> {
+export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 500, lingerMs = 0): (item: I) => Promise<O> {
   let pending: Array<Waiter<I, O>> = [];
   let scheduled = false;
+  let lingering: NodeJS.Timeout | undefined;
 
   function flush(): void {
     scheduled = false;
@@ -31,9 +33,18 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch 
   return (item) =>
     new Promise<O>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (scheduled) return;
+      if (scheduled) {
+        // A full batch goes at once, whatever the linger.
+        if (lingerMs > 0 && pending.length >= maxBatch) {
+          clearTimeout(lingering);
+          flush();
+        }
+        return;
+      }
       scheduled = true;
-      // After this turn of the event loop, so the deliveries arriving together share the call.
-      setImmediate(flush);
+      // After this turn of the event loop, so the deliveries arriving together share the call; with a
+      // linger, also those arriving in the next few milliseconds (provider answers come one at a time).
+      if (lingerMs > 0) lingering = setTimeout(flush, lingerMs);
+      else setImmediate(flush);
     });
 }

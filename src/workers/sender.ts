@@ -28,6 +28,9 @@ export interface SenderDeps {
   now?: () => Date;
 }
 
+/** Provider answers arrive one at a time: their records wait this long for company (the ack waits for the record). */
+const RECORD_LINGER_MS = 5;
+
 /** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
 const LEASE_POLL_MS = 5_000;
 
@@ -54,11 +57,15 @@ export function createSender(deps: SenderDeps) {
     const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
     return ids.map((id) => byId.get(id) ?? null);
   });
-  /** Records written with the other deliveries finishing in the same turn (one round trip). */
-  const writeRecord = createBatcher(async (changes: Parameters<Store['messages']['transitionEach']>[0]) => {
-    await store.messages.transitionEach(changes);
-    return changes.map(() => undefined);
-  });
+  /** Records written with the other deliveries finishing within RECORD_LINGER_MS (one round trip for them all). */
+  const writeRecord = createBatcher(
+    async (changes: Parameters<Store['messages']['transitionEach']>[0]) => {
+      await store.messages.transitionEach(changes);
+      return changes.map(() => undefined);
+    },
+    500,
+    RECORD_LINGER_MS,
+  );
   /** The attempt's claim (`-> sending` with a lease), made with the others of the same turn; null: another took it. */
   const claim = createBatcher((changes: Parameters<Store['messages']['transitionEachReturning']>[0]) => store.messages.transitionEachReturning(changes));
 

@@ -51,4 +51,18 @@ describe('batcher', () => {
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((i) => run(i)));
     expect(sizes).toEqual([2, 2, 1]);
   });
+
+  it('with a linger, items arriving within it share one call; a full batch does not wait', async () => {
+    const calls: number[][] = [];
+    const run = createBatcher(async (items: number[]) => (calls.push(items), items), 3, 300);
+    const first = run(1);
+    await new Promise((r) => setTimeout(r, 10));
+    const second = run(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2]]);
+    const started = Date.now();
+    expect(await Promise.all([run(3), run(4), run(5)])).toEqual([3, 4, 5]);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(calls).toEqual([[1, 2], [3, 4, 5]]);
+  });
 });
