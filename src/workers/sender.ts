@@ -30,6 +30,7 @@ export interface SenderDeps {
 
 /** Provider answers arrive one at a time: their records wait this long for company (the ack waits for the record). */
 const RECORD_LINGER_MS = 5;
+const START_LINGER_MS = 2;
 
 /** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
 const LEASE_POLL_MS = 5_000;
@@ -53,10 +54,15 @@ export function createSender(deps: SenderDeps) {
   /** Provider acceptances this worker could not record yet (store down): the redelivery records them instead of sending again. */
   const unrecorded = new Map<string, { providerId: string; result: SendResult; attempt: number }>();
   /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
-  const getMessage = createBatcher(async (ids: string[]) => {
-    const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
+  const getMessage = createBatcher(
+    async (ids: string[]) => {
+      const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+    500,
+    // A slot frees at each provider answer: the messages taking them within a few ms share the read (and then the claim).
+    START_LINGER_MS,
+  );
   /** Records written with the other deliveries finishing within RECORD_LINGER_MS (one round trip for them all). */
   const writeRecord = createBatcher(
     async (changes: Parameters<Store['messages']['transitionEach']>[0]) => {
