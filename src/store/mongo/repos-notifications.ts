@@ -28,11 +28,23 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       const now = new Date();
       const out: Array<Outcome<Notification>> = new Array(recs.length);
       const rows: Array<{ at: number; doc: Doc }> = [];
-      recs.forEach(({ id, ...rest }, at) => {
-        const doc = new model({ _id: id, ...rest, createdAt: now, updatedAt: now });
-        const invalid = doc.validateSync();
-        if (invalid) out[at] = { ok: false, error: invalid };
-        else rows.push({ at, doc: doc.toObject() as Doc });
+      // What a mongoose document would store (schema field order, its defaults) without building one (~90 µs each):
+      // the service hands over the stored types already (strings, Dates, the dispatch sub-document).
+      const fields = Object.entries(model.schema.paths as Record<string, { defaultValue?: unknown; isRequired?: boolean }>);
+      recs.forEach((rec, at) => {
+        const doc: Doc = {};
+        const missing: string[] = [];
+        for (const [k, { defaultValue: def, isRequired }] of fields) {
+          if (k === '_id') doc._id = rec.id;
+          else if (k === 'createdAt' || k === 'updatedAt') doc[k] = now;
+          else {
+            const v = rec[k] !== undefined ? rec[k] : typeof def === 'function' ? (def as () => unknown)() : def;
+            if (v !== undefined) doc[k] = v;
+            else if (isRequired) missing.push(k);
+          }
+        }
+        if (missing.length) out[at] = { ok: false, error: new Error(`notification: ${missing.join(', ')} required`) };
+        else rows.push({ at, doc });
       });
       let duplicates = new Set<number>();
       if (rows.length) {
