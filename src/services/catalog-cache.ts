@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger';
 import type { EventTypeRepo, ProgramRepo, Store } from '../store/store';
 
 export const CATALOG_TTL_MS = 30_000;
+const MAX_ENTRIES = 10_000;
 
 export interface CatalogCache {
   /** The store with cached `programs.get` and `eventTypes.get`; its catalog writes clear every process's copies. */
@@ -62,7 +63,11 @@ export function createCatalogCache(inner: Store, bus: Bus, logger: Logger, opts:
         (value) => {
           if (gen === generation) {
             inFlight.delete(flightKey);
-            if (value) map.set(key, { value, at: now() });
+            if (value) {
+              // Bounded: many workspaces' catalogs start over rather than grow without end.
+              if (map.size >= MAX_ENTRIES) map.clear();
+              map.set(key, { value, at: now() });
+            }
           }
           return value;
         },
