@@ -120,22 +120,18 @@ export function createDispatcher(deps: DispatcherDeps) {
       await queueMessages(msgs);
       cursor = subs[subs.length - 1].user.id;
       total += inserted.length;
-      log.debug('fan-out batch queued', { users: subs.length, messages: msgs.length, cursor });
-      // A short batch is the walk's last: the `dispatched` transition below records the cursor (and sees a cancel) in the same write.
-      if (subs.length < deps.config.dispatch.batchSize) break;
       const current = await store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });
+      log.debug('fan-out batch queued', { users: subs.length, messages: msgs.length, cursor });
       if (current?.status === 'cancelled') {
         log.info('notification cancelled during fan-out; stopping');
         return { action: 'ack' };
       }
       if (isExpired(n.validUntil, now())) break;
     }
-    const done = await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
+    await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
       dispatch: { ...n.dispatch, cursor, messages: total, finishedAt: now() },
-      ...(warnings !== n.warnings ? { warnings } : {}),
     });
-    if (!done) log.info('notification cancelled during fan-out; stopping');
-    else log.info('notification dispatched', { messages: total });
+    log.info('notification dispatched', { messages: total });
     return { action: 'ack' };
   }
 
