@@ -38,7 +38,8 @@ export const usageBucketSchema = z
   .object({ start: dateTimeOut, end: dateTimeOut, messages: z.number().int(), ...counters })
   .openapi('UsageBucket', {
     description:
-      'Messages accepted in [start, end) by their current status (pending: not yet with a provider), SMS segments handed to providers, credits charged and refunded',
+      'Messages accepted in [start, end) by their current status (pending: not yet with a provider), SMS segments handed to providers, ' +
+      'credits charged (reserved at dispatch) and refunded (given back for messages that ended unsent); credits are not split by provider, so a provider filter shows none',
   });
 
 export const usageReportSchema = z

@@ -112,8 +112,14 @@ export function createMetering(deps: MeteringDeps): Metering {
       const items = sendable.map((m) => ({ messageId: m.id, notificationId: n.id, cost: messageCost(m.channel, m.sms?.segments, prices) }));
       const covered = new Set(await store.credits.reserve(ws, items));
       if (items.some((i) => i.cost > 0)) signals.changed(ws);
+      // A covered message carries what was reserved for it: usage, metrics and exports read it there.
+      const costs = new Map(items.filter((i) => i.cost > 0).map((i) => [i.messageId, i.cost]));
       let rejected = 0;
-      const messages = msgs.map((m) => (m.status !== 'accepted' || covered.has(m.id) ? m : (rejected++, rejectForCredit(m, at))));
+      const messages = msgs.map((m) => {
+        if (m.status !== 'accepted') return m;
+        if (!covered.has(m.id)) return (rejected++, rejectForCredit(m, at));
+        return costs.has(m.id) ? { ...m, cost: costs.get(m.id) } : m;
+      });
       return { messages, rejected };
     },
 

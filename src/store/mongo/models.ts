@@ -133,6 +133,8 @@ const messageSchema = new Schema(
     leaseUntil: Date,
     /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
     partStatuses: Mixed,
+    /** Milli-credits reserved at dispatch. */
+    cost: Number,
   },
   { ...base, collection: 'messages' },
 );

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS messages (
   "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
   "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
   "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER, "leaseUntil" INTEGER,
-  "partStatuses" TEXT
+  "partStatuses" TEXT, "cost" INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
@@ -152,6 +152,7 @@ function migrate(db: Database.Database): void {
     for (const t of ['notifications', 'messages']) if (lacks(t, 'workspaceId')) db.exec(`ALTER TABLE ${t} ADD COLUMN "workspaceId" TEXT NOT NULL DEFAULT 'default'`);
     if (lacks('logs', 'workspaceId')) db.exec('ALTER TABLE logs ADD COLUMN "workspaceId" TEXT');
     if (lacks('messages', 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
+    if (lacks('messages', 'cost')) db.exec('ALTER TABLE messages ADD COLUMN "cost" INTEGER');
     db.exec(DDL);
     for (const t of rekey) {
       const cols = REKEYED[t].map((c) => `"${c}"`).join(', ');
