@@ -66,6 +66,16 @@ export function withIds(logger: Logger, ids: LogIds): Logger {
   return logger.child(meta);
 }
 
+/** A logger for lines about one message: its workspace (whose keys then see them in /v1/logs), notification and id. */
+export function forMessage(logger: Logger, m: { id: string; notificationId: string; workspaceId?: string }): Logger {
+  return withIds(logger, { workspaceId: m.workspaceId, notificationId: m.notificationId, messageId: m.id });
+}
+
+/** A logger for lines about one notification, with its workspace. */
+export function forNotification(logger: Logger, n: { id: string; workspaceId?: string }): Logger {
+  return withIds(logger, { workspaceId: n.workspaceId, notificationId: n.id });
+}
+
 /**
  * Sends every line to the store's consolidated log. Lines are buffered for at most
  * `flushMs` and written in batches; while the store is down they wait in a bounded
