@@ -34,10 +34,14 @@ export function resolveLogFormat(setting: 'auto' | 'json' | 'pretty', stdoutIsTT
   return setting === 'auto' ? (stdoutIsTTY ? 'pretty' : 'json') : setting;
 }
 
-/** Masks every field but the level, the process and the ids, so stdout and the store see the same masked line. */
+/**
+ * Masks every field but the level, the process, the notification id and the time, so stdout and the
+ * store see the same masked line. A message id holds its recipient's user id, which may be a phone
+ * number: it is masked like any text (GET /v1/logs masks a messageId filter the same way).
+ */
 const maskFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'messageId' || key === 'timestamp') continue;
+    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'timestamp') continue;
     info[key] = key === 'message' && typeof info.message === 'string' ? maskText(info.message) : maskValue(info[key]);
   }
   return info;
