@@ -46,6 +46,12 @@ export interface CreditRepo {
   charge(messageIds: string[]): Promise<number>;
   /** Gives back the held or charged reservations of these messages, once each. Resolves the refund entries written. */
   refund(messageIds: string[]): Promise<LedgerEntry[]>;
+  /**
+   * Finishes reserves interrupted between their debit and their ledger entries (a process that died
+   * in between) that started before `before`: afterwards the ledger sums to the balance again.
+   * Resolves how many it finished (always 0 where a reserve is one transaction).
+   */
+  settlePending(before: Date): Promise<number>;
   /** Reserve entries still held that were made before `before`, oldest first (for the sweeper). */
   findHeld(before: Date, limit: number): Promise<LedgerEntry[]>;
   /** Newest first. */

@@ -28,6 +28,8 @@ export interface MeteringDeps {
 
 /** How long a workspace's prices (and whether it is metered) are reused before being read again. */
 const ACCOUNT_TTL_MS = 5_000;
+/** A reserve batch still on its account after this long was interrupted (its process died): the sweeper finishes it. */
+const PENDING_GRACE_MS = 30_000;
 /** A reservation the sweeper looks at: older than this and still held. */
 const HELD_GRACE_MS = 60_000;
 /** A reservation whose message was never stored (the fan-out died in between) is refunded after this. */
@@ -139,6 +141,9 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     async sweep() {
       const at = now().getTime();
+      // Reserves a dead process debited without writing their ledger entries (MongoDB): written now.
+      const finished = await store.credits.settlePending(new Date(at - PENDING_GRACE_MS));
+      if (finished > 0) logger.warn('credits: finished reserves interrupted between debit and ledger', { batches: finished });
       const held = await store.credits.findHeld(new Date(at - HELD_GRACE_MS), SWEEP_BATCH);
       if (held.length === 0) return 0;
       const found = new Map((await store.messages.getMany(held.map((e) => e.messageId!))).map((m) => [m.id, m]));

@@ -234,7 +234,7 @@ const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Numb
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
 const creditAccountSchema = new Schema(
-  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'creditaccounts' },
 );
 
@@ -243,6 +243,8 @@ const creditLedgerSchema = new Schema(
   {
     _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
     state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+    /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
+    batch: String,
   },
   { ...base, collection: 'creditledger' },
 );

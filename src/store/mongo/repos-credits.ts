@@ -1,6 +1,12 @@
 // Credit accounts and their ledger in MongoDB (no transactions): every balance change is one
 // conditional update of the account document (`balance >= cost` in the filter, then $inc), and
 // each movement's ledger id is unique, so a repeated movement is never applied twice.
+//
+// A batch reserve debits the account and records the batch on it in that same update (a pending
+// reserve: its messages and costs), then writes the ledger entries, then takes the batch off the
+// account. A process that dies in between leaves the batch on the account, and `settlePending`
+// (the sweeper) writes its entries: the ledger always comes to equal the balance again.
+import { randomUUID } from 'node:crypto';
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
@@ -16,11 +22,18 @@ const RECENT_MOVES = 500;
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
 
+/** A reserve debited from the account whose ledger entries may not all be written yet. */
+interface PendingReserve {
+  id: string;
+  at: Date;
+  items: Array<{ m: string; n: string; c?: string; cost: number }>;
+}
+
 const fromAccount = (d: Doc): CreditAccount => {
-  const a = toRecord<CreditAccount>(d, ['recentMoves']);
+  const a = toRecord<CreditAccount>(d, ['recentMoves', 'pendingReserves']);
   return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
 };
-const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d);
+const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d, ['batch']);
 const toDoc = (e: LedgerEntry): Doc => {
   const { id, ...rest } = e;
   return { _id: id, ...rest };
@@ -51,17 +64,49 @@ export function creditRepo(models: () => Models): CreditRepo {
     const [r] = await ledger().aggregate([{ $match: match }, { $group: { _id: null, s: { $sum: '$amount' } } }]).toArray();
     return Number(r?.s ?? 0);
   };
-  /** One conditional debit: applied only if the balance covers it. */
-  const debit = async (ws: string, total: number): Promise<boolean> => {
-    const res = await accounts().updateOne({ _id: ws as never, balance: { $gte: total } }, { $inc: { balance: -total }, $set: { updatedAt: new Date() } });
-    return res.modifiedCount === 1;
+  /** One conditional debit, applied only if the balance covers it, recording the batch on the account in the same update. */
+  const debit = async (ws: string, items: ReserveItem[]): Promise<PendingReserve | null> => {
+    const total = items.reduce((a, i) => a + i.cost, 0);
+    const batch: PendingReserve = {
+      id: randomUUID(), at: new Date(),
+      items: items.map((i) => ({ m: i.messageId, n: i.notificationId, ...(i.campaignId ? { c: i.campaignId } : {}), cost: i.cost })),
+    };
+    const res = await accounts().updateOne(
+      { _id: ws as never, balance: { $gte: total } },
+      { $inc: { balance: -total }, $set: { updatedAt: new Date() }, $push: { pendingReserves: batch } } as never,
+    );
+    return res.modifiedCount === 1 ? batch : null;
+  };
+  /**
+   * Writes a debited batch's ledger entries and takes it off the account; safe to run again, and by two
+   * processes at once. A message reserved by an earlier batch (a resumed fan-out) is covered by that one,
+   * so its cost goes back, in the same update that takes the batch off: once.
+   */
+  const finish = async (ws: string, batch: PendingReserve): Promise<void> => {
+    const docs = batch.items.map((i) =>
+      toDoc({
+        id: reserveId(i.m), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.m, notificationId: i.n,
+        ...(i.c ? { campaignId: i.c } : {}), createdAt: batch.at, batch: batch.id,
+      } as LedgerEntry),
+    );
+    const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
+    let back = 0;
+    if (dups.size > 0) {
+      const ids = [...dups].map((i) => docs[i]._id as string);
+      const ours = new Set((await ledger().find({ _id: { $in: ids } as never, batch: batch.id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      for (const i of dups) if (!ours.has(docs[i]._id as string)) back += batch.items[i].cost;
+    }
+    await accounts().updateOne(
+      { _id: ws as never, 'pendingReserves.id': batch.id },
+      { $inc: { balance: back }, $set: { updatedAt: new Date() }, $pull: { pendingReserves: { id: batch.id } } } as never,
+    );
   };
   const credit = async (ws: string, amount: number): Promise<void> => {
     await accounts().updateOne({ _id: ws as never, balance: { $ne: null } }, { $inc: { balance: amount }, $set: { updatedAt: new Date() } });
   };
 
   /** The slow path under a low balance or contention: already reserved ones count, then what the balance covers, in order. */
-  async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[] } | 'unmetered'> {
+  async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[]; batch?: PendingReserve } | 'unmetered'> {
     const existing = await ledger().find({ _id: { $in: items.map((i) => reserveId(i.messageId)) } as never }, { projection: { _id: 1 } }).toArray();
     const before = new Set(existing.map((d) => String(d._id)));
     const fresh = items.filter((i) => !before.has(reserveId(i.messageId)));
@@ -73,7 +118,8 @@ export function creditRepo(models: () => Models): CreditRepo {
       const pick = fresh.filter((i) => (i.cost <= left ? ((left -= i.cost), true) : false));
       const total = acc.balance - left;
       if (pick.length === 0) break;
-      if (await debit(ws, total)) return { covered, debited: pick };
+      const batch = total > 0 ? await debit(ws, pick) : null;
+      if (batch) return { covered, debited: pick, batch };
     }
     return { covered, debited: [] };
   }
@@ -122,26 +168,16 @@ export function creditRepo(models: () => Models): CreditRepo {
       const priced = items.filter((i) => i.cost > 0);
       const free = items.filter((i) => i.cost <= 0).map((i) => i.messageId);
       if (priced.length === 0) return free;
-      const total = priced.reduce((a, i) => a + i.cost, 0);
       let covered: string[] = [];
       let debited: ReserveItem[] = priced;
-      if (!(await debit(ws, total))) {
+      let batch = await debit(ws, priced);
+      if (!batch) {
         const r = await reserveWhatFits(ws, priced);
         if (r === 'unmetered') return items.map((i) => i.messageId);
-        ({ covered, debited } = r);
+        ({ covered, debited, batch = null } = r);
       }
-      if (debited.length === 0) return [...free, ...covered];
-      const now = new Date();
-      const docs = debited.map((i) =>
-        toDoc({
-          id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
-          notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
-        }),
-      );
-      const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
-      // Reserved before (a resumed fan-out): covered by the first reservation, so this debit goes back.
-      const back = debited.filter((_, i) => dups.has(i)).reduce((a, i) => a + i.cost, 0);
-      if (back > 0) await credit(ws, back);
+      if (!batch || debited.length === 0) return [...free, ...covered];
+      await finish(ws, batch);
       return [...free, ...covered, ...debited.map((i) => i.messageId)];
     },
     async charge(ids) {
@@ -166,6 +202,18 @@ export function creditRepo(models: () => Models): CreditRepo {
       await Promise.all([...byWorkspace].map(([ws, amount]) => credit(ws, amount)));
       if (won.length) await ledger().updateMany({ _id: { $in: won.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
       return won;
+    },
+    async settlePending(before) {
+      const docs = await accounts().find({ 'pendingReserves.at': { $lt: before } } as never, { projection: { pendingReserves: 1 } }).toArray();
+      let settled = 0;
+      for (const d of docs) {
+        for (const batch of (d.pendingReserves as PendingReserve[] | undefined) ?? []) {
+          if (new Date(batch.at).getTime() >= before.getTime()) continue;
+          await finish(d._id as unknown as string, batch);
+          settled++;
+        }
+      }
+      return settled;
     },
     async findHeld(before, limit) {
       const docs = await ledger().find({ state: 'held', createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
