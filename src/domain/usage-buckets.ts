@@ -64,8 +64,35 @@ function boundaryFn(start: Date, every: Every, tz: string): (i: number) => numbe
     const step = (every.unit === 'week' ? 7 : 1) * every.n * DAY_MS;
     return (i) => s + i * step;
   }
-  const zoned = DateTime.fromJSDate(start, { zone: tz });
-  return (i) => stepFrom(zoned, every, i).toMillis();
+  return zonedBoundaries(DateTime.fromJSDate(start, { zone: tz }), every);
+}
+
+/**
+ * Calendar steps in a zone, as luxon's `plus` takes them (wall clock plus whole days or months,
+ * the day clamped to the month's last, then back to an instant with the start's offset as the
+ * first guess), with one or two offset lookups a boundary instead of a DateTime each.
+ */
+function zonedBoundaries(start: DateTime, every: Every): (i: number) => number {
+  const zone = start.zone;
+  const o = start.offset;
+  const { year, month, day, hour, minute, second, millisecond } = start;
+  const days = (every.unit === 'week' ? 7 : 1) * every.n;
+  const wall = (i: number): number => {
+    if (every.unit !== 'month') return Date.UTC(year, month - 1, day + days * i, hour, minute, second, millisecond);
+    const m = month - 1 + every.n * i;
+    const last = new Date(Date.UTC(year, m + 1, 0)).getUTCDate();
+    return Date.UTC(year, m, Math.min(day, last), hour, minute, second, millisecond);
+  };
+  return (i) => {
+    // luxon's fixOffset: a wall time in a DST gap or overlap resolves as luxon resolves it.
+    const local = wall(i);
+    let guess = local - o * 60_000;
+    const o2 = zone.offset(guess);
+    if (o2 === o) return guess;
+    guess -= (o2 - o) * 60_000;
+    const o3 = zone.offset(guess);
+    return o3 === o2 ? guess : local - Math.min(o2, o3) * 60_000;
+  };
 }
 
 /** How many buckets [start, end) makes, counting no further than `cap` + 1. */

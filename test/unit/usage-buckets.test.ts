@@ -23,6 +23,12 @@ const cases: Array<[string, string, string, string]> = [
   ['2030-03-20T22:00:00Z', '2030-04-10T00:00:00Z', '1day', 'Europe/Helsinki'],
   ['2030-01-31T22:00:00Z', '2031-01-01T00:00:00Z', '1month', 'Europe/Helsinki'],
   ['2030-10-20T00:00:00Z', '2030-11-10T00:00:00Z', '1day', 'America/New_York'],
+  // 03:30 in Helsinki does not exist on 2030-03-31 (clocks jump 03:00 -> 04:00); 01:30 happens twice in New York on 2030-11-03.
+  ['2030-03-20T01:30:00Z', '2030-04-05T00:00:00Z', '1day', 'Europe/Helsinki'],
+  ['2030-10-25T05:30:00Z', '2030-11-10T00:00:00Z', '1day', 'America/New_York'],
+  ['2029-10-31T01:30:00Z', '2031-06-01T00:00:00Z', '1month', 'America/New_York'],
+  ['2030-01-05T00:00:00Z', '2030-12-31T00:00:00Z', '1week', 'Asia/Kathmandu'],
+  ['2030-01-01T00:00:00Z', '2030-12-31T00:00:00Z', '3day', 'Australia/Lord_Howe'],
 ];
 
 test.each(cases)('from %s to %s every %s in %s: the same buckets as step-by-step calendar math', (a, b, every, tz) => {
