@@ -47,8 +47,9 @@ export interface CreditRepo {
   /** Gives back the held or charged reservations of these messages, once each. Resolves the refund entries written. */
   refund(messageIds: string[]): Promise<LedgerEntry[]>;
   /**
-   * Finishes reserves interrupted between their debit and their ledger entries (a process that died
-   * in between) that started before `before`: afterwards the ledger sums to the balance again.
+   * Finishes reserves interrupted between their debit and their ledger entries, and refunds between
+   * their entries and their credit (a process that died in between), that started before `before`:
+   * afterwards the ledger sums to the balance again.
    * Resolves how many it finished (always 0 where a reserve is one transaction).
    */
   settlePending(before: Date): Promise<number>;

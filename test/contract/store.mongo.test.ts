@@ -103,6 +103,46 @@ describe('MongoDB store: a reserve cut off between its debit and its ledger entr
   });
 });
 
+describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
+  it('is credited by settlePending, once', async () => {
+    const uri = uniqueMongoUri('herald_refund_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { updateOne: (...args: unknown[]) => unknown };
+    const original = proto.updateOne;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
+      await store.credits.reserve('w', batch);
+      // The process dies right after writing the refund entries: the balance is never credited.
+      proto.updateOne = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditaccounts') throw new Error('process died');
+        return original.apply(this, args);
+      };
+      await expect(store.credits.refund(batch.map((i) => i.messageId))).rejects.toThrow('process died');
+      proto.updateOne = original;
+      expect((await store.credits.get('w'))!.balance).toBe(800);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      // Asked again (the sweeper, another process): the refund is not written twice, and not credited twice.
+      expect(await store.credits.refund(batch.map((i) => i.messageId))).toEqual([]);
+      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect((await store.credits.get('w'))!.balance).toBe(1000);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+      expect((await store.credits.get('w'))!.balance).toBe(1000);
+      const refunds = (await store.credits.ledger('w', { kind: 'refund' }, { limit: 10, offset: 0 })).items;
+      expect(refunds.map((e) => [e.messageId, e.amount, e.state]).sort()).toEqual(batch.map((i) => [i.messageId, 100, undefined]));
+      expect((await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items.every((e) => e.state === 'refunded')).toBe(true);
+    } finally {
+      proto.updateOne = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a database from before workspaces', () => {
   it('moves every record to the default workspace at connect and lets other workspaces reuse the ids', async () => {
     const uri = uniqueMongoUri('herald_v1');

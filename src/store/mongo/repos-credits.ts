@@ -6,6 +6,8 @@
 // reserve: its messages and costs), then writes the ledger entries, then takes the batch off the
 // account. A process that dies in between leaves the batch on the account, and `settlePending`
 // (the sweeper) writes its entries: the ledger always comes to equal the balance again.
+// Refunds go the other way round: entries first (pending, with their batch), then the credit
+// together with the batch's mark on the account (once), then the entries are done.
 import { randomUUID } from 'node:crypto';
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
@@ -30,10 +32,11 @@ interface PendingReserve {
 }
 
 const fromAccount = (d: Doc): CreditAccount => {
-  const a = toRecord<CreditAccount>(d, ['recentMoves', 'pendingReserves']);
+  const a = toRecord<CreditAccount>(d, ['recentMoves', 'pendingReserves', 'appliedRefunds']);
   return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
 };
-const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d, ['batch']);
+/** A refund written but not credited yet shows no state: only reserves have one. */
+const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d, d.kind === 'reserve' ? ['batch'] : ['batch', 'state']);
 const toDoc = (e: LedgerEntry): Doc => {
   const { id, ...rest } = e;
   return { _id: id, ...rest };
@@ -101,8 +104,25 @@ export function creditRepo(models: () => Models): CreditRepo {
       { $inc: { balance: back }, $set: { updatedAt: new Date() }, $pull: { pendingReserves: { id: batch.id } } } as never,
     );
   };
-  const credit = async (ws: string, amount: number): Promise<void> => {
-    await accounts().updateOne({ _id: ws as never, balance: { $ne: null } }, { $inc: { balance: amount }, $set: { updatedAt: new Date() } });
+  /**
+   * Credits a batch of pending refund entries, once per account: the credit and the batch's mark on
+   * the account are one update, conditional on the mark's absence. Then the entries are done, their
+   * reservations refunded, and the mark is taken off. Safe to run again, and by two processes at once.
+   */
+  const creditRefunds = async (batch: string, at: Date, entries: Array<Pick<LedgerEntry, 'workspaceId' | 'amount' | 'messageId'>>): Promise<void> => {
+    const byWorkspace = new Map<string, number>();
+    for (const e of entries) byWorkspace.set(e.workspaceId, (byWorkspace.get(e.workspaceId) ?? 0) + e.amount);
+    await Promise.all(
+      [...byWorkspace].map(([ws, amount]) =>
+        accounts().updateOne(
+          { _id: ws as never, balance: { $ne: null }, 'appliedRefunds.id': { $ne: batch } } as never,
+          { $inc: { balance: amount }, $set: { updatedAt: new Date() }, $push: { appliedRefunds: { id: batch, at } } } as never,
+        ),
+      ),
+    );
+    await ledger().updateMany({ batch, kind: 'refund', state: 'pending' }, { $unset: { state: 1 } });
+    if (entries.length) await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+    await Promise.all([...byWorkspace.keys()].map((ws) => accounts().updateOne({ _id: ws as never }, { $pull: { appliedRefunds: { id: batch } } } as never)));
   };
 
   /** The slow path under a low balance or contention: already reserved ones count, then what the balance covers, in order. */
@@ -194,13 +214,14 @@ export function creditRepo(models: () => Models): CreditRepo {
         ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
       }));
       if (refunds.length === 0) return [];
-      // The unique refund id is what makes it once: only the inserts that went in are credited.
-      const dups = await insertAllowingDuplicates(() => ledger().insertMany(refunds.map(toDoc) as never[], { ordered: false }));
+      // The unique refund id is what makes it once: only the inserts that went in are credited. They go
+      // in marked pending with their batch, so a process that dies before crediting leaves a trace.
+      const batch = randomUUID();
+      const dups = await insertAllowingDuplicates(() =>
+        ledger().insertMany(refunds.map((e) => ({ ...toDoc(e), state: 'pending', batch })) as never[], { ordered: false }),
+      );
       const won = refunds.filter((_, i) => !dups.has(i));
-      const byWorkspace = new Map<string, number>();
-      for (const e of won) byWorkspace.set(e.workspaceId, (byWorkspace.get(e.workspaceId) ?? 0) + e.amount);
-      await Promise.all([...byWorkspace].map(([ws, amount]) => credit(ws, amount)));
-      if (won.length) await ledger().updateMany({ _id: { $in: won.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+      await creditRefunds(batch, now, won);
       return won;
     },
     async settlePending(before) {
@@ -213,7 +234,25 @@ export function creditRepo(models: () => Models): CreditRepo {
           settled++;
         }
       }
-      return settled;
+      // Refunds written but not (or not known to be) credited.
+      const pending = await ledger().find({ kind: 'refund', state: 'pending', createdAt: { $lt: before } }).toArray();
+      const batches = new Map<string, { at: Date; entries: LedgerEntry[] }>();
+      for (const d of pending) {
+        const b = batches.get(d.batch as string) ?? { at: d.createdAt as Date, entries: [] };
+        b.entries.push(fromEntry(d));
+        batches.set(d.batch as string, b);
+      }
+      for (const [batch, { at, entries }] of batches) await creditRefunds(batch, at, entries);
+      // Marks left on accounts by a process that died after its entries were done.
+      const marked = await accounts().find({ 'appliedRefunds.at': { $lt: before } } as never, { projection: { appliedRefunds: 1 } }).toArray();
+      for (const d of marked) {
+        for (const { id, at } of (d.appliedRefunds as Array<{ id: string; at: Date }> | undefined) ?? []) {
+          if (new Date(at).getTime() >= before.getTime() || batches.has(id)) continue;
+          if (await ledger().findOne({ batch: id, kind: 'refund', state: 'pending' })) continue;
+          await accounts().updateOne({ _id: d._id }, { $pull: { appliedRefunds: { id } } } as never);
+        }
+      }
+      return settled + batches.size;
     },
     async findHeld(before, limit) {
       const docs = await ledger().find({ state: 'held', createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
