@@ -143,6 +143,39 @@ describe('MongoDB store: a refund cut off between its ledger entries and its cre
   });
 });
 
+describe('MongoDB store: a top-up cut off between its credit and its ledger entry', () => {
+  it('gets its entry from settlePending, once; a replay of it adds nothing', async () => {
+    const uri = uniqueMongoUri('herald_topup_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { insertOne: (...args: unknown[]) => unknown };
+    const original = proto.insertOne;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      proto.insertOne = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditledger') throw new Error('process died');
+        return original.apply(this, args);
+      };
+      await expect(store.credits.move('w', { id: 'top-up:w:k1', kind: 'top-up', amount: 500, note: 'invoice 7' })).rejects.toThrow('process died');
+      proto.insertOne = original;
+      expect((await store.credits.get('w'))!.balance).toBe(1500);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect(await store.credits.ledgerSum('w')).toBe(1500);
+      const again = await store.credits.move('w', { id: 'top-up:w:k1', kind: 'top-up', amount: 500, note: 'invoice 7' });
+      expect(again).toMatchObject({ replayed: true, entry: { id: 'top-up:w:k1', amount: 500, balanceAfter: 1500, note: 'invoice 7' } });
+      expect((await store.credits.get('w'))!.balance).toBe(1500);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+      expect(await store.credits.ledgerSum('w')).toBe(1500);
+    } finally {
+      proto.insertOne = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a database from before workspaces', () => {
   it('moves every record to the default workspace at connect and lets other workspaces reuse the ids', async () => {
     const uri = uniqueMongoUri('herald_v1');

@@ -141,9 +141,9 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     async sweep() {
       const at = now().getTime();
-      // Reserves a dead process debited without writing their ledger entries (MongoDB): written now.
+      // Movements a dead process left half-way between balance and ledger (MongoDB): finished now.
       const finished = await store.credits.settlePending(new Date(at - PENDING_GRACE_MS));
-      if (finished > 0) logger.warn('credits: finished reserves interrupted between debit and ledger', { batches: finished });
+      if (finished > 0) logger.warn('credits: finished movements interrupted between balance and ledger', { movements: finished });
       const held = await store.credits.findHeld(new Date(at - HELD_GRACE_MS), SWEEP_BATCH);
       if (held.length === 0) return 0;
       const found = new Map((await store.messages.getMany(held.map((e) => e.messageId!))).map((m) => [m.id, m]));

@@ -234,7 +234,7 @@ const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Numb
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
 const creditAccountSchema = new Schema(
-  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, appliedRefunds: Mixed, createdAt: Date, updatedAt: Date },
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, appliedRefunds: Mixed, pendingMoves: Mixed, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'creditaccounts' },
 );
 

@@ -7,50 +7,22 @@
 // account. A process that dies in between leaves the batch on the account, and `settlePending`
 // (the sweeper) writes its entries: the ledger always comes to equal the balance again.
 // Refunds go the other way round: entries first (pending, with their batch), then the credit
-// together with the batch's mark on the account (once), then the entries are done.
+// together with the batch's mark on the account (once), then the entries are done. A top-up or
+// adjustment (and an opening balance) records its entry on the account with the change itself.
 import { randomUUID } from 'node:crypto';
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
-import { duplicateIndexes, isDuplicateKey, toRecord } from './docs';
+import { fromAccount, fromEntry, insertAllowingDuplicates, toDoc, type Doc, type PendingReserve } from './credit-docs';
+import { isDuplicateKey } from './docs';
 import type { Models } from './models';
-
-type Doc = Record<string, unknown>;
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
 const RECENT_MOVES = 500;
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
-
-/** A reserve debited from the account whose ledger entries may not all be written yet. */
-interface PendingReserve {
-  id: string;
-  at: Date;
-  items: Array<{ m: string; n: string; c?: string; cost: number }>;
-}
-
-const fromAccount = (d: Doc): CreditAccount => {
-  const a = toRecord<CreditAccount>(d, ['recentMoves', 'pendingReserves', 'appliedRefunds']);
-  return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
-};
-/** A refund written but not credited yet shows no state: only reserves have one. */
-const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d, d.kind === 'reserve' ? ['batch'] : ['batch', 'state']);
-const toDoc = (e: LedgerEntry): Doc => {
-  const { id, ...rest } = e;
-  return { _id: id, ...rest };
-};
-
-/** Indexes (in a batch) of the inserts refused as duplicates; any other failure is thrown. */
-async function insertAllowingDuplicates(insert: () => Promise<unknown>): Promise<Set<number>> {
-  try {
-    await insert();
-    return new Set();
-  } catch (e) {
-    return duplicateIndexes(e);
-  }
-}
 
 export function creditRepo(models: () => Models): CreditRepo {
   const accounts = () => models().creditAccounts.collection;
@@ -104,6 +76,11 @@ export function creditRepo(models: () => Models): CreditRepo {
       { $inc: { balance: back }, $set: { updatedAt: new Date() }, $pull: { pendingReserves: { id: batch.id } } } as never,
     );
   };
+  /** Writes a top-up's or adjustment's entry recorded on the account (once: its id is unique), then takes it off. */
+  const writeMove = async (ws: string, move: { id: string; at: Date; entry: Doc }): Promise<void> => {
+    await insertAllowingDuplicates(() => ledger().insertOne(move.entry as never));
+    await accounts().updateOne({ _id: ws as never }, { $pull: { pendingMoves: { id: move.id } } } as never);
+  };
   /**
    * Credits a batch of pending refund entries, once per account: the credit and the batch's mark on
    * the account are one update, conditional on the mark's absence. Then the entries are done, their
@@ -147,14 +124,15 @@ export function creditRepo(models: () => Models): CreditRepo {
   return {
     async open(ws, opening) {
       const now = new Date();
-      const doc: Doc = { balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), recentMoves: [], createdAt: now, updatedAt: now };
+      const e: LedgerEntry = { id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance ?? 0, balanceAfter: opening.balance ?? 0, note: 'opening balance', createdAt: now };
+      const doc: Doc = {
+        balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), recentMoves: [],
+        pendingMoves: opening.balance ? [{ id: e.id, at: now, entry: toDoc(e) }] : [], createdAt: now, updatedAt: now,
+      };
       const res = await accounts()
         .updateOne({ _id: ws as never }, { $setOnInsert: doc }, { upsert: true })
-        .catch((e) => (isDuplicateKey(e) ? { upsertedCount: 0 } : Promise.reject(e)));
-      if (res.upsertedCount === 1 && opening.balance) {
-        const e: LedgerEntry = { id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance, balanceAfter: opening.balance, note: 'opening balance', createdAt: now };
-        await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
-      }
+        .catch((err) => (isDuplicateKey(err) ? { upsertedCount: 0 } : Promise.reject(err)));
+      if (res.upsertedCount === 1 && opening.balance) await writeMove(ws, { id: e.id, at: now, entry: toDoc(e) });
       return (await get(ws))!;
     },
     get,
@@ -165,9 +143,18 @@ export function creditRepo(models: () => Models): CreditRepo {
       const before = await entry(m.id);
       if (before) return { entry: before, replayed: true };
       const balance: Doc = { $ne: null, ...(m.amount < 0 ? { $gte: -m.amount } : {}) };
+      const now = new Date();
+      // What the ledger entry will say, recorded with the change itself: a process dying before writing it leaves it here.
+      const pendingEntry = toDoc({
+        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, createdAt: now,
+        ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}),
+      });
       const after = await accounts().findOneAndUpdate(
         { _id: ws as never, balance, recentMoves: { $ne: m.id } },
-        { $inc: { balance: m.amount }, $set: { updatedAt: new Date() }, $push: { recentMoves: { $each: [m.id], $slice: -RECENT_MOVES } } } as never,
+        {
+          $inc: { balance: m.amount }, $set: { updatedAt: now },
+          $push: { recentMoves: { $each: [m.id], $slice: -RECENT_MOVES }, pendingMoves: { id: m.id, at: now, entry: pendingEntry } },
+        } as never,
         { returnDocument: 'after' },
       );
       const acc = after ? fromAccount(after) : await get(ws);
@@ -177,11 +164,12 @@ export function creditRepo(models: () => Models): CreditRepo {
       if (!after && !applied) throw new UnprocessableError([{ field: 'amount', reason: 'would take the balance below zero' }]);
       // Applied by us, or by a request with the same id that is finishing (or died before its entry): one entry either way.
       const e: LedgerEntry = {
-        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter: acc.balance, createdAt: new Date(),
+        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter: acc.balance, createdAt: now,
         ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}),
       };
       if (!after) await new Promise((r) => setTimeout(r, 100));
       const dup = await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
+      await accounts().updateOne({ _id: ws as never }, { $pull: { pendingMoves: { id: m.id } } } as never);
       return dup.size > 0 || !after ? { entry: (await entry(m.id)) ?? e, replayed: !after } : { entry: e, replayed: false };
     },
     async reserve(ws, items) {
@@ -231,6 +219,16 @@ export function creditRepo(models: () => Models): CreditRepo {
         for (const batch of (d.pendingReserves as PendingReserve[] | undefined) ?? []) {
           if (new Date(batch.at).getTime() >= before.getTime()) continue;
           await finish(d._id as unknown as string, batch);
+          settled++;
+        }
+      }
+      // Top-ups and adjustments applied to a balance whose entry was never written.
+      // Nobody was answered: the entry's balanceAfter is the balance when it is written.
+      const moved = await accounts().find({ 'pendingMoves.at': { $lt: before } } as never, { projection: { pendingMoves: 1, balance: 1 } }).toArray();
+      for (const d of moved) {
+        for (const move of (d.pendingMoves as Array<{ id: string; at: Date; entry: Doc }> | undefined) ?? []) {
+          if (new Date(move.at).getTime() >= before.getTime()) continue;
+          await writeMove(d._id as unknown as string, { ...move, entry: { balanceAfter: d.balance, ...move.entry } });
           settled++;
         }
       }
