@@ -247,6 +247,22 @@ const creditLedgerSchema = new Schema(
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
+/** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
+const sheetExportSchema = new Schema(
+  {
+    _id: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
+    status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
+    inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'sheetexports' },
+);
+sheetExportSchema.index({ workspaceId: 1, programId: 1, createdAt: 1 });
+const sheetRowSchema = new Schema(
+  { _id: String, targetId: String, rowId: String, record: String, createdAt: Date, exportedAt: Date },
+  { ...base, collection: 'sheetrows' },
+);
+sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
+
 export interface Models {
   programs: Model<any>;
   eventTypes: Model<any>;
@@ -265,6 +281,8 @@ export interface Models {
   rateLimits: Model<any>;
   creditAccounts: Model<any>;
   creditLedger: Model<any>;
+  sheetExports: Model<any>;
+  sheetRows: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -286,5 +304,7 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
+    sheetExports: conn.model('SheetExport', sheetExportSchema),
+    sheetRows: conn.model('SheetRow', sheetRowSchema),
   };
 }
