@@ -21,6 +21,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
 import { usageRoutes } from './routes/usage';
 import { exportRoutes } from './routes/exports';
+import { sheetExportRoutes } from './routes/sheet-exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
@@ -61,6 +62,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...smsRoutes(deps),
     ...usageRoutes(deps),
     ...exportRoutes(deps),
+    ...sheetExportRoutes(deps),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
     ...(deps.readiness ? healthRoutes(deps.readiness) : []),

@@ -31,12 +31,13 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import { createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 
-export type Role = 'server' | 'sms' | 'email' | 'all';
+export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
 export interface StartOptions {
   role: Role;
@@ -56,6 +57,8 @@ export interface RunningHerald {
   logger: Logger;
   notifications: NotificationService;
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** The Google Sheets exporter, in the sheets and all roles. */
+  sheetsExporter?: SheetsExporter;
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
   /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
@@ -132,6 +135,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
+  let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -141,7 +145,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
-    consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
+    // Each dispatched event also goes to the Google Sheets exporter when its program exports (a failed publish retries the delivery).
+    const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
+    consumers.push(await bus.consume('dispatch', async (d) => (await feed.fromDispatch(d.body), dispatcher.handle(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     scheduler.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
@@ -164,6 +170,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
   }
+  let sheetsExporter: SheetsExporter | undefined;
+  if (role === 'sheets' || role === 'all') {
+    sheetsExporter = createSheetsExporter({ store, config, logger });
+    consumers.push(await bus.consume('sheets', (d) => sheetsExporter!.handle(d), { prefetch: 200 }));
+    sheetsExporter.start();
+  }
   const controlRefresh = Object.keys(routers).length
     ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
     : undefined;
@@ -180,6 +192,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await scheduler.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
+      await sheetsExporter?.stop();
+      sheetsFeed?.close();
       senders.forEach((s) => s.close());
       await controlRefresh?.stop();
       await metering.stop();
@@ -254,7 +268,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, sheetsExporter, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

@@ -28,7 +28,6 @@ export interface SheetsExporterDeps {
   afterAppend?: (t: SheetExport) => Promise<void>;
 }
 
-const LEASE_MS = 120_000;
 const KEY_CACHE_MS = 300_000;
 
 export function createSheetsExporter(deps: SheetsExporterDeps) {
@@ -107,7 +106,7 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
 
   /** One target's run: batches until nothing is waiting, or a pause, or too many transient failures in a row. */
   async function drain(id: string): Promise<'done' | 'busy' | 'paused' | 'later'> {
-    let t = await store.sheetExports.claim(id, owner, new Date(Date.now() + LEASE_MS), new Date());
+    let t = await store.sheetExports.claim(id, owner, new Date(Date.now() + cfg.leaseMs), new Date());
     if (!t) return 'busy';
     try {
       if (t.status !== 'active') return 'paused';
@@ -121,6 +120,11 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
       let headerRead = false;
       let failures = 0;
       while (!stopped) {
+        // Renewed each round; lost (expired during a long wait, the target deleted): another run has it.
+        const held = await store.sheetExports.claim(id, owner, new Date(Date.now() + cfg.leaseMs), new Date());
+        if (!held) return 'busy';
+        t = held;
+        if (t.status !== 'active') return 'paused';
         try {
           if (t.inflight) t = await reconcile(t, api);
           const batch = await store.sheetExports.pending(id, cfg.batchRows);
@@ -140,7 +144,6 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
             done,
           ))!;
           failures = 0;
-          await store.sheetExports.claim(id, owner, new Date(Date.now() + LEASE_MS), new Date());
         } catch (e) {
           // The store failed, or the process is going down: give up this run; what is staged stays.
           if (!(e instanceof SheetsError)) throw e;
@@ -154,11 +157,10 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
             logger.warn('sheets: Google keeps failing; trying again later', { exportId: id, attempts: failures, error: se.message });
             return 'later';
           }
-          const wait = Math.max(se.retryAfterMs ?? 0, backoff(failures));
+          const wait = Math.min(Math.max(se.retryAfterMs ?? 0, backoff(failures)), cfg.leaseMs / 2);
           logger.info('sheets: Google call failed; retrying', { exportId: id, attempt: failures, waitMs: wait, error: se.message });
+          // The append may have landed: the target is still marked in flight, so the next round reads back first.
           await sleep(wait);
-          // The append may have landed: the marked target is read back first on the next round.
-          t = (await store.sheetExports.get(id)) ?? t;
         }
       }
       return 'later';

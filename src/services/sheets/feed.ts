@@ -32,6 +32,12 @@ export function parseSheetEvent(body: unknown): SheetEvent | undefined {
   return { id, workspaceId, programId, eventTypeId, createdAt, data: data as Record<string, unknown> };
 }
 
+/** Feeds of this process, told when a target is created or deleted here (so the first events after it are not missed). */
+const feeds = new Set<{ invalidate(): void }>();
+export function targetsChanged(): void {
+  feeds.forEach((f) => f.invalidate());
+}
+
 export interface SheetsFeedDeps {
   store: Store;
   bus: Bus;
@@ -54,7 +60,7 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
     return has;
   }
 
-  return {
+  const feed = {
     /** Targets changed in this process: forget what was believed. */
     invalidate(): void {
       known.clear();
@@ -67,7 +73,13 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
       if (!n || !(await hasTargets(n.workspaceId, n.programId))) return;
       await bus.publish('sheets', sheetEventBody(n), { messageId: n.id });
     },
+    /** Stops hearing about target changes. */
+    close(): void {
+      feeds.delete(feed);
+    },
   };
+  feeds.add(feed);
+  return feed;
 }
 
 export type SheetsFeed = ReturnType<typeof createSheetsFeed>;

@@ -6,6 +6,7 @@ import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { SheetExport } from '../../domain/sheets';
 import type { Store } from '../../store/store';
 import { readServiceAccountKey, SheetsError } from './google-sheets';
+import { targetsChanged } from './feed';
 
 export interface NewTarget {
   spreadsheetId: string;
@@ -25,8 +26,6 @@ export interface SheetTargetsDeps {
   store: Store;
   /** GOOGLE_APPLICATION_CREDENTIALS: the key file of targets registered without one. */
   credentialsFile?: string;
-  /** Told when targets change, so the feed sees a new target at once. */
-  onChange?: () => void;
 }
 
 export function createSheetTargets(deps: SheetTargetsDeps) {
@@ -89,7 +88,7 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
         sheetName: body.sheetName,
         ...(body.keyFile !== undefined ? { keyFile: body.keyFile } : {}),
       });
-      deps.onChange?.();
+      targetsChanged();
       return view(t);
     },
 
@@ -105,7 +104,7 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
     async delete(ws: string, programId: string, id: string): Promise<void> {
       await mustGet(ws, programId, id);
       await store.sheetExports.delete(id);
-      deps.onChange?.();
+      targetsChanged();
     },
 
     /** A paused target becomes active again (after the sheet is shared again, say); rows staged meanwhile follow. */
