@@ -165,7 +165,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
   { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
-  { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and token endpoint (<root>/token), for proxies and tests" },
+  { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and of their token endpoint (ROOT/token), for proxies and tests" },
   { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },
   { env: 'HERALD_SHEETS_BATCH_ROWS', path: 'sheets.batchRows', kind: 'int', doc: 'rows per Google Sheets append call' },
   { env: 'HERALD_SHEETS_SWEEP_MS', path: 'sheets.sweepMs', kind: 'int', doc: 'how often the sheets worker looks for rows left waiting' },
