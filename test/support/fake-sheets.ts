@@ -40,6 +40,8 @@ export interface FakeSheets extends FakeServer {
   share(id: string, clientEmail: string): void;
   unshare(id: string, clientEmail: string): void;
   deleteSpreadsheet(id: string): void;
+  /** Runs after an append is applied and before it is answered (a test may kill the caller here). */
+  beforeAppendAnswer?: (call: FakeSheetsCall) => Promise<void> | void;
   /** failNext faults only values.append calls (true) or every API call (false, the default). */
   faultAppendsOnly(on: boolean): void;
   /** Writes a row as a person editing the sheet would (0-based row). */
@@ -191,12 +193,15 @@ export async function startFakeSheets(): Promise<FakeSheets> {
       const width = Math.max(1, ...values.map((r) => r.length));
       const written = `${quoted(a1.tab)}!${colLetters(a1.c0)}${start + 1}:${colLetters(a1.c0 + width - 1)}${start + values.length}`;
       const updates = { spreadsheetId, updatedRange: written, updatedRows: values.length, updatedColumns: width, updatedCells: values.reduce((n, r) => n + r.length, 0) };
-      return { status: 200, body: append ? { spreadsheetId, tableRange: `${quoted(a1.tab)}!A1:Z${start}`, updates } : updates };
+      if (!append) return { status: 200, body: updates };
+      const answer: FakeAnswer = { status: 200, body: { spreadsheetId, tableRange: `${quoted(a1.tab)}!A1:Z${start}`, updates } };
+      const hook = fake.beforeAppendAnswer;
+      return hook ? Promise.resolve(hook(calls[calls.length - 1])).then(() => answer) : answer;
     },
     (x) => x.path !== '/token' && (!faultAppendsOnly || x.path.endsWith(':append')),
   );
 
-  return {
+  const fake: FakeSheets = {
     ...server,
     root: server.url,
     calls,
@@ -229,4 +234,5 @@ export async function startFakeSheets(): Promise<FakeSheets> {
       return (books.get(id)?.tabs.get(tab) ?? []).map(trimRow);
     },
   };
+  return fake;
 }
