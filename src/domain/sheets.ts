@@ -11,8 +11,14 @@ export interface SheetExportError {
   at: Date;
 }
 
+/** `events`: a row per notification event; `outcomes`: a row per message outcome (the optional second sheet, its own record). */
+export type SheetExportKind = 'events' | 'outcomes';
+
 export interface SheetExport {
   id: string;
+  kind: SheetExportKind;
+  /** An outcomes sheet: the events export it belongs to. */
+  parentId?: string;
   workspaceId: string;
   programId: string;
   /** Only this event type's events; absent: every event of the program. */
@@ -56,6 +62,32 @@ export interface StagedRow {
 }
 
 export const BASE_COLUMNS = ['id', 'time', 'eventType'] as const;
+/** The outcomes sheet: `id` is `<messageId>/<status>` (one row per message and outcome, e.g. sent then delivered). */
+export const OUTCOME_COLUMNS = ['id', 'time', 'messageId', 'notificationId', 'eventType', 'channel', 'userId', 'status', 'provider', 'errorCode', 'errorMessage'] as const;
+/** Statuses that are an outcome worth a row. */
+export const OUTCOME_STATUSES = ['sent', 'delivered', 'undelivered', 'failed', 'expired', 'cancelled', 'rejected'] as const;
+
+export interface MessageOutcome {
+  messageId: string;
+  workspaceId: string;
+  programId: string;
+  notificationId: string;
+  eventTypeId: string;
+  channel: string;
+  userId: string;
+  status: string;
+  at: Date;
+  provider?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export function outcomeRecord(o: MessageOutcome): SheetRecord {
+  return {
+    id: `${o.messageId}/${o.status}`, time: o.at.toISOString(), messageId: o.messageId, notificationId: o.notificationId, eventType: o.eventTypeId,
+    channel: o.channel, userId: o.userId, status: o.status, provider: o.provider ?? '', errorCode: o.errorCode ?? '', errorMessage: o.errorMessage ?? '',
+  };
+}
 
 /** Nested objects become dotted names (`customer.address.city`); arrays stay one JSON cell; null is an empty cell. */
 export function flatten(data: Record<string, unknown>, prefix = '', out: SheetRecord = {}): SheetRecord {

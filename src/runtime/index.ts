@@ -31,7 +31,7 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
-import { createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
+import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -117,7 +117,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  // Message outcomes of programs with an outcomes sheet go to the sheets queue.
+  const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
+  const store = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener], logger);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
@@ -194,6 +196,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await Promise.all(consumers.map((c) => c.cancel()));
       await sheetsExporter?.stop();
       sheetsFeed?.close();
+      outcomeFeed.close();
       senders.forEach((s) => s.close());
       await controlRefresh?.stop();
       await metering.stop();

@@ -2,7 +2,8 @@
 // test/contract/store.contract.sheets.ts).
 import type { SheetExport, SheetExportError, StagedRow } from '../domain/sheets';
 
-export type NewSheetExport = Pick<SheetExport, 'id' | 'workspaceId' | 'programId' | 'eventTypeId' | 'spreadsheetId' | 'sheetName' | 'keyFile'>;
+export type NewSheetExport = Pick<SheetExport, 'id' | 'workspaceId' | 'programId' | 'eventTypeId' | 'spreadsheetId' | 'sheetName' | 'keyFile' | 'parentId'> &
+  Partial<Pick<SheetExport, 'kind'>>;
 
 /** What the exporter moves; a key present with value `undefined` clears the field. */
 export interface SheetExportPatch {
@@ -24,7 +25,7 @@ export interface SheetExportRepo {
   create(t: NewSheetExport): Promise<SheetExport>;
   get(id: string): Promise<SheetExport | null>;
   /** Oldest first. */
-  list(filter: { workspaceId?: string; programId?: string; status?: SheetExport['status'] }): Promise<SheetExport[]>;
+  list(filter: { workspaceId?: string; programId?: string; status?: SheetExport['status']; kind?: SheetExport['kind']; parentId?: string }): Promise<SheetExport[]>;
   /** Deletes the target and every row staged for it. */
   delete(id: string): Promise<boolean>;
   /** Applies the patch; `addRows` is added to rowsExported. Resolves null for a missing target. */

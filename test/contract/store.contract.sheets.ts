@@ -25,6 +25,15 @@ export function sheetsContract(s: StoreRef): void {
       expect(await s().sheetExports.get('nope')).toBeNull();
     });
 
+    it('keeps an outcomes sheet as its own record, found by kind and parent', async () => {
+      expect((await s().sheetExports.create(target('x1'))).kind).toBe('events');
+      const child = await s().sheetExports.create(target('x1-outcomes', { kind: 'outcomes', parentId: 'x1', sheetName: 'Outcomes' }));
+      expect(child).toMatchObject({ kind: 'outcomes', parentId: 'x1', sheetName: 'Outcomes', status: 'active' });
+      expect((await s().sheetExports.list({ programId: 'p1', kind: 'events' })).map((x) => x.id)).toEqual(['x1']);
+      expect((await s().sheetExports.list({ kind: 'outcomes' })).map((x) => x.id)).toEqual(['x1-outcomes']);
+      expect((await s().sheetExports.list({ parentId: 'x1' })).map((x) => x.id)).toEqual(['x1-outcomes']);
+    });
+
     it('updates state, adds exported rows, and clears a field given as undefined', async () => {
       await s().sheetExports.create(target('x1'));
       const at = new Date('2030-01-01T00:00:00.000Z');

@@ -113,6 +113,42 @@ describe.each<Backend>(['embedded', 'real'])('Google Sheets export (%s)', (backe
     expect((await request(herald.url!).get(`${base}/${refunds.id}`)).body.error).toBeUndefined();
   }, 90_000);
 
+  test('with outcomesSheetName, each message outcome is a row of that tab; the export shows both sheets', async () => {
+    fake.createSpreadsheet(book('outcomes'), ['Events', 'Outcomes'], [sa.clientEmail]);
+    await herald.store.programs.create('default', { id: 'clinic', name: 'Clinic' });
+    await herald.store.eventTypes.create('default', { programId: 'clinic', id: 'visit', name: 'Visit', templates: { sms: { text: 'See you {{data.day}}' } } });
+    for (const u of ['amina', 'baraka']) {
+      await herald.store.users.create('default', { id: u, name: u, phone: u === 'amina' ? '+254700000001' : '+254700000002' });
+      await herald.store.subscriptions.create('default', { id: `s-${u}`, userId: u, programId: 'clinic', channels: ['sms'] });
+    }
+    await herald.store.users.create('default', { id: 'nophone', name: 'No phone' });
+    await herald.store.subscriptions.create('default', { id: 's-nophone', userId: 'nophone', programId: 'clinic', channels: ['sms'] });
+    const api = request(herald.url!);
+    const refused = await api.post('/v1/programs/clinic/exports').send({ spreadsheetId: book('outcomes'), sheetName: 'Events', outcomesSheetName: 'Events', keyFile: sa.file });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.issues).toEqual([expect.objectContaining({ field: 'outcomesSheetName' })]);
+    const t = (await api.post('/v1/programs/clinic/exports').send({ spreadsheetId: book('outcomes'), sheetName: 'Events', outcomesSheetName: 'Outcomes', keyFile: sa.file }).expect(201)).body;
+    expect(t.outcomes).toMatchObject({ sheetName: 'Outcomes', status: 'active', rowsExported: 0 });
+    const n = (await api.post('/v1/notifications').send({ programId: 'clinic', eventTypeId: 'visit', startTime: new Date().toISOString(), data: { day: 'Monday' } }).expect(202)).body.id;
+    const outcomes = () => fake.rows(book('outcomes'), 'Outcomes');
+    await eventually('three outcomes', () => outcomes().length >= 4, 30_000);
+    expect(outcomes()[0]).toEqual(['id', 'time', 'messageId', 'notificationId', 'eventType', 'channel', 'userId', 'status', 'provider', 'errorCode', 'errorMessage']);
+    const byUser = Object.fromEntries(outcomes().slice(1).map((r) => [r[6], r]));
+    expect(byUser.amina).toEqual([`${n}:amina:sms/sent`, expect.any(String), `${n}:amina:sms`, n, 'visit', 'sms', 'amina', 'sent', 'outbox-sms']);
+    expect(byUser.nophone).toEqual([`${n}:nophone:sms/rejected`, expect.any(String), `${n}:nophone:sms`, n, 'visit', 'sms', 'nophone', 'rejected', '', 'NO_ADDRESS', "user 'nophone' has no phone number"]);
+    expect(outcomes()).toHaveLength(4);
+    expect(ids(book('outcomes'))).toEqual([n]);
+    await eventually('both positions committed', async () => {
+      const b = (await api.get(`/v1/programs/clinic/exports/${t.id}`)).body;
+      return b.rowsExported === 1 && b.outcomes.rowsExported === 3;
+    });
+    // The outcomes sheet is not an export of its own.
+    expect((await api.get('/v1/programs/clinic/exports').expect(200)).body.items.map((x: { id: string }) => x.id)).toEqual([t.id]);
+    await api.get(`/v1/programs/clinic/exports/${t.id}-outcomes`).expect(404);
+    await api.delete(`/v1/programs/clinic/exports/${t.id}`).expect(204);
+    expect(await herald.store.sheetExports.get(`${t.id}-outcomes`)).toBeNull();
+  }, 60_000);
+
   test('a deleted export stops; its sheet keeps its rows; unknown ids are 404', async () => {
     fake.createSpreadsheet(book('gone'), ['Events'], [sa.clientEmail]);
     const t = (await request(herald.url!).post(base).send({ spreadsheetId: book('gone'), sheetName: 'Events', keyFile: sa.file }).expect(201)).body;

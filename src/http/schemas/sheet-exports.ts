@@ -17,6 +17,13 @@ export const sheetExportCreateSchema = z
       .max(100, 'must be at most 100 characters')
       .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
       .openapi({ description: 'the tab the rows go to; it must exist in the spreadsheet', example: 'Events' }),
+    outcomesSheetName: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(100, 'must be at most 100 characters')
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      .optional()
+      .openapi({ description: 'a second tab for message outcomes: a row per message and outcome (sent, delivered, failed, ...)', example: 'Outcomes' }),
     keyFile: z
       .string()
       .min(1)
@@ -51,6 +58,20 @@ export const sheetExportSchema = z
     lastExportedAt: dateTimeOut.optional(),
     nextRow: z.number().int().optional(),
     inflight: z.boolean().openapi({ description: 'an append is unconfirmed: the next run reads the id column back first' }),
+    outcomes: z
+      .object({
+        sheetName: z.string(),
+        status: z.enum(['active', 'paused']),
+        error: z.object({ code: z.string(), message: z.string(), at: dateTimeOut }).optional(),
+        header: z.array(z.string()),
+        rowsExported: z.number().int(),
+        rowsPending: z.number().int(),
+        lastRowId: z.string().optional(),
+        lastExportedAt: dateTimeOut.optional(),
+        inflight: z.boolean(),
+      })
+      .optional()
+      .openapi({ description: 'the outcomes sheet, when asked for' }),
     createdAt: dateTimeOut,
     updatedAt: dateTimeOut,
   })

@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import type { Delivery, HandlerResult } from '../../bus/bus';
 import type { HeraldConfig } from '../../config';
 import { exponentialJitter } from '../../domain/retry';
-import { columnLetter, eventRecord, growHeader, lastRowOf, quoteSheet, rowValues, type SheetExport, type StagedRow } from '../../domain/sheets';
+import { BASE_COLUMNS, columnLetter, growHeader, lastRowOf, OUTCOME_COLUMNS, quoteSheet, rowValues, type MessageOutcome, type SheetExport, type StagedRow } from '../../domain/sheets';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store/store';
 import { createSheetsApi, readServiceAccountKey, SheetsError, toSheetsError, type SheetsApi } from './google-sheets';
-import { parseSheetEvent, type SheetEvent } from './feed';
+import { parseSheetEvent, parseSheetOutcome, type SheetEvent } from './feed';
+import { eventItem, outcomeItem, stageRows, type StageItem } from './stage';
 
 export interface SheetsExporterDeps {
   store: Store;
@@ -89,7 +90,7 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
       const names = row.map((c) => String(c));
       if (names.length) current = names;
     }
-    const grown = growHeader(current, batch.map((r) => r.record));
+    const grown = growHeader(current, batch.map((r) => r.record), t.kind === 'outcomes' ? OUTCOME_COLUMNS : BASE_COLUMNS);
     const sheetHas = readSheet ? current : t.header;
     if (grown.length !== sheetHas.length || grown.some((h, i) => h !== sheetHas[i])) {
       await counted(() => api.update(t.spreadsheetId, `${quoteSheet(t.sheetName)}!A1`, [grown]));
@@ -193,39 +194,19 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
     running.set(id, run);
   }
 
-  /** Stages a batch of events for every target of their programs (paused ones too: their rows wait). */
-  async function stage(events: SheetEvent[]): Promise<string[]> {
-    const groups = new Map<string, SheetEvent[]>();
-    for (const e of events) {
-      const k = `${e.workspaceId}\u0000${e.programId}`;
-      groups.set(k, [...(groups.get(k) ?? []), e]);
-    }
-    const rows: StagedRow[] = [];
-    const touched = new Set<string>();
-    for (const list of groups.values()) {
-      const targets = await store.sheetExports.list({ workspaceId: list[0].workspaceId, programId: list[0].programId });
-      for (const t of targets) {
-        for (const e of list) {
-          if (t.eventTypeId !== undefined && t.eventTypeId !== e.eventTypeId) continue;
-          rows.push({ targetId: t.id, rowId: e.id, record: eventRecord(e), createdAt: new Date() });
-          if (t.status === 'active') touched.add(t.id);
-        }
-      }
-    }
-    await store.sheetExports.stage(rows);
-    return [...touched];
-  }
+  const stageItems = (items: StageItem[]) => stageRows(store, items);
+  const stage = (events: SheetEvent[]) => stageItems(events.map(eventItem));
 
   /** Deliveries of one turn share one staging write. */
-  let pendingStage: Array<{ e: SheetEvent; resolve: () => void; reject: (e: unknown) => void }> = [];
-  function stageSoon(e: SheetEvent): Promise<void> {
+  let pendingStage: Array<{ e: StageItem; resolve: () => void; reject: (e: unknown) => void }> = [];
+  function stageSoon(e: StageItem): Promise<void> {
     return new Promise((resolve, reject) => {
       pendingStage.push({ e, resolve, reject });
       if (pendingStage.length > 1) return;
       setImmediate(() => {
         const batch = pendingStage;
         pendingStage = [];
-        stage(batch.map((b) => b.e)).then(
+        stageItems(batch.map((b) => b.e)).then(
           (targets) => {
             batch.forEach((b) => b.resolve());
             targets.forEach(kick);
@@ -248,15 +229,17 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
     /** The `sheets` queue's handler: stage, then ack (a malformed body is dead-lettered). */
     async handle(d: Delivery): Promise<HandlerResult> {
       const e = parseSheetEvent(d.body);
-      if (!e) return { action: 'dead', reason: 'body is not {event: {id, workspaceId, programId, eventTypeId, createdAt, data}}' };
+      const o = e ? undefined : parseSheetOutcome(d.body);
+      if (!e && !o) return { action: 'dead', reason: 'body is neither {event: {id, workspaceId, programId, eventTypeId, createdAt, data}} nor {outcome: {...}}' };
       try {
-        await stageSoon(e);
+        await stageSoon(e ? eventItem(e) : outcomeItem(o!));
         return { action: 'ack' };
       } catch (err) {
         return { action: 'retry', delayMs: 1000, reason: `staging failed: ${(err as Error).message}` };
       }
     },
     stage,
+    stageOutcomes: (outcomes: MessageOutcome[]) => stageItems(outcomes.map(outcomeItem)),
     drain,
     kick,
     sweep,

@@ -3,8 +3,11 @@
 // failed publish fails that delivery and the bus brings it back (nothing missed; the exporter
 // stages each event once, so a second publish is harmless).
 import type { Bus } from '../../bus/bus';
+import { OUTCOME_STATUSES, type MessageOutcome } from '../../domain/sheets';
 import type { Notification } from '../../domain/types';
+import type { Logger } from '../../log/logger';
 import type { Store } from '../../store/store';
+import type { MessageChange } from '../usage/observe-messages';
 
 /** The event as the `sheets` queue carries it. */
 export interface SheetEvent {
@@ -83,3 +86,68 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
 }
 
 export type SheetsFeed = ReturnType<typeof createSheetsFeed>;
+
+/** A message outcome as the `sheets` queue carries it. */
+export function outcomeBody(o: MessageOutcome): object {
+  return { outcome: { ...o, at: o.at.toISOString() } };
+}
+
+export function parseSheetOutcome(body: unknown): MessageOutcome | undefined {
+  const o = (body as { outcome?: Record<string, unknown> } | null)?.outcome;
+  if (!o || typeof o !== 'object') return undefined;
+  const need = ['messageId', 'workspaceId', 'programId', 'notificationId', 'eventTypeId', 'channel', 'userId', 'status', 'at'];
+  if (need.some((k) => typeof o[k] !== 'string' || o[k] === '')) return undefined;
+  const at = new Date(o.at as string);
+  if (Number.isNaN(at.getTime())) return undefined;
+  const opt = (k: string) => (typeof o[k] === 'string' ? { [k]: o[k] as string } : {});
+  return { ...(o as unknown as MessageOutcome), at, ...opt('provider'), ...opt('errorCode'), ...opt('errorMessage') };
+}
+
+const OUTCOMES: ReadonlySet<string> = new Set(OUTCOME_STATUSES);
+
+/**
+ * A message listener (services/usage/observe-messages) that publishes each message outcome of a
+ * program with an outcomes sheet to the `sheets` queue. Best effort: a publish that fails is logged
+ * (the message's own record keeps its status; the events sheet is the one with the guarantee).
+ */
+export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger; cacheMs?: number }) {
+  const { store, bus, logger } = deps;
+  const cacheMs = deps.cacheMs ?? 2000;
+  const known = new Map<string, { has: boolean; at: number }>();
+  const feed = { invalidate: () => known.clear() };
+  feeds.add(feed);
+
+  async function hasOutcomeTargets(ws: string, programId: string): Promise<boolean> {
+    const k = `${ws}\u0000${programId}`;
+    const hit = known.get(k);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.has;
+    const has = (await store.sheetExports.list({ workspaceId: ws, programId, kind: 'outcomes' })).length > 0;
+    if (known.size > 10_000) known.clear();
+    known.set(k, { has, at: Date.now() });
+    return has;
+  }
+
+  async function publish(changes: MessageChange[]): Promise<void> {
+    for (const c of changes) {
+      const m = c.message;
+      if (!OUTCOMES.has(m.status) || c.before === m.status || !(await hasOutcomeTargets(m.workspaceId, m.programId))) continue;
+      const last = m.statusHistory[m.statusHistory.length - 1];
+      const o: MessageOutcome = {
+        messageId: m.id, workspaceId: m.workspaceId, programId: m.programId, notificationId: m.notificationId, eventTypeId: m.eventTypeId,
+        channel: m.channel, userId: m.userId, status: m.status, at: last?.at ?? new Date(),
+        ...(m.provider ? { provider: m.provider } : {}),
+        ...(m.error ? { errorCode: m.error.code, errorMessage: m.error.message } : {}),
+      };
+      await bus.publish('sheets', outcomeBody(o), { messageId: `${m.id}/${m.status}` });
+    }
+  }
+
+  return {
+    listener: (changes: MessageChange[]): void => {
+      publish(changes).catch((e: unknown) => logger.warn('sheets: a message outcome was not queued for its sheet', { error: (e as Error).message }));
+    },
+    close(): void {
+      feeds.delete(feed);
+    },
+  };
+}

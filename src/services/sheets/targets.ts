@@ -11,15 +11,22 @@ import { targetsChanged } from './feed';
 export interface NewTarget {
   spreadsheetId: string;
   sheetName: string;
+  /** A second tab for message outcomes (a row per message and outcome). */
+  outcomesSheetName?: string;
   keyFile?: string;
   eventTypeId?: string;
 }
 
-export interface TargetView extends SheetExport {
+type SheetState = Omit<SheetExport, 'leaseOwner' | 'leaseUntil' | 'kind' | 'parentId'> & {
+  /** Rows staged and not yet confirmed by Google. */
+  rowsPending: number;
+};
+
+export interface TargetView extends SheetState {
   /** The service account's e-mail: share the spreadsheet with it (as an editor). */
   serviceAccountEmail?: string;
-  /** Events staged and not yet confirmed by Google. */
-  rowsPending: number;
+  /** The outcomes sheet, when asked for: its own status, position and rows. */
+  outcomes?: Pick<SheetState, 'sheetName' | 'status' | 'error' | 'header' | 'rowsExported' | 'rowsPending' | 'lastRowId' | 'lastExportedAt' | 'inflight'>;
 }
 
 export interface SheetTargetsDeps {
@@ -38,7 +45,7 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
   async function mustGet(ws: string, programId: string, id: string): Promise<SheetExport> {
     await mustHaveProgram(ws, programId);
     const t = await store.sheetExports.get(id);
-    if (!t || t.workspaceId !== ws || t.programId !== programId) throw new NotFoundError('export', id, 'exportId');
+    if (!t || t.kind !== 'events' || t.workspaceId !== ws || t.programId !== programId) throw new NotFoundError('export', id, 'exportId');
     return t;
   }
 
@@ -52,10 +59,28 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
     }
   }
 
+  async function state(t: SheetExport): Promise<SheetState> {
+    const { leaseOwner: _o, leaseUntil: _u, kind: _k, parentId: _p, ...rest } = t;
+    return { ...rest, rowsPending: await store.sheetExports.pendingCount(t.id) };
+  }
+
   async function view(t: SheetExport): Promise<TargetView> {
-    const { leaseOwner: _o, leaseUntil: _u, ...rest } = t;
     const email = clientEmail(t);
-    return { ...rest, ...(email ? { serviceAccountEmail: email } : {}), rowsPending: await store.sheetExports.pendingCount(t.id) } as TargetView;
+    const [child] = await store.sheetExports.list({ parentId: t.id });
+    const outcomes = child ? await state(child) : undefined;
+    return {
+      ...(await state(t)),
+      ...(email ? { serviceAccountEmail: email } : {}),
+      ...(outcomes
+        ? {
+            outcomes: {
+              sheetName: outcomes.sheetName, status: outcomes.status, ...(outcomes.error ? { error: outcomes.error } : {}), header: outcomes.header,
+              rowsExported: outcomes.rowsExported, rowsPending: outcomes.rowsPending, inflight: outcomes.inflight,
+              ...(outcomes.lastRowId ? { lastRowId: outcomes.lastRowId } : {}), ...(outcomes.lastExportedAt ? { lastExportedAt: outcomes.lastExportedAt } : {}),
+            },
+          }
+        : {}),
+    };
   }
 
   return {
@@ -78,23 +103,30 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
           issues.push({ field: 'keyFile', reason: e.message });
         }
       }
+      if (body.outcomesSheetName !== undefined && body.outcomesSheetName === body.sheetName) {
+        issues.push({ field: 'outcomesSheetName', reason: 'must be another tab than sheetName' });
+      }
       if (issues.length) throw new UnprocessableError(issues, 'the export target cannot be used');
-      const t = await store.sheetExports.create({
-        id: `exp_${randomBytes(9).toString('base64url')}`,
+      const common = {
         workspaceId: ws,
         programId,
         ...(body.eventTypeId !== undefined ? { eventTypeId: body.eventTypeId } : {}),
         spreadsheetId: body.spreadsheetId,
-        sheetName: body.sheetName,
         ...(body.keyFile !== undefined ? { keyFile: body.keyFile } : {}),
-      });
+      };
+      const id = `exp_${randomBytes(9).toString('base64url')}`;
+      // The outcomes sheet first: an events export is never seen without the outcomes it was asked with.
+      if (body.outcomesSheetName !== undefined) {
+        await store.sheetExports.create({ ...common, id: `${id}-outcomes`, kind: 'outcomes', parentId: id, sheetName: body.outcomesSheetName });
+      }
+      const t = await store.sheetExports.create({ ...common, id, kind: 'events', sheetName: body.sheetName });
       targetsChanged();
       return view(t);
     },
 
     async list(ws: string, programId: string): Promise<TargetView[]> {
       await mustHaveProgram(ws, programId);
-      return Promise.all((await store.sheetExports.list({ workspaceId: ws, programId })).map(view));
+      return Promise.all((await store.sheetExports.list({ workspaceId: ws, programId, kind: 'events' })).map(view));
     },
 
     async get(ws: string, programId: string, id: string): Promise<TargetView> {
@@ -103,6 +135,7 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
 
     async delete(ws: string, programId: string, id: string): Promise<void> {
       await mustGet(ws, programId, id);
+      for (const child of await store.sheetExports.list({ parentId: id })) await store.sheetExports.delete(child.id);
       await store.sheetExports.delete(id);
       targetsChanged();
     },
@@ -110,7 +143,10 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
     /** A paused target becomes active again (after the sheet is shared again, say); rows staged meanwhile follow. */
     async resume(ws: string, programId: string, id: string): Promise<TargetView> {
       const t = await mustGet(ws, programId, id);
-      if (t.status === 'active') return view(t);
+      for (const child of await store.sheetExports.list({ parentId: id })) {
+        if (child.status !== 'active') await store.sheetExports.update(child.id, { status: 'active', error: undefined });
+      }
+      if (t.status === 'active') return view((await store.sheetExports.get(id))!);
       return view((await store.sheetExports.update(id, { status: 'active', error: undefined }))!);
     },
   };

@@ -250,7 +250,7 @@ creditLedgerSchema.index({ state: 1, createdAt: 1 });
 /** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
 const sheetExportSchema = new Schema(
   {
-    _id: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
+    _id: String, kind: String, parentId: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
     status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
     inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
   },

@@ -25,7 +25,7 @@ export function sheetExportRepo(models: () => Models): SheetExportRepo {
     async create(t) {
       const at = new Date();
       const { id, ...rest } = t;
-      const doc: Doc = { _id: id, ...rest, status: 'active', header: [], rowsExported: 0, inflight: false, createdAt: at, updatedAt: at };
+      const doc: Doc = { _id: id, ...rest, kind: t.kind ?? 'events', status: 'active', header: [], rowsExported: 0, inflight: false, createdAt: at, updatedAt: at };
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
       await models().sheetExports.collection.insertOne(doc as never);
       return (await get(id))!;
@@ -33,7 +33,7 @@ export function sheetExportRepo(models: () => Models): SheetExportRepo {
     get,
     async list(filter) {
       const q: Doc = {};
-      for (const k of ['workspaceId', 'programId', 'status'] as const) if (filter[k] !== undefined) q[k] = filter[k];
+      for (const k of ['workspaceId', 'programId', 'status', 'kind', 'parentId'] as const) if (filter[k] !== undefined) q[k] = filter[k];
       const docs = await models().sheetExports.find(q).sort({ createdAt: 1, _id: 1 }).lean<Doc[]>();
       return docs.map(fromDoc);
     },

@@ -6,7 +6,7 @@ import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCode
 
 export const SHEETS_DDL = `
 CREATE TABLE IF NOT EXISTS sheet_exports (
-  "id" TEXT PRIMARY KEY, "workspaceId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
+  "id" TEXT PRIMARY KEY, "kind" TEXT NOT NULL, "parentId" TEXT, "workspaceId" TEXT NOT NULL, "programId" TEXT NOT NULL, "eventTypeId" TEXT,
   "spreadsheetId" TEXT NOT NULL, "sheetName" TEXT NOT NULL, "keyFile" TEXT, "status" TEXT NOT NULL, "error" TEXT,
   "header" TEXT NOT NULL, "rowsExported" INTEGER NOT NULL, "lastRowId" TEXT, "lastExportedAt" INTEGER, "nextRow" INTEGER,
   "inflight" INTEGER NOT NULL, "leaseOwner" TEXT, "leaseUntil" INTEGER, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
@@ -22,7 +22,7 @@ CREATE INDEX IF NOT EXISTS sheet_rows_pending ON sheet_rows ("targetId", "export
 const targets: TableCodec = {
   table: 'sheet_exports',
   columns: {
-    id: 'text', workspaceId: 'text', programId: 'text', eventTypeId: 'text', spreadsheetId: 'text', sheetName: 'text', keyFile: 'text',
+    id: 'text', kind: 'text', parentId: 'text', workspaceId: 'text', programId: 'text', eventTypeId: 'text', spreadsheetId: 'text', sheetName: 'text', keyFile: 'text',
     status: 'text', error: 'json', header: 'json', rowsExported: 'int', lastRowId: 'text', lastExportedAt: 'date', nextRow: 'int',
     inflight: 'bool', leaseOwner: 'text', leaseUntil: 'date', createdAt: 'date', updatedAt: 'date',
   },
@@ -43,7 +43,7 @@ export function sheetExportRepo(sql: Sql): SheetExportRepo {
   return {
     async create(t) {
       const at = new Date();
-      const rec: SheetExport = { ...t, status: 'active', header: [], rowsExported: 0, inflight: false, createdAt: at, updatedAt: at };
+      const rec: SheetExport = { ...t, kind: t.kind ?? 'events', status: 'active', header: [], rowsExported: 0, inflight: false, createdAt: at, updatedAt: at };
       sql.run(insertSql(targets), encodeRecord(targets, rec));
       return get(t.id)!;
     },
@@ -55,6 +55,8 @@ export function sheetExportRepo(sql: Sql): SheetExportRepo {
       if (filter.workspaceId !== undefined) where.push('"workspaceId" = @workspaceId');
       if (filter.programId !== undefined) where.push('"programId" = @programId');
       if (filter.status !== undefined) where.push('"status" = @status');
+      if (filter.kind !== undefined) where.push('"kind" = @kind');
+      if (filter.parentId !== undefined) where.push('"parentId" = @parentId');
       const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       return sql.all(`SELECT * FROM sheet_exports ${clause} ORDER BY "createdAt", "id"`, { ...filter }).map(fromRow);
     },
