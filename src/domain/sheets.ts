@@ -128,9 +128,15 @@ export function growHeader(header: readonly string[], records: readonly SheetRec
   return out;
 }
 
+/** Google refuses a cell longer than this (the whole append with it): longer text is cut, marked with an ellipsis. */
+export const MAX_CELL_CHARS = 50_000;
+
 /** The record's cells in header order (missing fields are empty). */
 export function rowValues(header: readonly string[], r: SheetRecord): Cell[] {
-  const row = header.map((h) => (h in r ? r[h] : ''));
+  const row = header.map((h) => {
+    const v = h in r ? r[h] : '';
+    return typeof v === 'string' && v.length > MAX_CELL_CHARS ? `${v.slice(0, MAX_CELL_CHARS - 1)}…` : v;
+  });
   while (row.length && row[row.length - 1] === '') row.pop();
   return row;
 }

@@ -42,6 +42,8 @@ export interface SheetExportRepo {
   /** Rows not yet exported, in staging order. */
   pending(targetId: string, limit: number): Promise<StagedRow[]>;
   pendingCount(targetId: string): Promise<number>;
+  /** Forgets rows exported before `before` (kept until then so a late redelivery is still recognised). Resolves how many. */
+  pruneExported(before: Date): Promise<number>;
   /** Marks these rows exported (they stay, without their values, so they are never staged again). Resolves how many changed. */
   markExported(targetId: string, rowIds: string[], at: Date): Promise<number>;
 }

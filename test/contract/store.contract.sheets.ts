@@ -81,6 +81,17 @@ export function sheetsContract(s: StoreRef): void {
       expect(await s().sheetExports.pendingCount('x2')).toBe(1);
     });
 
+    it('forgets rows exported before a time, never pending ones', async () => {
+      await s().sheetExports.create(target('x1'));
+      await s().sheetExports.stage([row('x1', 1), row('x1', 2), row('x1', 3)]);
+      await s().sheetExports.markExported('x1', ['n1'], new Date('2030-01-01T00:00:00Z'));
+      await s().sheetExports.markExported('x1', ['n2'], new Date('2030-01-09T00:00:00Z'));
+      expect(await s().sheetExports.pruneExported(new Date('2030-01-05T00:00:00Z'))).toBe(1);
+      expect(await s().sheetExports.pendingCount('x1')).toBe(1);
+      // n2 is still remembered (not staged again); n1 is forgotten.
+      expect(await s().sheetExports.stage([row('x1', 1), row('x1', 2)])).toBe(1);
+    });
+
     it('deleting a target deletes its staged rows, not another target', async () => {
       await s().sheetExports.create(target('x1'));
       await s().sheetExports.create(target('x2'));

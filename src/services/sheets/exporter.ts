@@ -30,6 +30,9 @@ export interface SheetsExporterDeps {
 }
 
 const KEY_CACHE_MS = 300_000;
+/** Exported rows are remembered this long (a bus redelivery later than that is not expected), then pruned hourly. */
+const KEEP_EXPORTED_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export function createSheetsExporter(deps: SheetsExporterDeps) {
   const { store, logger } = deps;
@@ -217,8 +220,14 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
     });
   }
 
+  let lastPrune = 0;
   async function sweep(): Promise<void> {
     const now = Date.now();
+    if (now - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = now;
+      const gone = await store.sheetExports.pruneExported(new Date(now - KEEP_EXPORTED_MS));
+      if (gone) logger.info('sheets: forgot rows exported long ago', { rows: gone });
+    }
     for (const t of await store.sheetExports.list({ status: 'active' })) {
       if ((notBefore.get(t.id) ?? 0) <= now) kick(t.id);
     }

@@ -262,6 +262,7 @@ const sheetRowSchema = new Schema(
   { ...base, collection: 'sheetrows' },
 );
 sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
+sheetRowSchema.index({ exportedAt: 1 });
 
 export interface Models {
   programs: Model<any>;

@@ -83,6 +83,9 @@ export function sheetExportRepo(models: () => Models): SheetExportRepo {
     async pendingCount(targetId) {
       return models().sheetRows.collection.countDocuments({ targetId, exportedAt: null });
     },
+    async pruneExported(before) {
+      return (await models().sheetRows.collection.deleteMany({ exportedAt: { $ne: null, $lt: before } })).deletedCount;
+    },
     async markExported(targetId, rowIds, at) {
       if (rowIds.length === 0) return 0;
       const res = await models().sheetRows.collection.updateMany(

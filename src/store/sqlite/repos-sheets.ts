@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS sheet_rows (
   "createdAt" INTEGER NOT NULL, "exportedAt" INTEGER, UNIQUE ("targetId", "rowId")
 );
 CREATE INDEX IF NOT EXISTS sheet_rows_pending ON sheet_rows ("targetId", "exportedAt", "seq");
+CREATE INDEX IF NOT EXISTS sheet_rows_exported ON sheet_rows ("exportedAt");
 `;
 
 const targets: TableCodec = {
@@ -108,6 +109,9 @@ export function sheetExportRepo(sql: Sql): SheetExportRepo {
     },
     async pendingCount(targetId) {
       return sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sheet_rows WHERE "targetId" = @targetId AND "exportedAt" IS NULL', { targetId })!.n;
+    },
+    async pruneExported(before) {
+      return sql.run('DELETE FROM sheet_rows WHERE "exportedAt" IS NOT NULL AND "exportedAt" < @before', { before: before.getTime() }).changes;
     },
     async markExported(targetId, rowIds, at) {
       if (rowIds.length === 0) return 0;
