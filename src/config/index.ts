@@ -83,9 +83,10 @@ const configSchema = z.object({
       maxAttempts: z.number().int().min(1).max(50).default(6),
       retryBaseMs: z.number().int().min(1).default(1000),
       retryMaxMs: z.number().int().min(1).default(60_000),
-      /** How long a worker holds a target's run unless renewed (each batch); a killed worker's targets are taken over after it. */
+      /** How long a worker holds a target's run unless renewed (before each append); a killed worker's targets are taken over after it. */
       leaseMs: z.number().int().min(500).default(60_000),
     })
+    .refine((s) => s.leaseMs > s.timeoutMs, { message: 'leaseMs must be longer than timeoutMs (an append must end inside the lease)', path: ['leaseMs'] })
     .default({}),
   credits: z.object({
     /** Default price of one SMS segment and of one e-mail, in credits; a workspace may have its own. */
@@ -169,7 +170,8 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },
   { env: 'HERALD_SHEETS_BATCH_ROWS', path: 'sheets.batchRows', kind: 'int', doc: 'rows per Google Sheets append call' },
   { env: 'HERALD_SHEETS_SWEEP_MS', path: 'sheets.sweepMs', kind: 'int', doc: 'how often the sheets worker looks for rows left waiting' },
-  { env: 'HERALD_SHEETS_LEASE_MS', path: 'sheets.leaseMs', kind: 'int', doc: "a sheets worker's hold on an export, renewed each batch; a killed worker's exports resume after it" },
+  { env: 'HERALD_SHEETS_LEASE_MS', path: 'sheets.leaseMs', kind: 'int', doc: "a sheets worker's hold on an export, renewed before each append; a killed worker's exports resume after it" },
+  { env: 'HERALD_SHEETS_TIMEOUT_MS', path: 'sheets.timeoutMs', kind: 'int', doc: 'timeout of each Google Sheets request (shorter than the lease)' },
   { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
   { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
   { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },

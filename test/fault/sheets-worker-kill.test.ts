@@ -37,7 +37,7 @@ function sheetsWorker(name: string): HeraldProcess {
       ...heraldEnv({
         mongodbUri: server.config.mongodbUri!, amqpUrl: AMQP_URL, amqpPrefix: server.config.amqpPrefix, dispatchPort: 0,
         extra: {
-          HERALD_DATA_DIR: dir, HERALD_GOOGLE_API_ROOT: fake.root, HERALD_SHEETS_BATCH_ROWS: '20', HERALD_SHEETS_SWEEP_MS: '300', HERALD_SHEETS_LEASE_MS: '3000',
+          HERALD_DATA_DIR: dir, HERALD_GOOGLE_API_ROOT: fake.root, HERALD_SHEETS_BATCH_ROWS: '20', HERALD_SHEETS_SWEEP_MS: '300', HERALD_SHEETS_LEASE_MS: '3000', HERALD_SHEETS_TIMEOUT_MS: '2000',
         },
       }),
     },

@@ -207,3 +207,18 @@ test('an event type filter: only that type is exported', async () => {
   await exporter.drain('t12');
   expect(idsIn('book-12')).toEqual([mixed[1].id, mixed[3].id]);
 });
+
+test('two workers on one target: one holds the lease at a time, rows land once', async () => {
+  fake.createSpreadsheet('book-13', ['Events'], [sa.clientEmail]);
+  await target('t13', 'book-13');
+  const a = createSheetsExporter({ store, config: config(), logger, owner: 'a' });
+  const b = createSheetsExporter({ store, config: config(), logger, owner: 'b' });
+  await a.stage(events(200));
+  const results = await Promise.all([a.drain('t13'), b.drain('t13')]);
+  expect(results.sort()).toEqual(['busy', 'done']);
+  await b.stage(events(100, 200));
+  await Promise.all([a.drain('t13'), b.drain('t13'), a.drain('t13')]);
+  await a.drain('t13');
+  expect(idsIn('book-13')).toEqual(events(300).map((e) => e.id));
+  expect(await a.drain('gone-target')).toBe('gone');
+});

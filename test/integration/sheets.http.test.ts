@@ -32,7 +32,7 @@ describe.each<Backend>(['embedded', 'real'])('Google Sheets export (%s)', (backe
     if (backend === 'real') await requireServices(['mongo', 'amqp']);
     herald = await startTestHerald(
       testConfig(backend, {
-        'sheets.googleApiRoot': fake.root, 'sheets.sweepMs': 200, 'sheets.batchRows': 25, 'sheets.retryBaseMs': 20, 'sheets.retryMaxMs': 300, 'sheets.leaseMs': 5000,
+        'sheets.googleApiRoot': fake.root, 'sheets.sweepMs': 200, 'sheets.batchRows': 25, 'sheets.retryBaseMs': 20, 'sheets.retryMaxMs': 300, 'sheets.leaseMs': 5000, 'sheets.timeoutMs': 2500,
       }),
     );
     await herald.store.programs.create('default', { id: 'shop', name: 'Shop' });

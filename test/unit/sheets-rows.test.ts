@@ -1,4 +1,5 @@
-// An event as a sheet row: flattening, the header that only grows, A1 helpers.
+// An event as a sheet row: flattening, the header that only grows, A1 helpers; the sheets config.
+import { loadConfig } from '../../src/config';
 import { columnLetter, eventRecord, flatten, growHeader, lastRowOf, MAX_CELL_CHARS, quoteSheet, rowValues } from '../../src/domain/sheets';
 
 test('nested fields become dotted columns; arrays one JSON cell; null and {} empty cells', () => {
@@ -31,4 +32,9 @@ test('A1 helpers: column letters, quoted sheet names, the last row of a range', 
   expect(lastRowOf('Events!A7')).toBe(7);
   expect(lastRowOf('Events')).toBeUndefined();
   expect(lastRowOf(undefined)).toBeUndefined();
+});
+
+test('a sheets lease shorter than a request timeout is refused at start-up, naming the variable', () => {
+  expect(() => loadConfig({ HERALD_SHEETS_LEASE_MS: '1000', HERALD_SHEETS_TIMEOUT_MS: '2000' })).toThrow(/sheets\.leaseMs \(HERALD_SHEETS_LEASE_MS\) leaseMs must be longer than timeoutMs/);
+  expect(loadConfig({}).sheets).toMatchObject({ leaseMs: 60_000, timeoutMs: 30_000, batchRows: 500 });
 });

@@ -42,6 +42,7 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
   const apis = new Map<string, { api: SheetsApi; at: number }>();
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  const lookedAgain = new Set<string>();
   /** Targets whose last run gave up on transient failures: not swept again before this time. */
   const notBefore = new Map<string, number>();
   const sleepers = new Set<() => void>();
@@ -109,9 +110,22 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
   }
 
   /** One target's run: batches until nothing is waiting, or a pause, or too many transient failures in a row. */
-  async function drain(id: string): Promise<'done' | 'busy' | 'paused' | 'later'> {
+  /** Targets with a run in this exporter: the lease is per exporter, so a second run here must not start. */
+  const draining = new Set<string>();
+
+  async function drain(id: string): Promise<'done' | 'busy' | 'paused' | 'later' | 'gone'> {
+    if (draining.has(id)) return 'busy';
+    draining.add(id);
+    try {
+      return await drainHeld(id);
+    } finally {
+      draining.delete(id);
+    }
+  }
+
+  async function drainHeld(id: string): Promise<'done' | 'busy' | 'paused' | 'later' | 'gone'> {
     let t = await store.sheetExports.claim(id, owner, new Date(Date.now() + cfg.leaseMs), new Date());
-    if (!t) return 'busy';
+    if (!t) return (await store.sheetExports.get(id)) ? 'busy' : 'gone';
     try {
       if (t.status !== 'active') return 'paused';
       let api: SheetsApi;
@@ -135,6 +149,8 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
           if (batch.length === 0) return 'done';
           t = await header(t, api, batch, !headerRead);
           headerRead = true;
+          // Renewed right before the append, so the lease outlives it (leaseMs > timeoutMs): no other run appends these rows meanwhile.
+          if (!(await store.sheetExports.claim(id, owner, new Date(Date.now() + cfg.leaseMs), new Date()))) return 'busy';
           const marked = (await store.sheetExports.update(id, { inflight: true }))!;
           t = marked;
           const values = batch.map((r) => rowValues(marked.header, r.record));
@@ -184,8 +200,11 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
       .then((r) => {
         if (r === 'later') notBefore.set(id, Date.now() + cfg.retryMaxMs);
         else notBefore.delete(id);
-        // Another process holds it: look again soon, in case it finished just before these rows were staged.
-        if (r === 'busy') setTimeout(() => kick(id), Math.min(1000, cfg.sweepMs)).unref();
+        // Another process holds it: look again once, soon, in case it finished just before these rows were staged (the sweep does the rest).
+        if (r === 'busy' && !lookedAgain.has(id)) {
+          lookedAgain.add(id);
+          setTimeout(() => kick(id), Math.min(1000, cfg.sweepMs)).unref();
+        } else lookedAgain.delete(id);
       })
       .catch((e: unknown) => {
         logger.warn('sheets: export run failed; the sweep tries again', { exportId: id, error: (e as Error).message });
