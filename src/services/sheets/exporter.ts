@@ -109,10 +109,10 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
     logger.warn('sheets: export paused', { exportId: t.id, programId: t.programId, spreadsheetId: t.spreadsheetId, code: e.code, error: e.message });
   }
 
-  /** One target's run: batches until nothing is waiting, or a pause, or too many transient failures in a row. */
   /** Targets with a run in this exporter: the lease is per exporter, so a second run here must not start. */
   const draining = new Set<string>();
 
+  /** One target's run: batches until nothing is waiting, or a pause, or too many transient failures in a row. */
   async function drain(id: string): Promise<'done' | 'busy' | 'paused' | 'later' | 'gone'> {
     if (draining.has(id)) return 'busy';
     draining.add(id);
