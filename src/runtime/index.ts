@@ -147,9 +147,15 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
-    // Each dispatched event also goes to the Google Sheets exporter when its program exports (a failed publish retries the delivery).
+    // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
+    // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
     const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
-    consumers.push(await bus.consume('dispatch', async (d) => (await feed.fromDispatch(d.body), dispatcher.handle(d.body)), { prefetch: 2 }));
+    const dispatchThenFeed = async (body: unknown) => {
+      const r = await dispatcher.handle(body);
+      if (r.action === 'ack') await feed.fromDispatch(body);
+      return r;
+    };
+    consumers.push(await bus.consume('dispatch', (d) => dispatchThenFeed(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     scheduler.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.

@@ -1,5 +1,5 @@
 // Feeds the `sheets` queue: each notification event Herald dispatches goes there once its
-// program has an export target. Called from the dispatch consumer before the fan-out, so a
+// program has an export target. Called from the dispatch consumer after the fan-out, so a
 // failed publish fails that delivery and the bus brings it back (nothing missed; the exporter
 // stages each event once, so a second publish is harmless).
 import type { Bus } from '../../bus/bus';
