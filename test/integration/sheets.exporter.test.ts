@@ -222,3 +222,17 @@ test('two workers on one target: one holds the lease at a time, rows land once',
   expect(idsIn('book-13')).toEqual(events(300).map((e) => e.id));
   expect(await a.drain('gone-target')).toBe('gone');
 });
+
+test('Google failing past the retries: the export stays active and shows the last error until an append goes through', async () => {
+  fake.createSpreadsheet('book-14', ['Events'], [sa.clientEmail]);
+  await target('t14', 'book-14');
+  const exporter = createSheetsExporter({ store, config: config({ 'sheets.maxAttempts': 2 }), logger });
+  await exporter.stage(events(5));
+  fake.failNext(2, 503);
+  expect(await exporter.drain('t14')).toBe('later');
+  expect((await store.sheetExports.get('t14'))!).toMatchObject({ status: 'active', error: { code: 'TRANSIENT', message: expect.stringContaining('503') } });
+  expect(await exporter.drain('t14')).toBe('done');
+  const t = (await store.sheetExports.get('t14'))!;
+  expect(t.error).toBeUndefined();
+  expect(idsIn('book-14')).toEqual(events(5).map((e) => e.id));
+});

@@ -50,7 +50,10 @@ export const sheetExportSchema = z
     keyFile: z.string().optional(),
     serviceAccountEmail: z.string().optional().openapi({ description: "the key's service account: share the spreadsheet with it as an editor" }),
     status: z.enum(['active', 'paused']).openapi({ description: 'paused: Google refused (a deleted sheet, a revoked permission, a refused key); see error, fix it, then resume' }),
-    error: z.object({ code: z.string(), message: z.string(), at: dateTimeOut }).optional(),
+    error: z
+      .object({ code: z.string(), message: z.string(), at: dateTimeOut })
+      .optional()
+      .openapi({ description: 'why it is paused; on an active export, the last failure that outlasted the retries (cleared by the next append)' }),
     header: z.array(z.string()).openapi({ description: 'the header row as last written' }),
     rowsExported: z.number().int().openapi({ description: 'rows Google confirmed' }),
     rowsPending: z.number().int().openapi({ description: 'events waiting for their row' }),

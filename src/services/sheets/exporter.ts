@@ -160,7 +160,10 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
           const last = lastRowOf(res.updatedRange);
           t = (await store.sheetExports.update(
             id,
-            { inflight: false, lastRowId: batch[batch.length - 1].rowId, lastExportedAt: new Date(), ...(last !== undefined ? { nextRow: last + 1 } : {}) },
+            {
+              inflight: false, lastRowId: batch[batch.length - 1].rowId, lastExportedAt: new Date(),
+              ...(last !== undefined ? { nextRow: last + 1 } : {}), ...(marked.error ? { error: undefined } : {}),
+            },
             done,
           ))!;
           failures = 0;
@@ -175,6 +178,8 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
           failures++;
           if (failures >= cfg.maxAttempts) {
             logger.warn('sheets: Google keeps failing; trying again later', { exportId: id, attempts: failures, error: se.message });
+            // Shown on the export (still active) until an append goes through.
+            await store.sheetExports.update(id, { error: { code: se.code, message: se.message, at: new Date() } });
             return 'later';
           }
           const wait = Math.min(Math.max(se.retryAfterMs ?? 0, backoff(failures)), cfg.leaseMs / 2);
