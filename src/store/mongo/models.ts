@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
+import { buildWebhookModels, type WebhookModels } from './models-webhooks';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
@@ -247,7 +248,7 @@ const creditLedgerSchema = new Schema(
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
-export interface Models {
+export interface Models extends WebhookModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -286,5 +287,6 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
+    ...buildWebhookModels(conn),
   };
 }
