@@ -8,9 +8,8 @@ import type { MessageStatus } from './types';
 export const WEBHOOK_MESSAGE_STATUSES = ['scheduled', 'queued', 'sent', 'delivered', 'undelivered', 'failed', 'expired', 'cancelled', 'rejected'] as const;
 
 export const WEBHOOK_EVENT_TYPES = [
-  ...WEBHOOK_MESSAGE_STATUSES.map((s) => `message.${s}` as const),
-  'notification.completed',
-  'campaign.completed',
+  'message.scheduled', 'message.queued', 'message.sent', 'message.delivered', 'message.undelivered', 'message.failed',
+  'message.expired', 'message.cancelled', 'message.rejected', 'notification.completed', 'campaign.completed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -80,15 +79,15 @@ export function isRetryable(o: AttemptOutcome): boolean {
 }
 
 export interface RetryPolicy {
-  baseMs: number;
-  maxMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 /**
  * When to try again after failed attempt number `attempt` (1 = the first), or undefined when the
  * delivery is over. Equal jitter: half the exponential step fixed, half random (retry.ts's full
- * jitter), so tries spread out and never come back at once; a 429's Retry-After is honoured (up to
- * maxMs). The last try is made at the end of the retry window, never after it.
+ * jitter), so tries spread out and never come back at once; a 429's Retry-After is honoured as asked
+ * (within the window). The last try is made at the end of the retry window, never after it.
  */
 export function nextAttemptAt(
   policy: RetryPolicy,
@@ -102,12 +101,13 @@ export function nextAttemptAt(
   if (isSuccess(o) || !isRetryable(o)) return undefined;
   const deadline = retryUntil.getTime();
   if (now.getTime() >= deadline) return undefined;
-  const step = Math.min(policy.maxMs, policy.baseMs * 2 ** (Math.max(1, attempt) - 1));
-  const jitter = exponentialJitter({ baseMs: Math.max(1, policy.baseMs / 2), maxMs: Math.max(1, policy.maxMs / 2) }, random)(attempt);
+  const { retryBaseMs: baseMs, retryMaxMs: maxMs } = policy;
+  const step = Math.min(maxMs, baseMs * 2 ** (Math.max(1, attempt) - 1));
+  const jitter = exponentialJitter({ baseMs: Math.max(1, baseMs / 2), maxMs: Math.max(1, maxMs / 2) }, random)(attempt);
   let wait = Math.ceil(step / 2) + jitter;
   if (o.kind === 'answer' && o.status === 429) {
     const asked = retryAfterFrom(o.retryAfter ?? undefined, now);
-    if (asked !== undefined) wait = Math.min(Math.max(asked, 0), policy.maxMs);
+    if (asked !== undefined) wait = Math.max(asked, 0);
   }
   return new Date(Math.min(now.getTime() + wait, deadline));
 }

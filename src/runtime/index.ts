@@ -31,6 +31,10 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import {
+  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookPoster, observeNotificationEnds,
+} from '../services/webhooks';
+import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -114,7 +118,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
+  const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted });
+  const store = observeNotificationEnds(observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger), webhookEvents.checkCompletion);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
@@ -132,6 +139,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
+  let webhookWorker: WebhookWorker | undefined;
+  const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -143,6 +152,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     const intake = createIntake({ notifications, config, logger });
     consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    webhookWorker = createWebhookWorker({
+      store, bus, logger, config,
+      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config }),
+    });
+    await webhookWorker.start();
     scheduler.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
@@ -181,6 +196,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       senders.forEach((s) => s.close());
+      await webhookEvents.stop();
+      await webhookWorker?.stop();
+      await webhookPoster.close();
       await controlRefresh?.stop();
       await metering.stop();
       await signals.stop();
@@ -207,6 +225,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       accounts: creditAccounts,
+      webhookEndpoints: createWebhookEndpoints({ store, config, onChange: webhookCache.invalidate }),
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },

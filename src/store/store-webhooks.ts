@@ -92,8 +92,8 @@ export interface WebhookRepo {
 
   /** Inserts the deliveries whose id is new (pending, due at nextAttemptAt); resolves the ids inserted. */
   enqueueDeliveries(ds: NewWebhookDelivery[]): Promise<string[]>;
-  /** Endpoint ids with pending deliveries due at `now` (at most `limit`, most overdue first). */
-  dueEndpoints(now: Date, limit: number): Promise<string[]>;
+  /** Endpoint ids with pending deliveries due at `now` (at most `limit`, most overdue first), except those in `exclude` (busy ones). */
+  dueEndpoints(now: Date, limit: number, exclude?: string[]): Promise<string[]>;
   /**
    * Claims up to `limit` due deliveries of one endpoint, oldest due first: each gets a new leaseToken
    * and nextAttemptAt = leaseUntil, so no other claim takes it until the lease ends.

@@ -52,6 +52,8 @@ export function webhooksContract(s: StoreRef): void {
     it('claims only due deliveries, each once until its lease ends, most overdue endpoint first', async () => {
       await s().webhooks.enqueueDeliveries([delivery('a1', 'we_a', 5), delivery('a2', 'we_a', 6), delivery('b1', 'we_b', 1), delivery('c1', 'we_c', 100)]);
       expect(await s().webhooks.dueEndpoints(at(10), 10)).toEqual(['we_b', 'we_a']);
+      expect(await s().webhooks.dueEndpoints(at(10), 1)).toEqual(['we_b']);
+      expect(await s().webhooks.dueEndpoints(at(10), 10, ['we_b'])).toEqual(['we_a']);
       const first = await s().webhooks.claimDue('we_a', at(10), 1, at(40));
       expect(first.map((d) => d.id)).toEqual(['a1']);
       expect(first[0]).toMatchObject({ leaseToken: expect.any(String), nextAttemptAt: at(40) });

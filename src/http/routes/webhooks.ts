@@ -3,6 +3,7 @@
 import express, { type Request, type Response } from 'express';
 import type { HeraldConfig } from '../../config';
 import type { Logger } from '../../log/logger';
+import { isEndpointId } from '../../domain/webhooks';
 import { ProviderError, type Provider, type WebhookRequest } from '../../providers/types';
 import type { DeliveryReports } from '../../services/delivery-reports';
 import type { DocumentedRoute } from '../route';
@@ -48,7 +49,7 @@ const reportAnswer = z.object({
 
 /** The delivery-report operations, for the OpenAPI document (the router below parses the raw body itself). */
 export function webhookDocs(): DocumentedRoute[] {
-  const byId = z.object({ providerId: z.string().openapi({ description: 'the provider instance id (`providers.sms[].id`)' }) });
+  const byId = z.object({ providerId: z.string().openapi({ description: "the provider instance id (`providers.sms[].id`); never starts with `we_` (the client's webhook endpoints)" }) });
   const byType = byId.extend({ type: z.string().openapi({ description: 'the provider type; must match the instance' }) });
   const description =
     'A provider posts delivery reports here, in its own format (JSON or form; GET for vendors that report with it). ' +
@@ -75,6 +76,9 @@ export function webhookDocs(): DocumentedRoute[] {
 export function webhookRouter(deps: WebhookDeps): express.Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: deps.config.http.bodyLimit });
+  // /v1/webhooks/we_... are the client's own endpoints (routes/webhook-endpoints.ts), never a provider:
+  // config refuses provider ids starting with `we_`, so the first segment alone decides.
+  router.use((req, _res, next) => (isEndpointId(req.path.split('/')[1] ?? '') ? next('router') : next()));
 
   async function handle(req: Request, res: Response): Promise<void> {
     const { providerId, type } = req.params as { providerId: string; type?: string };

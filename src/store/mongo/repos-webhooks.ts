@@ -92,10 +92,10 @@ export function webhookRepo(models: () => Models): WebhookRepo {
         return ds.filter((_, i) => !failed.has(i)).map((d) => d.id);
       }
     },
-    async dueEndpoints(now, limit) {
+    async dueEndpoints(now, limit, exclude = []) {
       const rows = await deliveries()
         .aggregate([
-          { $match: { state: 'pending', nextAttemptAt: { $lte: now } } },
+          { $match: { state: 'pending', nextAttemptAt: { $lte: now }, ...(exclude.length ? { endpointId: { $nin: exclude } } : {}) } },
           { $group: { _id: '$endpointId', due: { $min: '$nextAttemptAt' } } },
           { $sort: { due: 1 } },
           { $limit: limit },

@@ -110,11 +110,12 @@ export function webhookRepo(sql: Sql): WebhookRepo {
         return inserted;
       });
     },
-    async dueEndpoints(now, limit) {
+    async dueEndpoints(now, limit, exclude = []) {
       const rows = sql.all<{ endpointId: string }>(
         `SELECT "endpointId", MIN("nextAttemptAt") AS due FROM webhook_deliveries WHERE "state" = 'pending' AND "nextAttemptAt" <= @now
+           AND "endpointId" NOT IN (SELECT value FROM json_each(@exclude))
          GROUP BY "endpointId" ORDER BY due LIMIT @limit`,
-        { now: now.getTime(), limit },
+        { now: now.getTime(), limit, exclude: JSON.stringify(exclude) },
       );
       return rows.map((r) => r.endpointId);
     },
