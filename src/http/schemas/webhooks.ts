@@ -60,7 +60,7 @@ export const webhookEndpointWithSecretSchema = z
 export const webhookEndpointPageSchema = pageOf(webhookEndpointSchema, 'WebhookEndpointPage');
 
 export const webhookParams = z.object({
-  webhookId: idText.regex(ENDPOINT_ID_PATTERN, 'must be a webhook endpoint id (we_...)').openapi({ example: 'we_3kT9aQ2mLx7PzR4bN8cV1dWs' }),
+  webhookId: z.string().regex(ENDPOINT_ID_PATTERN, 'must be a webhook endpoint id (we_ and 8-64 letters or digits)').openapi({ example: 'we_3kT9aQ2mLx7PzR4bN8cV1dWs' }),
 });
 
 export const deliveryParams = webhookParams.extend({ deliveryId: idText });
