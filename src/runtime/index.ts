@@ -121,7 +121,11 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
   const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
   const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted });
-  const store = observeNotificationEnds(observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger), webhookEvents.checkCompletion);
+  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger, {
+    // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
+    report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
+  });
+  const store = observeNotificationEnds(observed, webhookEvents.checkCompletion);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));

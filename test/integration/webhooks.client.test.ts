@@ -2,6 +2,8 @@
 // is told of message status changes and notification completion, signed the Standard Webhooks way
 // (checked here with an independent implementation), retried on 500, timeouts and 429 (Retry-After),
 // not retried on 400, replayable, and disabled after failing continuously.
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
 import { disposeTestHerald, eventually, startTestHerald, testConfig } from '../support/herald';
@@ -34,6 +36,15 @@ afterAll(async () => {
 
 const api = () => request(herald.url!);
 
+/** The verification snippet of the README, run as a client would paste it. */
+type Verify = (secret: string, headers: Record<string, unknown>, rawBody: string) => boolean;
+function readmeVerifier(): Verify {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const block = readme.split('<!-- webhook-verify -->')[1].split('<!-- /webhook-verify -->')[0];
+  const code = /```js\n([\s\S]*?)```/.exec(block)![1];
+  return new Function('require', `${code}\nreturn verifyWebhook;`)(require) as Verify;
+}
+
 async function register(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
   const r = await api().post('/v1/webhooks').send(body);
   expect(r.status).toBe(201);
@@ -57,9 +68,11 @@ const deliveries = async (endpointId: string, q = '') => (await api().get(`/v1/w
 const eventOf = (messageId: string, type: string) => receiver.received.find((r) => r.json?.type === type && r.json?.data?.messageId === messageId);
 
 describe('events', () => {
-  it('tells a message sent, then delivered, then the notification complete; each signed and verifiable', async () => {
+  it('tells a message queued, sent, then delivered, then the notification complete; each signed and verifiable', async () => {
     const ep = await register({ url: `${receiver.url}/all`, description: 'everything' });
     const { notificationId, messageId } = await notifyOne();
+    const queued = await eventually('message.queued webhook', () => eventOf(messageId, 'message.queued'));
+    expect(queued.json.data).toMatchObject({ status: 'queued', previousStatus: 'accepted' });
     const sent = await eventually('message.sent webhook', () => eventOf(messageId, 'message.sent'));
     expect(sent.json).toMatchObject({
       id: expect.stringMatching(/^evt_/),
@@ -73,6 +86,11 @@ describe('events', () => {
     expect(verifyStandardWebhook(ep.secret, sent.headers, sent.body)).toBe(true);
     expect(verifyStandardWebhook(ep.secret, sent.headers, sent.body.replace('sent', 'SENT'))).toBe(false);
     expect(verifyStandardWebhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, sent.headers, sent.body)).toBe(false);
+    // The README's snippet says the same.
+    const verifyWebhook = readmeVerifier();
+    expect(verifyWebhook(ep.secret, sent.headers, sent.body)).toBe(true);
+    expect(verifyWebhook(ep.secret, sent.headers, sent.body.replace('sent', 'SENT'))).toBe(false);
+    expect(verifyWebhook(ep.secret, { ...sent.headers, 'webhook-timestamp': String(Number(sent.headers['webhook-timestamp']) - 600) }, sent.body)).toBe(false);
 
     // A provider's delivery report moves it on, through the same message repo.
     await herald.store.messages.transition(messageId, ['sent'], 'delivered', { reason: 'delivery report' });

@@ -7,6 +7,8 @@ export interface EndpointCache {
   /** The workspace's enabled endpoints that want this event type. */
   matching(workspaceId: string, type: string): Promise<WebhookEndpoint[]>;
   wanted(workspaceId: string, type: string): Promise<boolean>;
+  /** Without waiting: whether any endpoint of any workspace wanted this type at the last read (which this refreshes when stale). */
+  anyWantsNow(type: string): boolean;
   /** Forget what was read (an endpoint changed in this process). */
   invalidate(): void;
 }
@@ -37,8 +39,13 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
   return {
     matching,
     wanted: async (ws, type) => (await matching(ws, type)).length > 0,
+    anyWantsNow(type) {
+      if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);
+      return [...(byWorkspace?.values() ?? [])].some((list) => list.some((e) => endpointWants(e.events, type)));
+    },
     invalidate() {
       readAt = 0;
+      void current().catch(() => undefined);
     },
   };
 }
