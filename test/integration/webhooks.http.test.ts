@@ -26,7 +26,6 @@ describe('endpoints API (operator flag off: private addresses refused)', () => {
     expect(r.body).toMatchObject({ id: expect.stringMatching(/^we_[A-Za-z0-9]{24}$/), url: 'https://example.com/hooks', events: ['message.delivered', 'message.failed'], enabled: true, description: 'orders' });
     expect(r.body.secret).toMatch(SECRET);
     expect(Buffer.from(r.body.secret.slice(6), 'base64')).toHaveLength(32);
-    expect(r.headers.location).toBe(`/v1/webhooks/${r.body.id}`);
     const one = await request(t.app).get(`/v1/webhooks/${r.body.id}`);
     expect(one.status).toBe(200);
     expect(one.body).not.toHaveProperty('secret');
@@ -142,5 +141,10 @@ describe('one prefix, two kinds of webhook', () => {
     const unknown = await request(herald.url!).get('/v1/webhooks/we_doesNotExist000000000000');
     expect([unknown.status, unknown.body.error.message]).toEqual([404, "webhook endpoint 'we_doesNotExist000000000000' not found"]);
     expect((await request(herald.url!).get('/v1/webhooks')).body.total).toBe(1);
+    // The rest of the rule: a provider path takes GET and POST only; POST to a we_ id is no provider.
+    const patchProvider = await request(herald.url!).patch('/v1/webhooks/sms-t').send({ enabled: false });
+    expect([patchProvider.status, patchProvider.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+    const postEndpoint = await request(herald.url!).post(`/v1/webhooks/${created.body.id}`).send({});
+    expect([postEndpoint.status, postEndpoint.body.error.message]).toEqual([404, `no provider '${created.body.id}'`]);
   });
 });

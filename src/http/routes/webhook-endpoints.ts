@@ -13,6 +13,11 @@ const BASE = '/v1/webhooks';
 const ONE = `${BASE}/:webhookId`;
 const tag = 'webhook endpoints';
 
+/** PATCH or DELETE of /v1/webhooks/<not we_...>: that path is a provider's delivery-report path, which takes GET and POST. */
+const notAnEndpoint = (method: string) => ({
+  405: { code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on /v1/webhooks/sms-twilio; use GET, HEAD, POST` },
+});
+
 export function webhookEndpointRoutes(endpoints: WebhookEndpoints): RouteSpec[] {
   return [
     route({
@@ -26,11 +31,12 @@ export function webhookEndpointRoutes(endpoints: WebhookEndpoints): RouteSpec[] 
         'link-local addresses are refused (422) unless the operator set HERALD_WEBHOOKS_ALLOW_PRIVATE=true.',
       access: 'sender',
       body: webhookEndpointCreateSchema,
-      responses: { 201: { description: 'registered; keep the secret', schema: webhookEndpointWithSecretSchema, headers: { Location: 'the endpoint URL' } } },
+      // No Location header: its path would also fit the providers' /v1/webhooks/{providerId} template.
+      responses: { 201: { description: 'registered; keep the secret', schema: webhookEndpointWithSecretSchema } },
       errors: [422],
       async handler({ body, workspaceId }) {
         const e = await endpoints.create(workspaceId, body);
-        return { status: 201, body: e, headers: { Location: `${BASE}/${e.id}` } };
+        return { status: 201, body: e };
       },
     }),
     route({
@@ -67,7 +73,9 @@ export function webhookEndpointRoutes(endpoints: WebhookEndpoints): RouteSpec[] 
       params: webhookParams,
       body: webhookEndpointPatchSchema,
       responses: { 200: { description: 'the endpoint after the change', schema: webhookEndpointSchema } },
-      errors: [404, 422],
+      // 405: an id without the we_ prefix names a provider's delivery-report path (GET and POST only).
+      errors: [404, 405, 422],
+      errorExamples: notAnEndpoint('PATCH'),
       async handler({ params, body, workspaceId }) {
         const change = nullsToUndefined(body);
         return { status: 200, body: await endpoints.update(workspaceId, params.webhookId, { ...change, ...(body.description === null ? { description: null } : {}) }) };
@@ -81,7 +89,8 @@ export function webhookEndpointRoutes(endpoints: WebhookEndpoints): RouteSpec[] 
       access: 'sender',
       params: webhookParams,
       responses: { 204: { description: 'deleted' } },
-      errors: [404],
+      errors: [404, 405],
+      errorExamples: notAnEndpoint('DELETE'),
       async handler({ params, workspaceId }) {
         await endpoints.delete(workspaceId, params.webhookId);
         return { status: 204 };
