@@ -92,6 +92,9 @@ export async function emitWebhookEvent(bus: Bus, ...events: WebhookEvent[]): Pro
 
 /** Events buffered before a flush that does not wait for the timer. */
 const MAX_BUFFERED = 500;
+/** Events held while the bus refuses them (beyond it they are dropped, with a warning), and the wait between tries. */
+const MAX_HELD = 20_000;
+const RETRY_MS = 1_000;
 
 export interface WebhookEmitter {
   /** For observeStore: every message status change, seen once. */
@@ -106,7 +109,8 @@ export interface WebhookEmitter {
 /**
  * Buffers events for up to `flushMs` and publishes them as one queue message, only for workspaces
  * that have an endpoint (`wanted`), so sending never waits on webhooks and costs nothing without them.
- * A process that dies loses at most the buffered `flushMs` of events.
+ * While the bus refuses them they are kept (up to MAX_HELD) and tried again every second. A process
+ * that dies loses what it held: at most `flushMs` of events in normal operation.
  */
 export function createWebhookEmitter(deps: {
   bus: Bus;
@@ -120,6 +124,8 @@ export function createWebhookEmitter(deps: {
   let checks: CompletionCheck[] = [];
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
 
   const schedule = () => {
     timer ??= setTimeout(() => {
@@ -150,7 +156,18 @@ export function createWebhookEmitter(deps: {
     checks = [];
     running = running.then(() =>
       publishNow(evs, cks).catch((e) => {
-        deps.logger.warn('webhook events not queued', { error: (e as Error).message, events: evs.length });
+        // The bus is away: keep them (bounded) and try again shortly, rather than drop them.
+        const keep = !stopping && events.length + evs.length <= MAX_HELD;
+        deps.logger.warn(keep ? 'webhook events not queued yet; trying again' : 'webhook events not queued; dropped', {
+          error: (e as Error).message, events: evs.length,
+        });
+        if (!keep) return;
+        events = [...evs, ...events];
+        checks = [...cks, ...checks];
+        retryTimer ??= setTimeout(() => {
+          retryTimer = undefined;
+          void flush();
+        }, RETRY_MS);
       }),
     );
     return running;
@@ -173,8 +190,10 @@ export function createWebhookEmitter(deps: {
     },
     flush,
     async stop() {
+      stopping = true;
       clearTimeout(timer);
-      timer = undefined;
+      clearTimeout(retryTimer);
+      timer = retryTimer = undefined;
       await flush();
     },
   };
