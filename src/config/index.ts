@@ -176,6 +176,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_WEBHOOKS_CONCURRENCY', path: 'webhooks.concurrencyPerEndpoint', kind: 'int', doc: 'webhook attempts in flight per endpoint per process' },
   { env: 'HERALD_WEBHOOKS_POLL_MS', path: 'webhooks.pollMs', kind: 'int', doc: 'how often the webhook worker looks for due deliveries' },
   { env: 'HERALD_WEBHOOKS_ENDPOINT_CACHE_MS', path: 'webhooks.endpointCacheMs', kind: 'int', doc: 'how long a process trusts its list of webhook endpoints' },
+  { env: 'HERALD_WEBHOOKS_RETENTION_DAYS', path: 'webhooks.retentionDays', kind: 'number', doc: 'finished webhook deliveries are kept this many days' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {

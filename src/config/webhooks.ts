@@ -23,6 +23,8 @@ export const webhooksConfigSchema = z
     pollMs: ms(1_000, 10),
     /** How long a process trusts its list of endpoints (new or changed endpoints are seen after at most this). */
     endpointCacheMs: ms(2_000, 0),
+    /** Finished deliveries (succeeded or failed) are kept this many days, then deleted. */
+    retentionDays: z.number().min(0.001).default(14),
   })
   .refine((w) => w.retryMaxMs >= w.retryBaseMs, { message: 'retryMaxMs must be at least retryBaseMs', path: ['retryMaxMs'] })
   .default({});

@@ -109,6 +109,8 @@ export interface WebhookRepo {
   listDeliveries(ws: string, endpointId: string, filter: { state?: WebhookDeliveryState; eventId?: string }, q: PageQuery): Promise<Page<WebhookDelivery>>;
   /** Makes the delivery pending and due at `now` again, with a new retry window; its attempts are kept. */
   replayDelivery(ws: string, endpointId: string, id: string, now: Date, retryUntil: Date): Promise<WebhookDelivery | null>;
+  /** Deletes up to `limit` finished (succeeded or failed) deliveries last changed before `before`; resolves how many. */
+  pruneDeliveries(before: Date, limit: number): Promise<number>;
 }
 
 /** The fields an attempt changes, the same in both stores (the attempt list capped, lastError kept readable). */

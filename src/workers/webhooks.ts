@@ -14,13 +14,16 @@ export interface WebhookWorkerDeps {
   logger: Logger;
   fanOut: FanOut;
   deliverer: { attempt(d: WebhookDelivery): Promise<unknown> };
-  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number } };
+  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number } };
 }
 
 /** Attempts in flight in one process, over every endpoint. */
 const MAX_IN_FLIGHT = 200;
 /** Endpoints looked at per round. */
 const ENDPOINTS_PER_ROUND = 100;
+/** Old finished deliveries are deleted this often, this many per statement. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1_000;
 
 export interface WebhookWorker {
   start(): Promise<void>;
@@ -42,6 +45,18 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   let stopped = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+
+  async function prune(): Promise<void> {
+    const before = new Date(Date.now() - deps.config.webhooks.retentionDays * 86_400_000);
+    try {
+      let total = 0;
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !stopped; total += n) n = await store.webhooks.pruneDeliveries(before, PRUNE_BATCH);
+      if (total > 0) logger.info(`deleted ${total} webhook deliveries finished before ${before.toISOString()}`);
+    } catch (e) {
+      logger.warn('old webhook deliveries not deleted; next hour', { error: (e as Error).message });
+    }
+  }
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -110,9 +125,12 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         { prefetch: 10 },
       );
       loop = poll();
+      pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS).unref();
+      void prune();
     },
     async stop() {
       stopped = true;
+      clearInterval(pruneTimer);
       wake?.();
       await consumer?.cancel();
       await loop;

@@ -99,6 +99,21 @@ export function webhooksContract(s: StoreRef): void {
       expect((await s().webhooks.claimDue('we_p', at(100), 1, at(130))).map((d) => d.id)).toEqual(['p1']);
     });
 
+    it('prunes finished deliveries last changed before a time, never pending ones, at most `limit` at once', async () => {
+      await s().webhooks.enqueueDeliveries([delivery('o1', 'we_o'), delivery('o2', 'we_o'), delivery('o3', 'we_o'), delivery('o4', 'we_o')]);
+      const claimed = await s().webhooks.claimDue('we_o', at(1), 3, at(31));
+      for (const [i, d] of claimed.entries()) {
+        await s().webhooks.recordAttempt(d.id, d.leaseToken!, { at: at(2), statusCode: 200, latencyMs: 1 }, i === 2 ? { state: 'failed' } : { state: 'succeeded' });
+      }
+      const later = new Date(Date.now() + 60_000);
+      expect(await s().webhooks.pruneDeliveries(later, 2)).toBe(2);
+      expect(await s().webhooks.pruneDeliveries(later, 10)).toBe(1);
+      expect(await s().webhooks.pruneDeliveries(later, 10)).toBe(0);
+      const left = await s().webhooks.listDeliveries('w1', 'we_o', {}, { limit: 10, offset: 0 });
+      expect(left.items.map((d) => [d.id, d.state])).toEqual([['o4', 'pending']]);
+      expect(await s().webhooks.pruneDeliveries(new Date(0), 10)).toBe(0);
+    });
+
     it('deleting an endpoint deletes its deliveries; another workspace cannot delete it', async () => {
       await s().webhooks.createEndpoint(endpoint('we_d1'));
       await s().webhooks.enqueueDeliveries([delivery('x1', 'we_d1')]);

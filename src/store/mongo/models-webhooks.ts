@@ -27,6 +27,7 @@ const deliverySchema = new Schema(
 deliverySchema.index({ state: 1, nextAttemptAt: 1 });
 deliverySchema.index({ endpointId: 1, state: 1, nextAttemptAt: 1 });
 deliverySchema.index({ endpointId: 1, createdAt: -1, _id: -1 });
+deliverySchema.index({ state: 1, updatedAt: 1 });
 
 export interface WebhookModels {
   webhookEndpoints: Model<any>;

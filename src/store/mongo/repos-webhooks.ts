@@ -139,6 +139,14 @@ export function webhookRepo(models: () => Models): WebhookRepo {
       if (filter.eventId) f.eventId = filter.eventId;
       return page(deliveries(), f, { createdAt: -1, _id: -1 }, q, deliveryOf);
     },
+    async pruneDeliveries(before, limit) {
+      const old = await deliveries()
+        .find({ state: { $in: ['succeeded', 'failed'] }, updatedAt: { $lt: before } }, { projection: { _id: 1 } })
+        .limit(limit)
+        .toArray();
+      if (old.length === 0) return 0;
+      return (await deliveries().deleteMany({ _id: { $in: old.map((d) => d._id) }, state: { $in: ['succeeded', 'failed'] } })).deletedCount;
+    },
     async replayDelivery(ws, endpointId, id, now, retryUntil) {
       const d = await deliveries().findOneAndUpdate(
         { _id: id as never, workspaceId: ws, endpointId },

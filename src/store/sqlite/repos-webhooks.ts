@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries ("endpointId", "nextAttemptAt") WHERE "state" = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due_all ON webhook_deliveries ("nextAttemptAt") WHERE "state" = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries ("endpointId", "createdAt", "id");
+CREATE INDEX IF NOT EXISTS webhook_deliveries_finished ON webhook_deliveries ("updatedAt") WHERE "state" != 'pending';
 `;
 
 const endpoints: TableCodec = {
@@ -159,6 +160,13 @@ export function webhookRepo(sql: Sql): WebhookRepo {
       if (filter.state) (where.push('"state" = @state'), (params.state = filter.state));
       if (filter.eventId) (where.push('"eventId" = @eventId'), (params.eventId = filter.eventId));
       return pageOf<WebhookDelivery>(sql, deliveries, where.join(' AND '), params, '"createdAt" DESC, "id" DESC', q);
+    },
+    async pruneDeliveries(before, limit) {
+      return sql.run(
+        `DELETE FROM webhook_deliveries WHERE "id" IN (
+           SELECT "id" FROM webhook_deliveries WHERE "state" != 'pending' AND "updatedAt" < @before LIMIT @limit)`,
+        { before: before.getTime(), limit },
+      ).changes;
     },
     async replayDelivery(ws, endpointId, id, now, retryUntil) {
       return sql.tx(() => {
