@@ -168,7 +168,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
   { env: 'HERALD_WEBHOOKS_ALLOW_PRIVATE', path: 'webhooks.allowPrivate', kind: 'bool', doc: 'let client webhooks reach loopback, link-local and private addresses' },
   { env: 'HERALD_WEBHOOKS_TIMEOUT_MS', path: 'webhooks.timeoutMs', kind: 'int', doc: 'one webhook attempt: connect, answer and body within this' },
-  { env: 'HERALD_WEBHOOKS_MAX_RESPONSE_BYTES', path: 'webhooks.maxResponseBytes', kind: 'int', doc: "largest endpoint answer read; a longer one fails the attempt" },
+  { env: 'HERALD_WEBHOOKS_MAX_RESPONSE_BYTES', path: 'webhooks.maxResponseBytes', kind: 'int', doc: 'bytes of a webhook answer read at most (its status is what counts)' },
   { env: 'HERALD_WEBHOOKS_RETRY_BASE_MS', path: 'webhooks.retryBaseMs', kind: 'int', doc: 'first webhook retry after about this (doubling, with jitter)' },
   { env: 'HERALD_WEBHOOKS_RETRY_MAX_MS', path: 'webhooks.retryMaxMs', kind: 'int', doc: 'longest wait between two webhook attempts' },
   { env: 'HERALD_WEBHOOKS_RETRY_FOR_MS', path: 'webhooks.retryForMs', kind: 'int', doc: 'a webhook delivery is tried for this long, then kept as failed' },

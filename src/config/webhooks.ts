@@ -9,7 +9,7 @@ export const webhooksConfigSchema = z
     allowPrivate: z.boolean().default(false),
     /** One attempt: connect, answer and body within this. */
     timeoutMs: ms(10_000, 100),
-    /** An answer body longer than this is cut off (the attempt counts as failed). */
+    /** At most this much of an answer body is read (its status is what counts); the rest is not. */
     maxResponseBytes: z.number().int().min(1).default(64 * 1024),
     /** Backoff of retries: exponential from base to max, with jitter; tries go on for retryForMs after the event. */
     retryBaseMs: ms(10_000),

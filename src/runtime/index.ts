@@ -120,7 +120,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const usage = createUsageRecorder(rawStore.usage, logger);
   // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
   const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
-  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted });
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
   const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger, {
     // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
     report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),

@@ -50,6 +50,15 @@ test('queues one batch per flush, only for workspaces with a matching endpoint, 
   expect(bus.published[0].checks).toEqual([{ workspaceId: 'w1', notificationId: 'n1' }]);
 });
 
+test('an endpoint that wants only completion gets the checks of final statuses and no message events', async () => {
+  const bus = fakeBus();
+  const only = (_ws: string, type: string) => type === 'notification.completed';
+  const emitter = createWebhookEmitter({ bus, logger, wanted: async (ws, type) => only(ws, type), mayWant: only, flushMs: 10 });
+  emitter.listener([change('sent', 'sending'), change('failed', 'sending')]);
+  await emitter.stop();
+  expect(bus.published).toEqual([{ checks: [{ workspaceId: 'w1', notificationId: 'n1' }] }]);
+});
+
 test('keeps the events while the bus refuses them and queues them once it takes them', async () => {
   const bus = fakeBus(2);
   const emitter = createWebhookEmitter({ bus, logger, wanted: async () => true, flushMs: 10 });

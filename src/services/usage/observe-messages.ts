@@ -29,16 +29,16 @@ function previousStatus(from: MessageStatus[], after: { statusHistory: Array<{ s
   return h.length >= 2 && from.includes(h[h.length - 2].status) ? h[h.length - 2].status : from[0];
 }
 
-/**
- * Every insert and every change that moves a message between usage columns reaches the listeners
- * (batch writes that cross columns are made with their returning variant to know who moved);
- * single `transition`s are always reported. Listeners run after the write; their failures are logged, never thrown.
- */
 export interface ObserveOptions {
   /** Batch changes into `to` that stay in one usage column are reported too while this says so (webhooks asking for `message.queued`). */
   report?: (to: MessageStatus) => boolean;
 }
 
+/**
+ * Every insert and every change that moves a message between usage columns reaches the listeners
+ * (batch writes that cross columns are made with their returning variant to know who moved);
+ * single `transition`s are always reported. Listeners run after the write; their failures are logged, never thrown.
+ */
 export function observeMessages(repo: MessageRepo, listeners: MessageListener[], logger?: Logger, options: ObserveOptions = {}): MessageRepo {
   const loud = (from: MessageStatus[], to: MessageStatus): boolean => crossesColumn(from, to) || (options.report?.(to) ?? false);
   const emit = (changes: MessageChange[]): void => {

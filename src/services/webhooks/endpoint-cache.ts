@@ -9,6 +9,8 @@ export interface EndpointCache {
   wanted(workspaceId: string, type: string): Promise<boolean>;
   /** Without waiting: whether any endpoint of any workspace wanted this type at the last read (which this refreshes when stale). */
   anyWantsNow(type: string): boolean;
+  /** Without waiting: whether the workspace may want this type (true until a first read says otherwise). */
+  mayWantNow(workspaceId: string, type: string): boolean;
   /** Forget what was read (an endpoint changed in this process). */
   invalidate(): void;
 }
@@ -39,6 +41,11 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
   return {
     matching,
     wanted: async (ws, type) => (await matching(ws, type)).length > 0,
+    mayWantNow(ws, type) {
+      if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);
+      if (!byWorkspace) return true;
+      return (byWorkspace.get(ws) ?? []).some((e) => endpointWants(e.events, type));
+    },
     anyWantsNow(type) {
       if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);
       return [...(byWorkspace?.values() ?? [])].some((list) => list.some((e) => endpointWants(e.events, type)));

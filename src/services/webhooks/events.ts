@@ -117,6 +117,8 @@ export function createWebhookEmitter(deps: {
   logger: Logger;
   /** Whether any enabled endpoint of the workspace wants this event type (a cached answer). */
   wanted(workspaceId: string, type: string): Promise<boolean>;
+  /** The same without waiting (true when unknown): changes nobody wants cost no more than this call. */
+  mayWant?(workspaceId: string, type: string): boolean;
   flushMs?: number;
 }): WebhookEmitter {
   const flushMs = deps.flushMs ?? 50;
@@ -176,10 +178,14 @@ export function createWebhookEmitter(deps: {
   return {
     listener(changes) {
       for (const c of changes) {
-        const e = messageEvent(c);
-        if (!e) continue;
-        events.push(e);
-        if (isFinal(c.message.status)) checks.push({ workspaceId: c.message.workspaceId, notificationId: c.message.notificationId });
+        const ws = c.message.workspaceId;
+        const may = (type: string) => !deps.mayWant || deps.mayWant(ws, type);
+        const type = messageEventType(c.message.status);
+        const e = type && may(type) ? messageEvent(c) : undefined;
+        if (e) events.push(e);
+        if (c.before !== c.message.status && isFinal(c.message.status) && may('notification.completed')) {
+          checks.push({ workspaceId: ws, notificationId: c.message.notificationId });
+        }
       }
       if (events.length >= MAX_BUFFERED) void flush();
       else if (events.length || checks.length) schedule();
