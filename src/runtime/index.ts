@@ -32,7 +32,8 @@ import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookPoster, observeNotificationEnds,
+  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  observeNotificationEnds,
 } from '../services/webhooks';
 import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
@@ -159,7 +160,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
       fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
-      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config }),
+      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
     });
     await webhookWorker.start();
     scheduler.start();

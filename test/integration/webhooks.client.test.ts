@@ -148,6 +148,10 @@ describe('retries', () => {
     expect(d.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 200]);
     expect(d.attempts[0].error).toBe('HTTP 500: boom');
     for (const r of receiver.forEvent(id)) expect(verifyStandardWebhook(ep.secret, r.headers, r.body)).toBe(true);
+    const metrics = (await api().get('/metrics')).text;
+    const count = (result: string) => Number(new RegExp(`herald_webhook_attempt_seconds_count\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(count('retry')).toBeGreaterThanOrEqual(2);
+    expect(count('succeeded')).toBeGreaterThanOrEqual(1);
   });
 
   it('retries an attempt that got no answer within the timeout', async () => {

@@ -5,12 +5,14 @@ import type { Logger } from '../../log/logger';
 import type { Store } from '../../store/store';
 import type { WebhookAttempt, WebhookAttemptResult, WebhookDelivery } from '../../store/store-webhooks';
 import type { WebhookPoster } from './http-post';
+import type { WebhookMetrics } from './metrics';
 
 export interface DeliverDeps {
   store: Store;
   poster: WebhookPoster;
   logger: Logger;
   config: { webhooks: RetryPolicy & { disableAfterMs: number } };
+  metrics?: WebhookMetrics;
   random?: () => number;
 }
 
@@ -31,13 +33,17 @@ export function createDeliverer(deps: DeliverDeps): { attempt(d: WebhookDelivery
   const repo = store.webhooks;
   const policy = deps.config.webhooks;
 
-  const close = (d: WebhookDelivery, error: string) => repo.recordAttempt(d.id, d.leaseToken!, undefined, { state: 'failed' }, error);
+  const close = (d: WebhookDelivery, error: string) => {
+    deps.metrics?.attempt('skipped', 0);
+    return repo.recordAttempt(d.id, d.leaseToken!, undefined, { state: 'failed' }, error);
+  };
 
   async function disableIfFailingTooLong(endpointId: string, at: Date): Promise<void> {
     const ep = await repo.noteEndpointResult(endpointId, false, at);
     if (!ep?.enabled || !ep.failingSince || at.getTime() - ep.failingSince.getTime() < policy.disableAfterMs) return;
     const done = await repo.updateEndpoint(ep.workspaceId, ep.id, { enabled: false, disabledReason: 'failing', disabledAt: at });
     if (done) {
+      deps.metrics?.endpointDisabled();
       logger.warn(`webhook endpoint ${ep.id} disabled: every attempt failed since ${ep.failingSince.toISOString()}`, {
         workspaceId: ep.workspaceId, endpointId: ep.id, origin: new URL(ep.url).origin, failingSince: ep.failingSince.toISOString(),
       });
@@ -61,6 +67,7 @@ export function createDeliverer(deps: DeliverDeps): { attempt(d: WebhookDelivery
       const next = ok ? undefined : nextAttemptAt(policy, r.outcome, d.attemptCount + 1, d.retryUntil, at, deps.random);
       const result: WebhookAttemptResult = ok ? { state: 'succeeded' } : next ? { state: 'pending', nextAttemptAt: next } : { state: 'failed' };
       const saved = await repo.recordAttempt(d.id, d.leaseToken!, attempt, result);
+      deps.metrics?.attempt(result.state === 'pending' ? 'retry' : result.state, r.latencyMs / 1000);
       const meta = { workspaceId: d.workspaceId, endpointId: d.endpointId, deliveryId: d.id, eventId: d.eventId, status: attempt.statusCode, ms: r.latencyMs };
       if (!saved) logger.debug('webhook attempt outcome dropped: the delivery was taken over or replayed meanwhile', meta);
       else if (ok) logger.debug(`webhook ${d.eventType} delivered`, meta);

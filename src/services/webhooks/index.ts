@@ -9,3 +9,4 @@ export { createDeliverer, signedHeaders } from './deliver';
 export { createWebhookPoster, type WebhookPoster } from './http-post';
 export { observeNotificationEnds } from './observe-notifications';
 export { urlProblem, isPublicAddress, guardedLookup } from './address';
+export { createWebhookMetrics, type WebhookMetrics } from './metrics';
