@@ -44,8 +44,9 @@ export const ruleSchema = z
     id: idText.openapi({ description: 'unique within the event type; recorded on the notifications it matches', example: 'overspend' }),
     description: z.string().max(2000).optional(),
     when: z
-      .unknown()
-      .refine((v) => v !== undefined, 'is required')
+      .union([z.record(z.unknown()), z.boolean()], {
+        errorMap: (_i, ctx) => ({ message: ctx.data === undefined ? 'is required' : 'must be a JSON Logic operation (an object such as {">": [{"var": "data.a"}, 1]}) or true/false' }),
+      })
       .openapi({
         description: "a JSON Logic condition over { data: <the event's data> }; a rule reading a field the event lacks is false, with a warning",
         example: { '>': [{ var: 'data.monthly_savings' }, { var: 'data.monthly_income' }] },
