@@ -91,3 +91,12 @@ test('a matched skip rule sends nothing, to subscribers and recipients alike', a
   expect(published).toEqual([]);
   expect(await store.notifications.get(n.id)).toMatchObject({ status: 'dispatched', dispatch: { messages: 0 } });
 });
+
+test('recipients are reached when nobody subscribes', async () => {
+  await store.subscriptions.delete('default', 's');
+  const dispatcher = createDispatcher({ store, bus, config, logger });
+  const n = await accept({ patient: 'Neema' }, [{ phone: '+254700000904' }]);
+  await dispatcher.handle({ notificationId: n.id });
+  expect((await messagesOf(n.id)).map((m) => `${m.to} ${m.content.text} ${m.status}`)).toEqual(['+254700000904 Visit for Neema queued']);
+  expect(published).toHaveLength(1);
+});

@@ -2,6 +2,8 @@
 // and queue and on MongoDB + RabbitMQ: the survey example (savings above income flags the
 // response; the collector named in it gets an SMS naming the respondent), a rule reading a field the
 // event lacks, and an idempotent repeat. SMS land at a fake Twilio, email at a real SMTP server.
+import fs from 'node:fs';
+import path from 'node:path';
 import amqp from 'amqplib';
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
@@ -27,6 +29,13 @@ export const SURVEY_EVENT_TYPE = {
     },
   ],
 };
+
+test('the README shows this event type', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const m = /--data '(\{\s*"id": "response"[\s\S]*?\})' http:\/\/localhost:8080\/v1\/programs\/survey\/event-types/.exec(readme);
+  expect(m).not.toBeNull();
+  expect(JSON.parse(m![1])).toEqual(SURVEY_EVENT_TYPE);
+});
 
 const RESPONDENT = '+254700000101';
 const COLLECTOR = '+254700000102';
