@@ -1,4 +1,5 @@
-import { clearableText, nameSchema, dateTimeOut, idSchema, idText, pageOf } from './common';
+import { pathProblem } from '../../domain/recipients';
+import { clearableText, nameSchema, dateTimeOut, idSchema, idText, pageOf, UNPROCESSABLE } from './common';
 import { z } from './zod';
 
 const name = nameSchema;
@@ -21,16 +22,31 @@ const setName = z
   .regex(SET_NAME, 'must be 1-64 letters, digits, "_" or "-"')
   .openapi({ description: "the name of one of the event type's templateSets", example: 'flagged' });
 
+/** The shape the document states; a path into the prototype (data.__proto__) is refused too, with 422. */
+const DATA_PATH_PATTERN = '^data(\\.[^.\\s]+)+$';
 const dataPath = z
   .string()
-  .min(1)
   .max(300)
-  .openapi({ description: "a dotted path into the event's data, starting with data.", example: 'data.customer.phone' });
+  .superRefine((p, ctx) => {
+    const problem = pathProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: UNPROCESSABLE });
+  })
+  .openapi({
+    type: 'string',
+    maxLength: 300,
+    pattern: DATA_PATH_PATTERN,
+    description: "a dotted path into the event's data, starting with data. (not through __proto__, prototype or constructor)",
+    example: 'data.customer.phone',
+  });
 
 export const recipientPathSchema = z
   .object({ phone: dataPath.optional(), email: dataPath.optional(), name: dataPath.optional(), template: setName.optional() })
   .strict()
+  .superRefine((rp, ctx) => {
+    if (rp.phone === undefined && rp.email === undefined) ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a recipient path needs a phone or an email path (or both)' });
+  })
   .openapi('RecipientPath', {
+    anyOf: [{ required: ['phone'] }, { required: ['email'] }],
     description: "Where a recipient is found in the event's data: a phone and/or an email path (and a name path); template picks a template set",
     example: { phone: 'data.customer.phone', name: 'data.customer.name', template: 'receipt' },
   });

@@ -33,7 +33,10 @@ export const recipientSchema = z
   .superRefine((r, ctx) => {
     if (r.phone === undefined && r.email === undefined) ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a recipient needs a phone or an email (or both)' });
   })
-  .openapi('Recipient', { description: 'someone to reach besides the subscribers: an SMS to the phone, an email to the address' });
+  .openapi('Recipient', {
+    description: 'someone to reach besides the subscribers: an SMS to the phone, an email to the address',
+    anyOf: [{ required: ['phone'] }, { required: ['email'] }],
+  });
 
 export const notificationCreateSchema = z
   .object({
