@@ -144,6 +144,8 @@ describe.each<Backend>(['embedded', 'real'])('recipients and rules end to end (%
           recipients: [{ phone: '+254700000302' }],
         };
         ch.publish(`${herald.config.amqpPrefix}.events`, 'notification.create', Buffer.from(JSON.stringify(event)), { persistent: true });
+        const bad = { ...event, recipients: [{ phone: '+254700000302' }, { phone: '+999 1' }] };
+        ch.publish(`${herald.config.amqpPrefix}.events`, 'notification.create', Buffer.from(JSON.stringify(bad)), { persistent: true });
         await ch.waitForConfirms();
       } finally {
         await conn.close();
@@ -151,6 +153,10 @@ describe.each<Backend>(['embedded', 'real'])('recipients and rules end to end (%
       await eventually('three SMS from the bus event', () => twilio.received.length >= before + 3);
       await new Promise((res) => setTimeout(res, 500));
       expect(twilio.received.slice(before).map((m) => m.to).sort()).toEqual([SUPERVISOR, '+254700000301', '+254700000302']);
+      // The event with a phone no country has is dead-lettered naming it, and stored nothing.
+      const dead = await eventually('the bad event dead-lettered', async () => (await herald.bus.deadLetters('events', 10))[0]);
+      expect(dead.reason).toMatch(/UNPROCESSABLE.*recipients\[1\]\.phone: must be a valid phone number/);
+      expect((await api().get('/v1/notifications')).body.total).toBe(3);
     });
   }
 });
