@@ -66,12 +66,15 @@ export function createDispatcher(deps: DispatcherDeps) {
     };
     // A matched skip rule: nothing is sent to anyone.
     const skip = n.rules?.skip === true;
-    // Recipients first (at most a few thousand, one batch), before any subscriber moves the cursor;
-    // their ids are deterministic, so a fan-out resumed before the cursor moved finds them stored.
+    // Recipients first (a few thousand at most), before any subscriber moves the cursor; their ids
+    // are deterministic, so a fan-out resumed before the cursor moved finds them already stored.
     if (!skip && cursor === undefined && n.recipients?.length) {
-      const current = await write(recipientMessages(n, program, eventType, deps.config, now()), now());
-      log.debug('recipients queued', { recipients: n.recipients.length });
-      if (current?.status === 'cancelled') return { action: 'ack' };
+      const all = recipientMessages(n, program, eventType, deps.config, now());
+      for (let i = 0; i < all.length; i += deps.config.dispatch.batchSize) {
+        const current = await write(all.slice(i, i + deps.config.dispatch.batchSize), now());
+        if (current?.status === 'cancelled') return { action: 'ack' };
+      }
+      log.debug('recipients queued', { recipients: n.recipients.length, messages: all.length });
     }
     const templates = templatesFor(eventType, n.rules?.template);
     // One walk per fan-out (the server sorts once); leaving the loop early closes it.

@@ -8,7 +8,8 @@ import { createNotificationService } from '../../src/services/notifications';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite';
 import { createDispatcher } from '../../src/workers/dispatcher';
 
-const config = loadConfig({}, { 'phone.defaultRegion': 'KE' });
+// Batches of two: the three recipient messages of the first test take two.
+const config = loadConfig({}, { 'phone.defaultRegion': 'KE', 'dispatch.batchSize': 2 });
 const logger = createLogger('rules-dispatch-test', { silent: true });
 
 let store: SqliteStore;
