@@ -207,6 +207,8 @@ export interface Notification {
   warnings?: string[];
   /** Recipients besides the subscribers (explicit, recipient paths, rules). */
   recipients?: NotificationRecipient[];
+  /** false: the program's subscribers are not reached, only the recipients (absent: they are). */
+  subscribers?: boolean;
   /** Present when the event type has rules. */
   rules?: RuleOutcome;
   dispatch: {

@@ -13,6 +13,8 @@ export interface NotificationRequest {
   data: Record<string, unknown>;
   /** Recipients besides the subscribers (at most MAX_RECIPIENTS); phones normalised with phone.defaultRegion. */
   recipients?: RecipientInput[];
+  /** false: only the recipients are reached, not the program's subscribers (default true). */
+  subscribers?: boolean;
   source: NotificationSource;
   idempotencyKey?: string;
   /** Who is asking (X-Client-Id, an AMQP app_id): Idempotency-Keys are scoped per client. */

@@ -82,6 +82,8 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     const plan = planAudience({ eventType: eventType!, data: req.data, requested: req.recipients, region: deps.config.phone?.defaultRegion });
     if (plan.issues.length) throw new UnprocessableError(plan.issues, 'a recipient cannot be used');
     const warnings = [...w.warnings, ...plan.warnings];
+    const onlyRecipients = req.subscribers === false;
+    if (onlyRecipients && plan.recipients.length === 0) warnings.push('subscribers: false and no recipients: nothing is sent');
     const created = await store.notifications.create({
       id,
       workspaceId: req.workspaceId,
@@ -97,6 +99,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       idempotencyKey: req.idempotencyKey,
       warnings: warnings.length ? warnings : undefined,
       ...(plan.recipients.length ? { recipients: plan.recipients } : {}),
+      ...(onlyRecipients ? { subscribers: false } : {}),
       ...(plan.rules ? { rules: plan.rules } : {}),
       dispatch: { messages: 0 },
     });
@@ -125,12 +128,12 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
   return {
     async accept(req: NotificationRequest): Promise<Notification> {
       if (!req.idempotencyKey) return acceptNew(req, randomUUID());
-      const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients } = req;
+      const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients, subscribers } = req;
       const client = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
       // Keys are per workspace and client; the default workspace keeps the scopes it had before workspaces.
       const scope = req.workspaceId === DEFAULT_WORKSPACE ? client : `${req.workspaceId}:${client}`;
       return idempotency.run(
-        { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients } },
+        { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients, subscribers } },
         (id) => acceptNew(req, id),
       );
     },

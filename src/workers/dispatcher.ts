@@ -78,7 +78,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     const templates = templatesFor(eventType, n.rules?.template);
     // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    const batches = skip ? [] : store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
+    const batches = skip || n.subscribers === false ? [] : store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
     for await (const subs of batches) {
       const at = now();
       const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at, { templates })));

@@ -45,8 +45,8 @@ export function rulesContract(s: StoreRef): void {
         { email: 'a@example.org', via: 'request' },
         { phone: '+254700000102', template: 'flagged', via: 'rule:overspend' },
       ];
-      const created = await s().notifications.create(base('n1', { recipients, rules: { matched: ['overspend'], template: 'flagged' } }));
-      expect(created).toMatchObject({ recipients, rules: { matched: ['overspend'], template: 'flagged' } });
+      const created = await s().notifications.create(base('n1', { recipients, rules: { matched: ['overspend'], template: 'flagged' }, subscribers: false }));
+      expect(created).toMatchObject({ recipients, rules: { matched: ['overspend'], template: 'flagged' }, subscribers: false });
       expect(await s().notifications.get('n1')).toEqual(created);
       const moved = await s().notifications.transition('n1', ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt: new Date() } });
       expect(moved).toMatchObject({ recipients, rules: { matched: ['overspend'], template: 'flagged' } });
@@ -57,6 +57,7 @@ export function rulesContract(s: StoreRef): void {
       const none = await s().notifications.create(base('n3'));
       expect(none).not.toHaveProperty('recipients');
       expect(none).not.toHaveProperty('rules');
+      expect(none).not.toHaveProperty('subscribers');
       expect((await s().notifications.get('n2'))!.rules).toEqual({ matched: [] });
     });
   });

@@ -131,7 +131,7 @@ describe('SQLite store: a file from before rules (schema version 2)', () => {
     await first.eventTypes.create('default', { programId: 'p', id: 'e', name: 'Old', templates: { sms: { text: 'hi' } } });
     await first.close();
     const old = new Database(file);
-    for (const [t, c] of [['event_types', 'templateSets'], ['event_types', 'recipientPaths'], ['event_types', 'rules'], ['notifications', 'recipients'], ['notifications', 'rules']]) {
+    for (const [t, c] of [['event_types', 'templateSets'], ['event_types', 'recipientPaths'], ['event_types', 'rules'], ['notifications', 'recipients'], ['notifications', 'rules'], ['notifications', 'subscribers']]) {
       old.exec(`ALTER TABLE ${t} DROP COLUMN "${c}"`);
     }
     old.pragma('user_version = 2');

@@ -149,6 +149,15 @@ describe('explicit recipients on POST /v1/notifications', () => {
     expect(n.rules).toEqual({ matched: [] });
   });
 
+  test('subscribers: false is stored and shown; anything but a boolean is 400', async () => {
+    const base = { programId: 'survey', eventTypeId: 'response', startTime: '2030-01-31T09:00:00Z', recipients: [{ phone: '+254712345678' }] };
+    const bad = await request(t.app).post('/v1/notifications').send({ ...base, subscribers: 'no' });
+    expect([bad.status, fieldsOf(bad.body)]).toEqual([400, ['subscribers']]);
+    const ok = await request(t.app).post('/v1/notifications').send({ ...base, subscribers: false });
+    expect(ok.status).toBe(202);
+    expect((await request(t.app).get(`/v1/notifications/${ok.body.id}`)).body.subscribers).toBe(false);
+  });
+
   test('the same Idempotency-Key with other recipients is refused', async () => {
     const send = (phone: string) =>
       request(t.app).post('/v1/notifications').set('Idempotency-Key', 'k1')

@@ -44,9 +44,9 @@ afterEach(async () => {
   await store.close();
 });
 
-async function accept(data: Record<string, unknown>, recipients?: Array<{ phone?: string; email?: string }>) {
+async function accept(data: Record<string, unknown>, recipients?: Array<{ phone?: string; email?: string }>, subscribers?: boolean) {
   const service = createNotificationService({ store, bus, config, logger });
-  return service.accept({ workspaceId: 'default', programId: 'p', eventTypeId: 'visit', startTime: new Date(), data, recipients, source: 'api' });
+  return service.accept({ workspaceId: 'default', programId: 'p', eventTypeId: 'visit', startTime: new Date(), data, recipients, subscribers, source: 'api' });
 }
 
 const messagesOf = async (id: string) => (await store.messages.list(id, {}, { limit: 100, offset: 0 })).items;
@@ -100,4 +100,14 @@ test('recipients are reached when nobody subscribes', async () => {
   await dispatcher.handle({ notificationId: n.id });
   expect((await messagesOf(n.id)).map((m) => `${m.to} ${m.content.text} ${m.status}`)).toEqual(['+254700000904 Visit for Neema queued']);
   expect(published).toHaveLength(1);
+});
+
+test('subscribers: false reaches the recipients in place of the subscribers', async () => {
+  const dispatcher = createDispatcher({ store, bus, config, logger });
+  const n = await accept({ patient: 'Zawadi', guardian_phone: '+254700000901' }, [{ phone: '+254700000905' }], false);
+  expect(n.subscribers).toBe(false);
+  await dispatcher.handle({ notificationId: n.id });
+  expect((await messagesOf(n.id)).map((m) => m.to).sort()).toEqual(['+254700000901', '+254700000905']);
+  const none = await accept({ patient: 'Nobody' }, undefined, false);
+  expect(none.warnings).toContain('subscribers: false and no recipients: nothing is sent');
 });

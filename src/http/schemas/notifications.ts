@@ -50,6 +50,10 @@ export const notificationCreateSchema = z
       .max(MAX_RECIPIENTS, `must have at most ${MAX_RECIPIENTS} recipients (use a campaign for more)`)
       .optional()
       .openapi({ description: `recipients besides the program's subscribers (at most ${MAX_RECIPIENTS}); each gets one message per address` }),
+    subscribers: z
+      .boolean()
+      .optional()
+      .openapi({ description: "false: only the recipients are reached, not the program's subscribers (default true)" }),
   })
   .strict()
   .openapi('NotificationCreate', {
@@ -108,6 +112,7 @@ export const notificationSchema = z
     warnings: z.array(z.string()).optional(),
     recipients: z.array(recipientOutSchema).optional().openapi({ description: 'recipients besides the subscribers, normalised (explicit, from recipient paths, from rules)' }),
     rules: ruleOutcomeSchema.optional(),
+    subscribers: z.boolean().optional().openapi({ description: "false: the program's subscribers are not reached, only the recipients" }),
     dispatch: z.object({ cursor: z.string().optional(), messages: z.number().int(), startedAt: dateTimeOut.optional(), finishedAt: dateTimeOut.optional() }),
     createdAt: dateTimeOut,
     updatedAt: dateTimeOut,

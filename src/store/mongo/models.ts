@@ -93,6 +93,7 @@ const notificationSchema = new Schema(
     requestedWindow: { type: new Schema({ startTime: Date, endTime: Date }, { _id: false, ...base }), default: undefined },
     recipients: { type: Mixed, default: undefined },
     rules: { type: Mixed, default: undefined },
+    subscribers: Boolean,
     dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
     createdAt: Date,
     updatedAt: Date,

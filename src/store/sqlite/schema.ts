@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS notifications (
   "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
   "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT, "requestedWindow" TEXT,
   "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "recipients" TEXT, "rules" TEXT
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "recipients" TEXT, "rules" TEXT, "subscribers" INTEGER
 );
 CREATE INDEX IF NOT EXISTS notifications_status_updated ON notifications ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS notifications_status_start ON notifications ("status", "startTime");
@@ -131,6 +131,7 @@ export function openDatabase(file: string): Database.Database {
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
   // Version 3: recipients and rules (JSON) on event types and notifications.
   for (const [table, column] of RULES_COLUMNS) addMissingColumn(db, table, column, 'TEXT');
+  addMissingColumn(db, 'notifications', 'subscribers', 'INTEGER');
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
