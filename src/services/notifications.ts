@@ -133,7 +133,12 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       // Keys are per workspace and client; the default workspace keeps the scopes it had before workspaces.
       const scope = req.workspaceId === DEFAULT_WORKSPACE ? client : `${req.workspaceId}:${client}`;
       return idempotency.run(
-        { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients, subscribers } },
+        {
+          scope,
+          key: req.idempotencyKey,
+          // No recipients and an empty list, subscribers true and absent, are the same request (and hash as before they existed).
+          body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients: recipients?.length ? recipients : undefined, subscribers: subscribers === false ? false : undefined },
+        },
         (id) => acceptNew(req, id),
       );
     },
