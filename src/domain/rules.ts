@@ -3,7 +3,7 @@
 // notification is accepted. A rule reading a field the event lacks is false, with a warning.
 import jsonLogic from 'json-logic-js';
 import type { FieldIssue } from './errors';
-import { pathProblem, valueAt } from './recipients';
+import { pathProblem } from './recipients';
 import { checkTemplates } from './templates';
 import type { EventType, RecipientPath, Rule, Templates } from './types';
 
@@ -51,6 +51,17 @@ export function checkLogic(logic: unknown, field: string, walk: Walk = { root: t
       return problem ? [{ field: argAt(0), reason: problem }] : [];
     }
     return checkLogic(path, argAt(0), deeper()).concat(args.length === 2 ? checkLogic(args[1], argAt(1), deeper()) : []);
+  }
+  if (walk.root && (op === 'missing' || op === 'missing_some')) {
+    // Their literal string arguments are paths too, checked like a var's.
+    const inList = op === 'missing_some' || Array.isArray(args[0]);
+    const list = op === 'missing_some' ? args[1] : inList ? args[0] : args;
+    const listAt = op === 'missing_some' ? argAt(1) : argAt(0);
+    const bad = (Array.isArray(list) ? list : []).flatMap((p: unknown, i: number) => {
+      const problem = typeof p === 'string' ? pathProblem(p) : null;
+      return problem ? [{ field: inList ? index(listAt, i) : argAt(i), reason: problem }] : [];
+    });
+    if (bad.length) return bad;
   }
   if (SCOPED.has(op)) {
     if (args.length < 2) return [{ field: at, reason: `takes an array and the logic applied to each element` }];
@@ -132,8 +143,9 @@ export interface RuleEvaluation {
   warnings: string[];
 }
 
+/** What the rule's own `var` would read there is absent or null (json-logic-js walks the same way: `data.name.length` is present). */
 const lacks = (data: Record<string, unknown>, path: string) => {
-  const v = valueAt(data, path);
+  const v: unknown = jsonLogic.apply({ var: path }, { data });
   return v === undefined || v === null;
 };
 

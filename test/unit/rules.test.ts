@@ -65,3 +65,16 @@ test('recipient keys are stable, hide the address, ignore the case of an email, 
   expect(recipientKey('email', 'Ann@Example.org')).toBe(recipientKey('email', 'ann@example.org'));
   expect(recipientKey('sms', '+254712345679')).not.toBe(k);
 });
+
+describe('checkLogic', () => {
+  test('checks the literal paths of missing and missing_some like a var', () => {
+    expect(checkLogic({ missing: ['data.a', 'b'] }, 'when')).toEqual([{ field: 'when.missing[1]', reason: expect.stringMatching(/starting with 'data\./) }]);
+    expect(checkLogic({ missing: [['data.a', 'b']] }, 'when')).toEqual([{ field: 'when.missing[0][1]', reason: expect.stringMatching(/starting with 'data\./) }]);
+    expect(checkLogic({ missing_some: [1, ['data.a', 'data..b']] }, 'when')).toEqual([{ field: 'when.missing_some[1][1]', reason: expect.stringMatching(/empty segments/) }]);
+    expect(checkLogic({ missing: 'data.a' }, 'when')).toEqual([]);
+  });
+
+  test('a var reads what json-logic-js reads: the length of a string is present', () => {
+    expect(evaluateRules([rule({ '>': [{ var: 'data.name.length' }, 3] })], { name: 'Amina' })).toMatchObject({ matched: ['r'], warnings: [] });
+  });
+});
