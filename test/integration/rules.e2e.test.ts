@@ -56,6 +56,8 @@ describe.each<Backend>(['embedded', 'real'])('recipients and rules end to end (%
     herald = await startTestHerald(
       testConfig(backend, {
         'phone.defaultRegion': 'KE',
+        // Metered: recipients' SMS cost credits like subscribers' (0.1 a segment; email is free).
+        'credits.defaultBalance': 100,
         'providers.sms': [{ id: 'twilio', type: 'twilio', options: { accountSid: SID, authToken: 'token', from: '+15005550006', apiUrl: twilio.url } }],
         'providers.email': [{ id: 'smtp', type: 'smtp', options: { url: smtp.url, from: 'Herald <herald@example.org>' } }],
       }),
@@ -101,6 +103,11 @@ describe.each<Backend>(['embedded', 'real'])('recipients and rules end to end (%
       `request ${GUEST}`, 'request ', `path ${RESPONDENT}`, `rule:overspend ${COLLECTOR}`,
     ]);
     expect(n.warnings).toBeUndefined();
+    // Four one-segment SMS charged, the email free, nothing left reserved.
+    await eventually('four SMS charged', async () => {
+      const c = (await api().get('/v1/workspaces/default/credits')).body;
+      return c.balance === 99.6 && c.reserved === 0;
+    });
 
     // The same request with the same key: the first notification again, no second message anywhere.
     const again = await api().post('/v1/notifications').set('Idempotency-Key', `survey-${backend}`).send(body);
@@ -111,6 +118,7 @@ describe.each<Backend>(['embedded', 'real'])('recipients and rules end to end (%
     expect(twilio.received).toHaveLength(4);
     expect(smtp.received).toHaveLength(1);
     expect((await api().get(`/v1/notifications/${first.body.id}`)).body.total).toBe(5);
+    expect((await api().get('/v1/workspaces/default/credits')).body.balance).toBe(99.6);
   });
 
   it('treats a rule that reads a field the event lacks as false, with a warning on the notification', async () => {
