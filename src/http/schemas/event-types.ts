@@ -74,10 +74,19 @@ export const ruleSchema = z
   .strict()
   .openapi('Rule');
 
+/** Names the document can only describe in words (OpenAPI 3.0 has no propertyNames): a bad one is 422. */
 const templateSetsSchema = z
-  .record(setName, templatesSchema)
+  .record(z.string(), templatesSchema)
+  .superRefine((sets, ctx) => {
+    for (const name of Object.keys(sets)) {
+      if (!SET_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'a template set name must be 1-64 letters, digits, "_" or "-"', params: UNPROCESSABLE });
+    }
+  })
   .refine((sets) => Object.keys(sets).length <= MAX_SETS, `must have at most ${MAX_SETS} template sets`)
-  .openapi({ description: 'named alternatives to templates, picked by rules and recipient paths; a channel a set lacks falls back to templates' });
+  .openapi({
+    maxProperties: MAX_SETS,
+    description: 'named alternatives to templates (names: 1-64 letters, digits, "_" or "-"), picked by rules and recipient paths; a channel a set lacks falls back to templates',
+  });
 const recipientPathsSchema = z
   .array(recipientPathSchema)
   .max(MAX_PATHS)
