@@ -9,6 +9,7 @@ import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { webhooksContract } from './store.contract.webhooks';
+import { rulesContract } from './store.contract.rules';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -53,6 +54,7 @@ export function describeStoreContract(
     tenancyContract(s);
     creditsContract(s);
     webhooksContract(s);
+    rulesContract(s);
   });
 }
 
