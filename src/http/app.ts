@@ -25,6 +25,8 @@ import { sheetExportRoutes } from './routes/sheet-exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { createWebhookEndpoints } from '../services/webhooks';
 
 export type { HttpDeps } from './deps';
 
@@ -63,6 +65,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...usageRoutes(deps),
     ...exportRoutes(deps),
     ...sheetExportRoutes(deps),
+    ...webhookEndpointRoutes(deps.webhookEndpoints ?? createWebhookEndpoints({ store: deps.store, config: deps.config })),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
     ...(deps.readiness ? healthRoutes(deps.readiness) : []),

@@ -32,6 +32,11 @@ import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
+import {
+  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  observeNotificationEnds,
+} from '../services/webhooks';
+import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -119,7 +124,14 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const usage = createUsageRecorder(rawStore.usage, logger);
   // Message outcomes of programs with an outcomes sheet go to the sheets queue.
   const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener], logger);
+  // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
+  const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
+  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
+    // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
+    report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
+  });
+  const store = observeNotificationEnds(observed, webhookEvents.checkCompletion);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
@@ -138,6 +150,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
+  let webhookWorker: WebhookWorker | undefined;
+  const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -157,6 +171,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     };
     consumers.push(await bus.consume('dispatch', (d) => dispatchThenFeed(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    webhookWorker = createWebhookWorker({
+      store, bus, logger, config,
+      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
+    });
+    await webhookWorker.start();
     scheduler.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
@@ -204,6 +224,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       sheetsFeed?.close();
       outcomeFeed.close();
       senders.forEach((s) => s.close());
+      await webhookEvents.stop();
+      await webhookWorker?.stop();
+      await webhookPoster.close();
       await controlRefresh?.stop();
       await metering.stop();
       await signals.stop();
@@ -230,6 +253,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       accounts: creditAccounts,
+      webhookEndpoints: createWebhookEndpoints({ store, config, onChange: webhookCache.invalidate }),
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },

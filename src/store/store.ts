@@ -22,6 +22,7 @@ export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
 import type { SheetExportRepo } from './store-sheets';
+import type { WebhookRepo } from './store-webhooks';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
 export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
@@ -295,4 +296,5 @@ export interface Store {
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
   sheetExports: SheetExportRepo;
+  webhooks: WebhookRepo;
 }

@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
+import { buildWebhookModels, type WebhookModels } from './models-webhooks';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
@@ -34,6 +35,9 @@ const eventTypeSchema = new Schema(
     name: { type: String, required: true },
     description: String,
     templates: { type: Mixed, default: () => ({}) },
+    templateSets: { type: Mixed, default: undefined },
+    recipientPaths: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -88,6 +92,9 @@ const notificationSchema = new Schema(
     idempotencyKey: String,
     warnings: { type: [String], default: undefined },
     requestedWindow: { type: new Schema({ startTime: Date, endTime: Date }, { _id: false, ...base }), default: undefined },
+    recipients: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
+    subscribers: Boolean,
     dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
     createdAt: Date,
     updatedAt: Date,
@@ -264,7 +271,7 @@ const sheetRowSchema = new Schema(
 sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
 sheetRowSchema.index({ exportedAt: 1 });
 
-export interface Models {
+export interface Models extends WebhookModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -307,5 +314,6 @@ export function buildModels(conn: Connection): Models {
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
     sheetExports: conn.model('SheetExport', sheetExportSchema),
     sheetRows: conn.model('SheetRow', sheetRowSchema),
+    ...buildWebhookModels(conn),
   };
 }
