@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
 // `npm run bench -- --only stream,embedded`: only those phases (nothing written); phases: raw, bare, fanout,
-// compare, stream, embedded, usage, metering. `--only metering [--metering-subscribers N] [--metering-rounds N]`.
+// compare, stream, embedded, usage, sheets, metering. `--only metering [--metering-subscribers N] [--metering-rounds N]`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +23,7 @@ import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
 import { usageBench } from './usage';
+import { sheetsBench } from './sheets';
 
 export interface BenchOptions {
   quick: boolean;
@@ -39,6 +40,8 @@ export interface BenchOptions {
   prefetch: number;
   /** Messages whose usage counters the usage-API phase writes before timing it. */
   usageMessages: number;
+  /** Events the Google Sheets export phase exports (to the local fake of the Sheets API). */
+  sheetsEvents: number;
   write: boolean;
   /** Run only these phases (no report file). */
   only?: Phase[];
@@ -52,7 +55,7 @@ export interface BenchOptions {
   messagesPerDelivery: number;
 }
 
-export const PHASES = ['raw', 'bare', 'fanout', 'compare', 'stream', 'embedded', 'usage', 'metering'] as const;
+export const PHASES = ['raw', 'bare', 'fanout', 'compare', 'stream', 'embedded', 'usage', 'sheets', 'metering'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -78,6 +81,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
     usageMessages: Number(flag('usage-messages') ?? 1_000_000),
+    sheetsEvents: Number(flag('sheets-events') ?? (quick ? 20_000 : 100_000)),
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write') && flag('only') === undefined,
     only: parseOnly(flag('only')),
@@ -173,6 +177,11 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
         await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
         await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
       ];
+    }
+    if (runs('sheets')) {
+      say(`Google Sheets export: ${opts.sheetsEvents} events through the sheets queue to the local Sheets API fake (alone: npx tsx bench/sheets.ts)`);
+      report.sheets = await sheetsBench({ events: opts.sheetsEvents, say });
+      say(`  ${Math.round(report.sheets.rowsPerS)} rows/s, ${report.sheets.calls.append} appends, lost ${report.sheets.lost}, duplicated ${report.sheets.duplicated}`);
     }
     if (runs('metering')) report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
     report.durationS = (Date.now() - started) / 1000;

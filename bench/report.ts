@@ -12,6 +12,7 @@ import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
 import { heraldCpuPerMessage, type MeteringResult } from './metering';
 import type { UsageBenchResult } from './usage';
+import type { SheetsBenchResult } from './sheets';
 
 export interface Machine {
   cpu: string;
@@ -40,6 +41,7 @@ export interface BenchReport {
   embedded?: EmbeddedReport;
   metering?: MeteringResult;
   usage?: UsageBenchResult[];
+  sheets?: SheetsBenchResult;
 }
 
 
@@ -82,6 +84,15 @@ function usageRows(u: UsageBenchResult): Row[] {
     target: '< 100 ms',
     verdict: verdict(q.maxMs < 100),
   }));
+}
+
+function sheetsRows(x: SheetsBenchResult): Row[] {
+  const tag = `Google Sheets export of ${int(x.events)} events (fake Sheets API, ${x.batchRows} rows a call)`;
+  return [
+    { figure: `${tag}: published to confirmed in the sheet`, value: `${int(x.rowsPerS)} rows/s (${x.seconds.toFixed(1)} s; publishing took ${x.publishS.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `${tag}: calls append / get / update / token`, value: `${x.calls.append} / ${x.calls.get} / ${x.calls.update} / ${x.calls.token}`, target: `>= ${Math.ceil(x.events / x.batchRows)} appends`, verdict: '' },
+    { figure: `${tag}: rows in the sheet / lost / duplicated`, value: `${int(x.rowsInSheet)} / ${x.lost} / ${x.duplicated}`, target: `${int(x.events)} / 0 / 0`, verdict: verdict(x.lost === 0 && x.duplicated === 0) },
+  ];
 }
 
 const ratio = (a: number, b: number | undefined) => (b ? `${((a / b) * 100).toFixed(1)} %` : 'n/a');
@@ -163,6 +174,7 @@ function rows(r: BenchReport): Row[] {
   }
   if (r.metering) out.push(...meteringRows(r.metering));
   for (const u of r.usage ?? []) out.push(...usageRows(u));
+  if (r.sheets) out.push(...sheetsRows(r.sheets));
   return out;
 }
 
@@ -182,6 +194,7 @@ export function deliveryFailures(r: BenchReport): string[] {
     check('metering, unmetered run', r.metering.off);
     check('metering, metered run', r.metering.on);
   }
+  if (r.sheets && (r.sheets.lost !== 0 || r.sheets.duplicated !== 0)) out.push(`Google Sheets export: ${r.sheets.lost} lost, ${r.sheets.duplicated} duplicated`);
   return out;
 }
 

@@ -21,8 +21,11 @@ import type { CreditRepo } from './store-credits';
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
+import type { SheetExportRepo } from './store-sheets';
+import type { WebhookRepo } from './store-webhooks';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
@@ -297,4 +300,6 @@ export interface Store {
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
+  sheetExports: SheetExportRepo;
+  webhooks: WebhookRepo;
 }

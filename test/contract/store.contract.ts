@@ -8,6 +8,9 @@ import { idempotencyContract } from './store.contract.idempotency';
 import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
+import { sheetsContract } from './store.contract.sheets';
+import { webhooksContract } from './store.contract.webhooks';
+import { rulesContract } from './store.contract.rules';
 import { groupCommitContract } from './store.contract.group-commit';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
@@ -52,6 +55,9 @@ export function describeStoreContract(
     usageContract(s);
     tenancyContract(s);
     creditsContract(s);
+    sheetsContract(s);
+    webhooksContract(s);
+    rulesContract(s);
     groupCommitContract(s);
   });
 }

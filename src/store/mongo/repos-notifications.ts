@@ -49,7 +49,7 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       let duplicates = new Set<number>();
       if (rows.length) {
         try {
-          await model.collection.insertMany(rows.map((r) => r.doc) as never[], { ordered: false });
+          await model.collection.insertMany(rows.map((r) => r.doc) as never[], { ordered: false, ignoreUndefined: true });
         } catch (e) {
           duplicates = duplicateIndexes(e);
         }
