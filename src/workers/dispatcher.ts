@@ -55,13 +55,15 @@ export function createDispatcher(deps: DispatcherDeps) {
     let total = n.dispatch.messages;
     let warnings = n.warnings;
     /** Meters, stores and queues one batch; resolves the notification as it stands after. */
-    const write = async (built: NewMessage[], at: Date): Promise<Notification | null> => {
+    const write = async (built: NewMessage[], at: Date, last = false): Promise<Notification | null> => {
       const { messages: msgs, rejected } = await metering.admit(n, built, at);
       if (rejected) log.warn('balance could not cover every message; those are rejected', { rejected });
       warnings = withCreditWarning(warnings, rejected);
       const inserted = await store.messages.insertMany(msgs);
       await queueMessages(msgs);
       total += inserted.length;
+      // The walk's last batch: the `dispatched` transition records the cursor (and sees a cancel) in the same write.
+      if (last) return null;
       return store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });
     };
     // A matched skip rule: nothing is sent to anyone.
@@ -83,18 +85,23 @@ export function createDispatcher(deps: DispatcherDeps) {
       const at = now();
       const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at, { templates })));
       cursor = subs[subs.length - 1].user.id;
-      const current = await write(built, at);
+      // A short batch is the last one (the walk yields full batches before it).
+      const last = subs.length < deps.config.dispatch.batchSize;
+      const current = await write(built, at, last);
       log.debug('fan-out batch queued', { users: subs.length, messages: built.length, cursor });
+      if (last) break;
       if (current?.status === 'cancelled') {
         log.info('notification cancelled during fan-out; stopping');
         return { action: 'ack' };
       }
       if (isExpired(n.validUntil, now())) break;
     }
-    await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
+    const done = await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
       dispatch: { ...n.dispatch, cursor, messages: total, finishedAt: now() },
+      ...(warnings !== n.warnings ? { warnings } : {}),
     });
-    log.info('notification dispatched', { messages: total });
+    if (done) log.info('notification dispatched', { messages: total });
+    else log.info('notification cancelled during fan-out; stopping');
     return { action: 'ack' };
   }
 
