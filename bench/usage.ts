@@ -94,7 +94,8 @@ export async function usageBench(opts: { messages: number; say: (s: string) => v
     rows += batch.length;
     const writeS = (Date.now() - t0) / 1000;
     opts.say(`  ${rows} counter rows for ${opts.messages} messages written in ${writeS.toFixed(1)} s`);
-    await new Promise((r) => server.once('listening', r));
+    // The writes above may have let the server start listening already (the SQLite store commits on a later turn).
+    if (!server.listening) await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await store.programs.create('default', { id: 'p7', name: 'P7' });
     await store.users.create('default', { id: 'u42', name: 'U42' });
