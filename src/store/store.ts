@@ -21,8 +21,10 @@ import type { CreditRepo } from './store-credits';
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
+import type { SearchRepo } from './store-search';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NotificationSearch, SearchRepo } from './store-search';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
@@ -292,4 +294,5 @@ export interface Store {
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
+  search: SearchRepo;
 }

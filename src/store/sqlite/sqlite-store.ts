@@ -1,7 +1,7 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
   ApiKeyRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
-  SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
+  SearchRepo, SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { guardRepo } from '../common';
@@ -17,6 +17,7 @@ import { providerControlRepo } from './repos-provider-control';
 import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
+import { searchRepo } from './repos-search';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -35,6 +36,7 @@ export class SqliteStore implements Store {
   readonly apiKeys: ApiKeyRepo = guardRepo(apiKeyRepo(this.sql), mapSqliteError);
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.sql), mapSqliteError);
   readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
+  readonly search: SearchRepo = guardRepo(searchRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 
