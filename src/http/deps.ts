@@ -9,6 +9,7 @@ import type { KeyService } from '../services/tenancy/keys';
 import type { WorkspaceAccounts } from '../services/tenancy/workspaces';
 import type { Store } from '../store/store';
 import type { Access } from './access';
+import type { DashboardExtras } from './dashboard/deps';
 import type { DocumentedRoute, RouteSpec } from './route';
 
 export interface HttpDeps {
@@ -28,4 +29,6 @@ export interface HttpDeps {
   readiness?: ReadinessProbe;
   /** Serves /metrics (loopback callers only) when given. */
   metrics?: Registry;
+  /** Serves the operator's dashboard (`/` for browsers, /dashboard) when given. */
+  dashboard?: DashboardExtras;
 }

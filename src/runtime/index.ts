@@ -35,6 +35,8 @@ import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
+import { QUEUES } from '../bus/bus';
+import { latencyFromMetrics } from '../http/dashboard/latency';
 
 export type Role = 'server' | 'sms' | 'email' | 'all';
 
@@ -201,6 +203,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     balanceWatch = createBalanceWatch({ store, bus, config, logger });
     const creditAccounts = createCreditAccounts({ store, config, signals });
     const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
+    const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
     const app = createApp({
       store,
       notifications,
@@ -212,12 +215,18 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
       ],
       extraSpecs: [
-        ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...providerRoutes(providerControl),
         ...credits,
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
       metrics: metrics.registry,
+      dashboard: {
+        providers: providerControl,
+        balance: balanceWatch,
+        queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
+        providerLatency: latencyFromMetrics(metrics.registry),
+      },
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
