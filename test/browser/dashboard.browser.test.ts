@@ -137,7 +137,8 @@ describe('the dashboard in a browser', () => {
     expect(before).toBeGreaterThan(0);
     await sendDemo(herald);
     await page.waitForFunction(
-      ([sel, was]) => Number(document.querySelector(sel as string)!.textContent!.replace(/,/g, '')) < (was as number),
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      ([sel, was]) => Number((globalThis as any).document.querySelector(sel).textContent.replace(/,/g, '')) < (was as number),
       ['[data-live-balance]', before] as const,
       { timeout: 20_000 },
     );
@@ -245,7 +246,10 @@ describe('the dashboard in a browser', () => {
         for (const v of await seriousViolations(page)) found.push(`${name} @${w.width}: ${v.id} (${v.impact}) ${v.help} ${JSON.stringify(v.nodes.slice(0, 3))}`);
         if (w.name === 'phone') {
           // Nothing wider than the screen but the tables' own scrolling regions.
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          const overflow = await page.evaluate(() => {
+            const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+            return w.document.documentElement.scrollWidth - w.innerWidth;
+          });
           expect({ name, overflow }).toEqual({ name, overflow: 0 });
         }
       }

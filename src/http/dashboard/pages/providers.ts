@@ -7,7 +7,7 @@ import type { ProviderView } from '../../../services/provider-control';
 import type { ProviderControlPatch } from '../../../store/store';
 import type { PageContext } from '../deps';
 import { badge, html, when, type Html } from '../html';
-import { BASE, csrfField, page, tableWrap } from '../layout';
+import { BASE, csrfField, page } from '../layout';
 import { viewerOf, type Viewer } from '../session';
 
 const URL = `${BASE}/providers`;
@@ -85,19 +85,18 @@ async function providersPage(ctx: PageContext, _req: Request, res: Response): Pr
     ctx.deps.store.logs.query({ level: 'warn', grep: 'provider', limit: 200, newest: true }),
   ]);
   const channels = [...new Set(providers.map((p) => p.channel))];
+  const card = (p: ProviderView) => html`<article class="card provider" id="p-${p.id}" aria-labelledby="p-${p.id}-name">
+<h3 id="p-${p.id}-name">${p.id} <span class="muted">${p.type}</span> ${badge(p.state)}</h3>
+<dl class="facts compact">
+  <dt>Sent / failed</dt><dd>${p.sent} / ${p.failed}</dd>
+  <dt>Circuit</dt><dd>${p.circuitOpenUntil ? html`open until ${when(p.circuitOpenUntil)}` : p.state === 'open' ? 'open' : 'closed'}</dd>
+  <dt>Last errors</dt><dd>${lastErrors(warnings, p.id)}</dd>
+</dl>
+${providerForm(viewer, p)}
+</article>`;
   const body = html`<p>Every worker follows these settings within seconds. Lower order goes first; a weight above 0 shares traffic by weight; a paused provider gets no new messages.</p>
 ${channels.map(
-  (c) => html`<section aria-labelledby="h-${c}"><h2 id="h-${c}">${c}</h2>${tableWrap(
-    `${c} providers`,
-    html`<table><caption>${c} providers by order</caption>
-<thead><tr><th scope="col">Provider</th><th scope="col">State</th><th scope="col">Sent / failed</th><th scope="col">Circuit open until</th><th scope="col">Last errors</th><th scope="col">Routing</th></tr></thead>
-<tbody>${providers
-      .filter((p) => p.channel === c)
-      .map(
-        (p) => html`<tr id="p-${p.id}"><th scope="row">${p.id} <span class="muted">${p.type}</span></th><td>${badge(p.state)}</td><td class="num">${p.sent} / ${p.failed}</td>
-<td>${p.circuitOpenUntil ? when(p.circuitOpenUntil) : '—'}</td><td>${lastErrors(warnings, p.id)}</td><td>${providerForm(viewer, p)}</td></tr>`,
-      )}</tbody></table>`,
-  )}</section>`,
+  (c) => html`<section aria-labelledby="h-${c}"><h2 id="h-${c}">${c} providers, by order</h2><div class="cards wide">${providers.filter((p) => p.channel === c).map(card)}</div></section>`,
 )}`;
   res.type('html').send(page({ title: 'Providers', viewer, current: URL, body }).value);
 }
