@@ -35,6 +35,14 @@ start_rabbitmq() {
   log "rabbitmq: did not become ready in 150 s"; exit 1
 }
 
+# Debian's chromium for the dashboard's browser tests (playwright-core drives /usr/bin/chromium; no browser download).
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then log "chromium: already installed"; return; fi
+  log "chromium: installing from Debian"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+}
+
 mongo_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null; }
 
 start_mongo() {
@@ -74,9 +82,12 @@ install_schemathesis() {
 
 start_rabbitmq &
 RABBIT=$!
+install_chromium &
+CHROMIUM=$!
 install_schemathesis &
 SCHEMATHESIS=$!
 start_mongo
 wait "$RABBIT"
+wait "$CHROMIUM" || { log "chromium: install failed"; exit 1; }
 # Only the opt-in API fuzz run (npm run test:api-fuzz) needs it: a failed install does not stop the suite.
 wait "$SCHEMATHESIS" || log "schemathesis: not installed; npm run test:api-fuzz will say so"
