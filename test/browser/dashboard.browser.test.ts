@@ -187,6 +187,8 @@ describe('the dashboard in a browser', () => {
     await signIn(p, url, viewerKey);
     await see(p.locator('[data-role]')).toHaveText('viewer');
     await see(p.getByRole('link', { name: 'Providers' })).toHaveCount(0);
+    // Installation-wide state (providers, queues) is for admins, as in the API.
+    await see(p.locator('[data-field^="queue."], [data-field^="provider."]')).toHaveCount(0);
     for (const path of ['/', `/dashboard/notifications`, `/dashboard/notifications/${firstNotification}`, '/dashboard/usage', '/dashboard/logs']) {
       await p.goto(`${url}${path}`);
       // The only POST form is signing out.

@@ -140,6 +140,16 @@ describe('the dashboard door', () => {
     expect((await agent.get('/').set(HTML)).status).toBe(303);
   });
 
+  it('answers 429 after ten wrong keys in a minute from one address, even to the right key', async () => {
+    herald = await startDashboardHerald('embedded');
+    const agent = request.agent(herald.url!);
+    const csrf = csrfOf((await agent.get('/dashboard/sign-in').set(HTML)).text);
+    for (let i = 0; i < 10; i++) expect((await agent.post('/dashboard/sign-in').type('form').send({ _csrf: csrf, key: `wrong-${i}` })).status).toBe(401);
+    const blocked = await agent.post('/dashboard/sign-in').type('form').send({ _csrf: csrf, key: ADMIN_KEY });
+    expect(blocked.status).toBe(429);
+    expect(blocked.text).toContain('Too many wrong keys');
+  });
+
   it('ends the session of a key that is revoked', async () => {
     herald = await startDashboardHerald('embedded');
     const keys = createKeyService({ store: herald.store, config: herald.config });

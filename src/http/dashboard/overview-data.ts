@@ -36,6 +36,7 @@ export interface OverviewData {
   perMinute: { hours: number[]; values: number[] };
   balance: { value: number | null; currencyName: string } | null;
   providers: ProviderHealth[] | null;
+  /** Installation-wide, like the providers: admins only (null otherwise, or when the bus does not answer). */
   queues: Record<string, number> | null;
 }
 
@@ -63,7 +64,7 @@ export async function overviewData(deps: DashboardDeps, principal: Principal, no
     deps.store.credits.get(ws),
     admin ? deps.providers.list() : Promise.resolve(null),
     admin && deps.providerLatency ? deps.providerLatency().catch(() => NO_LATENCY) : Promise.resolve(NO_LATENCY),
-    deps.queueDepth ? deps.queueDepth().catch(() => null) : Promise.resolve(null),
+    admin && deps.queueDepth ? deps.queueDepth().catch(() => null) : Promise.resolve(null),
   ]);
   const today = Object.fromEntries(CHANNELS.map((c, i) => [c, sumHours(perChannel[i])])) as Record<Channel, UsageCounters>;
   const all = sumHours(perChannel.flat());

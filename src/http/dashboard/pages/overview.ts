@@ -6,7 +6,7 @@ import { CHANNELS } from '../../../domain/types';
 import { badge, fmtNumber, html, jsonData } from '../html';
 import { page, tableWrap, BASE } from '../layout';
 import { overviewData, type OverviewData } from '../overview-data';
-import { viewerOf } from '../session';
+import { may, viewerOf } from '../session';
 import type { PageContext } from '../deps';
 
 /** Every live figure as display text by field name: the page and the stream use the same. */
@@ -73,11 +73,13 @@ export function overviewPage(ctx: PageContext) {
       ? html`<p class="big" aria-live="polite"><span data-live-balance="${BASE}/events/balance" data-field="balance">${f.balance}</span> <span class="muted">${d.balance.currencyName}</span></p>`
       : html`<p class="muted">No credit account</p>`
   }</div>
-  <div class="card"><h2>Queue depth</h2>${
-    d.queues
-      ? html`<ul class="plain">${Object.keys(d.queues).map((q) => html`<li>${q} ${field(f, `queue.${q}`)}</li>`)}</ul>`
-      : html`<p class="muted">The queue does not answer</p>`
-  }</div>
+  ${may(viewer.principal, 'admin')
+    ? html`<div class="card"><h2>Queue depth</h2>${
+        d.queues
+          ? html`<ul class="plain">${Object.keys(d.queues).map((q) => html`<li>${q} ${field(f, `queue.${q}`)}</li>`)}</ul>`
+          : html`<p class="muted">The queue does not answer</p>`
+      }</div>`
+    : ''}
 </section>
 <section aria-labelledby="h-today"><h2 id="h-today">Today by status and channel</h2>${todayTable(d, f)}</section>
 <section aria-labelledby="h-rate"><h2 id="h-rate">Messages per minute</h2>

@@ -1,5 +1,6 @@
 // Sign-in with an API key (the key stays on the server, in the session), and sign-out.
 import type { Request, Response, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { KeyService } from '../../../services/tenancy/keys';
 import { html } from '../html';
 import { BASE, barePage } from '../layout';
@@ -25,14 +26,28 @@ function form(session: Session, next: string, error?: string) {
   );
 }
 
+/** Wrong keys a client may try per minute before sign-in answers 429 for the rest of the minute. */
+export const FAILED_SIGN_INS_PER_MINUTE = 10;
+
 export function signInRoutes(r: Router, deps: { sessions: Sessions; keys: KeyService }): void {
   const { sessions, keys } = deps;
+  // Guessing keys is slow: only failed attempts count, per client address, in this process.
+  const throttle = rateLimit({
+    windowMs: 60_000,
+    limit: FAILED_SIGN_INS_PER_MINUTE,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      res.status(429).type('html').send(form(sessions.ensure(req, res), safeNext((req.body as Record<string, unknown> | undefined)?.next), 'Too many wrong keys from this address: wait a minute, then try again.').value);
+    },
+  });
   r.get('/sign-in', (req: Request, res: Response) => {
     const session = sessions.ensure(req, res);
     res.type('html').send(form(session, safeNext(req.query.next)).value);
   });
   // The CSRF check ran before (every POST): a key is taken only from a form this site served.
-  r.post('/sign-in', async (req: Request, res: Response) => {
+  r.post('/sign-in', throttle, async (req: Request, res: Response) => {
     const session = sessions.ensure(req, res);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const key = typeof body.key === 'string' ? body.key.trim() : '';
