@@ -1,6 +1,7 @@
 // Every dashboard page answers in under 200 ms of server time with a million messages in the
 // embedded store: counts come from the usage rollups and lists are paged on indexes, so no page
 // reads the messages it does not show. The rows are written straight into the SQLite file first.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
@@ -63,7 +64,11 @@ beforeAll(async () => {
   expect(path.basename(file)).toBe('herald.db');
 }, 600_000);
 
-afterAll(() => disposeTestHerald(herald));
+afterAll(async () => {
+  await disposeTestHerald(herald);
+  // A million rows take a few hundred MB.
+  if (herald) fs.rmSync(herald.config.dataDir, { recursive: true, force: true });
+});
 
 async function serverMs(p: string): Promise<number> {
   let best = Infinity;
