@@ -74,6 +74,14 @@ function messageRow(m: Message): Html {
 <td>${badge(m.status)}</td><td>${m.provider ?? '—'}</td><td class="num">${m.attempts}</td><td>${when(m.updatedAt)}</td></tr>`;
 }
 
+/** Where a message came from: its campaign (when it has one: its notificationId is the campaign's id) or its notification. */
+export function originLink(m: Message): Html {
+  const campaignId = (m as Message & { campaignId?: string }).campaignId;
+  return campaignId
+    ? html`<a href="${BASE}/campaigns/${encodeURIComponent(campaignId)}">campaign</a>`
+    : html`<a href="${LIST}/${encodeURIComponent(m.notificationId)}">${m.programId} / ${m.eventTypeId}</a>`;
+}
+
 const FINAL_NOTIFICATION: NotificationStatus[] = ['cancelled', 'expired'];
 
 function actions(v: Viewer, n: NotificationSummary): Html {
@@ -141,7 +149,7 @@ async function messagePage(ctx: PageContext, req: Request, res: Response): Promi
   const lines = await ctx.deps.store.logs.query({ workspaceId: ws, messageId: id, limit: 100, newest: true });
   const body = html`<dl class="facts">
   <dt>Status</dt><dd>${badge(m.status)}</dd>
-  <dt>Notification</dt><dd><a href="${LIST}/${encodeURIComponent(m.notificationId)}">${m.notificationId}</a></dd>
+  <dt>From</dt><dd>${originLink(m)} <span class="muted">${m.notificationId}</span></dd>
   <dt>Recipient</dt><dd>${m.userId} · ${m.channel} · ${m.to || 'no address'}</dd>
   <dt>Provider</dt><dd>${m.provider ?? '—'}${m.providerStatus ? ` (${m.providerStatus})` : ''}</dd>
   <dt>Attempts</dt><dd>${m.attempts}</dd>

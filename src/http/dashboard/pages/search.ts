@@ -6,6 +6,7 @@ import type { PageContext } from '../deps';
 import { badge, html, when } from '../html';
 import { BASE, page, tableWrap } from '../layout';
 import { viewerOf } from '../session';
+import { originLink } from './notifications';
 
 const LIMIT = 50;
 
@@ -38,7 +39,7 @@ async function searchPage(ctx: PageContext, req: Request, res: Response): Promis
   const messages = found.filter((m) => m.workspaceId === ws).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, LIMIT);
   const row = (m: Message) =>
     html`<tr><td><a href="${BASE}/messages/${encodeURIComponent(m.id)}">${when(m.createdAt)}</a></td><td>${m.to}</td><td>${m.channel}</td><td>${badge(m.status)}</td><td>${m.provider ?? '—'}</td>
-<td><a href="${BASE}/notifications/${encodeURIComponent(m.notificationId)}">${m.programId} / ${m.eventTypeId}</a></td></tr>`;
+<td>${originLink(m)}</td></tr>`;
   const body = html`<form method="get" action="${BASE}/search" class="filters" role="search" aria-label="Find a message">
   <div class="grow"><label for="s-q">Phone number, e-mail address, message id or notification id</label><input id="s-q" name="q" type="search" value="${q}"></div>
   <div class="actions"><button type="submit">Find</button></div></form>
@@ -46,7 +47,7 @@ ${q
   ? tableWrap(
       'Messages found',
       html`<table><caption>Messages to ${q}, newest first${messages.length === LIMIT ? ` (the newest ${LIMIT})` : ''}</caption>
-<thead><tr><th scope="col">Created</th><th scope="col">To</th><th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Provider</th><th scope="col">Program / event type</th></tr></thead>
+<thead><tr><th scope="col">Created</th><th scope="col">To</th><th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Provider</th><th scope="col">From</th></tr></thead>
 <tbody>${messages.length ? messages.map(row) : html`<tr><td colspan="6" class="muted">No message to this address or with this id.</td></tr>`}</tbody></table>`,
     )
   : html`<p class="muted">Type a phone number (any format), an e-mail address or an id.</p>`}`;
