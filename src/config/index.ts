@@ -7,10 +7,12 @@ import { isSupportedRegion } from '../domain/contact';
 import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import { resolveFileVariants, resolveOptionFiles } from './secret-files';
+import { webhooksConfigSchema } from './webhooks';
 import type { ProviderConfig } from '../providers/types';
 
 const providerSchema = z.object({
-  id: z.string().min(1),
+  // 'we_' is reserved: /v1/webhooks/we_... are the client's endpoints, never a provider's delivery reports.
+  id: z.string().min(1).refine((id) => !id.startsWith('we_'), "may not start with 'we_' (reserved for client webhook endpoints)"),
   type: z.string().min(1),
   options: z.record(z.unknown()).default({}),
   /** Initial routing state; stored on first start, then changed at run time (PATCH /v1/providers/:id). */
@@ -66,6 +68,28 @@ const configSchema = z.object({
     httpPort: z.number().int().min(0).max(65535).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
+  /** Google Sheets export (src/services/sheets). */
+  sheets: z
+    .object({
+      /** Root of Google's APIs and of its OAuth token endpoint (<root>/token); unset: Google's own. Tests point it at a local fake. */
+      googleApiRoot: z.string().url().optional(),
+      /** Service-account key file of targets registered without their own (GOOGLE_APPLICATION_CREDENTIALS). */
+      credentialsFile: z.string().min(1).optional(),
+      /** Rows per values.append call: a few hundred stays inside Google's per-minute quotas. */
+      batchRows: z.number().int().min(1).max(10_000).default(500),
+      /** How often a sheets worker looks for rows left waiting (a failed or contended run). */
+      sweepMs: z.number().int().min(50).default(5000),
+      /** Each Google request's timeout. */
+      timeoutMs: z.number().int().min(100).default(30_000),
+      /** Tries of one Google call (429, 5xx, timeouts) before the run gives up until the next sweep. */
+      maxAttempts: z.number().int().min(1).max(50).default(6),
+      retryBaseMs: z.number().int().min(1).default(1000),
+      retryMaxMs: z.number().int().min(1).default(60_000),
+      /** How long a worker holds a target's run unless renewed (before each append); a killed worker's targets are taken over after it. */
+      leaseMs: z.number().int().min(500).default(60_000),
+    })
+    .refine((s) => s.leaseMs > s.timeoutMs, { message: 'leaseMs must be longer than timeoutMs (an append must end inside the lease)', path: ['leaseMs'] })
+    .default({}),
   credits: z.object({
     /** Default price of one SMS segment and of one e-mail, in credits; a workspace may have its own. */
     smsSegmentPrice: creditAmount,
@@ -105,6 +129,7 @@ const configSchema = z.object({
     /** Extra ms per second between a rate-limited provider's send slots: network jitter up to it cannot put rate + 1 sends in one of the provider's seconds. */
     rateGuardMs: z.number().int().min(0).max(1000),
   }),
+  webhooks: webhooksConfigSchema,
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
@@ -144,6 +169,12 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
   { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
+  { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and of their token endpoint (ROOT/token), for proxies and tests" },
+  { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },
+  { env: 'HERALD_SHEETS_BATCH_ROWS', path: 'sheets.batchRows', kind: 'int', doc: 'rows per Google Sheets append call' },
+  { env: 'HERALD_SHEETS_SWEEP_MS', path: 'sheets.sweepMs', kind: 'int', doc: 'how often the sheets worker looks for rows left waiting' },
+  { env: 'HERALD_SHEETS_LEASE_MS', path: 'sheets.leaseMs', kind: 'int', doc: "a sheets worker's hold on an export, renewed before each append; a killed worker's exports resume after it" },
+  { env: 'HERALD_SHEETS_TIMEOUT_MS', path: 'sheets.timeoutMs', kind: 'int', doc: 'timeout of each Google Sheets request (shorter than the lease)' },
   { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
   { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
   { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },
@@ -163,6 +194,17 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
   { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'longest an open circuit waits before its next trial (spells start at 1 s and double)' },
   { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
+  { env: 'HERALD_WEBHOOKS_ALLOW_PRIVATE', path: 'webhooks.allowPrivate', kind: 'bool', doc: 'let client webhooks reach loopback, link-local and private addresses' },
+  { env: 'HERALD_WEBHOOKS_TIMEOUT_MS', path: 'webhooks.timeoutMs', kind: 'int', doc: 'one webhook attempt: connect, answer and body within this' },
+  { env: 'HERALD_WEBHOOKS_MAX_RESPONSE_BYTES', path: 'webhooks.maxResponseBytes', kind: 'int', doc: 'bytes of a webhook answer read at most (its status is what counts)' },
+  { env: 'HERALD_WEBHOOKS_RETRY_BASE_MS', path: 'webhooks.retryBaseMs', kind: 'int', doc: 'first webhook retry after about this (doubling, with jitter)' },
+  { env: 'HERALD_WEBHOOKS_RETRY_MAX_MS', path: 'webhooks.retryMaxMs', kind: 'int', doc: 'longest wait between two webhook attempts' },
+  { env: 'HERALD_WEBHOOKS_RETRY_FOR_MS', path: 'webhooks.retryForMs', kind: 'int', doc: 'a webhook delivery is tried for this long, then kept as failed' },
+  { env: 'HERALD_WEBHOOKS_DISABLE_AFTER_MS', path: 'webhooks.disableAfterMs', kind: 'int', doc: 'an endpoint failing every attempt for this long is disabled' },
+  { env: 'HERALD_WEBHOOKS_CONCURRENCY', path: 'webhooks.concurrencyPerEndpoint', kind: 'int', doc: 'webhook attempts in flight per endpoint per process' },
+  { env: 'HERALD_WEBHOOKS_POLL_MS', path: 'webhooks.pollMs', kind: 'int', doc: 'how often the webhook worker looks for due deliveries' },
+  { env: 'HERALD_WEBHOOKS_ENDPOINT_CACHE_MS', path: 'webhooks.endpointCacheMs', kind: 'int', doc: 'how long a process trusts its list of webhook endpoints' },
+  { env: 'HERALD_WEBHOOKS_RETENTION_DAYS', path: 'webhooks.retentionDays', kind: 'number', doc: 'finished webhook deliveries are kept this many days' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {

@@ -31,6 +31,12 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
+import {
+  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  observeNotificationEnds,
+} from '../services/webhooks';
+import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -38,7 +44,7 @@ import { watchStore } from './store-watchdog';
 import { QUEUES } from '../bus/bus';
 import { latencyFromMetrics } from '../http/dashboard/latency';
 
-export type Role = 'server' | 'sms' | 'email' | 'all';
+export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
 export interface StartOptions {
   role: Role;
@@ -58,6 +64,8 @@ export interface RunningHerald {
   logger: Logger;
   notifications: NotificationService;
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** The Google Sheets exporter, in the sheets and all roles. */
+  sheetsExporter?: SheetsExporter;
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
   /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
@@ -116,7 +124,16 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  // Message outcomes of programs with an outcomes sheet go to the sheets queue.
+  const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
+  // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
+  const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
+  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
+    // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
+    report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
+  });
+  const store = observeNotificationEnds(observed, webhookEvents.checkCompletion);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
@@ -134,6 +151,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
+  let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
+  let webhookWorker: WebhookWorker | undefined;
+  const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -143,8 +163,22 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
-    consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
+    // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
+    // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
+    const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
+    const dispatchThenFeed = async (body: unknown) => {
+      const r = await dispatcher.handle(body);
+      if (r.action === 'ack') await feed.fromDispatch(body);
+      return r;
+    };
+    consumers.push(await bus.consume('dispatch', (d) => dispatchThenFeed(d.body), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    webhookWorker = createWebhookWorker({
+      store, bus, logger, config,
+      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
+    });
+    await webhookWorker.start();
     scheduler.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
@@ -166,6 +200,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
   }
+  let sheetsExporter: SheetsExporter | undefined;
+  if (role === 'sheets' || role === 'all') {
+    sheetsExporter = createSheetsExporter({ store, config, logger });
+    consumers.push(await bus.consume('sheets', (d) => sheetsExporter!.handle(d), { prefetch: 200 }));
+    sheetsExporter.start();
+  }
   const controlRefresh = Object.keys(routers).length
     ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
     : undefined;
@@ -182,7 +222,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await scheduler.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
+      await sheetsExporter?.stop();
+      sheetsFeed?.close();
+      outcomeFeed.close();
       senders.forEach((s) => s.close());
+      await webhookEvents.stop();
+      await webhookWorker?.stop();
+      await webhookPoster.close();
       await controlRefresh?.stop();
       await metering.stop();
       await signals.stop();
@@ -210,6 +256,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       accounts: creditAccounts,
+      webhookEndpoints: createWebhookEndpoints({ store, config, onChange: webhookCache.invalidate }),
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
@@ -263,7 +310,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, sheetsExporter, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

@@ -22,9 +22,12 @@ export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
 import type { SearchRepo } from './store-search';
+import type { SheetExportRepo } from './store-sheets';
+import type { WebhookRepo } from './store-webhooks';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
 export type { NotificationSearch, SearchRepo } from './store-search';
+export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
@@ -295,4 +298,6 @@ export interface Store {
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
   search: SearchRepo;
+  sheetExports: SheetExportRepo;
+  webhooks: WebhookRepo;
 }

@@ -9,6 +9,9 @@ import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { searchContract } from './store.contract.search';
+import { sheetsContract } from './store.contract.sheets';
+import { webhooksContract } from './store.contract.webhooks';
+import { rulesContract } from './store.contract.rules';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -53,6 +56,9 @@ export function describeStoreContract(
     tenancyContract(s);
     creditsContract(s);
     searchContract(s);
+    sheetsContract(s);
+    webhooksContract(s);
+    rulesContract(s);
   });
 }
 

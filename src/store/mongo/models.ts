@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
+import { buildWebhookModels, type WebhookModels } from './models-webhooks';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
@@ -34,6 +35,9 @@ const eventTypeSchema = new Schema(
     name: { type: String, required: true },
     description: String,
     templates: { type: Mixed, default: () => ({}) },
+    templateSets: { type: Mixed, default: undefined },
+    recipientPaths: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -88,6 +92,9 @@ const notificationSchema = new Schema(
     idempotencyKey: String,
     warnings: { type: [String], default: undefined },
     requestedWindow: { type: new Schema({ startTime: Date, endTime: Date }, { _id: false, ...base }), default: undefined },
+    recipients: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
+    subscribers: Boolean,
     dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
     createdAt: Date,
     updatedAt: Date,
@@ -133,6 +140,8 @@ const messageSchema = new Schema(
     leaseUntil: Date,
     /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
     partStatuses: Mixed,
+    /** Milli-credits reserved at dispatch. */
+    cost: Number,
   },
   { ...base, collection: 'messages' },
 );
@@ -234,7 +243,7 @@ const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Numb
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
 const creditAccountSchema = new Schema(
-  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, appliedRefunds: Mixed, pendingMoves: Mixed, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'creditaccounts' },
 );
 
@@ -243,13 +252,32 @@ const creditLedgerSchema = new Schema(
   {
     _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
     state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+    /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
+    batch: String,
   },
   { ...base, collection: 'creditledger' },
 );
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
-export interface Models {
+/** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
+const sheetExportSchema = new Schema(
+  {
+    _id: String, kind: String, parentId: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
+    status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
+    inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'sheetexports' },
+);
+sheetExportSchema.index({ workspaceId: 1, programId: 1, createdAt: 1 });
+const sheetRowSchema = new Schema(
+  { _id: String, targetId: String, rowId: String, record: String, createdAt: Date, exportedAt: Date },
+  { ...base, collection: 'sheetrows' },
+);
+sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
+sheetRowSchema.index({ exportedAt: 1 });
+
+export interface Models extends WebhookModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -267,6 +295,8 @@ export interface Models {
   rateLimits: Model<any>;
   creditAccounts: Model<any>;
   creditLedger: Model<any>;
+  sheetExports: Model<any>;
+  sheetRows: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -288,5 +318,8 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
+    sheetExports: conn.model('SheetExport', sheetExportSchema),
+    sheetRows: conn.model('SheetRow', sheetRowSchema),
+    ...buildWebhookModels(conn),
   };
 }

@@ -6,8 +6,10 @@ import Database from 'better-sqlite3';
 import { CREDITS_DDL } from './repos-credits';
 import { USAGE_DDL } from './repos-usage';
 import { SEARCH_DDL } from './repos-search';
+import { SHEETS_DDL } from './repos-sheets';
+import { WEBHOOKS_DDL } from './repos-webhooks';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -32,6 +34,7 @@ CREATE TABLE IF NOT EXISTS programs (
 CREATE TABLE IF NOT EXISTS event_types (
   "workspaceId" TEXT NOT NULL, "programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
   "templates" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  "templateSets" TEXT, "recipientPaths" TEXT, "rules" TEXT,
   PRIMARY KEY ("workspaceId", "programId", "id")
 );
 CREATE TABLE IF NOT EXISTS users (
@@ -51,7 +54,7 @@ CREATE TABLE IF NOT EXISTS notifications (
   "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
   "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT, "requestedWindow" TEXT,
   "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "recipients" TEXT, "rules" TEXT, "subscribers" INTEGER
 );
 CREATE INDEX IF NOT EXISTS notifications_status_updated ON notifications ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS notifications_status_start ON notifications ("status", "startTime");
@@ -64,7 +67,7 @@ CREATE TABLE IF NOT EXISTS messages (
   "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
   "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
   "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER, "leaseUntil" INTEGER,
-  "partStatuses" TEXT
+  "partStatuses" TEXT, "cost" INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
@@ -112,6 +115,11 @@ function addMissingColumn(db: Database.Database, table: string, column: string, 
   if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN "${column}" ${type}`);
 }
 
+const RULES_COLUMNS: Array<[string, string]> = [
+  ['event_types', 'templateSets'], ['event_types', 'recipientPaths'], ['event_types', 'rules'],
+  ['notifications', 'recipients'], ['notifications', 'rules'],
+];
+
 /** Opens (creating folder and file if needed) with durable settings: a 202 must survive kill -9. */
 export function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:' || file === '';
@@ -124,9 +132,14 @@ export function openDatabase(file: string): Database.Database {
   migrate(db);
   // Files made before this column existed get it.
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
+  // Version 3: recipients and rules (JSON) on event types and notifications.
+  for (const [table, column] of RULES_COLUMNS) addMissingColumn(db, table, column, 'TEXT');
+  addMissingColumn(db, 'notifications', 'subscribers', 'INTEGER');
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
   db.exec(SEARCH_DDL);
+  db.exec(SHEETS_DDL);
+  db.exec(WEBHOOKS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }
@@ -154,6 +167,7 @@ function migrate(db: Database.Database): void {
     for (const t of ['notifications', 'messages']) if (lacks(t, 'workspaceId')) db.exec(`ALTER TABLE ${t} ADD COLUMN "workspaceId" TEXT NOT NULL DEFAULT 'default'`);
     if (lacks('logs', 'workspaceId')) db.exec('ALTER TABLE logs ADD COLUMN "workspaceId" TEXT');
     if (lacks('messages', 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
+    if (lacks('messages', 'cost')) db.exec('ALTER TABLE messages ADD COLUMN "cost" INTEGER');
     db.exec(DDL);
     for (const t of rekey) {
       const cols = REKEYED[t].map((c) => `"${c}"`).join(', ');

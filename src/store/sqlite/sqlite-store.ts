@@ -18,6 +18,10 @@ import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { searchRepo } from './repos-search';
+import { sheetExportRepo } from './repos-sheets';
+import type { SheetExportRepo } from '../store-sheets';
+import { webhookRepo } from './repos-webhooks';
+import type { WebhookRepo } from '../store-webhooks';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -37,6 +41,8 @@ export class SqliteStore implements Store {
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.sql), mapSqliteError);
   readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
   readonly search: SearchRepo = guardRepo(searchRepo(this.sql), mapSqliteError);
+  readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.sql), mapSqliteError);
+  readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}
 
