@@ -96,6 +96,8 @@ describe('the dashboard door', () => {
     herald = await startTestHerald(testConfig('embedded', { seedDemoData: 'always' }));
     const api = await request(herald.url!).get('/');
     expect(api.body).toEqual({ name: 'herald', docs: '/docs', openapi: '/openapi.json', health: '/health' });
+    // The rest of `/` is the API's as before: OPTIONS is not served there.
+    expect((await request(herald.url!).options('/').set(HTML)).status).toBe(405);
     const json = await request(herald.url!).get('/').set('Accept', 'application/json');
     expect(json.headers['content-type']).toMatch(/application\/json/);
     const page = await request(herald.url!).get('/').set(HTML);

@@ -122,9 +122,9 @@ export function createDashboard(deps: DashboardDeps): Router {
   const router = express.Router();
   router.use(BASE, pages);
   // `/` is the overview for a browser; API clients (JSON preferred, or anything else) get the index of links.
-  router.get('/', (req, res, next) => {
-    if (!prefersHtml(req)) return next();
-    req.url = '/';
+  // A middleware, not router.get('/'): the router would answer OPTIONS / itself, where the API answers 405.
+  router.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/' || !prefersHtml(req)) return next();
     pages(req, res, next);
   });
   return router;
