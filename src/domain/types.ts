@@ -186,6 +186,8 @@ export interface Message {
   /** Deterministic: `${notificationId}:${userId}:${channel}`, so a repeated fan-out cannot create it twice. */
   id: string;
   notificationId: string;
+  /** A campaign's message: notificationId is the campaign id too, programId and eventTypeId are '', userId is the contact id. */
+  campaignId?: string;
   programId: string;
   eventTypeId: string;
   userId: string;

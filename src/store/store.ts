@@ -21,6 +21,9 @@ import type { CreditRepo } from './store-credits';
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
+import type { CampaignRepo } from './store-campaigns';
+
+export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
@@ -292,4 +295,5 @@ export interface Store {
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
+  campaigns: CampaignRepo;
 }

@@ -8,6 +8,7 @@ import { idempotencyContract } from './store.contract.idempotency';
 import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
+import { campaignsContract } from './store.contract.campaigns';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -51,6 +52,7 @@ export function describeStoreContract(
     usageContract(s);
     tenancyContract(s);
     creditsContract(s);
+    campaignsContract(s);
   });
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CREDITS_DDL } from './repos-credits';
 import { USAGE_DDL } from './repos-usage';
+import { CAMPAIGNS_DDL } from './repos-campaigns';
 
 export const SCHEMA_VERSION = 2;
 
@@ -125,6 +126,8 @@ export function openDatabase(file: string): Database.Database {
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
+  addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
+  db.exec(CAMPAIGNS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }
