@@ -3,7 +3,7 @@
 
 /**
  * - `events`:   notification events from outside producers (same JSON as the HTTP API).
- * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers.
+ * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers; `{campaignId}`: run a campaign (create and queue its messages).
  * - `sms`, `email`: `{messageIds}` (a batch from the dispatcher) or `{messageId}`: hand each message to a provider.
  */
 export const QUEUES = ['events', 'dispatch', 'sms', 'email'] as const;

@@ -31,6 +31,10 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import { createCampaignEvents, createCampaignGate, createCampaignService, createLifecycle, type CampaignEvents, type CampaignService } from '../services/campaigns';
+import { campaignRoutes } from '../http/routes/campaigns';
+import { createCampaignRunner, isCampaignJob } from '../workers/campaign-runner';
+import { createCampaignTicker } from '../workers/campaign-ticker';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -56,6 +60,8 @@ export interface RunningHerald {
   logger: Logger;
   notifications: NotificationService;
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
+  campaigns: { service: CampaignService; events: CampaignEvents };
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
   /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
@@ -118,6 +124,10 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
+  const campaignEvents = createCampaignEvents(logger);
+  const lifecycle = createLifecycle({ store, bus, logger, metering, events: campaignEvents });
+  const campaigns = createCampaignService({ store, config, lifecycle, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
+  const campaignTicker = createCampaignTicker({ store, lifecycle, config, logger, events: campaignEvents });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
@@ -141,9 +151,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
-    consumers.push(await bus.consume('dispatch', (d) => dispatcher.handle(d.body), { prefetch: 2 }));
+    const campaignRunner = createCampaignRunner({ store, bus, config, logger, metering, events: campaignEvents });
+    // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaignRunner.handle(d.body) : dispatcher.handle(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     scheduler.start();
+    campaignTicker.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
@@ -159,7 +172,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger, metering });
+    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: createCampaignGate(store) });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -178,6 +191,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
+      await campaignTicker.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       senders.forEach((s) => s.close());
@@ -214,6 +228,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
         ...credits,
+        ...campaignRoutes(campaigns, store),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
@@ -254,7 +269,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns, events: campaignEvents }, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */
