@@ -33,6 +33,8 @@ import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import { createCampaignEvents, createCampaignGate, createCampaignService, createLifecycle, type CampaignEvents, type CampaignService } from '../services/campaigns';
 import { campaignRoutes } from '../http/routes/campaigns';
+import { importRoutes } from '../http/routes/imports';
+import { createImporter } from '../services/campaigns/importer';
 import { createCampaignRunner, isCampaignJob } from '../workers/campaign-runner';
 import { createCampaignTicker } from '../workers/campaign-ticker';
 import { seedDemoData } from './seed';
@@ -126,7 +128,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
   const campaignEvents = createCampaignEvents(logger);
   const lifecycle = createLifecycle({ store, bus, logger, metering, events: campaignEvents });
-  const campaigns = createCampaignService({ store, config, lifecycle, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
+  const smsProviders = providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type }));
+  const campaigns = createCampaignService({ store, config, lifecycle, providers: smsProviders });
   const campaignTicker = createCampaignTicker({ store, lifecycle, config, logger, events: campaignEvents });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
@@ -229,6 +232,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
         ...credits,
         ...campaignRoutes(campaigns, store),
+        ...importRoutes(createImporter({ store, config, providers: smsProviders })),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
