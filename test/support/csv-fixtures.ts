@@ -51,12 +51,12 @@ export const FIXTURES = {
 };
 
 /** A big file written as a stream: `rows` rows over `campaigns` campaigns, each row one number (every 50th a repeat). */
-export async function writeBigCsv(file: string, rows: number, campaigns = 10): Promise<void> {
+export async function writeBigCsv(file: string, rows: number, campaigns = 10, sendingTime = 'now'): Promise<void> {
   const out = fs.createWriteStream(file);
-  out.write('message,recepient_nos,campaign,sending_time,name\n');
+  out.write('message,recepient_nos,campaign,sending_time,name,code\n');
   for (let i = 0; i < rows; i++) {
     const n = i % 50 === 49 ? i - 1 : i;
-    if (!out.write(`"Hello {{name}}, your code is ${i}",${KE(n)},Big ${n % campaigns},now,Person ${i}\n`)) await once(out, 'drain');
+    if (!out.write(`"Hello {{name}}, your code is {{code}}",${KE(n)},Big ${n % campaigns},${sendingTime},Person ${i},${i}\n`)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');

@@ -3,11 +3,11 @@
 // the same way, so the one that writes does exactly what the one that checked reported.
 import type { HeraldConfig } from '../../config';
 import type { RejectedRow } from '../../domain/campaigns';
-import { isTooOld, parseSendTime } from '../../domain/campaign-time';
+import { isTooOld, parseSendTime, type SendTime } from '../../domain/campaign-time';
 import { toE164 } from '../../domain/contact';
 import { HeraldError } from '../../domain/errors';
 import { smsInfo } from '../../domain/sms';
-import { compileCheck, renderPlainText } from '../../domain/templates';
+import { renderPlainText } from '../../domain/templates';
 import { CSV_COLUMNS } from './csv-rows';
 import { recipientView } from './service';
 
@@ -27,9 +27,36 @@ export interface PlanContext {
   now: Date;
   /** Campaign of rows when the file has no campaign column. */
   defaultCampaign: string;
+  /** Sending times already read in this import (files repeat a few values over many rows). */
+  times?: Map<string, SendTime>;
 }
 
 const KNOWN = new Set<string>(Object.values(CSV_COLUMNS));
+const SIMPLE_PLACEHOLDER = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
+const MAX_CACHED_TIMES = 10_000;
+
+/**
+ * The row's text for one number. Plain `{{column}}` placeholders are filled directly (the same
+ * result handlebars gives, without compiling a template per distinct row text); anything else
+ * (helpers, paths, blocks) goes through handlebars.
+ */
+function render(message: string, view: Record<string, unknown>): string {
+  const rest = message.replace(SIMPLE_PLACEHOLDER, '');
+  if (!rest.includes('{{') && !rest.includes('}}') && !rest.includes('\\')) {
+    return message.replace(SIMPLE_PLACEHOLDER, (_m, k: string) => (view[k] === undefined || view[k] === null ? '' : String(view[k]))).trim();
+  }
+  return renderPlainText(message, view, CSV_COLUMNS.message);
+}
+
+function sendTimeOf(raw: string | undefined, ctx: PlanContext): SendTime {
+  const key = raw ?? '';
+  const hit = ctx.times?.get(key);
+  if (hit) return hit;
+  const { campaigns } = ctx.config;
+  const t = parseSendTime(raw, { zone: campaigns.timezone, sendHour: campaigns.sendHour, now: ctx.now });
+  if (ctx.times && ctx.times.size < MAX_CACHED_TIMES) ctx.times.set(key, t);
+  return t;
+}
 const MAX_NAME = 200;
 
 /** A number as typed: international with or without `+`, or national in the default region. */
@@ -46,12 +73,10 @@ export function planRow(line: number, fields: Record<string, string>, ctx: PlanC
   const reject = (column: string, reason: string): RowPlan => ({ kind: 'rejected', line, column, reason });
   const message = fields[CSV_COLUMNS.message] ?? '';
   if (message.trim() === '') return reject(CSV_COLUMNS.message, 'is empty');
-  const bad = compileCheck(message, CSV_COLUMNS.message);
-  if (bad) return reject(CSV_COLUMNS.message, bad.reason);
   const campaign = CSV_COLUMNS.campaign in fields ? fields[CSV_COLUMNS.campaign].trim() : ctx.defaultCampaign;
   if (campaign === '') return reject(CSV_COLUMNS.campaign, 'is empty: name the campaign the row belongs to');
   if (campaign.length > MAX_NAME) return reject(CSV_COLUMNS.campaign, `is longer than ${MAX_NAME} characters`);
-  const when = parseSendTime(fields[CSV_COLUMNS.sendingTime], { zone: config.campaigns.timezone, sendHour: config.campaigns.sendHour, now: ctx.now });
+  const when = sendTimeOf(fields[CSV_COLUMNS.sendingTime], ctx);
   if (!when.ok) return reject(CSV_COLUMNS.sendingTime, when.reason);
   const raw = (fields[CSV_COLUMNS.recipients] ?? '').split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
   if (raw.length === 0) return reject(CSV_COLUMNS.recipients, 'is empty');
@@ -70,7 +95,7 @@ export function planRow(line: number, fields: Record<string, string>, ctx: PlanC
   for (const phone of [...new Set(phones)]) {
     let text: string;
     try {
-      text = constant ? message.trim() : renderPlainText(message, recipientView(phone, data.name, data), CSV_COLUMNS.message);
+      text = constant ? message.trim() : render(message, recipientView(phone, data.name, data));
     } catch (e) {
       return reject(CSV_COLUMNS.message, e instanceof HeraldError ? (e.issues[0]?.reason ?? e.message) : (e as Error).message);
     }

@@ -1,12 +1,15 @@
 // POST /v1/imports: the file is spooled to a temporary file (hashed on the way), checked row by
-// row (pass 1: the report), then, unless it is a dry run or a rejected file, read again and
-// written in batches (pass 2). Memory stays bounded whatever the size: rows are never all held.
+// row (pass 1: the report, and the planned messages spooled as JSON lines), then, unless it is a
+// dry run or a rejected file, the planned messages are written in batches (pass 2). Memory stays
+// bounded whatever the size: rows are never all held (only a set of numbers per campaign).
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import readline from 'node:readline';
 import type { HeraldConfig } from '../../config';
 import { contactIdOf, emptyReport, MAX_REJECTED_LISTED, type Campaign, type ImportRecord, type ImportReport } from '../../domain/campaigns';
 import { toCredits } from '../../domain/credits';
@@ -69,14 +72,15 @@ export function createImporter(deps: ImporterDeps) {
   }
 
   /** Pass 1: every row checked; the report says what pass 2 would write. */
-  async function check(ws: string, file: string, ctx: PlanContext, opts: ImportOptions) {
+  async function check(ws: string, file: string, ctx: PlanContext, opts: ImportOptions, planned: fs.WriteStream) {
     const report = emptyReport();
+    const out = async (line: string) => {
+      if (!planned.write(line)) await once(planned, 'drain');
+    };
     const campaigns = new Map<string, CampaignPlan>();
-    const skipLines = new Set<number>();
     const numbers = new Set<number>();
     const reject = (line: number, reason: string, column?: string) => {
       report.rejectedTotal++;
-      skipLines.add(line);
       if (report.rejected.length < MAX_REJECTED_LISTED) report.rejected.push({ line, ...(column ? { column } : {}), reason });
     };
     const warn = (w: string) => void (report.warnings.length < MAX_WARNINGS && report.warnings.push(w));
@@ -86,7 +90,6 @@ export function createImporter(deps: ImporterDeps) {
       if (p.kind === 'rejected') reject(p.line, p.reason, p.column);
       else if (p.kind === 'expired') {
         report.rowsExpired++;
-        skipLines.add(p.line);
         warn(`line ${p.line}: sending_time ${p.sendAt.toISOString()} is older than the validity (${config.validityHours} h): expired, not sent`);
       } else {
         let c = campaigns.get(p.campaign);
@@ -112,11 +115,14 @@ export function createImporter(deps: ImporterDeps) {
             c.phones.add(key);
             report.messagesPlanned++;
             report.segments += m.segments;
+            await out(JSON.stringify({ c: p.campaign, p: m.phone, t: m.text, ...(p.name ? { n: p.name } : {}) }) + '\n');
           }
         }
       }
     }
     opts.onProgress?.(report.rowsRead);
+    planned.end();
+    await once(planned, 'finish');
     for (const c of campaigns.values()) {
       if (c.phones.size === 0) continue;
       if (c.mixedTimes) warn(`campaign '${c.name}': rows have different sending times; it goes out at the earliest, ${c.sendAt.toISOString()}`);
@@ -127,11 +133,11 @@ export function createImporter(deps: ImporterDeps) {
     report.contactsCreated = numbers.size;
     if (opts.dryRun && numbers.size) warn('dry run: contactsCreated counts the distinct numbers; those already contacts will not be created again');
     report.credits = toCredits(report.segments * pricesOf(await store.credits.get(ws), config).smsSegment);
-    return { report, campaigns, skipLines };
+    return { report, campaigns };
   }
 
-  /** Pass 2: campaigns (draft while filling), contacts and recipients in batches; then scheduled. */
-  async function write(ws: string, importId: string, file: string, ctx: PlanContext, plan: Awaited<ReturnType<typeof check>>, provider: string | undefined): Promise<ImportReport> {
+  /** Pass 2: campaigns (draft while filling), then the planned messages pass 1 kept, as contacts and recipients in batches; then scheduled. */
+  async function write(ws: string, importId: string, plannedFile: string, plan: Awaited<ReturnType<typeof check>>, provider: string | undefined): Promise<ImportReport> {
     const { report } = plan;
     const ids = new Map<string, Campaign>();
     for (const c of plan.campaigns.values()) {
@@ -151,14 +157,12 @@ export function createImporter(deps: ImporterDeps) {
       contacts = [];
       recipients = [];
     };
-    for await (const p of plans(file, ctx)) {
-      if (p.kind !== 'row' || plan.skipLines.has(p.line)) continue;
-      const campaignId = ids.get(p.campaign)!.id;
-      for (const m of p.messages) {
-        const contactId = contactIdOf(m.phone);
-        contacts.push({ id: contactId, phone: m.phone, ...(p.name ? { name: p.name } : {}) });
-        recipients.push({ campaignId, contactId, to: m.phone, text: m.text });
-      }
+    for await (const line of readline.createInterface({ input: fs.createReadStream(plannedFile), crlfDelay: Infinity })) {
+      if (line === '') continue;
+      const m = JSON.parse(line) as { c: string; p: string; t: string; n?: string };
+      const contactId = contactIdOf(m.p);
+      contacts.push({ id: contactId, phone: m.p, ...(m.n ? { name: m.n } : {}) });
+      recipients.push({ campaignId: ids.get(m.c)!.id, contactId, to: m.p, text: m.t });
       if (recipients.length >= WRITE_BATCH) await flush();
     }
     await flush();
@@ -182,6 +186,7 @@ export function createImporter(deps: ImporterDeps) {
         throw new UnprocessableError([{ field: 'provider', reason: `no SMS provider '${opts.provider}' is configured (known: ${deps.providers.map((p) => p.id).join(', ') || 'none'})` }]);
       }
       const { file, hash } = await spool(input);
+      const plannedFile = `${file}.planned`;
       try {
         const id = opts.idempotencyKey ? importIdOf(ws, opts.idempotencyKey, opts.dryRun) : `imp-${randomUUID()}`;
         const seen = opts.idempotencyKey ? await store.campaigns.getImport(id) : null;
@@ -191,11 +196,13 @@ export function createImporter(deps: ImporterDeps) {
           if (seen.status !== 'failed') return { record: seen, replayed: true };
         }
         const at = now();
-        const ctx: PlanContext = { config, now: at, defaultCampaign: `import ${at.toISOString().slice(0, 16).replace('T', ' ')}` };
+        const ctx: PlanContext = { config, now: at, defaultCampaign: `import ${at.toISOString().slice(0, 16).replace('T', ' ')}`, times: new Map() };
         let plan: Awaited<ReturnType<typeof check>>;
+        const planned = fs.createWriteStream(plannedFile);
         try {
-          plan = await check(ws, file, ctx, opts);
+          plan = await check(ws, file, ctx, opts, planned);
         } catch (e) {
+          planned.destroy();
           if (e instanceof CsvHeaderError) throw new UnprocessableError([{ field: 'header', reason: e.message }], 'the file cannot be imported');
           throw e;
         }
@@ -209,7 +216,7 @@ export function createImporter(deps: ImporterDeps) {
         if (!seen) await store.campaigns.createImport({ ...base, status: 'running' });
         else await store.campaigns.updateImport(id, { status: 'running', error: undefined });
         try {
-          const report = await write(ws, id, file, ctx, plan, provider);
+          const report = await write(ws, id, plannedFile, plan, provider);
           return { record: (await store.campaigns.updateImport(id, { status: 'completed', report }))!, replayed: false };
         } catch (e) {
           await store.campaigns.updateImport(id, { status: 'failed', error: (e as Error).message }).catch(() => undefined);
@@ -217,6 +224,7 @@ export function createImporter(deps: ImporterDeps) {
         }
       } finally {
         await fs.promises.rm(file, { force: true });
+        await fs.promises.rm(plannedFile, { force: true });
       }
     },
     async get(ws: string, id: string): Promise<ImportRecord | null> {
