@@ -98,6 +98,8 @@ const configSchema = z.object({
     timezone: z.string().refine((tz) => isValidZone(tz), 'must be an IANA time zone, e.g. Africa/Nairobi'),
     sendHour: z.number().int().min(0).max(23),
     longMessages: z.enum(['split', 'refuse']),
+    /** Start scheduled campaigns when their time comes; false: only `herald send-scheduled` (a cron) or POST .../run starts them. */
+    autoStart: z.boolean(),
   }),
   /** Where the `herald` client commands (status, logs, outbox, send) find a running Herald. */
   cli: z.object({ url: z.string().url(), key: z.string().min(1).optional() }),
@@ -165,6 +167,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_TIMEZONE', path: 'campaigns.timezone', kind: 'string', doc: "the workspace's IANA time zone: CSV sending times and the words today/tomorrow are read in it" },
   { env: 'HERALD_SEND_HOUR', path: 'campaigns.sendHour', kind: 'int', doc: 'hour (0-23, in that zone) at which `today` and `tomorrow` campaigns go out' },
   { env: 'HERALD_LONG_MESSAGES', path: 'campaigns.longMessages', kind: 'string', doc: 'a campaign text longer than the maximum SMS length: split (sent in parts, in order) or refuse the row' },
+  { env: 'HERALD_CAMPAIGN_AUTOSTART', path: 'campaigns.autoStart', kind: 'bool', doc: 'start scheduled campaigns when due (false: `herald send-scheduled` from cron, or POST /v1/campaigns/:id/run, starts them)' },
   { env: 'HERALD_URL', path: 'cli.url', kind: 'string', doc: 'the Herald the herald client commands talk to' },
   { env: 'HERALD_KEY', path: 'cli.key', kind: 'string', doc: 'API key the herald client commands send (Authorization: Bearer)' },
   { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },

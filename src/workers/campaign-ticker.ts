@@ -13,7 +13,7 @@ import type { Store } from '../store/store';
 export interface CampaignTickerDeps {
   store: Store;
   lifecycle: Lifecycle;
-  config: Pick<HeraldConfig, 'scheduler' | 'credits'>;
+  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'>;
   logger: Logger;
   events?: CampaignEvents;
   now?: () => Date;
@@ -34,6 +34,7 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
   let stopped = true;
 
   async function startDue(): Promise<void> {
+    if (!deps.config.campaigns.autoStart) return;
     for (const c of await store.campaigns.findDue(['scheduled'], now(), BATCH)) await lifecycle.start(c);
   }
 
