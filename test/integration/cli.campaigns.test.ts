@@ -46,7 +46,7 @@ describe('herald import and send-scheduled', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/status\s+│?\s*completed \(dry run: nothing written\)/);
     expect(dry.stdout).toMatch(/messages planned\s+│?\s*4/);
-    const campaigns = await (await fetch(`${url}/v1/campaigns`)).json();
+    const campaigns = (await (await fetch(`${url}/v1/campaigns`)).json()) as { total: number };
     expect(campaigns.total).toBe(0);
     const bad = await run('import', file('bad.csv', FIXTURES.bad));
     expect(bad.code).toBe(1);
