@@ -14,13 +14,16 @@ export interface CampaignGate {
 const TTL_MS = 1_000;
 
 export function createCampaignGate(store: Pick<Store, 'campaigns'>, ttlMs = TTL_MS): CampaignGate {
-  const cache = new Map<string, { at: number; campaign: Campaign | null }>();
-  async function read(id: string): Promise<Campaign | null> {
+  /** One read per campaign per ttl, shared by every message asking meanwhile (a worker holds hundreds at once). */
+  const cache = new Map<string, { at: number; campaign: Promise<Campaign | null> }>();
+  function read(id: string): Promise<Campaign | null> {
     const hit = cache.get(id);
     if (hit && Date.now() - hit.at < ttlMs) return hit.campaign;
-    const campaign = await store.campaigns.get(id);
+    const campaign = store.campaigns.get(id);
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { at: Date.now(), campaign });
+    // A failed read is not kept: the next message reads again.
+    campaign.catch(() => cache.delete(id));
     return campaign;
   }
   return {
