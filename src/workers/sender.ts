@@ -167,6 +167,12 @@ export function createSender(deps: SenderDeps) {
   /** A paused campaign's message is acked unsent and kept `queued`: the campaign's resume queues it again. */
   async function campaignGate(m: Message, log: Logger): Promise<ItemResult | Route> {
     const decision = await deps.campaigns!.check(m.campaignId!);
+    if (decision.action === 'send' && decision.strict && decision.provider && refusedBy(m).has(decision.provider)) {
+      // The only provider it may use refused it for good: nothing else will take it.
+      const failed = await store.messages.transition(m.id, ['accepted', 'queued'], 'failed', { reason: `refused by ${decision.provider}, the campaign's only provider (strictProvider)` });
+      if (failed) void metering.settle([failed]);
+      return { action: 'ack' };
+    }
     if (decision.action === 'send') return decision;
     if (decision.action === 'hold') {
       if (m.status === 'accepted') await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'campaign paused: held' } });

@@ -29,12 +29,21 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
   let herald: RunningHerald;
   let fast: FakeServer & { sent: string[] };
   let slow: FakeServer & { sent: string[] };
+  let broken: FakeServer & { tried: string[] };
   let api: () => ReturnType<typeof request>;
 
   beforeAll(async () => {
     if (backend === 'real') await requireServices(['mongo', 'amqp']);
     fast = await gateway();
     slow = await gateway(100);
+    const tried: string[] = [];
+    broken = Object.assign(
+      await startFakeServer((x) => {
+        tried.push(String((x.json as { to?: string } | undefined)?.to ?? ''));
+        return { status: 400, body: { error: 'refused' } };
+      }),
+      { tried },
+    );
     herald = await startTestHerald(
       testConfig(backend, {
         'credits.defaultBalance': 1000,
@@ -44,6 +53,7 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
         'providers.sms': [
           { id: 'fast', type: 'http', options: { url: `${fast.url}/send`, timeoutMs: 3000 } },
           { id: 'slow', type: 'http', options: { url: `${slow.url}/send`, timeoutMs: 3000 } },
+          { id: 'broken', type: 'http', options: { url: `${broken.url}/send`, timeoutMs: 3000 } },
         ],
       }),
     );
@@ -54,6 +64,7 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     await herald?.stop();
     await fast?.close();
     await slow?.close();
+    await broken?.close();
     if (backend === 'real' && herald) await disposeInstallation(herald.config.amqpUrl, herald.config.amqpPrefix, herald.config.mongodbUri);
   });
 
@@ -76,6 +87,40 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     expect(page.total).toBe(24);
     expect(page.items.find((m: { to: string }) => m.to === phone(3)).content.text).toBe('Hello Student 3, fees are due');
     expect(page.items.every((m: { campaignId: string }) => m.campaignId === created.body.id)).toBe(true);
+    const day = new Date().toISOString().slice(0, 10);
+    const usage = (await api().get(`/v1/campaigns/${created.body.id}/usage?start=${day}&end=${day}T23:59:59Z&every=1day`).expect(200)).body;
+    expect(usage.items[0]).toMatchObject({ messages: 24, sent: 24, segments: 24 });
+  }, 60_000);
+
+  it('cancel ends the unsent messages cancelled and sends no more', async () => {
+    const list = recipients(40, 3000);
+    const c = (await api().post('/v1/campaigns').send({ name: 'cancel me', message: 'Hi', recipients: list, provider: 'slow', strictProvider: true }).expect(201)).body;
+    await api().post(`/v1/campaigns/${c.id}/run`).expect(200);
+    await eventually('some sent', () => slow.sent.filter((to) => list.some((r) => r.phone === to)).length >= 4, 20_000);
+    const cancelled = (await api().post(`/v1/campaigns/${c.id}/cancel`).expect(200)).body;
+    expect(cancelled.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 2500));
+    const atCancel = slow.sent.filter((to) => list.some((r) => r.phone === to)).length;
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(slow.sent.filter((to) => list.some((r) => r.phone === to)).length).toBe(atCancel);
+    const after = await get(c.id);
+    expect(after.counts.sent).toBe(atCancel);
+    expect(after.counts.cancelled).toBe(40 - atCancel);
+    await api().post(`/v1/campaigns/${c.id}/resume`).expect(409);
+  }, 60_000);
+
+  it("tries the campaign's provider first and fails over, unless strictProvider", async () => {
+    const list = recipients(3, 4000);
+    const loose = (await api().post('/v1/campaigns').send({ name: 'failover', message: 'Hi', recipients: list, provider: 'broken' }).expect(201)).body;
+    await api().post(`/v1/campaigns/${loose.id}/run`).expect(200);
+    await eventually('sent after failover', async () => (await get(loose.id)).status === 'completed', 30_000);
+    expect((await get(loose.id)).counts).toEqual({ sent: 3, unsent: 0 });
+    expect(broken.tried.filter((to) => list.some((r) => r.phone === to)).sort()).toEqual(list.map((r) => r.phone).sort());
+    const strictList = recipients(2, 4100);
+    const strict = (await api().post('/v1/campaigns').send({ name: 'strict', message: 'Hi', recipients: strictList, provider: 'broken', strictProvider: true }).expect(201)).body;
+    await api().post(`/v1/campaigns/${strict.id}/run`).expect(200);
+    await eventually('failed at its own provider', async () => (await get(strict.id)).counts.failed === 2, 30_000);
+    expect([...fast.sent, ...slow.sent].filter((to) => strictList.some((r) => r.phone === to))).toEqual([]);
   }, 60_000);
 
   it('pause stops handing messages to providers within seconds; resume sends the rest, none twice', async () => {
