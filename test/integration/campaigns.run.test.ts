@@ -170,6 +170,27 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     expect((await store.credits.get('default'))!.balance).toBe(1500 + 5000 - 2500);
   }, 60_000);
 
+  it("takes a program's SMS subscribers as recipients; an unknown program is 422 naming programId", async () => {
+    const { store } = herald;
+    await store.programs.create('default', { id: 'school', name: 'School' });
+    await store.eventTypes.create('default', { programId: 'school', id: 'fees', name: 'Fees', templates: {} });
+    const users = [['u1', phone(5001), ['sms']], ['u2', phone(5002), ['email']], ['u3', undefined, ['sms']], ['u4', phone(5004), ['sms', 'email']]] as const;
+    for (const [id, p, channels] of users) {
+      await store.users.create('default', { id, name: `Parent ${id}`, ...(p ? { phone: p } : {}), ...(channels.includes('email') ? { email: `${id}@example.org` } : {}) });
+      await store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: 'school', channels: [...channels] });
+    }
+    const c = (await api().post('/v1/campaigns').send({ name: 'parents', message: 'Dear {{name}}', programId: 'school', recipients: [{ phone: phone(5001) }, { phone: phone(5009) }] }).expect(201)).body;
+    // u2 takes email only, u3 has no phone; u1 given twice is one recipient (the explicit entry, first, wins).
+    expect(c.recipients).toBe(3);
+    const texts = (await herald.store.campaigns.recipientsAfter(c.id, undefined, 10)).map((r) => [r.to, r.text]).sort();
+    expect(texts).toEqual([[phone(5001), 'Dear'], [phone(5004), 'Dear Parent u4'], [phone(5009), 'Dear']]);
+    const bad = await api().post('/v1/campaigns').send({ name: 'nobody', message: 'hi', programId: 'nope' }).expect(422);
+    expect(bad.body.error.issues[0].field).toBe('programId');
+    const badType = await api().post('/v1/campaigns').send({ name: 'nobody', message: 'hi', programId: 'school', eventTypeId: 'nope' }).expect(422);
+    expect(badType.body.error.issues[0].field).toBe('eventTypeId');
+    expect(await herald.store.campaigns.getByName('default', 'nobody')).toBeNull();
+  });
+
   it('refuses an unknown provider and a pause of a draft, naming the field', async () => {
     const bad = await api().post('/v1/campaigns').send({ name: 'x', message: 'hi', recipients: [{ phone: phone(1) }], provider: 'nope' }).expect(422);
     expect(bad.body.error.issues[0].field).toBe('provider');

@@ -1,7 +1,7 @@
 // Campaigns and imports on the wire.
 import { CAMPAIGN_STATUSES, IMPORT_STATUSES } from '../../domain/campaigns';
 import { MESSAGE_STATUSES } from '../../domain/types';
-import { dateTimeOut, idText, nameSchema, pageOf, pageQuery } from './common';
+import { dateTimeOut, idSchema, idText, nameSchema, pageOf, pageQuery } from './common';
 import { isoTime } from './notifications';
 import { z } from './zod';
 
@@ -19,7 +19,9 @@ export const campaignCreateSchema = z
     channel: z.literal('sms').default('sms'),
     message: z.string().min(1).max(10_000).optional().openapi({ example: 'Hello {{name}}, fees are due on Friday.' }),
     template: z.string().min(1).max(10_000).optional().openapi({ description: 'same as message (a handlebars text over each recipient\'s name, phone and data)' }),
-    recipients: z.array(recipientSchema).min(1).max(10_000),
+    recipients: z.array(recipientSchema).min(1).max(10_000).optional().openapi({ description: 'the numbers; with programId, added to its subscribers' }),
+    programId: idSchema.optional().openapi({ description: "every user with a phone subscribed by SMS to this program (422 when it does not exist)" }),
+    eventTypeId: idSchema.optional().openapi({ description: 'with programId: only the subscribers of this event type' }),
     sendAt: isoTime.optional().openapi({ description: 'when it goes out by itself (status scheduled); absent: a draft, sent by POST .../run' }),
     provider: z.string().min(1).max(100).optional().openapi({ description: 'provider instance id or vendor (nexmo and at are aliases of vonage and africastalking)' }),
     strictProvider: z.boolean().optional().openapi({ description: 'never fail over to another provider' }),
@@ -29,6 +31,8 @@ export const campaignCreateSchema = z
   .superRefine((b, ctx) => {
     if (b.message === undefined && b.template === undefined) ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required (or template)' });
     if (b.message !== undefined && b.template !== undefined) ctx.addIssue({ code: 'custom', path: ['template'], message: 'give message or template, not both' });
+    if (b.recipients === undefined && b.programId === undefined) ctx.addIssue({ code: 'custom', path: ['recipients'], message: 'is required (or programId)' });
+    if (b.eventTypeId !== undefined && b.programId === undefined) ctx.addIssue({ code: 'custom', path: ['eventTypeId'], message: 'needs programId' });
   })
   .openapi('CampaignCreate');
 

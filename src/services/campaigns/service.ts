@@ -33,6 +33,9 @@ export interface CreateCampaign {
   name: string;
   message: string;
   recipients?: RecipientInput[];
+  /** Also every user with a phone subscribed by SMS to this program (to this event type of it, when given). */
+  programId?: string;
+  eventTypeId?: string;
   sendAt?: Date;
   provider?: string;
   strictProvider?: boolean;
@@ -83,6 +86,30 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return id;
   }
 
+  /** The program's users with a phone who take SMS from it (or from that event type of it); 422 naming an unknown id. */
+  async function programRecipients(ws: string, programId: string, eventTypeId?: string): Promise<Array<{ phone: string; name?: string }>> {
+    if (!(await store.programs.get(ws, programId))) throw new UnprocessableError([{ field: 'programId', reason: `program '${programId}' does not exist` }]);
+    const out: Array<{ phone: string; name?: string }> = [];
+    if (eventTypeId !== undefined) {
+      if (!(await store.eventTypes.get(ws, programId, eventTypeId))) throw new UnprocessableError([{ field: 'eventTypeId', reason: `event type '${eventTypeId}' does not exist in program '${programId}'` }]);
+      for await (const batch of store.subscriptions.subscriberBatches(ws, programId, eventTypeId, undefined, PLAN_BATCH)) {
+        for (const s of batch) if (s.channels.includes('sms') && s.user.phone) out.push({ phone: s.user.phone, name: s.user.name });
+      }
+      return out;
+    }
+    const userIds = new Set<string>();
+    for (let offset = 0; ; offset += PLAN_BATCH) {
+      const page = await store.subscriptions.list(ws, { programId }, { limit: PLAN_BATCH, offset });
+      for (const sub of page.items) if (sub.channels.includes('sms')) userIds.add(sub.userId);
+      if (page.items.length < PLAN_BATCH) break;
+    }
+    for (const id of userIds) {
+      const u = await store.users.get(ws, id);
+      if (u?.phone) out.push({ phone: u.phone, name: u.name });
+    }
+    return out;
+  }
+
   function refused(c: Campaign, action: string, allowed: CampaignStatus[]): never {
     throw new ConflictError(`campaign '${c.id}' is ${c.status}; only a ${allowed.join(' or ')} campaign can be ${action}`, [{ field: 'status', reason: `is ${c.status}` }]);
   }
@@ -115,6 +142,12 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       });
       const providerId = provider(req.provider);
       if (issues.length) throw new UnprocessableError(issues);
+      if (req.programId !== undefined) {
+        for (const u of await programRecipients(ws, req.programId, req.eventTypeId)) {
+          if (!recipients.has(u.phone)) recipients.set(u.phone, { ...u, text: renderPlainText(req.message, recipientView(u.phone, u.name, undefined)) });
+        }
+      }
+      if (recipients.size === 0) throw new UnprocessableError([{ field: req.programId !== undefined ? 'programId' : 'recipients', reason: 'gives no recipient with a phone number' }]);
       if (await store.campaigns.getByName(ws, req.name)) throw new ConflictError(`campaign '${req.name}' already exists`, [{ field: 'name', reason: 'is already taken' }]);
       const c = await store.campaigns.create({
         workspaceId: ws, id: randomUUID(), name: req.name, channel: 'sms', message: req.message, status: req.sendAt ? 'scheduled' : 'draft',
@@ -122,8 +155,12 @@ export function createCampaignService(deps: CampaignServiceDeps) {
         ...(req.sendAt ? { sendAt: req.sendAt } : {}), ...(providerId ? { provider: providerId } : {}), ...(req.strictProvider ? { strictProvider: true } : {}),
       });
       const list = [...recipients.values()];
-      await store.campaigns.addContacts(ws, list.map((r) => ({ id: contactIdOf(r.phone), phone: r.phone, ...(r.name ? { name: r.name } : {}) })));
-      const added = await store.campaigns.addRecipients(list.map((r) => ({ campaignId: c.id, contactId: contactIdOf(r.phone), to: r.phone, text: r.text })));
+      let added = 0;
+      for (let i = 0; i < list.length; i += PLAN_BATCH) {
+        const part = list.slice(i, i + PLAN_BATCH);
+        await store.campaigns.addContacts(ws, part.map((r) => ({ id: contactIdOf(r.phone), phone: r.phone, ...(r.name ? { name: r.name } : {}) })));
+        added += await store.campaigns.addRecipients(part.map((r) => ({ campaignId: c.id, contactId: contactIdOf(r.phone), to: r.phone, text: r.text })));
+      }
       return view((await store.campaigns.update(c.id, { recipients: added })) ?? c);
     },
 
