@@ -71,6 +71,8 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
   const get = async (id: string) => (await api().get(`/v1/campaigns/${id}`).expect(200)).body;
 
   it('sends one SMS per distinct number, rendered per recipient, and completes', async () => {
+    const events: Array<{ kind: string; id: string }> = [];
+    const stop = herald.campaigns.events.on((e) => void events.push({ kind: e.kind, id: e.campaign.id }));
     const list = [...recipients(24), { phone: phone(3), name: 'again' }, { phone: '254700100005' }];
     const created = await api().post('/v1/campaigns').send({ name: 'fees', message: 'Hello {{name}}, fees are due', recipients: list, provider: 'fast' }).expect(201);
     expect(created.body).toMatchObject({ status: 'draft', recipients: 24, counts: { unsent: 24 } });
@@ -79,6 +81,9 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     await api().post(`/v1/campaigns/${created.body.id}/run`).expect(200);
     const done = await eventually('the campaign completed', async () => ((await get(created.body.id)).status === 'completed' ? get(created.body.id) : null), 30_000);
     expect(done.counts).toEqual({ sent: 24, unsent: 0 });
+    // The hook other parts (webhooks, the dashboard) listen on.
+    await eventually('the completed event', () => events.some((e) => e.kind === 'completed' && e.id === created.body.id), 5_000);
+    stop();
     expect(done.segments).toBe(24);
     expect(done.creditsSpent).toBe(2.4);
     const mine = fast.sent.filter((to) => list.some((r) => r.phone === to || `+${r.phone}` === to));
@@ -176,7 +181,7 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     await store.eventTypes.create('default', { programId: 'school', id: 'fees', name: 'Fees', templates: {} });
     const users = [['u1', phone(5001), ['sms']], ['u2', phone(5002), ['email']], ['u3', undefined, ['sms']], ['u4', phone(5004), ['sms', 'email']]] as const;
     for (const [id, p, channels] of users) {
-      await store.users.create('default', { id, name: `Parent ${id}`, ...(p ? { phone: p } : {}), ...(channels.includes('email') ? { email: `${id}@example.org` } : {}) });
+      await store.users.create('default', { id, name: `Parent ${id}`, ...(p ? { phone: p } : {}), ...((channels as readonly string[]).includes('email') ? { email: `${id}@example.org` } : {}) });
       await store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: 'school', channels: [...channels] });
     }
     const c = (await api().post('/v1/campaigns').send({ name: 'parents', message: 'Dear {{name}}', programId: 'school', recipients: [{ phone: phone(5001) }, { phone: phone(5009) }] }).expect(201)).body;
@@ -200,5 +205,11 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     await api().post(`/v1/campaigns/${draft.id}/pause`).expect(409);
     await api().post('/v1/campaigns').send({ name: 'draft', message: 'hi', recipients: [{ phone: phone(1) }] }).expect(409);
     await api().get('/v1/campaigns/nope').expect(404);
+    // Another workspace's campaign is as absent as one that does not exist.
+    const other = await herald.store.campaigns.create({ workspaceId: 'elsewhere', id: `other-${backend}`, name: 'theirs', channel: 'sms', message: 'x', status: 'draft', validityHours: 48, recipients: 0, run: { messages: 0 } });
+    await api().get(`/v1/campaigns/${other.id}`).expect(404);
+    await api().post(`/v1/campaigns/${other.id}/run`).expect(404);
+    const mine = (await api().get('/v1/campaigns?limit=500').expect(200)).body.items.map((c: { id: string }) => c.id);
+    expect(mine).not.toContain(other.id);
   });
 });
