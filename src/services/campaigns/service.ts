@@ -166,7 +166,11 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
     async run(ws: string, id: string, opts: { provider?: string; strictProvider?: boolean } = {}): Promise<CampaignView> {
       const c = await own(ws, id);
-      if (c.status === 'paused' && !opts.provider) return view((await lifecycle.resume(c)) ?? (await own(ws, id)));
+      if (c.status === 'paused') {
+        // A run of a paused campaign resumes it, through the provider it names from now on.
+        if (opts.provider) await store.campaigns.update(c.id, { provider: provider(opts.provider), ...(opts.strictProvider !== undefined ? { strictProvider: opts.strictProvider } : {}) });
+        return view((await lifecycle.resume(c)) ?? (await own(ws, id)));
+      }
       if (!['draft', 'scheduled'].includes(c.status)) refused(c, 'run', ['draft', 'scheduled']);
       const started = await lifecycle.start(c, { provider: provider(opts.provider), strictProvider: opts.strictProvider });
       return view(started ?? (await own(ws, id)));
