@@ -8,10 +8,12 @@ import { isZone as isValidZone } from '../domain/usage-buckets';
 import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import { resolveFileVariants, resolveOptionFiles } from './secret-files';
+import { webhooksConfigSchema } from './webhooks';
 import type { ProviderConfig } from '../providers/types';
 
 const providerSchema = z.object({
-  id: z.string().min(1),
+  // 'we_' is reserved: /v1/webhooks/we_... are the client's endpoints, never a provider's delivery reports.
+  id: z.string().min(1).refine((id) => !id.startsWith('we_'), "may not start with 'we_' (reserved for client webhook endpoints)"),
   type: z.string().min(1),
   options: z.record(z.unknown()).default({}),
   /** Initial routing state; stored on first start, then changed at run time (PATCH /v1/providers/:id). */
@@ -114,6 +116,7 @@ const configSchema = z.object({
     /** Extra ms per second between a rate-limited provider's send slots: network jitter up to it cannot put rate + 1 sends in one of the provider's seconds. */
     rateGuardMs: z.number().int().min(0).max(1000),
   }),
+  webhooks: webhooksConfigSchema,
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
@@ -176,6 +179,17 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
   { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'longest an open circuit waits before its next trial (spells start at 1 s and double)' },
   { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
+  { env: 'HERALD_WEBHOOKS_ALLOW_PRIVATE', path: 'webhooks.allowPrivate', kind: 'bool', doc: 'let client webhooks reach loopback, link-local and private addresses' },
+  { env: 'HERALD_WEBHOOKS_TIMEOUT_MS', path: 'webhooks.timeoutMs', kind: 'int', doc: 'one webhook attempt: connect, answer and body within this' },
+  { env: 'HERALD_WEBHOOKS_MAX_RESPONSE_BYTES', path: 'webhooks.maxResponseBytes', kind: 'int', doc: 'bytes of a webhook answer read at most (its status is what counts)' },
+  { env: 'HERALD_WEBHOOKS_RETRY_BASE_MS', path: 'webhooks.retryBaseMs', kind: 'int', doc: 'first webhook retry after about this (doubling, with jitter)' },
+  { env: 'HERALD_WEBHOOKS_RETRY_MAX_MS', path: 'webhooks.retryMaxMs', kind: 'int', doc: 'longest wait between two webhook attempts' },
+  { env: 'HERALD_WEBHOOKS_RETRY_FOR_MS', path: 'webhooks.retryForMs', kind: 'int', doc: 'a webhook delivery is tried for this long, then kept as failed' },
+  { env: 'HERALD_WEBHOOKS_DISABLE_AFTER_MS', path: 'webhooks.disableAfterMs', kind: 'int', doc: 'an endpoint failing every attempt for this long is disabled' },
+  { env: 'HERALD_WEBHOOKS_CONCURRENCY', path: 'webhooks.concurrencyPerEndpoint', kind: 'int', doc: 'webhook attempts in flight per endpoint per process' },
+  { env: 'HERALD_WEBHOOKS_POLL_MS', path: 'webhooks.pollMs', kind: 'int', doc: 'how often the webhook worker looks for due deliveries' },
+  { env: 'HERALD_WEBHOOKS_ENDPOINT_CACHE_MS', path: 'webhooks.endpointCacheMs', kind: 'int', doc: 'how long a process trusts its list of webhook endpoints' },
+  { env: 'HERALD_WEBHOOKS_RETENTION_DAYS', path: 'webhooks.retentionDays', kind: 'number', doc: 'finished webhook deliveries are kept this many days' },
 ];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {

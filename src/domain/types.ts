@@ -79,6 +79,31 @@ export interface Templates {
   email?: EmailTemplate;
 }
 
+/**
+ * Where a recipient is found in an event's data: dotted paths from the event (`data.customer.phone`).
+ * `template` names one of the event type's templateSets (absent: its `templates`).
+ */
+export interface RecipientPath {
+  phone?: string;
+  email?: string;
+  name?: string;
+  template?: string;
+}
+
+/** A condition on an event's data (JSON Logic over `{ data }`) and what follows when it holds (src/domain/rules.ts). */
+export interface Rule {
+  /** Unique within the event type; recorded on the notifications it matches. */
+  id: string;
+  description?: string;
+  when: unknown;
+  /** `skip`: the notification sends nothing at all. Default `send`. */
+  action?: 'send' | 'skip';
+  /** The event's own audience (subscribers, explicit and path recipients) gets this template set. */
+  template?: string;
+  /** Extra recipients taken from the data. */
+  recipients?: RecipientPath[];
+}
+
 export interface EventType {
   workspaceId: string;
   /** Unique within its program. */
@@ -87,6 +112,12 @@ export interface EventType {
   name: string;
   description?: string;
   templates: Templates;
+  /** Named alternatives to `templates`, picked by rules and recipient paths; a channel it lacks falls back to `templates`. */
+  templateSets?: Record<string, Templates>;
+  /** Recipients every event of this type reaches, found in its data (a form's respondent). */
+  recipientPaths?: RecipientPath[];
+  /** Evaluated in order when a notification is accepted. */
+  rules?: Rule[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -125,6 +156,32 @@ export interface Subscriber {
 
 export type NotificationSource = 'api' | 'legacy' | 'amqp' | 'cli';
 
+/**
+ * Someone a notification reaches who is not a subscribed user: named in the request, found in the
+ * data by the event type's recipient paths, or by a rule. Stored normalised (phone in E.164).
+ */
+export interface NotificationRecipient {
+  phone?: string;
+  email?: string;
+  name?: string;
+  /** Merged over the event's data for this recipient's messages. */
+  data?: Record<string, unknown>;
+  /** A template set of the event type. */
+  template?: string;
+  /** `request`, `path` or `rule:<rule id>`. */
+  via: string;
+}
+
+/** What the event type's rules decided when the notification was accepted. */
+export interface RuleOutcome {
+  /** Ids of the rules whose condition held, in order. */
+  matched: string[];
+  /** A matched rule said skip: nothing is sent. */
+  skip?: boolean;
+  /** The template set the event's own audience gets (the first matched rule naming one). */
+  template?: string;
+}
+
 export interface RequestedWindow {
   startTime: Date;
   endTime?: Date;
@@ -148,6 +205,12 @@ export interface Notification {
   idempotencyKey?: string;
   /** Notes on how the request was interpreted (e.g. a legacy window re-anchored). */
   warnings?: string[];
+  /** Recipients besides the subscribers (explicit, recipient paths, rules). */
+  recipients?: NotificationRecipient[];
+  /** false: the program's subscribers are not reached, only the recipients (absent: they are). */
+  subscribers?: boolean;
+  /** Present when the event type has rules. */
+  rules?: RuleOutcome;
   dispatch: {
     /** Last user id fanned out: a restarted fan-out resumes after it. */
     cursor?: string;
@@ -183,7 +246,10 @@ export interface MessageError {
 
 export interface Message {
   workspaceId: string;
-  /** Deterministic: `${notificationId}:${userId}:${channel}`, so a repeated fan-out cannot create it twice. */
+  /**
+   * Deterministic: `${notificationId}:${userId}:${channel}`, so a repeated fan-out cannot create it twice.
+   * For a recipient who is not a user, userId is its recipient key (`rcpt-` and a hash of the address).
+   */
   id: string;
   notificationId: string;
   /** A campaign's message: notificationId is the campaign id too, programId and eventTypeId are '', userId is the contact id. */

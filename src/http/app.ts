@@ -24,6 +24,8 @@ import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { createWebhookEndpoints } from '../services/webhooks';
 
 export type { HttpDeps } from './deps';
 
@@ -61,6 +63,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...smsRoutes(deps),
     ...usageRoutes(deps),
     ...exportRoutes(deps),
+    ...webhookEndpointRoutes(deps.webhookEndpoints ?? createWebhookEndpoints({ store: deps.store, config: deps.config })),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),
     ...(deps.readiness ? healthRoutes(deps.readiness) : []),

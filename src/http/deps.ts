@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger';
 import type { NotificationService } from '../services/notification-service';
 import type { KeyService } from '../services/tenancy/keys';
 import type { WorkspaceAccounts } from '../services/tenancy/workspaces';
+import type { WebhookEndpoints } from '../services/webhooks';
 import type { Store } from '../store/store';
 import type { Access } from './access';
 import type { DocumentedRoute, RouteSpec } from './route';
@@ -26,6 +27,8 @@ export interface HttpDeps {
   extraSpecs?: RouteSpec[];
   /** Serves /health/live and /health/ready when given. */
   readiness?: ReadinessProbe;
+  /** The client's webhook endpoints; built from the store and config when absent (then without a shared cache to refresh). */
+  webhookEndpoints?: WebhookEndpoints;
   /** Serves /metrics (loopback callers only) when given. */
   metrics?: Registry;
 }

@@ -52,9 +52,19 @@ function reasonOf(issue: ZodIssue): string {
   return issue.message;
 }
 
-/** Every zod issue as a dotted field path (`templates.sms.text`); unknown keys become one issue each. */
+/** A field path: keys joined with dots, array indexes in brackets (`recipients[3].phone`). */
+export function fieldPath(path: Array<string | number>, prefix = ''): string {
+  let out = prefix;
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (p !== '') out = out ? `${out}.${p}` : p;
+  }
+  return out;
+}
+
+/** Every zod issue as a field path (`templates.sms.text`, `recipients[3].phone`); unknown keys become one issue each. */
 export function zodIssues(err: ZodError, prefix = ''): FieldIssue[] {
-  const join = (path: Array<string | number>) => [prefix, ...path.map(String)].filter((p) => p !== '').join('.');
+  const join = (path: Array<string | number>) => fieldPath(path, prefix);
   return err.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((k) => ({ field: join([...issue.path, k]), reason: 'is not a known field' }))

@@ -31,12 +31,13 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
-import { createCampaignEvents, createCampaignGate, createCampaignService, createLifecycle, type CampaignEvents, type CampaignService } from '../services/campaigns';
-import { campaignRoutes } from '../http/routes/campaigns';
-import { importRoutes } from '../http/routes/imports';
-import { createImporter } from '../services/campaigns/importer';
-import { createCampaignRunner, isCampaignJob } from '../workers/campaign-runner';
-import { createCampaignTicker } from '../workers/campaign-ticker';
+import type { CampaignEvents, CampaignService } from '../services/campaigns';
+import { isCampaignJob, wireCampaigns } from './campaigns';
+import {
+  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  observeNotificationEnds,
+} from '../services/webhooks';
+import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
@@ -122,15 +123,18 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
-  const store = observeStore(rawStore, [usage.listener, metrics.messageListener], logger);
+  // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
+  const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
+  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger, {
+    // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
+    report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
+  });
+  const store = observeNotificationEnds(observed, webhookEvents.checkCompletion);
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
-  const campaignEvents = createCampaignEvents(logger);
-  const lifecycle = createLifecycle({ store, bus, logger, metering, events: campaignEvents });
-  const smsProviders = providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type }));
-  const campaigns = createCampaignService({ store, config, lifecycle, providers: smsProviders });
-  const campaignTicker = createCampaignTicker({ store, lifecycle, config, logger, events: campaignEvents });
+  const campaigns = wireCampaigns({ store, bus, config, logger, metering, smsProviders: providerConfigs(config, 'sms') });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
@@ -145,6 +149,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
+  let webhookWorker: WebhookWorker | undefined;
+  const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -154,12 +160,17 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
-    const campaignRunner = createCampaignRunner({ store, bus, config, logger, metering, events: campaignEvents });
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
-    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaignRunner.handle(d.body) : dispatcher.handle(d.body)), { prefetch: 2 }));
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatcher.handle(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    webhookWorker = createWebhookWorker({
+      store, bus, logger, config,
+      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
+    });
+    await webhookWorker.start();
     scheduler.start();
-    campaignTicker.start();
+    campaigns.ticker.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
@@ -175,7 +186,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: createCampaignGate(store) });
+    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: campaigns.gate() });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -194,10 +205,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
-      await campaignTicker.stop();
+      await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       senders.forEach((s) => s.close());
+      await webhookEvents.stop();
+      await webhookWorker?.stop();
+      await webhookPoster.close();
       await controlRefresh?.stop();
       await metering.stop();
       await signals.stop();
@@ -224,6 +238,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       accounts: creditAccounts,
+      webhookEndpoints: createWebhookEndpoints({ store, config, onChange: webhookCache.invalidate }),
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
@@ -231,8 +246,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
         ...credits,
-        ...campaignRoutes(campaigns, store),
-        ...importRoutes(createImporter({ store, config, providers: smsProviders })),
+        ...campaigns.routes(),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
@@ -273,7 +287,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns, events: campaignEvents }, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

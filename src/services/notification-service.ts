@@ -1,4 +1,5 @@
 // Use cases behind the HTTP API, the RabbitMQ intake and the CLI: accept, close, cancel, report.
+import type { RecipientInput } from '../domain/recipients';
 import type { Channel, Message, MessageStatus, Notification, NotificationSource, Page, PageQuery } from '../domain/types';
 
 /** A validated notification request, whatever door it came through. */
@@ -10,6 +11,10 @@ export interface NotificationRequest {
   startTime: Date;
   endTime?: Date;
   data: Record<string, unknown>;
+  /** Recipients besides the subscribers (at most MAX_RECIPIENTS); phones normalised with phone.defaultRegion. */
+  recipients?: RecipientInput[];
+  /** false: only the recipients are reached, not the program's subscribers (default true). */
+  subscribers?: boolean;
   source: NotificationSource;
   idempotencyKey?: string;
   /** Who is asking (X-Client-Id, an AMQP app_id): Idempotency-Keys are scoped per client. */

@@ -6,6 +6,7 @@ import type { HeraldConfig } from '../config';
 import { NotFoundError, UnprocessableError, type FieldIssue } from '../domain/errors';
 import { DEFAULT_WORKSPACE, type Message, type MessageStatus, type Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
+import { planAudience } from '../domain/audience';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
@@ -15,7 +16,7 @@ import type { NotificationRequest, NotificationService, NotificationSummary } fr
 export interface NotificationServiceDeps {
   store: Store;
   bus: Bus;
-  config: Pick<HeraldConfig, 'validityHours'> & Partial<Pick<HeraldConfig, 'idempotencyHours'>>;
+  config: Pick<HeraldConfig, 'validityHours'> & Partial<Pick<HeraldConfig, 'idempotencyHours' | 'phone'>>;
   logger: Logger;
   /** Refunds the messages a cancel ends. */
   metering?: Metering;
@@ -77,6 +78,12 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       reanchorPastWindow: req.reanchorPastWindow,
     });
     if (!w.ok) throw new UnprocessableError(w.issues, 'the time window cannot be used');
+    // Recipients besides the subscribers, and what the event type's rules decide, fixed at acceptance.
+    const plan = planAudience({ eventType: eventType!, data: req.data, requested: req.recipients, region: deps.config.phone?.defaultRegion });
+    if (plan.issues.length) throw new UnprocessableError(plan.issues, 'a recipient cannot be used');
+    const warnings = [...w.warnings, ...plan.warnings];
+    const onlyRecipients = req.subscribers === false;
+    if (onlyRecipients && plan.recipients.length === 0) warnings.push('subscribers: false and no recipients: nothing is sent');
     const created = await store.notifications.create({
       id,
       workspaceId: req.workspaceId,
@@ -90,7 +97,10 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       status: w.due ? 'accepted' : 'scheduled',
       source: req.source,
       idempotencyKey: req.idempotencyKey,
-      warnings: w.warnings.length ? w.warnings : undefined,
+      warnings: warnings.length ? warnings : undefined,
+      ...(plan.recipients.length ? { recipients: plan.recipients } : {}),
+      ...(onlyRecipients ? { subscribers: false } : {}),
+      ...(plan.rules ? { rules: plan.rules } : {}),
       dispatch: { messages: 0 },
     });
     const log = withIds(logger, { notificationId: created.id, workspaceId: created.workspaceId });
@@ -101,6 +111,8 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       status: created.status,
       validUntil: created.validUntil.toISOString(),
       warnings: created.warnings,
+      recipients: created.recipients?.length,
+      matchedRules: created.rules?.matched,
     });
     if (w.due) {
       // Stored is what counts: if this publish fails the relay republishes it.
@@ -116,12 +128,17 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
   return {
     async accept(req: NotificationRequest): Promise<Notification> {
       if (!req.idempotencyKey) return acceptNew(req, randomUUID());
-      const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } = req;
+      const { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients, subscribers } = req;
       const client = req.clientId || (req.source === 'amqp' ? 'amqp' : ANONYMOUS_SCOPE);
       // Keys are per workspace and client; the default workspace keeps the scopes it had before workspaces.
       const scope = req.workspaceId === DEFAULT_WORKSPACE ? client : `${req.workspaceId}:${client}`;
       return idempotency.run(
-        { scope, key: req.idempotencyKey, body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow } },
+        {
+          scope,
+          key: req.idempotencyKey,
+          // No recipients and an empty list, subscribers true and absent, are the same request (and hash as before they existed).
+          body: { programId, eventTypeId, startTime, endTime, data, reanchorPastWindow, recipients: recipients?.length ? recipients : undefined, subscribers: subscribers === false ? false : undefined },
+        },
         (id) => acceptNew(req, id),
       );
     },

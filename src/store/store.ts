@@ -24,6 +24,7 @@ import type { ProviderControlRepo } from './store-provider-control';
 import type { CampaignRepo } from './store-campaigns';
 
 export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
+import type { WebhookRepo } from './store-webhooks';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
@@ -296,4 +297,5 @@ export interface Store {
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
   campaigns: CampaignRepo;
+  webhooks: WebhookRepo;
 }

@@ -3,6 +3,7 @@
 // ones paused for credit once the balance covers a message, and re-queue a run that went quiet.
 import type { HeraldConfig } from '../config';
 import type { Campaign } from '../domain/campaigns';
+import type { MessageStatus } from '../domain/types';
 import { INSUFFICIENT_CREDIT, messageCost } from '../domain/credits';
 import { withIds, type Logger } from '../log/logger';
 import type { CampaignEvents } from '../services/campaigns/events';
@@ -16,6 +17,11 @@ export interface CampaignTickerDeps {
   config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'>;
   logger: Logger;
   events?: CampaignEvents;
+  /**
+   * Awaited before a campaign is marked completed (the `campaign.completed` webhook): a crash in
+   * between announces it again on the next tick, under the same event id, so it is never missed.
+   */
+  announce?: (c: Campaign, counts: Partial<Record<MessageStatus, number>>) => Promise<void>;
   now?: () => Date;
   /** A running campaign whose run wrote nothing for this long gets its run queued again. */
   relayAfterMs?: number;
@@ -49,6 +55,7 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
     }
     const counts = await store.messages.countByStatus(c.id);
     if (PENDING.some((s) => (counts[s] ?? 0) > 0)) return;
+    await deps.announce?.(c, counts);
     const done = await store.campaigns.transition(c.id, ['running'], 'completed');
     if (!done) return;
     withIds(logger, { notificationId: c.id, workspaceId: c.workspaceId }).info('campaign completed', { counts });

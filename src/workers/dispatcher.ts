@@ -3,11 +3,10 @@
 import type { Bus, HandlerResult } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { isExpired } from '../domain/window';
-import { renderMessage } from '../domain/templates';
-import { isBlankText, smsInfo } from '../domain/sms';
-import type { Channel, EventType, Notification, Program, Subscriber } from '../domain/types';
+import type { Channel, Notification } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
+import { buildMessage, recipientMessages, templatesFor } from './build-message';
 import { NO_METERING, withCreditWarning, type Metering } from '../services/credits';
 
 export interface DispatcherDeps {
@@ -20,61 +19,7 @@ export interface DispatcherDeps {
   now?: () => Date;
 }
 
-export function messageId(notificationId: string, userId: string, channel: Channel): string {
-  return `${notificationId}:${userId}:${channel}`;
-}
-
-/** Why a message is rejected before any provider sees it: no address, or an SMS text that renders blank. */
-function refusalOf(to: string, channel: Channel, text: string, userId: string): { code: string; reason: string; message: string } | undefined {
-  if (to === '') {
-    const message = `user '${userId}' has no ${channel === 'sms' ? 'phone number' : 'email address'}`;
-    return { code: 'NO_ADDRESS', reason: message, message };
-  }
-  if (channel === 'sms' && isBlankText(text)) {
-    return { code: 'EMPTY_TEXT', reason: 'empty_text', message: 'the SMS text rendered empty or only whitespace; nothing was sent' };
-  }
-  return undefined;
-}
-
-/** Builds the message for one user and channel; a user without an address, or an SMS without text, gets a rejected message. */
-export function buildMessage(
-  n: Notification,
-  program: Program,
-  eventType: EventType,
-  sub: Subscriber,
-  channel: Channel,
-  cfg: Pick<HeraldConfig, 'sms'>,
-  at: Date,
-): NewMessage {
-  const { user } = sub;
-  const to = (channel === 'sms' ? user.phone : user.email) ?? '';
-  const content = renderMessage(eventType.templates, channel, {
-    user,
-    program: { id: program.id, name: program.name },
-    eventType: { id: eventType.id, name: eventType.name },
-    data: n.data,
-    window: { start: n.startTime, end: n.endTime, validUntil: n.validUntil },
-  });
-  const refusal = refusalOf(to, channel, content.text, user.id);
-  const status = refusal ? 'rejected' : 'accepted';
-  return {
-    id: messageId(n.id, user.id, channel),
-    workspaceId: n.workspaceId,
-    notificationId: n.id,
-    programId: n.programId,
-    eventTypeId: n.eventTypeId,
-    userId: user.id,
-    channel,
-    to,
-    content,
-    sms: channel === 'sms' ? smsInfo(content.text, cfg.sms) : undefined,
-    status,
-    statusHistory: [{ status, at, reason: refusal?.reason }],
-    validUntil: n.validUntil,
-    attempts: 0,
-    error: refusal ? { code: refusal.code, message: refusal.message } : undefined,
-  };
-}
+export { buildMessage, messageId } from './build-message';
 
 export function createDispatcher(deps: DispatcherDeps) {
   const { store, bus, logger } = deps;
@@ -109,19 +54,37 @@ export function createDispatcher(deps: DispatcherDeps) {
     let cursor = n.dispatch.cursor;
     let total = n.dispatch.messages;
     let warnings = n.warnings;
-    // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    for await (const subs of store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize)) {
-      const at = now();
-      const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at)));
+    /** Meters, stores and queues one batch; resolves the notification as it stands after. */
+    const write = async (built: NewMessage[], at: Date): Promise<Notification | null> => {
       const { messages: msgs, rejected } = await metering.admit(n, built, at);
       if (rejected) log.warn('balance could not cover every message; those are rejected', { rejected });
       warnings = withCreditWarning(warnings, rejected);
       const inserted = await store.messages.insertMany(msgs);
       await queueMessages(msgs);
-      cursor = subs[subs.length - 1].user.id;
       total += inserted.length;
-      const current = await store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });
-      log.debug('fan-out batch queued', { users: subs.length, messages: msgs.length, cursor });
+      return store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });
+    };
+    // A matched skip rule: nothing is sent to anyone.
+    const skip = n.rules?.skip === true;
+    // Recipients first (a few thousand at most), before any subscriber moves the cursor; their ids
+    // are deterministic, so a fan-out resumed before the cursor moved finds them already stored.
+    if (!skip && cursor === undefined && n.recipients?.length) {
+      const all = recipientMessages(n, program, eventType, deps.config, now());
+      for (let i = 0; i < all.length; i += deps.config.dispatch.batchSize) {
+        const current = await write(all.slice(i, i + deps.config.dispatch.batchSize), now());
+        if (current?.status === 'cancelled') return { action: 'ack' };
+      }
+      log.debug('recipients queued', { recipients: n.recipients.length, messages: all.length });
+    }
+    const templates = templatesFor(eventType, n.rules?.template);
+    // One walk per fan-out (the server sorts once); leaving the loop early closes it.
+    const batches = skip || n.subscribers === false ? [] : store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
+    for await (const subs of batches) {
+      const at = now();
+      const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at, { templates })));
+      cursor = subs[subs.length - 1].user.id;
+      const current = await write(built, at);
+      log.debug('fan-out batch queued', { users: subs.length, messages: built.length, cursor });
       if (current?.status === 'cancelled') {
         log.info('notification cancelled during fan-out; stopping');
         return { action: 'ack' };

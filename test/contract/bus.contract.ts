@@ -226,6 +226,26 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>): 
       expect(seenBySecond[0].attempt).toBe(1);
     });
 
+    test('the webhooks queue is a queue of its own; an event batch not acked comes back whole, with its event ids', async () => {
+      const first = await open();
+      const sms: unknown[] = [];
+      await first.consume('sms', async (d) => (sms.push(d.body), ack), { prefetch: 1 });
+      const seenByFirst: Delivery[] = [];
+      await first.consume('webhooks', (d) => (seenByFirst.push(d), new Promise<HandlerResult>(() => undefined)), { prefetch: 1 });
+      const body = { events: [{ id: 'evt_1', type: 'message.delivered' }, { id: 'evt_2', type: 'message.failed' }] };
+      await first.publish('webhooks', body);
+      await waitFor(() => seenByFirst.length === 1, 5000, 'first webhooks delivery');
+      expect(sms).toEqual([]);
+      await first.close();
+      const second = await open();
+      const seenBySecond: Delivery[] = [];
+      await second.consume('webhooks', async (d) => (seenBySecond.push(d), ack), { prefetch: 1 });
+      await waitFor(() => seenBySecond.length === 1, 8000, 'webhooks redelivery');
+      expect(seenBySecond[0].body).toEqual(body);
+      expect(seenBySecond[0].redelivered).toBe(true);
+      expect(await second.depth('webhooks')).toBe(0);
+    });
+
     test('depth counts messages waiting, and drops as they are consumed', async () => {
       const bus = await open();
       expect(await bus.depth('events')).toBe(0);

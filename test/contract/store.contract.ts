@@ -9,6 +9,8 @@ import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { campaignsContract } from './store.contract.campaigns';
+import { webhooksContract } from './store.contract.webhooks';
+import { rulesContract } from './store.contract.rules';
 import { sleep, type StoreRef } from './store.contract.helpers';
 
 
@@ -53,6 +55,8 @@ export function describeStoreContract(
     tenancyContract(s);
     creditsContract(s);
     campaignsContract(s);
+    webhooksContract(s);
+    rulesContract(s);
   });
 }
 

@@ -122,3 +122,29 @@ describe('SQLite store: a file from before workspaces', () => {
     await again.close();
   });
 });
+
+describe('SQLite store: a file from before rules (schema version 2)', () => {
+  it('gains the rule and recipient columns and keeps its records', async () => {
+    const file = path.join(root, uniqueName('v2'), 'herald.db');
+    const first = createSqliteStore(file);
+    await first.connect();
+    await first.eventTypes.create('default', { programId: 'p', id: 'e', name: 'Old', templates: { sms: { text: 'hi' } } });
+    await first.close();
+    const old = new Database(file);
+    for (const [t, c] of [['event_types', 'templateSets'], ['event_types', 'recipientPaths'], ['event_types', 'rules'], ['notifications', 'recipients'], ['notifications', 'rules'], ['notifications', 'subscribers']]) {
+      old.exec(`ALTER TABLE ${t} DROP COLUMN "${c}"`);
+    }
+    old.pragma('user_version = 2');
+    old.close();
+
+    const store = createSqliteStore(file);
+    await store.connect();
+    expect(await store.eventTypes.get('default', 'p', 'e')).toMatchObject({ name: 'Old', templates: { sms: { text: 'hi' } } });
+    const rules = [{ id: 'r', when: { '>': [{ var: 'data.a' }, 1] } }];
+    expect(await store.eventTypes.update('default', 'p', 'e', { rules })).toMatchObject({ rules });
+    await store.close();
+    const reopened = new Database(file);
+    expect(reopened.pragma('user_version', { simple: true })).toBe(3);
+    reopened.close();
+  });
+});

@@ -5,6 +5,7 @@
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
 import { startFakeServer, type FakeServer } from '../support/fake-http-server';
+import { startReceiver, type Receiver } from '../support/webhook-receiver';
 import { disposeInstallation, eventually, startTestHerald, testConfig, type Backend } from '../support/herald';
 import { requireServices } from '../support/services';
 
@@ -31,9 +32,11 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
   let slow: FakeServer & { sent: string[] };
   let broken: FakeServer & { tried: string[] };
   let api: () => ReturnType<typeof request>;
+  let receiver: Receiver;
 
   beforeAll(async () => {
     if (backend === 'real') await requireServices(['mongo', 'amqp']);
+    receiver = await startReceiver();
     fast = await gateway();
     slow = await gateway(100);
     const tried: string[] = [];
@@ -50,6 +53,9 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
         'worker.prefetch': 4,
         'dispatch.batchSize': 10,
         'dispatch.messagesPerDelivery': 5,
+        'webhooks.allowPrivate': true,
+        'webhooks.pollMs': 50,
+        'webhooks.endpointCacheMs': 100,
         'providers.sms': [
           { id: 'fast', type: 'http', options: { url: `${fast.url}/send`, timeoutMs: 3000 } },
           { id: 'slow', type: 'http', options: { url: `${slow.url}/send`, timeoutMs: 3000 } },
@@ -65,12 +71,14 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     await fast?.close();
     await slow?.close();
     await broken?.close();
+    await receiver?.close();
     if (backend === 'real' && herald) await disposeInstallation(herald.config.amqpUrl, herald.config.amqpPrefix, herald.config.mongodbUri);
   });
 
   const get = async (id: string) => (await api().get(`/v1/campaigns/${id}`).expect(200)).body;
 
   it('sends one SMS per distinct number, rendered per recipient, and completes', async () => {
+    await api().post('/v1/webhooks').send({ url: receiver.url, events: ['campaign.completed'] }).expect(201);
     const events: Array<{ kind: string; id: string }> = [];
     const stop = herald.campaigns.events.on((e) => void events.push({ kind: e.kind, id: e.campaign.id }));
     const list = [...recipients(24), { phone: phone(3), name: 'again' }, { phone: '254700100005' }];
@@ -84,6 +92,9 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     // The hook other parts (webhooks, the dashboard) listen on.
     await eventually('the completed event', () => events.some((e) => e.kind === 'completed' && e.id === created.body.id), 5_000);
     stop();
+    // The client webhook, once.
+    const hook = await eventually('the campaign.completed webhook', () => receiver.received.find((r) => JSON.parse(r.body).data?.campaignId === created.body.id), 10_000);
+    expect(JSON.parse(hook.body)).toMatchObject({ type: 'campaign.completed', workspaceId: 'default', data: { name: 'fees', recipients: 24, counts: { sent: 24 } } });
     expect(done.segments).toBe(24);
     expect(done.creditsSpent).toBe(2.4);
     const mine = fast.sent.filter((to) => list.some((r) => r.phone === to || `+${r.phone}` === to));

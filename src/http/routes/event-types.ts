@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
+import { checkEventTypeRules } from '../../domain/rules';
 import { checkTemplates } from '../../domain/templates';
-import type { Templates } from '../../domain/types';
+import type { EventType, Templates } from '../../domain/types';
 import type { HttpDeps } from '../deps';
 import { assertIdFree, route, type RouteSpec } from '../route';
 import { listQuery, nullsToUndefined } from '../schemas/common';
@@ -18,6 +19,14 @@ function assertTemplatesCompile(templates: Templates): void {
   if (issues.length) throw new UnprocessableError(issues, 'a template does not compile');
 }
 
+/** Template sets, recipient paths and rules as they will be stored: refused whole (422 naming each path) before anything is written. */
+function assertRulesValid(et: Pick<EventType, 'templateSets' | 'recipientPaths' | 'rules'>): void {
+  const issues = checkEventTypeRules(et);
+  if (issues.length) throw new UnprocessableError(issues, 'the template sets, recipient paths or rules cannot be used');
+}
+
+const RULE_FIELDS = ['templateSets', 'recipientPaths', 'rules'] as const;
+
 export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
   async function mustHaveProgram(ws: string, programId: string): Promise<void> {
     if (!(await store.programs.get(ws, programId))) throw new NotFoundError('program', programId, 'programId');
@@ -28,7 +37,7 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       method: 'post',
       path: BASE,
       tag: 'event types',
-      summary: 'Create an event type in a program, with its templates',
+      summary: 'Create an event type in a program, with its templates, recipient paths and rules',
       access: 'sender',
       params: programParams,
       body: eventTypeCreateSchema,
@@ -36,6 +45,7 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       errors: [404, 409, 422],
       async handler({ params, body, workspaceId }) {
         assertTemplatesCompile(body.templates);
+        assertRulesValid(body);
         await mustHaveProgram(workspaceId, params.programId);
         if (body.id !== undefined) assertIdFree(await store.eventTypes.get(workspaceId, params.programId, body.id), 'event type', body.id);
         const e = await store.eventTypes.create(workspaceId, { ...body, id: body.id ?? randomUUID(), programId: params.programId });
@@ -77,7 +87,7 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       method: 'patch',
       path: `${BASE}/:eventTypeId`,
       tag: 'event types',
-      summary: 'Change an event type; templates are replaced per channel (null removes one)',
+      summary: 'Change an event type; templates are replaced per channel (null removes one), template sets, recipient paths and rules whole',
       access: 'sender',
       params: eventTypeParams,
       body: eventTypePatchSchema,
@@ -86,13 +96,19 @@ export function eventTypeRoutes({ store }: HttpDeps): RouteSpec[] {
       async handler({ params, body, workspaceId }) {
         const { templates: templatePatch, ...rest } = body;
         const patch: Parameters<typeof store.eventTypes.update>[3] = nullsToUndefined(rest);
-        if (templatePatch) {
+        const touchesRules = RULE_FIELDS.some((k) => k in body);
+        if (templatePatch || touchesRules) {
           const current = await store.eventTypes.get(workspaceId, params.programId, params.eventTypeId);
           if (!current) throw new NotFoundError('event type', params.eventTypeId);
-          const templates: Templates = { ...current.templates, ...nullsToUndefined(templatePatch) };
-          for (const k of Object.keys(templates) as Array<keyof Templates>) if (templates[k] === undefined) delete templates[k];
-          assertTemplatesCompile(templates);
-          patch.templates = templates;
+          if (templatePatch) {
+            const templates: Templates = { ...current.templates, ...nullsToUndefined(templatePatch) };
+            for (const k of Object.keys(templates) as Array<keyof Templates>) if (templates[k] === undefined) delete templates[k];
+            assertTemplatesCompile(templates);
+            patch.templates = templates;
+          }
+          // What the rules refer to is checked against the event type as it will be after the patch.
+          const after = { ...current, ...patch };
+          if (touchesRules) assertRulesValid(after);
         }
         const e = await store.eventTypes.update(workspaceId, params.programId, params.eventTypeId, patch);
         if (!e) throw new NotFoundError('event type', params.eventTypeId);

@@ -45,12 +45,13 @@ export function notificationRoutes(deps: HttpDeps): RouteSpec[] {
       method: 'post',
       path: BASE,
       tag: 'notifications',
-      summary: 'Post a notification event: a program, an event type, a time window and data',
+      summary: 'Post a notification event: a program, an event type, a time window, data and optional recipients',
       access: 'sender',
       description:
         'With an Idempotency-Key (kept per X-Client-Id for idempotencyHours), a retry with the same body answers 202 with the ' +
         'first notification again (header Idempotent-Replayed: true); the same key with another body is refused with 422; ' +
-        'a key whose first request is still running gets 409.',
+        'a key whose first request is still running gets 409. recipients (at most 1000) are reached beside the subscribers; ' +
+        'a phone that is no valid number is refused with 422 naming recipients[i].phone.',
       body: notificationCreateSchema,
       headers: createHeaders,
       responses: ACCEPTED_RESPONSE,

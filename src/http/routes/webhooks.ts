@@ -3,6 +3,7 @@
 import express, { type Request, type Response } from 'express';
 import type { HeraldConfig } from '../../config';
 import type { Logger } from '../../log/logger';
+import { isEndpointId } from '../../domain/webhooks';
 import { ProviderError, type Provider, type WebhookRequest } from '../../providers/types';
 import type { DeliveryReports } from '../../services/delivery-reports';
 import type { DocumentedRoute } from '../route';
@@ -48,7 +49,11 @@ const reportAnswer = z.object({
 
 /** The delivery-report operations, for the OpenAPI document (the router below parses the raw body itself). */
 export function webhookDocs(): DocumentedRoute[] {
-  const byId = z.object({ providerId: z.string().openapi({ description: 'the provider instance id (`providers.sms[].id`)' }) });
+  // Anything but `we_...`: those paths are the client's webhook endpoints (routes/webhook-endpoints.ts).
+  const notEndpointId = '^([^w].*|w([^e].*)?|we([^_].*)?)$';
+  const byId = z.object({
+    providerId: z.string().openapi({ description: "the provider instance id (`providers.sms[].id`); never starts with `we_` (the client's webhook endpoints)", pattern: notEndpointId }),
+  });
   const byType = byId.extend({ type: z.string().openapi({ description: 'the provider type; must match the instance' }) });
   const description =
     'A provider posts delivery reports here, in its own format (JSON or form; GET for vendors that report with it). ' +
@@ -75,6 +80,20 @@ export function webhookDocs(): DocumentedRoute[] {
 export function webhookRouter(deps: WebhookDeps): express.Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: deps.config.http.bodyLimit });
+  // /v1/webhooks/we_... are the client's own endpoints (routes/webhook-endpoints.ts), never a provider:
+  // config refuses provider ids starting with `we_`, so the first segment alone decides.
+  // Only `POST /we_...` is left here, answered 404 (no provider has such an id) rather than a 405.
+  router.use((req, res, next) => {
+    const segments = req.path.split('/').filter(Boolean);
+    const clientRoute = isEndpointId(segments[0] ?? '') && !(req.method === 'POST' && segments.length === 1);
+    if (clientRoute) return next('router');
+    // A provider's paths take GET and POST only.
+    if (segments.length >= 1 && segments.length <= 2 && !['GET', 'HEAD', 'POST'].includes(req.method)) {
+      res.setHeader('Allow', 'GET, HEAD, POST');
+      return fail(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.baseUrl}${req.path}; use GET, HEAD, POST`);
+    }
+    return next();
+  });
 
   async function handle(req: Request, res: Response): Promise<void> {
     const { providerId, type } = req.params as { providerId: string; type?: string };

@@ -1,6 +1,8 @@
 import { MESSAGE_STATUSES, NOTIFICATION_STATUSES } from '../../domain/types';
 import { parseIsoTime } from '../../domain/time';
+import { MAX_RECIPIENTS } from '../../domain/recipients';
 import { channelSchema, dateTimeOut, idSchema, idText, pageOf, pageQuery } from './common';
+import { emailSchema } from './users';
 import { z } from './zod';
 
 /** ISO 8601 date-time; without an offset it is read as UTC (as on every other door). */
@@ -15,12 +17,67 @@ export const isoTime = z
 
 const dataSchema = z.record(z.unknown()).openapi({ description: 'the event data the templates render', example: { name: 'Amina', time: '09:00' } });
 
+export const recipientSchema = z
+  .object({
+    phone: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: 'international (+254 712 345678) or, with phone.defaultRegion set, national form; stored in E.164', example: '+254712345678' }),
+    email: emailSchema.optional(),
+    name: z.string().max(200).optional().openapi({ description: 'what {{user.name}} renders for this recipient' }),
+    data: z.record(z.unknown()).optional().openapi({ description: "merged over the event's data for this recipient's messages", example: { seat: '14B' } }),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.phone === undefined && r.email === undefined) ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a recipient needs a phone or an email (or both)' });
+  })
+  .openapi('Recipient', {
+    description: 'someone to reach besides the subscribers: an SMS to the phone, an email to the address',
+    anyOf: [{ required: ['phone'] }, { required: ['email'] }],
+  });
+
 export const notificationCreateSchema = z
-  .object({ programId: idSchema, eventTypeId: idSchema, startTime: isoTime, endTime: isoTime.optional(), data: dataSchema.optional() })
+  .object({
+    programId: idSchema,
+    eventTypeId: idSchema,
+    startTime: isoTime,
+    endTime: isoTime.optional(),
+    data: dataSchema.optional(),
+    recipients: z
+      .array(recipientSchema)
+      .max(MAX_RECIPIENTS, `must have at most ${MAX_RECIPIENTS} recipients (use a campaign for more)`)
+      .optional()
+      .openapi({ description: `recipients besides the program's subscribers (at most ${MAX_RECIPIENTS}); each gets one message per address` }),
+    subscribers: z
+      .boolean()
+      .optional()
+      .openapi({ description: "false: only the recipients are reached, not the program's subscribers (default true)" }),
+  })
   .strict()
   .openapi('NotificationCreate', {
     example: { programId: 1, eventTypeId: '1', startTime: '2030-01-31T09:00:00Z', endTime: '2030-01-31T10:00:00Z', data: { name: 'Amina' } },
   });
+
+const recipientOutSchema = z
+  .object({
+    phone: z.string().optional(),
+    email: z.string().optional(),
+    name: z.string().optional(),
+    data: z.record(z.unknown()).optional(),
+    template: z.string().optional(),
+    via: z.string().openapi({ description: "request, path (the event type's recipientPaths) or rule:<rule id>", example: 'rule:overspend' }),
+  })
+  .openapi('NotificationRecipient');
+
+const ruleOutcomeSchema = z
+  .object({
+    matched: z.array(z.string()).openapi({ description: 'ids of the rules whose condition held, in order', example: ['overspend'] }),
+    skip: z.boolean().optional().openapi({ description: 'a matched rule said skip: nothing is sent' }),
+    template: z.string().optional().openapi({ description: "the template set the event's own audience gets" }),
+  })
+  .openapi('RuleOutcome', { description: "what the event type's rules decided when the notification was accepted" });
 
 export const notificationPatchSchema = z.object({ endTime: isoTime }).strict().openapi('NotificationClose');
 
@@ -53,6 +110,9 @@ export const notificationSchema = z
     source: z.enum(['api', 'legacy', 'amqp', 'cli']),
     idempotencyKey: z.string().optional(),
     warnings: z.array(z.string()).optional(),
+    recipients: z.array(recipientOutSchema).optional().openapi({ description: 'recipients besides the subscribers, normalised (explicit, from recipient paths, from rules)' }),
+    rules: ruleOutcomeSchema.optional(),
+    subscribers: z.boolean().optional().openapi({ description: "false: the program's subscribers are not reached, only the recipients" }),
     dispatch: z.object({ cursor: z.string().optional(), messages: z.number().int(), startedAt: dateTimeOut.optional(), finishedAt: dateTimeOut.optional() }),
     createdAt: dateTimeOut,
     updatedAt: dateTimeOut,

@@ -36,6 +36,9 @@ const email = z
   .refine((s) => !EMAIL_SHAPE.test(s) || isEmail(s), { message: 'must be an email address, e.g. amina@example.org', params: UNPROCESSABLE })
   .openapi({ format: 'email', example: 'amina@example.org' });
 
+/** The same check as a user's email, for other addresses (a notification's recipients). */
+export { email as emailSchema };
+
 /** A language, an optional script and an optional region (en, sw-KE, zh-Hant-TW, es-419). */
 const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$/;
 const LOCALE_RULE = 'must be a BCP 47 language tag, e.g. en or sw-KE';

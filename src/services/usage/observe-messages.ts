@@ -22,11 +22,16 @@ function crossesColumn(from: MessageStatus[], to: MessageStatus): boolean {
   return from.some((s) => usageColumnOf(s) !== usageColumnOf(to));
 }
 
-/** The status the message left: exact when every `from` shares a column, else read from its history. */
+/** The status the message left: exact when there is one `from`, else read from its history. */
 function previousStatus(from: MessageStatus[], after: { statusHistory: Array<{ status: MessageStatus }> }): MessageStatus {
-  if (!crossesColumn(from, from[0])) return from[0];
+  if (from.length === 1) return from[0];
   const h = after.statusHistory;
   return h.length >= 2 && from.includes(h[h.length - 2].status) ? h[h.length - 2].status : from[0];
+}
+
+export interface ObserveOptions {
+  /** Batch changes into `to` that stay in one usage column are reported too while this says so (webhooks asking for `message.queued`). */
+  report?: (to: MessageStatus) => boolean;
 }
 
 /**
@@ -34,7 +39,8 @@ function previousStatus(from: MessageStatus[], after: { statusHistory: Array<{ s
  * (batch writes that cross columns are made with their returning variant to know who moved);
  * single `transition`s are always reported. Listeners run after the write; their failures are logged, never thrown.
  */
-export function observeMessages(repo: MessageRepo, listeners: MessageListener[], logger?: Logger): MessageRepo {
+export function observeMessages(repo: MessageRepo, listeners: MessageListener[], logger?: Logger, options: ObserveOptions = {}): MessageRepo {
+  const loud = (from: MessageStatus[], to: MessageStatus): boolean => crossesColumn(from, to) || (options.report?.(to) ?? false);
   const emit = (changes: MessageChange[]): void => {
     if (changes.length === 0) return;
     for (const l of listeners) {
@@ -65,14 +71,14 @@ export function observeMessages(repo: MessageRepo, listeners: MessageListener[],
       return m;
     },
     async transitionMany(ids, from, to, opts) {
-      if (!crossesColumn(from, to)) return repo.transitionMany(ids, from, to, opts);
+      if (!loud(from, to)) return repo.transitionMany(ids, from, to, opts);
       const after = await returning(ids.map((id) => ({ id, from, to, opts: { reason: opts?.reason, at: opts?.at } })));
       return after.filter(Boolean).length;
     },
     async transitionEach(changes) {
-      const quiet = changes.filter((c) => !crossesColumn(c.from, c.to));
-      const loud = changes.filter((c) => crossesColumn(c.from, c.to));
-      const [n, after] = await Promise.all([quiet.length ? repo.transitionEach(quiet) : 0, loud.length ? returning(loud) : []]);
+      const quiet = changes.filter((c) => !loud(c.from, c.to));
+      const told = changes.filter((c) => loud(c.from, c.to));
+      const [n, after] = await Promise.all([quiet.length ? repo.transitionEach(quiet) : 0, told.length ? returning(told) : []]);
       return n + after.filter(Boolean).length;
     },
     transitionEachReturning: returning,

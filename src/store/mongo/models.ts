@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
+import { buildWebhookModels, type WebhookModels } from './models-webhooks';
 
 const { Mixed } = Schema.Types;
 /** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
@@ -34,6 +35,9 @@ const eventTypeSchema = new Schema(
     name: { type: String, required: true },
     description: String,
     templates: { type: Mixed, default: () => ({}) },
+    templateSets: { type: Mixed, default: undefined },
+    recipientPaths: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -88,6 +92,9 @@ const notificationSchema = new Schema(
     idempotencyKey: String,
     warnings: { type: [String], default: undefined },
     requestedWindow: { type: new Schema({ startTime: Date, endTime: Date }, { _id: false, ...base }), default: undefined },
+    recipients: { type: Mixed, default: undefined },
+    rules: { type: Mixed, default: undefined },
+    subscribers: Boolean,
     dispatch: { type: dispatchSchema, default: () => ({ messages: 0 }) },
     createdAt: Date,
     updatedAt: Date,
@@ -283,7 +290,7 @@ const importSchema = new Schema(
 );
 importSchema.index({ workspaceId: 1, idempotencyKey: 1 });
 
-export interface Models {
+export interface Models extends WebhookModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -330,5 +337,6 @@ export function buildModels(conn: Connection): Models {
     campaigns: conn.model('Campaign', campaignSchema),
     campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema),
     imports: conn.model('Import', importSchema),
+    ...buildWebhookModels(conn),
   };
 }

@@ -20,6 +20,8 @@ import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { campaignRepo } from './repos-campaigns';
+import { webhookRepo } from './repos-webhooks';
+import type { WebhookRepo } from '../store-webhooks';
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
@@ -47,6 +49,7 @@ export class MongoStore implements Store {
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
   readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
   readonly campaigns: CampaignRepo = guardRepo(campaignRepo(this.m), mapMongoError);
+  readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}
 

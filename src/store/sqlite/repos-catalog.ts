@@ -12,6 +12,7 @@ const eventTypeCodec: TableCodec = {
   table: 'event_types',
   columns: {
     workspaceId: 'text', id: 'text', programId: 'text', name: 'text', description: 'text', templates: 'json', createdAt: 'date', updatedAt: 'date',
+    templateSets: 'json', recipientPaths: 'json', rules: 'json',
   },
 };
 const userCodec: TableCodec = {

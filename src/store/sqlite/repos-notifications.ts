@@ -11,7 +11,7 @@ const codec: TableCodec = {
     id: 'text', workspaceId: 'text', programId: 'text', eventTypeId: 'text', startTime: 'date', endTime: 'date', validUntil: 'date',
     data: 'json', status: 'text', source: 'text', idempotencyKey: 'text', warnings: 'json', requestedWindow: 'json',
     dispatchCursor: 'text', dispatchMessages: 'int', dispatchStartedAt: 'date', dispatchFinishedAt: 'date',
-    createdAt: 'date', updatedAt: 'date',
+    createdAt: 'date', updatedAt: 'date', recipients: 'json', rules: 'json', subscribers: 'bool',
   },
   revive: { requestedWindow: reviveWindow },
 };

@@ -6,8 +6,9 @@ import Database from 'better-sqlite3';
 import { CREDITS_DDL } from './repos-credits';
 import { USAGE_DDL } from './repos-usage';
 import { CAMPAIGNS_DDL } from './repos-campaigns';
+import { WEBHOOKS_DDL } from './repos-webhooks';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS programs (
 CREATE TABLE IF NOT EXISTS event_types (
   "workspaceId" TEXT NOT NULL, "programId" TEXT NOT NULL, "id" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT,
   "templates" TEXT NOT NULL, "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL,
+  "templateSets" TEXT, "recipientPaths" TEXT, "rules" TEXT,
   PRIMARY KEY ("workspaceId", "programId", "id")
 );
 CREATE TABLE IF NOT EXISTS users (
@@ -51,7 +53,7 @@ CREATE TABLE IF NOT EXISTS notifications (
   "startTime" INTEGER NOT NULL, "endTime" INTEGER, "validUntil" INTEGER NOT NULL, "data" TEXT NOT NULL,
   "status" TEXT NOT NULL, "source" TEXT NOT NULL, "idempotencyKey" TEXT, "warnings" TEXT, "requestedWindow" TEXT,
   "dispatchCursor" TEXT, "dispatchMessages" INTEGER NOT NULL, "dispatchStartedAt" INTEGER, "dispatchFinishedAt" INTEGER,
-  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL
+  "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "recipients" TEXT, "rules" TEXT, "subscribers" INTEGER
 );
 CREATE INDEX IF NOT EXISTS notifications_status_updated ON notifications ("status", "updatedAt");
 CREATE INDEX IF NOT EXISTS notifications_status_start ON notifications ("status", "startTime");
@@ -112,6 +114,11 @@ function addMissingColumn(db: Database.Database, table: string, column: string, 
   if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN "${column}" ${type}`);
 }
 
+const RULES_COLUMNS: Array<[string, string]> = [
+  ['event_types', 'templateSets'], ['event_types', 'recipientPaths'], ['event_types', 'rules'],
+  ['notifications', 'recipients'], ['notifications', 'rules'],
+];
+
 /** Opens (creating folder and file if needed) with durable settings: a 202 must survive kill -9. */
 export function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:' || file === '';
@@ -124,10 +131,14 @@ export function openDatabase(file: string): Database.Database {
   migrate(db);
   // Files made before this column existed get it.
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
+  // Version 3: recipients and rules (JSON) on event types and notifications.
+  for (const [table, column] of RULES_COLUMNS) addMissingColumn(db, table, column, 'TEXT');
+  addMissingColumn(db, 'notifications', 'subscribers', 'INTEGER');
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
+  db.exec(WEBHOOKS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
 }

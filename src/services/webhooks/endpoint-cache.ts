@@ -1,0 +1,58 @@
+// Every enabled endpoint, by workspace, re-read at most every `ttlMs`: the emitter and the worker ask
+// "does anyone want this event?" per change, and the answer must cost no round trip.
+import { endpointWants } from '../../domain/webhooks';
+import type { WebhookEndpoint, WebhookRepo } from '../../store/store-webhooks';
+
+export interface EndpointCache {
+  /** The workspace's enabled endpoints that want this event type. */
+  matching(workspaceId: string, type: string): Promise<WebhookEndpoint[]>;
+  wanted(workspaceId: string, type: string): Promise<boolean>;
+  /** Without waiting: whether any endpoint of any workspace wanted this type at the last read (which this refreshes when stale). */
+  anyWantsNow(type: string): boolean;
+  /** Without waiting: whether the workspace may want this type (true until a first read says otherwise). */
+  mayWantNow(workspaceId: string, type: string): boolean;
+  /** Forget what was read (an endpoint changed in this process). */
+  invalidate(): void;
+}
+
+export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlMs: number): EndpointCache {
+  let byWorkspace: Map<string, WebhookEndpoint[]> | undefined;
+  let readAt = 0;
+  let reading: Promise<Map<string, WebhookEndpoint[]>> | undefined;
+
+  async function current(): Promise<Map<string, WebhookEndpoint[]>> {
+    if (byWorkspace && Date.now() - readAt < ttlMs) return byWorkspace;
+    reading ??= (async () => {
+      try {
+        const started = Date.now();
+        const map = new Map<string, WebhookEndpoint[]>();
+        for (const e of await repo.listEnabled()) map.set(e.workspaceId, [...(map.get(e.workspaceId) ?? []), e]);
+        byWorkspace = map;
+        readAt = started;
+        return map;
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  }
+
+  const matching = async (ws: string, type: string) => ((await current()).get(ws) ?? []).filter((e) => endpointWants(e.events, type));
+  return {
+    matching,
+    wanted: async (ws, type) => (await matching(ws, type)).length > 0,
+    mayWantNow(ws, type) {
+      if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);
+      if (!byWorkspace) return true;
+      return (byWorkspace.get(ws) ?? []).some((e) => endpointWants(e.events, type));
+    },
+    anyWantsNow(type) {
+      if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);
+      return [...(byWorkspace?.values() ?? [])].some((list) => list.some((e) => endpointWants(e.events, type)));
+    },
+    invalidate() {
+      readAt = 0;
+      void current().catch(() => undefined);
+    },
+  };
+}

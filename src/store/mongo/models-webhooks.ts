@@ -1,0 +1,42 @@
+// MongoDB collections of client webhook endpoints and their deliveries (spread into models.ts).
+import { Schema, type Connection, type Model } from 'mongoose';
+
+const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
+
+/** `_id` is the endpoint id (`we_...`, globally unique); reads per workspace filter on workspaceId too. */
+const endpointSchema = new Schema(
+  {
+    _id: String, workspaceId: String, url: String, events: [String], description: String, secret: String, enabled: Boolean,
+    disabledReason: String, disabledAt: Date, failingSince: Date, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'webhookendpoints' },
+);
+endpointSchema.index({ workspaceId: 1, createdAt: 1, _id: 1 });
+endpointSchema.index({ enabled: 1 });
+
+/** `_id` is deliveryIdOf(event, endpoint): a redelivered event inserts nothing twice. */
+const deliverySchema = new Schema(
+  {
+    _id: String, workspaceId: String, endpointId: String, eventId: String, eventType: String, payload: String, state: String,
+    nextAttemptAt: Date, leaseToken: String, retryUntil: Date,
+    attempts: [{ _id: false, at: Date, statusCode: Number, latencyMs: Number, error: String }],
+    attemptCount: Number, lastError: String, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'webhookdeliveries' },
+);
+deliverySchema.index({ state: 1, nextAttemptAt: 1 });
+deliverySchema.index({ endpointId: 1, state: 1, nextAttemptAt: 1 });
+deliverySchema.index({ endpointId: 1, createdAt: -1, _id: -1 });
+deliverySchema.index({ state: 1, updatedAt: 1 });
+
+export interface WebhookModels {
+  webhookEndpoints: Model<any>;
+  webhookDeliveries: Model<any>;
+}
+
+export function buildWebhookModels(conn: Connection): WebhookModels {
+  return {
+    webhookEndpoints: conn.model('WebhookEndpoint', endpointSchema),
+    webhookDeliveries: conn.model('WebhookDelivery', deliverySchema),
+  };
+}

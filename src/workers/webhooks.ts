@@ -1,0 +1,141 @@
+// The webhook worker: consumes event batches from the `webhooks` queue into durable deliveries, and
+// runs due deliveries with a few attempts in flight per endpoint, so a slow or dead endpoint delays
+// only its own. Retries are due times in the store: a restarted worker picks them up where they were.
+import type { Bus, Consumer } from '../bus/bus';
+import type { Logger } from '../log/logger';
+import type { FanOut } from '../services/webhooks';
+import { isWebhookBatch } from '../services/webhooks';
+import type { Store } from '../store/store';
+import type { WebhookDelivery } from '../store/store-webhooks';
+
+export interface WebhookWorkerDeps {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  fanOut: FanOut;
+  deliverer: { attempt(d: WebhookDelivery): Promise<unknown> };
+  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number } };
+}
+
+/** Attempts in flight in one process, over every endpoint. */
+const MAX_IN_FLIGHT = 200;
+/** Endpoints looked at per round. */
+const ENDPOINTS_PER_ROUND = 100;
+/** Old finished deliveries are deleted this often, this many per statement. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1_000;
+
+export interface WebhookWorker {
+  start(): Promise<void>;
+  /** Stops taking work and waits for attempts in flight (each ends within the timeout). */
+  stop(): Promise<void>;
+  /** Attempts in flight now, by endpoint. */
+  inFlight(): Map<string, number>;
+}
+
+export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
+  const { store, logger } = deps;
+  const { concurrencyPerEndpoint, pollMs, timeoutMs } = deps.config.webhooks;
+  // An attempt ends within the timeout; the lease leaves room for recording it. A dead worker's
+  // deliveries are due again after it.
+  const leaseMs = 2 * timeoutMs + 1_000;
+  const busy = new Map<string, number>();
+  const running = new Set<Promise<void>>();
+  let consumer: Consumer | undefined;
+  let stopped = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+
+  async function prune(): Promise<void> {
+    const before = new Date(Date.now() - deps.config.webhooks.retentionDays * 86_400_000);
+    try {
+      let total = 0;
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !stopped; total += n) n = await store.webhooks.pruneDeliveries(before, PRUNE_BATCH);
+      if (total > 0) logger.info(`deleted ${total} webhook deliveries finished before ${before.toISOString()}`);
+    } catch (e) {
+      logger.warn('old webhook deliveries not deleted; next hour', { error: (e as Error).message });
+    }
+  }
+
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => ((wake = undefined), resolve()), ms);
+      wake = () => {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  function run(d: WebhookDelivery): void {
+    busy.set(d.endpointId, (busy.get(d.endpointId) ?? 0) + 1);
+    const p = deps.deliverer
+      .attempt(d)
+      .then(() => undefined)
+      .catch((e) => logger.warn('webhook attempt not recorded (retried when its lease ends)', { deliveryId: d.id, error: (e as Error).message }))
+      .finally(() => {
+        const n = (busy.get(d.endpointId) ?? 1) - 1;
+        if (n <= 0) busy.delete(d.endpointId);
+        else busy.set(d.endpointId, n);
+        running.delete(p as Promise<void>);
+        wake?.();
+      }) as Promise<void>;
+    running.add(p);
+  }
+
+  /** One round: claims what free slots allow; resolves how many attempts it started. */
+  async function round(): Promise<number> {
+    const now = new Date();
+    const full = [...busy].filter(([, n]) => n >= concurrencyPerEndpoint).map(([id]) => id);
+    const due = await store.webhooks.dueEndpoints(now, ENDPOINTS_PER_ROUND, full);
+    let started = 0;
+    for (const endpointId of due) {
+      const free = Math.min(concurrencyPerEndpoint - (busy.get(endpointId) ?? 0), MAX_IN_FLIGHT - running.size);
+      if (free <= 0) continue;
+      const claimed = await store.webhooks.claimDue(endpointId, now, free, new Date(now.getTime() + leaseMs));
+      claimed.forEach(run);
+      started += claimed.length;
+    }
+    return started;
+  }
+
+  async function poll(): Promise<void> {
+    while (!stopped) {
+      let started = 0;
+      try {
+        started = await round();
+      } catch (e) {
+        logger.warn('webhook deliveries not read; trying again', { error: (e as Error).message });
+      }
+      if (!stopped && started === 0) await nap(pollMs);
+    }
+  }
+
+  return {
+    async start() {
+      consumer = await deps.bus.consume(
+        'webhooks',
+        async (d) => {
+          if (!isWebhookBatch(d.body)) return { action: 'dead', reason: 'not a webhook event batch' };
+          const added = await deps.fanOut.handle(d.body);
+          if (added > 0) wake?.();
+          return { action: 'ack' };
+        },
+        { prefetch: 10 },
+      );
+      loop = poll();
+      pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS).unref();
+      void prune();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(pruneTimer);
+      wake?.();
+      await consumer?.cancel();
+      await loop;
+      await Promise.all([...running]);
+    },
+    inFlight: () => new Map(busy),
+  };
+}
