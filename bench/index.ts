@@ -21,6 +21,7 @@ import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
 import { usageBench } from './usage';
 import { campaignRunBench, importBench, type CampaignBenchResult } from './campaigns';
+import { sheetsBench } from './sheets';
 
 export interface BenchOptions {
   quick: boolean;
@@ -37,6 +38,8 @@ export interface BenchOptions {
   prefetch: number;
   /** Messages whose usage counters the usage-API phase writes before timing it. */
   usageMessages: number;
+  /** Events the Google Sheets export phase exports (to the local fake of the Sheets API). */
+  sheetsEvents: number;
   write: boolean;
   /** Run only this phase (no report file): `metering` or `campaigns`. */
   only?: 'metering' | 'campaigns';
@@ -75,6 +78,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     streamSubscribers: 5,
     concurrency: Number(flag('concurrency') ?? 50),
     usageMessages: Number(flag('usage-messages') ?? 1_000_000),
+    sheetsEvents: Number(flag('sheets-events') ?? (quick ? 20_000 : 100_000)),
     prefetch: Number(flag('prefetch') ?? loadConfig({}).worker.prefetch),
     write: !argv.includes('--no-write') && flag('only') === undefined,
     only: parseOnly(flag('only')),
@@ -172,9 +176,13 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
       await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
     ];
 
+    say(`Google Sheets export: ${opts.sheetsEvents} events through the sheets queue to the local Sheets API fake (alone: npx tsx bench/sheets.ts)`);
+    const sheets = await sheetsBench({ events: opts.sheetsEvents, say });
+    say(`  ${Math.round(sheets.rowsPerS)} rows/s, ${sheets.calls.append} appends, lost ${sheets.lost}, duplicated ${sheets.duplicated}`);
+
     const meter: MeteringResult = await metering();
     const camp = await campaigns();
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage, campaigns: camp };
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage, sheets, campaigns: camp };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import type { StreamResult } from './stream';
 import { heraldCpuPerMessage, type MeteringResult } from './metering';
 import type { UsageBenchResult } from './usage';
 import type { CampaignBenchResult } from './campaigns';
+import type { SheetsBenchResult } from './sheets';
 
 export interface Machine {
   cpu: string;
@@ -33,6 +34,7 @@ export interface BenchReport {
   metering: MeteringResult;
   usage?: UsageBenchResult[];
   campaigns?: CampaignBenchResult;
+  sheets?: SheetsBenchResult;
 }
 
 /** `--only campaigns`: the CSV import and the campaign run alone. */
@@ -82,6 +84,15 @@ function usageRows(u: UsageBenchResult): Row[] {
   }));
 }
 
+function sheetsRows(x: SheetsBenchResult): Row[] {
+  const tag = `Google Sheets export of ${int(x.events)} events (fake Sheets API, ${x.batchRows} rows a call)`;
+  return [
+    { figure: `${tag}: published to confirmed in the sheet`, value: `${int(x.rowsPerS)} rows/s (${x.seconds.toFixed(1)} s; publishing took ${x.publishS.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `${tag}: calls append / get / update / token`, value: `${x.calls.append} / ${x.calls.get} / ${x.calls.update} / ${x.calls.token}`, target: `>= ${Math.ceil(x.events / x.batchRows)} appends`, verdict: '' },
+    { figure: `${tag}: rows in the sheet / lost / duplicated`, value: `${int(x.rowsInSheet)} / ${x.lost} / ${x.duplicated}`, target: `${int(x.events)} / 0 / 0`, verdict: verdict(x.lost === 0 && x.duplicated === 0) },
+  ];
+}
+
 function rows(r: BenchReport): Row[] {
   const half = r.raw.endToEndPerS / 2;
   const out: Row[] = [
@@ -120,6 +131,7 @@ function rows(r: BenchReport): Row[] {
   out.push(...meteringRows(r.metering));
   for (const u of r.usage ?? []) out.push(...usageRows(u));
   if (r.campaigns) out.push(...campaignRows(r.campaigns));
+  if (r.sheets) out.push(...sheetsRows(r.sheets));
   return out;
 }
 

@@ -103,6 +103,8 @@ export async function usageBench(opts: { messages: number; say: (s: string) => v
     for (const [name, path] of [
       ['workspace, 30 days by day', `/v1/usage?${month}&every=1day`],
       ['workspace, 30 days by hour (720 buckets)', `/v1/usage?${month}&every=1hour&size=1000`],
+      ['workspace, 2021-2031 by day in Europe/Helsinki (page of 1000 of 3652)', `/v1/usage?start=2021-01-01&end=2031-01-01&every=1day&tz=Europe/Helsinki&size=1000&page=4`],
+      ['workspace, 2030 by hour (page of 1000 of 8760)', `/v1/usage?start=2030-01-01&end=2031-01-01&every=1hour&size=1000`],
       ['workspace, by day in Europe/Helsinki, sms only', `/v1/usage?${month}&every=1day&tz=Europe/Helsinki&channel=sms`],
       ['one program, 30 days by day', `/v1/programs/p7/usage?${month}&every=1day`],
       ['one recipient, 30 days by day', `/v1/users/u42/usage?${month}&every=1day`],

@@ -64,6 +64,11 @@ const channelArg = (v: string) => {
   return v as 'sms' | 'email';
 };
 
+const workerArg = (v: string) => {
+  if (v !== 'sms' && v !== 'email' && v !== 'sheets') throw new InvalidArgumentError('must be sms, email or sheets');
+  return v as 'sms' | 'email' | 'sheets';
+};
+
 export function buildProgram(): Command {
   const program = new Command('herald')
     .description('Herald: a self-hostable multi-channel notification dispatcher')
@@ -76,9 +81,9 @@ export function buildProgram(): Command {
   program.command('server').description('run the dispatch HTTP server, RabbitMQ intake, fan-out and scheduler').action(() => run('server'));
   program
     .command('worker')
-    .description('run a channel worker that hands messages to providers')
-    .argument('<channel>', 'sms or email', channelArg)
-    .action((channel: 'sms' | 'email') => run(channel));
+    .description('run a channel worker that hands messages to providers, or the Google Sheets exporter')
+    .argument('<kind>', 'sms, email or sheets', workerArg)
+    .action((kind: 'sms' | 'email' | 'sheets') => run(kind));
   program.command('all').description('run everything in one process (the embedded default when no MONGODB_URI/AMQP_URL)').action(() => run('all'));
   program.command('seed').description('load the demo data into the local store (program 1, event type "1", demo users)').action(() => (require('./local') as typeof import('./local')).seedCommand(config()));
   withClientOptions(program.command('outbox'))

@@ -69,6 +69,28 @@ const configSchema = z.object({
     httpPort: z.number().int().min(0).max(65535).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
+  /** Google Sheets export (src/services/sheets). */
+  sheets: z
+    .object({
+      /** Root of Google's APIs and of its OAuth token endpoint (<root>/token); unset: Google's own. Tests point it at a local fake. */
+      googleApiRoot: z.string().url().optional(),
+      /** Service-account key file of targets registered without their own (GOOGLE_APPLICATION_CREDENTIALS). */
+      credentialsFile: z.string().min(1).optional(),
+      /** Rows per values.append call: a few hundred stays inside Google's per-minute quotas. */
+      batchRows: z.number().int().min(1).max(10_000).default(500),
+      /** How often a sheets worker looks for rows left waiting (a failed or contended run). */
+      sweepMs: z.number().int().min(50).default(5000),
+      /** Each Google request's timeout. */
+      timeoutMs: z.number().int().min(100).default(30_000),
+      /** Tries of one Google call (429, 5xx, timeouts) before the run gives up until the next sweep. */
+      maxAttempts: z.number().int().min(1).max(50).default(6),
+      retryBaseMs: z.number().int().min(1).default(1000),
+      retryMaxMs: z.number().int().min(1).default(60_000),
+      /** How long a worker holds a target's run unless renewed (before each append); a killed worker's targets are taken over after it. */
+      leaseMs: z.number().int().min(500).default(60_000),
+    })
+    .refine((s) => s.leaseMs > s.timeoutMs, { message: 'leaseMs must be longer than timeoutMs (an append must end inside the lease)', path: ['leaseMs'] })
+    .default({}),
   credits: z.object({
     /** Default price of one SMS segment and of one e-mail, in credits; a workspace may have its own. */
     smsSegmentPrice: creditAmount,
@@ -156,6 +178,12 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
   { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
+  { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and of their token endpoint (ROOT/token), for proxies and tests" },
+  { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },
+  { env: 'HERALD_SHEETS_BATCH_ROWS', path: 'sheets.batchRows', kind: 'int', doc: 'rows per Google Sheets append call' },
+  { env: 'HERALD_SHEETS_SWEEP_MS', path: 'sheets.sweepMs', kind: 'int', doc: 'how often the sheets worker looks for rows left waiting' },
+  { env: 'HERALD_SHEETS_LEASE_MS', path: 'sheets.leaseMs', kind: 'int', doc: "a sheets worker's hold on an export, renewed before each append; a killed worker's exports resume after it" },
+  { env: 'HERALD_SHEETS_TIMEOUT_MS', path: 'sheets.timeoutMs', kind: 'int', doc: 'timeout of each Google Sheets request (shorter than the lease)' },
   { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
   { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
   { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },

@@ -60,8 +60,21 @@ export const INSUFFICIENT_CREDIT = 'insufficient_credit';
 export type ParsedCredits = { ok: true; milli: number } | { ok: false; reason: string };
 
 /** Exact decimal text (a JSON number's shortest form, or a string) to milli-credits; no float arithmetic. */
+/**
+ * A JSON number's decimal text. A binary float can only come near most decimals: 9 x 0.001 is
+ * 0.009000000000000001 in any client's arithmetic. A number within a few units in the last place
+ * of a whole milli-credit is that milli-credit; anything further off keeps its digits (and is
+ * refused for having more than 3 decimals).
+ */
+function numberText(v: number): string {
+  if (!Number.isFinite(v)) return '';
+  const milli = Math.round(v * MILLI_PER_CREDIT);
+  const near = milli / MILLI_PER_CREDIT;
+  return Math.abs(v - near) <= 4 * Number.EPSILON * Math.max(1, Math.abs(v)) ? String(near) : String(v);
+}
+
 export function parseCredits(v: unknown): ParsedCredits {
-  const text = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : typeof v === 'string' ? v.trim() : '';
+  const text = typeof v === 'number' ? numberText(v) : typeof v === 'string' ? v.trim() : '';
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (!m) return { ok: false, reason: 'must be a decimal number of credits, e.g. 12.5' };
   const decimals = (m[3] ?? '').replace(/0+$/, '');

@@ -280,6 +280,8 @@ export interface Message {
   updatedAt: Date;
   sentAt?: Date;
   deliveredAt?: Date;
+  /** Milli-credits reserved for it at dispatch (a metered workspace, a price above 0); given back if it ends unsent. */
+  cost?: number;
 }
 
 export interface LogLine {

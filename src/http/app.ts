@@ -21,6 +21,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
 import { usageRoutes } from './routes/usage';
 import { exportRoutes } from './routes/exports';
+import { sheetExportRoutes } from './routes/sheet-exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
@@ -63,6 +64,7 @@ export function heraldRoutes(deps: HttpDeps, openapiDocument: () => object): Rou
     ...smsRoutes(deps),
     ...usageRoutes(deps),
     ...exportRoutes(deps),
+    ...sheetExportRoutes(deps),
     ...webhookEndpointRoutes(deps.webhookEndpoints ?? createWebhookEndpoints({ store: deps.store, config: deps.config })),
     ...legacyRoutes(deps),
     ...metaRoutes(deps, openapiDocument),

@@ -34,10 +34,14 @@ export function resolveLogFormat(setting: 'auto' | 'json' | 'pretty', stdoutIsTT
   return setting === 'auto' ? (stdoutIsTTY ? 'pretty' : 'json') : setting;
 }
 
-/** Masks every field but the level, the process and the ids, so stdout and the store see the same masked line. */
+/**
+ * Masks every field but the level, the process, the notification id and the time, so stdout and the
+ * store see the same masked line. A message id holds its recipient's user id, which may be a phone
+ * number: it is masked like any text (GET /v1/logs masks a messageId filter the same way).
+ */
 const maskFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'messageId' || key === 'timestamp') continue;
+    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'timestamp') continue;
     info[key] = key === 'message' && typeof info.message === 'string' ? maskText(info.message) : maskValue(info[key]);
   }
   return info;
@@ -64,6 +68,16 @@ export function withIds(logger: Logger, ids: LogIds): Logger {
   if (ids.notificationId) meta.notificationId = ids.notificationId;
   if (ids.messageId) meta.messageId = ids.messageId;
   return logger.child(meta);
+}
+
+/** A logger for lines about one message: its workspace (whose keys then see them in /v1/logs), notification and id. */
+export function forMessage(logger: Logger, m: { id: string; notificationId: string; workspaceId?: string }): Logger {
+  return withIds(logger, { workspaceId: m.workspaceId, notificationId: m.notificationId, messageId: m.id });
+}
+
+/** A logger for lines about one notification, with its workspace. */
+export function forNotification(logger: Logger, n: { id: string; workspaceId?: string }): Logger {
+  return withIds(logger, { workspaceId: n.workspaceId, notificationId: n.id });
 }
 
 /**

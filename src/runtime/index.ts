@@ -33,6 +33,7 @@ import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import type { CampaignEvents, CampaignService } from '../services/campaigns';
 import { isCampaignJob, wireCampaigns } from './campaigns';
+import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import {
   createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
   observeNotificationEnds,
@@ -43,7 +44,7 @@ import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 
-export type Role = 'server' | 'sms' | 'email' | 'all';
+export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
 export interface StartOptions {
   role: Role;
@@ -65,6 +66,8 @@ export interface RunningHerald {
   routers: Partial<Record<Channel, ProviderRouter>>;
   /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
   campaigns: { service: CampaignService; events: CampaignEvents };
+  /** The Google Sheets exporter, in the sheets and all roles. */
+  sheetsExporter?: SheetsExporter;
   /** Base URL of the HTTP server, for roles that serve one. */
   url?: string;
   /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
@@ -123,10 +126,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const metrics = createMetrics();
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
+  // Message outcomes of programs with an outcomes sheet go to the sheets queue.
+  const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
   // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
   const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
   const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
-  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, webhookEvents.listener], logger, {
+  const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
     // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
     report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
   });
@@ -149,6 +154,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const serves = role === 'server' || role === 'all';
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
+  let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
   let webhookWorker: WebhookWorker | undefined;
   const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
@@ -160,8 +166,16 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     await ensureDefaultAccount(store, config);
     const dispatcher = createDispatcher({ store, bus, config, logger, metering });
     const intake = createIntake({ notifications, config, logger });
+    // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
+    // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
+    const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
+    const dispatchThenFeed = async (body: unknown) => {
+      const r = await dispatcher.handle(body);
+      if (r.action === 'ack') await feed.fromDispatch(body);
+      return r;
+    };
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
-    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatcher.handle(d.body)), { prefetch: 2 }));
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
@@ -191,6 +205,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
   }
+  let sheetsExporter: SheetsExporter | undefined;
+  if (role === 'sheets' || role === 'all') {
+    sheetsExporter = createSheetsExporter({ store, config, logger });
+    consumers.push(await bus.consume('sheets', (d) => sheetsExporter!.handle(d), { prefetch: 200 }));
+    sheetsExporter.start();
+  }
   const controlRefresh = Object.keys(routers).length
     ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
     : undefined;
@@ -208,6 +228,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
+      await sheetsExporter?.stop();
+      sheetsFeed?.close();
+      outcomeFeed.close();
       senders.forEach((s) => s.close());
       await webhookEvents.stop();
       await webhookWorker?.stop();
@@ -287,7 +310,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

@@ -2,7 +2,7 @@
 // status and error code are kept, and a message sent in several parts aggregates its parts.
 import { aggregateParts, canMoveTo, sourcesFor } from '../domain/status';
 import type { Message, MessageStatus } from '../domain/types';
-import { withIds, type Logger } from '../log/logger';
+import { forMessage, type Logger } from '../log/logger';
 import type { DeliveryReport } from '../providers/types';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from './credits';
@@ -65,7 +65,7 @@ export function createDeliveryReports(deps: { store: Store; logger: Logger; mete
         });
         return { result: 'unknown-message' };
       }
-      const log = withIds(logger, { notificationId: found.notificationId, messageId: found.id });
+      const log = forMessage(logger, found);
       if (r.status === undefined) return noteUnmapped(found, providerId, r, log);
       const parts = found.providerMessageIds?.length ?? 1;
       const { message, status, partChanged } = await target(found, { ...r, status: r.status });

@@ -46,6 +46,14 @@ export interface CreditRepo {
   charge(messageIds: string[]): Promise<number>;
   /** Gives back the held or charged reservations of these messages, once each. Resolves the refund entries written. */
   refund(messageIds: string[]): Promise<LedgerEntry[]>;
+  /**
+   * Finishes movements a process that died left half-way, started before `before`: reserves between
+   * their debit and their ledger entries, refunds between their entries and their credit, top-ups
+   * and adjustments between the balance change and the entry (an answer nobody got: its balanceAfter
+   * is the balance when the entry is written). Afterwards the ledger sums to the balance again.
+   * Resolves how many it finished (always 0 where every movement is one transaction).
+   */
+  settlePending(before: Date): Promise<number>;
   /** Reserve entries still held that were made before `before`, oldest first (for the sweeper). */
   findHeld(before: Date, limit: number): Promise<LedgerEntry[]>;
   /** Newest first. */

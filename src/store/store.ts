@@ -24,9 +24,11 @@ import type { ProviderControlRepo } from './store-provider-control';
 import type { CampaignRepo } from './store-campaigns';
 
 export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
+import type { SheetExportRepo } from './store-sheets';
 import type { WebhookRepo } from './store-webhooks';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
 export type { ApiKeyRepo, NewApiKey, NewWorkspace, RateLimitRepo, WorkspaceRepo } from './tenancy';
@@ -297,5 +299,6 @@ export interface Store {
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
   campaigns: CampaignRepo;
+  sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }

@@ -4,7 +4,7 @@
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import type { Message, MessageStatus } from '../domain/types';
-import { withIds, type Logger } from '../log/logger';
+import { forMessage, forNotification, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from '../services/credits';
 
@@ -45,7 +45,7 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const n of due) {
       const moved = await store.notifications.transition(n.id, ['scheduled'], 'accepted');
       if (!moved) continue;
-      withIds(logger, { notificationId: n.id }).info('scheduled start reached; queued for dispatch');
+      forNotification(logger, n).info('scheduled start reached; queued for dispatch');
       await publishDispatch(n.id);
     }
     return due.length;
@@ -58,13 +58,13 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const n of stale) {
       await publishDispatch(n.id);
       await store.notifications.update(n.id, { dispatch: n.dispatch }); // touch updatedAt: one relay per period
-      withIds(logger, { notificationId: n.id }).info('relay: dispatch republished');
+      forNotification(logger, n).info('relay: dispatch republished');
     }
     const msgs = sweepMessages ? await store.messages.findStale(['accepted'], before, BATCH) : [];
     for (const m of msgs) {
       await bus.publish(m.channel, { messageId: m.id }, { messageId: m.id });
       await store.messages.transition(m.id, ['accepted'], 'queued', { reason: 'relay' });
-      withIds(logger, { notificationId: m.notificationId, messageId: m.id }).info('relay: message republished');
+      forMessage(logger, m).info('relay: message republished');
     }
     return stale.length + msgs.length;
   }
@@ -75,7 +75,7 @@ export function createScheduler(deps: SchedulerDeps) {
     const notifications = await store.notifications.findByStatus(['scheduled', 'accepted'], { validBefore: at, limit: BATCH });
     for (const n of notifications) {
       if (await store.notifications.transition(n.id, ['scheduled', 'accepted'], 'expired')) {
-        withIds(logger, { notificationId: n.id }).warn('window closed before dispatch; notification expired');
+        forNotification(logger, n).warn('window closed before dispatch; notification expired');
         count++;
       }
     }
@@ -85,7 +85,7 @@ export function createScheduler(deps: SchedulerDeps) {
       const expired = await store.messages.transition(m.id, EXPIRABLE, 'expired', { reason: 'window closed before sending' });
       if (expired) {
         ended.push(expired);
-        withIds(logger, { notificationId: m.notificationId, messageId: m.id }).warn('message expired');
+        forMessage(logger, m).warn('message expired');
         count++;
       }
     }

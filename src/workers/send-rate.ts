@@ -10,6 +10,18 @@ const DECREASE_FACTOR = 0.8;
 /** The lowest a 429 takes a provider without a configured rate (whose base is a noisy measure of the last second). */
 const MIN_ADAPTIVE_RATE = 10;
 const FULL_SPEED_AFTER_MS = 30_000;
+/** Slots one send may miss (woken too late for) before its message goes back to the queue. */
+const MAX_SLOT_TRIES = 5;
+
+/**
+ * How late after its slot a send may still go. Slots are (1000 + guard) / rate apart; a window of
+ * one second at the provider then holds at most the rate while lateness plus the jitter on the way
+ * (network, the provider's own clock) stays under guard - interval: a quarter of the guard here
+ * leaves the rest for the way.
+ */
+export function lateMs(guardMs: number): number {
+  return Math.max(5, guardMs / 4);
+}
 
 export type SlotResult = { ok: true } | { ok: false; retryInMs: number };
 
@@ -44,6 +56,8 @@ export class SendRate {
   private readonly states = new Map<string, RateState>();
   /** Slots kept in this process when there is no shared store (unit tests). */
   private readonly localTat = new Map<string, number>();
+  /** Slots given up because the send woke too late for them (for tests and the bench). */
+  missed = 0;
 
   constructor(private readonly opts: SendRateOptions) {}
 
@@ -79,20 +93,30 @@ export class SendRate {
     return Math.min(1000, Math.max(250, Math.max(s.projectedTat, s.knownTat) - this.opts.clock() - this.opts.maxWaitMs / 2));
   }
 
-  /** Takes the next shared slot (waiting for it, at most maxWaitMs): call right before the provider call. */
+  /**
+   * Takes the next shared slot (waiting for it, at most maxWaitMs): call right before the provider call.
+   * A send goes at its slot or not at all: one that wakes up more than `lateMs` after its slot (a
+   * stalled event loop, a slow store answer) takes a fresh slot instead. Sends that went late would
+   * bunch with the on-time sends after them and crowd a one-second window past the rate; the missed
+   * slot stays unused, which only ever lowers the rate.
+   */
   async reserve(id: string): Promise<SlotResult> {
     const rate = this.effective(id);
     const s = this.state(id);
     if (rate === undefined) return this.started(s);
     const interval = slotIntervalMs(rate, this.opts.guardMs);
-    const turn = s.chain.then(() => this.ask(id, interval));
-    s.chain = turn.catch(() => undefined);
-    const answer = await turn;
-    s.knownTat = Math.max(s.knownTat, answer.granted ? answer.at + interval : answer.at);
-    if (!answer.granted) return { ok: false, retryInMs: Math.min(1000, Math.max(250, answer.at - this.opts.clock() - this.opts.maxWaitMs / 2)) };
-    const wait = answer.at - this.opts.clock();
-    if (wait > 0) await this.opts.sleep(wait);
-    return this.started(s);
+    for (let tries = 1; ; tries++) {
+      const turn = s.chain.then(() => this.ask(id, interval));
+      s.chain = turn.catch(() => undefined);
+      const answer = await turn;
+      s.knownTat = Math.max(s.knownTat, answer.granted ? answer.at + interval : answer.at);
+      if (!answer.granted) return { ok: false, retryInMs: Math.min(1000, Math.max(250, answer.at - this.opts.clock() - this.opts.maxWaitMs / 2)) };
+      const wait = answer.at - this.opts.clock();
+      if (wait > 0) await this.opts.sleep(wait);
+      if (this.opts.clock() - answer.at <= lateMs(this.opts.guardMs)) return this.started(s);
+      this.missed++;
+      if (tries >= MAX_SLOT_TRIES) return { ok: false, retryInMs: 250 };
+    }
   }
 
   /** The provider answered 429: lower this process's rate for it, at most once per Retry-After. */

@@ -7,7 +7,7 @@ import { HeraldError } from '../domain/errors';
 import { isFinal } from '../domain/status';
 import type { Channel, Message } from '../domain/types';
 import { isExpired } from '../domain/window';
-import { withIds, type Logger } from '../log/logger';
+import { forMessage, type Logger } from '../log/logger';
 import { ProviderError, type Provider, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from '../services/credits';
@@ -258,7 +258,7 @@ export function createSender(deps: SenderDeps) {
     const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
     if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
-    const log = withIds(logger, { notificationId: m.notificationId, messageId: m.id });
+    const log = forMessage(logger, m);
     const pending = unrecorded.get(m.id);
     if (pending && m.status === 'sending') return recordSent(m, pending.providerId, pending.result, pending.attempt, log);
     unrecorded.delete(m.id);

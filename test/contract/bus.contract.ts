@@ -226,6 +226,29 @@ export function describeBusContract(name: string, makeBus: () => Promise<Bus>): 
       expect(seenBySecond[0].attempt).toBe(1);
     });
 
+    test('the sheets queue holds events apart from the others, and one its worker dropped comes back to the next', async () => {
+      const first = await open();
+      const dispatchSeen: unknown[] = [];
+      await first.consume('dispatch', async (d) => (dispatchSeen.push(d.body), ack), { prefetch: 5 });
+      const seenByFirst: Delivery[] = [];
+      await first.consume('sheets', (d) => (seenByFirst.push(d), new Promise<HandlerResult>(() => undefined)), { prefetch: 5 });
+      const event = { event: { id: 'n-1', workspaceId: 'default', programId: 'p', eventTypeId: 'e', createdAt: '2030-01-01T00:00:00.000Z', data: { a: 1 } } };
+      await first.publish('sheets', event, { messageId: 'n-1' });
+      await waitFor(() => seenByFirst.length === 1, 5000, 'sheets delivery');
+      expect(await first.depth('sheets')).toBe(0);
+      await first.close();
+      expect(dispatchSeen).toEqual([]);
+
+      const second = await open();
+      const seenBySecond: Delivery[] = [];
+      await second.consume('sheets', async (d) => (seenBySecond.push(d), ack), { prefetch: 5 });
+      await waitFor(() => seenBySecond.length === 1, 8000, 'sheets redelivery');
+      expect(seenBySecond[0].body).toEqual(event);
+      expect(seenBySecond[0].redelivered).toBe(true);
+      await sleep(200);
+      expect(seenBySecond).toHaveLength(1);
+    });
+
     test('the webhooks queue is a queue of its own; an event batch not acked comes back whole, with its event ids', async () => {
       const first = await open();
       const sms: unknown[] = [];

@@ -103,6 +103,16 @@ export function creditsContract(s: StoreRef): void {
       expect(await s().credits.ledgerSum('w1')).toBe(1000);
     });
 
+    it('leaves nothing half-written after reserves: nothing to settle, and the ledger sums to the balance', async () => {
+      await s().credits.open('w1', { balance: 1000 });
+      await s().credits.reserve('w1', items(4, 100));
+      // 600 left: the 700 one does not fit, the 300 one does (the slow path of a partial batch).
+      expect(await s().credits.reserve('w1', [item(9, 700), item(10, 300)])).toEqual([item(10).messageId]);
+      expect(await s().credits.settlePending(new Date(Date.now() + 60_000))).toBe(0);
+      expect((await s().credits.get('w1'))!.balance).toBe(300);
+      expect(await s().credits.ledgerSum('w1')).toBe(300);
+    });
+
     it('finds held reservations older than a time, oldest first', async () => {
       await s().credits.open('w1', { balance: 1000 });
       await s().credits.reserve('w1', items(3));

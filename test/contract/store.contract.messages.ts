@@ -29,6 +29,14 @@ const all = { limit: 100, offset: 0 };
 
 export function messagesContract(s: StoreRef): void {
   describe('messages', () => {
+    it('keeps the cost reserved at dispatch through every change, and none when none was reserved', async () => {
+      await s().messages.insertMany([message('n1:paid:sms', { cost: 300 }), message('n1:free:sms')]);
+      await s().messages.transitionEachReturning([{ id: 'n1:paid:sms', from: ['queued'], to: 'sending', opts: { incrementAttempts: true } }]);
+      const paid = await s().messages.transition('n1:paid:sms', ['sending'], 'failed', { reason: 'x' });
+      expect(paid?.cost).toBe(300);
+      expect((await s().messages.getMany(['n1:paid:sms', 'n1:free:sms'])).map((m) => [m.id, m.cost]).sort()).toEqual([['n1:free:sms', undefined], ['n1:paid:sms', 300]]);
+    });
+
     it('inserts only new ids and never overwrites an existing message', async () => {
       const first = await s().messages.insertMany([message('n1:u1:sms'), message('n1:u2:sms'), message('n1:u3:sms')]);
       expect(first.sort()).toEqual(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:sms']);

@@ -62,6 +62,120 @@ describe('MongoDB store', () => {
   });
 });
 
+describe('MongoDB store: a reserve cut off between its debit and its ledger entries', () => {
+  it('is finished by settlePending: the ledger sums to the balance, each message reserved once', async () => {
+    const uri = uniqueMongoUri('herald_credit_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { insertMany: (...args: unknown[]) => unknown };
+    const original = proto.insertMany;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const batch = [1, 2, 3].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
+      // The process dies right after the debit: its ledger write never happens.
+      proto.insertMany = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditledger') throw new Error('process died');
+        return original.apply(this, args);
+      };
+      await expect(store.credits.reserve('w', batch)).rejects.toThrow('process died');
+      proto.insertMany = original;
+      expect((await store.credits.get('w'))!.balance).toBe(700);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      // A batch younger than the grace may still be finishing in its own process: left alone.
+      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect((await store.credits.get('w'))!.balance).toBe(700);
+      expect(await store.credits.ledgerSum('w')).toBe(700);
+      const reserves = (await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items;
+      expect(reserves.map((e) => [e.messageId, e.amount, e.state]).sort()).toEqual(batch.map((i) => [i.messageId, -100, 'held']));
+      expect(reserves.every((e) => !('batch' in e))).toBe(true);
+      // Settling again, or the fan-out resuming the same messages, changes nothing.
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+      expect((await store.credits.reserve('w', batch)).sort()).toEqual(batch.map((i) => i.messageId));
+      expect((await store.credits.get('w'))!.balance).toBe(700);
+      expect(await store.credits.ledgerSum('w')).toBe(700);
+    } finally {
+      proto.insertMany = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
+describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
+  it('is credited by settlePending, once', async () => {
+    const uri = uniqueMongoUri('herald_refund_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { updateOne: (...args: unknown[]) => unknown };
+    const original = proto.updateOne;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
+      await store.credits.reserve('w', batch);
+      // The process dies right after writing the refund entries: the balance is never credited.
+      proto.updateOne = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditaccounts') throw new Error('process died');
+        return original.apply(this, args);
+      };
+      await expect(store.credits.refund(batch.map((i) => i.messageId))).rejects.toThrow('process died');
+      proto.updateOne = original;
+      expect((await store.credits.get('w'))!.balance).toBe(800);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      // Asked again (the sweeper, another process): the refund is not written twice, and not credited twice.
+      expect(await store.credits.refund(batch.map((i) => i.messageId))).toEqual([]);
+      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect((await store.credits.get('w'))!.balance).toBe(1000);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+      expect((await store.credits.get('w'))!.balance).toBe(1000);
+      const refunds = (await store.credits.ledger('w', { kind: 'refund' }, { limit: 10, offset: 0 })).items;
+      expect(refunds.map((e) => [e.messageId, e.amount, e.state]).sort()).toEqual(batch.map((i) => [i.messageId, 100, undefined]));
+      expect((await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items.every((e) => e.state === 'refunded')).toBe(true);
+    } finally {
+      proto.updateOne = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
+describe('MongoDB store: a top-up cut off between its credit and its ledger entry', () => {
+  it('gets its entry from settlePending, once; a replay of it adds nothing', async () => {
+    const uri = uniqueMongoUri('herald_topup_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { insertOne: (...args: unknown[]) => unknown };
+    const original = proto.insertOne;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      proto.insertOne = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditledger') throw new Error('process died');
+        return original.apply(this, args);
+      };
+      await expect(store.credits.move('w', { id: 'top-up:w:k1', kind: 'top-up', amount: 500, note: 'invoice 7' })).rejects.toThrow('process died');
+      proto.insertOne = original;
+      expect((await store.credits.get('w'))!.balance).toBe(1500);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect(await store.credits.ledgerSum('w')).toBe(1500);
+      const again = await store.credits.move('w', { id: 'top-up:w:k1', kind: 'top-up', amount: 500, note: 'invoice 7' });
+      expect(again).toMatchObject({ replayed: true, entry: { id: 'top-up:w:k1', amount: 500, balanceAfter: 1500, note: 'invoice 7' } });
+      expect((await store.credits.get('w'))!.balance).toBe(1500);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+      expect(await store.credits.ledgerSum('w')).toBe(1500);
+    } finally {
+      proto.insertOne = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a database from before workspaces', () => {
   it('moves every record to the default workspace at connect and lets other workspaces reuse the ids', async () => {
     const uri = uniqueMongoUri('herald_v1');

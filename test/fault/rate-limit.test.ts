@@ -8,9 +8,10 @@ jest.setTimeout(240_000);
 
 const RATE = 20;
 /**
- * Slot spacing margin (HERALD_RATE_GUARD_MS, default 100 ms). Arrivals are timestamped by this
- * test process, on a 2-core machine shared by Herald's five processes and often by other test
- * files: a stall there bunches arrivals by up to a few hundred ms, so the margin covers that here.
+ * Slot spacing margin (HERALD_RATE_GUARD_MS, default 100 ms). A send leaves within a quarter of it
+ * after its slot or takes a fresh one (send-rate.ts); the rest covers the way to the gateway.
+ * Arrivals are timestamped by this test process, on a 2-core machine shared by Herald's five
+ * processes and often by other test files: a stall there bunches arrivals, so the margin is wider here.
  */
 const GUARD_MS = 300;
 let c: Cluster;

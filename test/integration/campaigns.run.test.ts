@@ -105,7 +105,7 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     expect(page.items.every((m: { campaignId: string }) => m.campaignId === created.body.id)).toBe(true);
     const day = new Date().toISOString().slice(0, 10);
     const usage = (await api().get(`/v1/campaigns/${created.body.id}/usage?start=${day}&end=${day}T23:59:59Z&every=1day`).expect(200)).body;
-    expect(usage.items[0]).toMatchObject({ messages: 24, sent: 24, segments: 24 });
+    expect(usage.items[0]).toMatchObject({ messages: 24, sent: 24, segments: 24, creditsCharged: 2.4, creditsRefunded: 0 });
   }, 60_000);
 
   it('cancel ends the unsent messages cancelled and sends no more', async () => {

@@ -168,7 +168,7 @@ describe('herald command line', () => {
     [['frobnicate'], /^herald: unknown command 'frobnicate'/],
     [['logs', '--level', 'loud'], /^herald: --level must be error, warn, info or debug$/],
     [['logs', '--until', 'later'], /^herald: --until must be an ISO 8601 time$/],
-    [['worker', 'fax'], /^herald: .*must be sms or email/],
+    [['worker', 'fax'], /^herald: .*must be sms, email or sheets/],
   ])('herald %j fails with one line and a non-zero exit', async (args, message) => {
     const r = await herald$(...args);
     expect(r.code).not.toBe(0);

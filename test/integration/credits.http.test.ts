@@ -64,6 +64,14 @@ describe.each<Backend>(['embedded', 'real'])('credits over HTTP (%s)', (backend)
     expect((await ledger()).total).toBe(beforeLedger);
   });
 
+  it('reads a float a client computed (9 x 0.001 = 0.009000000000000001) as the milli-credit it stands for', async () => {
+    const before = (await summary()).balance;
+    expect(JSON.stringify({ amount: 9 * 0.001 })).toBe('{"amount":0.009000000000000001}');
+    const res = await top({ amount: 9 * 0.001 }).expect(201);
+    expect(res.body.amount).toBe(0.009);
+    expect(Math.round(((await summary()).balance - before) * 1000)).toBe(9);
+  });
+
   it('answers 404 for a workspace without an account, on every credits route', async () => {
     for (const path of ['credits', 'credits/ledger', 'credits/stream']) {
       const res = await request(herald.url!).get(`/v1/workspaces/nowhere/credits${path.slice('credits'.length)}`).expect(404);

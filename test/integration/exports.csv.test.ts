@@ -69,6 +69,16 @@ describe.each(stores)('CSV exports on %s', (_name, open) => {
     expect((await request(app).get('/v1/notifications/nope/messages.csv')).status).toBe(404);
   });
 
+  it('shows what each message cost: its reservation, 0 once refunded, empty when nothing was reserved', async () => {
+    await store.messages.insertMany([message('kept', 'n1', { cost: 200 }), message('back', 'n1', { cost: 100 }), message('free', 'n1')]);
+    await store.messages.transition('kept', ['accepted'], 'sent', { patch: { provider: 'twilio', sentAt: new Date() } });
+    await store.messages.transition('back', ['accepted'], 'failed', { patch: { provider: 'twilio' } });
+    expect((await store.messages.get('kept'))?.cost).toBe(200);
+    const r = await request(app).get('/v1/notifications/n1/messages.csv').expect(200);
+    const credits = Object.fromEntries(r.text.trimEnd().split('\n').slice(1).map((l) => [l.split(',')[0], l.split(',')[9]]));
+    expect(credits).toEqual({ kept: '0.2', back: '0', free: '' });
+  });
+
   it('exports an interval [start, end) and refuses a bad one with the field', async () => {
     await store.messages.insertMany([message('x', 'n1')]);
     const after = new Date(Date.now() + 1000).toISOString();

@@ -26,6 +26,8 @@ const EVERY_ROUTE = [
   'get /v1/logs', 'post /', 'get /', 'get /health', 'get /openapi.json',
   'get /v1/usage', 'get /v1/programs/{id}/usage', 'get /v1/users/{id}/usage',
   'get /v1/notifications/{id}/messages.csv', 'get /v1/exports/messages.csv',
+  'post /v1/programs/{programId}/exports', 'get /v1/programs/{programId}/exports', 'get /v1/programs/{programId}/exports/{exportId}',
+  'delete /v1/programs/{programId}/exports/{exportId}', 'post /v1/programs/{programId}/exports/{exportId}/resume',
   'post /v1/workspaces', 'get /v1/workspaces', 'get /v1/workspaces/{workspaceId}',
   'post /v1/workspaces/{workspaceId}/keys', 'get /v1/workspaces/{workspaceId}/keys', 'delete /v1/workspaces/{workspaceId}/keys/{keyId}',
   'post /v1/webhooks', 'get /v1/webhooks', 'get /v1/webhooks/{webhookId}', 'patch /v1/webhooks/{webhookId}', 'delete /v1/webhooks/{webhookId}',
@@ -62,7 +64,7 @@ describe('GET /openapi.json', () => {
         expect(Object.keys(op.responses).length).toBeGreaterThan(1);
         expect(op.responses['400']).toBeDefined();
         // Actions on a resource named in the path take no body.
-        if (m === 'post' && !/\/(cancel|rotate|replay)$/.test(p)) expect(op.requestBody.content['application/json'].schema).toBeDefined();
+        if (m === 'post' && !/\/(cancel|resume|rotate|replay)$/.test(p)) expect(op.requestBody.content['application/json'].schema).toBeDefined();
       }
     }
   });

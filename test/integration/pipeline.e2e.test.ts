@@ -130,5 +130,13 @@ describe.each<Backend>(['real', 'embedded'])('pipeline end to end (%s store and 
     const byMessage = await request(herald.url!).get(`/v1/logs?messageId=${encodeURIComponent(one.messageId)}`);
     expect(byMessage.body.items.length).toBeGreaterThan(0);
     expect(byMessage.body.items.every((l: { messageId: string }) => l.messageId === one.messageId)).toBe(true);
+
+    // The worker's lines about a message carry its workspace: a viewer key of that workspace sees them.
+    // (Last: once a key exists, protected mode ends and every request needs one.)
+    const key = await request(herald.url!).post('/v1/workspaces/default/keys').send({ role: 'viewer', name: 'log reader' }).expect(201);
+    const seen = await request(herald.url!).get(`/v1/logs?notificationId=${posted.body.id}`).set('Authorization', `Bearer ${key.body.key}`).expect(200);
+    const viewerLines: string[] = seen.body.items.map((l: { message: string }) => l.message);
+    expect(viewerLines.filter((m) => m === 'message handed to provider')).toHaveLength(4);
+    expect(seen.body.items.every((l: { workspaceId?: string }) => l.workspaceId === 'default')).toBe(true);
   });
 });

@@ -38,6 +38,9 @@ describe.each<Backend>(['real', 'embedded'])('usage and metrics reconciled after
         'worker.maxAttempts': 50,
         'providers.circuitFailures': 1000,
         'log.level': 'warn',
+        // Metered, SMS at 0.1 and e-mail at 0.05 per message: credits move on both channels.
+        'credits.defaultBalance': 1000,
+        'credits.emailPrice': 0.05,
       }),
     );
     const api = request(herald.url!);
@@ -121,6 +124,43 @@ describe.each<Backend>(['real', 'embedded'])('usage and metrics reconciled after
     for (const user of ['ok0', 'bad1', 'nophone']) expect(await actual('user', user)).toEqual(expected((m) => m.userId === user));
 
     // /metrics: each status entered after the hand-over counted once per message that entered it.
+    // Credits: charged is what was reserved for each message, refunded what came back for the unsent ones;
+    // the rollups equal the messages' own costs, and the ledger's reserve and refund entries.
+    const REFUNDED = new Set(['failed', 'expired', 'cancelled', 'rejected']);
+    const credits = (keep: (m: Message) => boolean) => {
+      const byHour = new Map<number, { creditsCharged: number; creditsRefunded: number }>();
+      for (const m of messages.filter(keep)) {
+        const h = usageHourOf(m).getTime();
+        const row = byHour.get(h) ?? { creditsCharged: 0, creditsRefunded: 0 };
+        row.creditsCharged += m.cost ?? 0;
+        if (REFUNDED.has(m.status)) row.creditsRefunded += m.cost ?? 0;
+        byHour.set(h, row);
+      }
+      return [...byHour.entries()].sort(([a], [b]) => a - b).map(([h, row]) => ({ hour: new Date(h), ...row }));
+    };
+    const actualCredits = async (dimension: 'workspace' | 'user', key: string, channel?: 'sms' | 'email') =>
+      (await herald.store.usage.hourly({ workspaceId: 'default', dimension, key, from, to, channel })).map((h) => ({
+        hour: h.hour, creditsCharged: h.counts.creditsCharged, creditsRefunded: h.counts.creditsRefunded,
+      }));
+    const costly = messages.filter((m) => (m.cost ?? 0) > 0);
+    expect(costly.filter((m) => m.channel === 'sms').every((m) => m.cost === 100 * (m.sms?.segments ?? 1))).toBe(true);
+    expect(costly.filter((m) => m.channel === 'email').every((m) => m.cost === 50)).toBe(true);
+    expect(costly.some((m) => REFUNDED.has(m.status))).toBe(true);
+    await eventually('credit rollups written', async () => JSON.stringify(await actualCredits('workspace', '*')) === JSON.stringify(credits(() => true)), 10_000);
+    expect(await actualCredits('workspace', '*', 'sms')).toEqual(credits((m) => m.channel === 'sms'));
+    expect(await actualCredits('user', 'bad1')).toEqual(credits((m) => m.userId === 'bad1'));
+    const entries = async (kind: 'reserve' | 'refund') => (await herald.store.credits.ledger('default', { kind }, { limit: 1000, offset: 0 })).items;
+    await eventually('refunds settled', async () => (await entries('refund')).length === costly.filter((m) => REFUNDED.has(m.status)).length, 10_000);
+    const total = (rows: Array<{ creditsCharged: number; creditsRefunded: number }>, c: 'creditsCharged' | 'creditsRefunded') => rows.reduce((n, r) => n + r[c], 0);
+    const rollups = await actualCredits('workspace', '*');
+    expect(total(rollups, 'creditsCharged')).toBe(-(await entries('reserve')).reduce((n, e) => n + e.amount, 0));
+    expect(total(rollups, 'creditsRefunded')).toBe((await entries('refund')).reduce((n, e) => n + e.amount, 0));
+    // The report says the same in credits.
+    const report = await api.get('/v1/usage').query({ start: from.toISOString(), end: to.toISOString(), every: '1day' }).expect(200);
+    const inReport = (c: 'creditsCharged' | 'creditsRefunded') => report.body.items.reduce((n: number, b: Record<string, number>) => n + b[c], 0);
+    expect(Math.round(inReport('creditsCharged') * 1000)).toBe(total(rollups, 'creditsCharged'));
+    expect(Math.round(inReport('creditsRefunded') * 1000)).toBe(total(rollups, 'creditsRefunded'));
+
     const scrape = await api.get('/metrics').expect(200);
     expect(scrape.headers['content-type']).toMatch(/^text\/plain/);
     const samples = parseMetrics(scrape.text);
@@ -134,6 +174,8 @@ describe.each<Backend>(['real', 'embedded'])('usage and metrics reconciled after
     expect(counter('herald_retries_total')).toBe(retried);
     expect(counter('herald_provider_call_seconds_count')).toBeGreaterThanOrEqual(messages.filter((m) => m.sentAt).length);
     expect(counter('herald_accept_seconds_count')).toBe(2);
+    expect(Math.round(counter('herald_credits_charged_total') * 1000)).toBe(total(rollups, 'creditsCharged'));
+    expect(Math.round(counter('herald_credits_refunded_total') * 1000)).toBe(total(rollups, 'creditsRefunded'));
     expect(samples.some((s) => s.name === 'herald_circuit_state' && s.labels.provider === 'twilio')).toBe(true);
     expect(samples.some((s) => s.name === 'herald_queue_depth' && s.labels.queue === 'sms')).toBe(true);
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);

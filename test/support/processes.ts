@@ -10,7 +10,7 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'herald.js');
 
-export type ProcessRole = 'server' | 'sms' | 'email';
+export type ProcessRole = 'server' | 'sms' | 'email' | 'sheets';
 
 export interface HeraldProcess {
   readonly role: ProcessRole;

@@ -35,8 +35,8 @@ interface ComposeFile {
 // Compose resolves YAML merge keys (<<: *anchor); the yaml package does when asked.
 const compose = YAML.parse(read('docker-compose.yml'), { merge: true }) as ComposeFile;
 const services = compose.services;
-const HERALD = ['dispatcher', 'sms-worker', 'email-worker'];
-const WORKERS = ['sms-worker', 'email-worker'];
+const HERALD = ['dispatcher', 'sms-worker', 'email-worker', 'sheets-worker'];
+const WORKERS = ['sms-worker', 'email-worker', 'sheets-worker'];
 
 function envOf(s: Service): Record<string, string> {
   if (Array.isArray(s.environment)) {
@@ -84,8 +84,8 @@ const command = (s: Service): string[] => (Array.isArray(s.command) ? s.command 
 const healthTest = (s: Service): string => [s.healthcheck?.test ?? []].flat().join(' ');
 
 describe('docker-compose.yml', () => {
-  it('runs mongo, rabbitmq, the dispatcher, both workers and a mail catcher', () => {
-    expect(Object.keys(services).sort()).toEqual(['dispatcher', 'email-worker', 'mailpit', 'mongo', 'rabbitmq', 'sms-worker']);
+  it('runs mongo, rabbitmq, the dispatcher, the channel workers, the sheets worker and a mail catcher', () => {
+    expect(Object.keys(services).sort()).toEqual(['dispatcher', 'email-worker', 'mailpit', 'mongo', 'rabbitmq', 'sheets-worker', 'sms-worker']);
     expect(services.mongo.image).toMatch(/^mongo:\d/);
     expect(services.rabbitmq.image).toMatch(/^rabbitmq:[\d.]+-management$/);
     expect(services.mailpit.image).toMatch(/^axllent\/mailpit(:|$)/);
@@ -200,6 +200,7 @@ describe('docker-compose.yml', () => {
     expect(command(services.dispatcher)).toEqual(['server']);
     expect(command(services['sms-worker'])).toEqual(['worker', 'sms']);
     expect(command(services['email-worker'])).toEqual(['worker', 'email']);
+    expect(command(services['sheets-worker'])).toEqual(['worker', 'sheets']);
   });
 
   it('lets workers scale with --scale: no container_name, no host ports', () => {

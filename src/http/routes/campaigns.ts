@@ -1,5 +1,6 @@
 // Campaigns: create with recipients, list, read with counts, run/pause/resume/cancel, their
 // messages, what they will cost, and their usage. Writing needs a sender key, reading a viewer's.
+import { toCredits } from '../../domain/credits';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseEvery, parseInstant } from '../../domain/usage-buckets';
 import type { CampaignService } from '../../services/campaigns';
@@ -96,7 +97,8 @@ export function campaignRoutes(campaigns: CampaignService, store: Store): RouteS
           workspaceId, dimension: 'campaign', key: c.id, start: instant(q.start, q.tz, 'start'), end: instant(q.end, q.tz, 'end'),
           every: parseEvery(q.every)!, tz: q.tz, page: q.page, size: q.size, channel: q.channel, provider: q.provider,
         });
-        return { status: 200, body };
+        // Counters keep milli-credits; the API speaks credits.
+        return { status: 200, body: { ...body, items: body.items.map((b) => ({ ...b, creditsCharged: toCredits(b.creditsCharged), creditsRefunded: toCredits(b.creditsRefunded) })) } };
       },
     }),
   ];

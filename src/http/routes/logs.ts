@@ -1,8 +1,9 @@
+import { maskText } from '../../log/mask';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { logListSchema, logQuerySchema } from '../schemas/logs';
 
-export function logRoutes({ store }: HttpDeps): RouteSpec[] {
+export function logRoutes({ store, config }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -17,7 +18,9 @@ export function logRoutes({ store }: HttpDeps): RouteSpec[] {
       async handler({ query, res, principal, workspaceId }) {
         if (query.notificationId) res.locals.notificationId = query.notificationId;
         const scope = principal?.role === 'admin' ? query.workspaceId : workspaceId;
-        return { status: 200, body: { items: await store.logs.query({ ...query, workspaceId: scope }) } };
+        // Lines keep message ids masked (a user id may be a phone number): look for the masked form.
+        const messageId = query.messageId && config.log.maskPersonalData ? maskText(query.messageId) : query.messageId;
+        return { status: 200, body: { items: await store.logs.query({ ...query, messageId, workspaceId: scope }) } };
       },
     }),
   ];

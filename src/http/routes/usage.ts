@@ -2,7 +2,8 @@
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { UsageDimension } from '../../domain/usage';
 import { parseEvery, parseInstant } from '../../domain/usage-buckets';
-import { usageReport } from '../../services/usage/report';
+import { toCredits } from '../../domain/credits';
+import { usageReport, type UsageReport } from '../../services/usage/report';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { usageParamsSchema, usageQuerySchema, usageReportSchema } from '../schemas/usage';
@@ -14,6 +15,11 @@ const DESCRIPTION =
   'Buckets from start by every in tz (a DST day has 23 or 25 hours, months end with the zone\'s month); empty buckets are present with zeros. ' +
   'Counted from hourly counters kept as statuses change: a message counts in the hour it was accepted, in the column of its current status.';
 
+/** Counters keep milli-credits; the API speaks credits, like every other amount. */
+function inCredits(r: UsageReport): UsageReport {
+  return { ...r, items: r.items.map((b) => ({ ...b, creditsCharged: toCredits(b.creditsCharged), creditsRefunded: toCredits(b.creditsRefunded) })) };
+}
+
 function instant(text: string, tz: string, field: 'start' | 'end'): Date {
   const d = parseInstant(text, tz);
   if (!d) throw new ValidationError([{ field, reason: 'must be an ISO 8601 date or date-time' }]);
@@ -21,14 +27,14 @@ function instant(text: string, tz: string, field: 'start' | 'end'): Date {
 }
 
 export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
-  const report = (workspaceId: string, dimension: UsageDimension, key: string, q: UsageQuery) =>
-    usageReport(store.usage, {
+  const report = async (workspaceId: string, dimension: UsageDimension, key: string, q: UsageQuery) =>
+    inCredits(await usageReport(store.usage, {
       workspaceId, dimension, key,
       start: instant(q.start, q.tz, 'start'),
       end: instant(q.end, q.tz, 'end'),
       every: parseEvery(q.every)!,
       tz: q.tz, page: q.page, size: q.size, channel: q.channel, provider: q.provider,
-    });
+    }));
   const responses = { 200: { description: 'the page of buckets, with the total number of buckets', schema: usageReportSchema } };
   /** One program's or one recipient's usage: 404 when it does not exist. */
   const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (workspaceId: string, id: string) => Promise<unknown>) =>

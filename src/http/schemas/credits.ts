@@ -1,5 +1,5 @@
 // Credits on the wire: amounts are decimal numbers of credits (exact to 0.001), never floats inside.
-import { LEDGER_KINDS, parseCredits } from '../../domain/credits';
+import { LEDGER_KINDS, MAX_CREDITS, parseCredits } from '../../domain/credits';
 import { dateTimeOut, idText, pageOf, pageQuery } from './common';
 import { z } from './zod';
 
@@ -16,7 +16,10 @@ export const creditAmountIn = z
     else if (r.milli <= 0) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
     return r.ok ? r.milli : z.NEVER;
   })
-  .openapi({ type: 'number', example: 25.5, description: 'credits, > 0, at most 3 decimals; a JSON number or a decimal string' });
+  .openapi({
+    type: 'number', minimum: 0, exclusiveMinimum: true, maximum: MAX_CREDITS, multipleOf: 0.001, example: 25.5,
+    description: 'credits, > 0, at most 3 decimals (1 milli-credit); a decimal string such as "25.5" is read the same',
+  });
 
 const credits = (description: string) => z.number().openapi({ description, example: 99.7 });
 

@@ -8,7 +8,7 @@ export const logQuerySchema = z
   .object({
     workspaceId: idText.optional().openapi({ description: "admin only: one workspace's lines (others always see only their own)" }),
     notificationId: idText.optional(),
-    messageId: z.string().min(1).max(400).optional(),
+    messageId: z.string().min(1).max(400).optional().openapi({ description: 'a message id, whole or as the lines show it (a phone number in it is masked there)' }),
     level: z.enum(LOG_LEVELS).optional().openapi({ description: 'minimum level: error < warn < info < debug' }),
     process: z.string().min(1).max(100).optional(),
     since: isoTime.optional(),

@@ -47,7 +47,7 @@ export interface CampaignView extends Campaign {
   counts: CampaignCounts;
   /** Carrier segments handed to providers. */
   segments: number;
-  /** Credits those segments cost at the workspace's current prices. */
+  /** Credits its messages were charged, less refunds (messages that ended unsent); 0 when unmetered. */
   creditsSpent: number;
 }
 
@@ -121,8 +121,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     else counts.unsent = unsent;
     const hours = await store.usage.hourly({ workspaceId: c.workspaceId, dimension: 'campaign', key: c.id, from: new Date(c.createdAt.getTime() - 3_600_000), to: new Date(now().getTime() + 3_600_000) });
     const segments = hours.reduce((n, h) => n + h.counts.segments, 0);
-    const prices = pricesOf(await store.credits.get(c.workspaceId), config);
-    return { ...c, counts, segments, creditsSpent: toCredits(segments * prices.smsSegment) };
+    // What its messages were charged, less what their refunds gave back (0 in an unmetered workspace).
+    const spent = hours.reduce((n, h) => n + h.counts.creditsCharged - h.counts.creditsRefunded, 0);
+    return { ...c, counts, segments, creditsSpent: toCredits(spent) };
   }
 
   return {

@@ -31,6 +31,8 @@ export interface MeteringDeps {
 
 /** How long a workspace's prices (and whether it is metered) are reused before being read again. */
 const ACCOUNT_TTL_MS = 5_000;
+/** A reserve batch still on its account after this long was interrupted (its process died): the sweeper finishes it. */
+const PENDING_GRACE_MS = 30_000;
 /** A reservation the sweeper looks at: older than this and still held. */
 const HELD_GRACE_MS = 60_000;
 /** A reservation whose message was never stored (the fan-out died in between) is refunded after this. */
@@ -117,8 +119,14 @@ export function createMetering(deps: MeteringDeps): Metering {
       }));
       const covered = new Set(await store.credits.reserve(ws, items));
       if (items.some((i) => i.cost > 0)) signals.changed(ws);
+      // A covered message carries what was reserved for it: usage, metrics and exports read it there.
+      const costs = new Map(items.filter((i) => i.cost > 0).map((i) => [i.messageId, i.cost]));
       let rejected = 0;
-      const messages = msgs.map((m) => (m.status !== 'accepted' || covered.has(m.id) ? m : (rejected++, rejectForCredit(m, at))));
+      const messages = msgs.map((m) => {
+        if (m.status !== 'accepted') return m;
+        if (!covered.has(m.id)) return (rejected++, rejectForCredit(m, at));
+        return costs.has(m.id) ? { ...m, cost: costs.get(m.id) } : m;
+      });
       return { messages, rejected };
     },
 
@@ -138,6 +146,9 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     async sweep() {
       const at = now().getTime();
+      // Movements a dead process left half-way between balance and ledger (MongoDB): finished now.
+      const finished = await store.credits.settlePending(new Date(at - PENDING_GRACE_MS));
+      if (finished > 0) logger.warn('credits: finished movements interrupted between balance and ledger', { movements: finished });
       const held = await store.credits.findHeld(new Date(at - HELD_GRACE_MS), SWEEP_BATCH);
       if (held.length === 0) return 0;
       const found = new Map((await store.messages.getMany(held.map((e) => e.messageId!))).map((m) => [m.id, m]));

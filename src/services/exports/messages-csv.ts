@@ -3,7 +3,16 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Message } from '../../domain/types';
+import { REFUNDED_STATUSES, toCredits } from '../../domain/credits';
+import type { Message, MessageStatus } from '../../domain/types';
+
+const REFUNDED: ReadonlySet<MessageStatus> = new Set(REFUNDED_STATUSES);
+
+/** What the message costs the workspace: its reservation, or 0 once given back; empty when unmetered or free. */
+function creditsOf(m: Message): number | '' {
+  if (!m.cost) return '';
+  return REFUNDED.has(m.status) ? 0 : toCredits(m.cost);
+}
 
 export const MESSAGE_CSV_COLUMNS = [
   'id', 'notificationId', 'programId', 'userId', 'recipient', 'channel', 'provider', 'status', 'segments', 'credits',
@@ -12,11 +21,11 @@ export const MESSAGE_CSV_COLUMNS = [
 
 const iso = (d: Date | undefined): string => (d ? new Date(d).toISOString() : '');
 
-/** One row; `credits` stays empty until messages carry what they were charged. */
-function row(m: Message & { credits?: { charged?: number } }): Record<(typeof MESSAGE_CSV_COLUMNS)[number], string | number> {
+/** One row. */
+function row(m: Message): Record<(typeof MESSAGE_CSV_COLUMNS)[number], string | number> {
   return {
     id: m.id, notificationId: m.notificationId, programId: m.programId, userId: m.userId, recipient: m.to, channel: m.channel,
-    provider: m.provider ?? '', status: m.status, segments: m.channel === 'sms' ? (m.sms?.segments ?? 1) : '', credits: m.credits?.charged ?? '',
+    provider: m.provider ?? '', status: m.status, segments: m.channel === 'sms' ? (m.sms?.segments ?? 1) : '', credits: creditsOf(m),
     attempts: m.attempts, createdAt: iso(m.createdAt), sentAt: iso(m.sentAt), deliveredAt: iso(m.deliveredAt), updatedAt: iso(m.updatedAt),
     errorCode: m.error?.code ?? '', errorMessage: m.error?.message ?? '',
   };

@@ -2,9 +2,11 @@
 // channel, provider instance, status, queue, source; never a message, user or notification id.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { QUEUES, type Bus } from '../../bus/bus';
+import { toCredits } from '../../domain/credits';
 import { usageColumnOf } from '../../domain/usage';
 import type { Channel } from '../../domain/types';
 import type { Provider } from '../../providers/types';
+import { refundsCost } from '../usage/deltas';
 import type { MessageListener } from '../usage/observe-messages';
 import type { NotificationService } from '../notification-service';
 
@@ -47,6 +49,14 @@ export function createMetrics(): HeraldMetrics {
     name: 'herald_provider_call_seconds', help: 'Duration of one provider send call', labelNames: ['channel', 'provider', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
   });
+  const creditsCharged = new Counter({
+    name: 'herald_credits_charged_total', help: 'Credits reserved for messages at dispatch (metered workspaces); the refunds are counted apart',
+    labelNames: ['channel'], registers: [registry],
+  });
+  const creditsRefunded = new Counter({
+    name: 'herald_credits_refunded_total', help: 'Credits given back for messages that ended unsent (failed, expired, cancelled, rejected)',
+    labelNames: ['channel'], registers: [registry],
+  });
   const inFlight = new Gauge({ name: 'herald_messages_in_flight', help: 'Provider send calls under way in this process', labelNames: ['channel'], registers: [registry] });
   const accept = new Histogram({
     name: 'herald_accept_seconds', help: 'Time to accept (store) one notification event', labelNames: ['source', 'outcome'],
@@ -74,6 +84,8 @@ export function createMetrics(): HeraldMetrics {
     registry,
     messageListener(changes) {
       for (const { before, message: m, reason } of changes) {
+        if (before === undefined && (m.cost ?? 0) > 0) creditsCharged.inc({ channel: m.channel }, toCredits(m.cost!));
+        if (refundsCost(before, m)) creditsRefunded.inc({ channel: m.channel }, toCredits(m.cost!));
         const labels = { channel: m.channel, provider: m.provider ?? 'none' };
         if (usageColumnOf(m.status) !== 'pending' && m.status !== before) messages.inc({ ...labels, status: m.status });
         else if (before === 'sending' && m.status === 'queued' && reason) {

@@ -1,22 +1,38 @@
 // What one message change does to the usage counters: a message counts once, in the column of
 // its current status, in the hour it was accepted; a change moves it from one column to another.
+// Credits follow the ledger: what was reserved for a message counts as charged when it is stored,
+// what is given back counts as refunded when it ends unsent. Both go to the rows without a provider
+// (the reservation is made before one is chosen), so a provider filter shows no credits.
+import { REFUNDED_STATUSES } from '../../domain/credits';
 import { usageColumnOf, usageKeysOf, type UsageDelta, type UsageMessage } from '../../domain/usage';
+import type { MessageStatus } from '../../domain/types';
 import type { MessageChange } from './observe-messages';
+
+const REFUNDED: ReadonlySet<MessageStatus> = new Set(REFUNDED_STATUSES);
 
 /** SMS segments handed to a provider; an email counts none. */
 function segmentsOf(m: UsageMessage): number {
   return m.channel === 'sms' ? (m.sms?.segments ?? 1) : 0;
 }
 
+/** Whether this change gives the message's reservation back (it enters an unsent final status). */
+export function refundsCost(before: MessageStatus | undefined, m: Pick<UsageMessage, 'status' | 'cost'>): boolean {
+  return (m.cost ?? 0) > 0 && before !== undefined && REFUNDED.has(m.status) && !REFUNDED.has(before);
+}
+
 export function usageDeltas(change: MessageChange): UsageDelta[] {
   const m = change.message as UsageMessage;
   const to = usageColumnOf(m.status);
-  if (change.before === undefined) return usageKeysOf(m, m.status).map((k) => ({ ...k, counts: { [to]: 1 } }));
+  if (change.before === undefined) {
+    const charged = (m.cost ?? 0) > 0 ? { creditsCharged: m.cost } : {};
+    return usageKeysOf(m, m.status).map((k) => ({ ...k, counts: { [to]: 1, ...charged } }));
+  }
+  const refund: UsageDelta[] = refundsCost(change.before, m) ? usageKeysOf(m, 'accepted').map((k) => ({ ...k, counts: { creditsRefunded: m.cost } })) : [];
   const from = usageColumnOf(change.before);
-  if (from === to) return [];
+  if (from === to) return refund;
   // Leaving `pending` happens once per message (statuses only move forward); with a hand-off it carries the segments.
   const handedOver = from === 'pending' && m.sentAt !== undefined;
   const out: UsageDelta[] = usageKeysOf(m, change.before).map((k) => ({ ...k, counts: { [from]: -1 } }));
   for (const k of usageKeysOf(m, m.status)) out.push({ ...k, counts: { [to]: 1, ...(handedOver ? { segments: segmentsOf(m) } : {}) } });
-  return out;
+  return [...out, ...refund];
 }

@@ -141,6 +141,8 @@ const messageSchema = new Schema(
     /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
     partStatuses: Mixed,
     campaignId: String,
+    /** Milli-credits reserved at dispatch. */
+    cost: Number,
   },
   { ...base, collection: 'messages' },
 );
@@ -240,7 +242,7 @@ const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Numb
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
 const creditAccountSchema = new Schema(
-  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], createdAt: Date, updatedAt: Date },
+  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, appliedRefunds: Mixed, pendingMoves: Mixed, createdAt: Date, updatedAt: Date },
   { ...base, collection: 'creditaccounts' },
 );
 
@@ -249,6 +251,8 @@ const creditLedgerSchema = new Schema(
   {
     _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
     state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
+    /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
+    batch: String,
   },
   { ...base, collection: 'creditledger' },
 );
@@ -289,6 +293,22 @@ const importSchema = new Schema(
   { ...base, collection: 'imports' },
 );
 importSchema.index({ workspaceId: 1, idempotencyKey: 1 });
+/** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
+const sheetExportSchema = new Schema(
+  {
+    _id: String, kind: String, parentId: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
+    status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
+    inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'sheetexports' },
+);
+sheetExportSchema.index({ workspaceId: 1, programId: 1, createdAt: 1 });
+const sheetRowSchema = new Schema(
+  { _id: String, targetId: String, rowId: String, record: String, createdAt: Date, exportedAt: Date },
+  { ...base, collection: 'sheetrows' },
+);
+sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
+sheetRowSchema.index({ exportedAt: 1 });
 
 export interface Models extends WebhookModels {
   programs: Model<any>;
@@ -312,6 +332,8 @@ export interface Models extends WebhookModels {
   campaigns: Model<any>;
   campaignRecipients: Model<any>;
   imports: Model<any>;
+  sheetExports: Model<any>;
+  sheetRows: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -337,6 +359,8 @@ export function buildModels(conn: Connection): Models {
     campaigns: conn.model('Campaign', campaignSchema),
     campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema),
     imports: conn.model('Import', importSchema),
+    sheetExports: conn.model('SheetExport', sheetExportSchema),
+    sheetRows: conn.model('SheetRow', sheetRowSchema),
     ...buildWebhookModels(conn),
   };
 }

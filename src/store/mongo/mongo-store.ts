@@ -20,6 +20,8 @@ import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { campaignRepo } from './repos-campaigns';
+import { sheetExportRepo } from './repos-sheets';
+import type { SheetExportRepo } from '../store-sheets';
 import { webhookRepo } from './repos-webhooks';
 import type { WebhookRepo } from '../store-webhooks';
 
@@ -49,6 +51,7 @@ export class MongoStore implements Store {
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.m), mapMongoError);
   readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
   readonly campaigns: CampaignRepo = guardRepo(campaignRepo(this.m), mapMongoError);
+  readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.m), mapMongoError);
   readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.m), mapMongoError);
 
   constructor(private readonly uri: string) {}

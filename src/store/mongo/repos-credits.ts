@@ -1,40 +1,28 @@
 // Credit accounts and their ledger in MongoDB (no transactions): every balance change is one
 // conditional update of the account document (`balance >= cost` in the filter, then $inc), and
 // each movement's ledger id is unique, so a repeated movement is never applied twice.
+//
+// A batch reserve debits the account and records the batch on it in that same update (a pending
+// reserve: its messages and costs), then writes the ledger entries, then takes the batch off the
+// account. A process that dies in between leaves the batch on the account, and `settlePending`
+// (the sweeper) writes its entries: the ledger always comes to equal the balance again.
+// Refunds go the other way round: entries first (pending, with their batch), then the credit
+// together with the batch's mark on the account (once), then the entries are done. A top-up or
+// adjustment (and an opening balance) records its entry on the account with the change itself.
+import { randomUUID } from 'node:crypto';
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
-import { duplicateIndexes, isDuplicateKey, toRecord } from './docs';
+import { fromAccount, fromEntry, insertAllowingDuplicates, toDoc, type Doc, type PendingReserve } from './credit-docs';
+import { isDuplicateKey } from './docs';
 import type { Models } from './models';
-
-type Doc = Record<string, unknown>;
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
 const RECENT_MOVES = 500;
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
-
-const fromAccount = (d: Doc): CreditAccount => {
-  const a = toRecord<CreditAccount>(d, ['recentMoves']);
-  return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
-};
-const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d);
-const toDoc = (e: LedgerEntry): Doc => {
-  const { id, ...rest } = e;
-  return { _id: id, ...rest };
-};
-
-/** Indexes (in a batch) of the inserts refused as duplicates; any other failure is thrown. */
-async function insertAllowingDuplicates(insert: () => Promise<unknown>): Promise<Set<number>> {
-  try {
-    await insert();
-    return new Set();
-  } catch (e) {
-    return duplicateIndexes(e);
-  }
-}
 
 export function creditRepo(models: () => Models): CreditRepo {
   const accounts = () => models().creditAccounts.collection;
@@ -51,17 +39,71 @@ export function creditRepo(models: () => Models): CreditRepo {
     const [r] = await ledger().aggregate([{ $match: match }, { $group: { _id: null, s: { $sum: '$amount' } } }]).toArray();
     return Number(r?.s ?? 0);
   };
-  /** One conditional debit: applied only if the balance covers it. */
-  const debit = async (ws: string, total: number): Promise<boolean> => {
-    const res = await accounts().updateOne({ _id: ws as never, balance: { $gte: total } }, { $inc: { balance: -total }, $set: { updatedAt: new Date() } });
-    return res.modifiedCount === 1;
+  /** One conditional debit, applied only if the balance covers it, recording the batch on the account in the same update. */
+  const debit = async (ws: string, items: ReserveItem[]): Promise<PendingReserve | null> => {
+    const total = items.reduce((a, i) => a + i.cost, 0);
+    const batch: PendingReserve = {
+      id: randomUUID(), at: new Date(),
+      items: items.map((i) => ({ m: i.messageId, n: i.notificationId, ...(i.campaignId ? { c: i.campaignId } : {}), cost: i.cost })),
+    };
+    const res = await accounts().updateOne(
+      { _id: ws as never, balance: { $gte: total } },
+      { $inc: { balance: -total }, $set: { updatedAt: new Date() }, $push: { pendingReserves: batch } } as never,
+    );
+    return res.modifiedCount === 1 ? batch : null;
   };
-  const credit = async (ws: string, amount: number): Promise<void> => {
-    await accounts().updateOne({ _id: ws as never, balance: { $ne: null } }, { $inc: { balance: amount }, $set: { updatedAt: new Date() } });
+  /**
+   * Writes a debited batch's ledger entries and takes it off the account; safe to run again, and by two
+   * processes at once. A message reserved by an earlier batch (a resumed fan-out) is covered by that one,
+   * so its cost goes back, in the same update that takes the batch off: once.
+   */
+  const finish = async (ws: string, batch: PendingReserve): Promise<void> => {
+    const docs = batch.items.map((i) =>
+      toDoc({
+        id: reserveId(i.m), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.m, notificationId: i.n,
+        ...(i.c ? { campaignId: i.c } : {}), createdAt: batch.at, batch: batch.id,
+      } as LedgerEntry),
+    );
+    const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
+    let back = 0;
+    if (dups.size > 0) {
+      const ids = [...dups].map((i) => docs[i]._id as string);
+      const ours = new Set((await ledger().find({ _id: { $in: ids } as never, batch: batch.id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      for (const i of dups) if (!ours.has(docs[i]._id as string)) back += batch.items[i].cost;
+    }
+    await accounts().updateOne(
+      { _id: ws as never, 'pendingReserves.id': batch.id },
+      { $inc: { balance: back }, $set: { updatedAt: new Date() }, $pull: { pendingReserves: { id: batch.id } } } as never,
+    );
+  };
+  /** Writes a top-up's or adjustment's entry recorded on the account (once: its id is unique), then takes it off. */
+  const writeMove = async (ws: string, move: { id: string; at: Date; entry: Doc }): Promise<void> => {
+    await insertAllowingDuplicates(() => ledger().insertOne(move.entry as never));
+    await accounts().updateOne({ _id: ws as never }, { $pull: { pendingMoves: { id: move.id } } } as never);
+  };
+  /**
+   * Credits a batch of pending refund entries, once per account: the credit and the batch's mark on
+   * the account are one update, conditional on the mark's absence. Then the entries are done, their
+   * reservations refunded, and the mark is taken off. Safe to run again, and by two processes at once.
+   */
+  const creditRefunds = async (batch: string, at: Date, entries: Array<Pick<LedgerEntry, 'workspaceId' | 'amount' | 'messageId'>>): Promise<void> => {
+    const byWorkspace = new Map<string, number>();
+    for (const e of entries) byWorkspace.set(e.workspaceId, (byWorkspace.get(e.workspaceId) ?? 0) + e.amount);
+    await Promise.all(
+      [...byWorkspace].map(([ws, amount]) =>
+        accounts().updateOne(
+          { _id: ws as never, balance: { $ne: null }, 'appliedRefunds.id': { $ne: batch } } as never,
+          { $inc: { balance: amount }, $set: { updatedAt: new Date() }, $push: { appliedRefunds: { id: batch, at } } } as never,
+        ),
+      ),
+    );
+    await ledger().updateMany({ batch, kind: 'refund', state: 'pending' }, { $unset: { state: 1 } });
+    if (entries.length) await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+    await Promise.all([...byWorkspace.keys()].map((ws) => accounts().updateOne({ _id: ws as never }, { $pull: { appliedRefunds: { id: batch } } } as never)));
   };
 
   /** The slow path under a low balance or contention: already reserved ones count, then what the balance covers, in order. */
-  async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[] } | 'unmetered'> {
+  async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[]; batch?: PendingReserve } | 'unmetered'> {
     const existing = await ledger().find({ _id: { $in: items.map((i) => reserveId(i.messageId)) } as never }, { projection: { _id: 1 } }).toArray();
     const before = new Set(existing.map((d) => String(d._id)));
     const fresh = items.filter((i) => !before.has(reserveId(i.messageId)));
@@ -73,7 +115,8 @@ export function creditRepo(models: () => Models): CreditRepo {
       const pick = fresh.filter((i) => (i.cost <= left ? ((left -= i.cost), true) : false));
       const total = acc.balance - left;
       if (pick.length === 0) break;
-      if (await debit(ws, total)) return { covered, debited: pick };
+      const batch = total > 0 ? await debit(ws, pick) : null;
+      if (batch) return { covered, debited: pick, batch };
     }
     return { covered, debited: [] };
   }
@@ -81,14 +124,15 @@ export function creditRepo(models: () => Models): CreditRepo {
   return {
     async open(ws, opening) {
       const now = new Date();
-      const doc: Doc = { balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), recentMoves: [], createdAt: now, updatedAt: now };
+      const e: LedgerEntry = { id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance ?? 0, balanceAfter: opening.balance ?? 0, note: 'opening balance', createdAt: now };
+      const doc: Doc = {
+        balance: opening.balance, ...(opening.prices ? { prices: opening.prices } : {}), recentMoves: [],
+        pendingMoves: opening.balance ? [{ id: e.id, at: now, entry: toDoc(e) }] : [], createdAt: now, updatedAt: now,
+      };
       const res = await accounts()
         .updateOne({ _id: ws as never }, { $setOnInsert: doc }, { upsert: true })
-        .catch((e) => (isDuplicateKey(e) ? { upsertedCount: 0 } : Promise.reject(e)));
-      if (res.upsertedCount === 1 && opening.balance) {
-        const e: LedgerEntry = { id: `top-up:${ws}:opening`, workspaceId: ws, kind: 'top-up', amount: opening.balance, balanceAfter: opening.balance, note: 'opening balance', createdAt: now };
-        await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
-      }
+        .catch((err) => (isDuplicateKey(err) ? { upsertedCount: 0 } : Promise.reject(err)));
+      if (res.upsertedCount === 1 && opening.balance) await writeMove(ws, { id: e.id, at: now, entry: toDoc(e) });
       return (await get(ws))!;
     },
     get,
@@ -99,9 +143,18 @@ export function creditRepo(models: () => Models): CreditRepo {
       const before = await entry(m.id);
       if (before) return { entry: before, replayed: true };
       const balance: Doc = { $ne: null, ...(m.amount < 0 ? { $gte: -m.amount } : {}) };
+      const now = new Date();
+      // What the ledger entry will say, recorded with the change itself: a process dying before writing it leaves it here.
+      const pendingEntry = toDoc({
+        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, createdAt: now,
+        ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}),
+      });
       const after = await accounts().findOneAndUpdate(
         { _id: ws as never, balance, recentMoves: { $ne: m.id } },
-        { $inc: { balance: m.amount }, $set: { updatedAt: new Date() }, $push: { recentMoves: { $each: [m.id], $slice: -RECENT_MOVES } } } as never,
+        {
+          $inc: { balance: m.amount }, $set: { updatedAt: now },
+          $push: { recentMoves: { $each: [m.id], $slice: -RECENT_MOVES }, pendingMoves: { id: m.id, at: now, entry: pendingEntry } },
+        } as never,
         { returnDocument: 'after' },
       );
       const acc = after ? fromAccount(after) : await get(ws);
@@ -111,37 +164,28 @@ export function creditRepo(models: () => Models): CreditRepo {
       if (!after && !applied) throw new UnprocessableError([{ field: 'amount', reason: 'would take the balance below zero' }]);
       // Applied by us, or by a request with the same id that is finishing (or died before its entry): one entry either way.
       const e: LedgerEntry = {
-        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter: acc.balance, createdAt: new Date(),
+        id: m.id, workspaceId: ws, kind: m.kind, amount: m.amount, balanceAfter: acc.balance, createdAt: now,
         ...(m.requestHash ? { requestHash: m.requestHash } : {}), ...(m.note ? { note: m.note } : {}),
       };
       if (!after) await new Promise((r) => setTimeout(r, 100));
       const dup = await insertAllowingDuplicates(() => ledger().insertOne(toDoc(e) as never));
+      await accounts().updateOne({ _id: ws as never }, { $pull: { pendingMoves: { id: m.id } } } as never);
       return dup.size > 0 || !after ? { entry: (await entry(m.id)) ?? e, replayed: !after } : { entry: e, replayed: false };
     },
     async reserve(ws, items) {
       const priced = items.filter((i) => i.cost > 0);
       const free = items.filter((i) => i.cost <= 0).map((i) => i.messageId);
       if (priced.length === 0) return free;
-      const total = priced.reduce((a, i) => a + i.cost, 0);
       let covered: string[] = [];
       let debited: ReserveItem[] = priced;
-      if (!(await debit(ws, total))) {
+      let batch = await debit(ws, priced);
+      if (!batch) {
         const r = await reserveWhatFits(ws, priced);
         if (r === 'unmetered') return items.map((i) => i.messageId);
-        ({ covered, debited } = r);
+        ({ covered, debited, batch = null } = r);
       }
-      if (debited.length === 0) return [...free, ...covered];
-      const now = new Date();
-      const docs = debited.map((i) =>
-        toDoc({
-          id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
-          notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
-        }),
-      );
-      const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
-      // Reserved before (a resumed fan-out): covered by the first reservation, so this debit goes back.
-      const back = debited.filter((_, i) => dups.has(i)).reduce((a, i) => a + i.cost, 0);
-      if (back > 0) await credit(ws, back);
+      if (!batch || debited.length === 0) return [...free, ...covered];
+      await finish(ws, batch);
       return [...free, ...covered, ...debited.map((i) => i.messageId)];
     },
     async charge(ids) {
@@ -158,14 +202,55 @@ export function creditRepo(models: () => Models): CreditRepo {
         ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
       }));
       if (refunds.length === 0) return [];
-      // The unique refund id is what makes it once: only the inserts that went in are credited.
-      const dups = await insertAllowingDuplicates(() => ledger().insertMany(refunds.map(toDoc) as never[], { ordered: false }));
+      // The unique refund id is what makes it once: only the inserts that went in are credited. They go
+      // in marked pending with their batch, so a process that dies before crediting leaves a trace.
+      const batch = randomUUID();
+      const dups = await insertAllowingDuplicates(() =>
+        ledger().insertMany(refunds.map((e) => ({ ...toDoc(e), state: 'pending', batch })) as never[], { ordered: false }),
+      );
       const won = refunds.filter((_, i) => !dups.has(i));
-      const byWorkspace = new Map<string, number>();
-      for (const e of won) byWorkspace.set(e.workspaceId, (byWorkspace.get(e.workspaceId) ?? 0) + e.amount);
-      await Promise.all([...byWorkspace].map(([ws, amount]) => credit(ws, amount)));
-      if (won.length) await ledger().updateMany({ _id: { $in: won.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+      await creditRefunds(batch, now, won);
       return won;
+    },
+    async settlePending(before) {
+      const docs = await accounts().find({ 'pendingReserves.at': { $lt: before } } as never, { projection: { pendingReserves: 1 } }).toArray();
+      let settled = 0;
+      for (const d of docs) {
+        for (const batch of (d.pendingReserves as PendingReserve[] | undefined) ?? []) {
+          if (new Date(batch.at).getTime() >= before.getTime()) continue;
+          await finish(d._id as unknown as string, batch);
+          settled++;
+        }
+      }
+      // Top-ups and adjustments applied to a balance whose entry was never written.
+      // Nobody was answered: the entry's balanceAfter is the balance when it is written.
+      const moved = await accounts().find({ 'pendingMoves.at': { $lt: before } } as never, { projection: { pendingMoves: 1, balance: 1 } }).toArray();
+      for (const d of moved) {
+        for (const move of (d.pendingMoves as Array<{ id: string; at: Date; entry: Doc }> | undefined) ?? []) {
+          if (new Date(move.at).getTime() >= before.getTime()) continue;
+          await writeMove(d._id as unknown as string, { ...move, entry: { balanceAfter: d.balance, ...move.entry } });
+          settled++;
+        }
+      }
+      // Refunds written but not (or not known to be) credited.
+      const pending = await ledger().find({ kind: 'refund', state: 'pending', createdAt: { $lt: before } }).toArray();
+      const batches = new Map<string, { at: Date; entries: LedgerEntry[] }>();
+      for (const d of pending) {
+        const b = batches.get(d.batch as string) ?? { at: d.createdAt as Date, entries: [] };
+        b.entries.push(fromEntry(d));
+        batches.set(d.batch as string, b);
+      }
+      for (const [batch, { at, entries }] of batches) await creditRefunds(batch, at, entries);
+      // Marks left on accounts by a process that died after its entries were done.
+      const marked = await accounts().find({ 'appliedRefunds.at': { $lt: before } } as never, { projection: { appliedRefunds: 1 } }).toArray();
+      for (const d of marked) {
+        for (const { id, at } of (d.appliedRefunds as Array<{ id: string; at: Date }> | undefined) ?? []) {
+          if (new Date(at).getTime() >= before.getTime() || batches.has(id)) continue;
+          if (await ledger().findOne({ batch: id, kind: 'refund', state: 'pending' })) continue;
+          await accounts().updateOne({ _id: d._id }, { $pull: { appliedRefunds: { id } } } as never);
+        }
+      }
+      return settled + batches.size;
     },
     async findHeld(before, limit) {
       const docs = await ledger().find({ state: 'held', createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();

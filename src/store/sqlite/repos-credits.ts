@@ -131,6 +131,9 @@ export function creditRepo(sql: Sql): CreditRepo {
         return out;
       });
     },
+    async settlePending() {
+      return 0; // a reserve is one transaction: never half-written
+    },
     async findHeld(before, limit) {
       const rows = sql.all(`SELECT * FROM credit_ledger WHERE "state" = 'held' AND "createdAt" < @before ORDER BY "createdAt", "seq" LIMIT @limit`, { before: before.getTime(), limit });
       return rows.map((r) => decodeRow<LedgerEntry>(entries, r));

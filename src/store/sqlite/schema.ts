@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { CREDITS_DDL } from './repos-credits';
 import { USAGE_DDL } from './repos-usage';
 import { CAMPAIGNS_DDL } from './repos-campaigns';
+import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
 
 export const SCHEMA_VERSION = 3;
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS messages (
   "status" TEXT NOT NULL, "statusHistory" TEXT NOT NULL, "validUntil" INTEGER NOT NULL, "attempts" INTEGER NOT NULL,
   "provider" TEXT, "providerMessageIds" TEXT, "providerStatus" TEXT, "error" TEXT, "possibleDuplicate" INTEGER,
   "createdAt" INTEGER NOT NULL, "updatedAt" INTEGER NOT NULL, "sentAt" INTEGER, "deliveredAt" INTEGER, "leaseUntil" INTEGER,
-  "partStatuses" TEXT
+  "partStatuses" TEXT, "cost" INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
@@ -138,6 +139,7 @@ export function openDatabase(file: string): Database.Database {
   db.exec(USAGE_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
+  db.exec(SHEETS_DDL);
   db.exec(WEBHOOKS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
@@ -166,6 +168,7 @@ function migrate(db: Database.Database): void {
     for (const t of ['notifications', 'messages']) if (lacks(t, 'workspaceId')) db.exec(`ALTER TABLE ${t} ADD COLUMN "workspaceId" TEXT NOT NULL DEFAULT 'default'`);
     if (lacks('logs', 'workspaceId')) db.exec('ALTER TABLE logs ADD COLUMN "workspaceId" TEXT');
     if (lacks('messages', 'partStatuses')) db.exec('ALTER TABLE messages ADD COLUMN "partStatuses" TEXT');
+    if (lacks('messages', 'cost')) db.exec('ALTER TABLE messages ADD COLUMN "cost" INTEGER');
     db.exec(DDL);
     for (const t of rekey) {
       const cols = REKEYED[t].map((c) => `"${c}"`).join(', ');

@@ -18,6 +18,8 @@ import { usageRepo } from './repos-usage';
 import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { campaignRepo } from './repos-campaigns';
+import { sheetExportRepo } from './repos-sheets';
+import type { SheetExportRepo } from '../store-sheets';
 import { webhookRepo } from './repos-webhooks';
 import type { WebhookRepo } from '../store-webhooks';
 
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
   readonly rateLimits: RateLimitRepo = guardRepo(rateLimitRepo(this.sql), mapSqliteError);
   readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
   readonly campaigns: CampaignRepo = guardRepo(campaignRepo(this.sql), mapSqliteError);
+  readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.sql), mapSqliteError);
   readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.sql), mapSqliteError);
 
   constructor(readonly file: string) {}

@@ -21,10 +21,10 @@ import type { EmailProvider, OutboundEmail, ProviderConfig, ProviderContext, Sen
 import { heraldMail } from '../../mail-message';
 import { parseOptions, timeoutMsOption } from '../../options';
 import { toProviderError } from './errors';
+import { serviceAccountJwt } from '../../google-auth';
 
 const TYPE = 'gmail';
 const SCOPE = 'https://www.googleapis.com/auth/gmail.send';
-const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 const optionsSchema = z
   .object({
@@ -65,18 +65,9 @@ function authClient(opts: GmailOptions) {
     oauth.setCredentials({ refresh_token: opts.refreshToken });
     return oauth;
   }
-  const jwt = new google.auth.JWT({ email: opts.clientEmail, key: opts.privateKey, subject: opts.subject, scopes: [SCOPE], transporterOptions });
-  const tokenUrl = opts.tokenUrl;
-  if (tokenUrl) {
-    // The service-account flow has Google's token URL built in: re-point it on this client only.
-    jwt.transporter.interceptors.request.add({
-      resolved: async (config) => {
-        if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUrl);
-        return config;
-      },
-    });
-  }
-  return jwt;
+  return serviceAccountJwt({
+    clientEmail: opts.clientEmail!, privateKey: opts.privateKey!, subject: opts.subject, scopes: [SCOPE], tokenUrl: opts.tokenUrl, timeoutMs: opts.timeoutMs,
+  });
 }
 
 /** The whole message, RFC 822, as Gmail's `raw`: base64url. */
