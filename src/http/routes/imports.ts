@@ -3,7 +3,7 @@
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { NotFoundError, UnprocessableError, ValidationError } from '../../domain/errors';
 import type { Importer } from '../../services/campaigns/importer';
 import { HttpError } from '../errors';
 import { route, type RouteSpec } from '../route';
@@ -18,6 +18,8 @@ const ISSUES_SHOWN = 50;
 /** The file's bytes as a stream: the body itself, or the first file part of a multipart body. */
 function csvStream(req: Request): Promise<Readable> {
   const type = req.get('content-type') ?? '';
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) throw new UnprocessableError([{ field: 'body', reason: 'a CSV file is required (Content-Type text/csv, or multipart/form-data with the file)' }]);
   if (CSV_TYPES.test(type)) return Promise.resolve(req);
   if (!/^multipart\/form-data\b/i.test(type)) {
     req.resume();

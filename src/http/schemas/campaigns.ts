@@ -1,7 +1,7 @@
 // Campaigns and imports on the wire.
 import { CAMPAIGN_STATUSES, IMPORT_STATUSES } from '../../domain/campaigns';
 import { MESSAGE_STATUSES } from '../../domain/types';
-import { dateTimeOut, idSchema, idText, nameSchema, pageOf, pageQuery } from './common';
+import { dateTimeOut, idSchema, idText, nameSchema, pageOf, pageQuery, UNPROCESSABLE } from './common';
 import { isoTime } from './notifications';
 import { z } from './zod';
 
@@ -19,7 +19,7 @@ export const campaignCreateSchema = z
     channel: z.literal('sms').default('sms'),
     message: z.string().min(1).max(10_000).optional().openapi({ example: 'Hello {{name}}, fees are due on Friday.' }),
     template: z.string().min(1).max(10_000).optional().openapi({ description: 'same as message (a handlebars text over each recipient\'s name, phone and data)' }),
-    recipients: z.array(recipientSchema).min(1).max(10_000).optional().openapi({ description: 'the numbers; with programId, added to its subscribers' }),
+    recipients: z.array(recipientSchema).min(1).max(1000).optional().openapi({ description: 'the numbers; with programId, added to its subscribers' }),
     programId: idSchema.optional().openapi({ description: "every user with a phone subscribed by SMS to this program (422 when it does not exist)" }),
     eventTypeId: idSchema.optional().openapi({ description: 'with programId: only the subscribers of this event type' }),
     sendAt: isoTime.optional().openapi({ description: 'when it goes out by itself (status scheduled); absent: a draft, sent by POST .../run' }),
@@ -29,10 +29,12 @@ export const campaignCreateSchema = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.message === undefined && b.template === undefined) ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required (or template)' });
-    if (b.message !== undefined && b.template !== undefined) ctx.addIssue({ code: 'custom', path: ['template'], message: 'give message or template, not both' });
-    if (b.recipients === undefined && b.programId === undefined) ctx.addIssue({ code: 'custom', path: ['recipients'], message: 'is required (or programId)' });
-    if (b.eventTypeId !== undefined && b.programId === undefined) ctx.addIssue({ code: 'custom', path: ['eventTypeId'], message: 'needs programId' });
+    // Valid by the document (every field is optional there), unusable together: 422.
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, params: UNPROCESSABLE });
+    if (b.message === undefined && b.template === undefined) issue('message', 'is required (or template)');
+    if (b.message !== undefined && b.template !== undefined) issue('template', 'give message or template, not both');
+    if (b.recipients === undefined && b.programId === undefined) issue('recipients', 'is required (or programId)');
+    if (b.eventTypeId !== undefined && b.programId === undefined) issue('eventTypeId', 'needs programId');
   })
   .openapi('CampaignCreate');
 
