@@ -252,6 +252,8 @@ export interface Message {
    */
   id: string;
   notificationId: string;
+  /** A campaign's message: notificationId is the campaign id too, programId and eventTypeId are '', userId is the contact id. */
+  campaignId?: string;
   programId: string;
   eventTypeId: string;
   userId: string;

@@ -22,6 +22,9 @@ export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
 import type { SearchRepo } from './store-search';
+import type { CampaignRepo } from './store-campaigns';
+
+export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 import type { SheetExportRepo } from './store-sheets';
 import type { WebhookRepo } from './store-webhooks';
 
@@ -298,6 +301,7 @@ export interface Store {
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
   search: SearchRepo;
+  campaigns: CampaignRepo;
   sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }

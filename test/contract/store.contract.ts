@@ -9,6 +9,7 @@ import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { searchContract } from './store.contract.search';
+import { campaignsContract } from './store.contract.campaigns';
 import { sheetsContract } from './store.contract.sheets';
 import { webhooksContract } from './store.contract.webhooks';
 import { rulesContract } from './store.contract.rules';
@@ -56,6 +57,7 @@ export function describeStoreContract(
     tenancyContract(s);
     creditsContract(s);
     searchContract(s);
+    campaignsContract(s);
     sheetsContract(s);
     webhooksContract(s);
     rulesContract(s);

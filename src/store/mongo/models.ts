@@ -140,6 +140,7 @@ const messageSchema = new Schema(
     leaseUntil: Date,
     /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
     partStatuses: Mixed,
+    campaignId: String,
     /** Milli-credits reserved at dispatch. */
     cost: Number,
   },
@@ -260,6 +261,40 @@ const creditLedgerSchema = new Schema(
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
+/** Contacts: `_id` is ownedKey(workspaceId, id), the id being the number's digits. */
+const contactSchema = new Schema(
+  { ...owned, phone: { type: String, required: true }, name: String, data: Mixed, createdAt: Date, updatedAt: Date },
+  { ...base, collection: 'contacts' },
+);
+contactSchema.index({ workspaceId: 1, id: 1 });
+
+const campaignSchema = new Schema(
+  {
+    _id: String, workspaceId: String, name: String, channel: String, message: String, provider: String, strictProvider: Boolean,
+    sendAt: Date, validityHours: Number, validUntil: Date, status: String, pauseReason: String, recipients: Number, run: Mixed,
+    importId: String, warnings: { type: [String], default: undefined }, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'campaigns' },
+);
+campaignSchema.index({ workspaceId: 1, name: 1 }, { unique: true });
+campaignSchema.index({ status: 1, sendAt: 1 });
+campaignSchema.index({ workspaceId: 1, createdAt: 1, _id: 1 });
+
+/** A campaign's planned messages: `_id` is `<campaignId>:<contactId>`. */
+const campaignRecipientSchema = new Schema(
+  { _id: String, campaignId: String, contactId: String, to: String, text: String },
+  { ...base, collection: 'campaignrecipients' },
+);
+campaignRecipientSchema.index({ campaignId: 1, contactId: 1 });
+
+const importSchema = new Schema(
+  {
+    _id: String, workspaceId: String, status: String, dryRun: Boolean, onError: String, provider: String, report: Mixed,
+    idempotencyKey: String, bodyHash: String, error: String, createdAt: Date, updatedAt: Date,
+  },
+  { ...base, collection: 'imports' },
+);
+importSchema.index({ workspaceId: 1, idempotencyKey: 1 });
 /** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
 const sheetExportSchema = new Schema(
   {
@@ -295,6 +330,10 @@ export interface Models extends WebhookModels {
   rateLimits: Model<any>;
   creditAccounts: Model<any>;
   creditLedger: Model<any>;
+  contacts: Model<any>;
+  campaigns: Model<any>;
+  campaignRecipients: Model<any>;
+  imports: Model<any>;
   sheetExports: Model<any>;
   sheetRows: Model<any>;
 }
@@ -318,6 +357,10 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
+    contacts: conn.model('Contact', contactSchema),
+    campaigns: conn.model('Campaign', campaignSchema),
+    campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema),
+    imports: conn.model('Import', importSchema),
     sheetExports: conn.model('SheetExport', sheetExportSchema),
     sheetRows: conn.model('SheetRow', sheetRowSchema),
     ...buildWebhookModels(conn),
