@@ -45,6 +45,7 @@ import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 import { QUEUES } from '../bus/bus';
 import { latencyFromMetrics } from '../http/dashboard/latency';
+import { createImporter } from '../services/campaigns/importer';
 
 export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
@@ -258,6 +259,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     const creditAccounts = createCreditAccounts({ store, config, signals });
     const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
     const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
+    // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
+    const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
     const app = createApp({
       store,
       notifications,
@@ -282,6 +285,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         balance: balanceWatch,
         queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
         providerLatency: latencyFromMetrics(metrics.registry),
+        campaigns: { service: campaigns.service, importer },
       },
     });
     try {

@@ -2,6 +2,8 @@
 import type { HeraldConfig } from '../../config';
 import type { Logger } from '../../log/logger';
 import type { BalanceWatch } from '../../services/credits';
+import type { CampaignService } from '../../services/campaigns';
+import type { Importer } from '../../services/campaigns/importer';
 import type { NotificationService } from '../../services/notification-service';
 import type { ProviderControlService } from '../../services/provider-control';
 import type { KeyService } from '../../services/tenancy/keys';
@@ -17,6 +19,8 @@ export interface DashboardExtras {
   /** Messages waiting per queue; rejects when the bus does not answer. */
   queueDepth?: () => Promise<Record<string, number>>;
   providerLatency?: ProviderLatency;
+  /** Campaigns and CSV imports (the Campaigns page is shown when given). */
+  campaigns?: { service: CampaignService; importer: Importer };
 }
 
 export interface DashboardDeps extends DashboardExtras {

@@ -6,11 +6,13 @@ import type { PageContext } from './deps';
 import { overviewData } from './overview-data';
 import { overviewFields } from './pages/overview';
 import { logFilterOf, logQuery, logRow } from './pages/logs';
+import { campaignProgress } from './pages/campaigns';
 import { viewerOf } from './session';
 
 const HEARTBEAT_MS = 15_000;
 const OVERVIEW_EVERY_MS = 2_000;
 const LOG_EVERY_MS = 1_000;
+const CAMPAIGNS_EVERY_MS = 1_000;
 
 interface Stream {
   send(event: string, data: unknown): void;
@@ -79,6 +81,15 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
       delete fields.balance;
       stream.send('overview', { fields, perMinute: d.perMinute });
     });
+  });
+
+  r.get('/events/campaigns', async (req: Request, res: Response) => {
+    const ws = viewerOf(res).principal.workspaceId;
+    const ids = String(req.query.ids ?? '').split(',').filter(Boolean).slice(0, 50);
+    const stream = openStream(res);
+    const tick = async () => stream.send('campaigns', { items: await campaignProgress(ctx, ws, ids) });
+    await tick().catch(() => undefined);
+    await every(stream, CAMPAIGNS_EVERY_MS, tick);
   });
 
   r.get('/events/logs', async (req: Request, res: Response) => {

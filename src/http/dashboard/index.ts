@@ -19,6 +19,7 @@ import { providerPages } from './pages/providers';
 import { usagePages } from './pages/usage';
 import { logPages } from './pages/logs';
 import { searchPages } from './pages/search';
+import { campaignPages } from './pages/campaigns';
 import { eventRoutes } from './events';
 
 export type { DashboardDeps, DashboardExtras } from './deps';
@@ -60,7 +61,7 @@ export function createDashboard(deps: DashboardDeps): Router {
   const view: Handler = async (req, res, next) => {
     const r = await resolveViewer(req, res, sessions, deps.keys);
     if (r.kind === 'viewer') {
-      res.locals.viewer = r.viewer;
+      res.locals.viewer = { ...r.viewer, parts: deps.campaigns ? ['campaigns'] : [] };
       return next();
     }
     if (r.kind === 'sign-in') return res.redirect(303, `${BASE}/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
@@ -68,6 +69,8 @@ export function createDashboard(deps: DashboardDeps): Router {
   };
   /** Every POST: the session's CSRF token first, then a viewer. */
   const csrf: Handler = (req, res, next) => {
+    // The CSV upload is multipart: its handler reads the token from the form before the file (pages/campaigns.ts).
+    if (req.path === '/campaigns/import' && req.is('multipart/form-data')) return next();
     const session = sessions.ensure(req, res);
     const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
     if (!csrfValid(session, sent)) {
@@ -107,6 +110,7 @@ export function createDashboard(deps: DashboardDeps): Router {
   usagePages(pages, ctx);
   logPages(pages, ctx);
   searchPages(pages, ctx);
+  campaignPages(pages, ctx);
   eventRoutes(pages, ctx);
   pages.use((req: Request) => {
     throw new NotFoundError('page', req.path);

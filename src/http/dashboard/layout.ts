@@ -10,11 +10,14 @@ interface NavItem {
   href: string;
   label: string;
   access: Access;
+  /** Shown only when this part runs. */
+  needs?: 'campaigns';
 }
 
 const NAV: NavItem[] = [
   { href: '/', label: 'Overview', access: 'viewer' },
   { href: `${BASE}/notifications`, label: 'Notifications', access: 'viewer' },
+  { href: `${BASE}/campaigns`, label: 'Campaigns', access: 'viewer', needs: 'campaigns' },
   { href: `${BASE}/providers`, label: 'Providers', access: 'admin' },
   { href: `${BASE}/usage`, label: 'Usage', access: 'viewer' },
   { href: `${BASE}/logs`, label: 'Log', access: 'viewer' },
@@ -42,7 +45,7 @@ export function page(input: { title: string; viewer: Viewer; current: string; bo
   const flash = viewer.session.flash;
   delete viewer.session.flash;
   const { principal } = viewer;
-  const nav = NAV.filter((n) => may(principal, n.access));
+  const nav = NAV.filter((n) => may(principal, n.access) && (!n.needs || viewer.parts?.includes(n.needs)));
   return html`${head(title)}
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -28,6 +28,8 @@ export interface Viewer {
   principal: Principal;
   /** Signed in with a key (false: this machine in protected mode, no key needed). */
   signedIn: boolean;
+  /** Optional parts this process serves (their pages appear in the navigation). */
+  parts?: Array<'campaigns'>;
 }
 
 const token = (): string => randomBytes(32).toString('base64url');
