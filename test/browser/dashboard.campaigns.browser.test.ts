@@ -93,6 +93,17 @@ describe('campaigns in the dashboard', () => {
     await see(statusOf('School fees'), 15_000).toHaveText('completed');
     expect(await bar.getAttribute('max')).toBe(String(RECIPIENTS));
     for (const id of ['sms-a', 'sms-b']) await herald.store.providerControl.update(id, { ratePerSecond: undefined });
+
+    // The campaign's page lists its messages; one opens with its history; a recipient's number finds it.
+    await page.getByRole('link', { name: 'School fees' }).click();
+    await see(page.locator('.pager')).toContainText(`1–25 of ${RECIPIENTS} messages`);
+    await page.locator('table', { hasText: 'Messages of this campaign' }).locator('tbody tr a').first().click();
+    await see(page.locator('table', { hasText: 'Every status this message went through' }).locator('tbody tr').last()).toContainText('sent');
+    await page.goto(`${url}/dashboard/search?q=${encodeURIComponent(phone(7))}`);
+    await page.getByRole('link', { name: 'campaign', exact: true }).click();
+    await see(page.getByRole('heading', { level: 1 })).toHaveText('Campaign School fees');
+    await page.goto(`${url}/dashboard/search?q=${c!.id}`);
+    await see(page.getByRole('heading', { level: 1 })).toHaveText('Campaign School fees');
   });
 
   it('says which rows a file would be rejected for, and offers no confirmation then', async () => {

@@ -1,36 +1,20 @@
-// Campaigns: the list with progress bars that move live; a CSV upload checked first (the import's
-// dry-run report: rows, rejected rows with reasons, campaigns, segments, credits), imported only
-// on confirmation; a campaign's counts and estimate; run, pause, resume and cancel.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+// Campaigns: the list with progress bars that move live (a CSV upload on top: campaign-import.ts);
+// a campaign's counts, cost and messages; run, pause, resume and cancel.
 import type { Request, Response, Router } from 'express';
-import { CAMPAIGN_STATUSES, type CampaignStatus, type ImportRecord } from '../../../domain/campaigns';
+import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../../domain/campaigns';
 import { HeraldError, NotFoundError } from '../../../domain/errors';
 import type { CampaignView } from '../../../services/campaigns';
 import type { PageContext } from '../deps';
 import { badge, fmtNumber, html, when, withQuery, type Html } from '../html';
 import { BASE, csrfField, page, pager, tableWrap } from '../layout';
-import { csrfValid, may, viewerOf, type Session, type Viewer } from '../session';
+import { may, viewerOf, type Viewer } from '../session';
+import { importPages, uploadForm } from './campaign-import';
+import { messageRow, MESSAGE_HEADERS } from './notifications';
 
 const URL = `${BASE}/campaigns`;
 const PAGE = 25;
-/** An upload waits this long for its confirmation, then its file is removed. */
-const UPLOAD_TTL_MS = 3_600_000;
-const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 /** Message statuses a campaign's progress counts as done. */
 const DONE = ['sent', 'delivered', 'undelivered', 'failed', 'expired', 'cancelled', 'rejected'] as const;
-
-interface Upload {
-  file: string;
-  name: string;
-  onError: 'reject' | 'skip';
-  at: number;
-}
-type WithUploads = Session & { uploads?: Map<string, Upload> };
 
 export interface Progress {
   id: string;
@@ -53,15 +37,6 @@ function campaignsOf(ctx: PageContext) {
   return c;
 }
 
-function sweepUploads(s: WithUploads): void {
-  for (const [token, u] of s.uploads ?? []) {
-    if (Date.now() - u.at > UPLOAD_TTL_MS) {
-      fs.rm(u.file, { force: true }, () => undefined);
-      s.uploads!.delete(token);
-    }
-  }
-}
-
 function bar(p: Progress, label: string): Html {
   return html`<progress data-campaign="${p.id}" value="${p.value}" max="${p.max}" aria-label="${label}">${p.text}</progress> <span data-field="campaign.${p.id}.progress">${p.text}</span>`;
 }
@@ -76,17 +51,6 @@ function actionButtons(v: Viewer, c: CampaignView): Html {
   if (c.status === 'paused') out.push(act('resume', 'Resume'));
   if (c.status !== 'completed' && c.status !== 'cancelled') out.push(act('cancel', 'Cancel…', 'danger'));
   return html`${out}`;
-}
-
-function uploadForm(v: Viewer): Html {
-  if (!may(v.principal, 'sender')) return html``;
-  return html`<section aria-labelledby="h-upload" class="actions-box"><h2 id="h-upload">Import campaigns from a CSV file</h2>
-<p class="muted">Columns: message, recepient_nos, campaign, sending_time (extra columns are template data). You see a report first; nothing is imported before you confirm.</p>
-<form method="post" action="${URL}/import" enctype="multipart/form-data" class="filters">${csrfField(v)}
-  <div><label for="csv-file">CSV file</label><input id="csv-file" name="file" type="file" accept=".csv,text/csv" required></div>
-  <div><label for="csv-onerror">Bad rows</label><select id="csv-onerror" name="onError"><option value="reject">reject the whole file</option><option value="skip">skip them, import the rest</option></select></div>
-  <div class="actions"><button type="submit">Check the file…</button></div>
-</form></section>`;
 }
 
 async function listPage(ctx: PageContext, req: Request, res: Response): Promise<void> {
@@ -131,6 +95,9 @@ async function detailPage(ctx: PageContext, req: Request, res: Response): Promis
   const estimate = ['draft', 'scheduled', 'paused'].includes(c.status) ? await service.estimate(ws, c.id) : null;
   const p = progressOf(c);
   const counts = Object.entries(c.counts).filter(([, n]) => n);
+  const offset = Math.max(0, Math.floor(Number(req.query.offset) || 0));
+  const messages = await service.messages(ws, c.id, {}, { limit: PAGE, offset });
+  const here = `${URL}/${encodeURIComponent(c.id)}`;
   const body = html`<div data-live-campaigns="${withQuery(`${BASE}/events/campaigns`, { ids: c.id })}">
 <dl class="facts">
   <dt>Status</dt><dd><span class="badge-live" data-field="campaign.${c.id}.status">${badge(c.status)}</span>${c.pauseReason ? ` (${c.pauseReason})` : ''}</dd>
@@ -149,117 +116,15 @@ async function detailPage(ctx: PageContext, req: Request, res: Response): Promis
   ${c.warnings?.length ? html`<dt>Warnings</dt><dd>${c.warnings.join('; ')}</dd>` : ''}
 </dl></div>
 <p>${actionButtons(viewer, c)}</p>
-<p><a href="${BASE}/notifications/${encodeURIComponent(c.id)}">Its messages</a> · <a href="${withQuery(`${BASE}/logs`, { notificationId: c.id })}">its log lines</a></p>`;
+<section aria-labelledby="h-cmessages"><h2 id="h-cmessages">Messages</h2>
+${tableWrap(
+  'Messages of this campaign',
+  html`<table><caption>Messages of this campaign (open one for its status history)</caption><thead><tr>${MESSAGE_HEADERS}</tr></thead>
+<tbody>${messages.items.length ? messages.items.map(messageRow) : html`<tr><td colspan="7" class="muted">No message yet.</td></tr>`}</tbody></table>`,
+)}
+${pager({ total: messages.total, limit: PAGE, offset, href: (o) => withQuery(here, { offset: o || undefined }), label: 'messages' })}
+<p><a href="${withQuery(`${BASE}/logs`, { notificationId: c.id })}">Its log lines</a></p></section>`;
   res.type('html').send(page({ title: `Campaign ${c.name}`, viewer, current: URL, body }).value);
-}
-
-function reportView(r: ImportRecord, v: Viewer, token?: string): Html {
-  const rep = r.report;
-  return html`<dl class="facts">
-  <dt>Rows read</dt><dd>${fmtNumber(rep.rowsRead)}</dd>
-  <dt>Rows to import</dt><dd>${fmtNumber(rep.rowsImported)}${rep.rowsExpired ? ` (${rep.rowsExpired} too old: reported, not sent)` : ''}</dd>
-  <dt>Rejected rows</dt><dd>${fmtNumber(rep.rejectedTotal)}</dd>
-  <dt>Messages</dt><dd>${fmtNumber(rep.messagesPlanned)} (${fmtNumber(rep.duplicates)} repeated numbers sent once)</dd>
-  <dt>Segments</dt><dd>${fmtNumber(rep.segments)}</dd>
-  <dt>Credits</dt><dd>${fmtNumber(rep.credits)}</dd>
-</dl>
-${rep.campaigns.length
-  ? tableWrap('Campaigns in the file', html`<table><caption>Campaigns in the file</caption><thead><tr><th scope="col">Campaign</th><th scope="col">Recipients</th><th scope="col">Sends at</th><th scope="col">New</th></tr></thead>
-<tbody>${rep.campaigns.map((c) => html`<tr><th scope="row">${c.name}</th><td class="num">${fmtNumber(c.recipients)}</td><td>${c.sendAt ? when(c.sendAt) : '—'}</td><td>${c.created ? 'new' : 'adds to an existing one'}</td></tr>`)}</tbody></table>`)
-  : ''}
-${rep.rejected.length
-  ? tableWrap('Rejected rows', html`<table><caption>Rejected rows${rep.rejectedTotal > rep.rejected.length ? ` (the first ${rep.rejected.length} of ${rep.rejectedTotal})` : ''}</caption><thead><tr><th scope="col">Line</th><th scope="col">Column</th><th scope="col">Reason</th></tr></thead>
-<tbody>${rep.rejected.map((x) => html`<tr><td class="num">${x.line}</td><td>${x.column ?? ''}</td><td>${x.reason}</td></tr>`)}</tbody></table>`)
-  : ''}
-${rep.warnings.length ? html`<ul>${rep.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
-${token
-  ? r.status === 'rejected'
-    ? html`<p class="flash error" role="alert">The file would be rejected: fix the rows above, or choose “skip them” to import the rest.</p><p><a href="${URL}">Back to the campaigns</a></p>`
-    : html`<form method="post" action="${URL}/import/confirm" class="inline">${csrfField(v)}<input type="hidden" name="upload" value="${token}"><button type="submit">Confirm the import</button></form> <a href="${URL}">Cancel</a>`
-  : ''}`;
-}
-
-/** The multipart upload: the session's token must come before the file; the file is spooled, then checked (dry run). */
-async function upload(ctx: PageContext, req: Request, res: Response): Promise<void> {
-  const viewer = viewerOf(res);
-  const { importer } = campaignsOf(ctx);
-  const session = viewer.session as WithUploads;
-  sweepUploads(session);
-  const file = path.join(os.tmpdir(), `herald-dashboard-${randomBytes(12).toString('hex')}.csv`);
-  const fields: Record<string, string> = {};
-  let name = '';
-  let got = false;
-  let refused: string | undefined;
-  let written: Promise<void> = Promise.resolve();
-  await new Promise<void>((resolve, reject) => {
-    const bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 10 } });
-    bb.on('field', (k, v) => (fields[k] = v));
-    bb.on('file', (_field, stream, info) => {
-      if (!csrfValid(session, fields._csrf)) {
-        refused = 'csrf';
-        return void stream.resume();
-      }
-      got = true;
-      name = info.filename || 'upload.csv';
-      written = pipeline(stream, fs.createWriteStream(file));
-      stream.on('limit', () => (refused = 'size'));
-    });
-    bb.on('close', resolve);
-    bb.on('error', reject);
-    req.pipe(bb);
-  });
-  await written;
-  if (refused === 'csrf' || !csrfValid(session, fields._csrf)) {
-    fs.rm(file, { force: true }, () => undefined);
-    res.status(403).type('html').send(page({ title: 'Forbidden', viewer, current: URL, body: html`<p>The form's security token is missing or out of date. Reload the page and try again.</p>` }).value);
-    return;
-  }
-  if (!got || refused === 'size') {
-    fs.rm(file, { force: true }, () => undefined);
-    viewer.session.flash = { kind: 'error', text: refused === 'size' ? `file: larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB` : 'file: choose a CSV file to import' };
-    return res.redirect(303, URL);
-  }
-  const onError = fields.onError === 'skip' ? 'skip' : 'reject';
-  try {
-    const { record } = await importer.run(viewer.principal.workspaceId, fs.createReadStream(file), { dryRun: true, onError });
-    const token = randomBytes(16).toString('hex');
-    (session.uploads ??= new Map()).set(token, { file, name, onError, at: Date.now() });
-    const body = html`<p>What importing <strong>${name}</strong> would do (nothing is written yet):</p>${reportView(record, viewer, token)}`;
-    res.type('html').send(page({ title: 'Check the import', viewer, current: URL, body }).value);
-  } catch (e) {
-    fs.rm(file, { force: true }, () => undefined);
-    if (!(e instanceof HeraldError)) throw e;
-    viewer.session.flash = { kind: 'error', text: `${name}: ${e.message}${e.issues.length ? ` (${e.issues.map((i) => `${i.field}: ${i.reason}`).join('; ')})` : ''}` };
-    res.redirect(303, URL);
-  }
-}
-
-async function confirm(ctx: PageContext, req: Request, res: Response): Promise<void> {
-  const viewer = viewerOf(res);
-  const { importer } = campaignsOf(ctx);
-  const session = viewer.session as WithUploads;
-  const token = String((req.body as Record<string, unknown>).upload ?? '');
-  const u = session.uploads?.get(token);
-  if (!u) {
-    viewer.session.flash = { kind: 'error', text: 'upload: this file was imported already or waited too long; upload it again' };
-    return res.redirect(303, URL);
-  }
-  session.uploads!.delete(token);
-  try {
-    // The upload's token is the Idempotency-Key: a confirmation sent twice imports once.
-    const { record } = await importer.run(viewer.principal.workspaceId, fs.createReadStream(u.file), { dryRun: false, onError: u.onError, idempotencyKey: `dashboard-${token}` });
-    const r = record.report;
-    viewer.session.flash =
-      record.status === 'completed'
-        ? { kind: 'ok', text: `${u.name} imported: ${r.campaignsCreated} campaign(s) created, ${r.messagesPlanned} message(s) planned, ${r.rejectedTotal} row(s) skipped.` }
-        : { kind: 'error', text: `${u.name} not imported: ${record.error ?? `${r.rejectedTotal} row(s) rejected`}` };
-  } catch (e) {
-    if (!(e instanceof HeraldError)) throw e;
-    viewer.session.flash = { kind: 'error', text: `${u.name} not imported: ${e.message}` };
-  } finally {
-    fs.rm(u.file, { force: true }, () => undefined);
-  }
-  res.redirect(303, URL);
 }
 
 export function campaignPages(r: Router, ctx: PageContext): void {
@@ -267,8 +132,7 @@ export function campaignPages(r: Router, ctx: PageContext): void {
   const { service } = ctx.deps.campaigns;
   r.get('/campaigns', (req, res) => listPage(ctx, req, res));
   r.get('/campaigns/:id', (req, res) => detailPage(ctx, req, res));
-  r.post('/campaigns/import', ctx.allow('sender'), (req, res) => upload(ctx, req, res));
-  r.post('/campaigns/import/confirm', ctx.allow('sender'), (req, res) => confirm(ctx, req, res));
+  importPages(r, ctx);
   for (const action of ['run', 'pause', 'resume', 'cancel'] as const) {
     r.post(`/campaigns/:id/${action}`, ctx.allow('sender'), async (req, res) => {
       const viewer = viewerOf(res);

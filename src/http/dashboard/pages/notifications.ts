@@ -69,7 +69,9 @@ ${pager({ total: ids.total, limit: PAGE, offset, href, label: 'notifications' })
   res.type('html').send(page({ title: 'Notifications', viewer, current: LIST, body }).value);
 }
 
-function messageRow(m: Message): Html {
+export const MESSAGE_HEADERS = html`<th scope="col">Recipient</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Status</th><th scope="col">Provider</th><th scope="col">Attempts</th><th scope="col">Updated</th>`;
+
+export function messageRow(m: Message): Html {
   return html`<tr><td><a href="${BASE}/messages/${encodeURIComponent(m.id)}">${m.userId}</a></td><td>${m.channel}</td><td>${m.to || html`<span class="muted">none</span>`}</td>
 <td>${badge(m.status)}</td><td>${m.provider ?? '—'}</td><td class="num">${m.attempts}</td><td>${when(m.updatedAt)}</td></tr>`;
 }
@@ -130,7 +132,7 @@ ${actions(viewer, n)}
 ${tableWrap(
   'Messages',
   html`<table><caption>Messages of this notification (open one for its status history)</caption>
-<thead><tr><th scope="col">Recipient</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Status</th><th scope="col">Provider</th><th scope="col">Attempts</th><th scope="col">Updated</th></tr></thead>
+<thead><tr>${MESSAGE_HEADERS}</tr></thead>
 <tbody>${messages.items.length ? messages.items.map(messageRow) : html`<tr><td colspan="7" class="muted">No message yet.</td></tr>`}</tbody></table>`,
 )}
 ${pager({ total: messages.total, limit: PAGE, offset, href: (o) => withQuery(url, { mstatus, offset: o || undefined }), label: 'messages' })}

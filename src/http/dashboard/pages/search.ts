@@ -33,6 +33,8 @@ async function searchPage(ctx: PageContext, req: Request, res: Response): Promis
     const [m, n] = await Promise.all([store.messages.get(q), store.notifications.get(q)]);
     if (m && m.workspaceId === ws) return res.redirect(303, `${BASE}/messages/${encodeURIComponent(m.id)}`);
     if (n && n.workspaceId === ws) return res.redirect(303, `${BASE}/notifications/${encodeURIComponent(n.id)}`);
+    const c = ctx.deps.campaigns ? await store.campaigns.get(q) : null;
+    if (c && c.workspaceId === ws) return res.redirect(303, `${BASE}/campaigns/${encodeURIComponent(c.id)}`);
   }
   const ids = q ? [...new Set((await Promise.all(addressesOf(q).map((a) => store.search.messageIdsTo(ws, a, LIMIT)))).flat())] : [];
   const found = ids.length ? await store.messages.getMany(ids) : [];
@@ -41,7 +43,7 @@ async function searchPage(ctx: PageContext, req: Request, res: Response): Promis
     html`<tr><td><a href="${BASE}/messages/${encodeURIComponent(m.id)}">${when(m.createdAt)}</a></td><td>${m.to}</td><td>${m.channel}</td><td>${badge(m.status)}</td><td>${m.provider ?? '—'}</td>
 <td>${originLink(m)}</td></tr>`;
   const body = html`<form method="get" action="${BASE}/search" class="filters" role="search" aria-label="Find a message">
-  <div class="grow"><label for="s-q">Phone number, e-mail address, message id or notification id</label><input id="s-q" name="q" type="search" value="${q}"></div>
+  <div class="grow"><label for="s-q">Phone number, e-mail address, or a message, notification or campaign id</label><input id="s-q" name="q" type="search" value="${q}"></div>
   <div class="actions"><button type="submit">Find</button></div></form>
 ${q
   ? tableWrap(
