@@ -65,6 +65,8 @@ export async function sendDemo(herald: RunningHerald): Promise<string> {
     },
     30_000,
   );
+  // Log lines reach the store in batches: pages that show them read them from there.
+  await eventually('its log lines stored', async () => (await herald.store.logs.query({ notificationId: id, limit: 50 })).some((l) => l.message === 'notification accepted'), 10_000);
   return id;
 }
 

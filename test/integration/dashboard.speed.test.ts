@@ -95,6 +95,7 @@ it(`renders every page in under ${LIMIT_MS} ms of server time with ${TOTAL.toLoc
     '/dashboard/usage?start=2026-11-01&end=2026-12-01&every=1day',
     '/dashboard/providers',
     '/dashboard/logs',
+    '/dashboard/campaigns',
   ];
   const times: Record<string, number> = {};
   for (const p of pages) times[p] = await serverMs(p);

@@ -1,7 +1,8 @@
 // Campaigns: the list with progress bars that move live (a CSV upload on top: campaign-import.ts);
 // a campaign's counts, cost and messages; run, pause, resume and cancel.
 import type { Request, Response, Router } from 'express';
-import { CAMPAIGN_STATUSES, type CampaignStatus } from '../../../domain/campaigns';
+import { CAMPAIGN_STATUSES, type Campaign, type CampaignStatus } from '../../../domain/campaigns';
+import type { Store } from '../../../store/store';
 import { HeraldError, NotFoundError } from '../../../domain/errors';
 import type { CampaignView } from '../../../services/campaigns';
 import type { PageContext } from '../deps';
@@ -24,11 +25,27 @@ export interface Progress {
   text: string;
 }
 
-export function progressOf(c: CampaignView): Progress {
-  const done = DONE.reduce((n, s) => n + (c.counts[s] ?? 0), 0);
+function progress(c: Campaign, done: number): Progress {
   const max = Math.max(c.recipients, 1);
   const pct = c.recipients ? Math.floor((100 * done) / c.recipients) : 0;
   return { id: c.id, status: c.status, value: Math.min(done, max), max, text: `${fmtNumber(done)} of ${fmtNumber(c.recipients)} (${pct} %)` };
+}
+
+/** From the campaign's message counts (one campaign's page). */
+export function progressOf(c: CampaignView): Progress {
+  return progress(c, DONE.reduce((n, s) => n + (c.counts[s] ?? 0), 0));
+}
+
+/**
+ * From the usage rollups (the list and the live stream): a few counter rows per campaign, never its
+ * messages. A cancelled campaign's recipients that never got a message count as done, as in its counts.
+ */
+export async function progressFromRollups(store: Store, c: Campaign): Promise<Progress> {
+  const hours = await store.usage.hourly({
+    workspaceId: c.workspaceId, dimension: 'campaign', key: c.id, from: new Date(c.createdAt.getTime() - 3_600_000), to: new Date(Date.now() + 3_600_000),
+  });
+  const finished = hours.reduce((n, h) => n + DONE.reduce((m, s) => m + h.counts[s], 0), 0);
+  return progress(c, finished + (c.status === 'cancelled' ? Math.max(0, c.recipients - c.run.messages) : 0));
 }
 
 function campaignsOf(ctx: PageContext) {
@@ -41,7 +58,7 @@ function bar(p: Progress, label: string): Html {
   return html`<progress data-campaign="${p.id}" value="${p.value}" max="${p.max}" aria-label="${label}">${p.text}</progress> <span data-field="campaign.${p.id}.progress">${p.text}</span>`;
 }
 
-function actionButtons(v: Viewer, c: CampaignView): Html {
+function actionButtons(v: Viewer, c: Campaign): Html {
   if (!may(v.principal, 'sender')) return html``;
   const act = (action: string, label: string, cls = '') =>
     html`<form method="post" action="${URL}/${encodeURIComponent(c.id)}/${action}" class="inline">${csrfField(v)}<button type="submit" class="${cls}">${label}</button></form>`;
@@ -64,19 +81,20 @@ async function listPage(ctx: PageContext, req: Request, res: Response): Promise<
   const from = Math.max(0, total - skip - PAGE);
   const count = Math.max(0, Math.min(PAGE, total - skip));
   const page$ = count ? await service.list(ws, status ? { status } : {}, { limit: count, offset: from }) : { items: [] };
-  const views = await Promise.all([...page$.items].reverse().map((c) => service.view(c)));
+  const campaigns = [...page$.items].reverse();
+  const progresses = await Promise.all(campaigns.map((c) => progressFromRollups(ctx.deps.store, c)));
   const body = html`${uploadForm(viewer)}
 <form method="get" action="${URL}" class="filters" aria-label="Filter campaigns"><div><label for="c-status">Status</label><select id="c-status" name="status"><option value="">any</option>${CAMPAIGN_STATUSES.map(
     (s) => html`<option${s === status ? html` selected` : ''}>${s}</option>`,
   )}</select></div><div class="actions"><button type="submit">Filter</button></div></form>
-<div data-live-campaigns="${withQuery(`${BASE}/events/campaigns`, { ids: views.map((c) => c.id).join(',') })}">
+<div data-live-campaigns="${withQuery(`${BASE}/events/campaigns`, { ids: campaigns.map((c) => c.id).join(',') })}">
 ${tableWrap(
   'Campaigns',
   html`<table><caption>Campaigns, newest first, with their progress</caption>
 <thead><tr><th scope="col">Campaign</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Sends at</th><th scope="col">Actions</th></tr></thead>
-<tbody>${views.length
-    ? views.map((c) => {
-        const p = progressOf(c);
+<tbody>${campaigns.length
+    ? campaigns.map((c, i) => {
+        const p = progresses[i];
         return html`<tr><th scope="row"><a href="${URL}/${encodeURIComponent(c.id)}">${c.name}</a></th><td><span class="badge-live" data-field="campaign.${c.id}.status">${badge(c.status)}</span></td>
 <td>${bar(p, `Progress of ${c.name}`)}</td><td>${c.sendAt ? when(c.sendAt) : 'when run'}</td><td>${actionButtons(viewer, c)}</td></tr>`;
       })
@@ -160,8 +178,8 @@ export function campaignPages(r: Router, ctx: PageContext): void {
 
 /** Progress of the listed campaigns (of the viewer's workspace only), for the live stream. */
 export async function campaignProgress(ctx: PageContext, ws: string, ids: string[]): Promise<Progress[]> {
-  const c = ctx.deps.campaigns;
-  if (!c) return [];
-  const views = await Promise.all(ids.slice(0, PAGE * 2).map((id) => c.service.get(ws, id).catch(() => null)));
-  return views.filter((v): v is CampaignView => v !== null).map(progressOf);
+  if (!ctx.deps.campaigns) return [];
+  const { store } = ctx.deps;
+  const found = await Promise.all(ids.slice(0, PAGE * 2).map((id) => store.campaigns.get(id)));
+  return Promise.all(found.filter((c): c is Campaign => c !== null && c.workspaceId === ws).map((c) => progressFromRollups(store, c)));
 }
