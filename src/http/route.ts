@@ -113,8 +113,8 @@ async function sendStream(res: Response, stream: Readable): Promise<void> {
   }
 }
 
-/** Deeper JSON is refused before anything reads it: it parses, but JSON.stringify (the store, idempotency) overflows the stack a few thousand levels down. */
-const MAX_BODY_DEPTH = 100;
+/** Deeper JSON is refused before anything reads it: it parses, but JSON.stringify (the store, idempotency) overflows the stack a few thousand levels down, and MongoDB stores at most 100 levels. */
+const MAX_BODY_DEPTH = 64;
 
 /** The top-level field of a body under which it nests deeper than MAX_BODY_DEPTH ('body' for an array), else undefined. */
 function tooDeepField(body: unknown): string | undefined {
