@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
 // `npm run bench -- --only metering [--metering-subscribers N] [--metering-rounds N]`: only metering on against off.
+// `npm run bench -- --only campaigns [--import-rows N] [--campaign-messages N]`: only the CSV import and a campaign run.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,11 +15,12 @@ import { disposeInstallation } from '../test/support/herald';
 import { buildHerald } from './processes';
 import { barePipeline, type BarePipelineResult } from './bare-pipeline';
 import { rawBroker, type RawBrokerResult } from './raw-broker';
-import { renderMeteringTable, renderReport, renderTable, machine, type BenchReport, type MeteringOnly } from './report';
+import { renderCampaignTable, renderMeteringTable, renderReport, renderTable, machine, type BenchReport, type CampaignsOnly, type MeteringOnly } from './report';
 import { availableSinks, type SinkKind } from './sinks';
 import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
 import { usageBench } from './usage';
+import { campaignRunBench, importBench, type CampaignBenchResult } from './campaigns';
 import { sheetsBench } from './sheets';
 
 export interface BenchOptions {
@@ -39,8 +41,12 @@ export interface BenchOptions {
   /** Events the Google Sheets export phase exports (to the local fake of the Sheets API). */
   sheetsEvents: number;
   write: boolean;
-  /** Run only this phase (no report file): `metering`. */
-  only?: 'metering';
+  /** Run only this phase (no report file): `metering` or `campaigns`. */
+  only?: 'metering' | 'campaigns';
+  /** Rows of the CSV import phase (1,000,000: the bounded-memory check). */
+  importRows: number;
+  /** Recipients of the campaign run end to end. */
+  campaignMessages: number;
   /** Subscribers of the metering on/off fan-outs. */
   meteringSubscribers: number;
   /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
@@ -78,13 +84,15 @@ export function parseArgs(argv: string[]): BenchOptions {
     only: parseOnly(flag('only')),
     meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
     meteringRounds: Number(flag('metering-rounds') ?? 2),
+    importRows: Number(flag('import-rows') ?? (quick ? 100_000 : 1_000_000)),
+    campaignMessages: Number(flag('campaign-messages') ?? (quick ? 5_000 : 20_000)),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
   };
 }
 
 function parseOnly(v: string | undefined): BenchOptions['only'] {
-  if (v === undefined || v === 'metering') return v;
-  throw new Error(`--only ${v}: the phases that run alone are: metering`);
+  if (v === undefined || v === 'metering' || v === 'campaigns') return v;
+  throw new Error(`--only ${v}: the phases that run alone are: metering, campaigns`);
 }
 
 function servicesUp(say: (s: string) => void): void {
@@ -106,7 +114,7 @@ async function withInstallation<T>(base: Omit<BenchContext, 'mongodbUri' | 'amqp
   }
 }
 
-export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport | MeteringOnly> {
+export async function runBench(opts: BenchOptions, say: (s: string) => void): Promise<BenchReport | MeteringOnly | CampaignsOnly> {
   servicesUp(say);
   say('compiling Herald (npm run build): the children run dist/, as deployed');
   buildHerald();
@@ -116,8 +124,18 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
   const install = <T>(overrides: Record<string, unknown>, fn: (ctx: BenchContext) => Promise<T>) =>
     withInstallation({ ...base, heraldOverrides: { ...base.heraldOverrides, ...overrides } }, fn);
   const metering = () => meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+  const campaigns = async (): Promise<CampaignBenchResult> => {
+    say(`CSV import: ${opts.importRows} rows through POST /v1/imports (embedded store)`);
+    const imported = await importBench(dir, opts.importRows, say);
+    say(`  ${Math.round(imported.rowsPerS)} rows/s (${imported.seconds.toFixed(1)} s), peak RSS ${imported.peakMb} MB`);
+    say(`campaign run: ${opts.campaignMessages} recipients, POST .../run to the last SMS -> ${opts.mainSink}`);
+    const run = await install({}, (ctx) => campaignRunBench(ctx, opts.campaignMessages, opts.mainSink, opts.quick ? 120_000 : 400_000));
+    say(`  ${Math.round(run.deliveredPerS)} msg/s end to end, lost ${run.lost ?? '?'}, duplicated ${run.duplicated}`);
+    return { import: imported, run };
+  };
   try {
     if (opts.only === 'metering') return { options: opts, machine: machine(), date: new Date(), durationS: 0, metering: await metering() };
+    if (opts.only === 'campaigns') return { options: opts, machine: machine(), date: new Date(), durationS: 0, campaigns: await campaigns() };
     say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
     const raw: RawBrokerResult = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
     say(`  ${Math.round(raw.endToEndPerS)} msg/s end to end`);
@@ -163,7 +181,8 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
     say(`  ${Math.round(sheets.rowsPerS)} rows/s, ${sheets.calls.append} appends, lost ${sheets.lost}, duplicated ${sheets.duplicated}`);
 
     const meter: MeteringResult = await metering();
-    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage, sheets };
+    const camp = await campaigns();
+    return { options: opts, machine: machine(), date: new Date(), durationS: (Date.now() - started) / 1000, raw, bare, fanouts, stream: str, metering: meter, usage, sheets, campaigns: camp };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -176,8 +195,12 @@ export async function main(argv: string[]): Promise<void> {
     const opts = parseArgs(argv);
     const report = await runBench(opts, say);
     say('');
+    if ('campaigns' in report && !('raw' in report)) {
+      say(renderCampaignTable(report.campaigns!));
+      process.exit(0);
+    }
     if (!('raw' in report)) {
-      say(renderMeteringTable(report.metering));
+      say(renderMeteringTable((report as MeteringOnly).metering));
       process.exit(0);
     }
     say(renderTable(report));

@@ -11,6 +11,7 @@ import type { RawBrokerResult } from './raw-broker';
 import type { StreamResult } from './stream';
 import { heraldCpuPerMessage, type MeteringResult } from './metering';
 import type { UsageBenchResult } from './usage';
+import type { CampaignBenchResult } from './campaigns';
 import type { SheetsBenchResult } from './sheets';
 
 export interface Machine {
@@ -32,8 +33,12 @@ export interface BenchReport {
   stream: StreamResult;
   metering: MeteringResult;
   usage?: UsageBenchResult[];
+  campaigns?: CampaignBenchResult;
   sheets?: SheetsBenchResult;
 }
+
+/** `--only campaigns`: the CSV import and the campaign run alone. */
+export type CampaignsOnly = Pick<BenchReport, 'options' | 'machine' | 'date' | 'durationS'> & { campaigns: CampaignBenchResult };
 
 /** `--only metering`: that phase alone. */
 export type MeteringOnly = Pick<BenchReport, 'options' | 'machine' | 'date' | 'durationS' | 'metering'>;
@@ -125,8 +130,27 @@ function rows(r: BenchReport): Row[] {
   );
   out.push(...meteringRows(r.metering));
   for (const u of r.usage ?? []) out.push(...usageRows(u));
+  if (r.campaigns) out.push(...campaignRows(r.campaigns));
   if (r.sheets) out.push(...sheetsRows(r.sheets));
   return out;
+}
+
+function campaignRows(c: CampaignBenchResult): Row[] {
+  const i = c.import;
+  const run = c.run;
+  const tag = `campaign ${int(run.messages)} -> ${run.sink}`;
+  return [
+    { figure: `CSV import ${int(i.rows)} rows (POST /v1/imports, embedded store)`, value: `${int(i.rowsPerS)} rows/s (${i.seconds.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `CSV import ${int(i.rows)} rows: peak RSS of the server`, value: `${i.peakMb} MB`, target: `< ${MEMORY_LIMIT_MB} MB`, verdict: verdict(i.peakMb < MEMORY_LIMIT_MB) },
+    { figure: `${tag}: delivered end to end (run to last SMS)`, value: `${int(run.deliveredPerS)} msg/s (${run.seconds.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `${tag}: sent / lost / duplicated`, value: `${int(run.sent)} / ${lostText(run.lost, run.unfinished)} / ${run.duplicated}`, target: `${int(run.messages)} / 0 / 0`, verdict: verdict(run.lost === 0 && run.duplicated === 0) },
+  ];
+}
+
+export function renderCampaignTable(c: CampaignBenchResult): string {
+  const t = new Table({ head: ['figure', 'value', 'target', ''], style: { head: [], border: [] } });
+  for (const row of campaignRows(c)) t.push([row.figure, row.value, row.target, row.verdict]);
+  return t.toString();
 }
 
 function meteringRows(m: MeteringResult): Row[] {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isSupportedRegion } from '../domain/contact';
+import { isZone as isValidZone } from '../domain/usage-buckets';
 import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import { resolveFileVariants, resolveOptionFiles } from './secret-files';
@@ -116,6 +117,14 @@ const configSchema = z.object({
       .refine((r) => isSupportedRegion(r), 'must be a two-letter region code libphonenumber knows, e.g. KE')
       .optional(),
   }),
+  /** Campaigns and CSV imports: the workspace's zone and send hour read `sending_time`; longMessages: split over-long texts or refuse the row. */
+  campaigns: z.object({
+    timezone: z.string().refine((tz) => isValidZone(tz), 'must be an IANA time zone, e.g. Africa/Nairobi'),
+    sendHour: z.number().int().min(0).max(23),
+    longMessages: z.enum(['split', 'refuse']),
+    /** Start scheduled campaigns when their time comes; false: only `herald send-scheduled` (a cron) or POST .../run starts them. */
+    autoStart: z.boolean(),
+  }),
   /** Where the `herald` client commands (status, logs, outbox, send) find a running Herald. */
   cli: z.object({ url: z.string().url(), key: z.string().min(1).optional() }),
   providers: z.object({
@@ -186,6 +195,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; do
   { env: 'LOG_FORMAT', path: 'log.format', kind: 'string', doc: 'stdout lines: auto (readable on a terminal, else JSON), json or pretty' },
   { env: 'HERALD_LOG_MASK', path: 'log.maskPersonalData', kind: 'bool', doc: 'mask phone numbers and e-mail addresses in log lines (false only to debug)' },
   { env: 'HERALD_PHONE_REGION', path: 'phone.defaultRegion', kind: 'string', doc: 'region of phone numbers without a country code, e.g. KE' },
+  { env: 'HERALD_TIMEZONE', path: 'campaigns.timezone', kind: 'string', doc: "the workspace's IANA time zone: CSV sending times and the words today/tomorrow are read in it" },
+  { env: 'HERALD_SEND_HOUR', path: 'campaigns.sendHour', kind: 'int', doc: 'hour (0-23, in that zone) at which `today` and `tomorrow` campaigns go out' },
+  { env: 'HERALD_LONG_MESSAGES', path: 'campaigns.longMessages', kind: 'string', doc: 'a campaign text longer than the maximum SMS length: split (sent in parts, in order) or refuse the row' },
+  { env: 'HERALD_CAMPAIGN_AUTOSTART', path: 'campaigns.autoStart', kind: 'bool', doc: 'start scheduled campaigns when due (false: `herald send-scheduled` from cron, or POST /v1/campaigns/:id/run, starts them)' },
   { env: 'HERALD_URL', path: 'cli.url', kind: 'string', doc: 'the Herald the herald client commands talk to' },
   { env: 'HERALD_KEY', path: 'cli.key', kind: 'string', doc: 'API key the herald client commands send (Authorization: Bearer)' },
   { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },

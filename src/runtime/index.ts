@@ -31,6 +31,8 @@ import { createSender } from '../workers/sender';
 import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
+import type { CampaignEvents, CampaignService } from '../services/campaigns';
+import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import {
   createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
@@ -62,6 +64,8 @@ export interface RunningHerald {
   logger: Logger;
   notifications: NotificationService;
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
+  campaigns: { service: CampaignService; events: CampaignEvents };
   /** The Google Sheets exporter, in the sheets and all roles. */
   sheetsExporter?: SheetsExporter;
   /** Base URL of the HTTP server, for roles that serve one. */
@@ -135,6 +139,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
+  const campaigns = wireCampaigns({ store, bus, config, logger, metering, smsProviders: providerConfigs(config, 'sms') });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
@@ -169,7 +174,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       if (r.action === 'ack') await feed.fromDispatch(body);
       return r;
     };
-    consumers.push(await bus.consume('dispatch', (d) => dispatchThenFeed(d.body), { prefetch: 2 }));
+    // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
@@ -178,6 +184,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     await webhookWorker.start();
     scheduler.start();
+    campaigns.ticker.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
@@ -193,7 +200,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger, metering });
+    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: campaigns.gate() });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -218,6 +225,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
+      await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       await sheetsExporter?.stop();
@@ -261,6 +269,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       extraSpecs: [
         ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
         ...credits,
+        ...campaigns.routes(),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
@@ -301,7 +310,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, sheetsExporter, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

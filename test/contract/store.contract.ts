@@ -8,6 +8,7 @@ import { idempotencyContract } from './store.contract.idempotency';
 import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
+import { campaignsContract } from './store.contract.campaigns';
 import { sheetsContract } from './store.contract.sheets';
 import { webhooksContract } from './store.contract.webhooks';
 import { rulesContract } from './store.contract.rules';
@@ -54,6 +55,7 @@ export function describeStoreContract(
     usageContract(s);
     tenancyContract(s);
     creditsContract(s);
+    campaignsContract(s);
     sheetsContract(s);
     webhooksContract(s);
     rulesContract(s);
