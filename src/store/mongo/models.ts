@@ -4,17 +4,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 import { buildWebhookModels, type WebhookModels } from './models-webhooks';
+import { buildCampaignModels, type CampaignModels } from './models-campaigns';
+import { buildSheetModels, type SheetModels } from './models-sheets';
+import { base, owned } from './models-base';
 
 const { Mixed } = Schema.Types;
-/** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
-const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
-
-/**
- * Catalog records are keyed by (workspaceId, id): `_id` is ownedKey(workspaceId, id), so lookups stay
- * primary-key lookups and the same id may exist in two workspaces.
- */
-const owned = { _id: String, workspaceId: { type: String, required: true }, id: { type: String, required: true } };
-
 /** The default workspace keeps the `_id`s records had before workspaces; others prefix theirs (ids never hold ':'). */
 export function ownedKey(workspaceId: string, id: string): string {
   return workspaceId === DEFAULT_WORKSPACE ? id : `${workspaceId}:${id}`;
@@ -261,58 +255,7 @@ const creditLedgerSchema = new Schema(
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
-/** Contacts: `_id` is ownedKey(workspaceId, id), the id being the number's digits. */
-const contactSchema = new Schema(
-  { ...owned, phone: { type: String, required: true }, name: String, data: Mixed, createdAt: Date, updatedAt: Date },
-  { ...base, collection: 'contacts' },
-);
-contactSchema.index({ workspaceId: 1, id: 1 });
-
-const campaignSchema = new Schema(
-  {
-    _id: String, workspaceId: String, name: String, channel: String, message: String, provider: String, strictProvider: Boolean,
-    sendAt: Date, validityHours: Number, validUntil: Date, status: String, pauseReason: String, recipients: Number, run: Mixed,
-    importId: String, warnings: { type: [String], default: undefined }, createdAt: Date, updatedAt: Date,
-  },
-  { ...base, collection: 'campaigns' },
-);
-campaignSchema.index({ workspaceId: 1, name: 1 }, { unique: true });
-campaignSchema.index({ status: 1, sendAt: 1 });
-campaignSchema.index({ workspaceId: 1, createdAt: 1, _id: 1 });
-
-/** A campaign's planned messages: `_id` is `<campaignId>:<contactId>`. */
-const campaignRecipientSchema = new Schema(
-  { _id: String, campaignId: String, contactId: String, to: String, text: String },
-  { ...base, collection: 'campaignrecipients' },
-);
-campaignRecipientSchema.index({ campaignId: 1, contactId: 1 });
-
-const importSchema = new Schema(
-  {
-    _id: String, workspaceId: String, status: String, dryRun: Boolean, onError: String, provider: String, report: Mixed,
-    idempotencyKey: String, bodyHash: String, error: String, createdAt: Date, updatedAt: Date,
-  },
-  { ...base, collection: 'imports' },
-);
-importSchema.index({ workspaceId: 1, idempotencyKey: 1 });
-/** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
-const sheetExportSchema = new Schema(
-  {
-    _id: String, kind: String, parentId: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
-    status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
-    inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
-  },
-  { ...base, collection: 'sheetexports' },
-);
-sheetExportSchema.index({ workspaceId: 1, programId: 1, createdAt: 1 });
-const sheetRowSchema = new Schema(
-  { _id: String, targetId: String, rowId: String, record: String, createdAt: Date, exportedAt: Date },
-  { ...base, collection: 'sheetrows' },
-);
-sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
-sheetRowSchema.index({ exportedAt: 1 });
-
-export interface Models extends WebhookModels {
+export interface Models extends WebhookModels, CampaignModels, SheetModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -330,12 +273,6 @@ export interface Models extends WebhookModels {
   rateLimits: Model<any>;
   creditAccounts: Model<any>;
   creditLedger: Model<any>;
-  contacts: Model<any>;
-  campaigns: Model<any>;
-  campaignRecipients: Model<any>;
-  imports: Model<any>;
-  sheetExports: Model<any>;
-  sheetRows: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -357,12 +294,8 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
-    contacts: conn.model('Contact', contactSchema),
-    campaigns: conn.model('Campaign', campaignSchema),
-    campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema),
-    imports: conn.model('Import', importSchema),
-    sheetExports: conn.model('SheetExport', sheetExportSchema),
-    sheetRows: conn.model('SheetRow', sheetRowSchema),
     ...buildWebhookModels(conn),
+    ...buildCampaignModels(conn),
+    ...buildSheetModels(conn),
   };
 }
