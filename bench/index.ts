@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
 // `npm run bench -- --only stream,embedded`: only those phases (nothing written); phases: raw, bare, fanout,
-// compare, stream, embedded, usage, sheets, metering. `--only metering [--metering-subscribers N] [--metering-rounds N]`.
+// compare, stream, embedded, usage, sheets, metering, campaigns. `--only metering [--metering-subscribers N] [--metering-rounds N]`,
+// `--only campaigns [--import-rows N] [--campaign-messages N]`: the CSV import and a campaign run.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { stream, type StreamResult } from './stream';
 import { meteringPhase, type MeteringResult } from './metering';
 import { usageBench } from './usage';
 import { sheetsBench } from './sheets';
+import { campaignRunBench, importBench } from './campaigns';
 
 export interface BenchOptions {
   quick: boolean;
@@ -45,6 +47,10 @@ export interface BenchOptions {
   write: boolean;
   /** Run only these phases (no report file). */
   only?: Phase[];
+  /** Rows of the CSV import phase (1,000,000: the bounded-memory check). */
+  importRows: number;
+  /** Recipients of the campaign run end to end. */
+  campaignMessages: number;
   /** Subscribers of the metering on/off fan-outs. */
   meteringSubscribers: number;
   /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
@@ -55,7 +61,7 @@ export interface BenchOptions {
   messagesPerDelivery: number;
 }
 
-export const PHASES = ['raw', 'bare', 'fanout', 'compare', 'stream', 'embedded', 'usage', 'sheets', 'metering'] as const;
+export const PHASES = ['raw', 'bare', 'fanout', 'compare', 'stream', 'embedded', 'usage', 'sheets', 'metering', 'campaigns'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -88,6 +94,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     messagesPerDelivery: loadConfig({}).dispatch.messagesPerDelivery,
     meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
     meteringRounds: Number(flag('metering-rounds') ?? 2),
+    importRows: Number(flag('import-rows') ?? (quick ? 100_000 : 1_000_000)),
+    campaignMessages: Number(flag('campaign-messages') ?? (quick ? 5_000 : 20_000)),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
   };
 }
@@ -184,6 +192,15 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
       say(`  ${Math.round(report.sheets.rowsPerS)} rows/s, ${report.sheets.calls.append} appends, lost ${report.sheets.lost}, duplicated ${report.sheets.duplicated}`);
     }
     if (runs('metering')) report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+    if (runs('campaigns')) {
+      say(`CSV import: ${opts.importRows} rows through POST /v1/imports (embedded store)`);
+      const imported = await importBench(dir, opts.importRows, say);
+      say(`  ${Math.round(imported.rowsPerS)} rows/s (${imported.seconds.toFixed(1)} s), peak RSS ${imported.peakMb} MB`);
+      say(`campaign run: ${opts.campaignMessages} recipients, POST .../run to the last SMS -> ${opts.mainSink}`);
+      const run = await install({}, (ctx) => campaignRunBench(ctx, opts.campaignMessages, opts.mainSink, opts.quick ? 120_000 : 400_000));
+      say(`  ${Math.round(run.deliveredPerS)} msg/s end to end, lost ${run.lost ?? '?'}, duplicated ${run.duplicated}`);
+      report.campaigns = { import: imported, run };
+    }
     report.durationS = (Date.now() - started) / 1000;
     return report;
   } finally {

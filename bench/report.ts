@@ -13,6 +13,7 @@ import type { StreamResult } from './stream';
 import { heraldCpuPerMessage, type MeteringResult } from './metering';
 import type { UsageBenchResult } from './usage';
 import type { SheetsBenchResult } from './sheets';
+import type { CampaignBenchResult } from './campaigns';
 
 export interface Machine {
   cpu: string;
@@ -42,6 +43,7 @@ export interface BenchReport {
   metering?: MeteringResult;
   usage?: UsageBenchResult[];
   sheets?: SheetsBenchResult;
+  campaigns?: CampaignBenchResult;
 }
 
 
@@ -84,6 +86,18 @@ function usageRows(u: UsageBenchResult): Row[] {
     target: '< 100 ms',
     verdict: verdict(q.maxMs < 100),
   }));
+}
+
+function campaignRows(c: CampaignBenchResult): Row[] {
+  const i = c.import;
+  const run = c.run;
+  const tag = `campaign ${int(run.messages)} -> ${run.sink}`;
+  return [
+    { figure: `CSV import ${int(i.rows)} rows (POST /v1/imports, embedded store)`, value: `${int(i.rowsPerS)} rows/s (${i.seconds.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `CSV import ${int(i.rows)} rows: peak RSS of the server`, value: `${i.peakMb} MB`, target: `< ${MEMORY_LIMIT_MB} MB`, verdict: verdict(i.peakMb < MEMORY_LIMIT_MB) },
+    { figure: `${tag}: delivered end to end (run to last SMS)`, value: `${int(run.deliveredPerS)} msg/s (${run.seconds.toFixed(1)} s)`, target: '', verdict: '' },
+    { figure: `${tag}: sent / lost / duplicated`, value: `${int(run.sent)} / ${lostText(run.lost, run.unfinished)} / ${run.duplicated}`, target: `${int(run.messages)} / 0 / 0`, verdict: verdict(run.lost === 0 && run.duplicated === 0) },
+  ];
 }
 
 function sheetsRows(x: SheetsBenchResult): Row[] {
@@ -174,6 +188,7 @@ function rows(r: BenchReport): Row[] {
   }
   if (r.metering) out.push(...meteringRows(r.metering));
   for (const u of r.usage ?? []) out.push(...usageRows(u));
+  if (r.campaigns) out.push(...campaignRows(r.campaigns));
   if (r.sheets) out.push(...sheetsRows(r.sheets));
   return out;
 }
@@ -194,6 +209,7 @@ export function deliveryFailures(r: BenchReport): string[] {
     check('metering, unmetered run', r.metering.off);
     check('metering, metered run', r.metering.on);
   }
+  if (r.campaigns) check(`campaign run ${r.campaigns.run.messages} -> ${r.campaigns.run.sink}`, r.campaigns.run);
   if (r.sheets && (r.sheets.lost !== 0 || r.sheets.duplicated !== 0)) out.push(`Google Sheets export: ${r.sheets.lost} lost, ${r.sheets.duplicated} duplicated`);
   return out;
 }

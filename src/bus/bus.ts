@@ -3,7 +3,7 @@
 
 /**
  * - `events`:   notification events from outside producers (same JSON as the HTTP API).
- * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers.
+ * - `dispatch`: `{notificationId}`: fan a notification out to its subscribers; `{campaignId}`: run a campaign (create and queue its messages).
  * - `sms`, `email`: `{messageIds}` (a batch from the dispatcher) or `{messageId}`: hand each message to a provider.
  * - `sheets`: `{event}` (a notification event as a row source): staged for each Google Sheets export target of its program.
  * - `webhooks`: `{events: WebhookEvent[]}` (services/webhooks): record a delivery per matching client endpoint.

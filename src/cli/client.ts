@@ -23,6 +23,11 @@ export interface ApiClient {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown, query?: Query): Promise<T>;
   delete<T>(path: string): Promise<T>;
+  /**
+   * Streams a body (a file) with its Content-Type; answers status and parsed JSON whatever the
+   * status (the caller decides what a 4xx means), so a rejected import can still show its report.
+   */
+  upload<T>(path: string, body: AsyncIterable<Uint8Array>, contentType: string, query?: Query, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
 /** Adds --url and --key to a client command. */
@@ -75,8 +80,32 @@ export function createApiClient(opts: ClientOptions = {}): ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  async function upload<T>(path: string, body: AsyncIterable<Uint8Array>, contentType: string, query: Query = {}, extra: Record<string, string> = {}) {
+    const url = new URL(baseUrl + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType, ...extra };
+    if (key) headers.authorization = `Bearer ${key}`;
+    let res: Response;
+    try {
+      // A stream body: Node's fetch needs duplex 'half' (not in the DOM RequestInit type).
+      res = await fetch(url, { method: 'POST', headers, body: body as unknown as RequestInit['body'], duplex: 'half' } as RequestInit);
+    } catch (e) {
+      throw unreachable(baseUrl, e);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new CliError(errorLine(res.status, res.statusText, text));
+    }
+    if (!res.ok && !(parsed as { import?: unknown } | undefined)?.import) throw new CliError(errorLine(res.status, res.statusText, text));
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
   return {
     baseUrl,
+    upload,
     get: (path, query) => request('GET', path, query),
     post: (path, body, query) => request('POST', path, query, body),
     delete: (path) => request('DELETE', path),

@@ -12,6 +12,7 @@ import { sendCommand } from './send';
 import { statusCommand } from './status';
 import { usageCommand, type UsageOptions } from './usage';
 import { keysCommand } from './keys';
+import { importCommand, sendScheduledCommand } from './import';
 
 function config(): HeraldConfig {
   return loadConfig();
@@ -135,6 +136,19 @@ export function buildProgram(): Command {
     .option('--user <id>', "one recipient's usage")
     .option('--csv', 'write CSV instead of a table')
     .action(client((o: UsageOptions) => usageCommand(createApiClient(o), o)));
+  withClientOptions(program.command('import'))
+    .description('import campaigns from a CSV file (message, recepient_nos, campaign, sending_time) and print the report')
+    .argument('<file>', 'the CSV file')
+    .option('--dry-run', 'check the file and report, write nothing')
+    .option('--provider <name>', 'send these campaigns through this provider (nexmo and at are aliases of vonage and africastalking)')
+    .option('--skip-errors', 'import the good rows when some are rejected (default: one bad row rejects the file)')
+    .option('--json', 'print the import as JSON')
+    .action((file: string, o) => client((x: typeof o) => importCommand(createApiClient(x), file, x))(o));
+  withClientOptions(program.command('send-scheduled'))
+    .description('send the scheduled campaigns whose time has come, now')
+    .option('--provider <name>', 'through this provider (nexmo and at are aliases of vonage and africastalking)')
+    .option('--json', 'print JSON')
+    .action(client((o: ClientOptions & { provider?: string; json?: boolean }) => sendScheduledCommand(createApiClient(o), o)));
   program.addCommand(keysCommand());
   return program;
 }

@@ -197,3 +197,8 @@ export function checkTemplates(templates: Templates): FieldIssue[] {
     return issue ? [issue] : [];
   });
 }
+
+/** A plain-text template (a campaign's message) over any view: trimmed; UnprocessableError on `field` when it cannot render. */
+export function renderPlainText(source: string, view: object, field = 'message'): string {
+  return render(source, 'text', view, field).trim();
+}

@@ -1,4 +1,7 @@
 // Herald's records. Pure data: every adapter (MongoDB, SQLite) stores exactly these shapes.
+import type { NotificationRecipient, RecipientPath, Rule, RuleOutcome } from './audience-types';
+
+export type { NotificationRecipient, RecipientPath, Rule, RuleOutcome } from './audience-types';
 
 export const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -79,31 +82,6 @@ export interface Templates {
   email?: EmailTemplate;
 }
 
-/**
- * Where a recipient is found in an event's data: dotted paths from the event (`data.customer.phone`).
- * `template` names one of the event type's templateSets (absent: its `templates`).
- */
-export interface RecipientPath {
-  phone?: string;
-  email?: string;
-  name?: string;
-  template?: string;
-}
-
-/** A condition on an event's data (JSON Logic over `{ data }`) and what follows when it holds (src/domain/rules.ts). */
-export interface Rule {
-  /** Unique within the event type; recorded on the notifications it matches. */
-  id: string;
-  description?: string;
-  when: unknown;
-  /** `skip`: the notification sends nothing at all. Default `send`. */
-  action?: 'send' | 'skip';
-  /** The event's own audience (subscribers, explicit and path recipients) gets this template set. */
-  template?: string;
-  /** Extra recipients taken from the data. */
-  recipients?: RecipientPath[];
-}
-
 export interface EventType {
   workspaceId: string;
   /** Unique within its program. */
@@ -155,32 +133,6 @@ export interface Subscriber {
 }
 
 export type NotificationSource = 'api' | 'legacy' | 'amqp' | 'cli';
-
-/**
- * Someone a notification reaches who is not a subscribed user: named in the request, found in the
- * data by the event type's recipient paths, or by a rule. Stored normalised (phone in E.164).
- */
-export interface NotificationRecipient {
-  phone?: string;
-  email?: string;
-  name?: string;
-  /** Merged over the event's data for this recipient's messages. */
-  data?: Record<string, unknown>;
-  /** A template set of the event type. */
-  template?: string;
-  /** `request`, `path` or `rule:<rule id>`. */
-  via: string;
-}
-
-/** What the event type's rules decided when the notification was accepted. */
-export interface RuleOutcome {
-  /** Ids of the rules whose condition held, in order. */
-  matched: string[];
-  /** A matched rule said skip: nothing is sent. */
-  skip?: boolean;
-  /** The template set the event's own audience gets (the first matched rule naming one). */
-  template?: string;
-}
 
 export interface RequestedWindow {
   startTime: Date;
@@ -252,6 +204,8 @@ export interface Message {
    */
   id: string;
   notificationId: string;
+  /** A campaign's message: notificationId is the campaign id too, programId and eventTypeId are '', userId is the contact id. */
+  campaignId?: string;
   programId: string;
   eventTypeId: string;
   userId: string;

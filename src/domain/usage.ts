@@ -69,11 +69,10 @@ export function usageKeysOf(m: UsageMessage, status: MessageStatus): UsageKey[] 
     channel: m.channel,
     provider: usageColumnOf(status) === 'pending' ? NO_PROVIDER : (m.provider ?? NO_PROVIDER),
   };
-  const keys: UsageKey[] = [
-    { ...base, dimension: 'workspace', key: '*' },
-    { ...base, dimension: 'program', key: m.programId },
-    { ...base, dimension: 'user', key: m.userId },
-  ];
+  const keys: UsageKey[] = [{ ...base, dimension: 'workspace', key: '*' }];
+  // A campaign's message has no program (programId ''): it counts under its campaign instead.
+  if (m.programId) keys.push({ ...base, dimension: 'program', key: m.programId });
+  keys.push({ ...base, dimension: 'user', key: m.userId });
   if (m.campaignId) keys.push({ ...base, dimension: 'campaign', key: m.campaignId });
   return keys;
 }

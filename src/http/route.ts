@@ -113,6 +113,24 @@ async function sendStream(res: Response, stream: Readable): Promise<void> {
   }
 }
 
+/** Deeper JSON is refused before anything reads it: it parses, but JSON.stringify (the store, idempotency) overflows the stack a few thousand levels down, and MongoDB stores at most 100 levels. */
+const MAX_BODY_DEPTH = 64;
+
+/** The top-level field of a body under which it nests deeper than MAX_BODY_DEPTH ('body' for an array), else undefined. */
+function tooDeepField(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  for (const [key, value] of Object.entries(body)) {
+    const stack: Array<[unknown, number]> = [[value, 2]];
+    while (stack.length) {
+      const [v, depth] = stack.pop()!;
+      if (v === null || typeof v !== 'object') continue;
+      if (depth > MAX_BODY_DEPTH) return Array.isArray(body) ? 'body' : key;
+      for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 /** Mounts routes on a router; every request passes its access gate and is validated fully before its handler runs. */
 export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string, gate: Gate): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
@@ -123,6 +141,8 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       if (spec.body && hasBody(req) && req.body === undefined) {
         throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got '${req.get('content-type') ?? 'none'}')`);
       }
+      const deep = spec.body ? tooDeepField(req.body) : undefined;
+      if (deep) throw new ValidationError([{ field: deep, reason: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
       const issues: Issues = [];
       const params = parsePart(spec.params, req.params, issues);
       const query = parsePart(spec.query, req.query ?? {}, issues);

@@ -32,6 +32,8 @@ import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import { createCatalogCache } from '../services/catalog-cache';
+import type { CampaignEvents, CampaignService } from '../services/campaigns';
+import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import {
   createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
@@ -42,6 +44,9 @@ import { seedDemoData } from './seed';
 import { startOpsServer } from './ops-server';
 import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
+import { QUEUES } from '../bus/bus';
+import { latencyFromMetrics } from '../http/dashboard/latency';
+import { createImporter } from '../services/campaigns/importer';
 
 export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
@@ -63,6 +68,8 @@ export interface RunningHerald {
   logger: Logger;
   notifications: NotificationService;
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
+  campaigns: { service: CampaignService; events: CampaignEvents };
   /** The Google Sheets exporter, in the sheets and all roles. */
   sheetsExporter?: SheetsExporter;
   /** Base URL of the HTTP server, for roles that serve one. */
@@ -139,6 +146,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
   const notifications = metrics.instrumentAccept(createNotificationService({ store, bus, config, logger, metering }));
+  const campaigns = wireCampaigns({ store, bus, config, logger, metering, smsProviders: providerConfigs(config, 'sms') });
   const consumers: Consumer[] = [];
   const routers: RunningHerald['routers'] = {};
   const providers: Provider[] = [];
@@ -173,8 +181,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       if (r.action === 'ack') await feed.fromDispatch(body);
       return r;
     };
-    // Several fan-outs at once: the small notifications of a busy stream share their store writes (group commit).
-    consumers.push(await bus.consume('dispatch', (d) => dispatchThenFeed(d.body), { prefetch: 8 }));
+    // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
+    // Several at once: the small notifications of a busy stream share their store writes (group commit).
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 8 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
@@ -183,6 +192,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     await webhookWorker.start();
     scheduler.start();
+    campaigns.ticker.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
@@ -198,7 +208,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     });
     router.applyControl(await store.providerControl.list());
     routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger, metering });
+    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: campaigns.gate() });
     senders.push(sender);
     // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
     consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
@@ -223,6 +233,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
+      await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
       await Promise.all(consumers.map((c) => c.cancel()));
       await sheetsExporter?.stop();
@@ -253,6 +264,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     balanceWatch = createBalanceWatch({ store, bus, config, logger });
     const creditAccounts = createCreditAccounts({ store, config, signals });
     const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
+    const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
+    // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
+    const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
     const app = createApp({
       store,
       notifications,
@@ -265,12 +279,20 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
       ],
       extraSpecs: [
-        ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...providerRoutes(providerControl),
         ...credits,
+        ...campaigns.routes(),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
       metrics: metrics.registry,
+      dashboard: {
+        providers: providerControl,
+        balance: balanceWatch,
+        queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
+        providerLatency: latencyFromMetrics(metrics.registry),
+        campaigns: { service: campaigns.service, importer },
+      },
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
@@ -307,7 +329,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (opts.banner) printBanner(summary);
   logger.info('herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, sheetsExporter, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
 }
 
 /** Where everything is, before the log lines start. */

@@ -4,7 +4,6 @@ import type { ApiKeyRepo, RateLimitRepo, WorkspaceRepo } from './tenancy';
 import type {
   Channel,
   EventType,
-  LogLine,
   Message,
   MessageStatus,
   Notification,
@@ -21,10 +20,20 @@ import type { CreditRepo } from './store-credits';
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
+import type { SearchRepo } from './store-search';
+import type { CampaignRepo } from './store-campaigns';
+
+export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 import type { SheetExportRepo } from './store-sheets';
 import type { WebhookRepo } from './store-webhooks';
+import type { LogRepo } from './store-logs';
+import type { IdempotencyRepo } from './store-idempotency';
+
+export type { LogQuery, LogRepo } from './store-logs';
+export type { IdempotencyRecord, IdempotencyRepo, NewIdempotencyRecord } from './store-idempotency';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NotificationSearch, SearchRepo } from './store-search';
 export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
@@ -222,64 +231,6 @@ export interface MessageStreamFilter {
   createdBefore?: Date;
 }
 
-export interface LogQuery {
-  /** Only lines of this workspace (process-wide lines have none). */
-  workspaceId?: string;
-  notificationId?: string;
-  messageId?: string;
-  /** Minimum level: error < warn < info < debug. */
-  level?: string;
-  process?: string;
-  since?: Date;
-  /** Only lines at or before this time. */
-  until?: Date;
-  /** Only lines whose message contains this text, ignoring case. */
-  grep?: string;
-  /** Only lines with seq greater than this (for following). */
-  afterSeq?: number;
-  limit: number;
-  /** The newest `limit` lines matching (still returned oldest first), instead of the oldest. */
-  newest?: boolean;
-}
-
-export interface LogRepo {
-  append(lines: LogLine[]): Promise<void>;
-  /** Oldest first. */
-  query(q: LogQuery): Promise<LogLine[]>;
-}
-
-/** One Idempotency-Key claim: a key is unique per client scope. */
-export interface IdempotencyRecord {
-  scope: string;
-  key: string;
-  /** Random per claim: a take-over or completion is a compare-and-set on it. */
-  token: string;
-  /** sha256 of the request's canonical JSON. */
-  bodyHash: string;
-  state: 'in-progress' | 'done';
-  /** Reserved when the key is claimed, so a crashed request's notification can be found again. */
-  notificationId: string;
-  expiresAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export type NewIdempotencyRecord = Omit<IdempotencyRecord, Stamped>;
-
-export interface IdempotencyRepo {
-  /** Inserts a claim; ConflictError when (scope, key) exists, whatever its state or expiry. */
-  claim(r: NewIdempotencyRecord): Promise<IdempotencyRecord>;
-  get(scope: string, key: string): Promise<IdempotencyRecord | null>;
-  /** Replaces the record only if it still holds `token` (take-over of a stale or expired claim); null otherwise. */
-  replace(scope: string, key: string, token: string, next: NewIdempotencyRecord): Promise<IdempotencyRecord | null>;
-  /** in-progress -> done, only if it still holds `token`; null otherwise. */
-  complete(scope: string, key: string, token: string): Promise<IdempotencyRecord | null>;
-  /** Deletes the claim if it still holds `token` (a request that failed frees its key). */
-  release(scope: string, key: string, token: string): Promise<boolean>;
-  /** Deletes records whose expiresAt is before `now`; resolves how many. */
-  pruneExpired(now: Date): Promise<number>;
-}
-
 export interface Store {
   readonly kind: 'mongo' | 'sqlite';
   connect(): Promise<void>;
@@ -300,6 +251,8 @@ export interface Store {
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
+  search: SearchRepo;
+  campaigns: CampaignRepo;
   sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }

@@ -16,6 +16,7 @@ import { createFailureHandler, NoSendSlot, refusedBy } from './attempt-failure';
 import { createBatcher } from './batcher';
 import { createDeliveryHandler } from './deliveries';
 import { createLeaseKeeper } from './lease-keeper';
+import type { CampaignGate, GateDecision } from '../services/campaigns/gate';
 
 export interface SenderDeps {
   store: Store;
@@ -25,12 +26,16 @@ export interface SenderDeps {
   logger: Logger;
   /** Keeps the charge of what was handed over, refunds what ended unsent. */
   metering?: Metering;
+  /** Asked before a campaign's message goes out: hold it while its campaign is paused, end it when cancelled, its provider. */
+  campaigns?: CampaignGate;
   now?: () => Date;
 }
 
 /** Provider answers arrive one at a time: their records wait this long for company (the ack waits for the record). */
 const RECORD_LINGER_MS = 5;
 const START_LINGER_MS = 2;
+
+type Route = Extract<GateDecision, { action: 'send' }>;
 
 /** How often a message held by another attempt's lease is looked at again (a delay rung: 5 s). */
 const LEASE_POLL_MS = 5_000;
@@ -158,20 +163,51 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** The provider for this attempt: now, or after holding the message here while none is usable. */
-  async function chooseProvider(m: Message): Promise<Chosen | 'rate-limited' | undefined> {
+  async function chooseProvider(m: Message, route?: Route): Promise<Chosen | 'rate-limited' | undefined> {
     const exclude = new Set(m.error && m.provider ? [m.provider] : []);
-    const refused = refusedBy(m);
+    let refused = refusedBy(m);
     const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
+    if (route?.provider) {
+      // The campaign's provider first; the others only by failover, and never when it is strict.
+      const onlyIt = new Set([...refused, ...router.providers().filter((p) => p.channel === channel && p.id !== route.provider).map((p) => p.id)]);
+      if (route.strict) refused = onlyIt;
+      else if (!exclude.has(route.provider)) {
+        const preferred = router.choose(channel, exclude, onlyIt, who);
+        if (preferred) return preferred;
+      }
+    }
     return router.choose(channel, exclude, refused, who) ?? router.waitForProvider(channel, exclude, refused, who, HOLD_MS);
   }
 
-  async function attempt(m: Message, log: Logger, mayWaitHere: boolean): Promise<ItemResult> {
+  /** A paused campaign's message is acked unsent and kept `queued`: the campaign's resume queues it again. */
+  async function campaignGate(m: Message, log: Logger): Promise<ItemResult | Route> {
+    const decision = await deps.campaigns!.check(m.campaignId!);
+    if (decision.action === 'send' && decision.strict && decision.provider && refusedBy(m).has(decision.provider)) {
+      // The only provider it may use refused it for good: nothing else will take it.
+      const failed = await store.messages.transition(m.id, ['accepted', 'queued'], 'failed', { reason: `refused by ${decision.provider}, the campaign's only provider (strictProvider)` });
+      if (failed) void metering.settle([failed]);
+      return { action: 'ack' };
+    }
+    if (decision.action === 'send') return decision;
+    if (decision.action === 'hold') {
+      if (m.status === 'accepted') await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'campaign paused: held' } });
+      return { action: 'ack' };
+    }
+    const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled'], 'cancelled', { reason: 'campaign cancelled' });
+    if (moved) {
+      void metering.settle([moved]);
+      log.info('campaign cancelled; message not sent');
+    }
+    return { action: 'ack' };
+  }
+
+  async function attempt(m: Message, log: Logger, mayWaitHere: boolean, route?: Route): Promise<ItemResult> {
     if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
     }
-    const chosen = await chooseProvider(m);
+    const chosen = await chooseProvider(m, route);
     // No line per held message: the router logs the channel's state and a summary every 30 s.
     if (!chosen) return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
     // Slots free up continuously: look again on the 1 s rung.
@@ -256,6 +292,11 @@ export function createSender(deps: SenderDeps) {
         log.warn('window closed before sending; message expired');
       }
       return { action: 'ack' };
+    }
+    if (m.campaignId && deps.campaigns && m.status !== 'sending') {
+      const gate = await campaignGate(m, log);
+      if ('action' in gate && gate.action !== 'send') return gate as ItemResult;
+      return attempt(m, log, mayWaitHere, gate as Route);
     }
     return attempt(m, log, mayWaitHere);
   }

@@ -8,6 +8,8 @@ import { idempotencyContract } from './store.contract.idempotency';
 import { usageContract } from './store.contract.usage';
 import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
+import { searchContract } from './store.contract.search';
+import { campaignsContract } from './store.contract.campaigns';
 import { sheetsContract } from './store.contract.sheets';
 import { webhooksContract } from './store.contract.webhooks';
 import { rulesContract } from './store.contract.rules';
@@ -55,6 +57,8 @@ export function describeStoreContract(
     usageContract(s);
     tenancyContract(s);
     creditsContract(s);
+    searchContract(s);
+    campaignsContract(s);
     sheetsContract(s);
     webhooksContract(s);
     rulesContract(s);

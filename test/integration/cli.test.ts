@@ -12,7 +12,7 @@ import { ROOT, embeddedEnv, runHerald, startHeraldChild, stopChild, type LongRun
 
 jest.setTimeout(120_000);
 
-const COMMANDS = ['server', 'worker', 'all', 'seed', 'outbox', 'logs', 'send', 'status', 'usage', 'keys'];
+const COMMANDS = ['server', 'worker', 'all', 'seed', 'outbox', 'logs', 'send', 'status', 'usage', 'import', 'send-scheduled', 'keys'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ANSI = /\x1b\[/;
 

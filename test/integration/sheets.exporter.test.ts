@@ -236,3 +236,20 @@ test('Google failing past the retries: the export stays active and shows the las
   expect(t.error).toBeUndefined();
   expect(idsIn('book-14')).toEqual(events(5).map((e) => e.id));
 });
+
+test('stopping while a Google call is in flight does not wait out the retry backoff (Ctrl+C exits promptly)', async () => {
+  fake.createSpreadsheet('book-15', ['Events'], [sa.clientEmail]);
+  await target('t15', 'book-15');
+  // A retry would wait 10-20 s; the call in flight times out after 1.5 s.
+  const exporter = createSheetsExporter({ store, config: config({ 'sheets.retryBaseMs': 20_000, 'sheets.retryMaxMs': 20_000, 'sheets.leaseMs': 60_000 }), logger });
+  await exporter.stage(events(3));
+  fake.failNext(1, 'timeout');
+  const run = exporter.drain('t15');
+  await new Promise((r) => setTimeout(r, 300));
+  const stopping = Date.now();
+  await exporter.stop();
+  expect(await run).toBe('later');
+  expect(Date.now() - stopping).toBeLessThan(8_000); // without the fix: at least 11.5 s
+  // What was staged stays for the next run.
+  expect((await store.sheetExports.get('t15'))!).toMatchObject({ status: 'active', rowsExported: 0 });
+}, 30_000);

@@ -79,6 +79,9 @@ test('public addresses only, unless allowed: IPv4, IPv6 and IPv4-mapped IPv6', (
   expect(urlProblem('https://example.com/h', false)).toBeUndefined();
   expect(urlProblem('http://127.0.0.1/h', false)).toMatch(/loopback, private or link-local/);
   expect(urlProblem('http://127.0.0.1/h', true)).toBeUndefined();
+  // A fully qualified name (trailing dot) is the same machine: refused at registration too, not only when connecting.
+  expect(urlProblem('http://LOCALHOST./h', false)).toMatch(/is this machine/);
+  expect(urlProblem('http://app.localhost./h', false)).toMatch(/is this machine/);
   expect(urlProblem('ftp://example.com', true)).toMatch(/http/);
   expect(urlProblem('https://user:pw@example.com', true)).toMatch(/password/);
   expect(urlProblem('not a url', true)).toMatch(/absolute/);

@@ -130,6 +130,7 @@ export const messageSchema = z
     id: z.string(),
     workspaceId: z.string().openapi({ description: 'the workspace it belongs to' }),
     notificationId: z.string(),
+    campaignId: z.string().optional().openapi({ description: "a campaign's message: the campaign (notificationId is the campaign id too; userId the contact)" }),
     programId: z.string(),
     eventTypeId: z.string(),
     userId: z.string(),

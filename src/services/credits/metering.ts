@@ -10,13 +10,16 @@ import type { BalanceSignals } from './signals';
 
 export interface Metering {
   /** Reserves the batch's sendable messages; the ones the balance cannot cover come back rejected. */
-  admit(n: Notification, msgs: NewMessage[], at: Date): Promise<{ messages: NewMessage[]; rejected: number }>;
+  admit(n: MeteredOwner, msgs: NewMessage[], at: Date): Promise<{ messages: NewMessage[]; rejected: number }>;
   /** After messages moved: refunds the unsent final ones, keeps the charge of the handed-over ones. Never rejects. */
   settle(moved: Array<Pick<Message, 'id' | 'status'>>): Promise<void>;
   /** Settles reservations left held (a crash, a store outage); resolves how many it settled. */
   sweep(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** Whose messages are reserved: a notification, or a campaign (its id is the messages' notificationId too). */
+export type MeteredOwner = Pick<Notification, 'id' | 'workspaceId'> & { campaignId?: string };
 
 export interface MeteringDeps {
   store: Store;
@@ -111,7 +114,9 @@ export function createMetering(deps: MeteringDeps): Metering {
       if (sendable.length === 0) return { messages: msgs, rejected: 0 };
       const { metered, prices } = await accountOf(ws);
       if (!metered) return { messages: msgs, rejected: 0 };
-      const items = sendable.map((m) => ({ messageId: m.id, notificationId: n.id, cost: messageCost(m.channel, m.sms?.segments, prices) }));
+      const items = sendable.map((m) => ({
+        messageId: m.id, notificationId: n.id, ...(n.campaignId ? { campaignId: n.campaignId } : {}), cost: messageCost(m.channel, m.sms?.segments, prices),
+      }));
       const covered = new Set(await store.credits.reserve(ws, items));
       if (items.some((i) => i.cost > 0)) signals.changed(ws);
       // A covered message carries what was reserved for it: usage, metrics and exports read it there.

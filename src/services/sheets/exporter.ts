@@ -50,8 +50,10 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
   let sweepTimer: NodeJS.Timeout | undefined;
   let calls = 0;
 
+  // Stopped (a run whose call was in flight when stop() woke the sleepers): no wait, the loop ends.
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (stopped) return resolve();
       const done = () => (clearTimeout(t), sleepers.delete(done), resolve());
       const t = setTimeout(done, ms);
       sleepers.add(done);

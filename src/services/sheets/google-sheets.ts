@@ -31,13 +31,25 @@ export interface ServiceAccountKey {
   privateKey: string;
 }
 
+/** A service-account key file is about 2.4 KB. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 /** Reads a service-account key file (the JSON Google's console downloads); SheetsError KEY_FILE saying what is wrong. */
 export function readServiceAccountKey(file: string): ServiceAccountKey {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // Non-blocking open and a regular file of bounded size: a FIFO, /dev/zero or a huge file must not hang or exhaust the process.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new SheetsError('KEY_FILE', `the key file ${file} is not a regular file`);
+    if (stat.size > MAX_KEY_FILE_BYTES) throw new SheetsError('KEY_FILE', `the key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a service-account key`);
+    text = fs.readFileSync(fd, 'utf8');
   } catch (e) {
+    if (e instanceof SheetsError) throw e;
     throw new SheetsError('KEY_FILE', `cannot read the key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   let json: { type?: unknown; client_email?: unknown; private_key?: unknown };
   try {

@@ -106,6 +106,12 @@ export function createSheetTargets(deps: SheetTargetsDeps) {
       if (body.outcomesSheetName !== undefined && body.outcomesSheetName === body.sheetName) {
         issues.push({ field: 'outcomesSheetName', reason: 'must be another tab than sheetName' });
       }
+      // One export per tab: two would write every event twice and read each other's rows back as their own.
+      const exports = await store.sheetExports.list({ workspaceId: ws });
+      for (const [field, tab] of [['sheetName', body.sheetName], ['outcomesSheetName', body.outcomesSheetName]] as const) {
+        const holder = tab === undefined ? undefined : exports.find((e) => e.spreadsheetId === body.spreadsheetId && e.sheetName === tab);
+        if (holder) issues.push({ field, reason: `tab '${tab}' of this spreadsheet already receives export ${holder.parentId ?? holder.id}; delete that one first or pick another tab` });
+      }
       if (issues.length) throw new UnprocessableError(issues, 'the export target cannot be used');
       const common = {
         workspaceId: ws,

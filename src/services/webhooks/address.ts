@@ -42,7 +42,8 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | undefin
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
   if (url.username || url.password) return 'must not carry a user name or password';
   if (allowPrivate) return undefined;
-  const host = bare(url.hostname).toLowerCase();
+  // `localhost.` (fully qualified, trailing dot) names the same machine as `localhost`.
+  const host = bare(url.hostname).toLowerCase().replace(/\.$/, '');
   if (net.isIP(host) && !isPublicAddress(host)) return `${host} is a loopback, private or link-local address (the operator can allow them: HERALD_WEBHOOKS_ALLOW_PRIVATE=true)`;
   if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine (the operator can allow it: HERALD_WEBHOOKS_ALLOW_PRIVATE=true)`;
   return undefined;

@@ -1,7 +1,6 @@
 // MongoDB collections of client webhook endpoints and their deliveries (spread into models.ts).
 import { Schema, type Connection, type Model } from 'mongoose';
-
-const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
+import { base } from './models-base';
 
 /** `_id` is the endpoint id (`we_...`, globally unique); reads per workspace filter on workspaceId too. */
 const endpointSchema = new Schema(

@@ -4,17 +4,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { USAGE_COLUMNS } from '../../domain/usage';
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 import { buildWebhookModels, type WebhookModels } from './models-webhooks';
+import { buildCampaignModels, type CampaignModels } from './models-campaigns';
+import { buildSheetModels, type SheetModels } from './models-sheets';
+import { base, owned } from './models-base';
 
 const { Mixed } = Schema.Types;
-/** No __v, keep empty objects ({} data, {} templates), no automatic timestamps. */
-const base = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
-
-/**
- * Catalog records are keyed by (workspaceId, id): `_id` is ownedKey(workspaceId, id), so lookups stay
- * primary-key lookups and the same id may exist in two workspaces.
- */
-const owned = { _id: String, workspaceId: { type: String, required: true }, id: { type: String, required: true } };
-
 /** The default workspace keeps the `_id`s records had before workspaces; others prefix theirs (ids never hold ':'). */
 export function ownedKey(workspaceId: string, id: string): string {
   return workspaceId === DEFAULT_WORKSPACE ? id : `${workspaceId}:${id}`;
@@ -140,6 +134,7 @@ const messageSchema = new Schema(
     leaseUntil: Date,
     /** Keys are provider message ids with '%', '.' and '$' escaped (field names cannot hold them). */
     partStatuses: Mixed,
+    campaignId: String,
     /** Milli-credits reserved at dispatch. */
     cost: Number,
   },
@@ -154,6 +149,7 @@ messageSchema.index({ status: 1, validUntil: 1 });
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
 /** CSV exports walk messages by creation time. */
 messageSchema.index({ createdAt: 1, _id: 1 });
+messageSchema.index({ workspaceId: 1, to: 1, createdAt: -1 }); // a message by its recipient (store-search.ts)
 
 const logSchema = new Schema(
   {
@@ -258,24 +254,7 @@ const creditLedgerSchema = new Schema(
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
 
-/** Google Sheets export targets (`_id` is the target id) and their staged rows (`_id` is `<targetId>|<rowId>`). */
-const sheetExportSchema = new Schema(
-  {
-    _id: String, kind: String, parentId: String, workspaceId: String, programId: String, eventTypeId: String, spreadsheetId: String, sheetName: String, keyFile: String,
-    status: String, error: Mixed, header: [String], rowsExported: Number, lastRowId: String, lastExportedAt: Date, nextRow: Number,
-    inflight: Boolean, leaseOwner: String, leaseUntil: Date, createdAt: Date, updatedAt: Date,
-  },
-  { ...base, collection: 'sheetexports' },
-);
-sheetExportSchema.index({ workspaceId: 1, programId: 1, createdAt: 1 });
-const sheetRowSchema = new Schema(
-  { _id: String, targetId: String, rowId: String, record: String, createdAt: Date, exportedAt: Date },
-  { ...base, collection: 'sheetrows' },
-);
-sheetRowSchema.index({ targetId: 1, exportedAt: 1, createdAt: 1 });
-sheetRowSchema.index({ exportedAt: 1 });
-
-export interface Models extends WebhookModels {
+export interface Models extends WebhookModels, CampaignModels, SheetModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -293,8 +272,6 @@ export interface Models extends WebhookModels {
   rateLimits: Model<any>;
   creditAccounts: Model<any>;
   creditLedger: Model<any>;
-  sheetExports: Model<any>;
-  sheetRows: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -316,8 +293,8 @@ export function buildModels(conn: Connection): Models {
     rateLimits: conn.model('RateLimit', rateLimitSchema),
     creditAccounts: conn.model('CreditAccount', creditAccountSchema),
     creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
-    sheetExports: conn.model('SheetExport', sheetExportSchema),
-    sheetRows: conn.model('SheetRow', sheetRowSchema),
     ...buildWebhookModels(conn),
+    ...buildCampaignModels(conn),
+    ...buildSheetModels(conn),
   };
 }

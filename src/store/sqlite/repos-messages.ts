@@ -13,7 +13,7 @@ const codec: TableCodec = {
     to: 'text', content: 'json', sms: 'json', status: 'text', statusHistory: 'json', validUntil: 'date',
     attempts: 'int', provider: 'text', providerMessageIds: 'json', providerStatus: 'text', error: 'json',
     possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
-    partStatuses: 'json', cost: 'int',
+    partStatuses: 'json', campaignId: 'text', cost: 'int',
   },
   revive: {
     statusHistory: (h: Array<StatusChange & { at: string }>) => h.map((c) => ({ ...c, at: new Date(c.at) })),

@@ -1,0 +1,107 @@
+// Periodic campaign duties, every step a compare-and-set (several servers are safe): start the
+// scheduled campaigns whose time came, complete the ones with nothing left to send, resume the
+// ones paused for credit once the balance covers a message, and re-queue a run that went quiet.
+import type { HeraldConfig } from '../config';
+import type { Campaign } from '../domain/campaigns';
+import type { MessageStatus } from '../domain/types';
+import { INSUFFICIENT_CREDIT, messageCost } from '../domain/credits';
+import { withIds, type Logger } from '../log/logger';
+import type { CampaignEvents } from '../services/campaigns/events';
+import type { Lifecycle } from '../services/campaigns/lifecycle';
+import { pricesOf } from '../services/credits/pricing';
+import type { Store } from '../store/store';
+
+export interface CampaignTickerDeps {
+  store: Store;
+  lifecycle: Lifecycle;
+  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'>;
+  logger: Logger;
+  events?: CampaignEvents;
+  /**
+   * Awaited before a campaign is marked completed (the `campaign.completed` webhook): a crash in
+   * between announces it again on the next tick, under the same event id, so it is never missed.
+   */
+  announce?: (c: Campaign, counts: Partial<Record<MessageStatus, number>>) => Promise<void>;
+  now?: () => Date;
+  /** A running campaign whose run wrote nothing for this long gets its run queued again. */
+  relayAfterMs?: number;
+}
+
+const BATCH = 200;
+const PENDING = ['accepted', 'scheduled', 'queued', 'sending'] as const;
+const FAR = new Date(8.64e15);
+
+export function createCampaignTicker(deps: CampaignTickerDeps) {
+  const { store, lifecycle, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const relayAfterMs = deps.relayAfterMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+
+  async function startDue(): Promise<void> {
+    if (!deps.config.campaigns.autoStart) return;
+    for (const c of await store.campaigns.findDue(['scheduled'], now(), BATCH)) await lifecycle.start(c);
+  }
+
+  async function finishOrRelay(c: Campaign): Promise<void> {
+    if (!c.run.finishedAt) {
+      if (now().getTime() - c.updatedAt.getTime() > relayAfterMs) {
+        await store.campaigns.update(c.id, { run: c.run }); // touch: one relay per period
+        await lifecycle.publishRun(c.id);
+        withIds(logger, { notificationId: c.id }).info('campaign run went quiet; queued again');
+      }
+      return;
+    }
+    const counts = await store.messages.countByStatus(c.id);
+    if (PENDING.some((s) => (counts[s] ?? 0) > 0)) return;
+    await deps.announce?.(c, counts);
+    const done = await store.campaigns.transition(c.id, ['running'], 'completed');
+    if (!done) return;
+    withIds(logger, { notificationId: c.id, workspaceId: c.workspaceId }).info('campaign completed', { counts });
+    deps.events?.emit({ kind: 'completed', campaign: done });
+  }
+
+  async function resumeFunded(c: Campaign): Promise<void> {
+    if (c.pauseReason !== INSUFFICIENT_CREDIT) return;
+    const acc = await store.credits.get(c.workspaceId);
+    if (acc && acc.balance !== null && acc.balance < messageCost('sms', 1, pricesOf(acc, deps.config))) return;
+    if (await lifecycle.resume(c)) withIds(logger, { notificationId: c.id }).info('balance covers messages again; campaign resumed');
+  }
+
+  async function tick(): Promise<void> {
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['start', startDue],
+      ['finish', async () => { for (const c of await store.campaigns.findDue(['running'], FAR, BATCH)) await finishOrRelay(c); }],
+      ['resume', async () => { for (const c of await store.campaigns.findDue(['paused'], FAR, BATCH)) await resumeFunded(c); }],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (e) {
+        logger.warn(`campaigns: ${name} failed; will try again`, { error: (e as Error).message });
+      }
+    }
+  }
+
+  function loop(): void {
+    if (stopped) return;
+    running = tick().finally(() => {
+      running = undefined;
+      if (!stopped) timer = setTimeout(loop, deps.config.scheduler.intervalMs);
+    });
+  }
+
+  return {
+    tick,
+    start(): void {
+      stopped = false;
+      loop();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
