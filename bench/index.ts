@@ -136,25 +136,37 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
   const started = Date.now();
   const install = <T>(overrides: Record<string, unknown>, fn: (ctx: BenchContext) => Promise<T>) =>
     withInstallation({ ...base, heraldOverrides: { ...base.heraldOverrides, ...overrides } }, fn);
-  const runs = (p: Phase) => opts.only === undefined || opts.only.includes(p);
+  const selected = (p: Phase) => opts.only === undefined || opts.only.includes(p);
+  const failed: string[] = [];
+  /** A phase that throws (a confirm timeout on a busy broker, say) is reported and the others still run; the run then fails. */
+  const phase = async (p: Phase, fn: () => Promise<void>): Promise<void> => {
+    if (!selected(p)) return;
+    try {
+      await fn();
+    } catch (e) {
+      const msg = `${p}: ${(e as Error).message ?? e}`;
+      failed.push(msg);
+      say(`  PHASE FAILED ${msg}`);
+    }
+  };
   const report: BenchReport = { options: opts, machine: machine(), date: new Date(), durationS: 0, fanouts: [] };
   try {
-    if (runs('raw')) {
+    await phase('raw', async () => {
       say(`raw broker: ${opts.rawMessages} persistent messages, confirms, manual acks, prefetch ${opts.prefetch}`);
       report.raw = await rawBroker(AMQP_URL, `${uniqueName('bench')}.raw`, opts.rawMessages, opts.prefetch);
       say(`  ${Math.round(report.raw.endToEndPerS)} msg/s end to end`);
-    }
-    if (runs('bare')) {
+    });
+    await phase('bare', async () => {
       say(`bare pipeline: ${opts.rawMessages} messages, each POSTed to the http gateway before its ack, prefetch ${opts.prefetch}`);
       report.bare = await barePipeline(AMQP_URL, `${uniqueName('bench')}.bare`, dir, opts.rawMessages, opts.prefetch);
       say(`  ${Math.round(report.bare.endToEndPerS)} msg/s end to end`);
-    }
+    });
 
-    const fanoutRuns: Array<[SinkKind, number, number]> = [
-      ...(runs('fanout') ? [[opts.mainSink, opts.subscribers, opts.quick ? 120_000 : Math.max(400_000, opts.subscribers * 4)] as [SinkKind, number, number]] : []),
-      ...(runs('compare') ? opts.sinks.map((k): [SinkKind, number, number] => [k, opts.compareSubscribers, 120_000]) : []),
+    const fanoutRuns: Array<[Phase, SinkKind, number, number]> = [
+      ['fanout', opts.mainSink, opts.subscribers, opts.quick ? 120_000 : Math.max(400_000, opts.subscribers * 4)],
+      ...opts.sinks.map((k): [Phase, SinkKind, number, number] => ['compare', k, opts.compareSubscribers, 120_000]),
     ];
-    for (const [sink, subscribers, timeoutMs] of fanoutRuns) {
+    for (const [p, sink, subscribers, timeoutMs] of fanoutRuns) await phase(p, async () => {
       // A fresh database per run: each starts from the same state, whatever ran before.
       const r = await withInstallation(base, async (ctx) => {
         const seedStart = Date.now();
@@ -165,9 +177,9 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
       });
       say(`  ${Math.round(r.deliveredPerS)} msg/s delivered, fan-out ${Math.round(r.fanoutPerS)} msg/s, lost ${r.lost ?? '?'}, duplicated ${r.duplicated}${r.completed ? '' : `, ${r.unfinished} unsent at the time limit`}`);
       report.fanouts.push(r);
-    }
+    });
 
-    if (runs('stream')) {
+    await phase('stream', async () => {
       say(`accept stream (MongoDB + RabbitMQ): ${opts.streamNotifications} notifications x ${opts.streamSubscribers} subscribers, concurrency ${opts.concurrency} -> ${opts.mainSink}`);
       report.stream = await withInstallation(base, async (ctx) => {
         await ctx.db.createProgram('stream');
@@ -175,24 +187,28 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
         return stream(pairEnv(ctx, servicePids), 'stream', opts.streamSubscribers, opts.streamNotifications, opts.concurrency, opts.mainSink, 150_000);
       });
       say(`  ${Math.round(report.stream.herald.perS)} accepted/s (bare express ${Math.round(report.stream.bare.perS)}/s), p99 ${report.stream.herald.p99Ms.toFixed(1)} ms`);
-    }
+    });
 
-    if (runs('embedded')) report.embedded = await embeddedPhases(opts, dir, say);
+    await phase('embedded', async () => {
+      report.embedded = await embeddedPhases(opts, dir, say);
+    });
 
-    if (runs('usage')) {
+    await phase('usage', async () => {
       say(`usage API: counters for ${opts.usageMessages} messages, then timed requests (alone: npx tsx bench/usage.ts)`);
       report.usage = [
         await usageBench({ messages: opts.usageMessages, say, store: 'sqlite' }),
         await usageBench({ messages: opts.usageMessages, say, store: 'mongo', runs: 5 }),
       ];
-    }
-    if (runs('sheets')) {
+    });
+    await phase('sheets', async () => {
       say(`Google Sheets export: ${opts.sheetsEvents} events through the sheets queue to the local Sheets API fake (alone: npx tsx bench/sheets.ts)`);
       report.sheets = await sheetsBench({ events: opts.sheetsEvents, say });
       say(`  ${Math.round(report.sheets.rowsPerS)} rows/s, ${report.sheets.calls.append} appends, lost ${report.sheets.lost}, duplicated ${report.sheets.duplicated}`);
-    }
-    if (runs('metering')) report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
-    if (runs('campaigns')) {
+    });
+    await phase('metering', async () => {
+      report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+    });
+    await phase('campaigns', async () => {
       say(`CSV import: ${opts.importRows} rows through POST /v1/imports (embedded store)`);
       const imported = await importBench(dir, opts.importRows, say);
       say(`  ${Math.round(imported.rowsPerS)} rows/s (${imported.seconds.toFixed(1)} s), peak RSS ${imported.peakMb} MB`);
@@ -200,8 +216,9 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
       const run = await install({}, (ctx) => campaignRunBench(ctx, opts.campaignMessages, opts.mainSink, opts.quick ? 120_000 : 400_000));
       say(`  ${Math.round(run.deliveredPerS)} msg/s end to end, lost ${run.lost ?? '?'}, duplicated ${run.duplicated}`);
       report.campaigns = { import: imported, run };
-    }
+    });
     report.durationS = (Date.now() - started) / 1000;
+    report.failedPhases = failed;
     return report;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -260,7 +277,7 @@ export async function main(argv: string[]): Promise<void> {
     // Lost or duplicated messages are never a figure to read past: the run fails.
     const failures = deliveryFailures(report);
     if (failures.length) {
-      process.stderr.write(`\nbench FAILED: messages lost or duplicated\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+      process.stderr.write(`\nbench FAILED: messages lost or duplicated, or a phase failed\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
       process.exit(1);
     }
     process.exit(0);

@@ -44,6 +44,8 @@ export interface BenchReport {
   usage?: UsageBenchResult[];
   sheets?: SheetsBenchResult;
   campaigns?: CampaignBenchResult;
+  /** Phases that threw (the others still ran): the run fails. */
+  failedPhases?: string[];
 }
 
 
@@ -210,6 +212,7 @@ export function deliveryFailures(r: BenchReport): string[] {
     check('metering, metered run', r.metering.on);
   }
   if (r.campaigns) check(`campaign run ${r.campaigns.run.messages} -> ${r.campaigns.run.sink}`, r.campaigns.run);
+  for (const f of r.failedPhases ?? []) out.push(`phase failed: ${f}`);
   if (r.sheets && (r.sheets.lost !== 0 || r.sheets.duplicated !== 0)) out.push(`Google Sheets export: ${r.sheets.lost} lost, ${r.sheets.duplicated} duplicated`);
   return out;
 }
@@ -236,7 +239,7 @@ export function renderTable(r: BenchReport): string {
 }
 
 function non202(r: BenchReport): string[] {
-  const out: string[] = [];
+  const out: string[] = (r.failedPhases ?? []).map((f) => `**Phase failed** (its figures are missing above): ${f}.`);
   for (const [name, st] of [['MongoDB + RabbitMQ', r.stream], ['embedded', r.embedded?.stream]] as const) {
     const errors = Object.entries(st?.herald.statuses ?? {}).filter(([k]) => k !== '202');
     if (errors.length) out.push(`Non-202 answers to the ${name} accept stream: \`${JSON.stringify(Object.fromEntries(errors))}\`.`);
