@@ -33,7 +33,7 @@ import type { CampaignEvents, CampaignService } from '../services/campaigns';
 import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  createDeliverer, createEndpointCache, createFanOut, createWebhookSweep, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
   observeNotificationEnds,
 } from '../services/webhooks';
 import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
@@ -101,7 +101,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
   // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
   const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
-  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow, flushMs: config.webhooks.flushMs });
   const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
     // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
     report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
@@ -148,9 +148,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
     consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 2 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    const webhookFanOut = createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs });
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
-      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      fanOut: webhookFanOut,
+      sweep: createWebhookSweep({
+        store, endpoints: webhookCache.enabled, fanOut: webhookFanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000,
+      }),
       deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
     });
     await webhookWorker.start();

@@ -214,6 +214,8 @@ export interface MessageRepo {
    * memory stays bounded whatever the count. Stopping early (`break`) ends the walk.
    */
   stream(filter: MessageStreamFilter, batchSize?: number): AsyncIterable<Message>;
+  /** The workspace's messages last updated after `after` (updatedAt, then id) and at or before `upTo`, oldest change first (webhook catch-up). */
+  changedSince(workspaceId: string, after: { at: Date; id: string }, upTo: Date, limit: number): Promise<Message[]>;
 }
 
 export interface MessageStreamFilter {

@@ -39,11 +39,16 @@ export function messageEvent(c: MessageChange): WebhookEvent | undefined {
   const m = c.message;
   const type = messageEventType(m.status);
   if (!type || c.before === m.status) return undefined;
-  const last = m.statusHistory[m.statusHistory.length - 1];
+  // The change is the first entry of the trailing run of this status (notes appended later keep the
+  // status): its position names it, so the live path and the catch-up sweep (sweep.ts) give one id.
+  const h = m.statusHistory;
+  let start = h.length;
+  while (start > 1 && h[start - 2].status === m.status && h[start - 1].status === m.status) start--;
+  const last = h[start - 1];
   const at = last?.at ?? new Date();
   const campaignId = (m as { campaignId?: string }).campaignId;
   return {
-    id: eventIdOf('message', m.id, m.statusHistory.length, m.status),
+    id: eventIdOf('message', m.id, start, m.status),
     type,
     workspaceId: m.workspaceId,
     timestamp: new Date(at).toISOString(),
