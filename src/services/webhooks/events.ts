@@ -114,8 +114,9 @@ export interface WebhookEmitter {
 /**
  * Buffers events for up to `flushMs` and publishes them as one queue message, only for workspaces
  * that have an endpoint (`wanted`), so sending never waits on webhooks and costs nothing without them.
- * While the bus refuses them they are kept (up to MAX_HELD) and tried again every second. A process
- * that dies loses what it held: at most `flushMs` of events in normal operation.
+ * While the bus refuses them they are kept (up to MAX_HELD) and tried again every second. What a
+ * process held when it died (at most `flushMs` of events in normal operation) the webhook worker's
+ * catch-up sweep (sweep.ts) makes again from the store, with the same ids.
  */
 export function createWebhookEmitter(deps: {
   bus: Bus;

@@ -74,13 +74,21 @@ export function createWebhookSweep(deps: {
     return read;
   }
 
+  /** Workspaces swept in the last pass: one that no longer wants events has its cursor moved to now, so enabling an endpoint again does not tell what happened while none wanted it. */
+  let swept = new Set<string>();
+
   return {
     async run(now = new Date()) {
       let read = 0;
+      const next = new Set<string>();
       for (const [ws, all] of await deps.endpoints()) {
         const eps = all.filter(wantsMessages);
-        if (eps.length) read += await sweepWorkspace(ws, eps, now);
+        if (!eps.length) continue;
+        next.add(ws);
+        read += await sweepWorkspace(ws, eps, now);
       }
+      for (const ws of swept) if (!next.has(ws)) await store.webhooks.setSweepCursor(ws, { at: new Date(now.getTime() - deps.lagMs), id: '' });
+      swept = next;
       return read;
     },
   };
