@@ -56,6 +56,12 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvItem> {
         yield { line, error: `has ${record.length} fields; the header has ${header.length}` };
         continue;
       }
+      // Bytes that are not UTF-8 (a Windows-1252 "CSV" from Excel) decode to U+FFFD: sending them would mangle every text.
+      const garbled = header.findIndex((h, i) => h !== '' && (record[i] ?? '').includes('\uFFFD'));
+      if (garbled >= 0) {
+        yield { line, column: header[garbled], error: 'is not UTF-8 text (the file was saved in another encoding: in Excel use Save As "CSV UTF-8")' };
+        continue;
+      }
       const fields: Record<string, string> = {};
       header.forEach((h, i) => {
         if (h !== '') fields[h] = record[i] ?? '';

@@ -1,0 +1,30 @@
+// Real-world CSV files an operator exports from Excel (QA of #11): a file saved in a legacy
+// encoding (Windows-1252, Excel's default "CSV" on Windows) must not send mangled text to
+// thousands of people; each bad row is reported with its line and the column as the file spells it.
+import fs from 'node:fs';
+import request from 'supertest';
+import type { RunningHerald } from '../../src/runtime';
+import { startTestHerald, tempDir, testConfig } from '../support/herald';
+
+describe('CSV imports of real-world files (embedded)', () => {
+  let herald: RunningHerald;
+  const dir = tempDir('herald-csv-files-');
+  const api = () => request(herald.url!);
+  const csv = (body: string | Buffer, query = '') => api().post(`/v1/imports${query}`).set('Content-Type', 'text/csv').send(body);
+
+  beforeAll(async () => {
+    herald = await startTestHerald(testConfig('embedded', { 'phone.defaultRegion': 'KE', 'credits.defaultBalance': 1000 }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await herald?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a row that is not UTF-8 (a Windows-1252 file) naming its line and column, and writes nothing', async () => {
+    const latin1 = Buffer.concat([Buffer.from('message,recepient_nos,campaign\n'), Buffer.from('Caf\xe9 ouvert \xe0 9h,0712345678,Latin\n', 'latin1')]);
+    const res = await csv(latin1).expect(422);
+    expect(res.body.import.report.rejected).toEqual([{ line: 2, column: 'message', reason: expect.stringMatching(/UTF-8/) }]);
+    expect(await herald.store.campaigns.getByName('default', 'Latin')).toBeFalsy();
+  });
+});
