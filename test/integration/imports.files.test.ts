@@ -27,4 +27,10 @@ describe('CSV imports of real-world files (embedded)', () => {
     expect(res.body.import.report.rejected).toEqual([{ line: 2, column: 'message', reason: expect.stringMatching(/UTF-8/) }]);
     expect(await herald.store.campaigns.getByName('default', 'Latin')).toBeFalsy();
   });
+
+  it('names the numbers column as the file spells it (recipient_nos)', async () => {
+    const res = await csv('message,recipient_nos,campaign\nhi,12345,Spelling\n').expect(422);
+    expect(res.body.import.report.rejected).toEqual([{ line: 2, column: 'recipient_nos', reason: expect.stringMatching(/12345/) }]);
+    expect(res.body.error.issues[0].field).toBe('line 2: recipient_nos');
+  });
 });

@@ -88,7 +88,12 @@ export function createImporter(deps: ImporterDeps) {
 
   async function* plans(file: string, ctx: PlanContext): AsyncGenerator<RowPlan> {
     for await (const item of csvRows(fs.createReadStream(file))) {
-      yield 'error' in item ? { kind: 'rejected', line: item.line, ...(item.column ? { column: item.column } : {}), reason: item.error } : planRow(item.line, item.fields, ctx);
+      if ('error' in item) {
+        yield { kind: 'rejected', line: item.line, ...(item.column ? { column: item.column } : {}), reason: item.error };
+        continue;
+      }
+      const plan = planRow(item.line, item.fields, ctx);
+      yield plan.kind === 'rejected' && plan.column && item.spelled[plan.column] ? { ...plan, column: item.spelled[plan.column] } : plan;
     }
   }
 
