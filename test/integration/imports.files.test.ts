@@ -33,4 +33,16 @@ describe('CSV imports of real-world files (embedded)', () => {
     expect(res.body.import.report.rejected).toEqual([{ line: 2, column: 'recipient_nos', reason: expect.stringMatching(/12345/) }]);
     expect(res.body.error.issues[0].field).toBe('line 2: recipient_nos');
   });
+
+  it('is one import when the same file and Idempotency-Key arrive at once (a client retrying); a 409 names the key', async () => {
+    const body = 'message,recepient_nos,campaign,sending_time\nhi,0712999001,Retried,2030-01-31 08:00\nho,0712999002,Retried,2030-01-31 08:00\n';
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => csv(body).set('Idempotency-Key', 'retried-1')));
+    for (const a of answers) {
+      expect([200, 201, 409]).toContain(a.status);
+      if (a.status === 409) expect(a.body.error.issues).toEqual([{ field: 'Idempotency-Key', reason: expect.any(String) }]);
+    }
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    const c = await herald.store.campaigns.getByName('default', 'Retried');
+    expect(c).toMatchObject({ recipients: 2 });
+  });
 });
