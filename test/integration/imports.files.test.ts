@@ -45,4 +45,12 @@ describe('CSV imports of real-world files (embedded)', () => {
     const c = await herald.store.campaigns.getByName('default', 'Retried');
     expect(c).toMatchObject({ recipients: 2 });
   });
+
+  it('rejects a message whose placeholder names no column (a typo would send "Dear ," to everyone); a blank cell is fine', async () => {
+    const res = await csv('message,recepient_nos,campaign,name\n"Dear {{nmae}}, fees are due",0712345678,Typo,Amina\n').expect(422);
+    expect(res.body.import.report.rejected).toEqual([{ line: 2, column: 'message', reason: expect.stringMatching(/nmae/) }]);
+    expect(await herald.store.campaigns.getByName('default', 'Typo')).toBeFalsy();
+    const ok = await csv('message,recepient_nos,campaign,name\n"Dear {{name}}, fees are due",0712345678,Blank,\n').expect(201);
+    expect(ok.body.report.rowsImported).toBe(1);
+  });
 });
