@@ -53,4 +53,23 @@ describe('CSV imports of real-world files (embedded)', () => {
     const ok = await csv('message,recepient_nos,campaign,name\n"Dear {{name}}, fees are due",0712345678,Blank,\n').expect(201);
     expect(ok.body.report.rowsImported).toBe(1);
   });
+
+  it('refuses a multipart body with two files (the second was silently dropped), writing nothing', async () => {
+    const a = Buffer.from('message,recepient_nos,campaign\nhi,0712345601,Two A\n');
+    const b = Buffer.from('message,recepient_nos,campaign\nhi,0712345602,Two B\n');
+    const res = await api().post('/v1/imports').attach('file', a, 'a.csv').attach('more', b, 'b.csv');
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues).toEqual([{ field: 'file', reason: expect.stringMatching(/one file/) }]);
+    expect(await herald.store.campaigns.getByName('default', 'Two A')).toBeFalsy();
+    const one = await api().post('/v1/imports').attach('file', a, 'a.csv').field('note', 'x').expect(201);
+    expect(one.body.report.rowsImported).toBe(1);
+  });
+
+  it('answers a multipart body cut short after the file with 400, not a hang', async () => {
+    const body = '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\nmessage,recepient_nos,campaign\r\nhi,0712345601,Cut\r\n';
+    const res = await api().post('/v1/imports').set('Content-Type', 'multipart/form-data; boundary=XYZ').send(body).timeout(10_000);
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues[0].field).toBe('body');
+    expect(await herald.store.campaigns.getByName('default', 'Cut')).toBeFalsy();
+  });
 });

@@ -82,7 +82,10 @@ export function createImporter(deps: ImporterDeps) {
     const file = path.join(deps.tmpDir ?? os.tmpdir(), `herald-import-${randomUUID()}.csv`);
     const hash = createHash('sha256');
     input.on('data', (chunk: Buffer) => hash.update(chunk));
-    await pipeline(input, fs.createWriteStream(file));
+    await pipeline(input, fs.createWriteStream(file)).catch(async (e: unknown) => {
+      await fs.promises.rm(file, { force: true });
+      throw e;
+    });
     return { file, hash: hash.digest('hex') };
   }
 
