@@ -72,4 +72,13 @@ describe('CSV imports of real-world files (embedded)', () => {
     expect(res.body.error.issues[0].field).toBe('body');
     expect(await herald.store.campaigns.getByName('default', 'Cut')).toBeFalsy();
   });
+
+  it('refuses a campaign from JSON whose sendAt is older than its validity (it was accepted, then "completed" sending nothing)', async () => {
+    const body = { name: 'Too late', message: 'hi', recipients: [{ phone: '+254712345678' }], sendAt: new Date(Date.now() - 30 * 86_400_000).toISOString() };
+    const res = await api().post('/v1/campaigns').send(body).expect(422);
+    expect(res.body.error.issues).toEqual([{ field: 'sendAt', reason: expect.stringMatching(/validity/) }]);
+    expect(await herald.store.campaigns.getByName('default', 'Too late')).toBeFalsy();
+    const recent = { ...body, name: 'Just late', sendAt: new Date(Date.now() - 3_600_000).toISOString() };
+    await api().post('/v1/campaigns').send(recent).expect(201);
+  });
 });

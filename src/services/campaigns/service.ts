@@ -2,6 +2,7 @@
 // counts, run, pause, resume, cancel, their messages and what they will cost.
 import { randomUUID } from 'node:crypto';
 import type { HeraldConfig } from '../../config';
+import { isTooOld } from '../../domain/campaign-time';
 import { contactIdOf, type Campaign, type CampaignCounts, type CampaignStatus } from '../../domain/campaigns';
 import { toE164 } from '../../domain/contact';
 import { toCredits } from '../../domain/credits';
@@ -142,6 +143,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
         if (!check && !recipients.has(phone)) recipients.set(phone, { phone, name: r.name, data: r.data, text: renderPlainText(req.message, recipientView(phone, r.name, r.data)) });
       });
       const providerId = provider(req.provider);
+      const validity = req.validityHours ?? config.validityHours;
+      if (req.sendAt && isTooOld(req.sendAt, validity, now())) issues.push({ field: 'sendAt', reason: `is older than the validity (${validity} h): nothing would be sent` });
       if (issues.length) throw new UnprocessableError(issues);
       if (req.programId !== undefined) {
         for (const u of await programRecipients(ws, req.programId, req.eventTypeId)) {
