@@ -81,4 +81,10 @@ describe('CSV imports of real-world files (embedded)', () => {
     const recent = { ...body, name: 'Just late', sendAt: new Date(Date.now() - 3_600_000).toISOString() };
     await api().post('/v1/campaigns').send(recent).expect(201);
   });
+
+  it('reports a rejected file as importing nothing (it said rowsImported 1, campaignsCreated 1 beside "nothing was imported")', async () => {
+    const res = await csv('message,recepient_nos,campaign\nhi,0712345611,Half\nhi,12345,Half\n').expect(422);
+    expect(res.body.import.report).toMatchObject({ rowsRead: 2, rowsImported: 0, campaignsCreated: 0, contactsCreated: 0, messagesPlanned: 0, rejectedTotal: 1, campaigns: [] });
+    expect(await herald.store.campaigns.getByName('default', 'Half')).toBeFalsy();
+  });
 });

@@ -240,7 +240,12 @@ export function createImporter(deps: ImporterDeps) {
           throw new ConflictError('an import with this Idempotency-Key is still running', [{ field: 'Idempotency-Key', reason: 'is in use' }]);
         });
         const refused = plan.report.rejectedTotal > 0 && opts.onError === 'reject';
-        const base = { workspaceId: ws, id, dryRun: opts.dryRun, onError: opts.onError, report: plan.report, bodyHash: hash, ...(provider ? { provider } : {}), ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}) };
+        // A refused file imports nothing: its report says so (what the good rows would give is what a skip run reports).
+        const r = plan.report;
+        const report = refused
+          ? { ...emptyReport(), rowsRead: r.rowsRead, rowsExpired: r.rowsExpired, rejected: r.rejected, rejectedTotal: r.rejectedTotal, warnings: r.warnings.filter((w) => !w.startsWith('dry run:')) }
+          : r;
+        const base = { workspaceId: ws, id, dryRun: opts.dryRun, onError: opts.onError, report, bodyHash: hash, ...(provider ? { provider } : {}), ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}) };
         const finalStatus = refused ? 'rejected' : 'completed';
         if (opts.dryRun || refused) {
           const record = seen ? await store.campaigns.updateImport(id, { ...base, status: finalStatus }) : await create({ ...base, status: finalStatus });
