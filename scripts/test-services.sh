@@ -35,6 +35,14 @@ start_rabbitmq() {
   log "rabbitmq: did not become ready in 150 s"; exit 1
 }
 
+# Debian's chromium for the dashboard's browser tests (playwright-core drives /usr/bin/chromium; no browser download).
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then log "chromium: already installed"; return; fi
+  log "chromium: installing from Debian"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+}
+
 mongo_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null; }
 
 start_mongo() {
@@ -74,9 +82,12 @@ install_schemathesis() {
 
 start_rabbitmq &
 RABBIT=$!
+install_chromium &
+CHROMIUM=$!
 install_schemathesis &
 SCHEMATHESIS=$!
 start_mongo
 wait "$RABBIT"
+wait "$CHROMIUM" || { log "chromium: install failed"; exit 1; }
 # The API document's property-based run (test/integration/openapi.schemathesis.test.ts) is part of npm test.
 wait "$SCHEMATHESIS" || { log "schemathesis: install failed (pip install schemathesis==$SCHEMATHESIS_VERSION into $STATE/venv)"; exit 1; }

@@ -9,6 +9,9 @@ import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import { resolveFileVariants, resolveOptionFiles } from './secret-files';
 import { webhooksConfigSchema } from './webhooks';
+import { ENV_KEYS, type EnvKind as Kind } from './env-keys';
+
+export { ENV_KEYS } from './env-keys';
 import type { ProviderConfig } from '../providers/types';
 
 const providerSchema = z.object({
@@ -146,79 +149,6 @@ export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {
 };
 
 type Env = Record<string, string | undefined>;
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'json';
-
-/** Every environment override: variable, config path, kind. The README's table is this list. */
-export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: Kind; doc: string }> = [
-  { env: 'DISPATCH_PORT', path: 'dispatchPort', kind: 'int', doc: 'HTTP port of the dispatch server' },
-  { env: 'HERALD_HOST', path: 'host', kind: 'string', doc: 'address the HTTP server binds' },
-  { env: 'HERALD_PUBLIC_URL', path: 'publicUrl', kind: 'string', doc: 'public base URL, for provider callbacks' },
-  { env: 'MONGODB_URI', path: 'mongodbUri', kind: 'string', doc: 'MongoDB store; unset: embedded SQLite store' },
-  { env: 'AMQP_URL', path: 'amqpUrl', kind: 'string', doc: 'RabbitMQ bus; unset: embedded queue' },
-  { env: 'HERALD_AMQP_PREFIX', path: 'amqpPrefix', kind: 'string', doc: 'prefix of RabbitMQ exchange and queue names' },
-  { env: 'HERALD_DATA_DIR', path: 'dataDir', kind: 'string', doc: 'embedded store, queue and outbox folder' },
-  { env: 'HERALD_VALIDITY_HOURS', path: 'validityHours', kind: 'number', doc: 'validity of an open window' },
-  { env: 'HERALD_IDEMPOTENCY_HOURS', path: 'idempotencyHours', kind: 'number', doc: 'how long an Idempotency-Key is kept (at least 24)' },
-  { env: 'HERALD_LEGACY_TIMEZONE', path: 'legacyTimezone', kind: 'string', doc: 'zone of MM/DD/YYYY HH:mm times on POST /' },
-  { env: 'HERALD_LEGACY_PAST_WINDOW', path: 'legacyPastWindow', kind: 'string', doc: 'reanchor or reject a closed legacy window' },
-  { env: 'HERALD_SEED_DEMO', path: 'seedDemoData', kind: 'string', doc: 'demo data into an empty store: embedded, always or never' },
-  { env: 'HERALD_BODY_LIMIT', path: 'http.bodyLimit', kind: 'string', doc: 'largest accepted request body' },
-  { env: 'HERALD_ADMIN_KEY', path: 'auth.adminKey', kind: 'string', doc: 'bootstrap admin API key (at least 16 characters)' },
-  { env: 'HERALD_LEGACY_OPEN', path: 'auth.legacyOpen', kind: 'bool', doc: 'POST / without a key once keys exist (trusted network only)' },
-  { env: 'HERALD_RATE_LIMIT', path: 'rateLimit.max', kind: 'int', doc: 'requests per key (or client address) per window' },
-  { env: 'HERALD_RATE_LIMIT_WINDOW_MS', path: 'rateLimit.windowMs', kind: 'int', doc: 'rate-limit window' },
-  { env: 'SMS_MAX_LENGTH', path: 'sms.maxLength', kind: 'int', doc: 'longest SMS text before it is split' },
-  { env: 'HERALD_SMS_SMART_ENCODING', path: 'sms.smartEncoding', kind: 'bool', doc: 'replace curly quotes, long dashes, ellipsis and no-break spaces with GSM-7 look-alikes before counting and sending' },
-  { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
-  { env: 'HERALD_MESSAGES_PER_DELIVERY', path: 'dispatch.messagesPerDelivery', kind: 'int', doc: 'message ids per queue message to a channel worker' },
-  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'messages in flight per channel worker' },
-  { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
-  { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
-  { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
-  { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
-  { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
-  { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
-  { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and of their token endpoint (ROOT/token), for proxies and tests" },
-  { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },
-  { env: 'HERALD_SHEETS_BATCH_ROWS', path: 'sheets.batchRows', kind: 'int', doc: 'rows per Google Sheets append call' },
-  { env: 'HERALD_SHEETS_SWEEP_MS', path: 'sheets.sweepMs', kind: 'int', doc: 'how often the sheets worker looks for rows left waiting' },
-  { env: 'HERALD_SHEETS_LEASE_MS', path: 'sheets.leaseMs', kind: 'int', doc: "a sheets worker's hold on an export, renewed before each append; a killed worker's exports resume after it" },
-  { env: 'HERALD_SHEETS_TIMEOUT_MS', path: 'sheets.timeoutMs', kind: 'int', doc: 'timeout of each Google Sheets request (shorter than the lease)' },
-  { env: 'HERALD_CREDITS_SMS_PRICE', path: 'credits.smsSegmentPrice', kind: 'number', doc: 'default credits per SMS segment' },
-  { env: 'HERALD_CREDITS_EMAIL_PRICE', path: 'credits.emailPrice', kind: 'number', doc: 'default credits per e-mail' },
-  { env: 'HERALD_CREDITS_CURRENCY', path: 'credits.currencyName', kind: 'string', doc: 'name the API gives credits (currencyName)' },
-  { env: 'HERALD_CREDITS_DEFAULT_BALANCE', path: 'credits.defaultBalance', kind: 'number', doc: 'opening credits of the default workspace; unset: unmetered' },
-  { env: 'HERALD_CREDITS_STREAM_MS', path: 'credits.streamCoalesceMs', kind: 'int', doc: 'live balance: at most one event per this many ms' },
-  { env: 'HERALD_CREDITS_STREAM_POLL_MS', path: 'credits.streamPollMs', kind: 'int', doc: 'live balance: re-read the balance at least this often' },
-  { env: 'LOG_LEVEL', path: 'log.level', kind: 'string', doc: 'error, warn, info or debug' },
-  { env: 'HERALD_LOG_TO_STORE', path: 'log.toStore', kind: 'bool', doc: 'write log lines to the consolidated log' },
-  { env: 'LOG_FORMAT', path: 'log.format', kind: 'string', doc: 'stdout lines: auto (readable on a terminal, else JSON), json or pretty' },
-  { env: 'HERALD_LOG_MASK', path: 'log.maskPersonalData', kind: 'bool', doc: 'mask phone numbers and e-mail addresses in log lines (false only to debug)' },
-  { env: 'HERALD_PHONE_REGION', path: 'phone.defaultRegion', kind: 'string', doc: 'region of phone numbers without a country code, e.g. KE' },
-  { env: 'HERALD_TIMEZONE', path: 'campaigns.timezone', kind: 'string', doc: "the workspace's IANA time zone: CSV sending times and the words today/tomorrow are read in it" },
-  { env: 'HERALD_SEND_HOUR', path: 'campaigns.sendHour', kind: 'int', doc: 'hour (0-23, in that zone) at which `today` and `tomorrow` campaigns go out' },
-  { env: 'HERALD_LONG_MESSAGES', path: 'campaigns.longMessages', kind: 'string', doc: 'a campaign text longer than the maximum SMS length: split (sent in parts, in order) or refuse the row' },
-  { env: 'HERALD_CAMPAIGN_AUTOSTART', path: 'campaigns.autoStart', kind: 'bool', doc: 'start scheduled campaigns when due (false: `herald send-scheduled` from cron, or POST /v1/campaigns/:id/run, starts them)' },
-  { env: 'HERALD_URL', path: 'cli.url', kind: 'string', doc: 'the Herald the herald client commands talk to' },
-  { env: 'HERALD_KEY', path: 'cli.key', kind: 'string', doc: 'API key the herald client commands send (Authorization: Bearer)' },
-  { env: 'HERALD_SMS_PROVIDERS', path: 'providers.sms', kind: 'json', doc: 'JSON list of SMS provider instances' },
-  { env: 'HERALD_EMAIL_PROVIDERS', path: 'providers.email', kind: 'json', doc: 'JSON list of email provider instances' },
-  { env: 'HERALD_PROVIDERS_REFRESH_MS', path: 'providers.refreshMs', kind: 'int', doc: 'how often workers re-read provider pause/order/weight/rate' },
-  { env: 'HERALD_CIRCUIT_FAILURES', path: 'providers.circuitFailures', kind: 'int', doc: 'consecutive failures that open a provider circuit' },
-  { env: 'HERALD_CIRCUIT_OPEN_MS', path: 'providers.circuitOpenMs', kind: 'int', doc: 'longest an open circuit waits before its next trial (spells start at 1 s and double)' },
-  { env: 'HERALD_RATE_GUARD_MS', path: 'providers.rateGuardMs', kind: 'int', doc: 'extra ms per second between rate-limited sends, for network jitter' },
-  { env: 'HERALD_WEBHOOKS_ALLOW_PRIVATE', path: 'webhooks.allowPrivate', kind: 'bool', doc: 'let client webhooks reach loopback, link-local and private addresses' },
-  { env: 'HERALD_WEBHOOKS_TIMEOUT_MS', path: 'webhooks.timeoutMs', kind: 'int', doc: 'one webhook attempt: connect, answer and body within this' },
-  { env: 'HERALD_WEBHOOKS_MAX_RESPONSE_BYTES', path: 'webhooks.maxResponseBytes', kind: 'int', doc: 'bytes of a webhook answer read at most (its status is what counts)' },
-  { env: 'HERALD_WEBHOOKS_RETRY_BASE_MS', path: 'webhooks.retryBaseMs', kind: 'int', doc: 'first webhook retry after about this (doubling, with jitter)' },
-  { env: 'HERALD_WEBHOOKS_RETRY_MAX_MS', path: 'webhooks.retryMaxMs', kind: 'int', doc: 'longest wait between two webhook attempts' },
-  { env: 'HERALD_WEBHOOKS_RETRY_FOR_MS', path: 'webhooks.retryForMs', kind: 'int', doc: 'a webhook delivery is tried for this long, then kept as failed' },
-  { env: 'HERALD_WEBHOOKS_DISABLE_AFTER_MS', path: 'webhooks.disableAfterMs', kind: 'int', doc: 'an endpoint failing every attempt for this long is disabled' },
-  { env: 'HERALD_WEBHOOKS_CONCURRENCY', path: 'webhooks.concurrencyPerEndpoint', kind: 'int', doc: 'webhook attempts in flight per endpoint per process' },
-  { env: 'HERALD_WEBHOOKS_POLL_MS', path: 'webhooks.pollMs', kind: 'int', doc: 'how often the webhook worker looks for due deliveries' },
-  { env: 'HERALD_WEBHOOKS_ENDPOINT_CACHE_MS', path: 'webhooks.endpointCacheMs', kind: 'int', doc: 'how long a process trusts its list of webhook endpoints' },
-  { env: 'HERALD_WEBHOOKS_RETENTION_DAYS', path: 'webhooks.retentionDays', kind: 'number', doc: 'finished webhook deliveries are kept this many days' },
-];
 
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');

@@ -25,6 +25,7 @@ import { sheetExportRoutes } from './routes/sheet-exports';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { workspaceRoutes } from './routes/workspaces';
+import { createDashboard } from './dashboard';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { createWebhookEndpoints } from '../services/webhooks';
 
@@ -87,6 +88,9 @@ export function createApp(input: HttpDeps): express.Express {
   let document: Record<string, unknown> | undefined;
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
   document = buildOpenApiDocument([...routes, ...(deps.extraRoutes ?? []).flatMap((e) => e.docs ?? [])]);
+
+  // Before the API: `/` is the dashboard for a browser that prefers HTML (JSON clients fall through to the API's index).
+  if (deps.dashboard) app.use(createDashboard({ ...deps.dashboard, store: deps.store, config: deps.config, logger: deps.logger, keys: deps.keys!, notifications: deps.notifications }));
 
   const router = express.Router();
   router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -10,6 +10,7 @@ import type { WorkspaceAccounts } from '../services/tenancy/workspaces';
 import type { WebhookEndpoints } from '../services/webhooks';
 import type { Store } from '../store/store';
 import type { Access } from './access';
+import type { DashboardExtras } from './dashboard/deps';
 import type { DocumentedRoute, RouteSpec } from './route';
 
 export interface HttpDeps {
@@ -31,4 +32,6 @@ export interface HttpDeps {
   webhookEndpoints?: WebhookEndpoints;
   /** Serves /metrics (loopback callers only) when given. */
   metrics?: Registry;
+  /** Serves the operator's dashboard (`/` for browsers, /dashboard) when given. */
+  dashboard?: DashboardExtras;
 }

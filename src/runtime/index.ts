@@ -3,13 +3,12 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Bus, Consumer } from '../bus/bus';
-import { createBus } from '../bus';
 import { runtimeEnv, type HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
 import { createApp } from '../http/app';
 import { attachStoreSink, createLogger, resolveLogFormat, type Logger, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
-import type { Provider, ProviderConfig } from '../providers/types';
+import type { Provider } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
 import { ensureDefaultWorkspace } from '../services/tenancy/workspaces';
@@ -21,7 +20,6 @@ import { creditRoutes } from '../http/routes/credits';
 import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
-import { createStore } from '../store';
 import type { Store } from '../store/store';
 import { createDispatcher } from '../workers/dispatcher';
 import { createIntake } from '../workers/intake';
@@ -40,9 +38,15 @@ import {
 } from '../services/webhooks';
 import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
+import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
+import { printBanner } from './banner';
+
+export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
 import { startOpsServer } from './ops-server';
-import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
+import { QUEUES } from '../bus/bus';
+import { latencyFromMetrics } from '../http/dashboard/latency';
+import { createImporter } from '../services/campaigns/importer';
 
 export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
 
@@ -73,39 +77,6 @@ export interface RunningHerald {
   /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
   opsUrl?: string;
   stop(): Promise<void>;
-}
-
-export function storePaths(config: HeraldConfig): { sqliteFile: string; queueFile: string; outboxDir: string } {
-  const dir = path.resolve(config.dataDir);
-  return { sqliteFile: path.join(dir, 'herald.db'), queueFile: path.join(dir, 'queue.db'), outboxDir: path.join(dir, 'outbox') };
-}
-
-/** The configured providers of a channel, or the outbox when none is configured. */
-export function providerConfigs(config: HeraldConfig, channel: Channel): ProviderConfig[] {
-  const list = config.providers[channel];
-  return list.length ? list : [{ id: `outbox-${channel}`, type: 'outbox', channel, options: {} }];
-}
-
-/** The channels whose messages go to the outbox (some instance of type outbox). */
-export function outboxChannels(config: HeraldConfig): Channel[] {
-  return (['sms', 'email'] as const).filter((c) => providerConfigs(config, c).some((p) => p.type === 'outbox'));
-}
-
-export function buildProviders(config: HeraldConfig, channel: Channel): Provider[] {
-  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
-  return providerConfigs(config, channel).map((c) => createProvider(c, ctx));
-}
-
-export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
-  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
-  await connectWithRetry('store', () => store.connect(), logger);
-  return store;
-}
-
-export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus> {
-  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger });
-  await connectWithRetry('bus', () => bus.connect(), logger);
-  return bus;
 }
 
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
@@ -255,6 +226,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     balanceWatch = createBalanceWatch({ store, bus, config, logger });
     const creditAccounts = createCreditAccounts({ store, config, signals });
     const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
+    const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
+    // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
+    const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
     const app = createApp({
       store,
       notifications,
@@ -267,13 +241,20 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
       ],
       extraSpecs: [
-        ...providerRoutes(createProviderControlService({ store, providers: allProviderConfigs })),
+        ...providerRoutes(providerControl),
         ...credits,
         ...campaigns.routes(),
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
       metrics: metrics.registry,
+      dashboard: {
+        providers: providerControl,
+        balance: balanceWatch,
+        queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
+        providerLatency: latencyFromMetrics(metrics.registry),
+        campaigns: { service: campaigns.service, importer },
+      },
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
@@ -311,21 +292,4 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   logger.info('herald started', summary);
 
   return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
-}
-
-/** Where everything is, before the log lines start. */
-function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
-  const lines = [
-    `Herald (${s.role}) is running`,
-    s.url ? `  API         ${s.url}/v1` : undefined,
-    s.url ? `  docs        ${s.url}/docs` : undefined,
-    s.url ? `  dashboard   ${s.url}/` : undefined,
-    `  store       ${s.store}`,
-    `  queue       ${s.bus}`,
-    `  providers   ${s.providers.join(', ') || '(none in this process)'}`,
-    s.outbox ? `  outbox      ${s.outbox}  (herald outbox --follow)` : undefined,
-    `  stop        Ctrl+C (or SIGTERM): finishes what is in hand, then exits`,
-    '',
-  ].filter((l) => l !== undefined);
-  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -20,7 +20,10 @@ import type { CreditRepo } from './store-credits';
 export type { BalanceMovement, CreditRepo, ReserveItem } from './store-credits';
 import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
+import type { SearchRepo } from './store-search';
 import type { CampaignRepo } from './store-campaigns';
+import type { ContactListRepo } from './store-contacts';
+export type { ContactListRepo, NewContactList } from './store-contacts';
 
 export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 import type { SheetExportRepo } from './store-sheets';
@@ -32,6 +35,7 @@ export type { LogQuery, LogRepo } from './store-logs';
 export type { IdempotencyRecord, IdempotencyRepo, NewIdempotencyRecord } from './store-idempotency';
 
 export type { UsageQuery, UsageRepo } from './store-usage';
+export type { NotificationSearch, SearchRepo } from './store-search';
 export type { NewSheetExport, SheetExportPatch, SheetExportRepo } from './store-sheets';
 export type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, ProviderControlRepo } from './store-provider-control';
 
@@ -244,7 +248,9 @@ export interface Store {
   apiKeys: ApiKeyRepo;
   rateLimits: RateLimitRepo;
   credits: CreditRepo;
+  search: SearchRepo;
   campaigns: CampaignRepo;
+  contactLists: ContactListRepo;
   sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }

@@ -149,6 +149,7 @@ messageSchema.index({ status: 1, validUntil: 1 });
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });
 /** CSV exports walk messages by creation time. */
 messageSchema.index({ createdAt: 1, _id: 1 });
+messageSchema.index({ workspaceId: 1, to: 1, createdAt: -1 }); // a message by its recipient (store-search.ts)
 
 const logSchema = new Schema(
   {

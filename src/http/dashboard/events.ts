@@ -1,0 +1,107 @@
+// Server-Sent Events for the live parts: the balance (the credits watch, fed by every process),
+// the overview's figures and the log follow (read again every few seconds, from rollups and the log's seq).
+import type { Request, Response, Router } from 'express';
+import { balanceEvent } from '../../services/credits';
+import type { PageContext } from './deps';
+import { overviewData } from './overview-data';
+import { overviewFields } from './pages/overview';
+import { logFilterOf, logQuery, logRow } from './pages/logs';
+import { campaignProgress } from './pages/campaigns';
+import { viewerOf } from './session';
+
+const HEARTBEAT_MS = 15_000;
+const OVERVIEW_EVERY_MS = 2_000;
+const LOG_EVERY_MS = 1_000;
+const CAMPAIGNS_EVERY_MS = 1_000;
+
+interface Stream {
+  send(event: string, data: unknown): void;
+  /** Resolves when the client goes away. */
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+export function openStream(res: Response): Stream {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  let closed = false;
+  const done = new Promise<void>((resolve) => res.once('close', () => ((closed = true), resolve())));
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  void done.then(() => clearInterval(heartbeat));
+  return {
+    send: (event, data) => {
+      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    closed: done,
+    isClosed: () => closed,
+  };
+}
+
+/** Calls `tick` every `ms` until the client goes away; a failing tick is skipped (the next one tries again). */
+async function every(stream: Stream, ms: number, tick: () => Promise<void>): Promise<void> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || stream.isClosed()) return;
+    running = true;
+    tick().catch(() => undefined).finally(() => (running = false));
+  }, ms);
+  await stream.closed;
+  clearInterval(timer);
+}
+
+export function eventRoutes(r: Router, ctx: PageContext): void {
+  const { deps } = ctx;
+
+  r.get('/events/balance', async (_req: Request, res: Response) => {
+    const ws = viewerOf(res).principal.workspaceId;
+    const acc = await deps.store.credits.get(ws);
+    const stream = openStream(res);
+    if (!acc) return void (await stream.closed);
+    const current = balanceEvent(acc, deps.config);
+    stream.send('balance', current);
+    if (!deps.balance) return every(stream, OVERVIEW_EVERY_MS, async () => {
+      const a = await deps.store.credits.get(ws);
+      if (a) stream.send('balance', balanceEvent(a, deps.config));
+    });
+    const stop = await deps.balance.watch(ws, (e) => stream.send('balance', e), current);
+    await stream.closed;
+    stop();
+  });
+
+  r.get('/events/overview', async (_req: Request, res: Response) => {
+    const { principal } = viewerOf(res);
+    const stream = openStream(res);
+    await every(stream, OVERVIEW_EVERY_MS, async () => {
+      const d = await overviewData(deps, principal);
+      const fields = overviewFields(d);
+      // The balance has a stream of its own (from the credits watch).
+      delete fields.balance;
+      stream.send('overview', { fields, perMinute: d.perMinute });
+    });
+  });
+
+  r.get('/events/campaigns', async (req: Request, res: Response) => {
+    const ws = viewerOf(res).principal.workspaceId;
+    const ids = String(req.query.ids ?? '').split(',').filter(Boolean).slice(0, 50);
+    const stream = openStream(res);
+    const tick = async () => stream.send('campaigns', { items: await campaignProgress(ctx, ws, ids) });
+    await tick().catch(() => undefined);
+    await every(stream, CAMPAIGNS_EVERY_MS, tick);
+  });
+
+  r.get('/events/logs', async (req: Request, res: Response) => {
+    const { principal } = viewerOf(res);
+    const filter = logFilterOf(req.query as Record<string, unknown>);
+    let after = Math.max(0, Math.floor(Number(req.query.after) || 0));
+    const stream = openStream(res);
+    await every(stream, LOG_EVERY_MS, async () => {
+      const lines = await deps.store.logs.query(logQuery(principal, filter, { afterSeq: after, limit: 500 }));
+      if (lines.length === 0) return;
+      after = lines.at(-1)?.seq ?? after;
+      stream.send('lines', { after, html: lines.map((l) => logRow(l).value).join('') });
+    });
+  });
+}
