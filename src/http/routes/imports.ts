@@ -32,6 +32,8 @@ function csvStream(req: Request): Promise<Readable> {
     let extra = false;
     // The file ends only when the whole body is read, so a second file part refuses the import before anything is written.
     const out = new PassThrough();
+    // The body may fail before the importer starts reading: the stream keeps the error for it (no process-level 'error').
+    out.on('error', () => undefined);
     const bb = busboy({ headers: req.headers });
     bb.on('file', (_name, file) => {
       if (found) {
