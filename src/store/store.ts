@@ -22,6 +22,8 @@ import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
 import type { SearchRepo } from './store-search';
 import type { CampaignRepo } from './store-campaigns';
+import type { ContactListRepo } from './store-contacts';
+export type { ContactListRepo, NewContactList } from './store-contacts';
 
 export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 import type { SheetExportRepo } from './store-sheets';
@@ -250,6 +252,7 @@ export interface Store {
   credits: CreditRepo;
   search: SearchRepo;
   campaigns: CampaignRepo;
+  contactLists: ContactListRepo;
   sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }
