@@ -71,5 +71,8 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: EnvKind;
   { env: 'HERALD_WEBHOOKS_CONCURRENCY', path: 'webhooks.concurrencyPerEndpoint', kind: 'int', doc: 'webhook attempts in flight per endpoint per process' },
   { env: 'HERALD_WEBHOOKS_POLL_MS', path: 'webhooks.pollMs', kind: 'int', doc: 'how often the webhook worker looks for due deliveries' },
   { env: 'HERALD_WEBHOOKS_ENDPOINT_CACHE_MS', path: 'webhooks.endpointCacheMs', kind: 'int', doc: 'how long a process trusts its list of webhook endpoints' },
+  { env: 'HERALD_WEBHOOKS_FLUSH_MS', path: 'webhooks.flushMs', kind: 'int', doc: 'message events are buffered this long before they are queued for the webhook worker' },
+  { env: 'HERALD_WEBHOOKS_SWEEP_MS', path: 'webhooks.sweepMs', kind: 'int', doc: 'how often the webhook worker catches up on status changes a killed process did not queue' },
+  { env: 'HERALD_WEBHOOKS_SWEEP_LAG_MS', path: 'webhooks.sweepLagMs', kind: 'int', doc: 'the catch-up sweep reads status changes at least this old' },
   { env: 'HERALD_WEBHOOKS_RETENTION_DAYS', path: 'webhooks.retentionDays', kind: 'number', doc: 'finished webhook deliveries are kept this many days' },
 ];

@@ -23,6 +23,12 @@ export const webhooksConfigSchema = z
     pollMs: ms(1_000, 10),
     /** How long a process trusts its list of endpoints (new or changed endpoints are seen after at most this). */
     endpointCacheMs: ms(2_000, 0),
+    /** Message events are buffered this long in the process that changed the status, then queued as one batch. */
+    flushMs: ms(50),
+    /** How often the webhook worker's catch-up sweep reads message changes the live path may have lost (a killed process). */
+    sweepMs: ms(5_000, 10),
+    /** The sweep reads changes at least this old, so the live path goes first (what both record is delivered once). */
+    sweepLagMs: ms(10_000, 0),
     /** Finished deliveries (succeeded or failed) are kept this many days, then deleted. */
     retentionDays: z.number().min(0.001).default(14),
   })

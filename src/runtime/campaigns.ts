@@ -3,6 +3,8 @@
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
 import { campaignRoutes } from '../http/routes/campaigns';
+import { contactRoutes } from '../http/routes/contacts';
+import { createContactService } from '../services/contacts';
 import { importRoutes } from '../http/routes/imports';
 import type { RouteSpec } from '../http/route';
 import type { Logger } from '../log/logger';
@@ -47,6 +49,6 @@ export function wireCampaigns(deps: { store: Store; bus: Bus; config: HeraldConf
     ticker,
     runner: createCampaignRunner({ store, bus, config, logger, metering, events }),
     gate: () => createCampaignGate(store),
-    routes: () => [...campaignRoutes(service, store), ...importRoutes(createImporter({ store, config, providers }))],
+    routes: () => [...campaignRoutes(service, store), ...contactRoutes(createContactService({ store, config })), ...importRoutes(createImporter({ store, config, providers }))],
   };
 }

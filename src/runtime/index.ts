@@ -3,13 +3,12 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Bus, Consumer } from '../bus/bus';
-import { createBus } from '../bus';
 import { runtimeEnv, type HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
 import { createApp } from '../http/app';
 import { attachStoreSink, createLogger, resolveLogFormat, type Logger, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
-import type { Provider, ProviderConfig } from '../providers/types';
+import type { Provider } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
 import { ensureDefaultWorkspace } from '../services/tenancy/workspaces';
@@ -21,7 +20,6 @@ import { creditRoutes } from '../http/routes/credits';
 import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
-import { createStore } from '../store';
 import type { Store } from '../store/store';
 import { createDispatcher } from '../workers/dispatcher';
 import { createIntake } from '../workers/intake';
@@ -36,13 +34,16 @@ import type { CampaignEvents, CampaignService } from '../services/campaigns';
 import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
+  createDeliverer, createEndpointCache, createFanOut, createWebhookSweep, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
   observeNotificationEnds,
 } from '../services/webhooks';
 import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
 import { seedDemoData } from './seed';
+import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
+import { printBanner } from './banner';
+
+export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
 import { startOpsServer } from './ops-server';
-import { connectWithRetry } from './connect';
 import { watchStore } from './store-watchdog';
 import { QUEUES } from '../bus/bus';
 import { latencyFromMetrics } from '../http/dashboard/latency';
@@ -79,39 +80,6 @@ export interface RunningHerald {
   stop(): Promise<void>;
 }
 
-export function storePaths(config: HeraldConfig): { sqliteFile: string; queueFile: string; outboxDir: string } {
-  const dir = path.resolve(config.dataDir);
-  return { sqliteFile: path.join(dir, 'herald.db'), queueFile: path.join(dir, 'queue.db'), outboxDir: path.join(dir, 'outbox') };
-}
-
-/** The configured providers of a channel, or the outbox when none is configured. */
-export function providerConfigs(config: HeraldConfig, channel: Channel): ProviderConfig[] {
-  const list = config.providers[channel];
-  return list.length ? list : [{ id: `outbox-${channel}`, type: 'outbox', channel, options: {} }];
-}
-
-/** The channels whose messages go to the outbox (some instance of type outbox). */
-export function outboxChannels(config: HeraldConfig): Channel[] {
-  return (['sms', 'email'] as const).filter((c) => providerConfigs(config, c).some((p) => p.type === 'outbox'));
-}
-
-export function buildProviders(config: HeraldConfig, channel: Channel): Provider[] {
-  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
-  return providerConfigs(config, channel).map((c) => createProvider(c, ctx));
-}
-
-export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
-  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
-  await connectWithRetry('store', () => store.connect(), logger);
-  return store;
-}
-
-export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus> {
-  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger });
-  await connectWithRetry('bus', () => bus.connect(), logger);
-  return bus;
-}
-
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const { config, role } = opts;
   const logger = createLogger(opts.processName ?? `herald-${role}`, {
@@ -134,7 +102,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
   // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
   const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
-  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow });
+  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow, flushMs: config.webhooks.flushMs });
   const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
     // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
     report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
@@ -185,9 +153,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // Several at once: the small notifications of a busy stream share their store writes (group commit).
     consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 8 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+    const webhookFanOut = createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs });
     webhookWorker = createWebhookWorker({
       store, bus, logger, config,
-      fanOut: createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs }),
+      fanOut: webhookFanOut,
+      sweep: createWebhookSweep({
+        store, endpoints: webhookCache.enabled, fanOut: webhookFanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000,
+      }),
       deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
     });
     await webhookWorker.start();
@@ -330,21 +302,4 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   logger.info('herald started', summary);
 
   return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
-}
-
-/** Where everything is, before the log lines start. */
-function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
-  const lines = [
-    `Herald (${s.role}) is running`,
-    s.url ? `  API         ${s.url}/v1` : undefined,
-    s.url ? `  docs        ${s.url}/docs` : undefined,
-    s.url ? `  dashboard   ${s.url}/` : undefined,
-    `  store       ${s.store}`,
-    `  queue       ${s.bus}`,
-    `  providers   ${s.providers.join(', ') || '(none in this process)'}`,
-    s.outbox ? `  outbox      ${s.outbox}  (herald outbox --follow)` : undefined,
-    `  stop        Ctrl+C (or SIGTERM): finishes what is in hand, then exits`,
-    '',
-  ].filter((l) => l !== undefined);
-  process.stdout.write(lines.join('\n') + '\n');
 }

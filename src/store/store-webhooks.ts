@@ -65,6 +65,12 @@ export const MAX_KEPT_ATTEMPTS = 50;
 
 export type NewWebhookDelivery = Pick<WebhookDelivery, 'id' | 'workspaceId' | 'endpointId' | 'eventId' | 'eventType' | 'payload' | 'retryUntil'> & { nextAttemptAt: Date };
 
+/** A position in a workspace's message changes: updatedAt, then id. */
+export interface WebhookSweepCursor {
+  at: Date;
+  id: string;
+}
+
 /** What an attempt leads to: try again at a time, or the delivery is over. */
 export type WebhookAttemptResult = { state: 'pending'; nextAttemptAt: Date } | { state: 'succeeded' | 'failed' };
 
@@ -109,6 +115,9 @@ export interface WebhookRepo {
   listDeliveries(ws: string, endpointId: string, filter: { state?: WebhookDeliveryState; eventId?: string }, q: PageQuery): Promise<Page<WebhookDelivery>>;
   /** Makes the delivery pending and due at `now` again, with a new retry window; its attempts are kept. */
   replayDelivery(ws: string, endpointId: string, id: string, now: Date, retryUntil: Date): Promise<WebhookDelivery | null>;
+  /** Where the catch-up sweep of the workspace's message changes stands (the last change it turned into deliveries). */
+  getSweepCursor(ws: string): Promise<WebhookSweepCursor | null>;
+  setSweepCursor(ws: string, cursor: WebhookSweepCursor): Promise<void>;
   /** Deletes up to `limit` finished (succeeded or failed) deliveries last changed before `before`; resolves how many. */
   pruneDeliveries(before: Date, limit: number): Promise<number>;
 }

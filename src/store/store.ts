@@ -22,6 +22,8 @@ import type { UsageRepo } from './store-usage';
 import type { ProviderControlRepo } from './store-provider-control';
 import type { SearchRepo } from './store-search';
 import type { CampaignRepo } from './store-campaigns';
+import type { ContactListRepo } from './store-contacts';
+export type { ContactListRepo, NewContactList } from './store-contacts';
 
 export type { CampaignFilter, CampaignPatch, CampaignRepo, NewCampaign, NewImport } from './store-campaigns';
 import type { SheetExportRepo } from './store-sheets';
@@ -219,6 +221,8 @@ export interface MessageRepo {
    * memory stays bounded whatever the count. Stopping early (`break`) ends the walk.
    */
   stream(filter: MessageStreamFilter, batchSize?: number): AsyncIterable<Message>;
+  /** The workspace's messages last updated after `after` (updatedAt, then id) and at or before `upTo`, oldest change first (webhook catch-up). */
+  changedSince(workspaceId: string, after: { at: Date; id: string }, upTo: Date, limit: number): Promise<Message[]>;
 }
 
 export interface MessageStreamFilter {
@@ -253,6 +257,7 @@ export interface Store {
   credits: CreditRepo;
   search: SearchRepo;
   campaigns: CampaignRepo;
+  contactLists: ContactListRepo;
   sheetExports: SheetExportRepo;
   webhooks: WebhookRepo;
 }

@@ -14,7 +14,9 @@ export interface WebhookWorkerDeps {
   logger: Logger;
   fanOut: FanOut;
   deliverer: { attempt(d: WebhookDelivery): Promise<unknown> };
-  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number } };
+  /** Catches up on status changes the live path lost (run every `sweepMs`). */
+  sweep?: { run(): Promise<unknown> };
+  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number; sweepMs?: number } };
 }
 
 /** Attempts in flight in one process, over every endpoint. */
@@ -46,6 +48,23 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+
+  function scheduleSweep(): void {
+    const sweep = deps.sweep;
+    if (!sweep || stopped) return;
+    sweepTimer = setTimeout(() => {
+      sweeping = sweep
+        .run()
+        .then(() => undefined)
+        .catch((e) => void logger.warn('webhook catch-up sweep failed; next round', { error: (e as Error).message }))
+        .finally(() => {
+          wake?.();
+          scheduleSweep();
+        });
+    }, deps.config.webhooks.sweepMs ?? 5_000);
+  }
 
   async function prune(): Promise<void> {
     const before = new Date(Date.now() - deps.config.webhooks.retentionDays * 86_400_000);
@@ -126,12 +145,15 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       );
       loop = poll();
       pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS).unref();
+      scheduleSweep();
       void prune();
     },
     async stop() {
       stopped = true;
       clearInterval(pruneTimer);
+      clearTimeout(sweepTimer);
       wake?.();
+      await sweeping;
       await consumer?.cancel();
       await loop;
       await Promise.all([...running]);

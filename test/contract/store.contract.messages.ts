@@ -270,6 +270,23 @@ export function messagesContract(s: StoreRef): void {
       expect((await s().messages.findByNotification('n1', ['queued'], 1)).map((m) => m.id)).toEqual(['n1:u1:sms']);
     });
 
+    it('reads a workspace\'s changes by last update, after a (time, id) cursor and up to a time', async () => {
+      await s().messages.insertMany([message('x1'), message('x2'), message('x3', { workspaceId: 'other' })]);
+      await sleep(5);
+      const mid = new Date();
+      await sleep(5);
+      await s().messages.transition('x1', ['queued'], 'sent');
+      const origin = { at: new Date(0), id: '' };
+      const first = await s().messages.changedSince('default', origin, new Date(Date.now() + 1000), 10);
+      expect(first.map((m) => m.id)).toEqual(['x2', 'x1']);
+      expect(first[1].status).toBe('sent');
+      expect((await s().messages.changedSince('default', origin, mid, 10)).map((m) => m.id)).toEqual(['x2']);
+      expect((await s().messages.changedSince('default', origin, new Date(Date.now() + 1000), 1)).map((m) => m.id)).toEqual(['x2']);
+      const x2 = first[0] as typeof first[0] & { updatedAt: Date };
+      expect((await s().messages.changedSince('default', { at: x2.updatedAt, id: x2.id }, new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['x1']);
+      expect((await s().messages.changedSince('other', origin, new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['x3']);
+    });
+
     it('finds stale messages by last update and expired ones by validity', async () => {
       await s().messages.insertMany([
         message('a', { validUntil: new Date('2030-01-01T00:00:00Z') }),

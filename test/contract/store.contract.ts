@@ -10,6 +10,7 @@ import { tenancyContract } from './store.contract.tenancy';
 import { creditsContract } from './store.contract.credits';
 import { searchContract } from './store.contract.search';
 import { campaignsContract } from './store.contract.campaigns';
+import { contactsContract } from './store.contract.contacts';
 import { sheetsContract } from './store.contract.sheets';
 import { webhooksContract } from './store.contract.webhooks';
 import { rulesContract } from './store.contract.rules';
@@ -59,6 +60,7 @@ export function describeStoreContract(
     creditsContract(s);
     searchContract(s);
     campaignsContract(s);
+    contactsContract(s);
     sheetsContract(s);
     webhooksContract(s);
     rulesContract(s);

@@ -31,6 +31,15 @@ export function webhooksContract(s: StoreRef): void {
       expect((await s().webhooks.listEnabled()).map((e) => e.id).sort()).toEqual(['we_a2', 'we_b1']);
     });
 
+    it('keeps a sweep cursor per workspace, overwritten in place', async () => {
+      expect(await s().webhooks.getSweepCursor('w1')).toBeNull();
+      await s().webhooks.setSweepCursor('w1', { at: at(5), id: 'm1' });
+      await s().webhooks.setSweepCursor('w2', { at: at(1), id: 'm0' });
+      await s().webhooks.setSweepCursor('w1', { at: at(9), id: 'm2' });
+      expect(await s().webhooks.getSweepCursor('w1')).toEqual({ at: at(9), id: 'm2' });
+      expect(await s().webhooks.getSweepCursor('w2')).toEqual({ at: at(1), id: 'm0' });
+    });
+
     it('notes a run of failures once (its start) and clears it on success', async () => {
       await s().webhooks.createEndpoint(endpoint('we_f1'));
       expect(await s().webhooks.noteEndpointResult('we_f1', false, at(10))).toMatchObject({ failingSince: at(10) });

@@ -103,6 +103,12 @@ describe.each<Backend>(['embedded', 'real'])('campaigns through the pipeline (%s
     expect(page.total).toBe(24);
     expect(page.items.find((m: { to: string }) => m.to === phone(3)).content.text).toBe('Hello Student 3, fees are due');
     expect(page.items.every((m: { campaignId: string }) => m.campaignId === created.body.id)).toBe(true);
+    // The same messages as CSV: a header and one row per message, each with its credits (0.1 per segment).
+    const csv = (await api().get(`/v1/campaigns/${created.body.id}/messages.csv`).expect(200)).text.trim().split('\n');
+    expect(csv).toHaveLength(25);
+    expect(csv[0]).toMatch(/^id,notificationId,/);
+    expect(csv.slice(1).every((row: string) => row.startsWith(`${created.body.id}:`) && row.includes(',sent,1,0.1,'))).toBe(true);
+    await api().get('/v1/campaigns/no-such-campaign/messages.csv').expect(404);
     const day = new Date().toISOString().slice(0, 10);
     const usage = (await api().get(`/v1/campaigns/${created.body.id}/usage?start=${day}&end=${day}T23:59:59Z&every=1day`).expect(200)).body;
     expect(usage.items[0]).toMatchObject({ messages: 24, sent: 24, segments: 24, creditsCharged: 2.4, creditsRefunded: 0 });

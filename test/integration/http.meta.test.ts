@@ -25,7 +25,7 @@ const EVERY_ROUTE = [
   'get /v1/notifications/{id}/messages', 'post /v1/notifications/{id}/cancel',
   'get /v1/logs', 'post /', 'get /', 'get /health', 'get /openapi.json',
   'get /v1/usage', 'get /v1/programs/{id}/usage', 'get /v1/users/{id}/usage',
-  'get /v1/notifications/{id}/messages.csv', 'get /v1/exports/messages.csv',
+  'get /v1/notifications/{id}/messages.csv', 'get /v1/campaigns/{id}/messages.csv', 'get /v1/exports/messages.csv',
   'post /v1/programs/{programId}/exports', 'get /v1/programs/{programId}/exports', 'get /v1/programs/{programId}/exports/{exportId}',
   'delete /v1/programs/{programId}/exports/{exportId}', 'post /v1/programs/{programId}/exports/{exportId}/resume',
   'post /v1/workspaces', 'get /v1/workspaces', 'get /v1/workspaces/{workspaceId}',

@@ -1,4 +1,4 @@
-// CSV exports of message records: one notification's, or every message created in an interval.
+// CSV exports of message records: one notification's, one campaign's, or every message created in an interval.
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { messagesCsv } from '../../services/exports/messages-csv';
 import type { HttpDeps } from '../deps';
@@ -21,6 +21,16 @@ export function exportRoutes({ store }: HttpDeps): RouteSpec[] {
         if (!n || n.workspaceId !== workspaceId) throw new NotFoundError('notification', params.id, 'id');
         res.locals.notificationId = params.id;
         return { status: 200, headers: CSV_HEADERS(`messages-${params.id}.csv`), stream: messagesCsv(store.messages.stream({ notificationId: params.id })) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/campaigns/:id/messages.csv', tag: 'exports', access: 'viewer', summary: "Every message of one campaign, as CSV",
+      params: z.object({ id: idText }), responses: csvResponse, errors: [404, 503],
+      async handler({ params, workspaceId }) {
+        const c = await store.campaigns.get(params.id);
+        if (!c || c.workspaceId !== workspaceId) throw new NotFoundError('campaign', params.id, 'id');
+        // A campaign's messages carry its id as their notificationId (the same stream as a notification's).
+        return { status: 200, headers: CSV_HEADERS(`messages-${params.id}.csv`), stream: messagesCsv(store.messages.stream({ notificationId: c.id })) };
       },
     }),
     route({

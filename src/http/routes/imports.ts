@@ -1,7 +1,7 @@
 // POST /v1/imports: a CSV file (body text/csv, or multipart/form-data with the file as a part),
 // streamed to the importer; GET /v1/imports/:id reads an import's record and report again.
 import type { Request } from 'express';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import { NotFoundError, UnprocessableError, ValidationError } from '../../domain/errors';
 import type { Importer } from '../../services/campaigns/importer';
@@ -15,6 +15,8 @@ const CSV_TYPES = /^(text\/csv|application\/csv|text\/plain|application\/vnd\.ms
 /** Issues listed in a rejected file's error (the import's report lists up to 1000 rows). */
 const ISSUES_SHOWN = 50;
 
+const unreadable = (e: unknown) => new ValidationError([{ field: 'body', reason: `unreadable multipart body: ${(e as Error).message}` }]);
+
 /** The file's bytes as a stream: the body itself, or the first file part of a multipart body. */
 function csvStream(req: Request): Promise<Readable> {
   const type = req.get('content-type') ?? '';
@@ -27,16 +29,31 @@ function csvStream(req: Request): Promise<Readable> {
   }
   return new Promise((resolve, reject) => {
     let found = false;
-    const bb = busboy({ headers: req.headers, limits: { files: 1 } });
+    let extra = false;
+    // The file ends only when the whole body is read, so a second file part refuses the import before anything is written.
+    const out = new PassThrough();
+    // The body may fail before the importer starts reading: the stream keeps the error for it (no process-level 'error').
+    out.on('error', () => undefined);
+    const bb = busboy({ headers: req.headers });
     bb.on('file', (_name, file) => {
-      if (found) return void file.resume();
+      if (found) {
+        extra = true;
+        return void file.resume();
+      }
       found = true;
-      resolve(file);
+      file.on('error', (e) => out.destroy(unreadable(e)));
+      file.pipe(out, { end: false });
+      resolve(out);
     });
     bb.on('close', () => {
       if (!found) reject(new ValidationError([{ field: 'file', reason: 'the multipart body has no file part: attach the CSV file' }]));
+      else if (extra) out.destroy(new ValidationError([{ field: 'file', reason: 'send one file per import: the multipart body has more than one file part' }]));
+      else out.end();
     });
-    bb.on('error', (e) => reject(found ? e : new ValidationError([{ field: 'body', reason: `unreadable multipart body: ${(e as Error).message}` }])));
+    bb.on('error', (e) => {
+      if (found) out.destroy(unreadable(e));
+      else reject(unreadable(e));
+    });
     req.pipe(bb);
   });
 }

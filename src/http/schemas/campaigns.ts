@@ -22,6 +22,7 @@ export const campaignCreateSchema = z
     recipients: z.array(recipientSchema).min(1).max(1000).optional().openapi({ description: 'the numbers; with programId, added to its subscribers' }),
     programId: idSchema.optional().openapi({ description: "every user with a phone subscribed by SMS to this program (422 when it does not exist)" }),
     eventTypeId: idSchema.optional().openapi({ description: 'with programId: only the subscribers of this event type' }),
+    contactListId: z.string().min(1).max(100).optional().openapi({ description: 'every member of this contact list (422 when the workspace has no such list); not with recipients or programId' }),
     sendAt: isoTime.optional().openapi({ description: 'when it goes out by itself (status scheduled); absent: a draft, sent by POST .../run' }),
     provider: z.string().min(1).max(100).optional().openapi({ description: 'provider instance id or vendor (nexmo and at are aliases of vonage and africastalking)' }),
     strictProvider: z.boolean().optional().openapi({ description: 'never fail over to another provider' }),
@@ -33,7 +34,8 @@ export const campaignCreateSchema = z
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, params: UNPROCESSABLE });
     if (b.message === undefined && b.template === undefined) issue('message', 'is required (or template)');
     if (b.message !== undefined && b.template !== undefined) issue('template', 'give message or template, not both');
-    if (b.recipients === undefined && b.programId === undefined) issue('recipients', 'is required (or programId)');
+    if (b.recipients === undefined && b.programId === undefined && b.contactListId === undefined) issue('recipients', 'is required (or programId, or contactListId)');
+    if (b.contactListId !== undefined && (b.recipients !== undefined || b.programId !== undefined)) issue('contactListId', 'give recipients, programId or contactListId, not contactListId with another');
     if (b.eventTypeId !== undefined && b.programId === undefined) issue('eventTypeId', 'needs programId');
   })
   .openapi('CampaignCreate');

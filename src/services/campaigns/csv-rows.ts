@@ -4,7 +4,8 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 
-export type CsvItem = { line: number; fields: Record<string, string> } | { line: number; column?: string; error: string };
+/** `spelled`: a column's name as the file spells it, where it differs (`recipient_nos`), so reports name what the operator wrote. */
+export type CsvItem = { line: number; fields: Record<string, string>; spelled: Readonly<Record<string, string>> } | { line: number; column?: string; error: string };
 
 /** The columns of the format operators already have (`recepient_nos` is its spelling; `recipient_nos` is accepted too). */
 export const CSV_COLUMNS = { message: 'message', recipients: 'recepient_nos', campaign: 'campaign', sendingTime: 'sending_time' } as const;
@@ -37,6 +38,7 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvItem> {
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let header: string[] | undefined;
+  const spelled: Record<string, string> = {};
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       while (skipped.length) yield skipped.shift()!;
@@ -46,6 +48,10 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvItem> {
       if (record.every((f) => f.trim() === '')) continue;
       if (!header) {
         header = record.map(headerName);
+        record.forEach((raw, i) => {
+          const asWritten = raw.replace(/^\uFEFF/, '').trim();
+          if (asWritten.toLowerCase().replace(/\s+/g, '_') !== header![i]) spelled[header![i]] = asWritten;
+        });
         const missing = [CSV_COLUMNS.message, CSV_COLUMNS.recipients].filter((c) => !header!.includes(c));
         if (missing.length) throw new CsvHeaderError(`line ${line}: the header must name the columns message and recepient_nos (or recipient_nos); missing ${missing.join(', ')}`);
         const twice = header.find((h, i) => h !== '' && header!.indexOf(h) !== i);
@@ -56,11 +62,17 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvItem> {
         yield { line, error: `has ${record.length} fields; the header has ${header.length}` };
         continue;
       }
+      // Bytes that are not UTF-8 (a Windows-1252 "CSV" from Excel) decode to U+FFFD: sending them would mangle every text.
+      const garbled = header.findIndex((h, i) => h !== '' && (record[i] ?? '').includes('\uFFFD'));
+      if (garbled >= 0) {
+        yield { line, column: spelled[header[garbled]] ?? header[garbled], error: 'is not UTF-8 text (the file was saved in another encoding: in Excel use Save As "CSV UTF-8")' };
+        continue;
+      }
       const fields: Record<string, string> = {};
       header.forEach((h, i) => {
         if (h !== '') fields[h] = record[i] ?? '';
       });
-      yield { line, fields };
+      yield { line, fields, spelled };
     }
     while (skipped.length) yield skipped.shift()!;
   } catch (e) {

@@ -90,6 +90,10 @@ export function planRow(line: number, fields: Record<string, string>, ctx: PlanC
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (!KNOWN.has(k)) data[k] = v;
   const constant = !message.includes('{{');
+  // A placeholder naming no column (a typo, {{nmae}}) would render empty in every text: refuse the row.
+  for (const [, k] of constant ? [] : message.matchAll(SIMPLE_PLACEHOLDER)) {
+    if (!(k in data) && k !== 'phone' && k !== 'name') return reject(CSV_COLUMNS.message, `{{${k}}} names no column of the file (template data: ${Object.keys(data).join(', ') || 'none'}, phone, name)`);
+  }
   let shared: PlannedMessage | undefined;
   const messages: PlannedMessage[] = [];
   for (const phone of [...new Set(phones)]) {

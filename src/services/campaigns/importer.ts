@@ -82,13 +82,21 @@ export function createImporter(deps: ImporterDeps) {
     const file = path.join(deps.tmpDir ?? os.tmpdir(), `herald-import-${randomUUID()}.csv`);
     const hash = createHash('sha256');
     input.on('data', (chunk: Buffer) => hash.update(chunk));
-    await pipeline(input, fs.createWriteStream(file));
+    await pipeline(input, fs.createWriteStream(file)).catch(async (e: unknown) => {
+      await fs.promises.rm(file, { force: true });
+      throw e;
+    });
     return { file, hash: hash.digest('hex') };
   }
 
   async function* plans(file: string, ctx: PlanContext): AsyncGenerator<RowPlan> {
     for await (const item of csvRows(fs.createReadStream(file))) {
-      yield 'error' in item ? { kind: 'rejected', line: item.line, ...(item.column ? { column: item.column } : {}), reason: item.error } : planRow(item.line, item.fields, ctx);
+      if ('error' in item) {
+        yield { kind: 'rejected', line: item.line, ...(item.column ? { column: item.column } : {}), reason: item.error };
+        continue;
+      }
+      const plan = planRow(item.line, item.fields, ctx);
+      yield plan.kind === 'rejected' && plan.column && item.spelled[plan.column] ? { ...plan, column: item.spelled[plan.column] } : plan;
     }
   }
 
@@ -224,14 +232,30 @@ export function createImporter(deps: ImporterDeps) {
           if (e instanceof CsvHeaderError) throw new UnprocessableError([{ field: 'header', reason: e.message }], 'the file cannot be imported');
           throw e;
         }
+        // Another request with the same key (a client retrying) may have created the record since `seen` was read.
+        const create = (rec: Parameters<typeof store.campaigns.createImport>[0]) => store.campaigns.createImport(rec).catch(async (e: unknown) => {
+          if (!(e instanceof ConflictError) || !opts.idempotencyKey) throw e;
+          const other = await store.campaigns.getImport(id);
+          if (other && other.bodyHash === hash && other.status !== 'running' && other.status !== 'failed') return { replay: other };
+          throw new ConflictError('an import with this Idempotency-Key is still running', [{ field: 'Idempotency-Key', reason: 'is in use' }]);
+        });
         const refused = plan.report.rejectedTotal > 0 && opts.onError === 'reject';
-        const base = { workspaceId: ws, id, dryRun: opts.dryRun, onError: opts.onError, report: plan.report, bodyHash: hash, ...(provider ? { provider } : {}), ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}) };
+        // A refused file imports nothing: its report says so (what the good rows would give is what a skip run reports).
+        const r = plan.report;
+        const report = refused
+          ? { ...emptyReport(), rowsRead: r.rowsRead, rowsExpired: r.rowsExpired, rejected: r.rejected, rejectedTotal: r.rejectedTotal, warnings: r.warnings.filter((w) => !w.startsWith('dry run:')) }
+          : r;
+        const base = { workspaceId: ws, id, dryRun: opts.dryRun, onError: opts.onError, report, bodyHash: hash, ...(provider ? { provider } : {}), ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}) };
         const finalStatus = refused ? 'rejected' : 'completed';
         if (opts.dryRun || refused) {
-          const record = seen ? await store.campaigns.updateImport(id, { ...base, status: finalStatus }) : await store.campaigns.createImport({ ...base, status: finalStatus });
+          const record = seen ? await store.campaigns.updateImport(id, { ...base, status: finalStatus }) : await create({ ...base, status: finalStatus });
+          if (record && 'replay' in record) return { record: record.replay, replayed: true };
           return { record: record!, replayed: false };
         }
-        if (!seen) await store.campaigns.createImport({ ...base, status: 'running' });
+        if (!seen) {
+          const made = await create({ ...base, status: 'running' });
+          if ('replay' in made) return { record: made.replay, replayed: true };
+        }
         else await store.campaigns.updateImport(id, { status: 'running', error: undefined });
         try {
           const report = await write(ws, id, plannedFile, plan, provider);

@@ -2,6 +2,7 @@
 // counts, run, pause, resume, cancel, their messages and what they will cost.
 import { randomUUID } from 'node:crypto';
 import type { HeraldConfig } from '../../config';
+import { isTooOld } from '../../domain/campaign-time';
 import { contactIdOf, type Campaign, type CampaignCounts, type CampaignStatus } from '../../domain/campaigns';
 import { toE164 } from '../../domain/contact';
 import { toCredits } from '../../domain/credits';
@@ -36,6 +37,8 @@ export interface CreateCampaign {
   /** Also every user with a phone subscribed by SMS to this program (to this event type of it, when given). */
   programId?: string;
   eventTypeId?: string;
+  /** Every member of this contact list of the workspace (422 naming contactListId when it has none such). */
+  contactListId?: string;
   sendAt?: Date;
   provider?: string;
   strictProvider?: boolean;
@@ -142,13 +145,25 @@ export function createCampaignService(deps: CampaignServiceDeps) {
         if (!check && !recipients.has(phone)) recipients.set(phone, { phone, name: r.name, data: r.data, text: renderPlainText(req.message, recipientView(phone, r.name, r.data)) });
       });
       const providerId = provider(req.provider);
+      const validity = req.validityHours ?? config.validityHours;
+      if (req.sendAt && isTooOld(req.sendAt, validity, now())) issues.push({ field: 'sendAt', reason: `is older than the validity (${validity} h): nothing would be sent` });
       if (issues.length) throw new UnprocessableError(issues);
       if (req.programId !== undefined) {
         for (const u of await programRecipients(ws, req.programId, req.eventTypeId)) {
           if (!recipients.has(u.phone)) recipients.set(u.phone, { ...u, text: renderPlainText(req.message, recipientView(u.phone, u.name, undefined)) });
         }
       }
-      if (recipients.size === 0) throw new UnprocessableError([{ field: req.programId !== undefined ? 'programId' : 'recipients', reason: 'gives no recipient with a phone number' }]);
+      if (req.contactListId !== undefined) {
+        if (!(await store.contactLists.get(ws, req.contactListId))) throw new UnprocessableError([{ field: 'contactListId', reason: `contact list '${req.contactListId}' does not exist` }]);
+        for (let after: string | undefined; ; ) {
+          const batch = await store.contactLists.membersAfter(ws, req.contactListId, after, PLAN_BATCH);
+          if (batch.length === 0) break;
+          for (const m of batch) if (!recipients.has(m.phone)) recipients.set(m.phone, { phone: m.phone, name: m.name, data: m.data, text: renderPlainText(req.message, recipientView(m.phone, m.name, m.data)) });
+          after = batch[batch.length - 1].id;
+        }
+      }
+      const source = req.contactListId !== undefined ? 'contactListId' : req.programId !== undefined ? 'programId' : 'recipients';
+      if (recipients.size === 0) throw new UnprocessableError([{ field: source, reason: 'gives no recipient with a phone number' }]);
       if (await store.campaigns.getByName(ws, req.name)) throw new ConflictError(`campaign '${req.name}' already exists`, [{ field: 'name', reason: 'is already taken' }]);
       const c = await store.campaigns.create({
         workspaceId: ws, id: randomUUID(), name: req.name, channel: 'sms', message: req.message, status: req.sendAt ? 'scheduled' : 'draft',

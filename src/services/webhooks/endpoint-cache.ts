@@ -11,6 +11,8 @@ export interface EndpointCache {
   anyWantsNow(type: string): boolean;
   /** Without waiting: whether the workspace may want this type (true until a first read says otherwise). */
   mayWantNow(workspaceId: string, type: string): boolean;
+  /** Every enabled endpoint by workspace. */
+  enabled(): Promise<Map<string, WebhookEndpoint[]>>;
   /** Forget what was read (an endpoint changed in this process). */
   invalidate(): void;
 }
@@ -40,6 +42,7 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
   const matching = async (ws: string, type: string) => ((await current()).get(ws) ?? []).filter((e) => endpointWants(e.events, type));
   return {
     matching,
+    enabled: current,
     wanted: async (ws, type) => (await matching(ws, type)).length > 0,
     mayWantNow(ws, type) {
       if (!byWorkspace || Date.now() - readAt >= ttlMs) void current().catch(() => undefined);

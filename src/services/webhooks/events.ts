@@ -39,11 +39,16 @@ export function messageEvent(c: MessageChange): WebhookEvent | undefined {
   const m = c.message;
   const type = messageEventType(m.status);
   if (!type || c.before === m.status) return undefined;
-  const last = m.statusHistory[m.statusHistory.length - 1];
+  // The change is the first entry of the trailing run of this status (notes appended later keep the
+  // status): its position names it, so the live path and the catch-up sweep (sweep.ts) give one id.
+  const h = m.statusHistory;
+  let start = h.length;
+  while (start > 1 && h[start - 2].status === m.status && h[start - 1].status === m.status) start--;
+  const last = h[start - 1];
   const at = last?.at ?? new Date();
   const campaignId = (m as { campaignId?: string }).campaignId;
   return {
-    id: eventIdOf('message', m.id, m.statusHistory.length, m.status),
+    id: eventIdOf('message', m.id, start, m.status),
     type,
     workspaceId: m.workspaceId,
     timestamp: new Date(at).toISOString(),
@@ -109,8 +114,9 @@ export interface WebhookEmitter {
 /**
  * Buffers events for up to `flushMs` and publishes them as one queue message, only for workspaces
  * that have an endpoint (`wanted`), so sending never waits on webhooks and costs nothing without them.
- * While the bus refuses them they are kept (up to MAX_HELD) and tried again every second. A process
- * that dies loses what it held: at most `flushMs` of events in normal operation.
+ * While the bus refuses them they are kept (up to MAX_HELD) and tried again every second. What a
+ * process held when it died (at most `flushMs` of events in normal operation) the webhook worker's
+ * catch-up sweep (sweep.ts) makes again from the store, with the same ids.
  */
 export function createWebhookEmitter(deps: {
   bus: Bus;

@@ -85,7 +85,9 @@ export function createWebhookPoster(opts: PosterOptions): WebhookPoster {
     } catch (e) {
       const notAllowed = refused(e);
       if (notAllowed) return { outcome: { kind: 'no-answer', error: notAllowed.message, retryable: false }, latencyMs: latency() };
-      const error = timedOut ? `no answer within ${opts.timeoutMs} ms` : `${errorCode(e) || 'connection failed'}: ${(e as Error)?.message ?? String(e)}`;
+      // Our timer and undici's own timeouts (same length) race: either way the endpoint did not answer in time.
+      const late = timedOut || /^UND_ERR_(HEADERS|BODY|CONNECT)_TIMEOUT$/.test(errorCode(e));
+      const error = late ? `no answer within ${opts.timeoutMs} ms` : `${errorCode(e) || 'connection failed'}: ${(e as Error)?.message ?? String(e)}`;
       return { outcome: { kind: 'no-answer', error, retryable: true }, latencyMs: latency() };
     } finally {
       clearTimeout(timer);

@@ -39,7 +39,15 @@ const importSchema = new Schema(
 );
 importSchema.index({ workspaceId: 1, idempotencyKey: 1 });
 
+/** Contact lists (`_id` is the generated id) and their members (`_id` is `<listId>:<contactId>`). */
+const contactListSchema = new Schema({ _id: String, workspaceId: String, name: String, createdAt: Date, updatedAt: Date }, { ...base, collection: 'contactlists' });
+contactListSchema.index({ workspaceId: 1, createdAt: 1, _id: 1 });
+const contactListMemberSchema = new Schema({ _id: String, listId: String, contactId: String }, { ...base, collection: 'contactlistmembers' });
+contactListMemberSchema.index({ listId: 1, contactId: 1 });
+
 export interface CampaignModels {
+  contactLists: Model<any>;
+  contactListMembers: Model<any>;
   contacts: Model<any>;
   campaigns: Model<any>;
   campaignRecipients: Model<any>;
@@ -48,6 +56,8 @@ export interface CampaignModels {
 
 export function buildCampaignModels(conn: Connection): CampaignModels {
   return {
+    contactLists: conn.model('ContactList', contactListSchema),
+    contactListMembers: conn.model('ContactListMember', contactListMemberSchema),
     contacts: conn.model('Contact', contactSchema),
     campaigns: conn.model('Campaign', campaignSchema),
     campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema),

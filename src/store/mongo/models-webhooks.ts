@@ -28,14 +28,19 @@ deliverySchema.index({ endpointId: 1, state: 1, nextAttemptAt: 1 });
 deliverySchema.index({ endpointId: 1, createdAt: -1, _id: -1 });
 deliverySchema.index({ state: 1, updatedAt: 1 });
 
+/** `_id` is the workspace id: where the webhook catch-up sweep stands in its message changes. */
+const sweepCursorSchema = new Schema({ _id: String, at: Date, id: String }, { ...base, collection: 'webhooksweepcursors' });
+
 export interface WebhookModels {
   webhookEndpoints: Model<any>;
   webhookDeliveries: Model<any>;
+  webhookSweepCursors: Model<any>;
 }
 
 export function buildWebhookModels(conn: Connection): WebhookModels {
   return {
     webhookEndpoints: conn.model('WebhookEndpoint', endpointSchema),
     webhookDeliveries: conn.model('WebhookDelivery', deliverySchema),
+    webhookSweepCursors: conn.model('WebhookSweepCursor', sweepCursorSchema),
   };
 }

@@ -144,6 +144,7 @@ messageSchema.index({ notificationId: 1, status: 1 });
 messageSchema.index({ notificationId: 1, createdAt: 1, _id: 1 });
 messageSchema.index({ providerMessageIds: 1 });
 messageSchema.index({ status: 1, updatedAt: 1 });
+messageSchema.index({ workspaceId: 1, updatedAt: 1, _id: 1 });
 messageSchema.index({ status: 1, validUntil: 1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a transition's {_id, status} without a scan. */
 messageSchema.index({ _id: 1, status: 1 }, { unique: true });

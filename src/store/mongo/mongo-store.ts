@@ -2,7 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { StoreUnavailableError } from '../../domain/errors';
 import type {
-  ApiKeyRepo, CampaignRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  ApiKeyRepo, CampaignRepo, ContactListRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
   SearchRepo, SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { guardRepo } from '../common';
@@ -21,6 +21,7 @@ import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { searchRepo } from './repos-search';
 import { campaignRepo } from './repos-campaigns';
+import { contactListRepo } from './repos-contacts';
 import { sheetExportRepo } from './repos-sheets';
 import type { SheetExportRepo } from '../store-sheets';
 import { webhookRepo } from './repos-webhooks';
@@ -53,6 +54,7 @@ export class MongoStore implements Store {
   readonly credits: CreditRepo = guardRepo(creditRepo(this.m), mapMongoError);
   readonly search: SearchRepo = guardRepo(searchRepo(this.m), mapMongoError);
   readonly campaigns: CampaignRepo = guardRepo(campaignRepo(this.m), mapMongoError);
+  readonly contactLists: ContactListRepo = guardRepo(contactListRepo(this.m), mapMongoError);
   readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.m), mapMongoError);
   readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.m), mapMongoError);
 

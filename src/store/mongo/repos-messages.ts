@@ -207,6 +207,10 @@ export function messageRepo(models: () => Models): MessageRepo {
     async findStale(statuses, updatedBefore, limit) {
       return find({ status: { $in: statuses }, updatedAt: { $lt: updatedBefore } }, { updatedAt: 1, _id: 1 }, limit);
     },
+    async changedSince(workspaceId, after, upTo, limit) {
+      const keyset = { $or: [{ updatedAt: { $gt: after.at } }, { updatedAt: after.at, _id: { $gt: after.id } }] };
+      return find({ $and: [{ workspaceId, updatedAt: { $lte: upTo } }, keyset] } as Doc, { updatedAt: 1, _id: 1 }, limit);
+    },
     async findExpired(statuses, now, limit) {
       return find({ status: { $in: statuses }, validUntil: { $lt: now } }, { validUntil: 1, _id: 1 }, limit);
     },

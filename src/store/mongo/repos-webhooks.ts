@@ -44,7 +44,16 @@ export function webhookRepo(models: () => Models): WebhookRepo {
     return d ? endpointOf(d) : null;
   };
 
+  const cursors = () => models().webhookSweepCursors.collection;
+
   return {
+    async getSweepCursor(ws) {
+      const d = await cursors().findOne({ _id: ws as never });
+      return d ? { at: d.at as Date, id: d.id as string } : null;
+    },
+    async setSweepCursor(ws, c) {
+      await cursors().updateOne({ _id: ws as never }, { $set: { at: c.at, id: c.id } }, { upsert: true });
+    },
     async createEndpoint(e) {
       const now = new Date();
       const { id, ...rest } = e;

@@ -181,6 +181,15 @@ export function messageRepo(sql: Sql): MessageRepo {
         )
         .map(fromRow);
     },
+    async changedSince(workspaceId, after, upTo, limit) {
+      return sql
+        .all(
+          `SELECT * FROM messages WHERE "workspaceId" = @workspaceId AND "updatedAt" <= @upTo
+             AND ("updatedAt" > @at OR ("updatedAt" = @at AND "id" > @id)) ORDER BY "updatedAt", "id" LIMIT @limit`,
+          { workspaceId, at: after.at.getTime(), id: after.id, upTo: upTo.getTime(), limit: Math.max(0, limit) },
+        )
+        .map(fromRow);
+    },
     async findExpired(statuses, now, limit) {
       return sql
         .all(

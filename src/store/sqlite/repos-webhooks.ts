@@ -22,6 +22,8 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries ("endpoi
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due_all ON webhook_deliveries ("nextAttemptAt") WHERE "state" = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries ("endpointId", "createdAt", "id");
 CREATE INDEX IF NOT EXISTS webhook_deliveries_finished ON webhook_deliveries ("updatedAt") WHERE "state" != 'pending';
+CREATE TABLE IF NOT EXISTS webhook_sweep_cursors ("workspaceId" TEXT PRIMARY KEY, "at" INTEGER NOT NULL, "id" TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_workspace_updated ON messages ("workspaceId", "updatedAt", "id");
 `;
 
 const endpoints: TableCodec = {
@@ -57,6 +59,17 @@ export function webhookRepo(sql: Sql): WebhookRepo {
   };
 
   return {
+    async getSweepCursor(ws) {
+      const row = sql.get('SELECT * FROM webhook_sweep_cursors WHERE "workspaceId" = @ws', { ws });
+      return row ? { at: new Date(row.at as number), id: row.id as string } : null;
+    },
+    async setSweepCursor(ws, c) {
+      sql.run(
+        `INSERT INTO webhook_sweep_cursors ("workspaceId", "at", "id") VALUES (@ws, @at, @id)
+           ON CONFLICT ("workspaceId") DO UPDATE SET "at" = excluded."at", "id" = excluded."id"`,
+        { ws, at: c.at.getTime(), id: c.id },
+      );
+    },
     async createEndpoint(e) {
       const now = new Date();
       const rec: WebhookEndpoint = { ...e, createdAt: now, updatedAt: now };

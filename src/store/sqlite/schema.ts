@@ -7,6 +7,7 @@ import { CREDITS_DDL } from './repos-credits';
 import { USAGE_DDL } from './repos-usage';
 import { SEARCH_DDL } from './repos-search';
 import { CAMPAIGNS_DDL } from './repos-campaigns';
+import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
 
@@ -141,6 +142,7 @@ export function openDatabase(file: string): Database.Database {
   db.exec(SEARCH_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
+  db.exec(CONTACTS_DDL);
   db.exec(SHEETS_DDL);
   db.exec(WEBHOOKS_DDL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (WAL, synchronous=FULL) behind the Store contract.
 import type {
-  ApiKeyRepo, CampaignRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
+  ApiKeyRepo, CampaignRepo, ContactListRepo, CreditRepo, EventTypeRepo, IdempotencyRepo, LogRepo, MessageRepo, NotificationRepo, ProgramRepo, ProviderControlRepo, RateLimitRepo, Store,
   SearchRepo, SubscriptionRepo, UsageRepo, UserRepo, WorkspaceRepo,
 } from '../store';
 import { HeraldError, StoreUnavailableError } from '../../domain/errors';
@@ -19,6 +19,7 @@ import { apiKeyRepo, rateLimitRepo, workspaceRepo } from './repos-tenancy';
 import { creditRepo } from './repos-credits';
 import { searchRepo } from './repos-search';
 import { campaignRepo } from './repos-campaigns';
+import { contactListRepo } from './repos-contacts';
 import { sheetExportRepo } from './repos-sheets';
 import type { SheetExportRepo } from '../store-sheets';
 import { webhookRepo } from './repos-webhooks';
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   readonly credits: CreditRepo = guardRepo(creditRepo(this.sql), mapSqliteError);
   readonly search: SearchRepo = guardRepo(searchRepo(this.sql), mapSqliteError);
   readonly campaigns: CampaignRepo = guardRepo(campaignRepo(this.sql), mapSqliteError);
+  readonly contactLists: ContactListRepo = guardRepo(contactListRepo(this.sql), mapSqliteError);
   readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.sql), mapSqliteError);
   readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.sql), mapSqliteError);
 

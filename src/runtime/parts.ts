@@ -1,0 +1,45 @@
+// Where a process keeps its files, which providers it runs, and how it opens the store and the bus.
+import path from 'node:path';
+import type { Bus } from '../bus/bus';
+import { createBus } from '../bus';
+import type { HeraldConfig } from '../config';
+import type { Channel } from '../domain/types';
+import type { Logger } from '../log/logger';
+import { createProvider } from '../providers/registry';
+import type { Provider, ProviderConfig } from '../providers/types';
+import { createStore } from '../store';
+import type { Store } from '../store/store';
+import { connectWithRetry } from './connect';
+
+export function storePaths(config: HeraldConfig): { sqliteFile: string; queueFile: string; outboxDir: string } {
+  const dir = path.resolve(config.dataDir);
+  return { sqliteFile: path.join(dir, 'herald.db'), queueFile: path.join(dir, 'queue.db'), outboxDir: path.join(dir, 'outbox') };
+}
+
+/** The configured providers of a channel, or the outbox when none is configured. */
+export function providerConfigs(config: HeraldConfig, channel: Channel): ProviderConfig[] {
+  const list = config.providers[channel];
+  return list.length ? list : [{ id: `outbox-${channel}`, type: 'outbox', channel, options: {} }];
+}
+
+/** The channels whose messages go to the outbox (some instance of type outbox). */
+export function outboxChannels(config: HeraldConfig): Channel[] {
+  return (['sms', 'email'] as const).filter((c) => providerConfigs(config, c).some((p) => p.type === 'outbox'));
+}
+
+export function buildProviders(config: HeraldConfig, channel: Channel): Provider[] {
+  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
+  return providerConfigs(config, channel).map((c) => createProvider(c, ctx));
+}
+
+export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
+  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
+  await connectWithRetry('store', () => store.connect(), logger);
+  return store;
+}
+
+export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus> {
+  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger });
+  await connectWithRetry('bus', () => bus.connect(), logger);
+  return bus;
+}

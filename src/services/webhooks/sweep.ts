@@ -1,0 +1,95 @@
+// The catch-up sweep: message status changes the live path missed (the process that made them died
+// before its emitter published them) become the same events, with the same ids, from the store.
+// Per workspace that has endpoints wanting message events, it reads messages changed since a stored
+// cursor (updatedAt, id), `lagMs` behind now so the live path goes first; a delivery is unique per
+// (event, endpoint), so what the live path already recorded is not recorded twice.
+import { isFinal } from '../../domain/status';
+import type { Message } from '../../domain/types';
+import { endpointWants, messageEventType } from '../../domain/webhooks';
+import type { Store } from '../../store/store';
+import type { WebhookEndpoint } from '../../store/store-webhooks';
+import type { FanOut } from './fan-out';
+import { messageEvent, type CompletionCheck, type WebhookEvent } from './events';
+
+export interface WebhookSweep {
+  /** One pass over every workspace with endpoints; resolves how many messages it read. */
+  run(now?: Date): Promise<number>;
+}
+
+/** Messages read per statement, and statements per workspace per pass. */
+const BATCH = 500;
+const BATCHES_PER_PASS = 20;
+
+const wantsMessages = (e: WebhookEndpoint) => e.events.length === 0 || e.events.some((t) => t.startsWith('message.') || t === 'notification.completed');
+
+/** Every status change in the message's history that clients are told about, as the live path made it. */
+export function historyEvents(m: Message): WebhookEvent[] {
+  const out: WebhookEvent[] = [];
+  const h = m.statusHistory;
+  for (let i = 0; i < h.length; i++) {
+    const before = i > 0 ? h[i - 1].status : undefined;
+    if (before === h[i].status || !messageEventType(h[i].status)) continue;
+    // The run of entries with this status that starts here (later notes keep the status).
+    let end = i + 1;
+    while (end < h.length && h[end].status === h[i].status) end++;
+    const e = messageEvent({ before, message: { ...m, status: h[i].status, statusHistory: h.slice(0, end) }, reason: h[i].reason });
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+export function createWebhookSweep(deps: {
+  store: Store;
+  /** Enabled endpoints by workspace. */
+  endpoints(): Promise<Map<string, WebhookEndpoint[]>>;
+  fanOut: FanOut;
+  lagMs: number;
+  /** Changes older than this (ms) are not told again (their deliveries may have been pruned). */
+  maxAgeMs: number;
+}): WebhookSweep {
+  const { store } = deps;
+
+  async function sweepWorkspace(ws: string, eps: WebhookEndpoint[], now: Date): Promise<number> {
+    const floor = new Date(Math.min(...eps.map((e) => e.createdAt.getTime())));
+    const stored = await store.webhooks.getSweepCursor(ws);
+    let cursor = stored && stored.at >= floor ? stored : { at: floor, id: '' };
+    const upTo = new Date(now.getTime() - deps.lagMs);
+    const oldest = now.getTime() - deps.maxAgeMs;
+    let read = 0;
+    for (let b = 0; b < BATCHES_PER_PASS; b++) {
+      const msgs = await store.messages.changedSince(ws, cursor, upTo, BATCH);
+      if (msgs.length === 0) break;
+      read += msgs.length;
+      const events = msgs
+        .flatMap(historyEvents)
+        .filter((e) => Date.parse(e.timestamp) >= oldest && eps.some((ep) => endpointWants(ep.events, e.type)));
+      const checks = new Map<string, CompletionCheck>();
+      for (const m of msgs) if (isFinal(m.status)) checks.set(m.notificationId, { workspaceId: ws, notificationId: m.notificationId });
+      await deps.fanOut.handle({ events, checks: [...checks.values()] });
+      const last = msgs[msgs.length - 1] as Message & { updatedAt: Date };
+      cursor = { at: last.updatedAt, id: last.id };
+      await store.webhooks.setSweepCursor(ws, cursor);
+      if (msgs.length < BATCH) break;
+    }
+    return read;
+  }
+
+  /** Workspaces swept in the last pass: one that no longer wants events has its cursor moved to now, so enabling an endpoint again does not tell what happened while none wanted it. */
+  let swept = new Set<string>();
+
+  return {
+    async run(now = new Date()) {
+      let read = 0;
+      const next = new Set<string>();
+      for (const [ws, all] of await deps.endpoints()) {
+        const eps = all.filter(wantsMessages);
+        if (!eps.length) continue;
+        next.add(ws);
+        read += await sweepWorkspace(ws, eps, now);
+      }
+      for (const ws of swept) if (!next.has(ws)) await store.webhooks.setSweepCursor(ws, { at: new Date(now.getTime() - deps.lagMs), id: '' });
+      swept = next;
+      return read;
+    },
+  };
+}
