@@ -10,6 +10,7 @@ import type { CampaignEvents } from '../services/campaigns/events';
 import type { Lifecycle } from '../services/campaigns/lifecycle';
 import { pricesOf } from '../services/credits/pricing';
 import type { Store } from '../store/store';
+import { createPeriodic } from './periodic';
 
 export interface CampaignTickerDeps {
   store: Store;
@@ -35,9 +36,6 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
   const { store, lifecycle, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const relayAfterMs = deps.relayAfterMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = true;
 
   async function startDue(): Promise<void> {
     if (!deps.config.campaigns.autoStart) return;
@@ -84,24 +82,5 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
     }
   }
 
-  function loop(): void {
-    if (stopped) return;
-    running = tick().finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(loop, deps.config.scheduler.intervalMs);
-    });
-  }
-
-  return {
-    tick,
-    start(): void {
-      stopped = false;
-      loop();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { tick, ...createPeriodic(() => tick(), deps.config.scheduler.intervalMs) };
 }

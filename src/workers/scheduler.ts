@@ -7,6 +7,7 @@ import type { Message, MessageStatus } from '../domain/types';
 import { forMessage, forNotification, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from '../services/credits';
+import { createPeriodic } from './periodic';
 
 export interface SchedulerDeps {
   store: Store;
@@ -31,9 +32,6 @@ export function createScheduler(deps: SchedulerDeps) {
   const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const relayAfterMs = deps.relayAfterMs ?? 10_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   async function publishDispatch(id: string): Promise<void> {
     await bus.publish('dispatch', { notificationId: id }, { messageId: id });
@@ -111,24 +109,6 @@ export function createScheduler(deps: SchedulerDeps) {
     }
   }
 
-  function loop(): void {
-    if (stopped) return;
-    running = tick(ticks++ % MESSAGE_SWEEP_EVERY_TICKS === 0).finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(loop, deps.config.scheduler.intervalMs);
-    });
-  }
-
-  return {
-    tick,
-    start(): void {
-      stopped = false;
-      loop();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  // The message-level sweeps run every MESSAGE_SWEEP_EVERY_TICKS rounds.
+  return { tick, ...createPeriodic(() => tick(ticks++ % MESSAGE_SWEEP_EVERY_TICKS === 0), deps.config.scheduler.intervalMs) };
 }
