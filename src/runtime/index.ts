@@ -145,9 +145,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
     const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
     const dispatchThenFeed = async (body: unknown) => {
-      const r = await dispatcher.handle(body);
-      if (r.action === 'ack') await feed.fromDispatch(body);
-      return r;
+      const { result, notification } = await dispatcher.run(body);
+      if (result.action === 'ack') await feed.fromDispatch(body, notification);
+      return result;
     };
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
     // Several at once: the small notifications of a busy stream share their store writes (group commit).
