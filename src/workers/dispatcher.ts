@@ -7,7 +7,9 @@ import type { Channel, Notification } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
 import { buildMessage, recipientMessages, templatesFor } from './build-message';
+import { createSubscriberWalk } from './subscriber-walk';
 import { NO_METERING, withCreditWarning, type Metering } from '../services/credits';
+import { groupCommit, type Outcome as Settled } from '../store/group-commit';
 
 export interface DispatcherDeps {
   store: Store;
@@ -25,6 +27,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { store, bus, logger } = deps;
   const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
+  const walk = createSubscriberWalk(store);
 
   /**
    * Sendable messages are stored `queued` (history: accepted, then queued, at the same time) and published
@@ -38,20 +41,39 @@ export function createDispatcher(deps: DispatcherDeps) {
     );
   }
 
-  /** Publishes the batch's queued messages, several ids per queue message. */
-  async function publishMessages(msgs: NewMessage[]): Promise<void> {
-    const per = deps.config.dispatch.messagesPerDelivery;
-    const deliveries: Array<{ channel: Channel; ids: string[] }> = [];
-    for (const channel of ['sms', 'email'] as const) {
-      const ids: string[] = [];
-      for (const m of msgs) if (m.status === 'queued' && m.channel === channel) ids.push(m.id);
-      for (let i = 0; i < ids.length; i += per) deliveries.push({ channel, ids: ids.slice(i, i + per) });
-    }
-    // Several ids per queue message: one publish, confirm and ack for the lot; the worker settles each id on its own.
-    await Promise.all(deliveries.map((d) => bus.publish(d.channel, { messageIds: d.ids }, { messageId: `${d.ids[0]}+${d.ids.length}` })));
-  }
+  /**
+   * Publishes queued messages, several ids per queue message. The batches of fan-outs running together
+   * (a stream of small notifications: 5 messages each) share their queue messages: one publish, confirm,
+   * delivery and ack, and one claim by the worker, for up to messagesPerDelivery ids of several
+   * notifications. A fan-out's batch is published once every queue message holding one of its ids is confirmed.
+   */
+  const publishGrouped = groupCommit(
+    async (batches: NewMessage[][]): Promise<Array<Settled<void>>> => {
+      const per = deps.config.dispatch.messagesPerDelivery;
+      const deliveries: Array<{ channel: Channel; ids: string[]; from: Set<number> }> = [];
+      for (const channel of ['sms', 'email'] as const) {
+        let open: { channel: Channel; ids: string[]; from: Set<number> } | undefined;
+        batches.forEach((msgs, b) => {
+          for (const m of msgs) {
+            if (m.status !== 'queued' || m.channel !== channel) continue;
+            if (!open || open.ids.length >= per) deliveries.push((open = { channel, ids: [], from: new Set() }));
+            open.ids.push(m.id);
+            open.from.add(b);
+          }
+        });
+      }
+      const results = await Promise.allSettled(
+        deliveries.map((d) => bus.publish(d.channel, { messageIds: d.ids }, { messageId: `${d.ids[0]}+${d.ids.length}` })),
+      );
+      return batches.map((_, b) => {
+        const failed = results.find((r, i): r is PromiseRejectedResult => r.status === 'rejected' && deliveries[i].from.has(b));
+        return failed ? { ok: false, error: failed.reason } : { ok: true, value: undefined };
+      });
+    },
+    { maxBatch: 64, maxInFlight: 4 },
+  );
 
-  async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {
+  async function fanOut(n: Notification, log: Logger, since: number): Promise<HandlerResult> {
     const ws = n.workspaceId;
     const [program, eventType] = await Promise.all([store.programs.get(ws, n.programId), store.eventTypes.get(ws, n.programId, n.eventTypeId)]);
     if (!program || !eventType) {
@@ -71,7 +93,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       warnings = withCreditWarning(warnings, rejected);
       const msgs = asQueued(admitted, at);
       const inserted = await store.messages.insertMany(msgs);
-      await publishMessages(msgs);
+      if (msgs.some((m) => m.status === 'queued')) await publishGrouped(msgs);
       total += inserted.length;
       // The walk's last batch: the `dispatched` transition records the cursor (and sees a cancel) in the same write.
       if (last) return null;
@@ -90,8 +112,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       log.debug('recipients queued', { recipients: n.recipients.length, messages: all.length });
     }
     const templates = templatesFor(eventType, n.rules?.template);
-    // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    const batches = skip || n.subscribers === false ? [] : store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
+    // One walk per fan-out (its first page shared with fan-outs starting together); leaving the loop early closes it.
+    const batches = skip || n.subscribers === false ? [] : walk.batches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize, since);
     for await (const subs of batches) {
       const at = now();
       const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at, { templates })));
@@ -131,13 +153,14 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function run(body: unknown): Promise<Outcome> {
     const id = (body as { notificationId?: unknown } | null)?.notificationId;
     if (typeof id !== 'string' || id === '') return { result: { action: 'dead', reason: 'body has no notificationId' } };
+    const since = walk.mark();
     // The common case, a notification accepted and never started (its dispatch is still { messages: 0 }): one
     // compare-and-set takes it, without reading it first. Anything else (scheduled, resumed, gone) is read below.
     const fresh = await store.notifications.transition(id, ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt: now() } });
     if (fresh) {
       const log = withIds(logger, { notificationId: id, workspaceId: fresh.workspaceId });
       if (isExpired(fresh.validUntil, now())) return expire(fresh, ['dispatching'], log);
-      return { result: await fanOut(fresh, log), notification: fresh };
+      return { result: await fanOut(fresh, log, since), notification: fresh };
     }
     const n = await store.notifications.get(id);
     if (!n) return { result: { action: 'dead', reason: `notification '${id}' does not exist` } };
@@ -150,7 +173,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     });
     if (!started) return acked(n);
     log.info('fan-out started', { resumeAfter: started.dispatch.cursor });
-    return { result: await fanOut(started, log), notification: started };
+    return { result: await fanOut(started, log, since), notification: started };
   }
 
   return {
