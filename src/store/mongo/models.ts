@@ -254,6 +254,8 @@ const creditLedgerSchema = new Schema(
 );
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
+/** Redundant on MongoDB (_id is unique); lets mongo-java-server find a charge's {_id, state} without a scan. */
+creditLedgerSchema.index({ _id: 1, state: 1 }, { unique: true });
 
 export interface Models extends WebhookModels, CampaignModels, SheetModels {
   programs: Model<any>;

@@ -97,8 +97,11 @@ export function creditRepo(models: () => Models): CreditRepo {
         ),
       ),
     );
-    await ledger().updateMany({ batch, kind: 'refund', state: 'pending' }, { $unset: { state: 1 } });
-    if (entries.length) await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+    // By `_id` alone: a server that only uses an index on exact keys (mongo-java-server) scans the whole ledger otherwise.
+    if (entries.length) {
+      await ledger().updateMany({ _id: { $in: entries.map((e) => refundId(e.messageId!)) } as never }, { $unset: { state: 1 } });
+      await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+    }
     await Promise.all([...byWorkspace.keys()].map((ws) => accounts().updateOne({ _id: ws as never }, { $pull: { appliedRefunds: { id: batch } } } as never)));
   };
 
@@ -190,12 +193,17 @@ export function creditRepo(models: () => Models): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      const res = await ledger().updateMany({ _id: { $in: ids.map(reserveId) } as never, state: 'held' }, { $set: { state: 'charged' } });
+      // One round trip; each filter is an exact {_id, state} (the unique index of both), never a scan of the ledger.
+      const res = await ledger().bulkWrite(
+        ids.map((id) => ({ updateOne: { filter: { _id: reserveId(id), state: 'held' } as never, update: { $set: { state: 'charged' } } } })),
+        { ordered: false },
+      );
       return res.modifiedCount;
     },
     async refund(ids) {
       if (ids.length === 0) return [];
-      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never, state: { $in: ['held', 'charged'] } }).toArray()).map(fromEntry);
+      // By `_id` alone (an index lookup everywhere); the state is checked here.
+      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never }).toArray()).filter((d) => d.state === 'held' || d.state === 'charged').map(fromEntry);
       const now = new Date();
       const refunds: LedgerEntry[] = held.map((r) => ({
         id: refundId(r.messageId!), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: r.messageId,
