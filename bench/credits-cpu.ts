@@ -31,6 +31,14 @@ async function main(): Promise<void> {
     await measure('reserve (500)', n, async () => {
       for (const c of chunks(500)) await store.credits.reserve('default', c.map((id) => ({ messageId: id, notificationId: 'n', cost: 100 })));
     });
+    const sweeps = 10;
+    await measure(`one sweep (findHeld + settlePending) over ${n} held entries, per entry`, n, async () => {
+      for (let i = 0; i < sweeps; i++) {
+        await store.credits.settlePending(new Date(Date.now() - 30_000));
+        await store.credits.findHeld(new Date(Date.now() - 60_000), 500);
+      }
+    });
+    rows[`one sweep (findHeld + settlePending) over ${n} held entries, per entry`] += ` (x${sweeps})`;
     const toCharge = ids.slice(0, Math.floor(n * 0.9));
     await measure('charge (300)', toCharge.length, async () => {
       for (let i = 0; i < toCharge.length; i += 300) await store.credits.charge(toCharge.slice(i, i + 300));

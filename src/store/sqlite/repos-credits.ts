@@ -32,6 +32,9 @@ const entries: TableCodec = {
   },
 };
 
+/** A reserve entry, unless the message has one already. */
+const INSERT_RESERVE = insertSql(entries).replace(/^INSERT/, 'INSERT OR IGNORE');
+
 export function creditRepo(sql: Sql): CreditRepo {
   const get = (ws: string): CreditAccount | null => {
     const row = sql.get('SELECT * FROM credit_accounts WHERE "workspaceId" = @ws', { ws });
@@ -93,15 +96,17 @@ export function creditRepo(sql: Sql): CreditRepo {
         const covered: string[] = [];
         const now = new Date();
         for (const i of items) {
-          if (entry(reserveId(i.messageId))) covered.push(i.messageId);
+          // Free: covered, nothing to hold (as on MongoDB).
+          if (i.cost <= 0) covered.push(i.messageId);
           else if (i.cost <= balance) {
-            balance -= i.cost;
-            insertEntry({
+            // One statement per message: an entry already there (a resumed fan-out) is covered and not charged again.
+            const e: LedgerEntry = {
               id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
               notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
-            });
+            };
+            if (sql.run(INSERT_RESERVE, encodeRecord(entries, e)).changes > 0) balance -= i.cost;
             covered.push(i.messageId);
-          }
+          } else if (sql.get('SELECT 1 FROM credit_ledger WHERE "id" = @id', { id: reserveId(i.messageId) })) covered.push(i.messageId);
         }
         if (balance !== acc.balance) addToBalance(ws, balance - acc.balance, now);
         return covered;
