@@ -237,6 +237,7 @@ function meteringRows(m: MeteringResult): Row[] {
   ];
   if (m.storeCpuUs) {
     rows.push({ figure: `${tag}: Mongo server CPU a message, unmetered / metered (median)`, value: `${int(m.storeCpuUs.off)} / ${int(m.storeCpuUs.on)} µs (${pct(((m.storeCpuUs.on - m.storeCpuUs.off) / Math.max(1, m.storeCpuUs.off)) * 100)})`, target: '', verdict: '' });
+    rows.push({ figure: `${tag}: CPU a message of Herald + Mongo server + broker, metered over unmetered (median)`, value: pct(m.machineCpuCostPct), target: '< +10 %', verdict: verdict(m.machineCpuCostPct < 10) });
   }
   rows.push({ figure: `${tag}: credits charged (0.1 a segment)`, value: String(m.charged), target: String(m.on.sent / 10), verdict: verdict(m.charged === m.on.sent / 10) });
   return rows;
