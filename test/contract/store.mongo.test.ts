@@ -103,6 +103,39 @@ describe('MongoDB store: a reserve cut off between its debit and its ledger entr
   });
 });
 
+describe('MongoDB store: a reserve whose entries were written in the background, by a process that died meanwhile', () => {
+  it('has covered its messages; settlePending writes the entries, once', async () => {
+    const uri = uniqueMongoUri('herald_credit_bg_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { insertMany: (...args: unknown[]) => unknown };
+    const original = proto.insertMany;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
+      proto.insertMany = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditledger') return Promise.reject(new Error('process died'));
+        return original.apply(this, args);
+      };
+      let entries: Promise<void> | undefined;
+      expect((await store.credits.reserve('w', batch, { background: (p) => void (entries = p) })).sort()).toEqual(batch.map((i) => i.messageId));
+      await expect(entries).rejects.toThrow('process died');
+      proto.insertMany = original;
+      expect((await store.credits.get('w'))!.balance).toBe(800);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect(await store.credits.ledgerSum('w')).toBe(800);
+      expect(await store.credits.reserved('w')).toBe(200);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+    } finally {
+      proto.insertMany = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
   it('is credited by settlePending, once', async () => {
     const uri = uniqueMongoUri('herald_refund_crash');

@@ -68,7 +68,9 @@ export function creditRepo(models: () => Models): CreditRepo {
     let back = 0;
     if (dups.size > 0) {
       const ids = [...dups].map((i) => docs[i]._id as string);
-      const ours = new Set((await ledger().find({ _id: { $in: ids } as never, batch: batch.id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      // By `_id` alone (an index lookup everywhere); whose batch it is, is checked here.
+      const found = await ledger().find({ _id: { $in: ids } as never }, { projection: { batch: 1 } }).toArray();
+      const ours = new Set(found.filter((d) => d.batch === batch.id).map((d) => String(d._id)));
       for (const i of dups) if (!ours.has(docs[i]._id as string)) back += batch.items[i].cost;
     }
     await accounts().updateOne(
@@ -175,7 +177,7 @@ export function creditRepo(models: () => Models): CreditRepo {
       await accounts().updateOne({ _id: ws as never }, { $pull: { pendingMoves: { id: m.id } } } as never);
       return dup.size > 0 || !after ? { entry: (await entry(m.id)) ?? e, replayed: !after } : { entry: e, replayed: false };
     },
-    async reserve(ws, items) {
+    async reserve(ws, items, opts = {}) {
       const priced = items.filter((i) => i.cost > 0);
       const free = items.filter((i) => i.cost <= 0).map((i) => i.messageId);
       if (priced.length === 0) return free;
@@ -188,7 +190,10 @@ export function creditRepo(models: () => Models): CreditRepo {
         ({ covered, debited, batch = null } = r);
       }
       if (!batch || debited.length === 0) return [...free, ...covered];
-      await finish(ws, batch);
+      // The batch is on the account with the debit: from here on its entries are certain to be written.
+      const entries = finish(ws, batch);
+      if (opts.background) opts.background(entries);
+      else await entries;
       return [...free, ...covered, ...debited.map((i) => i.messageId)];
     },
     async charge(ids) {
