@@ -136,6 +136,34 @@ describe('MongoDB store: a reserve whose entries were written in the background,
   });
 });
 
+describe('MongoDB store: a reserve batch left by an older version (one object per message)', () => {
+  it('is finished by settlePending like a compact one', async () => {
+    const uri = uniqueMongoUri('herald_credit_old_batch');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const items = [{ m: 'n1:u1:sms', n: 'n1', cost: 100 }, { m: 'c1:u2:sms', n: 'c1', c: 'c1', cost: 200 }];
+      const at = new Date(Date.now() - 120_000);
+      await conn.db!.collection('creditaccounts').updateOne({ _id: 'w' as never }, { $inc: { balance: -300 }, $push: { pendingReserves: { id: 'b-old', at, items } } } as never);
+      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(1);
+      expect((await store.credits.get('w'))!.balance).toBe(700);
+      expect(await store.credits.ledgerSum('w')).toBe(700);
+      const reserves = (await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items;
+      expect(reserves.map((e) => [e.messageId, e.notificationId, e.campaignId, e.amount]).sort()).toEqual([
+        ['c1:u2:sms', 'c1', 'c1', -200],
+        ['n1:u1:sms', 'n1', undefined, -100],
+      ]);
+    } finally {
+      await conn.close();
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
   it('is credited by settlePending, once', async () => {
     const uri = uniqueMongoUri('herald_refund_crash');

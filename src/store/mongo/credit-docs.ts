@@ -5,11 +5,30 @@ import { duplicateIndexes, toRecord } from './docs';
 
 export type Doc = Record<string, unknown>;
 
-/** A reserve debited from the account whose ledger entries may not all be written yet. */
-export interface PendingReserve {
-  id: string;
-  at: Date;
-  items: Array<{ m: string; n: string; c?: string; cost: number }>;
+/** One message of a pending reserve: message, notification, campaign, cost. */
+export interface PendingItem {
+  m: string;
+  n: string;
+  c?: string;
+  cost: number;
+}
+
+/**
+ * A reserve debited from the account whose ledger entries may not all be written yet. The usual batch
+ * (one notification or campaign, one price) is kept compact: its message ids, and the rest once.
+ */
+export type PendingReserve = { id: string; at: Date } & ({ items: PendingItem[] } | { m: string[]; n: string; c?: string; cost: number });
+
+export function pendingReserve(id: string, at: Date, items: PendingItem[]): PendingReserve {
+  const [first] = items;
+  const uniform = items.every((i) => i.n === first.n && i.c === first.c && i.cost === first.cost);
+  if (!uniform) return { id, at, items };
+  return { id, at, m: items.map((i) => i.m), n: first.n, ...(first.c ? { c: first.c } : {}), cost: first.cost };
+}
+
+export function pendingItems(b: PendingReserve): PendingItem[] {
+  if ('items' in b) return b.items;
+  return b.m.map((m) => ({ m, n: b.n, ...(b.c ? { c: b.c } : {}), cost: b.cost }));
 }
 
 export const fromAccount = (d: Doc): CreditAccount => {

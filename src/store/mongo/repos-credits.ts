@@ -15,7 +15,7 @@ import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
-import { fromAccount, fromEntry, insertAllowingDuplicates, toDoc, type Doc, type PendingReserve } from './credit-docs';
+import { fromAccount, fromEntry, insertAllowingDuplicates, pendingItems, pendingReserve, toDoc, type Doc, type PendingReserve } from './credit-docs';
 import { isDuplicateKey } from './docs';
 import type { Models } from './models';
 
@@ -42,10 +42,10 @@ export function creditRepo(models: () => Models): CreditRepo {
   /** One conditional debit, applied only if the balance covers it, recording the batch on the account in the same update. */
   const debit = async (ws: string, items: ReserveItem[]): Promise<PendingReserve | null> => {
     const total = items.reduce((a, i) => a + i.cost, 0);
-    const batch: PendingReserve = {
-      id: randomUUID(), at: new Date(),
-      items: items.map((i) => ({ m: i.messageId, n: i.notificationId, ...(i.campaignId ? { c: i.campaignId } : {}), cost: i.cost })),
-    };
+    const batch = pendingReserve(
+      randomUUID(), new Date(),
+      items.map((i) => ({ m: i.messageId, n: i.notificationId, ...(i.campaignId ? { c: i.campaignId } : {}), cost: i.cost })),
+    );
     const res = await accounts().updateOne(
       { _id: ws as never, balance: { $gte: total } },
       { $inc: { balance: -total }, $set: { updatedAt: new Date() }, $push: { pendingReserves: batch } } as never,
@@ -58,12 +58,14 @@ export function creditRepo(models: () => Models): CreditRepo {
    * so its cost goes back, in the same update that takes the batch off: once.
    */
   const finish = async (ws: string, batch: PendingReserve): Promise<void> => {
-    const docs = batch.items.map((i) =>
-      toDoc({
-        id: reserveId(i.m), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.m, notificationId: i.n,
-        ...(i.c ? { campaignId: i.c } : {}), createdAt: batch.at, batch: batch.id,
-      } as LedgerEntry),
-    );
+    const items = pendingItems(batch);
+    const docs: Doc[] = items.map((i) => {
+      const d: Doc = { _id: reserveId(i.m), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.m, notificationId: i.n };
+      if (i.c) d.campaignId = i.c;
+      d.createdAt = batch.at;
+      d.batch = batch.id;
+      return d;
+    });
     const dups = await insertAllowingDuplicates(() => ledger().insertMany(docs as never[], { ordered: false }));
     let back = 0;
     if (dups.size > 0) {
@@ -71,7 +73,7 @@ export function creditRepo(models: () => Models): CreditRepo {
       // By `_id` alone (an index lookup everywhere); whose batch it is, is checked here.
       const found = await ledger().find({ _id: { $in: ids } as never }, { projection: { batch: 1 } }).toArray();
       const ours = new Set(found.filter((d) => d.batch === batch.id).map((d) => String(d._id)));
-      for (const i of dups) if (!ours.has(docs[i]._id as string)) back += batch.items[i].cost;
+      for (const i of dups) if (!ours.has(docs[i]._id as string)) back += items[i].cost;
     }
     await accounts().updateOne(
       { _id: ws as never, 'pendingReserves.id': batch.id },
