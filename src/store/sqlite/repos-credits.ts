@@ -1,5 +1,6 @@
 // Credit accounts and their ledger in SQLite: every balance change and its ledger entries are one
-// write transaction (BEGIN IMMEDIATE), so several processes on the file never overspend.
+// write transaction (BEGIN IMMEDIATE), so several processes on the file never overspend. Reserves,
+// charges and refunds share the commit (one fsync) of the other writes of the same turn (group commit).
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo } from '../store';
@@ -89,7 +90,7 @@ export function creditRepo(sql: Sql): CreditRepo {
       });
     },
     async reserve(ws, items) {
-      return sql.tx(() => {
+      return sql.group(() => {
         const acc = get(ws);
         if (!acc || acc.balance === null) return items.map((i) => i.messageId);
         let balance = acc.balance;
@@ -114,11 +115,11 @@ export function creditRepo(sql: Sql): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      return sql.tx(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
+      return sql.group(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
     },
     async refund(ids) {
       if (ids.length === 0) return [];
-      return sql.tx(() => {
+      return sql.group(() => {
         const out: LedgerEntry[] = [];
         const now = new Date();
         for (const id of ids) {
