@@ -21,6 +21,7 @@ import type { Models } from './models';
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
 const RECENT_MOVES = 500;
+const CHARGED = { $set: { state: 'charged' } };
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
 
@@ -200,12 +201,14 @@ export function creditRepo(models: () => Models): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      // One round trip; each filter is an exact {_id, state} (the unique index of both), never a scan of the ledger.
-      const res = await ledger().bulkWrite(
-        ids.map((id) => ({ updateOne: { filter: { _id: reserveId(id), state: 'held' } as never, update: { $set: { state: 'charged' } } } })),
-        { ordered: false },
-      );
-      return res.modifiedCount;
+      // One update command, one statement per id: each filter is an exact {_id, state} (the unique index of
+      // both), never a scan of the ledger. The command as it is: the driver's bulk API costs 3x the client CPU.
+      const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((id) => ({ q: { _id: reserveId(id), state: 'held' }, u: CHARGED })), ordered: false })) as {
+        nModified?: number;
+        writeErrors?: Array<{ errmsg?: string }>;
+      };
+      if (res.writeErrors?.length) throw new Error(`credits: charge failed: ${res.writeErrors[0].errmsg ?? 'write error'}`);
+      return res.nModified ?? 0;
     },
     async refund(ids) {
       if (ids.length === 0) return [];
