@@ -35,8 +35,19 @@ export const fromAccount = (d: Doc): CreditAccount => {
   const a = toRecord<CreditAccount>(d, ['recentMoves', 'pendingReserves', 'appliedRefunds', 'pendingMoves']);
   return { ...a, workspaceId: d._id as string, balance: typeof d.balance === 'number' ? d.balance : null };
 };
+/**
+ * A reserve entry is written `held`; a charge only marks it `settled` (one write by `_id`, a no-op on an
+ * entry settled before), a refund sets `refunded` and `settled`. So `held` and `settled` read `charged`.
+ * (Entries of older versions may say `charged` themselves.)
+ */
+export const HELD = { state: 'held', settled: { $ne: true } };
+
 /** A refund written but not credited yet shows no state: only reserves have one. */
-export const fromEntry = (d: Doc): LedgerEntry => toRecord<LedgerEntry>(d, d.kind === 'reserve' ? ['batch'] : ['batch', 'state']);
+export const fromEntry = (d: Doc): LedgerEntry => {
+  if (d.kind !== 'reserve') return toRecord<LedgerEntry>(d, ['batch', 'state']);
+  const e = toRecord<LedgerEntry>(d, ['batch', 'settled']);
+  return d.state === 'held' && d.settled === true ? { ...e, state: 'charged' } : e;
+};
 export const toDoc = (e: LedgerEntry): Doc => {
   const { id, ...rest } = e;
   return { _id: id, ...rest };

@@ -249,13 +249,13 @@ const creditLedgerSchema = new Schema(
     state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
     /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
     batch: String,
+    /** Reserve entries: charged or refunded (see credit-docs.ts). */
+    settled: Boolean,
   },
   { ...base, collection: 'creditledger' },
 );
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
 creditLedgerSchema.index({ state: 1, createdAt: 1 });
-/** Redundant on MongoDB (_id is unique); lets mongo-java-server find a charge's {_id, state} without a scan. */
-creditLedgerSchema.index({ _id: 1, state: 1 }, { unique: true });
 
 export interface Models extends WebhookModels, CampaignModels, SheetModels {
   programs: Model<any>;

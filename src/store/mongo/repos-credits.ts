@@ -15,13 +15,14 @@ import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
-import { fromAccount, fromEntry, insertAllowingDuplicates, pendingItems, pendingReserve, toDoc, type Doc, type PendingReserve } from './credit-docs';
+import { HELD, fromAccount, fromEntry, insertAllowingDuplicates, pendingItems, pendingReserve, toDoc, type Doc, type PendingReserve } from './credit-docs';
 import { isDuplicateKey } from './docs';
 import type { Models } from './models';
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
 const RECENT_MOVES = 500;
-const CHARGED = { $set: { state: 'charged' } };
+/** A reserve entry is charged by marking it settled: see `isHeld` in credit-docs.ts. */
+const SETTLED = { $set: { settled: true } };
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
 
@@ -105,7 +106,7 @@ export function creditRepo(models: () => Models): CreditRepo {
     // By `_id` alone: a server that only uses an index on exact keys (mongo-java-server) scans the whole ledger otherwise.
     if (entries.length) {
       await ledger().updateMany({ _id: { $in: entries.map((e) => refundId(e.messageId!)) } as never }, { $unset: { state: 1 } });
-      await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded' } });
+      await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded', settled: true } });
     }
     await Promise.all([...byWorkspace.keys()].map((ws) => accounts().updateOne({ _id: ws as never }, { $pull: { appliedRefunds: { id: batch } } } as never)));
   };
@@ -145,7 +146,7 @@ export function creditRepo(models: () => Models): CreditRepo {
     },
     get,
     async reserved(ws) {
-      return 0 - (await sum({ workspaceId: ws, kind: 'reserve', state: 'held' }));
+      return 0 - (await sum({ workspaceId: ws, kind: 'reserve', ...HELD }));
     },
     async move(ws, m) {
       const before = await entry(m.id);
@@ -201,9 +202,10 @@ export function creditRepo(models: () => Models): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      // One update command, one statement per id: each filter is an exact {_id, state} (the unique index of
-      // both), never a scan of the ledger. The command as it is: the driver's bulk API costs 3x the client CPU.
-      const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((id) => ({ q: { _id: reserveId(id), state: 'held' }, u: CHARGED })), ordered: false })) as {
+      // One update command, one statement per id, each by `_id` alone (the cheapest write there is, and no
+      // scan on any server): `settled` is set, which changes nothing on an entry charged or refunded before.
+      // The command as it is: the driver's bulk API costs 3x the client CPU.
+      const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((id) => ({ q: { _id: reserveId(id) }, u: SETTLED })), ordered: false })) as {
         nModified?: number;
         writeErrors?: Array<{ errmsg?: string }>;
       };
@@ -213,7 +215,7 @@ export function creditRepo(models: () => Models): CreditRepo {
     async refund(ids) {
       if (ids.length === 0) return [];
       // By `_id` alone (an index lookup everywhere); the state is checked here.
-      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never }).toArray()).filter((d) => d.state === 'held' || d.state === 'charged').map(fromEntry);
+      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never }).toArray()).filter((d) => d.state !== 'refunded').map(fromEntry);
       const now = new Date();
       const refunds: LedgerEntry[] = held.map((r) => ({
         id: refundId(r.messageId!), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: r.messageId,
@@ -271,7 +273,7 @@ export function creditRepo(models: () => Models): CreditRepo {
       return settled + batches.size;
     },
     async findHeld(before, limit) {
-      const docs = await ledger().find({ state: 'held', createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+      const docs = await ledger().find({ ...HELD, createdAt: { $lt: before } }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
       return docs.map(fromEntry);
     },
     async ledger(ws, filter, q) {
