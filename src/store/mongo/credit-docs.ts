@@ -28,7 +28,8 @@ export function pendingReserve(id: string, at: Date, items: PendingItem[]): Pend
 
 export function pendingItems(b: PendingReserve): PendingItem[] {
   if ('items' in b) return b.items;
-  return b.m.map((m) => ({ m, n: b.n, ...(b.c ? { c: b.c } : {}), cost: b.cost }));
+  const { n, c, cost } = b;
+  return c ? b.m.map((m) => ({ m, n, c, cost })) : b.m.map((m) => ({ m, n, cost }));
 }
 
 export const fromAccount = (d: Doc): CreditAccount => {
