@@ -66,7 +66,8 @@ function mongoRun(install: Installation, subscribers: number, sink: SinkKind, ti
     install({ 'credits.defaultBalance': balance }, async (ctx) => {
       await ctx.db.createProgram('metering');
       await ctx.db.subscribe('metering', 'm', subscribers, 0);
-      const r = await fanout(pairEnv(ctx, servicePids), 'metering', subscribers, sink, timeoutMs);
+      // Its own tag per side: the CPU profiles (--cpu-prof) of the two sides do not overwrite each other.
+      const r = await fanout(pairEnv(ctx, servicePids), 'metering', subscribers, sink, timeoutMs, balance === null ? 'metering-off' : 'metering-on');
       const account = await ctx.db.store.credits.get('default');
       return { r, charged: balance === null || !account?.balance ? 0 : balance - account.balance / 1000 };
     });
@@ -80,7 +81,7 @@ function embeddedRun(dir: string, overrides: Record<string, unknown>, subscriber
     try {
       await inst.seed('metering', 'm', subscribers, 0);
       const env: PhaseEnv = inst.env;
-      const r = await fanout(env, 'metering', subscribers, sink, timeoutMs, 'embedded-metering');
+      const r = await fanout(env, 'metering', subscribers, sink, timeoutMs, balance === null ? 'embedded-metering-off' : 'embedded-metering-on');
       // The account as Herald left it, read from its data folder.
       const db = new Database(path.join(dir, name, 'data', 'herald.db'), { readonly: true });
       const row = db.prepare(`SELECT "balance" FROM credit_accounts WHERE "workspaceId" = 'default'`).get() as { balance: number | null } | undefined;
