@@ -21,7 +21,7 @@ import type { Models } from './models';
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
 const RECENT_MOVES = 500;
-/** A reserve entry is charged by marking it settled: see `isHeld` in credit-docs.ts. */
+/** A reserve entry is charged by marking it settled: see `HELD` in credit-docs.ts. */
 const SETTLED = { $set: { settled: true } };
 /** Conditional reserve attempts against concurrent spenders before giving up on the rest of a batch. */
 const RESERVE_ATTEMPTS = 8;
@@ -29,6 +29,19 @@ const RESERVE_ATTEMPTS = 8;
 export function creditRepo(models: () => Models): CreditRepo {
   const accounts = () => models().creditAccounts.collection;
   const ledger = () => models().creditLedger.collection;
+  /**
+   * The same update of each entry, in one update command with a statement per `_id`: the cheapest write
+   * there is on any server (an updateMany on `_id: {$in}` makes mongo-java-server test each entry against
+   * the whole list), and the driver's bulk API would cost 3x the client CPU. Resolves how many changed.
+   */
+  const updateEach = async (ids: string[], update: Doc): Promise<number> => {
+    const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((_id) => ({ q: { _id }, u: update })), ordered: false })) as {
+      nModified?: number;
+      writeErrors?: Array<{ errmsg?: string }>;
+    };
+    if (res.writeErrors?.length) throw new Error(`credits: ledger update failed: ${res.writeErrors[0].errmsg ?? 'write error'}`);
+    return res.nModified ?? 0;
+  };
   const get = async (ws: string): Promise<CreditAccount | null> => {
     const d = await accounts().findOne({ _id: ws as never });
     return d ? fromAccount(d) : null;
@@ -105,8 +118,8 @@ export function creditRepo(models: () => Models): CreditRepo {
     );
     // By `_id` alone: a server that only uses an index on exact keys (mongo-java-server) scans the whole ledger otherwise.
     if (entries.length) {
-      await ledger().updateMany({ _id: { $in: entries.map((e) => refundId(e.messageId!)) } as never }, { $unset: { state: 1 } });
-      await ledger().updateMany({ _id: { $in: entries.map((e) => reserveId(e.messageId!)) } as never }, { $set: { state: 'refunded', settled: true } });
+      await updateEach(entries.map((e) => refundId(e.messageId!)), { $unset: { state: 1 } });
+      await updateEach(entries.map((e) => reserveId(e.messageId!)), { $set: { state: 'refunded', settled: true } });
     }
     await Promise.all([...byWorkspace.keys()].map((ws) => accounts().updateOne({ _id: ws as never }, { $pull: { appliedRefunds: { id: batch } } } as never)));
   };
@@ -202,15 +215,8 @@ export function creditRepo(models: () => Models): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      // One update command, one statement per id, each by `_id` alone (the cheapest write there is, and no
-      // scan on any server): `settled` is set, which changes nothing on an entry charged or refunded before.
-      // The command as it is: the driver's bulk API costs 3x the client CPU.
-      const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((id) => ({ q: { _id: reserveId(id) }, u: SETTLED })), ordered: false })) as {
-        nModified?: number;
-        writeErrors?: Array<{ errmsg?: string }>;
-      };
-      if (res.writeErrors?.length) throw new Error(`credits: charge failed: ${res.writeErrors[0].errmsg ?? 'write error'}`);
-      return res.nModified ?? 0;
+      // Each by `_id` alone: `settled` is set, which changes nothing on an entry charged or refunded before.
+      return updateEach(ids.map(reserveId), SETTLED);
     },
     async refund(ids) {
       if (ids.length === 0) return [];
