@@ -53,3 +53,23 @@ describe('metering over a store that writes reserve entries in the background', 
     await metering.stop();
   });
 });
+
+describe('settling messages that were never reserved', () => {
+  it('writes nothing for a message that carries no cost, and charges one that does', async () => {
+    const { store, charged, release } = fakeStore();
+    const calls: string[][] = [];
+    const charge = store.credits.charge.bind(store.credits);
+    store.credits.charge = async (ids: string[]) => (calls.push(ids), charge(ids));
+    release();
+    const metering = createMetering({ store, config, signals, logger: createLogger('test', { level: 'error' } as never) });
+    const { messages } = await metering.admit({ id: 'n1', workspaceId: 'w' }, [message(1)], new Date());
+    await metering.settle([
+      { id: 'n1:u9:sms', status: 'sent', cost: undefined },
+      { id: 'n1:u8:email', status: 'delivered', cost: 0 },
+      { id: messages[0].id, status: 'sent', cost: messages[0].cost },
+    ]);
+    expect(calls).toEqual([['n1:u1:sms']]);
+    expect(charged).toEqual(['n1:u1:sms']);
+    await metering.stop();
+  });
+});

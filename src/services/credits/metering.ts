@@ -12,11 +12,14 @@ export interface Metering {
   /** Reserves the batch's sendable messages; the ones the balance cannot cover come back rejected. */
   admit(n: MeteredOwner, msgs: NewMessage[], at: Date): Promise<{ messages: NewMessage[]; rejected: number }>;
   /** After messages moved: refunds the unsent final ones, keeps the charge of the handed-over ones. Never rejects. */
-  settle(moved: Array<Pick<Message, 'id' | 'status'>>): Promise<void>;
+  settle(moved: Array<SettledMessage>): Promise<void>;
   /** Settles reservations left held (a crash, a store outage); resolves how many it settled. */
   sweep(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** A message that moved; one that says its `cost` and has none (unmetered, free) was never reserved and is skipped. */
+export type SettledMessage = Pick<Message, 'id' | 'status'> & { cost?: number };
 
 /** Whose messages are reserved: a notification, or a campaign (its id is the messages' notificationId too). */
 export type MeteredOwner = Pick<Notification, 'id' | 'workspaceId'> & { campaignId?: string };
@@ -146,6 +149,8 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     settle(moved) {
       for (const m of moved) {
+        // No reservation to charge or refund: an unmetered workspace pays no ledger write per message.
+        if ('cost' in m && !m.cost) continue;
         if (REFUND.has(m.status)) pending.refund.add(m.id);
         else if (CHARGE.has(m.status)) pending.charge.add(m.id);
       }
