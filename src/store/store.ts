@@ -123,6 +123,16 @@ export interface NotificationRepo {
   get(id: string): Promise<Notification | null>;
   /** Compare-and-set on status; resolves null when the notification is not in one of `from`. */
   transition(id: string, from: NotificationStatus[], to: NotificationStatus, patch?: Partial<NewNotification>): Promise<Notification | null>;
+  /** The notifications among `ids` that exist, in no particular order (one round trip). */
+  getMany(ids: string[]): Promise<Notification[]>;
+  /**
+   * Several `transition`s at once (ids distinct), each a compare-and-set on its own notification: for each change,
+   * the notification right after it, or null when its status was not in `from` (or another writer moved it since).
+   * `expected`, the notification as the caller read it, lets a store answer without reading it back.
+   */
+  transitionEach(
+    changes: Array<{ id: string; from: NotificationStatus[]; to: NotificationStatus; patch?: Partial<NewNotification>; expected?: Notification }>,
+  ): Promise<Array<Notification | null>>;
   /** Plain patch (e.g. dispatch cursor, validUntil), no status check. */
   update(id: string, patch: Partial<NewNotification>): Promise<Notification | null>;
   /** Notifications in `statuses` last updated before `updatedBefore`, oldest first (for the relay and scheduler). */

@@ -73,8 +73,51 @@ export function createDispatcher(deps: DispatcherDeps) {
     { maxBatch: 64, maxInFlight: 4 },
   );
 
-  async function fanOut(n: Notification, log: Logger, since: number): Promise<HandlerResult> {
+  /** The notifications of dispatch deliveries arriving together, read in one round trip. */
+  const readGrouped = groupCommit(
+    async (ids: string[]): Promise<Array<Settled<Notification | null>>> => {
+      const byId = new Map((await store.notifications.getMany([...new Set(ids)])).map((n) => [n.id, n]));
+      return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+    },
+    { maxBatch: 64, maxInFlight: 4 },
+  );
+
+  type Finish = Parameters<Store['notifications']['transitionEach']>[0][number];
+  /** The `dispatched` compare-and-sets of fan-outs ending together, in one round trip (a repeated id on its own). */
+  const finishGrouped = groupCommit(
+    async (changes: Finish[]): Promise<Array<Settled<Notification | null>>> => {
+      const seen = new Set<string>();
+      const first = changes.filter((c) => !seen.has(c.id) && seen.add(c.id));
+      const done = new Map(first.map((c, i) => [c, i]));
+      const after = await store.notifications.transitionEach(first);
+      return Promise.all(
+        changes.map(async (c): Promise<Settled<Notification | null>> => {
+          const i = done.get(c);
+          return { ok: true, value: i !== undefined ? after[i] : await store.notifications.transition(c.id, c.from, c.to, c.patch) };
+        }),
+      );
+    },
+    { maxBatch: 64, maxInFlight: 4 },
+  );
+
+  /**
+   * `claimed`: the notification is `dispatching` (its fan-out taken by this run). A fresh one (`accepted`, never
+   * started) is not taken first: when its whole fan-out is one batch (a short first page, no recipients), one
+   * compare-and-set moves it from `accepted` to `dispatched` once its messages are queued; a cancel or expiry
+   * meanwhile makes that write fail. Until then it stays `accepted`, so a run interrupted before it starts over
+   * (the delivery is redelivered; message ids are deterministic, the inserts skip those stored). A fan-out of more
+   * than one batch takes the notification (`dispatching`) before its first write, and resumes from its cursor.
+   */
+  async function fanOut(n: Notification, log: Logger, since: number, claimed = true): Promise<HandlerResult> {
     const ws = n.workspaceId;
+    const startedAt = n.dispatch.startedAt ?? now();
+    /** Takes a fresh notification before a write that moves its cursor; false: cancelled, expired or taken meanwhile. */
+    const claim = async (): Promise<boolean> => {
+      if (claimed) return true;
+      claimed = (await store.notifications.transition(n.id, ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt } })) !== null;
+      if (!claimed) log.info('notification no longer accepted before its fan-out; stopping');
+      return claimed;
+    };
     const [program, eventType] = await Promise.all([store.programs.get(ws, n.programId), store.eventTypes.get(ws, n.programId, n.eventTypeId)]);
     if (!program || !eventType) {
       await store.notifications.transition(n.id, ['accepted', 'dispatching'], 'cancelled', {
@@ -104,6 +147,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     // Recipients first (a few thousand at most), before any subscriber moves the cursor; their ids
     // are deterministic, so a fan-out resumed before the cursor moved finds them already stored.
     if (!skip && cursor === undefined && n.recipients?.length) {
+      if (!(await claim())) return { action: 'ack' };
       const all = recipientMessages(n, program, eventType, deps.config, now());
       for (let i = 0; i < all.length; i += deps.config.dispatch.batchSize) {
         const current = await write(all.slice(i, i + deps.config.dispatch.batchSize), now());
@@ -120,6 +164,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       cursor = subs[subs.length - 1].user.id;
       // A short batch is the last one (the walk yields full batches before it).
       const last = subs.length < deps.config.dispatch.batchSize;
+      if (!last && !(await claim())) return { action: 'ack' };
       const current = await write(built, at, last);
       log.debug('fan-out batch queued', { users: subs.length, messages: built.length, cursor });
       if (last) break;
@@ -129,12 +174,16 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
       if (isExpired(n.validUntil, now())) break;
     }
-    const done = await store.notifications.transition(n.id, ['dispatching'], 'dispatched', {
-      dispatch: { ...n.dispatch, cursor, messages: total, finishedAt: now() },
-      ...(warnings !== n.warnings ? { warnings } : {}),
+    const finishedAt = now();
+    const done = await finishGrouped({
+      id: n.id,
+      from: claimed ? ['dispatching'] : ['accepted'],
+      to: 'dispatched',
+      patch: { dispatch: { ...n.dispatch, cursor, messages: total, startedAt, finishedAt }, ...(warnings !== n.warnings ? { warnings } : {}) },
+      expected: n,
     });
     // One line for a small notification's whole fan-out (started and done are ms apart): its duration is in it.
-    const ms = done?.dispatch.finishedAt && n.dispatch.startedAt ? done.dispatch.finishedAt.getTime() - n.dispatch.startedAt.getTime() : undefined;
+    const ms = finishedAt.getTime() - startedAt.getTime();
     if (done) log.info('notification dispatched', { messages: total, ms });
     else log.info('notification cancelled during fan-out; stopping');
     return { action: 'ack' };
@@ -154,17 +203,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     const id = (body as { notificationId?: unknown } | null)?.notificationId;
     if (typeof id !== 'string' || id === '') return { result: { action: 'dead', reason: 'body has no notificationId' } };
     const since = walk.mark();
-    // The common case, a notification accepted and never started (its dispatch is still { messages: 0 }): one
-    // compare-and-set takes it, without reading it first. Anything else (scheduled, resumed, gone) is read below.
-    const fresh = await store.notifications.transition(id, ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt: now() } });
-    if (fresh) {
-      const log = withIds(logger, { notificationId: id, workspaceId: fresh.workspaceId });
-      if (isExpired(fresh.validUntil, now())) return expire(fresh, ['dispatching'], log);
-      return { result: await fanOut(fresh, log, since), notification: fresh };
-    }
-    const n = await store.notifications.get(id);
+    const n = await readGrouped(id);
     if (!n) return { result: { action: 'dead', reason: `notification '${id}' does not exist` } };
     const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
+    // The common case, a notification accepted and never started: its fan-out takes it only if it needs to (see fanOut).
+    if (n.status === 'accepted' && n.dispatch.cursor === undefined && n.dispatch.startedAt === undefined) {
+      if (isExpired(n.validUntil, now())) return expire(n, ['accepted'], log);
+      return { result: await fanOut(n, log, since, false), notification: n };
+    }
     if (n.status === 'scheduled' && n.startTime > now()) return acked(n);
     if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return acked(n);
     if (isExpired(n.validUntil, now())) return expire(n, ['scheduled', 'accepted', 'dispatching'], log);

@@ -253,6 +253,40 @@ export function dispatchContract(s: StoreRef): void {
       expect(next).toMatchObject({ status: 'expired' });
     });
 
+    it('reads several by id, and transitions several at once, each by its own compare-and-set', async () => {
+      for (const id of ['a', 'b', 'c']) await s().notifications.create(notification(id));
+      expect((await s().notifications.getMany(['c', 'a', 'missing'])).map((n) => n.id).sort()).toEqual(['a', 'c']);
+      expect(await s().notifications.getMany([])).toEqual([]);
+      await s().notifications.transition('b', ['accepted'], 'cancelled');
+      const [a, b, c] = await s().notifications.getMany(['a', 'b', 'c']).then((ns) => ['a', 'b', 'c'].map((id) => ns.find((n) => n.id === id)!));
+      const finishedAt = new Date('2030-01-01T08:00:02.000Z');
+      const dispatch = { cursor: 'u9', messages: 5, startedAt: new Date('2030-01-01T08:00:01.000Z'), finishedAt };
+      const change = (n: typeof a, expected?: typeof a) =>
+        ({ id: n.id, from: ['accepted' as const], to: 'dispatched' as const, patch: { dispatch, endTime: undefined }, ...(expected ? { expected } : {}) });
+      // With and without the caller's copies: the same answers.
+      for (const copies of [true, false]) {
+        if (!copies) {
+          await s().notifications.create(notification('a2'));
+          await s().notifications.create(notification('c2'));
+        }
+        const [x, z] = copies ? [a, c] : await Promise.all(['a2', 'c2'].map(async (id) => (await s().notifications.get(id))!));
+        const after = await s().notifications.transitionEach([change(x, copies ? x : undefined), change(b, copies ? b : undefined), change(z)]);
+        expect(after[1]).toBeNull();
+        for (const [i, n] of [[0, x], [2, z]] as const) {
+          expect(after[i]).toMatchObject({ id: n.id, status: 'dispatched', dispatch, workspaceId: 'default' });
+          expect(after[i]).not.toHaveProperty('endTime');
+          const stored = (await s().notifications.get(n.id))!;
+          expect(stored).toMatchObject({ status: 'dispatched', dispatch });
+          expect(stored).not.toHaveProperty('endTime');
+          expect(Object.keys(stored).sort()).toEqual(Object.keys(after[i]!).sort());
+        }
+      }
+      expect((await s().notifications.get('b'))!.status).toBe('cancelled');
+      // Already moved: the compare-and-set fails now.
+      expect(await s().notifications.transitionEach([change(a)])).toEqual([null]);
+      expect(await s().notifications.transitionEach([])).toEqual([]);
+    });
+
     it('patches the dispatch cursor and removes the end of a window', async () => {
       await s().notifications.create(notification('n1'));
       const finishedAt = new Date('2030-01-01T08:30:00.000Z');

@@ -15,6 +15,13 @@ export function observeNotificationEnds(store: Store, onEnd: (c: CompletionCheck
       if (n && ENDS.includes(to)) onEnd({ workspaceId: n.workspaceId, notificationId: n.id });
       return n;
     },
+    async transitionEach(changes) {
+      const after = await repo.transitionEach(changes);
+      after.forEach((n, i) => {
+        if (n && ENDS.includes(changes[i].to)) onEnd({ workspaceId: n.workspaceId, notificationId: n.id });
+      });
+      return after;
+    },
   };
   return new Proxy(store, {
     get(target, prop) {

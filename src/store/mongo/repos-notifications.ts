@@ -1,4 +1,5 @@
 // Notifications in MongoDB: transitions are one findOneAndUpdate conditioned on the status.
+import { randomUUID } from 'node:crypto';
 import type { Notification } from '../../domain/types';
 import type { NotificationRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
@@ -9,9 +10,12 @@ import type { Models } from './models';
 
 type Doc = Record<string, unknown>;
 
+/** Set by transitionEach only: which of several concurrent writers won a compare-and-set. */
+const CAS_TOKEN = 'casToken';
+
 /** A stored dispatch sub-document without nulls (a cleared cursor is absent). */
 function fromDoc(d: Doc): Notification {
-  const n = toRecord<Notification>(d);
+  const n = toRecord<Notification>(d, [CAS_TOKEN]);
   n.dispatch = toRecord<Notification['dispatch']>((d.dispatch as Doc) ?? {});
   n.dispatch.messages ??= 0;
   return n;
@@ -76,6 +80,42 @@ export function notificationRepo(models: () => Models): NotificationRepo {
         .notifications.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true })
         .lean<Doc>();
       return d ? fromDoc(d) : null;
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const docs = await models().notifications.collection.find({ _id: { $in: ids } as never }).toArray();
+      return docs.map((d) => fromDoc(d));
+    },
+    async transitionEach(changes) {
+      if (changes.length === 0) return [];
+      const coll = models().notifications.collection;
+      const at = new Date();
+      const tokens = changes.map(() => randomUUID());
+      const writes = changes.map(({ id, from, to, patch }, i) => {
+        const update = patchUpdate({ ...(patch ?? {}), status: to }, OWNED_IMMUTABLE, at);
+        update.$set[CAS_TOKEN] = tokens[i];
+        return { filter: { _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update };
+      });
+      // One update command for all of them: a statement per notification, each its own compare-and-set.
+      const res = await coll.bulkWrite(writes.map((w) => ({ updateOne: w as never })), { ordered: false, ignoreUndefined: true });
+      const distinct = new Set(changes.map((c) => c.id)).size === changes.length;
+      const usable = changes.every((c) => c.expected?.id === c.id && c.from.includes(c.expected.status));
+      // Every compare-and-set matched and the callers sent their copies: the images are theirs with the update applied.
+      if (distinct && usable && res.matchedCount === changes.length) {
+        return changes.map((c, i) => {
+          const image: Doc = { ...(c.expected as unknown as Doc) };
+          Object.assign(image, writes[i].update.$set);
+          for (const k of Object.keys(writes[i].update.$unset ?? {})) delete image[k];
+          return fromDoc(image);
+        });
+      }
+      const docs = await coll.find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d as Doc]));
+      // Ours only if our token is still there and nobody moved the notification on since.
+      return changes.map((c, i) => {
+        const d = byId.get(c.id);
+        return d && d[CAS_TOKEN] === tokens[i] && d.status === c.to ? fromDoc(d) : null;
+      });
     },
     async update(id, patch) {
       const d = await models().notifications.findByIdAndUpdate(id, patchUpdate(patch, OWNED_IMMUTABLE), { new: true }).lean<Doc>();

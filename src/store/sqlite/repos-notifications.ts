@@ -50,22 +50,24 @@ export function notificationRepo(sql: Sql): NotificationRepo {
     return row ? fromRow(row) : null;
   };
 
-  /** One UPDATE (status-checked when `from` is given), then read back inside the same transaction. */
-  const patchWhere = (id: string, from: string[] | null, patch: Partial<NewNotification>): Promise<Notification | null> => {
+  /** One UPDATE (status-checked when `from` is given), then read back; runs inside a group's transaction. */
+  const applyPatch = (id: string, from: string[] | null, patch: Partial<NewNotification>): (() => Notification | null) => {
     const { set, unset } = splitPatch(patch, OWNED_IMMUTABLE);
     const fields: Flat = { ...set, updatedAt: new Date() };
     for (const k of unset) fields[k] = undefined;
     const clause = setClause(codec, flatten(fields as Partial<Notification>));
     const cas = from ? 'AND "status" IN (SELECT value FROM json_each(@from))' : '';
-    return sql.group(() => {
+    return () => {
       const res = sql.run(`UPDATE notifications SET ${clause.sql} WHERE "id" = @id ${cas}`, {
         ...clause.params,
         id,
         from: JSON.stringify(from ?? []),
       });
       return res.changes === 0 ? null : get(id);
-    });
+    };
   };
+  const patchWhere = (id: string, from: string[] | null, patch: Partial<NewNotification>): Promise<Notification | null> =>
+    sql.group(applyPatch(id, from, patch));
 
   return {
     async create(n) {
@@ -81,8 +83,18 @@ export function notificationRepo(sql: Sql): NotificationRepo {
     async get(id) {
       return get(id);
     },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return sql.all('SELECT * FROM notifications WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) }).map(fromRow);
+    },
     async transition(id, from, to, patch = {}) {
       return patchWhere(id, from, { ...patch, status: to });
+    },
+    async transitionEach(changes) {
+      if (changes.length === 0) return [];
+      // One transaction (and one commit, shared with the group's other writes) for all of them.
+      const writes = changes.map(({ id, from, to, patch }) => applyPatch(id, from, { ...(patch ?? {}), status: to }));
+      return sql.group(() => writes.map((w) => w()));
     },
     async update(id, patch) {
       return patchWhere(id, null, patch);
