@@ -55,7 +55,8 @@ export function createScheduler(deps: SchedulerDeps) {
     const stale = await store.notifications.findByStatus(['accepted'], { updatedBefore: before, limit: BATCH });
     for (const n of stale) {
       await publishDispatch(n.id);
-      await store.notifications.update(n.id, { dispatch: n.dispatch }); // touch updatedAt: one relay per period
+      // Touches updatedAt (one relay per period) only while still accepted: a fan-out that took it meanwhile keeps its cursor.
+      await store.notifications.transition(n.id, ['accepted'], 'accepted');
       forNotification(logger, n).info('relay: dispatch republished');
     }
     const msgs = sweepMessages ? await store.messages.findStale(['accepted'], before, BATCH) : [];
