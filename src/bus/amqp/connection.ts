@@ -6,6 +6,7 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { exponentialJitter } from '../../domain/retry';
 import type { Logger } from '../../log/logger';
 import { declareTopology } from './topology';
+import { coalesceWrites } from './coalesce-writes';
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
@@ -115,6 +116,7 @@ export class AmqpConnection extends EventEmitter {
 
   private async open(): Promise<void> {
     const model = await amqp.connect(this.url, { clientProperties: { connection_name: `herald:${this.prefix}` } });
+    coalesceWrites(model);
     let lost = false;
     const onLost = (why: string) => {
       if (lost) return;
