@@ -100,6 +100,8 @@ notificationSchema.index({ status: 1, startTime: 1 });
 notificationSchema.index({ programId: 1, createdAt: -1 });
 notificationSchema.index({ idempotencyKey: 1 }, { sparse: true });
 notificationSchema.index({ workspaceId: 1, createdAt: -1 });
+/** Redundant on MongoDB (_id is unique); lets mongo-java-server find a compare-and-set's {_id, status} without a scan. */
+notificationSchema.index({ _id: 1, status: 1 }, { unique: true });
 
 const statusChangeSchema = new Schema(
   { status: String, at: Date, reason: String, provider: String, providerStatus: String },

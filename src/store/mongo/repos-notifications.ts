@@ -77,7 +77,8 @@ export function notificationRepo(models: () => Models): NotificationRepo {
     async transition(id, from, to, patch = {}) {
       const update = patchUpdate({ ...patch, status: to }, OWNED_IMMUTABLE);
       const d = await models()
-        .notifications.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true })
+        // Equality for one status: mongo-java-server then finds {_id, status} by its index instead of scanning.
+        .notifications.findOneAndUpdate({ _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update, { new: true })
         .lean<Doc>();
       return d ? fromDoc(d) : null;
     },
