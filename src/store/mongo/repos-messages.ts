@@ -130,7 +130,9 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async transitionEachReturning(changes) {
       if (changes.length === 0) return [];
-      const tokens = changes.map(() => randomUUID());
+      // One random value per batch: the index makes each write's token its own.
+      const batch = randomUUID();
+      const tokens = changes.map((_, i) => `${batch}:${i}`);
       const writes = changes.map(({ id, from, to, opts }, i) => {
         const w = compareAndSet(id, from, to, opts ?? {});
         (w.update.$set as Doc)[CAS_TOKEN] = tokens[i];
