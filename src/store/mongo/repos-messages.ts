@@ -6,7 +6,7 @@ import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, pageOf, toRecord } from './docs';
 import { afterTransition, usableExpected } from '../transition-image';
 import type { Models } from './models';
-import { updateEach } from './update-each';
+import { updateEach } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 

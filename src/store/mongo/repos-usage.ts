@@ -3,7 +3,7 @@ import { USAGE_COLUMNS, usageRowId, zeroCounters, type UsageDelta, type UsageHou
 import type { UsageRepo } from '../store';
 import { isDuplicateKey } from './docs';
 import type { Models } from './models';
-import { updateEach, type UpdateOp } from './update-each';
+import { updateEach, type UpdateOp } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 
