@@ -27,7 +27,8 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
     const id = usageRowId(d);
     const cur = pending.get(id);
     if (!cur) {
-      pending.set(id, { ...d, counts: { ...d.counts } });
+      // Deltas are the recorder's own (made per change): the first of a row becomes its pending row.
+      pending.set(id, d);
       return;
     }
     for (const c in d.counts) cur.counts[c as UsageColumn] = (cur.counts[c as UsageColumn] ?? 0) + (d.counts[c as UsageColumn] ?? 0);
