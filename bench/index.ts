@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --sinks twilio,outbox]`: Herald under load on this machine,
 // next to the raw broker's own figure; prints a table and writes docs/benchmarks.md.
 // `npm run bench -- --only stream,embedded`: only those phases (nothing written); phases: raw, bare, fanout,
-// compare, stream, embedded, usage, sheets, metering, campaigns. `--only metering [--metering-subscribers N] [--metering-rounds N]`,
+// compare, stream, embedded, usage, sheets, metering, campaigns. `--only metering [--metering-subscribers N] [--metering-rounds N] [--metering-backends mongo,embedded]`,
 // `--only campaigns [--import-rows N] [--campaign-messages N]`: the CSV import and a campaign run.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,8 +53,10 @@ export interface BenchOptions {
   campaignMessages: number;
   /** Subscribers of the metering on/off fan-outs. */
   meteringSubscribers: number;
-  /** Unmetered/metered pairs run alternately; the fastest of each side counts. */
+  /** Unmetered/metered pairs run alternately (ABBA); the median of each side counts. */
   meteringRounds: number;
+  /** Backends of the metering phase (`--metering-backends mongo,embedded`, both by default). */
+  meteringBackends: Array<'mongo' | 'embedded'>;
   /** Folder for the children's V8 CPU profiles (--cpu-prof <dir>); summarise with bench/cpu-top.ts. */
   cpuProfileDir?: string;
   /** Ids per job of the embedded bare pipeline: Herald's dispatch.messagesPerDelivery. */
@@ -93,7 +95,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     only: parseOnly(flag('only')),
     messagesPerDelivery: loadConfig({}).dispatch.messagesPerDelivery,
     meteringSubscribers: Number(flag('metering-subscribers') ?? (quick ? 2_000 : 10_000)),
-    meteringRounds: Number(flag('metering-rounds') ?? 2),
+    meteringRounds: Number(flag('metering-rounds') ?? (quick ? 3 : 4)),
+    meteringBackends: (flag('metering-backends') ?? 'mongo,embedded').split(',').filter((b): b is 'mongo' | 'embedded' => b === 'mongo' || b === 'embedded'),
     importRows: Number(flag('import-rows') ?? (quick ? 100_000 : 1_000_000)),
     campaignMessages: Number(flag('campaign-messages') ?? (quick ? 5_000 : 20_000)),
     cpuProfileDir: flag('cpu-prof') ? path.resolve(flag('cpu-prof')!) : undefined,
@@ -206,7 +209,13 @@ export async function runBench(opts: BenchOptions, say: (s: string) => void): Pr
       say(`  ${Math.round(report.sheets.rowsPerS)} rows/s, ${report.sheets.calls.append} appends, lost ${report.sheets.lost}, duplicated ${report.sheets.duplicated}`);
     });
     await phase('metering', async () => {
-      report.metering = await meteringPhase(install, opts.meteringSubscribers, opts.mainSink, opts.quick ? 120_000 : 400_000, opts.meteringRounds, say);
+      const common = { subscribers: opts.meteringSubscribers, sink: opts.mainSink, rounds: opts.meteringRounds, say };
+      report.metering = [];
+      if (opts.meteringBackends.includes('mongo')) report.metering.push(await meteringPhase({ ...common, backend: 'mongo', install, timeoutMs: opts.quick ? 120_000 : 400_000 }));
+      if (opts.meteringBackends.includes('embedded')) {
+        const embedded = { backend: 'embedded' as const, dir, overrides: { 'worker.prefetch': opts.prefetch }, cpuProfileDir: opts.cpuProfileDir, timeoutMs: opts.quick ? 180_000 : 600_000 };
+        report.metering.push(await meteringPhase({ ...common, ...embedded }));
+      }
     });
     await phase('campaigns', async () => {
       say(`CSV import: ${opts.importRows} rows through POST /v1/imports (embedded store)`);

@@ -1,6 +1,10 @@
 // A closed-loop HTTP load: `concurrency` keep-alive connections, each posting its next request
 // as soon as the last one is answered; the latency of every request is kept.
+import fs from 'node:fs';
 import http from 'node:http';
+
+/** BENCH_LATENCY_DUMP=<file>: one line per request appended: target, index, start (ms after the first), latency ms, reused socket. */
+const dumpFile = process.env.BENCH_LATENCY_DUMP;
 
 export interface LoadResult {
   requests: number;
@@ -19,15 +23,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req: http.ClientRequest = http.request(
       url,
       { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket }));
         res.on('error', reject);
       },
     );
@@ -37,8 +41,12 @@ function post(agent: http.Agent, url: URL, body: string): Promise<{ status: numb
   });
 }
 
-export async function postMany(target: string, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+/** The client's keep-alive connections, to share between a warm-up and the timed run that follows it. */
+export const keepAliveAgent = (concurrency: number): http.Agent => new http.Agent({ keepAlive: true, maxSockets: concurrency });
+
+/** `agent`: connections opened before (by a warm-up) and left open afterwards; by default new ones, closed at the end. */
+export async function postMany(target: string, n: number, concurrency: number, body: (i: number) => object, shared?: http.Agent): Promise<LoadResult> {
+  const agent = shared ?? keepAliveAgent(concurrency);
   const url = new URL(target);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -53,6 +61,10 @@ export async function postMany(target: string, n: number, concurrency: number, b
       try {
         const r = await post(agent, url, JSON.stringify(body(i)));
         key = String(r.status);
+        if (dumpFile) {
+          const ms = (ns: bigint) => (Number(ns) / 1e6).toFixed(1);
+          fs.appendFileSync(dumpFile, `${target} ${i} ${ms(start - t0)} ${ms(process.hrtime.bigint() - start)} ${r.reused}\n`);
+        }
         if (r.status >= 200 && r.status < 300) bodies.push(r.text ? JSON.parse(r.text) : undefined);
       } catch (e) {
         key = `error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
@@ -63,7 +75,7 @@ export async function postMany(target: string, n: number, concurrency: number, b
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  agent.destroy();
+  if (!shared) agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     requests: n,

@@ -41,11 +41,15 @@ export function writeConfig(dir: string, name: string, overrides: Record<string,
   return { file, config };
 }
 
-/** Starts `node <script> <args>` with only HERALD_CONFIG in its environment; stdout/stderr go to <dir>/<name>.log. */
+/**
+ * Starts `node <script> <args>` with only HERALD_CONFIG in its environment (and NODE_OPTIONS from the bench's
+ * BENCH_CHILD_NODE_OPTIONS, e.g. a --require probe); stdout/stderr go to <dir>/<name>.log.
+ */
 export function startChild(dir: string, name: string, args: string[], env: Record<string, string>, readyLine: RegExp): Promise<HeraldChild> {
   const logFile = path.join(dir, `${name}.log`);
   const out = fs.openSync(logFile, 'w'); // a fresh file: an old 'started' line must not count
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  const nodeOptions = process.env.BENCH_CHILD_NODE_OPTIONS;
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env: nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   live.add(child);
   child.once('exit', () => live.delete(child));

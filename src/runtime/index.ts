@@ -33,11 +33,8 @@ import { createCatalogCache } from '../services/catalog-cache';
 import type { CampaignEvents, CampaignService } from '../services/campaigns';
 import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
-import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookSweep, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
-  observeNotificationEnds,
-} from '../services/webhooks';
-import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
+import { observeNotificationEnds } from '../services/webhooks';
+import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
 import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
 import { printBanner } from './banner';
@@ -100,9 +97,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const usage = createUsageRecorder(rawStore.usage, logger);
   // Message outcomes of programs with an outcomes sheet go to the sheets queue.
   const outcomeFeed = createOutcomeFeed({ store: rawStore, bus, logger });
-  // Webhook events too: every status change is seen here once, buffered briefly and queued for the webhook worker.
-  const webhookCache = createEndpointCache(rawStore.webhooks, config.webhooks.endpointCacheMs);
-  const webhookEvents = createWebhookEmitter({ bus, logger, wanted: webhookCache.wanted, mayWant: webhookCache.mayWantNow, flushMs: config.webhooks.flushMs });
+  const webhooks = wireWebhooks({ rawStore, bus, config, logger });
+  const { cache: webhookCache, events: webhookEvents } = webhooks;
   const observed = observeStore(rawStore, [usage.listener, metrics.messageListener, outcomeFeed.listener, webhookEvents.listener], logger, {
     // Moves within the pending statuses (accepted -> queued) are reported only while an endpoint asks for them.
     report: (to) => (to === 'queued' || to === 'scheduled') && webhookCache.anyWantsNow(`message.${to}`),
@@ -130,8 +126,6 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
-  let webhookWorker: WebhookWorker | undefined;
-  const webhookPoster = createWebhookPoster(config.webhooks);
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
@@ -145,24 +139,15 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
     const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
     const dispatchThenFeed = async (body: unknown) => {
-      const r = await dispatcher.handle(body);
-      if (r.action === 'ack') await feed.fromDispatch(body);
-      return r;
+      const { result, notification } = await dispatcher.run(body);
+      if (result.action === 'ack') await feed.fromDispatch(body, notification);
+      return result;
     };
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
     // Several at once: the small notifications of a busy stream share their store writes (group commit).
     consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 8 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
-    const webhookFanOut = createFanOut({ store, cache: webhookCache, retryForMs: config.webhooks.retryForMs });
-    webhookWorker = createWebhookWorker({
-      store, bus, logger, config,
-      fanOut: webhookFanOut,
-      sweep: createWebhookSweep({
-        store, endpoints: webhookCache.enabled, fanOut: webhookFanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000,
-      }),
-      deliverer: createDeliverer({ store, poster: webhookPoster, logger, config, metrics: createWebhookMetrics(metrics.registry) }),
-    });
-    await webhookWorker.start();
+    await webhooks.startWorker(store, metrics.registry);
     scheduler.start();
     campaigns.ticker.start();
     // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
@@ -212,9 +197,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       sheetsFeed?.close();
       outcomeFeed.close();
       senders.forEach((s) => s.close());
-      await webhookEvents.stop();
-      await webhookWorker?.stop();
-      await webhookPoster.close();
+      await webhooks.stop();
       await controlRefresh?.stop();
       await metering.stop();
       await signals.stop();
@@ -245,7 +228,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       config,
       logger,
       accounts: creditAccounts,
-      webhookEndpoints: createWebhookEndpoints({ store, config, onChange: webhookCache.invalidate }),
+      webhookEndpoints: webhooks.endpoints(store),
       extraRoutes: [
         // Keyless: delivery reports are checked by each vendor's signature.
         { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },

@@ -9,6 +9,13 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Writes running at once; while all are busy, new items wait and join the next write. */
   maxInFlight?: number;
+  /**
+   * Callers answered per turn of the event loop once their write is durable; the rest in the next
+   * turns. What a caller does next (an HTTP answer, the next step of a fan-out) runs when it is
+   * answered, so a group of hundreds answered at once is one long turn, and Node accepts one new
+   * connection per turn: answering in slices lets I/O in between.
+   */
+  settlePerTurn?: number;
 }
 
 interface Waiter<I, O> {
@@ -26,9 +33,21 @@ interface Waiter<I, O> {
 export function groupCommit<I, O>(write: (items: I[]) => Promise<Array<Outcome<O>>>, opts: GroupCommitOptions = {}): (item: I) => Promise<O> {
   const maxBatch = opts.maxBatch ?? 500;
   const maxInFlight = opts.maxInFlight ?? 2;
+  const perTurn = opts.settlePerTurn ?? 16;
   let pending: Array<Waiter<I, O>> = [];
   let scheduled = false;
   let inFlight = 0;
+
+  /** Answers the group's callers `perTurn` at a time, in order, the first slice at once. */
+  function settle(group: Array<Waiter<I, O>>, answer: (w: Waiter<I, O>, i: number) => void): void {
+    let i = 0;
+    const slice = (): void => {
+      const end = Math.min(group.length, i + perTurn);
+      for (; i < end; i++) answer(group[i], i);
+      if (i < group.length) setImmediate(slice);
+    };
+    slice();
+  }
 
   function flush(): void {
     scheduled = false;
@@ -44,14 +63,13 @@ export function groupCommit<I, O>(write: (items: I[]) => Promise<Array<Outcome<O
       }
       settled
         .then(
-          (out) =>
-            group.forEach((w, i) => {
-              const o = out[i];
-              if (!o) w.reject(new Error('group commit: no outcome for an item'));
-              else if (o.ok) w.resolve(o.value);
-              else w.reject(o.error);
-            }),
-          (e: unknown) => group.forEach((w) => w.reject(e)),
+          (out) => settle(group, (w, i) => {
+            const o = out[i];
+            if (!o) w.reject(new Error('group commit: no outcome for an item'));
+            else if (o.ok) w.resolve(o.value);
+            else w.reject(o.error);
+          }),
+          (e: unknown) => settle(group, (w) => w.reject(e)),
         )
         .finally(() => {
           inFlight--;

@@ -10,6 +10,11 @@ export interface ReserveItem {
   cost: number;
 }
 
+export interface ReserveOptions {
+  /** Takes the write of the ledger entries (and the rest of the bookkeeping) instead of waiting for it. */
+  background?: (entries: Promise<void>) => void;
+}
+
 export interface BalanceMovement {
   /** Unique ledger id: the same id again is the same movement (answered, not applied twice). */
   id: string;
@@ -40,8 +45,13 @@ export interface CreditRepo {
    * Reserves each item's cost, in order, while the balance covers it; an item reserved before (same
    * message) counts as covered and is not charged again. Unmetered or no account: all covered, nothing
    * written. Resolves the message ids covered.
+   *
+   * With `background`, a store that writes the entries after the balance change (MongoDB) resolves as
+   * soon as the change is durable together with the batch (so `settlePending` writes the entries of a
+   * process that dies) and hands the entries' write to `background`: the ledger sums to the balance
+   * once that promise settles. A store that writes both at once (SQLite) never calls it.
    */
-  reserve(workspaceId: string, items: ReserveItem[]): Promise<string[]>;
+  reserve(workspaceId: string, items: ReserveItem[], opts?: ReserveOptions): Promise<string[]>;
   /** Held reservations of these messages become charged (kept). Resolves how many changed. */
   charge(messageIds: string[]): Promise<number>;
   /** Gives back the held or charged reservations of these messages, once each. Resolves the refund entries written. */

@@ -7,7 +7,9 @@ import type { Channel, Notification } from '../domain/types';
 import { withIds, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
 import { buildMessage, recipientMessages, templatesFor } from './build-message';
+import { createSubscriberWalk } from './subscriber-walk';
 import { NO_METERING, withCreditWarning, type Metering } from '../services/credits';
+import { groupCommit, type Outcome as Settled } from '../store/group-commit';
 
 export interface DispatcherDeps {
   store: Store;
@@ -25,23 +27,53 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { store, bus, logger } = deps;
   const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
+  const walk = createSubscriberWalk(store);
 
-  /** Publishes the batch's sendable messages, then marks them queued (publish is confirmed first). */
-  async function queueMessages(msgs: NewMessage[]): Promise<void> {
-    const sendable = msgs.filter((m) => m.status === 'accepted');
-    const per = deps.config.dispatch.messagesPerDelivery;
-    const deliveries: Array<{ channel: Channel; ids: string[] }> = [];
-    for (const channel of ['sms', 'email'] as const) {
-      const ids = sendable.filter((m) => m.channel === channel).map((m) => m.id);
-      for (let i = 0; i < ids.length; i += per) deliveries.push({ channel, ids: ids.slice(i, i + per) });
-    }
-    // Several ids per queue message: one publish, confirm and ack for the lot; the worker settles each id on its own.
-    await Promise.all(deliveries.map((d) => bus.publish(d.channel, { messageIds: d.ids }, { messageId: `${d.ids[0]}+${d.ids.length}` })));
-    // One round trip for the batch; a message the worker already took past `accepted` is left alone.
-    await store.messages.transitionMany(sendable.map((m) => m.id), ['accepted'], 'queued');
+  /**
+   * Sendable messages are stored `queued` (history: accepted, then queued, at the same time) and published
+   * right after: one write for the batch instead of an insert and an update. A publish that never happens
+   * (the process died, the broker refused) leaves the delivery of this notification unacked, so the fan-out
+   * runs again from its cursor and publishes the batch again; the worker claims only from `queued`.
+   */
+  function asQueued(msgs: NewMessage[], at: Date): NewMessage[] {
+    return msgs.map((m) =>
+      m.status === 'accepted' ? { ...m, status: 'queued', statusHistory: [...m.statusHistory, { status: 'queued', at }] } : m,
+    );
   }
 
-  async function fanOut(n: Notification, log: Logger): Promise<HandlerResult> {
+  /**
+   * Publishes queued messages, several ids per queue message. The batches of fan-outs running together
+   * (a stream of small notifications: 5 messages each) share their queue messages: one publish, confirm,
+   * delivery and ack, and one claim by the worker, for up to messagesPerDelivery ids of several
+   * notifications. A fan-out's batch is published once every queue message holding one of its ids is confirmed.
+   */
+  const publishGrouped = groupCommit(
+    async (batches: NewMessage[][]): Promise<Array<Settled<void>>> => {
+      const per = deps.config.dispatch.messagesPerDelivery;
+      const deliveries: Array<{ channel: Channel; ids: string[]; from: Set<number> }> = [];
+      for (const channel of ['sms', 'email'] as const) {
+        let open: { channel: Channel; ids: string[]; from: Set<number> } | undefined;
+        batches.forEach((msgs, b) => {
+          for (const m of msgs) {
+            if (m.status !== 'queued' || m.channel !== channel) continue;
+            if (!open || open.ids.length >= per) deliveries.push((open = { channel, ids: [], from: new Set() }));
+            open.ids.push(m.id);
+            open.from.add(b);
+          }
+        });
+      }
+      const results = await Promise.allSettled(
+        deliveries.map((d) => bus.publish(d.channel, { messageIds: d.ids }, { messageId: `${d.ids[0]}+${d.ids.length}` })),
+      );
+      return batches.map((_, b) => {
+        const failed = results.find((r, i): r is PromiseRejectedResult => r.status === 'rejected' && deliveries[i].from.has(b));
+        return failed ? { ok: false, error: failed.reason } : { ok: true, value: undefined };
+      });
+    },
+    { maxBatch: 64, maxInFlight: 4 },
+  );
+
+  async function fanOut(n: Notification, log: Logger, since: number): Promise<HandlerResult> {
     const ws = n.workspaceId;
     const [program, eventType] = await Promise.all([store.programs.get(ws, n.programId), store.eventTypes.get(ws, n.programId, n.eventTypeId)]);
     if (!program || !eventType) {
@@ -56,11 +88,12 @@ export function createDispatcher(deps: DispatcherDeps) {
     let warnings = n.warnings;
     /** Meters, stores and queues one batch; resolves the notification as it stands after. */
     const write = async (built: NewMessage[], at: Date, last = false): Promise<Notification | null> => {
-      const { messages: msgs, rejected } = await metering.admit(n, built, at);
+      const { messages: admitted, rejected } = await metering.admit(n, built, at);
       if (rejected) log.warn('balance could not cover every message; those are rejected', { rejected });
       warnings = withCreditWarning(warnings, rejected);
+      const msgs = asQueued(admitted, at);
       const inserted = await store.messages.insertMany(msgs);
-      await queueMessages(msgs);
+      if (msgs.some((m) => m.status === 'queued')) await publishGrouped(msgs);
       total += inserted.length;
       // The walk's last batch: the `dispatched` transition records the cursor (and sees a cancel) in the same write.
       if (last) return null;
@@ -79,8 +112,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       log.debug('recipients queued', { recipients: n.recipients.length, messages: all.length });
     }
     const templates = templatesFor(eventType, n.rules?.template);
-    // One walk per fan-out (the server sorts once); leaving the loop early closes it.
-    const batches = skip || n.subscribers === false ? [] : store.subscriptions.subscriberBatches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize);
+    // One walk per fan-out (its first page shared with fan-outs starting together); leaving the loop early closes it.
+    const batches = skip || n.subscribers === false ? [] : walk.batches(ws, n.programId, n.eventTypeId, cursor, deps.config.dispatch.batchSize, since);
     for await (const subs of batches) {
       const at = now();
       const built = subs.flatMap((s) => s.channels.map((ch) => buildMessage(n, program, eventType, s, ch, deps.config, at, { templates })));
@@ -100,31 +133,54 @@ export function createDispatcher(deps: DispatcherDeps) {
       dispatch: { ...n.dispatch, cursor, messages: total, finishedAt: now() },
       ...(warnings !== n.warnings ? { warnings } : {}),
     });
-    if (done) log.info('notification dispatched', { messages: total });
+    // One line for a small notification's whole fan-out (started and done are ms apart): its duration is in it.
+    const ms = done?.dispatch.finishedAt && n.dispatch.startedAt ? done.dispatch.finishedAt.getTime() - n.dispatch.startedAt.getTime() : undefined;
+    if (done) log.info('notification dispatched', { messages: total, ms });
     else log.info('notification cancelled during fan-out; stopping');
     return { action: 'ack' };
   }
 
+  /** What a dispatch delivery came to, with the notification as last read (absent when it does not exist). */
+  type Outcome = { result: HandlerResult; notification?: Notification };
+  const acked = (notification: Notification): Outcome => ({ result: { action: 'ack' }, notification });
+
+  async function expire(n: Notification, from: Notification['status'][], log: Logger): Promise<Outcome> {
+    await store.notifications.transition(n.id, from, 'expired');
+    log.warn('window closed before dispatch; notification expired');
+    return acked(n);
+  }
+
+  async function run(body: unknown): Promise<Outcome> {
+    const id = (body as { notificationId?: unknown } | null)?.notificationId;
+    if (typeof id !== 'string' || id === '') return { result: { action: 'dead', reason: 'body has no notificationId' } };
+    const since = walk.mark();
+    // The common case, a notification accepted and never started (its dispatch is still { messages: 0 }): one
+    // compare-and-set takes it, without reading it first. Anything else (scheduled, resumed, gone) is read below.
+    const fresh = await store.notifications.transition(id, ['accepted'], 'dispatching', { dispatch: { messages: 0, startedAt: now() } });
+    if (fresh) {
+      const log = withIds(logger, { notificationId: id, workspaceId: fresh.workspaceId });
+      if (isExpired(fresh.validUntil, now())) return expire(fresh, ['dispatching'], log);
+      return { result: await fanOut(fresh, log, since), notification: fresh };
+    }
+    const n = await store.notifications.get(id);
+    if (!n) return { result: { action: 'dead', reason: `notification '${id}' does not exist` } };
+    const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
+    if (n.status === 'scheduled' && n.startTime > now()) return acked(n);
+    if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return acked(n);
+    if (isExpired(n.validUntil, now())) return expire(n, ['scheduled', 'accepted', 'dispatching'], log);
+    const started = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching'], 'dispatching', {
+      dispatch: { ...n.dispatch, startedAt: n.dispatch.startedAt ?? now() },
+    });
+    if (!started) return acked(n);
+    log.info('fan-out started', { resumeAfter: started.dispatch.cursor });
+    return { result: await fanOut(started, log, since), notification: started };
+  }
+
   return {
+    /** Handles a dispatch delivery, telling also the notification (for what follows a dispatch, without reading it again). */
+    run,
     async handle(body: unknown): Promise<HandlerResult> {
-      const id = (body as { notificationId?: unknown } | null)?.notificationId;
-      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no notificationId' };
-      const n = await store.notifications.get(id);
-      if (!n) return { action: 'dead', reason: `notification '${id}' does not exist` };
-      const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
-      if (n.status === 'scheduled' && n.startTime > now()) return { action: 'ack' };
-      if (!['scheduled', 'accepted', 'dispatching'].includes(n.status)) return { action: 'ack' };
-      if (isExpired(n.validUntil, now())) {
-        await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching'], 'expired');
-        log.warn('window closed before dispatch; notification expired');
-        return { action: 'ack' };
-      }
-      const started = await store.notifications.transition(id, ['scheduled', 'accepted', 'dispatching'], 'dispatching', {
-        dispatch: { ...n.dispatch, startedAt: n.dispatch.startedAt ?? now() },
-      });
-      if (!started) return { action: 'ack' };
-      log.info('fan-out started', { resumeAfter: started.dispatch.cursor });
-      return fanOut(started, log);
+      return (await run(body)).result;
     },
   };
 }

@@ -113,6 +113,22 @@ export function creditsContract(s: StoreRef): void {
       expect(await s().credits.ledgerSum('w1')).toBe(300);
     });
 
+    it('with `background`, resolves once the balance is taken; after the write it hands over, the ledger sums to the balance', async () => {
+      await s().credits.open('w1', { balance: 1000 });
+      const writes: Array<Promise<void>> = [];
+      const background = (entries: Promise<void>) => void writes.push(entries);
+      expect((await s().credits.reserve('w1', items(3), { background })).sort()).toEqual(items(3).map((i) => i.messageId).sort());
+      expect((await s().credits.get('w1'))!.balance).toBe(700);
+      // A resumed fan-out at once, while the first entries may still be on their way: covered, taken once.
+      expect((await s().credits.reserve('w1', items(4), { background })).sort()).toEqual(items(4).map((i) => i.messageId).sort());
+      await Promise.all(writes);
+      expect((await s().credits.get('w1'))!.balance).toBe(600);
+      expect(await s().credits.ledgerSum('w1')).toBe(600);
+      expect(await s().credits.reserved('w1')).toBe(400);
+      expect(await s().credits.settlePending(new Date(Date.now() + 60_000))).toBe(0);
+      expect(await s().credits.charge(items(4).map((i) => i.messageId))).toBe(4);
+    });
+
     it('finds held reservations older than a time, oldest first', async () => {
       await s().credits.open('w1', { balance: 1000 });
       await s().credits.reserve('w1', items(3));

@@ -103,6 +103,67 @@ describe('MongoDB store: a reserve cut off between its debit and its ledger entr
   });
 });
 
+describe('MongoDB store: a reserve whose entries were written in the background, by a process that died meanwhile', () => {
+  it('has covered its messages; settlePending writes the entries, once', async () => {
+    const uri = uniqueMongoUri('herald_credit_bg_crash');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const proto = mongoose.mongo.Collection.prototype as unknown as { insertMany: (...args: unknown[]) => unknown };
+    const original = proto.insertMany;
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
+      proto.insertMany = function (this: { collectionName: string }, ...args: unknown[]) {
+        if (this.collectionName === 'creditledger') return Promise.reject(new Error('process died'));
+        return original.apply(this, args);
+      };
+      let entries: Promise<void> | undefined;
+      expect((await store.credits.reserve('w', batch, { background: (p) => void (entries = p) })).sort()).toEqual(batch.map((i) => i.messageId));
+      await expect(entries).rejects.toThrow('process died');
+      proto.insertMany = original;
+      expect((await store.credits.get('w'))!.balance).toBe(800);
+      expect(await store.credits.ledgerSum('w')).toBe(1000);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
+      expect(await store.credits.ledgerSum('w')).toBe(800);
+      expect(await store.credits.reserved('w')).toBe(200);
+      expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
+    } finally {
+      proto.insertMany = original;
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
+describe('MongoDB store: a reserve batch left by an older version (one object per message)', () => {
+  it('is finished by settlePending like a compact one', async () => {
+    const uri = uniqueMongoUri('herald_credit_old_batch');
+    uris.push(uri);
+    const store = createMongoStore(uri);
+    await store.connect();
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      const items = [{ m: 'n1:u1:sms', n: 'n1', cost: 100 }, { m: 'c1:u2:sms', n: 'c1', c: 'c1', cost: 200 }];
+      const at = new Date(Date.now() - 120_000);
+      await conn.db!.collection('creditaccounts').updateOne({ _id: 'w' as never }, { $inc: { balance: -300 }, $push: { pendingReserves: { id: 'b-old', at, items } } } as never);
+      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(1);
+      expect((await store.credits.get('w'))!.balance).toBe(700);
+      expect(await store.credits.ledgerSum('w')).toBe(700);
+      const reserves = (await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items;
+      expect(reserves.map((e) => [e.messageId, e.notificationId, e.campaignId, e.amount]).sort()).toEqual([
+        ['c1:u2:sms', 'c1', 'c1', -200],
+        ['n1:u1:sms', 'n1', undefined, -100],
+      ]);
+    } finally {
+      await conn.close();
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
   it('is credited by settlePending, once', async () => {
     const uri = uniqueMongoUri('herald_refund_crash');

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import type { QueueName } from '../bus';
 import { groupCommit, type Outcome } from '../../store/group-commit';
+import { walCommitter, type WalCommitter } from '../../store/sqlite/wal-commit';
 
 export interface JobRow {
   id: number;
@@ -80,6 +81,7 @@ export class JobStore {
     // Several processes (or Bus instances) may share the file: wait for the write lock.
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.wal = walCommitter(this.db);
     this.stmts = {
       insert: this.db.prepare(
         `INSERT INTO bus_jobs (queue, body, headers, message_id, attempt, available_at, created_at)
@@ -112,6 +114,7 @@ export class JobStore {
   }
 
   close(): void {
+    this.wal.close();
     if (this.db.open) this.db.close();
   }
 
@@ -195,19 +198,20 @@ export class JobStore {
     return this.grouped(fn) as Promise<T>;
   }
 
+  private readonly wal: WalCommitter;
+
+  // The fsync runs off the event loop; the callers are answered once it is done (store/sqlite/wal-commit.ts).
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> =>
-      this.db
-        .transaction(() =>
-          fns.map((fn): Outcome<unknown> => {
-            try {
-              return { ok: true, value: this.db.transaction(fn)() };
-            } catch (error) {
-              return { ok: false, error };
-            }
-          }),
-        )
-        .immediate(),
+      this.wal.commit(() =>
+        fns.map((fn): Outcome<unknown> => {
+          try {
+            return { ok: true, value: this.db.transaction(fn)() };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        }),
+      ),
     { maxInFlight: 1, maxBatch: 1000 },
   );
 

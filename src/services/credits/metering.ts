@@ -12,11 +12,14 @@ export interface Metering {
   /** Reserves the batch's sendable messages; the ones the balance cannot cover come back rejected. */
   admit(n: MeteredOwner, msgs: NewMessage[], at: Date): Promise<{ messages: NewMessage[]; rejected: number }>;
   /** After messages moved: refunds the unsent final ones, keeps the charge of the handed-over ones. Never rejects. */
-  settle(moved: Array<Pick<Message, 'id' | 'status'>>): Promise<void>;
+  settle(moved: Array<SettledMessage>): Promise<void>;
   /** Settles reservations left held (a crash, a store outage); resolves how many it settled. */
   sweep(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** A message that moved; one that says its `cost` and has none (unmetered, free) was never reserved and is skipped. */
+export type SettledMessage = Pick<Message, 'id' | 'status'> & { cost?: number };
 
 /** Whose messages are reserved: a notification, or a campaign (its id is the messages' notificationId too). */
 export type MeteredOwner = Pick<Notification, 'id' | 'workspaceId'> & { campaignId?: string };
@@ -41,6 +44,8 @@ const SWEEP_BATCH = 500;
 const RETRY_MS = 5_000;
 /** Settlements wait this long to share one round trip with the others (a busy worker hands over thousands a second). */
 const SETTLE_EVERY_MS = 200;
+/** Reserve batches whose ledger entries may be written while the fan-out goes on; one more waits for the oldest. */
+const MAX_WRITING = 4;
 
 const REFUND = new Set<MessageStatus>(REFUNDED_STATUSES);
 const CHARGE = new Set<MessageStatus>(CHARGED_STATUSES);
@@ -71,6 +76,14 @@ export function createMetering(deps: MeteringDeps): Metering {
   let flushing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let next: Promise<void> | undefined;
+  /** Ledger entries of debited reserve batches still being written (MongoDB): settlements here wait for them. */
+  const writing = new Set<Promise<void>>();
+  const track = (entries: Promise<void>): void => {
+    const w: Promise<void> = entries
+      .catch((e: unknown) => void logger.warn('credits: writing reserve entries failed; the sweeper writes them', { error: (e as Error).message }))
+      .finally(() => writing.delete(w));
+    writing.add(w);
+  };
 
   async function accountOf(ws: string): Promise<{ metered: boolean; prices: CreditPrices }> {
     const cached = accounts.get(ws);
@@ -83,6 +96,8 @@ export function createMetering(deps: MeteringDeps): Metering {
 
   /** Writes what is pending in two round trips; on failure the ids wait and are tried again. */
   async function flush(): Promise<void> {
+    // A reservation is charged or refunded once its entry is there.
+    if (writing.size) await Promise.all(writing);
     const charge = [...pending.charge];
     const refund = [...pending.refund];
     pending.charge.clear();
@@ -117,7 +132,9 @@ export function createMetering(deps: MeteringDeps): Metering {
       const items = sendable.map((m) => ({
         messageId: m.id, notificationId: n.id, ...(n.campaignId ? { campaignId: n.campaignId } : {}), cost: messageCost(m.channel, m.sms?.segments, prices),
       }));
-      const covered = new Set(await store.credits.reserve(ws, items));
+      while (writing.size >= MAX_WRITING) await Promise.race(writing);
+      // The debit is the decision: the fan-out goes on while the batch's entries are written.
+      const covered = new Set(await store.credits.reserve(ws, items, { background: track }));
       if (items.some((i) => i.cost > 0)) signals.changed(ws);
       // A covered message carries what was reserved for it: usage, metrics and exports read it there.
       const costs = new Map(items.filter((i) => i.cost > 0).map((i) => [i.messageId, i.cost]));
@@ -132,6 +149,8 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     settle(moved) {
       for (const m of moved) {
+        // No reservation to charge or refund: an unmetered workspace pays no ledger write per message.
+        if ('cost' in m && !m.cost) continue;
         if (REFUND.has(m.status)) pending.refund.add(m.id);
         else if (CHARGE.has(m.status)) pending.charge.add(m.id);
       }
@@ -160,6 +179,7 @@ export function createMetering(deps: MeteringDeps): Metering {
 
     async stop() {
       clearTimeout(retryTimer);
+      await Promise.all(writing);
       await run().catch(() => undefined);
     },
   };

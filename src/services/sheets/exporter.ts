@@ -13,7 +13,8 @@ import { exponentialJitter } from '../../domain/retry';
 import { BASE_COLUMNS, columnLetter, growHeader, lastRowOf, OUTCOME_COLUMNS, quoteSheet, rowValues, type MessageOutcome, type SheetExport, type StagedRow } from '../../domain/sheets';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store/store';
-import { createSheetsApi, readServiceAccountKey, SheetsError, toSheetsError, type SheetsApi } from './google-sheets';
+import { SheetsError, toSheetsError, type SheetsApi } from './google-sheets';
+import { createApiCache } from './api-cache';
 import { parseSheetEvent, parseSheetOutcome, type SheetEvent } from './feed';
 import { eventItem, outcomeItem, stageRows, type StageItem } from './stage';
 
@@ -29,7 +30,6 @@ export interface SheetsExporterDeps {
   afterAppend?: (t: SheetExport) => Promise<void>;
 }
 
-const KEY_CACHE_MS = 300_000;
 /** Exported rows are remembered this long (a bus redelivery later than that is not expected), then pruned hourly. */
 const KEEP_EXPORTED_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -39,7 +39,7 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
   const cfg = deps.config.sheets;
   const owner = deps.owner ?? `sheets-${randomBytes(6).toString('hex')}`;
   const backoff = exponentialJitter({ baseMs: cfg.retryBaseMs, maxMs: Math.max(cfg.retryBaseMs, cfg.retryMaxMs) });
-  const apis = new Map<string, { api: SheetsApi; at: number }>();
+  const apiOf = createApiCache(cfg, deps.apiFor);
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const lookedAgain = new Set<string>();
@@ -58,17 +58,6 @@ export function createSheetsExporter(deps: SheetsExporterDeps) {
       const t = setTimeout(done, ms);
       sleepers.add(done);
     });
-
-  function apiOf(t: SheetExport): SheetsApi {
-    const keyFile = t.keyFile ?? cfg.credentialsFile;
-    if (!keyFile) throw new SheetsError('KEY_FILE', 'no key file: the target has none and GOOGLE_APPLICATION_CREDENTIALS is not set');
-    if (deps.apiFor) return deps.apiFor(t, keyFile);
-    const cached = apis.get(keyFile);
-    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.api;
-    const api = createSheetsApi({ key: readServiceAccountKey(keyFile), apiRoot: cfg.googleApiRoot, timeoutMs: cfg.timeoutMs });
-    apis.set(keyFile, { api, at: Date.now() });
-    return api;
-  }
 
   /** Counts each Google call for the bench and the logs. */
   async function counted<T>(fn: () => Promise<T>): Promise<T> {

@@ -68,11 +68,12 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
     invalidate(): void {
       known.clear();
     },
-    /** The dispatch queue's body `{notificationId}`: publishes that event to `sheets` if its program exports. Throws if the publish fails. */
-    async fromDispatch(body: unknown): Promise<void> {
+    /** The dispatch queue's body `{notificationId}` (and the notification, when the caller has read it): publishes that event to `sheets` if its program exports. Throws if the publish fails. */
+    async fromDispatch(body: unknown, known?: Notification): Promise<void> {
       const id = (body as { notificationId?: unknown } | null)?.notificationId;
       if (typeof id !== 'string' || id === '') return;
-      const n = await store.notifications.get(id);
+      // The dispatcher's copy, when it has one: the fields an event carries never change.
+      const n = known?.id === id ? known : await store.notifications.get(id);
       if (!n || !(await hasTargets(n.workspaceId, n.programId))) return;
       await bus.publish('sheets', sheetEventBody(n), { messageId: n.id });
     },

@@ -249,6 +249,8 @@ const creditLedgerSchema = new Schema(
     state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
     /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
     batch: String,
+    /** Reserve entries: charged or refunded (see credit-docs.ts). */
+    settled: Boolean,
   },
   { ...base, collection: 'creditledger' },
 );

@@ -1,7 +1,8 @@
 // Messages in MongoDB: idempotent bulk insert and compare-and-set status transitions.
 import { randomUUID } from 'node:crypto';
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
-import type { MessageRepo } from '../store';
+import type { MessageRepo, NewMessage } from '../store';
+import { groupCommit, type Outcome } from '../group-commit';
 import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, pageOf, toRecord } from './docs';
 import { afterTransition, usableExpected } from '../transition-image';
@@ -101,31 +102,50 @@ export function messageRepo(models: () => Models): MessageRepo {
     return docs.map(fromDoc);
   };
 
-  return {
-    async insertMany(msgs) {
-      if (msgs.length === 0) return [];
+  /**
+   * The batches of fan-outs running together (a stream of small notifications) share one unordered insert
+   * (one majority-acknowledged, journaled write); each caller learns which of its own ids were new.
+   */
+  const insertGrouped = groupCommit(
+    async (batches: NewMessage[][]): Promise<Array<Outcome<string[]>>> => {
       const model = models().messages;
       const now = new Date();
       // What a mongoose document would store (schema field order, its defaults), without its ~90 µs of CPU per message.
       const fields = Object.entries(model.schema.paths as Record<string, { defaultValue?: unknown }>);
-      const docs = msgs.map((msg) => {
-        const m = msg as unknown as Doc;
-        const d: Doc = {};
-        for (const [k, { defaultValue: def }] of fields) {
-          if (k === '_id') d._id = msg.id;
-          else if (k === 'createdAt' || k === 'updatedAt') d[k] = now;
-          else d[k] = m[k] !== undefined ? m[k] : typeof def === 'function' ? def() : def;
+      const docs: Doc[] = [];
+      for (const msgs of batches) {
+        for (const msg of msgs) {
+          const m = msg as unknown as Doc;
+          const d: Doc = {};
+          for (const [k, { defaultValue: def }] of fields) {
+            if (k === '_id') d._id = msg.id;
+            else if (k === 'createdAt' || k === 'updatedAt') d[k] = now;
+            else d[k] = m[k] !== undefined ? m[k] : typeof def === 'function' ? def() : def;
+          }
+          docs.push(d);
         }
-        return d;
-      });
-      // Unordered: duplicates are skipped; undefined fields stay out of the document.
+      }
+      // Unordered: duplicates are skipped (a resumed fan-out); undefined fields stay out of the document.
+      let failed = new Set<number>();
       try {
         await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
-        return msgs.map((m) => m.id);
       } catch (e) {
-        const failed = duplicateIndexes(e);
-        return msgs.filter((_, i) => !failed.has(i)).map((m) => m.id);
+        failed = duplicateIndexes(e);
       }
+      let at = 0;
+      return batches.map((msgs) => {
+        const inserted = msgs.filter((_, i) => !failed.has(at + i)).map((m) => m.id);
+        at += msgs.length;
+        return { ok: true, value: inserted };
+      });
+    },
+    { maxBatch: 32, maxInFlight: 4 },
+  );
+
+  return {
+    async insertMany(msgs) {
+      if (msgs.length === 0) return [];
+      return insertGrouped(msgs);
     },
     // The worker's hot path (get, transition) goes to the driver's collection: no query casting, no
     // hydration; the values are already the stored types (strings, numbers, Dates).

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
+import { walCommitter, type WalCommitter } from './wal-commit';
 
 /** How a record field is kept in its column. */
 export type ColumnKind = 'text' | 'int' | 'bool' | 'date' | 'json';
@@ -140,27 +141,40 @@ export class Sql {
     return this.grouped(fn) as Promise<T>;
   }
 
+  private committer: { db: Database.Database; wal: WalCommitter } | undefined;
+
+  /** The connection's committer (made again when the store reconnects). */
+  private wal(): WalCommitter {
+    const conn = this.conn();
+    if (this.committer?.db !== conn) {
+      this.committer?.wal.close();
+      this.committer = { db: conn, wal: walCommitter(conn) };
+    }
+    return this.committer.wal;
+  }
+
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> => {
       const conn = this.conn();
-      return conn
-        .transaction(() =>
-          fns.map((fn): Outcome<unknown> => {
-            try {
-              // Nested: a savepoint inside the group's transaction.
-              return { ok: true, value: conn.transaction(fn)() };
-            } catch (error) {
-              return { ok: false, error };
-            }
-          }),
-        )
-        .immediate();
+      // The fsync runs off the event loop; the callers are answered once it is done (wal-commit.ts).
+      return this.wal().commit(() =>
+        fns.map((fn): Outcome<unknown> => {
+          try {
+            // Nested: a savepoint inside the group's transaction.
+            return { ok: true, value: conn.transaction(fn)() };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        }),
+      );
     },
     { maxInFlight: 1, maxBatch: 1000 },
   );
 
   close(): void {
     this.cache.clear();
+    this.committer?.wal.close();
+    this.committer = undefined;
     if (this.db?.open) this.db.close();
     this.db = null;
   }

@@ -1,5 +1,6 @@
 // Credit accounts and their ledger in SQLite: every balance change and its ledger entries are one
-// write transaction (BEGIN IMMEDIATE), so several processes on the file never overspend.
+// write transaction (BEGIN IMMEDIATE), so several processes on the file never overspend. Reserves,
+// charges and refunds share the commit (one fsync) of the other writes of the same turn (group commit).
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
 import type { CreditRepo } from '../store';
@@ -31,6 +32,9 @@ const entries: TableCodec = {
     state: 'text', balanceAfter: 'int', requestHash: 'text', note: 'text', createdAt: 'date',
   },
 };
+
+/** A reserve entry, unless the message has one already. */
+const INSERT_RESERVE = insertSql(entries).replace(/^INSERT/, 'INSERT OR IGNORE');
 
 export function creditRepo(sql: Sql): CreditRepo {
   const get = (ws: string): CreditAccount | null => {
@@ -86,22 +90,24 @@ export function creditRepo(sql: Sql): CreditRepo {
       });
     },
     async reserve(ws, items) {
-      return sql.tx(() => {
+      return sql.group(() => {
         const acc = get(ws);
         if (!acc || acc.balance === null) return items.map((i) => i.messageId);
         let balance = acc.balance;
         const covered: string[] = [];
         const now = new Date();
         for (const i of items) {
-          if (entry(reserveId(i.messageId))) covered.push(i.messageId);
+          // Free: covered, nothing to hold (as on MongoDB).
+          if (i.cost <= 0) covered.push(i.messageId);
           else if (i.cost <= balance) {
-            balance -= i.cost;
-            insertEntry({
+            // One statement per message: an entry already there (a resumed fan-out) is covered and not charged again.
+            const e: LedgerEntry = {
               id: reserveId(i.messageId), workspaceId: ws, kind: 'reserve', amount: -i.cost, state: 'held', messageId: i.messageId,
               notificationId: i.notificationId, ...(i.campaignId ? { campaignId: i.campaignId } : {}), createdAt: now,
-            });
+            };
+            if (sql.run(INSERT_RESERVE, encodeRecord(entries, e)).changes > 0) balance -= i.cost;
             covered.push(i.messageId);
-          }
+          } else if (sql.get('SELECT 1 FROM credit_ledger WHERE "id" = @id', { id: reserveId(i.messageId) })) covered.push(i.messageId);
         }
         if (balance !== acc.balance) addToBalance(ws, balance - acc.balance, now);
         return covered;
@@ -109,11 +115,11 @@ export function creditRepo(sql: Sql): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      return sql.tx(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
+      return sql.group(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
     },
     async refund(ids) {
       if (ids.length === 0) return [];
-      return sql.tx(() => {
+      return sql.group(() => {
         const out: LedgerEntry[] = [];
         const now = new Date();
         for (const id of ids) {
