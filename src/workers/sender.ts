@@ -101,7 +101,8 @@ export function createSender(deps: SenderDeps) {
       },
     });
     unrecorded.delete(m.id);
-    void metering.settle([{ id: m.id, status: to }]);
+    // The cost it was stored with: an unmetered message (no cost) costs no ledger write.
+    void metering.settle([{ id: m.id, status: to, cost: m.cost }]);
     logMessage(logger, 'info', m, 'message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
   }
