@@ -41,8 +41,12 @@ function post(agent: http.Agent, url: URL, body: string): Promise<{ status: numb
   });
 }
 
-export async function postMany(target: string, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+/** The client's keep-alive connections, to share between a warm-up and the timed run that follows it. */
+export const keepAliveAgent = (concurrency: number): http.Agent => new http.Agent({ keepAlive: true, maxSockets: concurrency });
+
+/** `agent`: connections opened before (by a warm-up) and left open afterwards; by default new ones, closed at the end. */
+export async function postMany(target: string, n: number, concurrency: number, body: (i: number) => object, shared?: http.Agent): Promise<LoadResult> {
+  const agent = shared ?? keepAliveAgent(concurrency);
   const url = new URL(target);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -71,7 +75,7 @@ export async function postMany(target: string, n: number, concurrency: number, b
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  agent.destroy();
+  if (!shared) agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     requests: n,

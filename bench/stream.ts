@@ -5,7 +5,7 @@ import path from 'node:path';
 import { tally, waitUntil, type DeliveryTally, type PhaseEnv } from './context';
 import { cpuMeter, type CpuShare } from './cpu';
 import { EVENT_TYPE } from './fixtures';
-import { postMany, type LoadResult } from './load';
+import { keepAliveAgent, postMany, type LoadResult } from './load';
 import { freePort, startChild } from './processes';
 import { startSink, type SinkKind } from './sinks';
 
@@ -16,6 +16,8 @@ export interface StreamResult extends DeliveryTally {
   concurrency: number;
   herald: Omit<LoadResult, 'bodies'>;
   bare: Omit<LoadResult, 'bodies'>;
+  /** The warm-up's requests, on connections opened as they went (before the fan-out load). */
+  warmUp: Omit<LoadResult, 'bodies'>;
   /** Messages `sent` per second, from the first POST to the last sentAt. */
   deliveredPerS: number;
   messages: number;
@@ -31,10 +33,12 @@ export const WARM_UP = 100;
 async function bareReference(ctx: PhaseEnv, n: number, concurrency: number, body: (i: number) => object): Promise<LoadResult> {
   const port = await freePort();
   const child = await startChild(ctx.dir, 'bare-express', ['--require', 'tsx/cjs', path.join(__dirname, 'bare-server.ts'), String(port)], {}, /listening/);
+  const agent = keepAliveAgent(concurrency);
   try {
-    await postMany(`http://127.0.0.1:${port}/v1/notifications`, WARM_UP, concurrency, body);
-    return await postMany(`http://127.0.0.1:${port}/v1/notifications`, n, concurrency, body);
+    await postMany(`http://127.0.0.1:${port}/v1/notifications`, WARM_UP, concurrency, body, agent);
+    return await postMany(`http://127.0.0.1:${port}/v1/notifications`, n, concurrency, body, agent);
   } finally {
+    agent.destroy();
     await child.stop();
   }
 }
@@ -59,8 +63,12 @@ export async function stream(
     const meter = cpuMeter({ ...pair.pids, ...ctx.services(), bench: process.pid });
     const sampler = setInterval(() => pair.sample(), 500);
     // Warm-up notifications are real ones: their messages count with the others (sent, lost, duplicated).
-    const warm = await postMany(`${pair.url}/v1/notifications`, WARM_UP, concurrency, (i) => body(n + i));
-    const herald = await postMany(`${pair.url}/v1/notifications`, n, concurrency, body).finally(() => clearInterval(sampler));
+    // The timed requests go over the warm-up's keep-alive connections, as a client with a connection pool sends them:
+    // 50 new connections at once would each wait for the busy server's accept (libuv takes one a turn), and at 2,000
+    // requests those 50 first answers are the p99. The warm-up's figures (its connections opened) are reported beside.
+    const agent = keepAliveAgent(concurrency);
+    const warm = await postMany(`${pair.url}/v1/notifications`, WARM_UP, concurrency, (i) => body(n + i), agent);
+    const herald = await postMany(`${pair.url}/v1/notifications`, n, concurrency, body, agent).finally(() => (clearInterval(sampler), agent.destroy()));
     const accepted = herald.statuses['202'] ?? 0;
     const messages = (accepted + (warm.statuses['202'] ?? 0)) * subscribers;
     const match = { programId };
@@ -80,6 +88,7 @@ export async function stream(
       concurrency,
       herald: strip(herald),
       bare: strip(bare),
+      warmUp: strip(warm),
       deliveredPerS: sent / Math.max(0.001, ((last?.getTime() ?? Date.now()) - t0) / 1000),
       messages,
       cpu,

@@ -113,6 +113,24 @@ export function forMessage(logger: Logger, m: { id: string; notificationId: stri
   return withIds(logger, { workspaceId: m.workspaceId, notificationId: m.notificationId, messageId: m.id });
 }
 
+/**
+ * One line about one message, with the same ids as `forMessage` but no child logger made for it:
+ * the channel workers' hot path, where most messages write one line (or none).
+ */
+export function logMessage(
+  logger: Logger,
+  level: 'error' | 'warn' | 'info' | 'debug',
+  m: { id: string; notificationId: string; workspaceId?: string },
+  message: string,
+  meta?: Record<string, unknown>,
+): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const line: Record<string, unknown> = m.workspaceId ? { workspaceId: m.workspaceId } : {};
+  if (m.notificationId) line.notificationId = m.notificationId;
+  line.messageId = m.id;
+  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+}
+
 /** A logger for lines about one notification, with its workspace. */
 export function forNotification(logger: Logger, n: { id: string; workspaceId?: string }): Logger {
   return withIds(logger, { workspaceId: n.workspaceId, notificationId: n.id });
@@ -137,8 +155,8 @@ export class StoreLogTransport extends Transport {
   }
 
   override log(info: Record<string, unknown>, next: () => void): void {
-    const meta: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(info)) if (!KNOWN.has(k) && typeof k === 'string') meta[k] = v;
+    let meta: Record<string, unknown> | undefined;
+    for (const k in info) if (!KNOWN.has(k)) (meta ??= {})[k] = info[k];
     this.buffer.push({
       time: info.timestamp ? new Date(String(info.timestamp)) : new Date(),
       level: String(info.level),
@@ -147,7 +165,7 @@ export class StoreLogTransport extends Transport {
       workspaceId: info.workspaceId as string | undefined,
       notificationId: info.notificationId as string | undefined,
       messageId: info.messageId as string | undefined,
-      meta: Object.keys(meta).length ? meta : undefined,
+      meta,
     });
     const max = this.opts.maxBuffer ?? 10_000;
     if (this.buffer.length > max) {

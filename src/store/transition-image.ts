@@ -13,7 +13,7 @@ export function usableExpected(id: string, from: MessageStatus[], expected: Mess
  */
 export function afterTransition(before: Message, set: Record<string, unknown>, unset: readonly string[], inc: number, change: StatusChange): Message {
   const out: Record<string, unknown> = { ...before };
-  for (const [k, v] of Object.entries(set)) if (v !== undefined) out[k] = v;
+  for (const k in set) if (set[k] !== undefined) out[k] = set[k];
   for (const k of unset) delete out[k];
   out.attempts = (before.attempts ?? 0) + inc;
   out.statusHistory = [...(before.statusHistory ?? []), change];

@@ -34,9 +34,13 @@ export interface FailureDeps {
   metering: Metering;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Providers that refused this message for good (recorded in its history when it failed over). */
-export function refusedBy(m: Message): Set<string> {
-  return new Set(m.statusHistory.filter((h) => h.reason?.startsWith(REFUSED_REASON) && h.provider).map((h) => h.provider!));
+export function refusedBy(m: Message): ReadonlySet<string> {
+  let out: Set<string> | undefined;
+  for (const h of m.statusHistory) if (h.provider && h.reason?.startsWith(REFUSED_REASON)) (out ??= new Set()).add(h.provider);
+  return out ?? NONE;
 }
 
 export function createFailureHandler(deps: FailureDeps) {

@@ -59,22 +59,48 @@ export function createDeliveryHandler(handleMessage: (id: string) => Promise<Ite
     }
   }
 
-  /** A store call lost when a connection was cut may never settle: after limitMs the delivery is
-   *  handed back rather than held forever (the message's lease keeps a retry from sending alongside it). */
-  async function handleInTime(id: string): Promise<ItemResult> {
-    const { limitMs } = opts;
-    let timer: NodeJS.Timeout | undefined;
-    const abandoned = new Promise<ItemResult>((resolve) => {
-      timer = setTimeout(() => {
-        logger.error('message handling did not finish in time; handing the delivery back', { messageId: id, limitMs });
-        resolve({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${limitMs} ms` });
-      }, limitMs);
-    });
-    try {
-      return await Promise.race([handleMessage(id), abandoned]);
-    } finally {
-      clearTimeout(timer);
+  /** Handlings under way and when each is given up: one sweep for them all, not a timer and a race per message. */
+  const watched = new Set<{ id: string; deadline: number; giveUp: (r: ItemResult) => void }>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweepEveryMs = Math.max(10, Math.min(1_000, Math.floor(opts.limitMs / 4)));
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const w of watched) {
+      if (now < w.deadline) continue;
+      unwatch(w);
+      logger.error('message handling did not finish in time; handing the delivery back', { messageId: w.id, limitMs: opts.limitMs });
+      w.giveUp({ action: 'retry', delayMs: 1_000, reason: `handling did not finish within ${opts.limitMs} ms` });
     }
+  }
+
+  function unwatch(w: { id: string; deadline: number; giveUp: (r: ItemResult) => void }): void {
+    watched.delete(w);
+    if (watched.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }
+
+  /** A store call lost when a connection was cut may never settle: after limitMs (and at most a
+   *  sweep more) the delivery is handed back rather than held forever (the message's lease keeps a
+   *  retry from sending alongside it). */
+  function handleInTime(id: string): Promise<ItemResult> {
+    return new Promise<ItemResult>((resolve, reject) => {
+      const w = { id, deadline: Date.now() + opts.limitMs, giveUp: resolve };
+      watched.add(w);
+      sweeper ??= setInterval(sweep, sweepEveryMs);
+      handleMessage(id).then(
+        (r) => {
+          unwatch(w);
+          resolve(r);
+        },
+        (e: unknown) => {
+          unwatch(w);
+          reject(e);
+        },
+      );
+    });
   }
 
   return {

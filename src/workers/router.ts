@@ -248,6 +248,8 @@ export class ProviderRouter {
   private ranked(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>): ProviderState[] {
     const now = this.clock();
     const usable = this.states.filter((s) => s.provider.channel === channel && !s.paused && !never.has(s.provider.id) && s.circuit.allows(now));
+    // One usable provider (the common case): nothing to order, no arrays made per message.
+    if (usable.length <= 1) return usable;
     const byOrder = [...usable].sort((a, b) => a.order - b.order || (a.provider.id < b.provider.id ? -1 : 1));
     const weighted = this.weightedOrder(byOrder.filter((s) => s.weight > 0));
     const ranked = [...weighted, ...byOrder.filter((s) => s.weight <= 0)];

@@ -7,15 +7,16 @@ import { HeraldError } from '../domain/errors';
 import { isFinal } from '../domain/status';
 import type { Channel, Message } from '../domain/types';
 import { isExpired } from '../domain/window';
-import { forMessage, type Logger } from '../log/logger';
-import { ProviderError, type Provider, type SendResult } from '../providers/types';
+import { forMessage, logMessage, type Logger } from '../log/logger';
+import { ProviderError, type SendResult } from '../providers/types';
 import type { Store } from '../store/store';
 import { NO_METERING, type Metering } from '../services/credits';
 import type { Chosen, ProviderRouter, Waiter } from './router';
-import { createFailureHandler, NoSendSlot, refusedBy } from './attempt-failure';
+import { createFailureHandler, refusedBy } from './attempt-failure';
 import { createBatcher } from './batcher';
 import { createDeliveryHandler } from './deliveries';
 import { createLeaseKeeper } from './lease-keeper';
+import { sendParts } from './send-parts';
 import type { CampaignGate, GateDecision } from '../services/campaigns/gate';
 
 export interface SenderDeps {
@@ -44,6 +45,8 @@ const LEASE_POLL_MS = 5_000;
 const HOLD_MS = 5_000;
 /** Delay before a held message is looked at again (the 1 s rung): it is back waiting soon. */
 const NO_PROVIDER_DELAY_MS = 1_000;
+
+const NO_PROVIDERS: ReadonlySet<string> = new Set();
 
 function asProviderError(e: unknown): ProviderError {
   return e instanceof ProviderError ? e : new ProviderError('UNKNOWN', (e as Error)?.message ?? String(e));
@@ -81,7 +84,7 @@ export function createSender(deps: SenderDeps) {
   const claim = createBatcher((changes: Parameters<Store['messages']['transitionEachReturning']>[0]) => store.messages.transitionEachReturning(changes));
 
   /** Records the provider's acceptance; if the store is down this throws and the delivery comes back to finish it. */
-  async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number, log: Logger): Promise<ItemResult> {
+  async function recordSent(m: Message, providerId: string, r: SendResult, attempt: number): Promise<ItemResult> {
     unrecorded.set(m.id, { providerId, result: r, attempt });
     const ids = channel === 'sms' ? r.providerMessageId.split(',') : [r.providerMessageId];
     const to = r.status === 'queued' ? 'sent' : r.status;
@@ -98,56 +101,20 @@ export function createSender(deps: SenderDeps) {
       },
     });
     unrecorded.delete(m.id);
-    void metering.settle([{ id: m.id, status: to }]);
-    log.info('message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
+    // The cost it was stored with: an unmetered message (no cost) costs no ledger write.
+    void metering.settle([{ id: m.id, status: to, cost: m.cost }]);
+    logMessage(logger, 'info', m, 'message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
-  }
-
-  /** Takes the provider's next send slot right before a call: none in time puts the message back. */
-  async function slot(provider: Provider, part: number, parts: number): Promise<void> {
-    const got = await router.reserveSlot(provider.id);
-    if (!got.ok) throw new NoSendSlot(provider.id, part, parts, got.retryInMs);
-  }
-
-  /** Sends every part not yet accepted, in order, recording each provider id as it comes back. */
-  async function sendParts(m: Message, provider: Provider): Promise<SendResult> {
-    if (provider.channel === 'email') {
-      await slot(provider, 0, 1);
-      return provider.send({
-        messageId: m.id,
-        to: m.to,
-        subject: m.content.subject ?? '',
-        text: m.content.text,
-        html: m.content.html,
-        validUntil: m.validUntil,
-      });
-    }
-    const parts = m.sms?.parts.length ? m.sms.parts : [m.content.text];
-    const ids = [...(m.providerMessageIds ?? [])];
-    let last: SendResult | undefined;
-    for (let i = ids.length; i < parts.length; i++) {
-      if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
-      await slot(provider, i, parts.length);
-      last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
-      ids.push(last.providerMessageId);
-      if (i < parts.length - 1) {
-        await store.messages.transition(m.id, ['sending'], 'sending', {
-          patch: { providerMessageIds: ids, provider: provider.id },
-          reason: `part ${i + 1} of ${parts.length} accepted`,
-        });
-      }
-    }
-    return { ...(last as SendResult), providerMessageId: ids.join(',') };
   }
 
   /**
    * The claim did not come back ours. Acked only when the message visibly moved on (final, or
    * another attempt's live lease); otherwise it is looked at again, so it can never be left behind.
    */
-  async function claimLost(id: string, log: Logger): Promise<ItemResult> {
+  async function claimLost(id: string): Promise<ItemResult> {
     const m = await store.messages.get(id);
     if (!m || isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
-    log.warn('claim not confirmed; looking at the message again', { status: m.status, leaseUntil: m.leaseUntil });
+    logMessage(logger, 'warn', m, 'claim not confirmed; looking at the message again', { status: m.status, leaseUntil: m.leaseUntil });
     if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, false);
     return { action: 'retry', delayMs: 1_000, reason: 'claim not confirmed' };
   }
@@ -164,7 +131,7 @@ export function createSender(deps: SenderDeps) {
 
   /** The provider for this attempt: now, or after holding the message here while none is usable. */
   async function chooseProvider(m: Message, route?: Route): Promise<Chosen | 'rate-limited' | undefined> {
-    const exclude = new Set(m.error && m.provider ? [m.provider] : []);
+    const exclude: ReadonlySet<string> = m.error && m.provider ? new Set([m.provider]) : NO_PROVIDERS;
     let refused = refusedBy(m);
     const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
     if (route?.provider) {
@@ -180,7 +147,7 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** A paused campaign's message is acked unsent and kept `queued`: the campaign's resume queues it again. */
-  async function campaignGate(m: Message, log: Logger): Promise<ItemResult | Route> {
+  async function campaignGate(m: Message): Promise<ItemResult | Route> {
     const decision = await deps.campaigns!.check(m.campaignId!);
     if (decision.action === 'send' && decision.strict && decision.provider && refusedBy(m).has(decision.provider)) {
       // The only provider it may use refused it for good: nothing else will take it.
@@ -196,12 +163,12 @@ export function createSender(deps: SenderDeps) {
     const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled'], 'cancelled', { reason: 'campaign cancelled' });
     if (moved) {
       void metering.settle([moved]);
-      log.info('campaign cancelled; message not sent');
+      logMessage(logger, 'info', m, 'campaign cancelled; message not sent');
     }
     return { action: 'ack' };
   }
 
-  async function attempt(m: Message, log: Logger, mayWaitHere: boolean, route?: Route): Promise<ItemResult> {
+  async function attempt(m: Message, mayWaitHere: boolean, route?: Route): Promise<ItemResult> {
     if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
@@ -230,31 +197,31 @@ export function createSender(deps: SenderDeps) {
     });
     if (!sending) {
       router.abandon(chosen);
-      return claimLost(m.id, log);
+      return claimLost(m.id);
     }
-    if (resumed) log.warn('previous attempt was interrupted; sending again and marking possibleDuplicate');
+    if (resumed) logMessage(logger, 'warn', m, 'previous attempt was interrupted; sending again and marking possibleDuplicate');
     leases.hold(m.id, sending.attempts);
     try {
-      return await sendAndRecord(sending, chosen, log);
+      return await sendAndRecord(sending, chosen);
     } finally {
       leases.release(m.id);
     }
   }
 
-  async function sendAndRecord(sending: Message, chosen: Chosen, log: Logger): Promise<ItemResult> {
+  async function sendAndRecord(sending: Message, chosen: Chosen): Promise<ItemResult> {
     let r: SendResult;
     try {
-      r = await sendParts(sending, chosen.provider);
+      r = await sendParts(sending, chosen.provider, { store, router, now });
     } catch (e) {
       // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
       if (e instanceof HeraldError) {
         router.abandon(chosen);
         throw e;
       }
-      return attemptFailed(sending, chosen, asProviderError(e), log);
+      return attemptFailed(sending, chosen, asProviderError(e), forMessage(logger, sending));
     }
     router.succeeded(chosen);
-    return recordSent(sending, chosen.provider.id, r, sending.attempts, log);
+    return recordSent(sending, chosen.provider.id, r, sending.attempts);
   }
 
   const deliveries = createDeliveryHandler((id) => handleMessage(id), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
@@ -275,9 +242,8 @@ export function createSender(deps: SenderDeps) {
     const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
     if (m.channel !== channel) return { action: 'dead', reason: `message '${id}' is ${m.channel}, not ${channel}` };
-    const log = forMessage(logger, m);
     const pending = unrecorded.get(m.id);
-    if (pending && m.status === 'sending') return recordSent(m, pending.providerId, pending.result, pending.attempt, log);
+    if (pending && m.status === 'sending') return recordSent(m, pending.providerId, pending.result, pending.attempt);
     unrecorded.delete(m.id);
     if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     if (isExpired(m.validUntil, now())) {
@@ -289,15 +255,15 @@ export function createSender(deps: SenderDeps) {
       });
       if (moved) {
         void metering.settle([moved]);
-        log.warn('window closed before sending; message expired');
+        logMessage(logger, 'warn', m, 'window closed before sending; message expired');
       }
       return { action: 'ack' };
     }
     if (m.campaignId && deps.campaigns && m.status !== 'sending') {
-      const gate = await campaignGate(m, log);
+      const gate = await campaignGate(m);
       if ('action' in gate && gate.action !== 'send') return gate as ItemResult;
-      return attempt(m, log, mayWaitHere, gate as Route);
+      return attempt(m, mayWaitHere, gate as Route);
     }
-    return attempt(m, log, mayWaitHere);
+    return attempt(m, mayWaitHere);
   }
 }

@@ -22,6 +22,41 @@ afterAll(async () => {
   }
 });
 
+/** A connected store on a database of its own, dropped afterwards (and every write made to fail revived). */
+async function withStore(prefix: string, fn: (store: Store, uri: string) => Promise<void>): Promise<void> {
+  const uri = uniqueMongoUri(prefix);
+  uris.push(uri);
+  const store = createMongoStore(uri);
+  await store.connect();
+  try {
+    await fn(store, uri);
+  } finally {
+    revive();
+    await (store as MongoStore).dropDatabase();
+    await store.close();
+  }
+}
+
+type WriteMethod = 'insertMany' | 'insertOne' | 'updateOne';
+const collectionProto = mongoose.mongo.Collection.prototype as unknown as Record<WriteMethod, (...args: unknown[]) => unknown>;
+const originals = new Map<WriteMethod, (...args: unknown[]) => unknown>();
+
+/** The process dies at this write: the driver's `method` fails on `collection` (throws, or rejects) until revive(). */
+function dieOn(method: WriteMethod, collection: string, rejects = false): void {
+  const original = originals.get(method) ?? collectionProto[method];
+  originals.set(method, original);
+  collectionProto[method] = function (this: { collectionName: string }, ...args: unknown[]) {
+    if (this.collectionName !== collection) return original.apply(this, args);
+    if (rejects) return Promise.reject(new Error('process died'));
+    throw new Error('process died');
+  };
+}
+
+function revive(): void {
+  for (const [method, original] of originals) collectionProto[method] = original;
+  originals.clear();
+}
+
 describeStoreContract(
   'mongo',
   async () => {
@@ -63,23 +98,14 @@ describe('MongoDB store', () => {
 });
 
 describe('MongoDB store: a reserve cut off between its debit and its ledger entries', () => {
-  it('is finished by settlePending: the ledger sums to the balance, each message reserved once', async () => {
-    const uri = uniqueMongoUri('herald_credit_crash');
-    uris.push(uri);
-    const store = createMongoStore(uri);
-    await store.connect();
-    const proto = mongoose.mongo.Collection.prototype as unknown as { insertMany: (...args: unknown[]) => unknown };
-    const original = proto.insertMany;
-    try {
+  it('is finished by settlePending: the ledger sums to the balance, each message reserved once', () =>
+    withStore('herald_credit_crash', async (store) => {
       await store.credits.open('w', { balance: 1000 });
       const batch = [1, 2, 3].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
       // The process dies right after the debit: its ledger write never happens.
-      proto.insertMany = function (this: { collectionName: string }, ...args: unknown[]) {
-        if (this.collectionName === 'creditledger') throw new Error('process died');
-        return original.apply(this, args);
-      };
+      dieOn('insertMany', 'creditledger');
       await expect(store.credits.reserve('w', batch)).rejects.toThrow('process died');
-      proto.insertMany = original;
+      revive();
       expect((await store.credits.get('w'))!.balance).toBe(700);
       expect(await store.credits.ledgerSum('w')).toBe(1000);
       // A batch younger than the grace may still be finishing in its own process: left alone.
@@ -95,94 +121,61 @@ describe('MongoDB store: a reserve cut off between its debit and its ledger entr
       expect((await store.credits.reserve('w', batch)).sort()).toEqual(batch.map((i) => i.messageId));
       expect((await store.credits.get('w'))!.balance).toBe(700);
       expect(await store.credits.ledgerSum('w')).toBe(700);
-    } finally {
-      proto.insertMany = original;
-      await (store as MongoStore).dropDatabase();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('MongoDB store: a reserve whose entries were written in the background, by a process that died meanwhile', () => {
-  it('has covered its messages; settlePending writes the entries, once', async () => {
-    const uri = uniqueMongoUri('herald_credit_bg_crash');
-    uris.push(uri);
-    const store = createMongoStore(uri);
-    await store.connect();
-    const proto = mongoose.mongo.Collection.prototype as unknown as { insertMany: (...args: unknown[]) => unknown };
-    const original = proto.insertMany;
-    try {
+  it('has covered its messages; settlePending writes the entries, once', () =>
+    withStore('herald_credit_bg_crash', async (store) => {
       await store.credits.open('w', { balance: 1000 });
       const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
-      proto.insertMany = function (this: { collectionName: string }, ...args: unknown[]) {
-        if (this.collectionName === 'creditledger') return Promise.reject(new Error('process died'));
-        return original.apply(this, args);
-      };
+      dieOn('insertMany', 'creditledger', true);
       let entries: Promise<void> | undefined;
       expect((await store.credits.reserve('w', batch, { background: (p) => void (entries = p) })).sort()).toEqual(batch.map((i) => i.messageId));
       await expect(entries).rejects.toThrow('process died');
-      proto.insertMany = original;
+      revive();
       expect((await store.credits.get('w'))!.balance).toBe(800);
       expect(await store.credits.ledgerSum('w')).toBe(1000);
       expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
       expect(await store.credits.ledgerSum('w')).toBe(800);
       expect(await store.credits.reserved('w')).toBe(200);
       expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
-    } finally {
-      proto.insertMany = original;
-      await (store as MongoStore).dropDatabase();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('MongoDB store: a reserve batch left by an older version (one object per message)', () => {
-  it('is finished by settlePending like a compact one', async () => {
-    const uri = uniqueMongoUri('herald_credit_old_batch');
-    uris.push(uri);
-    const store = createMongoStore(uri);
-    await store.connect();
-    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
-    try {
-      await store.credits.open('w', { balance: 1000 });
-      const items = [{ m: 'n1:u1:sms', n: 'n1', cost: 100 }, { m: 'c1:u2:sms', n: 'c1', c: 'c1', cost: 200 }];
-      const at = new Date(Date.now() - 120_000);
-      await conn.db!.collection('creditaccounts').updateOne({ _id: 'w' as never }, { $inc: { balance: -300 }, $push: { pendingReserves: { id: 'b-old', at, items } } } as never);
-      expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(1);
-      expect((await store.credits.get('w'))!.balance).toBe(700);
-      expect(await store.credits.ledgerSum('w')).toBe(700);
-      const reserves = (await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items;
-      expect(reserves.map((e) => [e.messageId, e.notificationId, e.campaignId, e.amount]).sort()).toEqual([
-        ['c1:u2:sms', 'c1', 'c1', -200],
-        ['n1:u1:sms', 'n1', undefined, -100],
-      ]);
-    } finally {
-      await conn.close();
-      await (store as MongoStore).dropDatabase();
-      await store.close();
-    }
-  });
+  it('is finished by settlePending like a compact one', () =>
+    withStore('herald_credit_old_batch', async (store, uri) => {
+      const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      try {
+        await store.credits.open('w', { balance: 1000 });
+        const items = [{ m: 'n1:u1:sms', n: 'n1', cost: 100 }, { m: 'c1:u2:sms', n: 'c1', c: 'c1', cost: 200 }];
+        const at = new Date(Date.now() - 120_000);
+        await conn.db!.collection('creditaccounts').updateOne({ _id: 'w' as never }, { $inc: { balance: -300 }, $push: { pendingReserves: { id: 'b-old', at, items } } } as never);
+        expect(await store.credits.settlePending(new Date(Date.now() - 60_000))).toBe(1);
+        expect((await store.credits.get('w'))!.balance).toBe(700);
+        expect(await store.credits.ledgerSum('w')).toBe(700);
+        const reserves = (await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items;
+        expect(reserves.map((e) => [e.messageId, e.notificationId, e.campaignId, e.amount]).sort()).toEqual([
+          ['c1:u2:sms', 'c1', 'c1', -200],
+          ['n1:u1:sms', 'n1', undefined, -100],
+        ]);
+      } finally {
+        await conn.close();
+      }
+    }));
 });
 
 describe('MongoDB store: a refund cut off between its ledger entries and its credit', () => {
-  it('is credited by settlePending, once', async () => {
-    const uri = uniqueMongoUri('herald_refund_crash');
-    uris.push(uri);
-    const store = createMongoStore(uri);
-    await store.connect();
-    const proto = mongoose.mongo.Collection.prototype as unknown as { updateOne: (...args: unknown[]) => unknown };
-    const original = proto.updateOne;
-    try {
+  it('is credited by settlePending, once', () =>
+    withStore('herald_refund_crash', async (store) => {
       await store.credits.open('w', { balance: 1000 });
       const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
       await store.credits.reserve('w', batch);
       // The process dies right after writing the refund entries: the balance is never credited.
-      proto.updateOne = function (this: { collectionName: string }, ...args: unknown[]) {
-        if (this.collectionName === 'creditaccounts') throw new Error('process died');
-        return original.apply(this, args);
-      };
+      dieOn('updateOne', 'creditaccounts');
       await expect(store.credits.refund(batch.map((i) => i.messageId))).rejects.toThrow('process died');
-      proto.updateOne = original;
+      revive();
       expect((await store.credits.get('w'))!.balance).toBe(800);
       expect(await store.credits.ledgerSum('w')).toBe(1000);
       // Asked again (the sweeper, another process): the refund is not written twice, and not credited twice.
@@ -196,30 +189,16 @@ describe('MongoDB store: a refund cut off between its ledger entries and its cre
       const refunds = (await store.credits.ledger('w', { kind: 'refund' }, { limit: 10, offset: 0 })).items;
       expect(refunds.map((e) => [e.messageId, e.amount, e.state]).sort()).toEqual(batch.map((i) => [i.messageId, 100, undefined]));
       expect((await store.credits.ledger('w', { kind: 'reserve' }, { limit: 10, offset: 0 })).items.every((e) => e.state === 'refunded')).toBe(true);
-    } finally {
-      proto.updateOne = original;
-      await (store as MongoStore).dropDatabase();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('MongoDB store: a top-up cut off between its credit and its ledger entry', () => {
-  it('gets its entry from settlePending, once; a replay of it adds nothing', async () => {
-    const uri = uniqueMongoUri('herald_topup_crash');
-    uris.push(uri);
-    const store = createMongoStore(uri);
-    await store.connect();
-    const proto = mongoose.mongo.Collection.prototype as unknown as { insertOne: (...args: unknown[]) => unknown };
-    const original = proto.insertOne;
-    try {
+  it('gets its entry from settlePending, once; a replay of it adds nothing', () =>
+    withStore('herald_topup_crash', async (store) => {
       await store.credits.open('w', { balance: 1000 });
-      proto.insertOne = function (this: { collectionName: string }, ...args: unknown[]) {
-        if (this.collectionName === 'creditledger') throw new Error('process died');
-        return original.apply(this, args);
-      };
+      dieOn('insertOne', 'creditledger');
       await expect(store.credits.move('w', { id: 'top-up:w:k1', kind: 'top-up', amount: 500, note: 'invoice 7' })).rejects.toThrow('process died');
-      proto.insertOne = original;
+      revive();
       expect((await store.credits.get('w'))!.balance).toBe(1500);
       expect(await store.credits.ledgerSum('w')).toBe(1000);
       expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(1);
@@ -229,12 +208,7 @@ describe('MongoDB store: a top-up cut off between its credit and its ledger entr
       expect((await store.credits.get('w'))!.balance).toBe(1500);
       expect(await store.credits.settlePending(new Date(Date.now() + 1))).toBe(0);
       expect(await store.credits.ledgerSum('w')).toBe(1500);
-    } finally {
-      proto.insertOne = original;
-      await (store as MongoStore).dropDatabase();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('MongoDB store: a database from before workspaces', () => {

@@ -76,6 +76,8 @@ export class JobStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    // Statement journals in memory rather than in a temporary file (durability is the WAL's).
+    this.db.pragma('temp_store = MEMORY');
     // Several processes (or Bus instances) may share the file: wait for the write lock.
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);

@@ -32,7 +32,13 @@ export function usageDeltas(change: MessageChange): UsageDelta[] {
   if (from === to) return refund;
   // Leaving `pending` happens once per message (statuses only move forward); with a hand-off it carries the segments.
   const handedOver = from === 'pending' && m.sentAt !== undefined;
-  const out: UsageDelta[] = usageKeysOf(m, change.before).map((k) => ({ ...k, counts: { [from]: -1 } }));
-  for (const k of usageKeysOf(m, m.status)) out.push({ ...k, counts: { [to]: 1, ...(handedOver ? { segments: segmentsOf(m) } : {}) } });
-  return [...out, ...refund];
+  // The keys are made fresh for this change: each becomes its delta (no copy per row, two changes a message sent).
+  const out = usageKeysOf(m, change.before) as UsageDelta[];
+  for (const d of out) d.counts = { [from]: -1 };
+  const now = usageKeysOf(m, m.status) as UsageDelta[];
+  for (const d of now) {
+    d.counts = handedOver ? { [to]: 1, segments: segmentsOf(m) } : { [to]: 1 };
+    out.push(d);
+  }
+  return refund.length > 0 ? out.concat(refund) : out;
 }

@@ -1,6 +1,6 @@
 // Writes usage deltas behind the message writes: changes of the same moment are merged into one
 // batch of row increments; a failed batch is kept and tried again, so a store blip loses nothing.
-import { mergeUsageDeltas, type UsageDelta } from '../../domain/usage';
+import { usageRowId, type UsageColumn, type UsageDelta } from '../../domain/usage';
 import type { Logger } from '../../log/logger';
 import type { UsageRepo } from '../../store/store';
 import { usageDeltas } from './deltas';
@@ -18,23 +18,49 @@ export interface UsageRecorder {
 }
 
 export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecorder {
-  let pending: UsageDelta[] = [];
+  /** Deltas merged by row as they arrive (one object per row, not per change): the next write's rows. */
+  let pending = new Map<string, UsageDelta>();
   let writing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
 
+  function add(d: UsageDelta): void {
+    const id = usageRowId(d);
+    const cur = pending.get(id);
+    if (!cur) {
+      // Deltas are the recorder's own (made per change): the first of a row becomes its pending row.
+      pending.set(id, d);
+      return;
+    }
+    for (const c in d.counts) cur.counts[c as UsageColumn] = (cur.counts[c as UsageColumn] ?? 0) + (d.counts[c as UsageColumn] ?? 0);
+  }
+
+  /** The rows that change something (same sums, fewer writes), taken out of `pending`. */
+  function take(): UsageDelta[] {
+    const rows = [...pending.values()].filter((d) => Object.values(d.counts).some((n) => n !== 0));
+    pending = new Map();
+    return rows;
+  }
+
   async function writeAll(): Promise<void> {
-    while (pending.length > 0) {
-      const batch = mergeUsageDeltas(pending);
-      pending = [];
+    while (pending.size > 0) {
+      const batch = take();
       try {
         await repo.add(batch);
       } catch (e) {
-        pending = mergeUsageDeltas([...batch, ...pending]);
-        if (pending.length > MAX_PENDING_ROWS) {
-          logger.error('usage counters dropped: the store refused them too long', { rows: pending.length - MAX_PENDING_ROWS });
-          pending = pending.slice(pending.length - MAX_PENDING_ROWS);
+        // The failed rows go first again (they are the older), merged with what arrived meanwhile.
+        const later = pending;
+        pending = new Map();
+        batch.forEach(add);
+        later.forEach(add);
+        if (pending.size > MAX_PENDING_ROWS) {
+          logger.error('usage counters dropped: the store refused them too long', { rows: pending.size - MAX_PENDING_ROWS });
+          let drop = pending.size - MAX_PENDING_ROWS;
+          for (const id of pending.keys()) {
+            if (drop-- <= 0) break;
+            pending.delete(id);
+          }
         }
-        logger.warn('usage counters not written yet; will try again', { error: (e as Error).message, rows: pending.length });
+        logger.warn('usage counters not written yet; will try again', { error: (e as Error).message, rows: pending.size });
         retryTimer ??= setTimeout(() => {
           retryTimer = undefined;
           schedule();
@@ -54,12 +80,12 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
 
   return {
     listener(changes) {
-      for (const c of changes) pending.push(...usageDeltas(c));
+      for (const c of changes) for (const d of usageDeltas(c)) add(d);
       if (!retryTimer) void schedule();
     },
     async flush() {
       while (writing) await writing;
-      if (pending.length > 0) await schedule();
+      if (pending.size > 0) await schedule();
     },
   };
 }

@@ -13,8 +13,9 @@ type Doc = Record<string, unknown>;
 export function toRecord<T>(doc: Doc, hidden: readonly string[] = []): T {
   // id first, so records print (and serialise) the same way from both stores.
   const out: Doc = !('id' in doc) && typeof doc._id === 'string' ? { id: doc._id } : {};
-  for (const [k, v] of Object.entries(doc)) {
-    if (k === '_id' || k === '__v' || v === null || v === undefined || hidden.includes(k)) continue;
+  for (const k in doc) {
+    const v = doc[k];
+    if (k === '_id' || k === '__v' || v === null || v === undefined || (hidden.length > 0 && hidden.includes(k))) continue;
     out[k] = v;
   }
   return out as T;

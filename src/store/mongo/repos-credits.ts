@@ -17,6 +17,7 @@ import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
 import { HELD, fromAccount, fromEntry, insertAllowingDuplicates, pendingItems, pendingReserve, toDoc, type Doc, type PendingReserve } from './credit-docs';
 import { isDuplicateKey } from './docs';
+import { updateEach as updateEachRaw } from './raw-writes';
 import type { Models } from './models';
 
 /** Movement ids an account remembers (top-ups and adjustments): the guard that applies each once. */
@@ -30,18 +31,12 @@ export function creditRepo(models: () => Models): CreditRepo {
   const accounts = () => models().creditAccounts.collection;
   const ledger = () => models().creditLedger.collection;
   /**
-   * The same update of each entry, in one update command with a statement per `_id`: the cheapest write
-   * there is on any server (an updateMany on `_id: {$in}` makes mongo-java-server test each entry against
-   * the whole list), and the driver's bulk API would cost 3x the client CPU. Resolves how many changed.
+   * The same update of each entry, a statement per `_id` in one update command (raw-writes.ts, with the
+   * connection's write concern): an updateMany on `_id: {$in}` makes mongo-java-server test each entry
+   * against the whole list, and the driver's bulk API costs 3x the client CPU. Resolves how many changed.
    */
-  const updateEach = async (ids: string[], update: Doc): Promise<number> => {
-    const res = (await models().creditLedger.db.db!.command({ update: ledger().collectionName, updates: ids.map((_id) => ({ q: { _id }, u: update })), ordered: false })) as {
-      nModified?: number;
-      writeErrors?: Array<{ errmsg?: string }>;
-    };
-    if (res.writeErrors?.length) throw new Error(`credits: ledger update failed: ${res.writeErrors[0].errmsg ?? 'write error'}`);
-    return res.nModified ?? 0;
-  };
+  const updateEach = async (ids: string[], update: Doc): Promise<number> =>
+    (await updateEachRaw(models().creditLedger, ids.map((_id) => ({ filter: { _id }, update })))).modified;
   const get = async (ws: string): Promise<CreditAccount | null> => {
     const d = await accounts().findOne({ _id: ws as never });
     return d ? fromAccount(d) : null;

@@ -4,6 +4,7 @@ import type { LogRepo } from '../store';
 import { levelRank } from '../common';
 import { isDuplicateKey, toRecord } from './docs';
 import type { Models } from './models';
+import { insertEach } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 const HIDDEN = ['levelRank'];
@@ -38,7 +39,8 @@ export function logRepo(models: () => Models): LogRepo {
         const first = await reserve(pending.length);
         const docs = pending.map((line, i) => ({ seq: first + i, ...line }));
         try {
-          await m.logs.collection.insertMany(docs, { ordered: true, ignoreUndefined: true });
+          // One insert command (no insertMany bookkeeping per line: a busy worker writes a line per message sent).
+          await insertEach(m.logs, docs, true);
           pending = [];
         } catch (e) {
           const errors = ([] as Array<{ index: number }>).concat(((e as { writeErrors?: unknown }).writeErrors as never) ?? []);

@@ -4,9 +4,10 @@ import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo, NewMessage } from '../store';
 import { groupCommit, type Outcome } from '../group-commit';
 import { OWNED_IMMUTABLE } from '../common';
-import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
+import { duplicateIndexes, pageOf, toRecord } from './docs';
 import { afterTransition, usableExpected } from '../transition-image';
 import type { Models } from './models';
+import { updateEach } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 
@@ -19,10 +20,11 @@ const partId = (key: string): string => key.replace(/%2E/g, '.').replace(/%24/g,
 
 /** Set by transitionEachReturning only: which of several concurrent writers won a compare-and-set. */
 const CAS_TOKEN = 'casToken';
+const CAS_HIDDEN = [CAS_TOKEN];
 
 const fromDoc = (d: Doc): Message => {
-  const m = toRecord<Message>(d);
-  delete (m as unknown as Doc)[CAS_TOKEN];
+  // The token is store-only (and a delete would leave the record a slow dictionary object).
+  const m = toRecord<Message>(d, CAS_HIDDEN);
   m.statusHistory = ((d.statusHistory as Doc[]) ?? []).map((h) => toRecord<StatusChange>(h));
   if (d.partStatuses && typeof d.partStatuses === 'object') {
     m.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
@@ -49,11 +51,27 @@ async function withRetries<T>(fn: () => Promise<T>, pausesMs: number[]): Promise
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
+/** Patch fields a transition sets itself (or never): skipped in its patch. */
+const NOT_PATCHED: ReadonlySet<string> = new Set(TRANSITION_OWNED);
+
 /** The filter and update of one compare-and-set transition (shared by transition and transitionEach). */
 function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): { filter: Doc; update: Doc; change: StatusChange } {
-  const patch: Doc = { ...(opts.patch ?? {}), status: to };
-  if (opts.providerStatus !== undefined) patch.providerStatus = opts.providerStatus;
-  const update: Doc = patchUpdate(patch, TRANSITION_OWNED.filter((k) => k !== 'status'));
+  // What patchUpdate makes of `{...patch, status, providerStatus}`, in one pass (the worker's hot path: two per message).
+  const $set: Doc = {};
+  let $unset: Doc | undefined;
+  const patch = opts.patch as Doc | undefined;
+  if (patch) {
+    for (const k in patch) {
+      if (NOT_PATCHED.has(k) || (k === 'providerStatus' && opts.providerStatus !== undefined)) continue;
+      const v = patch[k];
+      if (v === undefined) ($unset ??= {})[k] = '';
+      else $set[k] = v;
+    }
+  }
+  $set.status = to;
+  if (opts.providerStatus !== undefined) $set.providerStatus = opts.providerStatus;
+  $set.updatedAt = new Date();
+  const update: Doc = $unset ? { $set, $unset } : { $set };
   const change: StatusChange = { status: to, at: opts.at ?? new Date() };
   if (opts.reason !== undefined) change.reason = opts.reason;
   if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
@@ -68,9 +86,12 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
 
 /** The message after the update, from the caller's copy (see `expected`): what the $set, $unset, $inc and $push did. */
 function imageOf(expected: Message, update: Doc, change: StatusChange): Message {
-  const { [CAS_TOKEN]: _token, ...set } = update.$set as Doc;
+  const set: Doc = {};
+  const $set = update.$set as Doc;
+  for (const k in $set) if (k !== CAS_TOKEN) set[k] = $set[k];
   const inc = ((update.$inc as Doc | undefined)?.attempts as number | undefined) ?? 0;
-  return afterTransition(expected, set, Object.keys((update.$unset as Doc | undefined) ?? {}), inc, change);
+  const $unset = update.$unset as Doc | undefined;
+  return afterTransition(expected, set, $unset ? Object.keys($unset) : [], inc, change);
 }
 
 export function messageRepo(models: () => Models): MessageRepo {
@@ -144,24 +165,21 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async transitionEach(changes) {
       if (changes.length === 0) return 0;
-      const ops = changes.map(({ id, from, to, opts }) => ({ updateOne: compareAndSet(id, from, to, opts ?? {}) as never }));
-      const res = await coll().bulkWrite(ops, { ordered: false, ignoreUndefined: true });
-      return res.matchedCount;
+      return (await updateEach(models().messages, changes.map(({ id, from, to, opts }) => compareAndSet(id, from, to, opts ?? {})))).matched;
     },
     async transitionEachReturning(changes) {
       if (changes.length === 0) return [];
-      const tokens = changes.map(() => randomUUID());
+      // One random value per batch: the index makes each write's token its own.
+      const batch = randomUUID();
+      const tokens = changes.map((_, i) => `${batch}:${i}`);
       const writes = changes.map(({ id, from, to, opts }, i) => {
         const w = compareAndSet(id, from, to, opts ?? {});
         (w.update.$set as Doc)[CAS_TOKEN] = tokens[i];
         return w;
       });
-      const res = await coll().bulkWrite(
-        writes.map(({ filter, update }) => ({ updateOne: { filter, update } as never })),
-        { ordered: false, ignoreUndefined: true },
-      );
+      const res = await updateEach(models().messages, writes);
       // Every compare-and-set matched (ids are distinct) and the callers sent their copies: no read-back needed.
-      if (res.matchedCount === changes.length && changes.every((c) => usableExpected(c.id, c.from, c.opts?.expected))) {
+      if (res.matched === changes.length && changes.every((c) => usableExpected(c.id, c.from, c.opts?.expected))) {
         return changes.map((c, i) => imageOf(c.opts!.expected!, writes[i].update, writes[i].change));
       }
       // The writes landed: losing the answer now would leave leases nobody holds, so read again a few times (the tokens make it safe).
@@ -257,9 +275,7 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async extendLeases(leases, until) {
       if (leases.length === 0) return 0;
-      const ops = leases.map((l) => ({ updateOne: { filter: { _id: l.id, status: 'sending', attempts: l.attempts } as Doc, update: { $set: { leaseUntil: until } } } }));
-      const res = await coll().bulkWrite(ops, { ordered: false });
-      return res.modifiedCount;
+      return (await updateEach(models().messages, leases.map((l) => ({ filter: { _id: l.id, status: 'sending', attempts: l.attempts }, update: { $set: { leaseUntil: until } } })))).modified;
     },
   };
 }

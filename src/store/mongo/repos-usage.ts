@@ -1,19 +1,18 @@
-// Usage counters in MongoDB: one upsert with $inc per row, all of a batch in one unordered bulkWrite.
+// Usage counters in MongoDB: one upsert with $inc per row, all of a batch in one unordered update command.
 import { USAGE_COLUMNS, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
 import type { UsageRepo } from '../store';
 import { isDuplicateKey } from './docs';
 import type { Models } from './models';
+import { updateEach, type UpdateOp } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 
-function upsertOp(d: UsageDelta): Doc {
+function upsertOp(d: UsageDelta): UpdateOp {
   const $inc = Object.fromEntries(Object.entries(d.counts).filter(([, n]) => n));
   return {
-    updateOne: {
-      filter: { _id: usageRowId(d) },
-      update: { $inc, $setOnInsert: { workspaceId: d.workspaceId, hour: d.hour, dimension: d.dimension, key: d.key, channel: d.channel, provider: d.provider } },
-      upsert: true,
-    },
+    filter: { _id: usageRowId(d) },
+    update: { $inc, $setOnInsert: { workspaceId: d.workspaceId, hour: d.hour, dimension: d.dimension, key: d.key, channel: d.channel, provider: d.provider } },
+    upsert: true,
   };
 }
 
@@ -23,13 +22,14 @@ export function usageRepo(models: () => Models): UsageRepo {
     async add(deltas) {
       if (deltas.length === 0) return;
       const ops = deltas.map(upsertOp);
+      // One update command (no bulkWrite bookkeeping per row: a busy worker writes two rows per message).
       try {
-        await coll().bulkWrite(ops as never, { ordered: false });
+        await updateEach(models().usageRollups, ops);
       } catch (e) {
         // Two first upserts of one row raced on _id: the loser's increment is applied again (the row exists now).
         const failed = ([] as Array<{ index: number }>).concat((e as { writeErrors?: never }).writeErrors ?? []);
         if (!isDuplicateKey(e) || failed.length === 0) throw e;
-        await coll().bulkWrite(failed.map((w) => ops[w.index]) as never, { ordered: false });
+        await updateEach(models().usageRollups, failed.map((w) => ops[w.index]));
       }
     },
     async hourly(q) {

@@ -54,13 +54,14 @@ export function messageRepo(sql: Sql): MessageRepo {
     const changes = sql.run(
       `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
          "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
-       WHERE "id" = @id AND "status" IN (SELECT value FROM json_each(@from))${
+       WHERE "id" = @id AND ${from.length === 1 ? '"status" = @from' : '"status" IN (SELECT value FROM json_each(@from))'}${
          opts.leaseEndedBefore ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < @leaseEndedBefore)' : ''
        }`,
       {
         ...clause.params,
         id,
-        from: statusesParam(from),
+        // One status (the worker's claim and record): a plain comparison, no JSON table per row.
+        from: from.length === 1 ? from[0] : statusesParam(from),
         inc,
         change: JSON.stringify(change),
         ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),

@@ -131,6 +131,10 @@ export function openDatabase(file: string): Database.Database {
   if (!inMemory) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
+  // Statement journals (an UPDATE whose trigger writes another table, e.g. the provider ids of a
+  // `sent` record) in memory, not in a temporary file: about 20 µs of file I/O less per such row.
+  // Durability is the WAL's; a statement journal only undoes a statement inside its transaction.
+  db.pragma('temp_store = MEMORY');
   migrate(db);
   // Files made before this column existed get it.
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');

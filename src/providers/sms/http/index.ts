@@ -53,6 +53,17 @@ function render(template: string, values: Values, escape: Escape): string {
   return template.replace(PLACEHOLDER, (_, name: string) => escape(values[name as Placeholder]));
 }
 
+/** A template split once into its text and placeholders: each message only joins the pieces (no regex per send). */
+function compile(template: string, escape: Escape): (values: Values) => string {
+  const pieces = template.split(PLACEHOLDER);
+  // split with a capture group: text at even indexes, placeholder names at odd ones.
+  return (values) => {
+    let out = pieces[0];
+    for (let i = 1; i < pieces.length; i += 2) out += escape(values[pieces[i] as Placeholder]) + pieces[i + 1];
+    return out;
+  };
+}
+
 function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((n) => !(PLACEHOLDERS as readonly string[]).includes(n));
 }
@@ -97,6 +108,10 @@ function isSuccess(status: number, accepted: HttpSmsOptions['successStatus']): b
 export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider {
   const opts = checkedOptions(cfg);
   const contentType = opts.contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+  const withBody = opts.method !== 'GET';
+  const url = compile(opts.url, encodeURIComponent);
+  const body = compile(opts.body, opts.contentType === 'json' ? jsonEscape : encodeURIComponent);
+  const headers = { Accept: 'application/json', ...(withBody ? { 'Content-Type': contentType } : {}), ...opts.headers };
 
   return {
     id: cfg.id,
@@ -113,12 +128,11 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider 
         validUntil: msg.validUntil.toISOString(),
         validForS: String(Math.floor(left / 1000)),
       };
-      const withBody = opts.method !== 'GET';
       const reply = await httpCall(cfg.id, {
         method: opts.method,
-        url: render(opts.url, values, encodeURIComponent),
-        headers: { Accept: 'application/json', ...(withBody ? { 'Content-Type': contentType } : {}), ...opts.headers },
-        ...(withBody ? { body: render(opts.body, values, opts.contentType === 'json' ? jsonEscape : encodeURIComponent) } : {}),
+        url: url(values),
+        headers,
+        ...(withBody ? { body: body(values) } : {}),
         timeoutMs: opts.timeoutMs,
       });
       if (!isSuccess(reply.status, opts.successStatus)) throw httpStatusError(cfg.id, 'the gateway', reply);

@@ -1,0 +1,46 @@
+// One attempt's provider calls: each part not yet accepted, in order, each right after its send
+// slot; the provider ids of the parts accepted so far are recorded between parts.
+import { isExpired } from '../domain/window';
+import type { Message } from '../domain/types';
+import { ProviderError, type Provider, type SendResult } from '../providers/types';
+import type { Store } from '../store/store';
+import { NoSendSlot } from './attempt-failure';
+import type { ProviderRouter } from './router';
+
+/** Takes the provider's next send slot right before a call: none in time puts the message back. */
+async function slot(router: ProviderRouter, provider: Provider, part: number, parts: number): Promise<void> {
+  const got = await router.reserveSlot(provider.id);
+  if (!got.ok) throw new NoSendSlot(provider.id, part, parts, got.retryInMs);
+}
+
+/** Sends every part not yet accepted, in order, recording each provider id as it comes back. */
+export async function sendParts(m: Message, provider: Provider, deps: { store: Store; router: ProviderRouter; now: () => Date }): Promise<SendResult> {
+  const { store, router, now } = deps;
+  if (provider.channel === 'email') {
+    await slot(router, provider, 0, 1);
+    return provider.send({
+      messageId: m.id,
+      to: m.to,
+      subject: m.content.subject ?? '',
+      text: m.content.text,
+      html: m.content.html,
+      validUntil: m.validUntil,
+    });
+  }
+  const parts = m.sms?.parts.length ? m.sms.parts : [m.content.text];
+  const ids = [...(m.providerMessageIds ?? [])];
+  let last: SendResult | undefined;
+  for (let i = ids.length; i < parts.length; i++) {
+    if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
+    await slot(router, provider, i, parts.length);
+    last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
+    ids.push(last.providerMessageId);
+    if (i < parts.length - 1) {
+      await store.messages.transition(m.id, ['sending'], 'sending', {
+        patch: { providerMessageIds: ids, provider: provider.id },
+        reason: `part ${i + 1} of ${parts.length} accepted`,
+      });
+    }
+  }
+  return { ...(last as SendResult), providerMessageId: ids.join(',') };
+}

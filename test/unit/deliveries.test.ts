@@ -1,0 +1,32 @@
+import type { Delivery, ItemResult } from '../../src/bus/bus';
+import { createLogger } from '../../src/log/logger';
+import { createDeliveryHandler } from '../../src/workers/deliveries';
+
+const logger = createLogger('test', { silent: true });
+const delivery = (body: unknown): Delivery => ({ body, size: 0, headers: {}, redelivered: false, attempt: 1 });
+
+describe('delivery handler', () => {
+  it('hands back an id whose handling never settles, and still settles the others of the batch', async () => {
+    const handler = createDeliveryHandler(
+      (id): Promise<ItemResult> => (id === 'stuck' ? new Promise(() => undefined) : Promise.resolve({ action: 'ack' })),
+      { concurrency: 10, limitMs: 100, logger },
+    );
+    const result = await handler.handle(delivery({ messageIds: ['a', 'stuck', 'b'] }));
+    expect(result).toEqual({
+      action: 'split',
+      parts: [{ body: { messageId: 'stuck' }, result: { action: 'retry', delayMs: 1_000, reason: 'handling did not finish within 100 ms' } }],
+    });
+  });
+
+  it('passes a handling error on as a retry of that id alone', async () => {
+    const handler = createDeliveryHandler(
+      (id): Promise<ItemResult> => (id === 'bad' ? Promise.reject(new Error('store down')) : Promise.resolve({ action: 'ack' })),
+      { concurrency: 10, limitMs: 1_000, logger },
+    );
+    expect(await handler.handle(delivery({ messageIds: ['ok', 'bad'] }))).toEqual({
+      action: 'split',
+      parts: [{ body: { messageId: 'bad' }, result: { action: 'retry', delayMs: 1_000, reason: 'handler threw: store down' } }],
+    });
+    expect(await handler.handle(delivery({ messageId: 'ok' }))).toEqual({ action: 'ack' });
+  });
+});
