@@ -34,9 +34,15 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
     for (const c in d.counts) cur.counts[c as UsageColumn] = (cur.counts[c as UsageColumn] ?? 0) + (d.counts[c as UsageColumn] ?? 0);
   }
 
+  function changes(d: UsageDelta): boolean {
+    for (const c in d.counts) if (d.counts[c as UsageColumn]) return true;
+    return false;
+  }
+
   /** The rows that change something (same sums, fewer writes), taken out of `pending`. */
   function take(): UsageDelta[] {
-    const rows = [...pending.values()].filter((d) => Object.values(d.counts).some((n) => n !== 0));
+    const rows: UsageDelta[] = [];
+    for (const d of pending.values()) if (changes(d)) rows.push(d);
     pending = new Map();
     return rows;
   }
