@@ -127,7 +127,9 @@ export function createDispatcher(deps: DispatcherDeps) {
       return { action: 'ack' };
     }
     let cursor = n.dispatch.cursor;
-    let total = n.dispatch.messages;
+    // The count stored with the cursor covers the batches up to it; without a cursor nothing is recorded for
+    // good (the recipients, written first, are all written again), so the count starts over.
+    let total = cursor === undefined ? 0 : n.dispatch.messages;
     let warnings = n.warnings;
     /** Meters, stores and queues one batch; resolves the notification as it stands after. */
     const write = async (built: NewMessage[], at: Date, last = false): Promise<Notification | null> => {
@@ -135,9 +137,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (rejected) log.warn('balance could not cover every message; those are rejected', { rejected });
       warnings = withCreditWarning(warnings, rejected);
       const msgs = asQueued(admitted, at);
-      const inserted = await store.messages.insertMany(msgs);
+      await store.messages.insertMany(msgs);
       if (msgs.some((m) => m.status === 'queued')) await publishGrouped(msgs);
-      total += inserted.length;
+      // Every message of the batch, stored now or by an interrupted run before: a resumed batch counts once.
+      total += msgs.length;
       // The walk's last batch: the `dispatched` transition records the cursor (and sees a cancel) in the same write.
       if (last) return null;
       return store.notifications.update(n.id, { dispatch: { ...n.dispatch, cursor, messages: total }, ...(rejected ? { warnings } : {}) });

@@ -88,7 +88,8 @@ test('a one-batch fan-out interrupted before its last write is done again by the
   expect(stored).toHaveLength(2);
   onPublish = async () => undefined;
   expect(await dispatcher.handle({ notificationId: n.id })).toEqual({ action: 'ack' });
-  expect((await store.notifications.get(n.id))!.status).toBe('dispatched');
+  // Counted once: the messages the interrupted run stored are this batch's too.
+  expect((await store.notifications.get(n.id))!).toMatchObject({ status: 'dispatched', dispatch: { messages: 2 } });
   expect((await messagesOf(n.id)).map((m) => m.id).sort()).toEqual(stored);
   expect([...published].sort()).toEqual(stored);
 });
@@ -111,6 +112,25 @@ test('several batches: the notification is dispatching from its first write, and
   expect(await dispatcher.handle({ notificationId: n.id })).toEqual({ action: 'ack' });
   // Resumed after u2: the batches u3-u5 and u6 only.
   expect(published.length).toBe(4);
-  expect((await store.notifications.get(n.id))!).toMatchObject({ status: 'dispatched', dispatch: { cursor: 'u6' } });
+  expect((await store.notifications.get(n.id))!).toMatchObject({ status: 'dispatched', dispatch: { cursor: 'u6', messages: 7 } });
   expect(await messagesOf(n.id)).toHaveLength(7);
+});
+
+test('recipients interrupted midway are all written again on resume and counted once', async () => {
+  const dispatcher = createDispatcher({ store, bus, config, logger });
+  const phones = [1, 2, 3, 4, 5].map((i) => `+25470000020${i}`);
+  const n = await service().accept({
+    workspaceId: 'default', programId: 'p', eventTypeId: 'e', startTime: new Date(), data: {}, source: 'api', subscribers: false,
+    recipients: phones.map((phone) => ({ phone })),
+  });
+  let calls = 0;
+  onPublish = async () => {
+    if (++calls === 2) throw new Error('broker gone');
+  };
+  await expect(dispatcher.handle({ notificationId: n.id })).rejects.toThrow('broker gone');
+  expect((await store.notifications.get(n.id))!.dispatch.messages).toBe(3);
+  onPublish = async () => undefined;
+  expect(await dispatcher.handle({ notificationId: n.id })).toEqual({ action: 'ack' });
+  expect((await store.notifications.get(n.id))!).toMatchObject({ status: 'dispatched', dispatch: { messages: 5 } });
+  expect(await messagesOf(n.id)).toHaveLength(5);
 });

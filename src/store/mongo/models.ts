@@ -6,6 +6,7 @@ import { DEFAULT_WORKSPACE } from '../../domain/types';
 import { buildWebhookModels, type WebhookModels } from './models-webhooks';
 import { buildCampaignModels, type CampaignModels } from './models-campaigns';
 import { buildSheetModels, type SheetModels } from './models-sheets';
+import { buildCreditModels, type CreditModels } from './models-credits';
 import { base, owned } from './models-base';
 
 const { Mixed } = Schema.Types;
@@ -239,27 +240,7 @@ apiKeySchema.index({ revokedAt: 1 });
 const rateLimitSchema = new Schema({ _id: String, key: String, windowStart: Number, hits: Number, expiresAt: Date }, { ...base, collection: 'ratelimits' });
 rateLimitSchema.index({ key: 1 });
 rateLimitSchema.index({ expiresAt: 1 });
-const creditAccountSchema = new Schema(
-  { _id: String, balance: Number, prices: Mixed, recentMoves: [String], pendingReserves: Mixed, appliedRefunds: Mixed, pendingMoves: Mixed, createdAt: Date, updatedAt: Date },
-  { ...base, collection: 'creditaccounts' },
-);
-
-/** The credit ledger: `_id` is the movement's unique id (reserve:<message>, refund:<message>, top-up:...). */
-const creditLedgerSchema = new Schema(
-  {
-    _id: String, workspaceId: String, kind: String, amount: Number, messageId: String, notificationId: String, campaignId: String,
-    state: String, balanceAfter: Number, requestHash: String, note: String, createdAt: Date,
-    /** Reserve entries: the batch that wrote them (see repos-credits.ts). */
-    batch: String,
-    /** Reserve entries: charged or refunded (see credit-docs.ts). */
-    settled: Boolean,
-  },
-  { ...base, collection: 'creditledger' },
-);
-creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
-creditLedgerSchema.index({ state: 1, createdAt: 1 });
-
-export interface Models extends WebhookModels, CampaignModels, SheetModels {
+export interface Models extends WebhookModels, CampaignModels, SheetModels, CreditModels {
   programs: Model<any>;
   eventTypes: Model<any>;
   users: Model<any>;
@@ -275,8 +256,6 @@ export interface Models extends WebhookModels, CampaignModels, SheetModels {
   workspaces: Model<any>;
   apiKeys: Model<any>;
   rateLimits: Model<any>;
-  creditAccounts: Model<any>;
-  creditLedger: Model<any>;
 }
 
 export function buildModels(conn: Connection): Models {
@@ -296,10 +275,9 @@ export function buildModels(conn: Connection): Models {
     workspaces: conn.model('Workspace', workspaceSchema),
     apiKeys: conn.model('ApiKey', apiKeySchema),
     rateLimits: conn.model('RateLimit', rateLimitSchema),
-    creditAccounts: conn.model('CreditAccount', creditAccountSchema),
-    creditLedger: conn.model('CreditLedgerEntry', creditLedgerSchema),
     ...buildWebhookModels(conn),
     ...buildCampaignModels(conn),
     ...buildSheetModels(conn),
+    ...buildCreditModels(conn),
   };
 }

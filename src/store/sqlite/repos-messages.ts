@@ -2,7 +2,7 @@
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE, splitPatch } from '../common';
-import { decodeRow, encodeRecord, insertSql, setClause, type Sql, type TableCodec } from './db';
+import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
 
@@ -28,8 +28,36 @@ type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
 
+/** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */
+interface UpdateShape {
+  text: string;
+  cols: string[];
+}
+const updateShapes = new Map<string, UpdateShape>();
+
+function updateShape(fields: Record<string, unknown>, oneFrom: boolean, leaseCheck: boolean): UpdateShape {
+  let key = oneFrom ? (leaseCheck ? '1L' : '1') : leaseCheck ? 'nL' : 'n';
+  for (const k in fields) key += `,${k}`;
+  let shape = updateShapes.get(key);
+  if (!shape) {
+    const cols = Object.keys(fields).filter((k) => codec.columns[k] !== undefined);
+    const text = `UPDATE messages SET ${cols.map((c) => `${q(c)} = ?`).join(', ')}, "attempts" = "attempts" + ?,
+         "statusHistory" = json_insert("statusHistory", '$[#]', json(?))
+       WHERE "id" = ? AND ${oneFrom ? '"status" = ?' : '"status" IN (SELECT value FROM json_each(?))'}${
+         leaseCheck ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < ?)' : ''
+       }`;
+    // Few shapes exist (the callers' patches); a cap keeps a pathological caller bounded.
+    if (updateShapes.size > 200) updateShapes.clear();
+    shape = { text, cols };
+    updateShapes.set(key, shape);
+  }
+  return shape;
+}
+
 export function messageRepo(sql: Sql): MessageRepo {
-  const insert = insertSql(codec).replace(/^INSERT/, 'INSERT OR IGNORE');
+  // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
+  const insertCols = Object.entries(codec.columns);
+  const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
   const get = (id: string): Message | null => {
     const row = sql.get('SELECT * FROM messages WHERE "id" = @id', { id });
     return row ? fromRow(row) : null;
@@ -49,24 +77,16 @@ export function messageRepo(sql: Sql): MessageRepo {
     if (opts.reason !== undefined) change.reason = opts.reason;
     if (set.provider !== undefined) change.provider = set.provider as string;
     if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
-    const clause = setClause(codec, fields);
     const inc = opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0;
-    const changes = sql.run(
-      `UPDATE messages SET ${clause.sql}, "attempts" = "attempts" + @inc,
-         "statusHistory" = json_insert("statusHistory", '$[#]', json(@change))
-       WHERE "id" = @id AND ${from.length === 1 ? '"status" = @from' : '"status" IN (SELECT value FROM json_each(@from))'}${
-         opts.leaseEndedBefore ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < @leaseEndedBefore)' : ''
-       }`,
-      {
-        ...clause.params,
-        id,
-        // One status (the worker's claim and record): a plain comparison, no JSON table per row.
-        from: from.length === 1 ? from[0] : statusesParam(from),
-        inc,
-        change: JSON.stringify(change),
-        ...(opts.leaseEndedBefore ? { leaseEndedBefore: opts.leaseEndedBefore.getTime() } : {}),
-      },
-    ).changes;
+    const one = from.length === 1;
+    const leaseEndedBefore = opts.leaseEndedBefore;
+    const shape = updateShape(fields, one, leaseEndedBefore !== undefined);
+    const values: unknown[] = [];
+    for (const col of shape.cols) values.push(encodeValue(codec.columns[col], fields[col]));
+    // One status (the worker's claim and record): a plain comparison, no JSON table per row.
+    values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
+    if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
+    const changes = sql.stmt(shape.text).run(values).changes;
     return { changes, fields, unset, inc, change };
   };
 
@@ -75,9 +95,12 @@ export function messageRepo(sql: Sql): MessageRepo {
       const now = new Date();
       return sql.group(() => {
         const inserted: string[] = [];
+        const stmt = sql.stmt(insert);
         for (const m of msgs) {
-          const row = encodeRecord(codec, { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now });
-          if (sql.run(insert, row).changes > 0) inserted.push(m.id);
+          const rec = { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now } as Record<string, unknown>;
+          const row: unknown[] = [];
+          for (const [col, kind] of insertCols) row.push(encodeValue(kind, rec[col]));
+          if (stmt.run(row).changes > 0) inserted.push(m.id);
         }
         return inserted;
       });

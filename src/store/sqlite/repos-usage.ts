@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS usage_rollups (
 `;
 
 const UPSERT = `INSERT INTO usage_rollups ("workspaceId", "dimension", "key", "hour", "channel", "provider", ${USAGE_COLUMNS.map(q).join(', ')})
-  VALUES (@workspaceId, @dimension, @key, @hour, @channel, @provider, ${USAGE_COLUMNS.map((c) => `@${c}`).join(', ')})
+  VALUES (?, ?, ?, ?, ?, ?, ${USAGE_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT ("workspaceId", "dimension", "key", "hour", "channel", "provider") DO UPDATE SET
   ${USAGE_COLUMNS.map((c) => `${q(c)} = ${q(c)} + excluded.${q(c)}`).join(', ')}`;
 
@@ -24,9 +24,13 @@ export function usageRepo(sql: Sql): UsageRepo {
     async add(deltas: UsageDelta[]) {
       if (deltas.length === 0) return;
       await sql.group(() => {
+        // Positional parameters in one array per row: no counters object, no named lookups (the
+        // rows are one per recipient and hour, so one upsert per message in a fan-out).
+        const upsert = sql.stmt(UPSERT);
         for (const d of deltas) {
-          const counts = { ...zeroCounters(), ...d.counts };
-          sql.run(UPSERT, { ...counts, workspaceId: d.workspaceId, dimension: d.dimension, key: d.key, hour: d.hour.getTime(), channel: d.channel, provider: d.provider });
+          const values: unknown[] = [d.workspaceId, d.dimension, d.key, d.hour.getTime(), d.channel, d.provider];
+          for (const c of USAGE_COLUMNS) values.push(d.counts[c] ?? 0);
+          upsert.run(values);
         }
       });
     },
