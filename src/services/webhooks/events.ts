@@ -45,6 +45,8 @@ export function messageEvent(c: MessageChange): WebhookEvent | undefined {
   let start = h.length;
   while (start > 1 && h[start - 2].status === m.status && h[start - 1].status === m.status) start--;
   const last = h[start - 1];
+  // An insert has no `before`: its history names the status it was made from (stored `queued` after `accepted`), as the sweep reads it.
+  const previous = c.before ?? (start >= 2 ? h[start - 2].status : undefined);
   const at = last?.at ?? new Date();
   const campaignId = (m as { campaignId?: string }).campaignId;
   return {
@@ -62,7 +64,7 @@ export function messageEvent(c: MessageChange): WebhookEvent | undefined {
       channel: m.channel,
       to: m.to,
       status: m.status,
-      ...(c.before ? { previousStatus: c.before } : {}),
+      ...(previous ? { previousStatus: previous } : {}),
       ...(c.reason ?? last?.reason ? { reason: c.reason ?? last?.reason } : {}),
       ...(m.provider ? { provider: m.provider } : {}),
       ...(m.providerStatus ? { providerStatus: m.providerStatus } : {}),
