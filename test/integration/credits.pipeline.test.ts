@@ -26,7 +26,7 @@ describe.each<Backend>(['embedded', 'real'])('credits through a busy pipeline (%
     gateway = await startFakeServer(async (x) => {
       const to = String((x.json as { to?: string } | undefined)?.to ?? '');
       if (to.endsWith('9')) return { status: 400, body: { error: 'unknown subscriber' } };
-      // 2 in flight x 150 ms: the first notification alone outlasts the second's 3 s window, however fast the machine.
+      // 2 in flight x 150 ms: the first notification alone outlasts the second's 2 s window, however fast the machine.
       await new Promise((r) => setTimeout(r, 150));
       return { status: 200, body: { id: `gw-${Math.random().toString(36).slice(2)}` } };
     });
@@ -59,10 +59,13 @@ describe.each<Backend>(['embedded', 'real'])('credits through a busy pipeline (%
       const body = { programId: 'p', eventTypeId: 'e', startTime: start.toISOString(), ...(endInMs ? { endTime: new Date(start.getTime() + endInMs).toISOString() } : {}) };
       return (await request(herald.url!).post('/v1/notifications').send(body).expect(202)).body.id as string;
     };
-    const open = await post();
-    const closing = await post(3000);
-    const cancelled = await post();
     const store = herald.store;
+    const open = await post();
+    // Queued behind the first one's 40 messages (fan-outs starting together would share queue messages,
+    // in any order): 36 of them take 150 ms each, 2 at a time, longer than this 2 s window.
+    await eventually('the first fan-out', async () => (await store.notifications.get(open))?.status === 'dispatched', 20_000);
+    const closing = await post(2000);
+    const cancelled = await post();
     await eventually('the third fan-out', async () => (await store.notifications.get(cancelled))?.status === 'dispatched', 20_000);
     await request(herald.url!).post(`/v1/notifications/${cancelled}/cancel`).expect(200);
 
