@@ -5,19 +5,12 @@
 import path from 'node:path';
 import { createEmbeddedBus } from '../src/bus/embedded';
 import { httpCall } from '../src/providers/http-call';
-import { cpuMeter, type CpuShare } from './cpu';
+import { cpuMeter } from './cpu';
+import type { BarePipelineResult } from './bare-pipeline';
 import { startSink } from './sinks';
 
-export interface BareEmbeddedResult {
-  messages: number;
-  publishPerS: number;
-  endToEndPerS: number;
-  seconds: number;
-  received: number;
-  distinct: number;
-  /** CPU seconds of this process (publisher, queue, consumer and gateway). */
-  cpu: CpuShare;
-}
+/** The same figures as the broker's bare pipeline; `cpu` is this one process (publisher, queue, consumer and gateway). */
+export type BareEmbeddedResult = BarePipelineResult;
 
 export async function bareEmbedded(dataDir: string, n: number, prefetch: number, perJob: number): Promise<BareEmbeddedResult> {
   const gateway = await startSink('http', dataDir);

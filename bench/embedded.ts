@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { Notification } from '../src/domain/types';
 import { createSqliteStore } from '../src/store/sqlite';
 import type { HeraldUnderTest, PhaseEnv } from './context';
-import { EVENT_TYPE, type MessageMatch } from './fixtures';
+import { createBenchProgram, type MessageMatch } from './fixtures';
 import { freePort, startHeraldChild } from './processes';
 
 export interface EmbeddedInstallation {
@@ -75,13 +75,7 @@ export async function embeddedInstallation(
   return {
     env,
     async seed(programId, prefix, count, phoneBase) {
-      await store.programs.create('default', { id: programId, name: `Bench ${programId}` });
-      await store.eventTypes.create('default', {
-        id: EVENT_TYPE,
-        programId,
-        name: 'Benchmark',
-        templates: { sms: { text: 'Hi {{user.name}}, bench notice {{data.seq}}.' } },
-      });
+      await createBenchProgram(store, programId);
       const now = Date.now();
       const user = db.prepare(`INSERT INTO users ("workspaceId", "id", "name", "phone", "createdAt", "updatedAt") VALUES ('default', ?, ?, ?, ?, ?)`);
       const sub = db.prepare(

@@ -4,6 +4,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { MessageStatus } from '../src/domain/types';
 import { createMongoStore, type MongoStore } from '../src/store/mongo';
+import type { Store } from '../src/store/store';
 import { buildModels, type Models } from '../src/store/mongo/models';
 
 const BATCH = 5_000;
@@ -26,6 +27,17 @@ export type MessageMatch = { notificationId: string } | { programId: string };
 
 export const EVENT_TYPE = 'bench';
 
+/** The bench's program and its one SMS event type, in either store. */
+export async function createBenchProgram(store: Store, programId: string): Promise<void> {
+  await store.programs.create('default', { id: programId, name: `Bench ${programId}` });
+  await store.eventTypes.create('default', {
+    id: EVENT_TYPE,
+    programId,
+    name: 'Benchmark',
+    templates: { sms: { text: 'Hi {{user.name}}, bench notice {{data.seq}}.' } },
+  });
+}
+
 export async function openBenchDb(uri: string): Promise<BenchDb> {
   const store = createMongoStore(uri);
   await store.connect();
@@ -35,15 +47,7 @@ export async function openBenchDb(uri: string): Promise<BenchDb> {
   return {
     store,
     models,
-    async createProgram(programId) {
-      await store.programs.create('default', { id: programId, name: `Bench ${programId}` });
-      await store.eventTypes.create('default', {
-        id: EVENT_TYPE,
-        programId,
-        name: 'Benchmark',
-        templates: { sms: { text: 'Hi {{user.name}}, bench notice {{data.seq}}.' } },
-      });
-    },
+    createProgram: (programId) => createBenchProgram(store, programId),
     async subscribe(programId, prefix, count, phoneBase) {
       const now = new Date();
       for (let from = 0; from < count; from += BATCH) {
