@@ -8,6 +8,7 @@ import { createWorkspaceService } from '../services/tenancy/workspaces';
 import { createGate } from './access';
 import { errorHandler, notFoundHandler, pathOf } from './errors';
 import { createRateLimit } from './rate-limit';
+import type { RequestTraffic } from './traffic';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoutes, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
@@ -31,8 +32,12 @@ import { createWebhookEndpoints } from '../services/webhooks';
 
 export type { HttpDeps } from './deps';
 
-function requestLog(logger: Logger): express.RequestHandler {
+/** Notes each request for the fan-out (it yields while requests arrive); with debug on, one line per answered request. */
+function requestLog(logger: Logger, traffic: RequestTraffic | undefined): express.RequestHandler {
   return (req, res, next) => {
+    traffic?.seen();
+    // Checked per request (the level can change at run time); off, no listener and no line are made.
+    if (!logger.isLevelEnabled('debug')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -78,7 +83,7 @@ export function createApp(input: HttpDeps): express.Express {
   const deps: HttpDeps = { ...input, keys: input.keys ?? createKeyService({ store: input.store, config: input.config }) };
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, deps.traffic));
   const rateLimit = createRateLimit({ repo: deps.store.rateLimits, ...deps.config.rateLimit });
   const gate = createGate(deps.keys!, rateLimit);
 

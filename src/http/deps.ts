@@ -12,6 +12,7 @@ import type { Store } from '../store/store';
 import type { Access } from './access';
 import type { DashboardExtras } from './dashboard/deps';
 import type { DocumentedRoute, RouteSpec } from './route';
+import type { RequestTraffic } from './traffic';
 
 export interface HttpDeps {
   store: Store;
@@ -32,6 +33,8 @@ export interface HttpDeps {
   webhookEndpoints?: WebhookEndpoints;
   /** Serves /metrics (loopback callers only) when given. */
   metrics?: Registry;
+  /** Told of every request, so that work that can wait (the fan-out) lets requests go first. */
+  traffic?: RequestTraffic;
   /** Serves the operator's dashboard (`/` for browsers, /dashboard) when given. */
   dashboard?: DashboardExtras;
 }

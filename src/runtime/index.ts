@@ -6,6 +6,7 @@ import type { Bus, Consumer } from '../bus/bus';
 import { runtimeEnv, type HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
 import { createApp } from '../http/app';
+import { createRequestTraffic } from '../http/traffic';
 import { attachStoreSink, createLogger, resolveLogFormat, type Logger, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider } from '../providers/types';
@@ -123,6 +124,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const scheduler = createScheduler({ store, bus, config, logger, metering });
   const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
+  // This process's HTTP requests: its fan-outs let them go first (workers/yield-gate.ts).
+  const traffic = createRequestTraffic();
   let pruneTimer: NodeJS.Timeout | undefined;
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
@@ -133,7 +136,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
     await ensureDefaultAccount(store, config);
-    const dispatcher = createDispatcher({ store, bus, config, logger, metering });
+    const dispatcher = createDispatcher({ store, bus, config, logger, metering, traffic });
     const intake = createIntake({ notifications, config, logger });
     // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
     // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
@@ -224,6 +227,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
     const app = createApp({
       store,
+      traffic,
       notifications,
       config,
       logger,

@@ -10,6 +10,7 @@ import { buildMessage, recipientMessages, templatesFor } from './build-message';
 import { createSubscriberWalk } from './subscriber-walk';
 import { NO_METERING, withCreditWarning, type Metering } from '../services/credits';
 import { groupCommit, type Outcome as Settled } from '../store/group-commit';
+import { createYieldGate } from './yield-gate';
 
 export interface DispatcherDeps {
   store: Store;
@@ -19,6 +20,10 @@ export interface DispatcherDeps {
   /** Reserves each message's cost at creation; absent: nothing is metered. */
   metering?: Metering;
   now?: () => Date;
+  /** This process's HTTP server: while requests arrive, fan-outs start in rounds (yield-gate.ts) and let them go first. */
+  traffic?: { busy(): boolean };
+  /** How long a fan-out waits, at most, while requests arrive (default 100 ms). */
+  yieldRoundMs?: number;
 }
 
 export { buildMessage, messageId } from './build-message';
@@ -28,6 +33,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const walk = createSubscriberWalk(store);
+  const gate = createYieldGate(deps.traffic, deps.yieldRoundMs ?? 100);
 
   /**
    * Sendable messages are stored `queued` (history: accepted, then queued, at the same time) and published
@@ -205,6 +211,9 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function run(body: unknown): Promise<Outcome> {
     const id = (body as { notificationId?: unknown } | null)?.notificationId;
     if (typeof id !== 'string' || id === '') return { result: { action: 'dead', reason: 'body has no notificationId' } };
+    // Requests first: while they arrive, this waits for the next round (at most yieldRoundMs), with the others that wait.
+    const turn = gate.enter();
+    if (turn) await turn;
     const since = walk.mark();
     const n = await readGrouped(id);
     if (!n) return { result: { action: 'dead', reason: `notification '${id}' does not exist` } };
