@@ -27,6 +27,11 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
  * means 21:04Z). A date without a time, or a date that does not exist, gives null.
  */
 export function parseIsoTime(s: string): Date | null {
+  // The shape toISOString() writes (what most clients send), read without luxon: exact when it round-trips.
+  if (s.length === 24 && s.endsWith('Z')) {
+    const t = Date.parse(s);
+    if (!Number.isNaN(t) && new Date(t).toISOString() === s) return new Date(t);
+  }
   const text = s.trim();
   if (!ISO_DATE_TIME.test(text)) return null;
   const dt = DateTime.fromISO(text.replace(' ', 'T'), { zone: 'utc' });

@@ -113,6 +113,19 @@ async function sendStream(res: Response, stream: Readable): Promise<void> {
   }
 }
 
+/**
+ * The JSON answer to a write (POST, PATCH, DELETE: a 202 for every accepted notification) in one writeHead,
+ * without express's send: no ETag to hash (only GET and HEAD answers are conditional) and no header munging.
+ * Same headers otherwise: the reply's, JSON with its charset, the length.
+ */
+function sendJson(res: Response, reply: Reply): void {
+  const text = JSON.stringify(reply.body);
+  const headers: Record<string, string | number> = { ...reply.headers };
+  if (!res.hasHeader('Content-Type') && reply.headers?.['Content-Type'] === undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(reply.status, headers).end(text);
+}
+
 /** Deeper JSON is refused before anything reads it: it parses, but JSON.stringify (the store, idempotency) overflows the stack a few thousand levels down, and MongoDB stores at most 100 levels. */
 const MAX_BODY_DEPTH = 64;
 
@@ -160,6 +173,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
       // A handler that answered itself (an event stream) is done.
       if (res.headersSent) return;
+      if (reply.stream === undefined && reply.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, reply);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
       else if (reply.body === undefined) res.status(reply.status).end();

@@ -103,8 +103,10 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       ...(plan.rules ? { rules: plan.rules } : {}),
       dispatch: { messages: 0 },
     });
-    const log = withIds(logger, { notificationId: created.id, workspaceId: created.workspaceId });
-    log.info('notification accepted', {
+    // The ids inline (no child logger per request), as withIds would add them.
+    const ids = { workspaceId: created.workspaceId, notificationId: created.id };
+    logger.info('notification accepted', {
+      ...ids,
       source: req.source,
       programId: req.programId,
       eventTypeId: req.eventTypeId,
@@ -118,7 +120,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       // Stored is what counts: the 202 does not wait for the broker's confirm. If this publish fails,
       // or the process dies before it is confirmed, the relay republishes the stored notification.
       void bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id }).catch((e: unknown) => {
-        log.warn('dispatch not queued yet; the relay will retry', { error: (e as Error).message });
+        logger.warn('dispatch not queued yet; the relay will retry', { ...ids, error: (e as Error).message });
       });
     }
     return created;
