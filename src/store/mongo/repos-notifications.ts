@@ -7,6 +7,7 @@ import { ConflictError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
 import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
+import { insertEach } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 
@@ -53,7 +54,8 @@ export function notificationRepo(models: () => Models): NotificationRepo {
       let duplicates = new Set<number>();
       if (rows.length) {
         try {
-          await model.collection.insertMany(rows.map((r) => r.doc) as never[], { ordered: false, ignoreUndefined: true });
+          // One raw insert command (connection's write concern), without the driver's bulk bookkeeping per document.
+          await insertEach(model, rows.map((r) => r.doc), false);
         } catch (e) {
           duplicates = duplicateIndexes(e);
         }
