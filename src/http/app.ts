@@ -32,10 +32,10 @@ import { createWebhookEndpoints } from '../services/webhooks';
 
 export type { HttpDeps } from './deps';
 
-/** Notes each request for the fan-out (it yields while requests arrive); with debug on, one line per answered request. */
+/** Counts each request for the fan-out (it yields while requests are served); with debug on, one line per answered request. */
 function requestLog(logger: Logger, traffic: RequestTraffic | undefined): express.RequestHandler {
   return (req, res, next) => {
-    traffic?.seen();
+    traffic?.seen(res);
     // Checked per request (the level can change at run time); off, no listener and no line are made.
     if (!logger.isLevelEnabled('debug')) return next();
     const started = process.hrtime.bigint();

@@ -1,22 +1,23 @@
 // How busy this process's HTTP server is, for work that can wait a little: the fan-out lets the
-// requests go first while they keep arriving (workers/yield-gate.ts).
-import { performance } from 'node:perf_hooks';
+// requests go first while there are some (workers/yield-gate.ts).
 
 export interface RequestTraffic {
-  /** Notes a request coming in (one clock read: it runs for every request). */
-  seen(): void;
-  /** True while requests are arriving: one came in during the last `quietMs`. */
+  /** Counts a request until its response is done or its connection closed ('close' comes once either way). */
+  seen(res: { once(event: 'close', listener: () => void): unknown }): void;
+  /** True while requests are being served (a stalled event loop does not make them look gone). */
   busy(): boolean;
 }
 
-export function createRequestTraffic(quietMs = 20, clock: () => number = () => performance.now()): RequestTraffic {
-  let last = -Infinity;
+export function createRequestTraffic(): RequestTraffic {
+  let inFlight = 0;
+  const done = (): void => {
+    inFlight--;
+  };
   return {
-    seen() {
-      last = clock();
+    seen(res) {
+      inFlight++;
+      res.once('close', done);
     },
-    busy() {
-      return clock() - last < quietMs;
-    },
+    busy: () => inFlight > 0,
   };
 }

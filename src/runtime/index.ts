@@ -22,7 +22,7 @@ import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createM
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
 import type { NotificationService } from '../services/notification-service';
 import type { Store } from '../store/store';
-import { createDispatcher } from '../workers/dispatcher';
+import { createDispatcher, eachNotification } from '../workers/dispatcher';
 import { createIntake } from '../workers/intake';
 import { ProviderRouter } from '../workers/router';
 import { createScheduler } from '../workers/scheduler';
@@ -148,7 +148,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     };
     // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
     // Several at once: the small notifications of a busy stream share their store writes (group commit).
-    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : dispatchThenFeed(d.body)), { prefetch: 8 }));
+    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : eachNotification(d.body, dispatchThenFeed)), { prefetch: 8 }));
     consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
     await webhooks.startWorker(store, metrics.registry);
     scheduler.start();

@@ -9,6 +9,7 @@ import { closeWindow, resolveWindow } from '../domain/window';
 import { planAudience } from '../domain/audience';
 import { withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { groupCommit, type Outcome } from '../store/group-commit';
 import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
 import { NO_METERING, type Metering } from './credits';
 import type { NotificationRequest, NotificationService, NotificationSummary } from './notification-service';
@@ -25,6 +26,9 @@ export interface NotificationServiceDeps {
   idempotencyStaleMs?: number;
 }
 
+/** Most notifications in one dispatch queue message. */
+const DISPATCH_GROUP = 16;
+
 /** Statuses a message can still be cancelled from: not yet handed to a provider. */
 const CANCELLABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
 
@@ -37,6 +41,19 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     now,
     staleAfterMs: deps.idempotencyStaleMs,
   });
+
+  /**
+   * The dispatch publishes of notifications accepted together share one queue message (`{notificationIds}`, at
+   * most DISPATCH_GROUP; one alone keeps `{notificationId}`): one publish, confirm, delivery and ack for them.
+   */
+  const publishDispatch = groupCommit(
+    async (ids: string[]): Promise<Array<Outcome<void>>> => {
+      const body = ids.length === 1 ? { notificationId: ids[0] } : { notificationIds: ids };
+      await bus.publish('dispatch', body, { messageId: ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length}` });
+      return ids.map(() => ({ ok: true, value: undefined }));
+    },
+    { maxBatch: DISPATCH_GROUP, maxInFlight: 4 },
+  );
 
   async function summary(n: Notification): Promise<NotificationSummary> {
     const counts = await store.messages.countByStatus(n.id);
@@ -119,7 +136,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     if (w.due) {
       // Stored is what counts: the 202 does not wait for the broker's confirm. If this publish fails,
       // or the process dies before it is confirmed, the relay republishes the stored notification.
-      void bus.publish('dispatch', { notificationId: created.id }, { messageId: created.id }).catch((e: unknown) => {
+      void publishDispatch(created.id).catch((e: unknown) => {
         logger.warn('dispatch not queued yet; the relay will retry', { ...ids, error: (e as Error).message });
       });
     }

@@ -1,6 +1,7 @@
 // Fan-out: one notification -> one message per subscribed user per channel, streamed in
 // keyset batches and resumable from the notification's cursor after a crash.
-import type { Bus, HandlerResult } from '../bus/bus';
+import type { Bus, HandlerResult, SplitPart } from '../bus/bus';
+import { THROWN_HANDLER_RETRY_MS } from '../bus/amqp/run-handler';
 import type { HeraldConfig } from '../config';
 import { isExpired } from '../domain/window';
 import type { Channel, Notification } from '../domain/types';
@@ -20,13 +21,36 @@ export interface DispatcherDeps {
   /** Reserves each message's cost at creation; absent: nothing is metered. */
   metering?: Metering;
   now?: () => Date;
-  /** This process's HTTP server: while requests arrive, fan-outs start in rounds (yield-gate.ts) and let them go first. */
+  /** This process's HTTP server: while it serves requests, fan-outs start in rounds (yield-gate.ts) and let them go first. */
   traffic?: { busy(): boolean };
-  /** How long a fan-out waits, at most, while requests arrive (default 100 ms). */
+  /** The time between two rounds of fan-outs while requests are served (default 100 ms). */
   yieldRoundMs?: number;
 }
 
 export { buildMessage, messageId } from './build-message';
+
+/**
+ * A dispatch delivery names one notification (`{notificationId}`) or several accepted together
+ * (`{notificationIds}`: one publish, confirm, delivery and ack for all of them). Each of several runs
+ * through `one` as a delivery of its own; those that are not done (retry, dead letter, a throw) settle
+ * alone as split parts, so the others are not run again. A redelivery of the whole runs each again,
+ * which acks one already dispatched at once.
+ */
+export async function eachNotification(body: unknown, one: (body: { notificationId: unknown }) => Promise<HandlerResult>): Promise<HandlerResult> {
+  const ids = (body as { notificationIds?: unknown } | null)?.notificationIds;
+  if (!Array.isArray(ids)) return one(body as { notificationId: unknown });
+  const results = await Promise.all(
+    ids.map((notificationId) =>
+      one({ notificationId }).catch((e: unknown): HandlerResult => ({ action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: `handler threw: ${(e as Error)?.message ?? e}` })),
+    ),
+  );
+  const parts: SplitPart[] = [];
+  results.forEach((r, i) => {
+    if (r.action === 'split') parts.push(...r.parts);
+    else if (r.action !== 'ack') parts.push({ body: { notificationId: ids[i] }, result: r });
+  });
+  return parts.length ? { action: 'split', parts } : { action: 'ack' };
+}
 
 export function createDispatcher(deps: DispatcherDeps) {
   const { store, bus, logger } = deps;
@@ -211,7 +235,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function run(body: unknown): Promise<Outcome> {
     const id = (body as { notificationId?: unknown } | null)?.notificationId;
     if (typeof id !== 'string' || id === '') return { result: { action: 'dead', reason: 'body has no notificationId' } };
-    // Requests first: while they arrive, this waits for the next round (at most yieldRoundMs), with the others that wait.
+    // Requests first: while some are served, fan-outs start in rounds (8 every yieldRoundMs) with the others that wait.
     const turn = gate.enter();
     if (turn) await turn;
     const since = walk.mark();

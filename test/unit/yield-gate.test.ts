@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createRequestTraffic } from '../../src/http/traffic';
 import { createYieldGate } from '../../src/workers/yield-gate';
 
@@ -10,7 +11,7 @@ describe('the fan-out lets requests go first (yield gate)', () => {
     expect(createYieldGate(undefined, 100).enter()).toBeUndefined();
   });
 
-  it('while requests arrive, those waiting start together at the next round, never later', async () => {
+  it("while requests arrive, those waiting start together at the next round", async () => {
     jest.useFakeTimers();
     const gate = createYieldGate({ busy: () => true }, 100);
     const started: number[] = [];
@@ -29,6 +30,25 @@ describe('the fan-out lets requests go first (yield gate)', () => {
     expect(started).toEqual([1, 2, 3]);
   });
 
+  it('starts at most perRound a round while requests arrive, and every one waiting once they stop', async () => {
+    jest.useFakeTimers();
+    let busy = true;
+    const gate = createYieldGate({ busy: () => busy }, 100, 2);
+    const started: number[] = [];
+    const all = [1, 2, 3, 4, 5].map((i) => gate.enter()!.then(() => started.push(i)));
+    jest.advanceTimersByTime(100);
+    await Promise.resolve();
+    expect(started).toEqual([1, 2]);
+    jest.advanceTimersByTime(100);
+    await Promise.resolve();
+    expect(started).toEqual([1, 2, 3, 4]);
+    busy = false;
+    jest.advanceTimersByTime(100);
+    await Promise.all(all);
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+    expect(gate.enter()).toBeUndefined();
+  });
+
   it('close() lets every waiter start now', async () => {
     jest.useFakeTimers();
     const gate = createYieldGate({ busy: () => true }, 10_000);
@@ -37,14 +57,16 @@ describe('the fan-out lets requests go first (yield gate)', () => {
     await expect(waiting).resolves.toBeUndefined();
   });
 
-  it('traffic is busy while requests keep coming in, and quiet once they stop', () => {
-    let t = 0;
-    const traffic = createRequestTraffic(20, () => t);
+  it('traffic is busy while requests are being served, and quiet once each is answered or its connection closed', () => {
+    const traffic = createRequestTraffic();
+    const a = new EventEmitter();
+    const b = new EventEmitter();
     expect(traffic.busy()).toBe(false);
-    traffic.seen();
-    t = 19;
+    traffic.seen(a);
+    traffic.seen(b);
+    a.emit('close');
     expect(traffic.busy()).toBe(true);
-    t = 20;
+    b.emit('close');
     expect(traffic.busy()).toBe(false);
   });
 });
