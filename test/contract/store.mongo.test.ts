@@ -274,3 +274,33 @@ describe('MongoDB store: a message stored before history entries were arrays', (
       expect(m!.sms).toEqual({ encoding: 'GSM-7', segments: 1, parts: ['Hi'] });
     }));
 });
+
+describe('MongoDB store: log lines from before a line\'s _id was its seq', () => {
+  it('drops the old unique seq index at connect, reads the old lines and numbers new ones after them', async () => {
+    const uri = uniqueMongoUri('herald_logs_v1');
+    uris.push(uri);
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const logs = conn.db!.collection('logs');
+    const t = new Date('2026-01-01T00:00:00.000Z');
+    await logs.insertMany([1, 2].map((seq) => ({ seq, time: t, level: 'info', levelRank: 2, process: 'old', message: `old ${seq}`, workspaceId: 'default' })));
+    await logs.createIndex({ seq: 1 }, { unique: true });
+    await conn.db!.collection('counters').insertOne({ _id: 'logs' as never, seq: 2 });
+    await conn.close();
+
+    const store = createMongoStore(uri);
+    await store.connect();
+    try {
+      await store.logs.append([{ time: new Date(), level: 'warn', process: 'new', message: 'new 3', workspaceId: 'default' }]);
+      const lines = await store.logs.query({ limit: 10 });
+      expect(lines.map((l) => [l.seq, l.message])).toEqual([[1, 'old 1'], [2, 'old 2'], [3, 'new 3']]);
+      expect((await store.logs.query({ limit: 10, level: 'warn' })).map((l) => l.message)).toEqual(['new 3']);
+      const check = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      const seqIndex = (await check.db!.collection('logs').listIndexes().toArray()).find((ix) => ix.name === 'seq_1');
+      await check.close();
+      expect(seqIndex?.unique).not.toBe(true);
+    } finally {
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});

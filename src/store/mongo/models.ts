@@ -167,7 +167,8 @@ const logSchema = new Schema(
   { ...base, collection: 'logs' },
 );
 logSchema.index({ workspaceId: 1, seq: 1 });
-logSchema.index({ seq: 1 }, { unique: true });
+/** Not unique: a line's `_id` is its seq (lines from before have an ObjectId), one unique index per line instead of two. */
+logSchema.index({ seq: 1 });
 logSchema.index({ notificationId: 1, seq: 1 });
 logSchema.index({ messageId: 1, seq: 1 });
 
