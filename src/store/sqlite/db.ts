@@ -40,17 +40,30 @@ export function encodeRecord(codec: TableCodec, rec: object): Record<string, unk
   return out;
 }
 
+/** A codec's columns as a list, made once per codec (rows are decoded by the hundred). */
+const columnLists = new WeakMap<TableCodec, Array<[string, ColumnKind, ((v: any) => unknown) | undefined]>>();
+
+function columnList(codec: TableCodec): Array<[string, ColumnKind, ((v: any) => unknown) | undefined]> {
+  let list = columnLists.get(codec);
+  if (!list) {
+    list = Object.entries(codec.columns).map(([col, kind]) => [col, kind, codec.revive?.[col]]);
+    columnLists.set(codec, list);
+  }
+  return list;
+}
+
 /** The record a row stands for: NULL columns are absent fields, never null. */
 export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
-  for (const [col, kind] of Object.entries(codec.columns)) {
+  const list = columnList(codec);
+  for (let i = 0; i < list.length; i++) {
+    const [col, kind, revive] = list[i];
     const v = row[col];
     if (v === null || v === undefined) continue;
     if (kind === 'date') out[col] = new Date(v as number);
     else if (kind === 'bool') out[col] = v === 1 || v === true;
     else if (kind === 'json') {
       const parsed = JSON.parse(v as string);
-      const revive = codec.revive?.[col];
       out[col] = revive ? revive(parsed) : parsed;
     } else out[col] = v;
   }
