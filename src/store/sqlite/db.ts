@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
-import { walCommitter, type WalCommitter } from './wal-commit';
+import { savepoints, walCommitter, type Savepoints, type WalCommitter } from './wal-commit';
 
 /** How a record field is kept in its column. */
 export type ColumnKind = 'text' | 'int' | 'bool' | 'date' | 'json';
@@ -154,32 +154,24 @@ export class Sql {
     return this.grouped(fn) as Promise<T>;
   }
 
-  private committer: { db: Database.Database; wal: WalCommitter } | undefined;
+  private committer: { db: Database.Database; wal: WalCommitter; savepoints: Savepoints } | undefined;
 
-  /** The connection's committer (made again when the store reconnects). */
-  private wal(): WalCommitter {
+  /** The connection's committer and savepoints (made again when the store reconnects). */
+  private committed(): { wal: WalCommitter; savepoints: Savepoints } {
     const conn = this.conn();
     if (this.committer?.db !== conn) {
       this.committer?.wal.close();
-      this.committer = { db: conn, wal: walCommitter(conn) };
+      this.committer = { db: conn, wal: walCommitter(conn), savepoints: savepoints(conn) };
     }
-    return this.committer.wal;
+    return this.committer;
   }
 
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> => {
-      const conn = this.conn();
+      const { wal, savepoints: sp } = this.committed();
       // The fsync runs off the event loop; the callers are answered once it is done (wal-commit.ts).
-      return this.wal().commit(() =>
-        fns.map((fn): Outcome<unknown> => {
-          try {
-            // Nested: a savepoint inside the group's transaction.
-            return { ok: true, value: conn.transaction(fn)() };
-          } catch (error) {
-            return { ok: false, error };
-          }
-        }),
-      );
+      // Each fn in a savepoint of the group's transaction (a lone one in the transaction itself).
+      return wal.commit(() => sp.each(fns));
     },
     { maxInFlight: 1, maxBatch: 1000 },
   );
