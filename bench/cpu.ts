@@ -2,6 +2,7 @@
 // itself with its fake provider), read from /proc: where the machine's cores go per message.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { MONGO_BASE_URI } from '../test/support/services';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
@@ -48,5 +49,8 @@ export function cpuMeter(pids: Record<string, number | undefined>): { stop(): Cp
 
 /** The shared services' processes on this machine. */
 export function servicePids(): Record<string, number | undefined> {
-  return { broker: findPid('beam.smp'), mongo: findPid('MongoTestServer|mongo-java-server|mongod') };
+  // The Mongo test server on MONGODB_URI's port first: a second one (another port) may run beside it.
+  const port = new URL(MONGO_BASE_URI).port || '27017';
+  const mongo = findPid(`MongoTestServer\\.java ${port}( |$)`) ?? findPid('MongoTestServer|mongo-java-server|mongod');
+  return { broker: findPid('beam.smp'), mongo };
 }

@@ -78,7 +78,8 @@ export function usageKeysOf(m: UsageMessage, status: MessageStatus): UsageKey[] 
 
 /** Identity of a row as one string: deltas to the same row are merged before writing. */
 export function usageRowId(k: UsageKey): string {
-  return [k.workspaceId, k.hour.getTime(), k.dimension, k.key, k.channel, k.provider].join('|');
+  // A template, not an array joined: several rows per message sent (same text).
+  return `${k.workspaceId}|${k.hour.getTime()}|${k.dimension}|${k.key}|${k.channel}|${k.provider}`;
 }
 
 /** Merges deltas to the same row and drops the ones that change nothing: fewer writes, same sums. */

@@ -5,6 +5,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
+import { plainMeta, writeFastLine, type LineSinks } from './fast-line';
 import { maskText, maskValue } from './mask';
 import { prettyFormat } from './pretty';
 
@@ -62,12 +63,17 @@ class BatchedStdout extends Writable {
   }
 
   override _write(chunk: unknown, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.lines.push(String(chunk));
+    this.writeLine(String(chunk));
+    cb();
+  }
+
+  /** What a write does, without the stream's bookkeeping (the workers' per-message lines). */
+  writeLine(text: string): void {
+    this.lines.push(text);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    cb();
   }
 
   flush(): void {
@@ -81,10 +87,25 @@ class BatchedStdout extends Writable {
 
 let sharedStdout: BatchedStdout | undefined;
 
+/** The sinks of the loggers createLogger made, for logMessage's direct line (fast-line.ts). */
+const directSinks = new WeakMap<Logger, LineSinks>();
+
+/** Any change of transports but attachStoreSink's hands the lines back to winston. */
+function watchTransports(logger: Logger, sinks: LineSinks): void {
+  for (const method of ['add', 'remove', 'clear', 'configure'] as const) {
+    const original = logger[method] as (...a: unknown[]) => unknown;
+    (logger as unknown as Record<string, unknown>)[method] = function (this: Logger, ...a: unknown[]) {
+      sinks.valid = false;
+      return original.apply(this, a);
+    };
+  }
+}
+
 /** Builds a logger writing JSON lines (or readable ones) to stdout. */
 export function createLogger(processName: string, opts: LoggerOptions = {}): Logger {
   const stdout = opts.format === 'pretty' ? prettyFormat(opts.color ?? false) : winston.format.json();
-  return winston.createLogger({
+  const out = opts.silent ? undefined : (sharedStdout ??= new BatchedStdout());
+  const logger = winston.createLogger({
     level: opts.level ?? 'info',
     defaultMeta: { process: processName },
     format: winston.format.combine(
@@ -95,9 +116,18 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
     transports: [
       opts.silent
         ? new winston.transports.Console({ silent: true, format: stdout })
-        : new winston.transports.Stream({ stream: (sharedStdout ??= new BatchedStdout()), format: stdout }),
+        : new winston.transports.Stream({ stream: out!, format: stdout }),
     ],
   });
+  const sinks: LineSinks = {
+    process: processName,
+    mask: opts.maskPersonalData !== false,
+    stdout: out && { json: opts.format !== 'pretty', color: opts.color ?? false, write: (text) => out.writeLine(text) },
+    valid: true,
+  };
+  directSinks.set(logger, sinks);
+  watchTransports(logger, sinks);
+  return logger;
 }
 
 export function withIds(logger: Logger, ids: LogIds): Logger {
@@ -125,6 +155,8 @@ export function logMessage(
   meta?: Record<string, unknown>,
 ): void {
   if (!logger.isLevelEnabled(level)) return;
+  const direct = directSinks.get(logger);
+  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, m, message, meta);
   const line: Record<string, unknown> = m.workspaceId ? { workspaceId: m.workspaceId } : {};
   if (m.notificationId) line.notificationId = m.notificationId;
   line.messageId = m.id;
@@ -157,7 +189,7 @@ export class StoreLogTransport extends Transport {
   override log(info: Record<string, unknown>, next: () => void): void {
     let meta: Record<string, unknown> | undefined;
     for (const k in info) if (!KNOWN.has(k)) (meta ??= {})[k] = info[k];
-    this.buffer.push({
+    this.pushLine({
       time: info.timestamp ? new Date(String(info.timestamp)) : new Date(),
       level: String(info.level),
       process: String(info.process ?? 'unknown'),
@@ -167,13 +199,18 @@ export class StoreLogTransport extends Transport {
       messageId: info.messageId as string | undefined,
       meta,
     });
+    next();
+  }
+
+  /** Buffers one line for the next batch (winston's lines and the workers' direct ones). */
+  pushLine(line: LogLine): void {
+    this.buffer.push(line);
     const max = this.opts.maxBuffer ?? 10_000;
     if (this.buffer.length > max) {
       this.dropped += this.buffer.length - max;
       this.buffer.splice(0, this.buffer.length - max);
     }
     if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 200);
-    next();
   }
 
   /** Writes what is buffered; resolves when written (or when the write failed and lines were kept). */
@@ -202,6 +239,11 @@ export class StoreLogTransport extends Transport {
 /** Adds the consolidated-log sink to a logger; returns it so the caller can flush on shutdown. */
 export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string): StoreLogTransport {
   const t = new StoreLogTransport(repo, { level });
-  logger.add(t);
+  const sinks = directSinks.get(logger);
+  if (sinks?.valid && !sinks.store) {
+    // Not through the watched add: the direct lines reach this sink too.
+    winston.Logger.prototype.add.call(logger, t);
+    sinks.store = t;
+  } else logger.add(t);
   return t;
 }

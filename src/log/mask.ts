@@ -6,7 +6,8 @@
 const PLUS_NUMBER = /(?<![\w+])(\+|%2B)(\d(?:[ \-.()]{0,2}\d){6,14})(?!\w)/gi;
 /** 8 to 15 digits alone (vendors that write numbers without `+`, national numbers); not inside ids. */
 const BARE_NUMBER = /(?<![\w+\-*]|\d\.)(\d{8,15})(?![\w\-*]|\.\d)/g;
-const MAYBE_PERSONAL = /[@\d]/;
+/** What every match above needs: an `@`, a `+` (or `%2B`), or 8 digits in a row. */
+const MAYBE_PERSONAL = /[@+]|%2B|\d{8}/i;
 const EMAIL = /([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})/g;
 
 /** Keeps the first 4 and last 2 digits: `+358401234567` -> `+3584******67`. */
@@ -18,7 +19,7 @@ function maskDigits(digits: string): string {
 
 /** The text with every phone number and e-mail address in it masked. */
 export function maskText(text: string): string {
-  // Nothing to mask without a digit or an @ (most field values: levels, names, provider ids without numbers).
+  // Nothing to mask without one (most field values: levels, names, ids with short runs of digits).
   if (!MAYBE_PERSONAL.test(text)) return text;
   return text
     .replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`)

@@ -248,3 +248,59 @@ describe('MongoDB store: a database from before workspaces', () => {
     await store.close();
   });
 });
+
+describe('MongoDB store: a message stored before history entries were arrays', () => {
+  it('reads its object entries and full parts, and moves on with entries of the new form after them', () =>
+    withStore('herald_msg_v1', async (store, uri) => {
+      const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      const t = new Date('2026-01-01T00:00:00.000Z');
+      await conn.db!.collection('messages').insertOne({
+        _id: 'n1:u1:sms' as never, workspaceId: 'default', notificationId: 'n1', programId: 'p', eventTypeId: 'e', userId: 'u1', channel: 'sms', to: '+254700000001',
+        content: { text: 'Hi' }, sms: { encoding: 'GSM-7', segments: 1, parts: ['Hi'] }, status: 'queued',
+        statusHistory: [{ status: 'accepted', at: t }, { status: 'queued', at: t, reason: 'relay' }], attempts: 0, createdAt: t, updatedAt: t,
+      });
+      await conn.close();
+      const claimed = await store.messages.transition('n1:u1:sms', ['queued'], 'sending', { patch: { provider: 'gw' }, incrementAttempts: true });
+      expect(claimed).toMatchObject({ status: 'sending', attempts: 1, sms: { parts: ['Hi'] } });
+      await store.messages.noteProviderStatus('n1:u1:sms', { providerStatus: 'accepted', provider: 'gw', reason: 'callback' });
+      const m = await store.messages.get('n1:u1:sms');
+      expect(m!.statusHistory).toEqual([
+        { status: 'accepted', at: t },
+        { status: 'queued', at: t, reason: 'relay' },
+        { status: 'sending', at: expect.any(Date), provider: 'gw' },
+        { status: 'sending', at: expect.any(Date), reason: 'callback', provider: 'gw', providerStatus: 'accepted' },
+      ]);
+      expect(m!.content).toEqual({ text: 'Hi' });
+      expect(m!.sms).toEqual({ encoding: 'GSM-7', segments: 1, parts: ['Hi'] });
+    }));
+});
+
+describe('MongoDB store: log lines from before a line\'s _id was its seq', () => {
+  it('drops the old unique seq index at connect, reads the old lines and numbers new ones after them', async () => {
+    const uri = uniqueMongoUri('herald_logs_v1');
+    uris.push(uri);
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const logs = conn.db!.collection('logs');
+    const t = new Date('2026-01-01T00:00:00.000Z');
+    await logs.insertMany([1, 2].map((seq) => ({ seq, time: t, level: 'info', levelRank: 2, process: 'old', message: `old ${seq}`, workspaceId: 'default' })));
+    await logs.createIndex({ seq: 1 }, { unique: true });
+    await conn.db!.collection('counters').insertOne({ _id: 'logs' as never, seq: 2 });
+    await conn.close();
+
+    const store = createMongoStore(uri);
+    await store.connect();
+    try {
+      await store.logs.append([{ time: new Date(), level: 'warn', process: 'new', message: 'new 3', workspaceId: 'default' }]);
+      const lines = await store.logs.query({ limit: 10 });
+      expect(lines.map((l) => [l.seq, l.message])).toEqual([[1, 'old 1'], [2, 'old 2'], [3, 'new 3']]);
+      expect((await store.logs.query({ limit: 10, level: 'warn' })).map((l) => l.message)).toEqual(['new 3']);
+      const check = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      const seqIndex = (await check.db!.collection('logs').listIndexes().toArray()).find((ix) => ix.name === 'seq_1');
+      await check.close();
+      expect(seqIndex?.unique).not.toBe(true);
+    } finally {
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});

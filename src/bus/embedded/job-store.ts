@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type { QueueName } from '../bus';
 import { groupCommit, type Outcome } from '../../store/group-commit';
-import { walCommitter, type WalCommitter } from '../../store/sqlite/wal-commit';
+import { savepoints, walCommitter, type Savepoints, type WalCommitter } from '../../store/sqlite/wal-commit';
 
 export interface JobRow {
   id: number;
@@ -82,6 +82,7 @@ export class JobStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.wal = walCommitter(this.db);
+    this.savepoints = savepoints(this.db);
     this.stmts = {
       insert: this.db.prepare(
         `INSERT INTO bus_jobs (queue, body, headers, message_id, attempt, available_at, created_at)
@@ -186,7 +187,7 @@ export class JobStore {
   /** BEGIN IMMEDIATE: takes the write lock up front, so a busy file waits (busy_timeout) instead of failing.
    *  Inside a group (below) it is a savepoint of the group's transaction. */
   private write<T>(fn: () => T): T {
-    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+    return this.db.inTransaction ? this.savepoints.one(fn) : this.db.transaction(fn).immediate();
   }
 
   /**
@@ -199,19 +200,12 @@ export class JobStore {
   }
 
   private readonly wal: WalCommitter;
+  private readonly savepoints: Savepoints;
 
   // The fsync runs off the event loop; the callers are answered once it is done (store/sqlite/wal-commit.ts).
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> =>
-      this.wal.commit(() =>
-        fns.map((fn): Outcome<unknown> => {
-          try {
-            return { ok: true, value: this.db.transaction(fn)() };
-          } catch (error) {
-            return { ok: false, error };
-          }
-        }),
-      ),
+      this.wal.commit(() => this.savepoints.each(fns)),
     { maxInFlight: 1, maxBatch: 1000 },
   );
 

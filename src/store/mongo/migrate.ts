@@ -1,4 +1,5 @@
 // Databases from before workspaces: their records move to the default workspace at connect, once.
+// Indexes whose options changed are dropped at connect, so that createIndexes makes them anew.
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 import type { Models } from './models';
 
@@ -30,5 +31,20 @@ export async function migrateToWorkspaces(models: Models): Promise<void> {
   }
   for (const [name, index] of OBSOLETE_INDEXES) {
     await models[name].collection.dropIndex(index).catch(() => undefined); // absent (new database) is fine
+  }
+}
+
+/** Indexes made with other options before: [collection, index name, whether an existing one is stale]. */
+const CHANGED_INDEXES: Array<[keyof Models, string, (index: { unique?: boolean }) => boolean]> = [
+  // A log line's _id is its seq now: the seq index is for sorting only.
+  ['logs', 'seq_1', (index) => index.unique === true],
+];
+
+/** Idempotent: drops each changed index still in its old form (a new database has none). */
+export async function migrateIndexes(models: Models): Promise<void> {
+  for (const [name, index, stale] of CHANGED_INDEXES) {
+    const coll = models[name].collection;
+    const existing = await coll.listIndexes().toArray().catch(() => []); // no collection yet
+    if (existing.some((ix) => ix.name === index && stale(ix))) await coll.dropIndex(index);
   }
 }

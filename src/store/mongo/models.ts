@@ -104,11 +104,6 @@ notificationSchema.index({ workspaceId: 1, createdAt: -1 });
 /** Redundant on MongoDB (_id is unique); lets mongo-java-server find a compare-and-set's {_id, status} without a scan. */
 notificationSchema.index({ _id: 1, status: 1 }, { unique: true });
 
-const statusChangeSchema = new Schema(
-  { status: String, at: Date, reason: String, provider: String, providerStatus: String },
-  { _id: false, ...base },
-);
-
 const messageSchema = new Schema(
   {
     _id: String,
@@ -122,7 +117,8 @@ const messageSchema = new Schema(
     content: Mixed,
     sms: Mixed,
     status: { type: String, required: true },
-    statusHistory: { type: [statusChangeSchema], default: () => [] },
+    /** Entries as arrays [status, at, reason, provider, providerStatus] (message-docs.ts); older documents hold objects. */
+    statusHistory: { type: [Mixed], default: () => [] },
     validUntil: Date,
     attempts: { type: Number, default: 0 },
     provider: String,
@@ -171,7 +167,8 @@ const logSchema = new Schema(
   { ...base, collection: 'logs' },
 );
 logSchema.index({ workspaceId: 1, seq: 1 });
-logSchema.index({ seq: 1 }, { unique: true });
+/** Not unique: a line's `_id` is its seq (lines from before have an ObjectId), one unique index per line instead of two. */
+logSchema.index({ seq: 1 });
 logSchema.index({ notificationId: 1, seq: 1 });
 logSchema.index({ messageId: 1, seq: 1 });
 

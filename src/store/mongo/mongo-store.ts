@@ -8,7 +8,7 @@ import type {
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
 import { buildModels, type Models } from './models';
-import { migrateToWorkspaces } from './migrate';
+import { migrateIndexes, migrateToWorkspaces } from './migrate';
 import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
 import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
@@ -83,6 +83,7 @@ export class MongoStore implements Store {
       await conn.asPromise();
       const models = buildModels(conn);
       await migrateToWorkspaces(models);
+      await migrateIndexes(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.conn = conn;
       this.models = models;

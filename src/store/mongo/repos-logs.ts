@@ -32,12 +32,13 @@ export function logRepo(models: () => Models): LogRepo {
         time: l.time instanceof Date ? l.time : new Date(l.time), level: l.level, levelRank: levelRank(l.level), process: l.process,
         message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta, workspaceId: l.workspaceId,
       }));
-      // The unique seq index is the final guard: some servers (mongo-java-server) can hand two
+      // The unique _id (the seq) is the final guard: some servers (mongo-java-server) can hand two
       // concurrent $inc callers the same post-image, so a colliding remainder takes a fresh block.
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 5) throw new Error('log sequence numbers kept colliding');
         const first = await reserve(pending.length);
-        const docs = pending.map((line, i) => ({ seq: first + i, ...line }));
+        // The seq is the _id: the _id index keeps seqs unique, no second unique index to maintain per line.
+        const docs = pending.map((line, i) => ({ _id: first + i, seq: first + i, ...line }));
         try {
           // One insert command (no insertMany bookkeeping per line: a busy worker writes a line per message sent).
           await insertEach(m.logs, docs, true);

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { ConflictError, HeraldError, StoreUnavailableError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
-import { walCommitter, type WalCommitter } from './wal-commit';
+import { savepoints, walCommitter, type Savepoints, type WalCommitter } from './wal-commit';
 
 /** How a record field is kept in its column. */
 export type ColumnKind = 'text' | 'int' | 'bool' | 'date' | 'json';
@@ -40,17 +40,30 @@ export function encodeRecord(codec: TableCodec, rec: object): Record<string, unk
   return out;
 }
 
+/** A codec's columns as a list, made once per codec (rows are decoded by the hundred). */
+const columnLists = new WeakMap<TableCodec, Array<[string, ColumnKind, ((v: any) => unknown) | undefined]>>();
+
+function columnList(codec: TableCodec): Array<[string, ColumnKind, ((v: any) => unknown) | undefined]> {
+  let list = columnLists.get(codec);
+  if (!list) {
+    list = Object.entries(codec.columns).map(([col, kind]) => [col, kind, codec.revive?.[col]]);
+    columnLists.set(codec, list);
+  }
+  return list;
+}
+
 /** The record a row stands for: NULL columns are absent fields, never null. */
 export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
-  for (const [col, kind] of Object.entries(codec.columns)) {
+  const list = columnList(codec);
+  for (let i = 0; i < list.length; i++) {
+    const [col, kind, revive] = list[i];
     const v = row[col];
     if (v === null || v === undefined) continue;
     if (kind === 'date') out[col] = new Date(v as number);
     else if (kind === 'bool') out[col] = v === 1 || v === true;
     else if (kind === 'json') {
       const parsed = JSON.parse(v as string);
-      const revive = codec.revive?.[col];
       out[col] = revive ? revive(parsed) : parsed;
     } else out[col] = v;
   }
@@ -141,32 +154,24 @@ export class Sql {
     return this.grouped(fn) as Promise<T>;
   }
 
-  private committer: { db: Database.Database; wal: WalCommitter } | undefined;
+  private committer: { db: Database.Database; wal: WalCommitter; savepoints: Savepoints } | undefined;
 
-  /** The connection's committer (made again when the store reconnects). */
-  private wal(): WalCommitter {
+  /** The connection's committer and savepoints (made again when the store reconnects). */
+  private committed(): { wal: WalCommitter; savepoints: Savepoints } {
     const conn = this.conn();
     if (this.committer?.db !== conn) {
       this.committer?.wal.close();
-      this.committer = { db: conn, wal: walCommitter(conn) };
+      this.committer = { db: conn, wal: walCommitter(conn), savepoints: savepoints(conn) };
     }
-    return this.committer.wal;
+    return this.committer;
   }
 
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> => {
-      const conn = this.conn();
+      const { wal, savepoints: sp } = this.committed();
       // The fsync runs off the event loop; the callers are answered once it is done (wal-commit.ts).
-      return this.wal().commit(() =>
-        fns.map((fn): Outcome<unknown> => {
-          try {
-            // Nested: a savepoint inside the group's transaction.
-            return { ok: true, value: conn.transaction(fn)() };
-          } catch (error) {
-            return { ok: false, error };
-          }
-        }),
-      );
+      // Each fn in a savepoint of the group's transaction (a lone one in the transaction itself).
+      return wal.commit(() => sp.each(fns));
     },
     { maxInFlight: 1, maxBatch: 1000 },
   );

@@ -2,7 +2,7 @@
 import type { LogLine } from '../../domain/types';
 import type { LogRepo } from '../store';
 import { levelRank } from '../common';
-import { decodeRow, encodeRecord, insertSql, type Sql, type TableCodec } from './db';
+import { decodeRow, encodeValue, q, type Sql, type TableCodec } from './db';
 
 const codec: TableCodec = {
   table: 'logs',
@@ -13,12 +13,21 @@ const codec: TableCodec = {
 };
 
 export function logRepo(sql: Sql): LogRepo {
-  const insert = insertSql({ ...codec, columns: Object.fromEntries(Object.entries(codec.columns).filter(([k]) => k !== 'seq')) }, ['levelRank']);
+  // Positional, one array a line (a busy worker writes a line per message sent).
+  const cols = Object.entries(codec.columns).filter(([k]) => k !== 'seq');
+  const insert = `INSERT INTO logs (${[...cols.map(([c]) => q(c)), q('levelRank')].join(', ')}) VALUES (${[...cols, 0].map(() => '?').join(', ')})`;
   return {
     async append(lines) {
       if (lines.length === 0) return;
       await sql.group(() => {
-        for (const line of lines) sql.run(insert, { ...encodeRecord(codec, line), levelRank: levelRank(line.level) });
+        const stmt = sql.stmt(insert);
+        for (const line of lines) {
+          const rec = line as unknown as Record<string, unknown>;
+          const row: unknown[] = [];
+          for (const [col, kind] of cols) row.push(encodeValue(kind, rec[col]));
+          row.push(levelRank(line.level));
+          stmt.run(row);
+        }
       });
     },
     async query(q) {

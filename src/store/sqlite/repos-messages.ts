@@ -16,7 +16,11 @@ const codec: TableCodec = {
     partStatuses: 'json', campaignId: 'text', cost: 'int',
   },
   revive: {
-    statusHistory: (h: Array<StatusChange & { at: string }>) => h.map((c) => ({ ...c, at: new Date(c.at) })),
+    // The array was just parsed (nobody else holds it): its dates are revived in place.
+    statusHistory: (h: Array<Omit<StatusChange, 'at'> & { at: string | Date }>) => {
+      for (const c of h) c.at = new Date(c.at);
+      return h;
+    },
   },
 };
 
@@ -63,6 +67,14 @@ export function messageRepo(sql: Sql): MessageRepo {
     return row ? fromRow(row) : null;
   };
 
+  /** The searchable copy of a message's provider ids (message_provider_ids), after an update that set or cleared them. */
+  const replaceProviderIds = (id: string, ids: string[] | undefined): void => {
+    sql.stmt('DELETE FROM message_provider_ids WHERE "messageId" = ?').run(id);
+    if (!ids) return;
+    const add = sql.stmt('INSERT OR IGNORE INTO message_provider_ids ("providerMessageId", "messageId") VALUES (?, ?)');
+    for (const pid of ids) add.run(pid, id);
+  };
+
   /** One compare-and-set UPDATE (the caller holds the transaction); resolves the rows changed, 0 or 1. */
   const apply = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): number => applyImage(id, from, to, opts).changes;
 
@@ -87,6 +99,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
     const changes = sql.stmt(shape.text).run(values).changes;
+    if (changes > 0 && 'providerMessageIds' in fields) replaceProviderIds(id, fields.providerMessageIds as string[] | undefined);
     return { changes, fields, unset, inc, change };
   };
 

@@ -10,6 +10,7 @@
 // nobody is told it is stored before then.
 import fsp from 'node:fs/promises';
 import type Database from 'better-sqlite3';
+import type { Outcome } from '../group-commit';
 
 export interface WalCommitter {
   /** Runs `fn` in one BEGIN IMMEDIATE transaction; resolves with its result once the commit is on disk. */
@@ -61,6 +62,54 @@ export function walCommitter(db: Database.Database): WalCommitter {
       const h = handle;
       handle = undefined;
       void last.then(() => h?.then((fh) => fh.close())).catch(() => undefined);
+    },
+  };
+}
+
+export interface Savepoints {
+  /** `fn` in a savepoint of the open transaction: if it throws, its writes alone are undone and the error rethrown. */
+  one<T>(fn: () => T): T;
+  /** Each of `fns` in a savepoint of its own, one outcome each; a lone `fn` runs bare (the whole transaction is its savepoint), its error thrown. */
+  each(fns: Array<() => unknown>): Array<Outcome<unknown>>;
+}
+
+/**
+ * Savepoints through three statements prepared once. better-sqlite3's nested `db.transaction(fn)()`
+ * builds its wrapper functions on every call: ~7-14 µs against ~1 µs here, paid by every write of a
+ * group commit (and twice by the embedded queue's, a savepoint inside the group's).
+ */
+export function savepoints(db: Database.Database): Savepoints {
+  const begin = db.prepare('SAVEPOINT herald_write');
+  const release = db.prepare('RELEASE herald_write');
+  const rollback = db.prepare('ROLLBACK TO herald_write');
+  const one = <T>(fn: () => T): T => {
+    begin.run();
+    let value: T;
+    try {
+      value = fn();
+    } catch (e) {
+      // A failure that ended the transaction (I/O, a full disk) left no savepoint to go back to.
+      if (db.inTransaction) {
+        rollback.run();
+        release.run();
+      }
+      throw e;
+    }
+    release.run();
+    return value;
+  };
+  return {
+    one,
+    each(fns) {
+      // One write alone: if it throws, the caller's transaction is rolled back, which undoes the same.
+      if (fns.length === 1) return [{ ok: true, value: fns[0]() }];
+      return fns.map((fn): Outcome<unknown> => {
+        try {
+          return { ok: true, value: one(fn) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
     },
   };
 }

@@ -112,6 +112,8 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider 
   const url = compile(opts.url, encodeURIComponent);
   const body = compile(opts.body, opts.contentType === 'json' ? jsonEscape : encodeURIComponent);
   const headers = { Accept: 'application/json', ...(withBody ? { 'Content-Type': contentType } : {}), ...opts.headers };
+  const used = new Set([...opts.url.matchAll(PLACEHOLDER), ...(withBody ? opts.body.matchAll(PLACEHOLDER) : [])].map((m) => m[1]));
+  const [usesPart, usesValidUntil, usesValidForS] = [used.has('part'), used.has('validUntil'), used.has('validForS')];
 
   return {
     id: cfg.id,
@@ -120,14 +122,15 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider 
 
     async send(msg: OutboundSms): Promise<SendResult> {
       const left = msLeft(msg.validUntil);
-      const values: Values = {
+      // Only what the templates use is formatted (the default body needs to, text and messageId).
+      const values = {
         to: msg.to,
         text: msg.text,
         messageId: msg.messageId,
-        part: String(msg.part),
-        validUntil: msg.validUntil.toISOString(),
-        validForS: String(Math.floor(left / 1000)),
-      };
+        part: usesPart ? String(msg.part) : '',
+        validUntil: usesValidUntil ? msg.validUntil.toISOString() : '',
+        validForS: usesValidForS ? String(Math.floor(left / 1000)) : '',
+      } satisfies Values;
       const reply = await httpCall(cfg.id, {
         method: opts.method,
         url: url(values),
