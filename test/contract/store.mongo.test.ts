@@ -304,3 +304,37 @@ describe('MongoDB store: log lines from before a line\'s _id was its seq', () =>
     }
   });
 });
+
+describe('MongoDB store: a lease renewal that lost its attempt while it ran', () => {
+  it("leaves the lease of the attempt that took the message over as that attempt set it (no third worker can take it while it sends)", () =>
+    withStore('herald_lease_race', async (store) => {
+      const start = Date.now();
+      await store.messages.insertMany([
+        { id: 'n1:u1:sms', workspaceId: 'default', notificationId: 'n1', programId: 'p', eventTypeId: 'e', userId: 'u1', channel: 'sms', to: '+254700000001',
+          content: { text: 'Hi' }, status: 'sending', statusHistory: [{ status: 'sending', at: new Date(start) }], validUntil: new Date(start + 3_600_000),
+          attempts: 1, leaseUntil: new Date(start - 1) },
+      ]);
+      // Worker A (attempt 1) renews; its read of the message is answered, then worker B takes the
+      // ended lease over (attempt 2, a lease of a minute) before A's write arrives.
+      const bLease = new Date(start + 60_000);
+      const cursorProto = mongoose.mongo.FindCursor.prototype as unknown as { toArray: (...a: unknown[]) => Promise<unknown[]> };
+      const toArray = cursorProto.toArray;
+      cursorProto.toArray = async function (this: unknown, ...a: unknown[]) {
+        cursorProto.toArray = toArray;
+        const docs = await toArray.apply(this, a);
+        const b = await store.messages.transition('n1:u1:sms', ['sending'], 'sending', { leaseEndedBefore: new Date(start), incrementAttempts: true, patch: { leaseUntil: bLease } });
+        expect(b).toMatchObject({ attempts: 2 });
+        return docs;
+      };
+      try {
+        // A's renewal was computed when it started (a stalled worker: its `until` is already close).
+        expect(await store.messages.extendLeases([{ id: 'n1:u1:sms', attempts: 1 }], new Date(start + 1_000))).toBe(0);
+      } finally {
+        cursorProto.toArray = toArray;
+      }
+      expect((await store.messages.get('n1:u1:sms'))!.leaseUntil).toEqual(bLease);
+      // A third worker, a few seconds on, finds B's attempt still leased: it must not send alongside it.
+      const c = await store.messages.transition('n1:u1:sms', ['sending'], 'sending', { leaseEndedBefore: new Date(start + 5_000), incrementAttempts: true });
+      expect(c).toBeNull();
+    }));
+});

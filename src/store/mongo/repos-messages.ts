@@ -266,13 +266,15 @@ export function messageRepo(models: () => Models): MessageRepo {
       // Which are still `sending` in the caller's attempt, read by _id; then a compare-and-set on exactly
       // {_id, status} each. A filter with `attempts` too matched no index on mongo-java-server: every lease
       // scanned the whole collection (16 ms a lease at 50,000 messages, ~80 leases every third of a lease).
-      // An attempt taken over between the read and the write already had its lease run out: the write
-      // then moves the new attempt's lease by as much as it just set itself.
+      // An attempt taken over between the read and the write is matched too: the write may only move a
+      // lease on ($max), never back. Our `until` was computed before the read, so it is behind the lease
+      // the new attempt set at its claim: a $set would shorten that live attempt's lease (to the past,
+      // if this worker stalled) and let a third worker take the message over and send it again.
       const attempts = new Map(leases.map((l) => [l.id, l.attempts]));
       const docs = await coll().find({ _id: { $in: [...attempts.keys()] } as never }, { projection: { status: 1, attempts: 1 } }).toArray();
       const held = docs.filter((d) => d.status === 'sending' && d.attempts === attempts.get(String(d._id)));
       if (held.length === 0) return 0;
-      return (await updateEach(models().messages, held.map((d) => ({ filter: { _id: d._id, status: 'sending' }, update: { $set: { leaseUntil: until } } })))).modified;
+      return (await updateEach(models().messages, held.map((d) => ({ filter: { _id: d._id, status: 'sending' }, update: { $max: { leaseUntil: until } } })))).modified;
     },
   };
 }
