@@ -70,3 +70,31 @@ describe('the fan-out lets requests go first (yield gate)', () => {
     expect(traffic.busy()).toBe(false);
   });
 });
+
+describe('an event stream held open (a dashboard left on the overview, a balance stream)', () => {
+  it('does not keep the traffic busy: fan-outs start at once again while it stays open', async () => {
+    const express = (await import('express')).default;
+    const http = await import('node:http');
+    const { openStream } = await import('../../src/http/dashboard/events');
+    const traffic = createRequestTraffic();
+    const app = express();
+    app.use((_req, res, next) => {
+      traffic.seen(res);
+      next();
+    });
+    app.get('/stream', (_req, res) => void openStream(res));
+    const server = app.listen(0);
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    const req = http.get({ port, path: '/stream' });
+    try {
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve) => req.once('response', resolve));
+      expect(res.headers['content-type']).toContain('text/event-stream');
+      expect(traffic.busy()).toBe(false);
+      expect(createYieldGate(traffic, 100).enter()).toBeUndefined();
+    } finally {
+      req.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { overviewFields } from './pages/overview';
 import { logFilterOf, logQuery, logRow } from './pages/logs';
 import { campaignProgress } from './pages/campaigns';
 import { viewerOf } from './session';
+import { streaming } from '../traffic';
 
 const HEARTBEAT_MS = 15_000;
 const OVERVIEW_EVERY_MS = 2_000;
@@ -27,6 +28,7 @@ export function openStream(res: Response): Stream {
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
+  streaming(res);
   let closed = false;
   const done = new Promise<void>((resolve) => res.once('close', () => ((closed = true), resolve())));
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

@@ -8,6 +8,7 @@ import type { Store } from '../../store/store';
 import { balanceEvent, type BalanceEvent, type BalanceWatch, type CreditAccounts } from '../../services/credits';
 import type { CreditsConfig } from '../../services/credits/pricing';
 import { route, type RouteSpec } from '../route';
+import { streaming } from '../traffic';
 import { creditSummarySchema, ledgerPageSchema, ledgerQuery, topUpCreateSchema, topUpSchema, workspaceParams } from '../schemas/credits';
 import { idempotencyHeader } from '../schemas/notifications';
 
@@ -32,6 +33,7 @@ async function streamBalance(deps: CreditRouteDeps, ws: string, res: Response): 
   res.setHeader('Connection', 'keep-alive');
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
+  streaming(res);
   const send = (e: BalanceEvent) => res.write(`event: balance\ndata: ${JSON.stringify(e)}\n\n`);
   const current = balanceEvent(acc, deps.config);
   send(current);
