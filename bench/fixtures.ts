@@ -2,7 +2,7 @@
 // subscriptions inserted in big raw batches (the API would take minutes for 100,000), and the
 // read-only queries that count what happened to the messages.
 import mongoose, { type Connection } from 'mongoose';
-import type { MessageStatus } from '../src/domain/types';
+import { DEFAULT_WORKSPACE, type MessageStatus } from '../src/domain/types';
 import { createMongoStore, type MongoStore } from '../src/store/mongo';
 import type { Store } from '../src/store/store';
 import { buildModels, type Models } from '../src/store/mongo/models';
@@ -55,8 +55,10 @@ export async function openBenchDb(uri: string): Promise<BenchDb> {
         const subs: Array<Record<string, unknown>> = [];
         for (let i = from; i < Math.min(count, from + BATCH); i++) {
           const userId = `${prefix}-${String(i + 1).padStart(6, '0')}`;
-          users.push({ _id: userId, name: `User ${i + 1}`, phone: `+2547${String(phoneBase + i).padStart(8, '0')}`, createdAt: now, updatedAt: now });
-          subs.push({ _id: `s-${userId}`, userId, programId, scope: '*', channels: ['sms'], createdAt: now, updatedAt: now });
+          // Stored as the store writes them in the default workspace: records without workspaceId are a
+          // pre-workspace database, which every Herald process would first migrate at connect.
+          users.push({ _id: userId, id: userId, workspaceId: DEFAULT_WORKSPACE, name: `User ${i + 1}`, phone: `+2547${String(phoneBase + i).padStart(8, '0')}`, createdAt: now, updatedAt: now });
+          subs.push({ _id: `s-${userId}`, id: `s-${userId}`, workspaceId: DEFAULT_WORKSPACE, userId, programId, scope: '*', channels: ['sms'], createdAt: now, updatedAt: now });
         }
         await models.users.collection.insertMany(users, { ordered: false });
         await models.subscriptions.collection.insertMany(subs, { ordered: false });
