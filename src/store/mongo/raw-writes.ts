@@ -49,7 +49,8 @@ async function run(model: Model<any>, command: Doc): Promise<Reply> {
   const wc = db.writeConcern;
   if (wc) command.writeConcern = { ...(wc.w !== undefined ? { w: wc.w } : {}), ...(wc.journal !== undefined ? { j: wc.journal } : {}), ...(wc.wtimeoutMS ? { wtimeout: wc.wtimeoutMS } : {}) };
   const res = (await db.command(command, { ignoreUndefined: true })) as Reply;
-  if (res.writeErrors?.length) throw new RawWriteError(res.writeErrors[0].code, res.writeErrors);
+  // Write concern first: a batch whose only write errors are duplicates is taken as stored by callers.
   if (res.writeConcernError) throw Object.assign(new Error(res.writeConcernError.errmsg ?? 'write concern error'), { name: 'MongoWriteConcernError', code: res.writeConcernError.code });
+  if (res.writeErrors?.length) throw new RawWriteError(res.writeErrors[0].code, res.writeErrors);
   return res;
 }
