@@ -5,7 +5,7 @@ import { QUEUES, type Bus } from '../../bus/bus';
 import { toCredits } from '../../domain/credits';
 import { usageColumnOf } from '../../domain/usage';
 import type { Channel } from '../../domain/types';
-import type { Provider } from '../../providers/types';
+import type { Provider, SendResult } from '../../providers/types';
 import { refundsCost } from '../usage/deltas';
 import type { MessageListener } from '../usage/observe-messages';
 import type { NotificationService } from '../notification-service';
@@ -32,6 +32,42 @@ export interface HeraldMetrics {
   watch(sources: { routers?: () => CircuitSource[]; bus?: Bus }): void;
 }
 
+/**
+ * The provider with its own `send`: its other members read through the prototype (no Proxy trap per
+ * property read) and its other methods bound to it once, as the Proxy bound them at each read.
+ */
+function wrapSend<P extends Provider>(p: P, send: (msg: never) => Promise<SendResult>): P {
+  const w = Object.create(p) as Record<string, unknown>;
+  for (const k in p) {
+    const v = (p as unknown as Record<string, unknown>)[k];
+    if (k !== 'send' && typeof v === 'function') w[k] = (v as (...a: unknown[]) => unknown).bind(p);
+  }
+  w.send = send;
+  return w as unknown as P;
+}
+
+/** Counts by channel, provider and status, added without building label objects; handed on (and zeroed) at each scrape. */
+class LabelledCounts {
+  private readonly counts = new Map<string, Map<string, Map<string, number>>>();
+  add(channel: string, provider: string, status: string): void {
+    let byProvider = this.counts.get(channel);
+    if (!byProvider) this.counts.set(channel, (byProvider = new Map()));
+    let byStatus = byProvider.get(provider);
+    if (!byStatus) byProvider.set(provider, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
+  flush(to: (channel: string, provider: string, status: string, n: number) => void): void {
+    for (const [channel, byProvider] of this.counts) {
+      for (const [provider, byStatus] of byProvider) {
+        for (const [status, n] of byStatus) {
+          if (n > 0) to(channel, provider, status, n);
+          byStatus.set(status, 0);
+        }
+      }
+    }
+  }
+}
+
 function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
 }
@@ -39,9 +75,14 @@ function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function createMetrics(): HeraldMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // The per-message counters add up here (no label hashing per message) and reach prom-client at each scrape.
+  const messageCounts = new LabelledCounts();
   const messages = new Counter({
     name: 'herald_messages_total', help: 'Messages entering a status once with (or past) a provider: sent, delivered, undelivered, failed, expired, cancelled, rejected',
     labelNames: ['channel', 'provider', 'status'], registers: [registry],
+    collect() {
+      messageCounts.flush((channel, provider, status, n) => this.inc({ channel, provider, status }, n));
+    },
   });
   const retries = new Counter({ name: 'herald_retries_total', help: 'Attempts handed back to retry on the same channel', labelNames: ['channel', 'provider'], registers: [registry] });
   const failovers = new Counter({ name: 'herald_failovers_total', help: 'Messages a provider refused, handed on to another provider', labelNames: ['channel', 'provider'], registers: [registry] });
@@ -57,7 +98,14 @@ export function createMetrics(): HeraldMetrics {
     name: 'herald_credits_refunded_total', help: 'Credits given back for messages that ended unsent (failed, expired, cancelled, rejected)',
     labelNames: ['channel'], registers: [registry],
   });
-  const inFlight = new Gauge({ name: 'herald_messages_in_flight', help: 'Provider send calls under way in this process', labelNames: ['channel'], registers: [registry] });
+  /** Provider send calls under way, by channel: counted here, set on the gauge at each scrape. */
+  const inFlightBy = new Map<Channel, number>();
+  new Gauge({
+    name: 'herald_messages_in_flight', help: 'Provider send calls under way in this process', labelNames: ['channel'], registers: [registry],
+    collect() {
+      for (const [channel, n] of inFlightBy) this.set({ channel }, n);
+    },
+  });
   const accept = new Histogram({
     name: 'herald_accept_seconds', help: 'Time to accept (store) one notification event', labelNames: ['source', 'outcome'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
@@ -86,38 +134,35 @@ export function createMetrics(): HeraldMetrics {
       for (const { before, message: m, reason } of changes) {
         if (before === undefined && (m.cost ?? 0) > 0) creditsCharged.inc({ channel: m.channel }, toCredits(m.cost!));
         if (refundsCost(before, m)) creditsRefunded.inc({ channel: m.channel }, toCredits(m.cost!));
-        const labels = { channel: m.channel, provider: m.provider ?? 'none' };
-        if (usageColumnOf(m.status) !== 'pending' && m.status !== before) messages.inc({ ...labels, status: m.status });
+        if (usageColumnOf(m.status) !== 'pending' && m.status !== before) messageCounts.add(m.channel, m.provider ?? 'none', m.status);
         else if (before === 'sending' && m.status === 'queued' && reason) {
+          const labels = { channel: m.channel, provider: m.provider ?? 'none' };
           if (RETRY_REASON.test(reason)) retries.inc(labels);
           else if (FAILOVER_REASON.test(reason)) failovers.inc(labels);
         }
       }
     },
     instrumentProvider(p) {
-      inFlight.inc({ channel: p.channel }, 0); // the series exists (at 0) before the first send
+      const channel = p.channel;
+      if (!inFlightBy.has(channel)) inFlightBy.set(channel, 0); // the series exists (at 0) before the first send
+      // The labelled children once per provider: a send only observes its duration.
+      const ok = providerCalls.labels({ channel, provider: p.id, outcome: 'ok' });
+      const error = providerCalls.labels({ channel, provider: p.id, outcome: 'error' });
       const send = async (msg: never) => {
-        const labels = { channel: p.channel, provider: p.id };
-        const end = providerCalls.startTimer(labels);
-        inFlight.inc({ channel: p.channel });
+        const start = performance.now();
+        inFlightBy.set(channel, inFlightBy.get(channel)! + 1);
         try {
           const r = await p.send(msg);
-          end({ outcome: 'ok' });
+          ok.observe((performance.now() - start) / 1_000);
           return r;
         } catch (e) {
-          end({ outcome: 'error' });
+          error.observe((performance.now() - start) / 1_000);
           throw e;
         } finally {
-          inFlight.dec({ channel: p.channel });
+          inFlightBy.set(channel, inFlightBy.get(channel)! - 1);
         }
       };
-      return new Proxy(p, {
-        get(target, prop) {
-          if (prop === 'send') return send;
-          const v = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
+      return wrapSend(p, send);
     },
     instrumentAccept(s) {
       return {
