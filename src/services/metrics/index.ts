@@ -38,9 +38,13 @@ export interface HeraldMetrics {
  */
 function wrapSend<P extends Provider>(p: P, send: (msg: never) => Promise<SendResult>): P {
   const w = Object.create(p) as Record<string, unknown>;
-  for (const k in p) {
-    const v = (p as unknown as Record<string, unknown>)[k];
-    if (k !== 'send' && typeof v === 'function') w[k] = (v as (...a: unknown[]) => unknown).bind(p);
+  // Own and inherited methods alike (a class-based provider's live on its prototype), so `this` stays the provider.
+  for (let o: object | null = p; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.getOwnPropertyNames(o)) {
+      if (k === 'send' || k === 'constructor' || Object.prototype.hasOwnProperty.call(w, k)) continue;
+      const v = (p as unknown as Record<string, unknown>)[k];
+      if (typeof v === 'function') w[k] = (v as (...a: unknown[]) => unknown).bind(p);
+    }
   }
   w.send = send;
   return w as unknown as P;
