@@ -1,7 +1,7 @@
 // Fan-out: one notification -> one message per subscribed user per channel, streamed in
 // keyset batches and resumable from the notification's cursor after a crash.
 import type { Bus, HandlerResult, SplitPart } from '../bus/bus';
-import { THROWN_HANDLER_RETRY_MS } from '../bus/amqp/run-handler';
+import { thrownRetry } from '../bus/amqp/run-handler';
 import type { HeraldConfig } from '../config';
 import { isExpired } from '../domain/window';
 import type { Channel, Notification } from '../domain/types';
@@ -41,7 +41,7 @@ export async function eachNotification(body: unknown, one: (body: { notification
   if (!Array.isArray(ids)) return one(body as { notificationId: unknown });
   const results = await Promise.all(
     ids.map((notificationId) =>
-      one({ notificationId }).catch((e: unknown): HandlerResult => ({ action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: `handler threw: ${(e as Error)?.message ?? e}` })),
+      one({ notificationId }).catch((e: unknown) => thrownRetry(e).retry),
     ),
   );
   const parts: SplitPart[] = [];

@@ -39,8 +39,14 @@ export async function runHandler(handler: Handler, delivery: Delivery, queue: st
     logger?.error('bus handler returned no valid result; retrying', { queue, attempt: delivery.attempt });
     return { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: 'handler returned no valid result' };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    logger?.warn('bus handler threw; retrying', { queue, attempt: delivery.attempt, error: message });
-    return { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: `handler threw: ${message}` };
+    const result = thrownRetry(err);
+    logger?.warn('bus handler threw; retrying', { queue, attempt: delivery.attempt, error: result.error });
+    return result.retry;
   }
+}
+
+/** What a handler's throw becomes: a short retry naming the error (also for each part of a grouped delivery). */
+export function thrownRetry(err: unknown): { retry: HandlerResult; error: string } {
+  const error = err instanceof Error ? err.message : String(err);
+  return { retry: { action: 'retry', delayMs: THROWN_HANDLER_RETRY_MS, reason: `handler threw: ${error}` }, error };
 }
