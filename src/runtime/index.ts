@@ -40,6 +40,7 @@ import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
 import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
 import { ProcessRegistry, senderThreadCount, startSenderThreads, type SenderThreads } from './sender-threads';
+import { shareThreadLocks } from '../store/sqlite/thread-lock';
 import { printBanner } from './banner';
 
 export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
@@ -95,12 +96,14 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     color: process.stdout.isTTY === true && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
   });
+  const threadCount = senderThreadCount(config, role);
+  // Made before the files are opened: their group commits take them (store/sqlite/thread-lock.ts).
+  const threadLocks = threadCount ? shareThreadLocks([storePaths(config).sqliteFile, storePaths(config).queueFile]) : undefined;
   const rawStore = await openStore(config, logger);
   await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
-  const threadCount = senderThreadCount(config, role);
   const threaded = threadCount > 0 || role === 'senders';
   const bus = await openBus(config, logger, { threads: threaded });
   // A sender thread's process and Node.js metrics are its process's, reported by the main thread.
@@ -148,7 +151,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   // The sender threads start up (store, queue, providers) while this thread builds the rest.
   const threadsStarted = threadCount
     ? startSenderThreads({
-        count: threadCount, config, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger,
+        count: threadCount, config, locks: threadLocks!, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger,
         onDeath: (e) => opts.onSenderThreadDeath?.(e),
       }).then((t) => void (threads = t), (e: Error) => e)
     : undefined;

@@ -3,9 +3,11 @@
 // finishes its sends in flight, closes and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromThread, SenderThreadData, ToThread } from './sender-threads';
+import { adoptThreadLocks } from '../store/sqlite/thread-lock';
 import { startHerald } from './index';
 
 const data = workerData as SenderThreadData;
+adoptThreadLocks(data.locks);
 const port = parentPort!;
 const post = (m: FromThread): void => port.postMessage(m);
 

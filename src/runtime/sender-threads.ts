@@ -16,6 +16,8 @@ export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 /** What a sender thread is started with (workerData). */
 export interface SenderThreadData {
   config: HeraldConfig;
+  /** The SQLite files' write locks shared by the threads (store/sqlite/thread-lock.ts). */
+  locks: Record<string, SharedArrayBuffer>;
   processName: string;
   silent: boolean;
 }
@@ -48,8 +50,10 @@ const METRICS_TIMEOUT_MS = 2_000;
  * The thread's entry: the compiled JavaScript beside this file, or (running from the TypeScript source:
  * npm start, the tests) the .ts file through tsx, as bin/herald.js loads the CLI.
  */
-function spawn(data: SenderThreadData, name: string): Worker {
-  const opts = { workerData: data, name, stdout: false, stderr: false };
+function spawn(data: SenderThreadData, name: string, index: number): Worker {
+  // A CPU profile of its own (--cpu-prof-name would have every thread write the same file).
+  const execArgv = process.execArgv.map((a) => (a.startsWith('--cpu-prof-name=') ? a.replace(/(\.cpuprofile)?$/, `-sender-${index}$1`) : a));
+  const opts = { workerData: data, name, execArgv, stdout: false, stderr: false };
   if (path.extname(__filename) === '.js') return new Worker(path.join(__dirname, 'sender-thread.js'), opts);
   const entry = path.join(__dirname, 'sender-thread.ts');
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { ...opts, eval: true });
@@ -62,6 +66,7 @@ function spawn(data: SenderThreadData, name: string): Worker {
 export async function startSenderThreads(opts: {
   count: number;
   config: HeraldConfig;
+  locks: Record<string, SharedArrayBuffer>;
   processName: string;
   silent: boolean;
   logger: Logger;
@@ -83,7 +88,7 @@ export async function startSenderThreads(opts: {
   const started = [];
   for (let i = 1; i <= opts.count; i++) {
     const name = `${opts.processName}/sender-${i}`;
-    const worker = spawn({ config: opts.config, processName: name, silent: opts.silent }, name);
+    const worker = spawn({ config: opts.config, locks: opts.locks, processName: name, silent: opts.silent }, name, i);
     let lastError: Error | undefined;
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     worker.on('error', (e) => {
