@@ -31,6 +31,8 @@ export interface LoggerOptions {
   color?: boolean;
   /** Mask phone numbers and e-mail addresses (default on). */
   maskPersonalData?: boolean;
+  /** The thread writing, on every line beside the process (`herald all`'s sender threads: sender-1...). */
+  thread?: string;
 }
 
 /** `auto` is readable on a terminal and JSON when stdout is a pipe or a file. */
@@ -45,7 +47,7 @@ export function resolveLogFormat(setting: 'auto' | 'json' | 'pretty', stdoutIsTT
  */
 const maskFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'timestamp') continue;
+    if (key === 'level' || key === 'process' || key === 'thread' || key === 'notificationId' || key === 'timestamp') continue;
     info[key] = key === 'message' && typeof info.message === 'string' ? maskText(info.message) : maskValue(info[key]);
   }
   return info;
@@ -143,7 +145,7 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
   const out = opts.silent ? undefined : (sharedStdout ??= new BatchedStdout());
   const logger = winston.createLogger({
     level: opts.level ?? 'info',
-    defaultMeta: { process: processName },
+    defaultMeta: opts.thread ? { process: processName, thread: opts.thread } : { process: processName },
     format: winston.format.combine(
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
@@ -157,6 +159,7 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
   });
   const sinks: LineSinks = {
     process: processName,
+    thread: opts.thread,
     mask: opts.maskPersonalData !== false,
     stdout: out && { json: opts.format !== 'pretty', color: opts.color ?? false, write: (text) => out.writeLine(text) },
     valid: true,

@@ -62,6 +62,8 @@ export interface StartOptions {
   silent?: boolean;
   /** Print the start-up summary to stdout. */
   banner?: boolean;
+  /** On every log line beside the process name: which of its threads wrote it (a sender thread's). */
+  thread?: string;
   /** A sender thread ended unexpectedly (`herald all`): this process no longer sends. The CLI exits non-zero. */
   onSenderThreadDeath?: (error: Error) => void;
 }
@@ -95,6 +97,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
     color: process.stdout.isTTY === true && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
+    thread: opts.thread,
   });
   const threadCount = senderThreadCount(config, role);
   // Made before the files are opened: their group commits take them (store/sqlite/thread-lock.ts).

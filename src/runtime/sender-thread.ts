@@ -11,7 +11,7 @@ adoptThreadLocks(data.locks);
 const port = parentPort!;
 const post = (m: FromThread): void => port.postMessage(m);
 
-startHerald({ role: 'senders', config: data.config, processName: data.processName, silent: data.silent }).then(
+startHerald({ role: 'senders', config: data.config, processName: data.processName, thread: data.thread, silent: data.silent }).then(
   (herald) => {
     let stopping: Promise<void> | undefined;
     port.on('message', (m: ToThread) => {

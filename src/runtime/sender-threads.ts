@@ -19,6 +19,8 @@ export interface SenderThreadData {
   /** The SQLite files' write locks shared by the threads (store/sqlite/thread-lock.ts). */
   locks: Record<string, SharedArrayBuffer>;
   processName: string;
+  /** Its name on its log lines (sender-1...). */
+  thread: string;
   silent: boolean;
 }
 
@@ -88,7 +90,7 @@ export async function startSenderThreads(opts: {
   const started = [];
   for (let i = 1; i <= opts.count; i++) {
     const name = `${opts.processName}/sender-${i}`;
-    const worker = spawn({ config: opts.config, locks: opts.locks, processName: name, silent: opts.silent }, name, i);
+    const worker = spawn({ config: opts.config, locks: opts.locks, processName: opts.processName, thread: `sender-${i}`, silent: opts.silent }, name, i);
     let lastError: Error | undefined;
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     worker.on('error', (e) => {
