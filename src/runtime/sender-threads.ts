@@ -81,21 +81,22 @@ export async function startSenderThreads(opts: {
   let nextId = 0;
   const waiting = new Map<number, (m: MetricsJson | undefined) => void>();
   const threads: Array<{ worker: Worker; exited: Promise<number> }> = [];
-  const died = (e: Error): void => {
+  const died = (thread: string, e: Error): void => {
     if (stopping || dead || !running) return;
     dead = true;
-    logger.error('sender thread ended unexpectedly; this process no longer sends', { error: e.message });
+    logger.error('sender thread ended unexpectedly; this process no longer sends', { thread, error: e.message });
     opts.onDeath(e);
   };
   const started = [];
   for (let i = 1; i <= opts.count; i++) {
-    const name = `${opts.processName}/sender-${i}`;
-    const worker = spawn({ config: opts.config, locks: opts.locks, processName: opts.processName, thread: `sender-${i}`, silent: opts.silent }, name, i);
+    const thread = `sender-${i}`;
+    const name = `${opts.processName}/${thread}`;
+    const worker = spawn({ config: opts.config, locks: opts.locks, processName: opts.processName, thread, silent: opts.silent }, name, i);
     let lastError: Error | undefined;
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     worker.on('error', (e) => {
       lastError = e;
-      logger.error('sender thread failed', { thread: name, error: e.message });
+      logger.error('sender thread failed', { thread, error: e.message, stack: e.stack });
     });
     started.push(
       new Promise<void>((resolve, reject) => {
@@ -107,7 +108,7 @@ export async function startSenderThreads(opts: {
         void exited.then((code) => {
           const e = lastError ?? new Error(`${name} exited with code ${code}`);
           reject(e);
-          died(e);
+          died(thread, e);
         });
       }),
     );

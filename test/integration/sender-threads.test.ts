@@ -1,9 +1,10 @@
 // `herald all` with its senders in worker threads (worker.senderThreads): SMS and email go out end
 // to end, /metrics of the process counts the threads' sends, `herald outbox` lists them, SIGTERM
 // drains the threads and exits 0, and kill -9 mid-send with two sender threads loses nothing and
-// sends nothing twice.
+// sends nothing twice, and a sender thread that dies stops the process with exit code 1.
 import { readOutbox } from '../../src/providers/outbox-file';
 import { createSqliteStore } from '../../src/store/sqlite';
+import path from 'node:path';
 import { freePort } from '../support/processes';
 import { parseMetrics } from '../support/metrics';
 import { eventually, tempDir } from '../support/herald';
@@ -134,5 +135,17 @@ describe('herald all with sender threads', () => {
     for (const l of outboxLines(dataDir)) seen.set('part' in l ? `${l.messageId}#${l.part}` : l.messageId, (seen.get('part' in l ? `${l.messageId}#${l.part}` : l.messageId) ?? 0) + 1);
     expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
     expect(new Set(outboxLines(dataDir).map((l) => l.messageId))).toEqual(expected);
+  });
+
+  it('exits 1 when its sender thread dies, so a supervisor restarts it (never a process that accepts and does not send)', async () => {
+    const dataDir = tempDir('herald-threads-crash-');
+    const port = await freePort();
+    const crash = path.join(__dirname, '..', 'support', 'crash-sender-thread.js');
+    herald = await startHeraldChild(['all'], embeddedEnv(dataDir, { DISPATCH_PORT: String(port), HERALD_SENDER_THREADS: '1', NODE_OPTIONS: `--require ${crash}` }));
+    const exit = await herald.exited;
+    const out = herald.output();
+    herald = undefined;
+    expect(exit.code).toBe(1);
+    expect(out).toMatch(/"message":"sender thread ended unexpectedly; this process no longer sends"[^\n]*"thread":"sender-1"/);
   });
 });
