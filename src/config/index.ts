@@ -72,7 +72,7 @@ const configSchema = z.object({
     httpPort: z.number().int().min(0).max(65535).optional(),
     /**
      * `herald all` only: threads of the process that run the sms and email workers (each its own store and queue
-     * connections), so sending uses a second core; 0: everything on one event loop; auto (config/default.json; also when unset): 1 with 2 or more CPUs.
+     * connections), so sending uses a second core; 0: everything on one event loop; auto (config/default.json; also when unset): 1 with 2-3 CPUs, 2 from 4.
      */
     senderThreads: z.preprocess(
       (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),

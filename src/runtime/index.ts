@@ -39,8 +39,7 @@ import { observeNotificationEnds } from '../services/webhooks';
 import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
 import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
-import { ProcessRegistry, senderThreadCount, startSenderThreads, type SenderThreads } from './sender-threads';
-import { shareThreadLocks } from '../store/sqlite/thread-lock';
+import { ProcessRegistry, SenderThreadPool } from './sender-threads';
 import { printBanner } from './banner';
 
 export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
@@ -99,16 +98,14 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     maskPersonalData: config.log.maskPersonalData,
     thread: opts.thread,
   });
-  const threadCount = senderThreadCount(config, role);
-  // Made before the files are opened: their group commits take them (store/sqlite/thread-lock.ts).
-  const threadLocks = threadCount ? shareThreadLocks([storePaths(config).sqliteFile, storePaths(config).queueFile]) : undefined;
+  // `herald all`'s sender threads, planned before the files are opened: their group commits share a lock (store/sqlite/thread-lock.ts).
+  const threads = new SenderThreadPool(config, role, [storePaths(config).sqliteFile, storePaths(config).queueFile]);
   const rawStore = await openStore(config, logger);
   await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
-  const threaded = threadCount > 0 || role === 'senders';
-  const bus = await openBus(config, logger, { threads: threaded });
+  const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' });
   // A sender thread's process and Node.js metrics are its process's, reported by the main thread.
   const metrics = createMetrics({ defaultMetrics: role !== 'senders' });
   // Every message write below goes through this store: usage counters and metrics follow each status change.
@@ -136,7 +133,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let url: string | undefined;
   let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   let providersLoaded = false;
-  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded && (threads?.alive() ?? true) });
+  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded && threads.alive() });
   // Queue depths once per process: the main thread's.
   metrics.watch({ routers: () => Object.values(routers), bus: role === 'senders' ? undefined : bus });
   const scheduler = createScheduler({ store, bus, config, logger, metering });
@@ -150,14 +147,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
-  let threads: SenderThreads | undefined;
   // The sender threads start up (store, queue, providers) while this thread builds the rest.
-  const threadsStarted = threadCount
-    ? startSenderThreads({
-        count: threadCount, config, locks: threadLocks!, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger,
-        onDeath: (e) => opts.onSenderThreadDeath?.(e),
-      }).then((t) => void (threads = t), (e: Error) => e)
-    : undefined;
+  threads.start({ config, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger, onDeath: (e) => opts.onSenderThreadDeath?.(e) });
 
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
@@ -183,7 +174,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
   for (const channel of ['sms', 'email'] as const) {
-    if (role !== channel && role !== 'senders' && (role !== 'all' || threadCount > 0)) continue;
+    if (role !== channel && role !== 'senders' && (role !== 'all' || threads.count > 0)) continue;
     const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
     providers.push(...list);
     const router = new ProviderRouter(list, {
@@ -221,7 +212,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
       // The sender threads finish their sends in flight and close their connections, as this thread's consumers do.
-      await Promise.all([...consumers.map((c) => c.cancel()), threads?.stop()]);
+      await Promise.all([...consumers.map((c) => c.cancel()), threads.stop()]);
       await sheetsExporter?.stop();
       sheetsFeed?.close();
       outcomeFeed.close();
@@ -243,13 +234,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     })();
     return stopping;
   };
-  const threadFailure = await threadsStarted;
-  if (threadFailure) {
+  await threads.ready().catch(async (e: unknown) => {
     await stop();
-    throw threadFailure;
-  }
+    throw e;
+  });
   // /metrics: this thread's metrics and the sender threads'.
-  const exposed = threads ? new ProcessRegistry(metrics.registry, () => threads!.metrics()) : metrics.registry;
+  const exposed = threads.registry(metrics.registry);
   providersLoaded = true;
   if (serves) {
     const reports = createDeliveryReports({ store, logger, metering });
@@ -283,7 +273,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         providers: providerControl,
         balance: balanceWatch,
         queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
-        providerLatency: threads ? async () => latencyFromMetrics(await (exposed as ProcessRegistry).snapshot())() : latencyFromMetrics(metrics.registry),
+        providerLatency: exposed instanceof ProcessRegistry ? async () => latencyFromMetrics(await exposed.snapshot())() : latencyFromMetrics(metrics.registry),
         campaigns: { service: campaigns.service, importer },
       },
     });
@@ -317,8 +307,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
     bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
     // With sender threads, the providers are theirs (the same list).
-    providers: threadCount ? allProviderConfigs.map((p) => `${p.channel}:${p.id} (${p.type})`) : providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
-    senderThreads: threadCount || undefined,
+    providers: (threads.count ? allProviderConfigs : providers).map((p) => `${p.channel}:${p.id} (${p.type})`),
+    senderThreads: threads.count || undefined,
     outbox: outboxChannels(config).length ? storePaths(config).outboxDir : undefined,
   };
   if (opts.banner) printBanner(summary);
