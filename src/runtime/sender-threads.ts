@@ -60,8 +60,11 @@ const METRICS_TIMEOUT_MS = 2_000;
  * npm start, the tests) the .ts file through tsx, as bin/herald.js loads the CLI.
  */
 function spawn(data: SenderThreadData, name: string, index: number): Worker {
-  // A CPU profile of its own (--cpu-prof-name would have every thread write the same file).
-  const execArgv = process.execArgv.map((a) => (a.startsWith('--cpu-prof-name=') ? a.replace(/(\.cpuprofile)?$/, `-sender-${index}$1`) : a));
+  // Unset, a thread inherits the flags that apply to it and leaves out the process-wide ones; given, a
+  // process-wide one (--max-old-space-size, --stack-size...) makes the Worker throw. Given only to give a
+  // CPU profile a name of its own (--cpu-prof-name would have every thread write the same file).
+  const named = process.execArgv.some((a) => a.startsWith('--cpu-prof-name='));
+  const execArgv = named ? process.execArgv.map((a) => (a.startsWith('--cpu-prof-name=') ? a.replace(/(\.cpuprofile)?$/, `-sender-${index}$1`) : a)) : undefined;
   const opts = { workerData: data, name, execArgv, stdout: false, stderr: false };
   if (path.extname(__filename) === '.js') return new Worker(path.join(__dirname, 'sender-thread.js'), opts);
   const entry = path.join(__dirname, 'sender-thread.ts');

@@ -56,8 +56,8 @@ export interface LongRunning {
 }
 
 /** Starts `herald all` (or another long-running role) and resolves once it is running. */
-export async function startHeraldChild(args: string[], env: Record<string, string>, readyTimeoutMs = 30_000): Promise<LongRunning> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startHeraldChild(args: string[], env: Record<string, string>, readyTimeoutMs = 30_000, nodeArgs: string[] = []): Promise<LongRunning> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
