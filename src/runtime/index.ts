@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import path from 'node:path';
+import tty from 'node:tty';
 import type { Bus, Consumer } from '../bus/bus';
 import { runtimeEnv, type HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
@@ -90,11 +91,13 @@ export interface RunningHerald {
 
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const { config, role } = opts;
+  // fd 1 itself: a sender thread's process.stdout is a pipe to the main thread, never a TTY (its lines were JSON among readable ones).
+  const terminal = tty.isatty(1);
   const logger = createLogger(opts.processName ?? `herald-${role}`, {
     level: config.log.level,
     silent: opts.silent,
-    format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
-    color: process.stdout.isTTY === true && !runtimeEnv().noColor,
+    format: resolveLogFormat(config.log.format, terminal),
+    color: terminal && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
     thread: opts.thread,
   });
