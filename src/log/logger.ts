@@ -1,8 +1,6 @@
 // One line per event, from every process, with the process name and the ids it concerns: JSON
 // lines for machines, readable lines on a terminal. Personal data is masked before any sink.
-import fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { isMainThread } from 'node:worker_threads';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
@@ -83,47 +81,25 @@ class BatchedStdout extends Writable {
   flush(): void {
     this.scheduled = false;
     if (this.lines.length === 0) return;
-    if (!isMainThread) return this.flushFromThread();
     const text = this.lines.join('');
     this.lines = [];
+    // In a worker thread (`herald all`'s sender threads) process.stdout goes through the main thread's:
+    // one writer to fd 1, so no line is ever cut by another thread's (a thread writing fd 1 itself
+    // could land in the middle of the main thread's write once the pipe is full).
     process.stdout.write(text);
-  }
-
-  /**
-   * A worker thread's process.stdout goes through the main thread (its CPU, and lines still on the way
-   * are lost if the process exits): a thread writes fd 1 itself, whole lines of at most PIPE_BUF bytes
-   * a write, so on a pipe they never interleave with another thread's.
-   */
-  private flushFromThread(): void {
-    const lines = this.lines;
-    this.lines = [];
-    let chunk = '';
-    for (let i = 0; i <= lines.length; i++) {
-      const line = lines[i];
-      if (chunk !== '' && (line === undefined || chunk.length + line.length > PIPE_BUF)) {
-        writeFd1(chunk);
-        chunk = '';
-      }
-      if (line !== undefined) chunk += line;
-    }
-  }
-}
-
-/** Bytes a pipe writes whole (POSIX minimum; Linux's too). Lines are counted in characters: non-ASCII ones may pass it. */
-const PIPE_BUF = 4096;
-
-function writeFd1(text: string): void {
-  const buf = Buffer.from(text, 'utf8');
-  let off = 0;
-  try {
-    while (off < buf.length) off += fs.writeSync(1, buf, off, buf.length - off);
-  } catch {
-    // A non-blocking stdout that is full (EAGAIN), or closed: the main thread's stream takes the rest.
-    process.stdout.write(buf.subarray(off));
   }
 }
 
 let sharedStdout: BatchedStdout | undefined;
+
+/**
+ * Writes the lines still batched and resolves once stdout has taken them: a worker thread calls it
+ * before it ends, else its last lines (on their way to the main thread) are lost.
+ */
+export function flushStdout(): Promise<void> {
+  sharedStdout?.flush();
+  return new Promise((resolve) => process.stdout.write('', () => resolve()));
+}
 
 /** The sinks of the loggers createLogger made, for logMessage's direct line (fast-line.ts). */
 const directSinks = new WeakMap<Logger, LineSinks>();

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromThread, SenderThreadData, ToThread } from './sender-threads';
 import { adoptThreadLocks } from '../store/sqlite/thread-lock';
+import { flushStdout } from '../log/logger';
 import { startHerald } from './index';
 
 const data = workerData as SenderThreadData;
@@ -18,11 +19,13 @@ startHerald({ role: 'senders', config: data.config, processName: data.processNam
       if (m.type === 'metrics') {
         void herald.metrics.getMetricsAsJSON().then((metrics) => post({ type: 'metrics', id: m.id, metrics }), () => undefined);
       } else if (m.type === 'stop') {
+        // Its last log lines reach the main thread's stdout before the thread ends.
+        const exit = (code: number) => void flushStdout().then(() => process.exit(code));
         stopping ??= herald.stop().then(
-          () => process.exit(0),
+          () => exit(0),
           (e: Error) => {
             herald.logger.error('sender thread: stop failed', { error: e.message });
-            process.exit(1);
+            exit(1);
           },
         );
       }
