@@ -2,6 +2,7 @@
 // program has an export target. Called from the dispatch consumer after the fan-out, so a
 // failed publish fails that delivery and the bus brings it back (nothing missed; the exporter
 // stages each event once, so a second publish is harmless).
+import { BroadcastChannel } from 'node:worker_threads';
 import type { Bus } from '../../bus/bus';
 import { OUTCOME_STATUSES, type MessageOutcome } from '../../domain/sheets';
 import type { Notification } from '../../domain/types';
@@ -37,8 +38,27 @@ export function parseSheetEvent(body: unknown): SheetEvent | undefined {
 
 /** Feeds of this process, told when a target is created or deleted here (so the first events after it are not missed). */
 const feeds = new Set<{ invalidate(): void }>();
+/** The same news for this process's other threads (`herald all`'s sender threads hold the outcome feed). */
+let otherThreads: BroadcastChannel | undefined;
 export function targetsChanged(): void {
   feeds.forEach((f) => f.invalidate());
+  otherThreads?.postMessage('changed');
+}
+
+function addFeed(feed: { invalidate(): void }): void {
+  feeds.add(feed);
+  if (otherThreads) return;
+  otherThreads = new BroadcastChannel('herald-sheet-targets');
+  // Never what keeps a process (or a thread) alive.
+  otherThreads.unref();
+  otherThreads.onmessage = () => feeds.forEach((f) => f.invalidate());
+}
+
+function removeFeed(feed: { invalidate(): void }): void {
+  feeds.delete(feed);
+  if (feeds.size > 0 || !otherThreads) return;
+  otherThreads.close();
+  otherThreads = undefined;
 }
 
 export interface SheetsFeedDeps {
@@ -79,10 +99,10 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
     },
     /** Stops hearing about target changes. */
     close(): void {
-      feeds.delete(feed);
+      removeFeed(feed);
     },
   };
-  feeds.add(feed);
+  addFeed(feed);
   return feed;
 }
 
@@ -116,7 +136,7 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
   const cacheMs = deps.cacheMs ?? 2000;
   const known = new Map<string, { has: boolean; at: number }>();
   const feed = { invalidate: () => known.clear() };
-  feeds.add(feed);
+  addFeed(feed);
 
   async function hasOutcomeTargets(ws: string, programId: string): Promise<boolean> {
     const k = `${ws}\u0000${programId}`;
@@ -148,7 +168,7 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
       publish(changes).catch((e: unknown) => logger.warn('sheets: a message outcome was not queued for its sheet', { error: (e as Error).message }));
     },
     close(): void {
-      feeds.delete(feed);
+      removeFeed(feed);
     },
   };
 }
