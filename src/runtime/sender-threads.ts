@@ -47,8 +47,8 @@ export function senderThreadCount(config: HeraldConfig, role: string, cpus = os.
 export interface SenderThreads {
   /** All threads started and running. */
   alive(): boolean;
-  /** The threads' metrics (as `getMetricsAsJSON`), one list per thread; a thread that does not answer is left out. */
-  metrics(): Promise<MetricsJson[]>;
+  /** The threads' metrics (as `getMetricsAsJSON`), one entry per thread, in order; undefined for a thread that did not answer in time. */
+  metrics(): Promise<Array<MetricsJson | undefined>>;
   /** Stops every thread: each stops taking messages and finishes its sends in flight. */
   stop(): Promise<void>;
 }
@@ -153,7 +153,7 @@ export async function startSenderThreads(opts: {
             t.worker.postMessage({ type: 'metrics', id } satisfies ToThread);
           }),
       );
-      return (await Promise.all(answers)).filter((m): m is MetricsJson => m !== undefined);
+      return Promise.all(answers);
     },
     stop,
   };
@@ -166,14 +166,18 @@ export async function startSenderThreads(opts: {
 export class ProcessRegistry extends Registry {
   constructor(
     private readonly own: Registry,
-    private readonly threads: () => Promise<MetricsJson[]>,
+    private readonly threads: () => Promise<Array<MetricsJson | undefined>>,
   ) {
     super();
   }
 
+  /** Each thread's last answer: one that does not answer a scrape (its event loop busy) counts what it said last, never 0 (a counter reset to Prometheus). */
+  private readonly last: MetricsJson[] = [];
+
   /** One registry with everything, for readers of single metrics (the dashboard's provider latency). */
   async snapshot(): Promise<Registry> {
-    const [mine, theirs] = await Promise.all([this.own.getMetricsAsJSON(), this.threads()]);
+    const [mine, answers] = await Promise.all([this.own.getMetricsAsJSON(), this.threads()]);
+    const theirs = answers.map((m, i) => (m ? (this.last[i] = m) : this.last[i])).filter((m): m is MetricsJson => m !== undefined);
     return AggregatorRegistry.aggregate([mine, ...theirs]);
   }
 

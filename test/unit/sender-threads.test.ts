@@ -1,6 +1,7 @@
 // worker.senderThreads: how many sender threads `herald all` runs, from the setting and the CPUs.
 import { loadConfig } from '../../src/config';
-import { senderThreadCount } from '../../src/runtime/sender-threads';
+import { Counter, Registry } from 'prom-client';
+import { ProcessRegistry, senderThreadCount, type MetricsJson } from '../../src/runtime/sender-threads';
 
 describe('sender threads setting', () => {
   it('auto: none on one CPU, one on two or three, two from four; only herald all has any', () => {
@@ -16,5 +17,17 @@ describe('sender threads setting', () => {
     expect(loadConfig({ HERALD_SENDER_THREADS: 'auto' }).worker.senderThreads).toBe('auto');
     expect(() => loadConfig({ HERALD_SENDER_THREADS: 'two' })).toThrow(/worker\.senderThreads \(HERALD_SENDER_THREADS\) must be auto or a whole number from 0 to 8/);
     expect(() => loadConfig({ HERALD_SENDER_THREADS: '9' })).toThrow(/HERALD_SENDER_THREADS/);
+  });
+});
+
+describe("the process's /metrics with sender threads", () => {
+  it("keeps a thread's counters when it does not answer one scrape (a counter never goes back)", async () => {
+    const thread = new Registry();
+    new Counter({ name: 'herald_messages_total', help: 'h', labelNames: ['status'], registers: [thread] }).inc({ status: 'sent' }, 7);
+    const answers: Array<Array<MetricsJson | undefined>> = [[await thread.getMetricsAsJSON()], [undefined]];
+    const registry = new ProcessRegistry(new Registry(), async () => answers.shift() ?? [undefined]);
+    expect(await registry.metrics()).toMatch(/herald_messages_total\{status="sent"\} 7\n/);
+    // Its event loop was busy past the wait: the scrape still counts its 7.
+    expect(await registry.metrics()).toMatch(/herald_messages_total\{status="sent"\} 7\n/);
   });
 });
