@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
-import { shareThreadLocks } from '../store/sqlite/thread-lock';
+import { releaseThreadLocksOf, shareThreadLocks } from '../store/sqlite/thread-lock';
 
 /** A registry's metrics as `getMetricsAsJSON` gives them (what a thread posts). */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
@@ -103,7 +103,14 @@ export async function startSenderThreads(opts: {
     const name = `${opts.processName}/${thread}`;
     const worker = spawn({ config: opts.config, locks: opts.locks, processName: opts.processName, thread, silent: opts.silent }, name, i);
     let lastError: Error | undefined;
-    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    // threadId reads -1 once the thread has ended.
+    const id = worker.threadId;
+    const exited = new Promise<number>((resolve) =>
+      worker.once('exit', (code) => {
+        releaseThreadLocksOf(id);
+        resolve(code);
+      }),
+    );
     worker.on('error', (e) => {
       lastError = e;
       logger.error('sender thread failed', { thread, error: e.message, stack: e.stack });

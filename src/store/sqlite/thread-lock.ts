@@ -5,6 +5,7 @@
 // without blocking (Atomics.waitAsync) and is woken the moment the other thread commits. Other
 // processes on the same file still meet SQLite's own lock and busy_timeout.
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 export interface ThreadLock {
   /**
@@ -25,7 +26,8 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync;
 
 const FREE = 0;
-const HELD = 1;
+/** The word holds its holder's thread id + 1 (0: free), so the locks of a thread that ended can be taken back. */
+const ME = threadId + 1;
 const shared = new Map<string, SharedArrayBuffer>();
 
 /** Makes (or returns) the locks of `files` in this thread, to hand to the threads it starts (adoptThreadLocks). */
@@ -53,17 +55,28 @@ export function threadLockFor(file: string): ThreadLock | undefined {
   return {
     async acquire() {
       const deadline = Date.now() + STUCK_MS;
-      while (Atomics.compareExchange(word, 0, FREE, HELD) !== FREE) {
+      for (let holder = Atomics.compareExchange(word, 0, FREE, ME); holder !== FREE; holder = Atomics.compareExchange(word, 0, FREE, ME)) {
         const left = deadline - Date.now();
         if (left <= 0) return false;
-        const w = waitAsync(word, 0, HELD, left);
+        const w = waitAsync(word, 0, holder, left);
         if (w.async) await w.value;
       }
       return true;
     },
     release() {
-      Atomics.store(word, 0, FREE);
-      Atomics.notify(word, 0);
+      if (Atomics.compareExchange(word, 0, ME, FREE) === ME) Atomics.notify(word, 0);
     },
   };
+}
+
+/**
+ * Frees the locks a thread that has ended still held (it died between BEGIN and COMMIT): without it,
+ * every commit of the other threads would wait STUCK_MS first. Its SQLite connection is gone with it.
+ */
+export function releaseThreadLocksOf(endedThreadId: number): void {
+  const holder = endedThreadId + 1;
+  for (const sab of shared.values()) {
+    const word = new Int32Array(sab);
+    if (Atomics.compareExchange(word, 0, holder, FREE) === holder) Atomics.notify(word, 0);
+  }
 }
