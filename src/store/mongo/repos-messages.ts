@@ -7,7 +7,7 @@ import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, pageOf } from './docs';
 import { afterTransition, usableExpected } from '../transition-image';
 import type { Models } from './models';
-import { updateEach } from './raw-writes';
+import { findByIds, updateEach } from './raw-writes';
 import { CAS_TOKEN, fromDoc, packChange, partKey, storedSms } from './message-docs';
 
 type Doc = Record<string, unknown>;
@@ -143,7 +143,7 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      const docs = await coll().find({ _id: { $in: ids } as never }).toArray();
+      const docs = (await findByIds(models().messages, ids)) ?? (await coll().find({ _id: { $in: ids } as never }).toArray());
       return docs.map(fromDoc);
     },
     async transition(id, from, to, opts = {}) {
