@@ -49,8 +49,35 @@ function quotedKey(k: string): string {
 }
 
 /** winston's json format (safe-stable-stringify, keys sorted) for a flat line of plain values. */
+/** The last line's keys as built and sorted: lines of one kind repeat them (no sort per line). */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+function sortedKeys(info: Record<string, unknown>): string[] {
+  const keys = Object.keys(info);
+  if (keys.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; i < keys.length && same; i++) same = keys[i] === lastKeys[i];
+    if (same) return lastSorted;
+  }
+  lastKeys = keys;
+  lastSorted = keys.slice().sort();
+  return lastSorted;
+}
+
 export function stableJson(info: Record<string, unknown>): string {
-  const keys = Object.keys(info).sort();
+  const keys = sortedKeys(info);
+  // The same text from the engine's own JSON.stringify of the keys in that order (one string built, not
+  // one per key and value), unless a key looks like an array index: an object lists those first.
+  let indexLike = false;
+  for (let i = 0; i < keys.length; i++) {
+    const c = keys[i].charCodeAt(0);
+    if (c >= 48 && c <= 57) indexLike = true;
+  }
+  if (!indexLike) {
+    const sorted: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) sorted[keys[i]] = info[keys[i]];
+    return JSON.stringify(sorted);
+  }
   let out = '';
   for (let i = 0; i < keys.length; i++) {
     const v = info[keys[i]];
