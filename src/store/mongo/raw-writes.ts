@@ -4,7 +4,6 @@
 // worker's store work for a message). Batches here stay far below the server's limits
 // (Herald's batches are at most 1,000 documents of well under a kilobyte each).
 import { Types, type Model } from 'mongoose';
-import { readBson } from './bson-read';
 
 type Doc = Record<string, unknown>;
 
@@ -42,7 +41,7 @@ export async function insertEach(model: Model<any>, docs: Doc[], ordered: boolea
 }
 
 /**
- * The documents with these `_id`s by one `find` command, each read once by the lean reader. A cursor
+ * The documents with these `_id`s by one `find` command whose reply is deserialized once. A cursor
  * (collection.find) first indexes every document's fields, then deserializes it: twice the work and
  * garbage for the worker's batch reads. Undefined when the answer did not fit its first batch (the
  * server's 16 MB reply limit): the caller reads with a cursor instead.
@@ -52,9 +51,8 @@ export async function findByIds(model: Model<any>, ids: unknown[]): Promise<Doc[
   const db = model.db.db;
   if (!db) throw Object.assign(new Error('mongodb is not connected'), { name: 'MongoNotConnectedError' });
   const coll = model.collection.collectionName;
-  // Each document's bytes as they came (fieldsAsRaw), read by the lean reader (bson-read.ts).
-  const res = (await db.command({ find: coll, filter: { _id: { $in: ids } }, batchSize: ids.length, singleBatch: true }, { fieldsAsRaw: { firstBatch: true } })) as {
-    cursor?: { id?: unknown; firstBatch?: unknown[] };
+  const res = (await db.command({ find: coll, filter: { _id: { $in: ids } }, batchSize: ids.length, singleBatch: true })) as {
+    cursor?: { id?: unknown; firstBatch?: Doc[] };
   };
   const cursor = res.cursor;
   if (!cursor || !Array.isArray(cursor.firstBatch)) return undefined;
@@ -63,7 +61,7 @@ export async function findByIds(model: Model<any>, ids: unknown[]): Promise<Doc[
     db.command({ killCursors: coll, cursors: [cursor.id] }).catch(() => undefined);
     return undefined;
   }
-  return cursor.firstBatch.map((d) => (Buffer.isBuffer(d) ? readBson(d) : (d as Doc)));
+  return cursor.firstBatch;
 }
 
 type Reply = { n?: number; nModified?: number; writeErrors?: RawWriteError['writeErrors']; writeConcernError?: { code?: number; errmsg?: string } };
