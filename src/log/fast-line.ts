@@ -71,7 +71,7 @@ export function writeFastLine(
   sinks: LineSinks,
   levels: Record<string, number>,
   level: string,
-  m: { id: string; notificationId: string; workspaceId?: string },
+  m: { id?: string; notificationId: string; workspaceId?: string },
   message: string,
   meta: Record<string, unknown> | undefined,
 ): void {
@@ -80,7 +80,8 @@ export function writeFastLine(
   const info: Record<string, unknown> = { process: sinks.process };
   if (m.workspaceId) info.workspaceId = mask ? maskText(m.workspaceId) : m.workspaceId;
   if (m.notificationId) info.notificationId = m.notificationId;
-  info.messageId = mask ? maskText(m.id) : m.id;
+  // A notification's line (the accept path, the fan-out) has no message id.
+  if (m.id !== undefined) info.messageId = mask ? maskText(m.id) : m.id;
   let storedMeta: Record<string, unknown> | undefined;
   if (meta) {
     for (const k in meta) {
@@ -103,7 +104,7 @@ export function writeFastLine(
       message: info.message as string,
       workspaceId: info.workspaceId as string | undefined,
       notificationId: info.notificationId as string | undefined,
-      messageId: info.messageId as string,
+      messageId: info.messageId as string | undefined,
       meta: storedMeta,
     });
   }
