@@ -158,7 +158,8 @@ export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: stri
       if (deep) throw new ValidationError([{ field: deep, reason: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
       const issues: Issues = [];
       const params = parsePart(spec.params, req.params, issues);
-      const query = parsePart(spec.query, req.query ?? {}, issues);
+      // req.query parses the URL at every read: only for routes that declare a query.
+      const query = spec.query ? parsePart(spec.query, req.query ?? {}, issues) : undefined;
       const headers = parsePart(spec.headers, req.headers, issues);
       let body: unknown;
       if (spec.body) {
