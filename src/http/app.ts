@@ -10,7 +10,8 @@ import { errorHandler, notFoundHandler, pathOf } from './errors';
 import { createRateLimit } from './rate-limit';
 import type { RequestTraffic } from './traffic';
 import { buildOpenApiDocument } from './openapi';
-import { mountRoutes, type RouteSpec } from './route';
+import { fastJson } from './fast-json';
+import { mountRoutes, routeHandlers, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
 import { legacyRoutes } from './routes/legacy';
 import { logRoutes } from './routes/logs';
@@ -86,6 +87,7 @@ export function createApp(input: HttpDeps): express.Express {
   app.use(requestLog(deps.logger, deps.traffic));
   const rateLimit = createRateLimit({ repo: deps.store.rateLimits, ...deps.config.rateLimit });
   const gate = createGate(deps.keys!, rateLimit);
+  const json = express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] });
 
   // Extra routers (webhooks, providers admin) get the request body unparsed: they choose their own parser.
   for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, ...gate(extra.access), extra.router);
@@ -94,15 +96,19 @@ export function createApp(input: HttpDeps): express.Express {
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
   document = buildOpenApiDocument([...routes, ...(deps.extraRoutes ?? []).flatMap((e) => e.docs ?? [])]);
 
+  // POST /v1/notifications, most of the traffic, before the other layers: none of them (the extra routers under
+  // /v1/webhooks, the dashboard's /dashboard and GET /) answers it, and each request walked them and the
+  // router's nesting first. Its JSON body is read by fastJson (express.json for anything but the plain case).
+  // It stays mounted in the router below too (unreachable for POST), as every other route.
+  const accept = routes.find((r) => r.method === 'post' && r.path === '/v1/notifications');
+  if (accept) app.post(accept.path, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, json));
+
   // Before the API: `/` is the dashboard for a browser that prefers HTML (JSON clients fall through to the API's index).
   if (deps.dashboard) app.use(createDashboard({ ...deps.dashboard, store: deps.store, config: deps.config, logger: deps.logger, keys: deps.keys!, notifications: deps.notifications }));
 
   const router = express.Router();
-  router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  // POST /v1/notifications first: each request walks the router's layers in order until one matches, and the
-  // accept route is most of the traffic. No other route matches its method and path, so the order changes nothing else.
-  const accept = (r: RouteSpec) => r.method === 'post' && r.path === '/v1/notifications';
-  mountRoutes(router, [...routes.filter(accept), ...routes.filter((r) => !accept(r))], deps.config.http.bodyLimit, gate);
+  router.use(json);
+  mountRoutes(router, routes, deps.config.http.bodyLimit, gate);
   app.use(router);
   // persistAuthorization: the key given to Authorize survives a reload of /docs.
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Herald API', swaggerOptions: { persistAuthorization: true } }));
