@@ -10,6 +10,7 @@ import { errorHandler, notFoundHandler, pathOf } from './errors';
 import { createRateLimit } from './rate-limit';
 import type { RequestTraffic } from './traffic';
 import { buildOpenApiDocument } from './openapi';
+import { directRoute } from './direct-route';
 import { fastJson } from './fast-json';
 import { mountRoutes, routeHandlers, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
@@ -84,7 +85,8 @@ export function createApp(input: HttpDeps): express.Express {
   const deps: HttpDeps = { ...input, keys: input.keys ?? createKeyService({ store: input.store, config: input.config }) };
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(deps.logger, deps.traffic));
+  const log = requestLog(deps.logger, deps.traffic);
+  app.use(log);
   const rateLimit = createRateLimit({ repo: deps.store.rateLimits, ...deps.config.rateLimit });
   const gate = createGate(deps.keys!, rateLimit);
   const json = express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] });
@@ -96,12 +98,13 @@ export function createApp(input: HttpDeps): express.Express {
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
   document = buildOpenApiDocument([...routes, ...(deps.extraRoutes ?? []).flatMap((e) => e.docs ?? [])]);
 
-  // POST /v1/notifications, most of the traffic, before the other layers: none of them (the extra routers under
-  // /v1/webhooks, the dashboard's /dashboard and GET /) answers it, and each request walked them and the
-  // router's nesting first. Its JSON body is read by fastJson (express.json for anything but the plain case).
-  // It stays mounted in the router below too (unreachable for POST), as every other route.
+  // POST /v1/notifications, most of the traffic, straight to its handlers (direct-route.ts): none of the other
+  // layers (the extra routers under /v1/webhooks, the dashboard's /dashboard and GET /) answers it, and the
+  // router's matching and nesting cost as much as the route's own work. Its JSON body is read by fastJson
+  // (express.json for anything but the plain case). It stays mounted in the router below too, for the URLs
+  // the direct path leaves to express (an absolute URL, say).
   const accept = routes.find((r) => r.method === 'post' && r.path === '/v1/notifications');
-  if (accept) app.post(accept.path, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, json));
+  if (accept) directRoute(app, 'POST', accept.path, [log, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, json)], errorHandler(deps.logger));
 
   // Before the API: `/` is the dashboard for a browser that prefers HTML (JSON clients fall through to the API's index).
   if (deps.dashboard) app.use(createDashboard({ ...deps.dashboard, store: deps.store, config: deps.config, logger: deps.logger, keys: deps.keys!, notifications: deps.notifications }));
