@@ -104,7 +104,7 @@ export function createApp(input: HttpDeps): express.Express {
   // (express.json for anything but the plain case). It stays mounted in the router below too, for the URLs
   // the direct path leaves to express (an absolute URL, say).
   const accept = routes.find((r) => r.method === 'post' && r.path === '/v1/notifications');
-  if (accept) directRoute(app, 'POST', accept.path, [log, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, json)], errorHandler(deps.logger));
+  if (accept) directRoute(app, 'POST', accept.path, [log, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, express.json({ limit: deps.config.http.bodyLimit, type: () => true }))], errorHandler(deps.logger));
 
   // Before the API: `/` is the dashboard for a browser that prefers HTML (JSON clients fall through to the API's index).
   if (deps.dashboard) app.use(createDashboard({ ...deps.dashboard, store: deps.store, config: deps.config, logger: deps.logger, keys: deps.keys!, notifications: deps.notifications }));
