@@ -4,6 +4,7 @@
 // Content-Length within the limit and a body that is an object or array of valid JSON without a BOM;
 // anything else goes to express.json as before, so every answer (413, 415, 400 with its message) is
 // exactly the one body-parser gives: a body that does not parse is handed to it again, as it was read.
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 
@@ -32,7 +33,9 @@ function plainLength(req: Request, limit: number): number | undefined {
 
 /** What body-parser answers for these bytes: they are handed to it as the request it would have read. */
 function replay(parser: RequestHandler, req: Request, body: Buffer, next: (e?: unknown) => void): void {
-  const again = Object.assign(Readable.from([body]), { headers: req.headers, complete: false, socket: { readable: true } });
+  // What on-finished and raw-body look at: an incoming message not yet complete, on a readable socket.
+  const socket = Object.assign(new EventEmitter(), { readable: true });
+  const again = Object.assign(Readable.from([body]), { headers: req.headers, complete: false, socket });
   parser(again as unknown as Request, undefined as never, (e?: unknown) => {
     if (e) return next(e);
     req.body = (again as unknown as { body: unknown }).body;
@@ -58,10 +61,15 @@ export function fastJson(parser: RequestHandler, limit: string | number): Reques
       req.removeListener('error', finish);
       req.removeListener('aborted', onAborted);
       if (e) return next(Object.assign(e, { status: 400, statusCode: 400, expose: true, type: 'request.aborted', expected: length, received }));
+      // Node ends a request only after its Content-Length; raw-body's error, should it ever differ.
+      if (received !== length) {
+        const err = new Error('request size did not match content length');
+        return next(Object.assign(err, { status: 400, statusCode: 400, expose: true, type: 'request.size.invalid', expected: length, length, received }));
+      }
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
       // A BOM, a scalar or anything JSON.parse refuses: body-parser decides (and words the error).
       const first = body[0];
-      if (received !== length || (first !== 0x7b && first !== 0x5b)) return replay(parser, req, body, next);
+      if (first !== 0x7b && first !== 0x5b) return replay(parser, req, body, next);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8'));
