@@ -11,11 +11,13 @@ export interface CreateBusOptions {
   /** SQLite file of the embedded queue, used when amqpUrl is not set. */
   embeddedFile: string;
   logger?: Logger;
+  /** Embedded queue: wake the consumers of this process's other threads (`herald all`'s sender threads) at each publish. */
+  threads?: boolean;
 }
 
 export function createBus(opts: CreateBusOptions): Bus {
   if (opts.amqpUrl) return createAmqpBus({ url: opts.amqpUrl, prefix: opts.prefix, logger: opts.logger });
-  return createEmbeddedBus({ file: opts.embeddedFile, logger: opts.logger });
+  return createEmbeddedBus({ file: opts.embeddedFile, logger: opts.logger, threads: opts.threads });
 }
 
 export { createAmqpBus, type AmqpBusOptions } from './amqp';

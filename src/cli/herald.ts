@@ -23,8 +23,17 @@ async function run(role: Role): Promise<void> {
   // loader under tsx): the client commands start faster without the server's modules.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHerald } = require('../runtime') as typeof import('../runtime');
-  const herald = await startHerald({ role, config: config(), banner: true });
   let signalled = false;
+  // A sender thread that died would leave a process that accepts but never sends: stop and exit non-zero, for a supervisor to restart it.
+  const senderThreadDied = () => {
+    if (signalled) return;
+    signalled = true;
+    herald.stop().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  };
+  const herald = await startHerald({ role, config: config(), banner: true, onSenderThreadDeath: senderThreadDied });
   const shutdown = (signal: string) => {
     if (signalled) return;
     signalled = true;

@@ -31,6 +31,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: EnvKind;
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
   { env: 'HERALD_LEASE_MS', path: 'worker.leaseMs', kind: 'int', doc: 'lease of one send attempt, renewed while the worker lives' },
   { env: 'HERALD_WORKER_HTTP_PORT', path: 'worker.httpPort', kind: 'int', doc: 'worker port for /health/live, /health/ready and /metrics (0: any free port)' },
+  { env: 'HERALD_SENDER_THREADS', path: 'worker.senderThreads', kind: 'string', doc: '`herald all`: threads that run the sms and email workers beside the HTTP server and fan-out (auto: 1 with 2-3 CPUs, 2 from 4; 0: one event loop for everything)' },
   { env: 'HERALD_SCHEDULER_MS', path: 'scheduler.intervalMs', kind: 'int', doc: 'scheduler and sweeper period' },
   { env: 'HERALD_GOOGLE_API_ROOT', path: 'sheets.googleApiRoot', kind: 'string', doc: "root URL of Google's APIs and of their token endpoint (ROOT/token), for proxies and tests" },
   { env: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'sheets.credentialsFile', kind: 'string', doc: 'service-account key file of Sheets exports registered without keyFile' },

@@ -70,6 +70,14 @@ const configSchema = z.object({
     leaseMs: z.number().int().min(100),
     /** A worker process's own HTTP port for /health/live, /health/ready and /metrics; 0 picks a free one (logged). Optional in the type only: config/default.json sets 9090. */
     httpPort: z.number().int().min(0).max(65535).optional(),
+    /**
+     * `herald all` only: threads of the process that run the sms and email workers (each its own store and queue
+     * connections), so sending uses a second core; 0: everything on one event loop; auto (config/default.json; also when unset): 1 with 2-3 CPUs, 2 from 4.
+     */
+    senderThreads: z.preprocess(
+      (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
+      z.union([z.literal('auto'), z.number().int().min(0).max(8)], { errorMap: () => ({ message: 'must be auto or a whole number from 0 to 8' }) }),
+    ).optional(),
   }),
   scheduler: z.object({ intervalMs: z.number().int().min(50) }),
   /** Google Sheets export (src/services/sheets). */

@@ -10,6 +10,7 @@ import { formatPrettyLine } from './pretty';
 
 export interface LineSinks {
   process: string;
+  thread?: string;
   mask: boolean;
   /** stdout format; undefined: nothing on stdout (silent). */
   stdout?: { json: boolean; color: boolean; write(text: string): void };
@@ -20,7 +21,7 @@ export interface LineSinks {
 }
 
 /** Keys winston treats specially (or the line sets itself): a meta carrying one goes through winston. */
-const RESERVED = new Set(['level', 'message', 'stack', 'cause', 'process', 'timestamp', 'workspaceId', 'notificationId', 'messageId', 'splat']);
+const RESERVED = new Set(['level', 'message', 'stack', 'cause', 'process', 'thread', 'timestamp', 'workspaceId', 'notificationId', 'messageId', 'splat']);
 
 function plainValue(v: unknown): boolean {
   const t = typeof v;
@@ -98,17 +99,22 @@ export function writeFastLine(
   sinks: LineSinks,
   levels: Record<string, number>,
   level: string,
-  m: { id: string; notificationId: string; workspaceId?: string },
+  m: { id?: string; notificationId: string; workspaceId?: string },
   message: string,
   meta: Record<string, unknown> | undefined,
 ): void {
   const mask = sinks.mask;
   const now = new Date();
   const info: Record<string, unknown> = { process: sinks.process };
+  let storedMeta: Record<string, unknown> | undefined;
+  if (sinks.thread) {
+    info.thread = sinks.thread;
+    storedMeta = { thread: sinks.thread };
+  }
   if (m.workspaceId) info.workspaceId = mask ? maskText(m.workspaceId) : m.workspaceId;
   if (m.notificationId) info.notificationId = m.notificationId;
-  info.messageId = mask ? maskText(m.id) : m.id;
-  let storedMeta: Record<string, unknown> | undefined;
+  // A notification's line (the accept path, the fan-out) has no message id.
+  if (m.id !== undefined) info.messageId = mask ? maskText(m.id) : m.id;
   if (meta) {
     for (const k in meta) {
       const v = mask ? maskValue(meta[k]) : meta[k];
@@ -130,7 +136,7 @@ export function writeFastLine(
       message: info.message as string,
       workspaceId: info.workspaceId as string | undefined,
       notificationId: info.notificationId as string | undefined,
-      messageId: info.messageId as string,
+      messageId: info.messageId as string | undefined,
       meta: storedMeta,
     });
   }

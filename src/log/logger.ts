@@ -1,6 +1,8 @@
 // One line per event, from every process, with the process name and the ids it concerns: JSON
 // lines for machines, readable lines on a terminal. Personal data is masked before any sink.
+import fs from 'node:fs';
 import { Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
@@ -29,6 +31,8 @@ export interface LoggerOptions {
   color?: boolean;
   /** Mask phone numbers and e-mail addresses (default on). */
   maskPersonalData?: boolean;
+  /** The thread writing, on every line beside the process (`herald all`'s sender threads: sender-1...). */
+  thread?: string;
 }
 
 /** `auto` is readable on a terminal and JSON when stdout is a pipe or a file. */
@@ -43,7 +47,7 @@ export function resolveLogFormat(setting: 'auto' | 'json' | 'pretty', stdoutIsTT
  */
 const maskFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'process' || key === 'notificationId' || key === 'timestamp') continue;
+    if (key === 'level' || key === 'process' || key === 'thread' || key === 'notificationId' || key === 'timestamp') continue;
     info[key] = key === 'message' && typeof info.message === 'string' ? maskText(info.message) : maskValue(info[key]);
   }
   return info;
@@ -79,9 +83,43 @@ class BatchedStdout extends Writable {
   flush(): void {
     this.scheduled = false;
     if (this.lines.length === 0) return;
+    if (!isMainThread) return this.flushFromThread();
     const text = this.lines.join('');
     this.lines = [];
     process.stdout.write(text);
+  }
+
+  /**
+   * A worker thread's process.stdout goes through the main thread (its CPU, and lines still on the way
+   * are lost if the process exits): a thread writes fd 1 itself, whole lines of at most PIPE_BUF bytes
+   * a write, so on a pipe they never interleave with another thread's.
+   */
+  private flushFromThread(): void {
+    const lines = this.lines;
+    this.lines = [];
+    let chunk = '';
+    for (let i = 0; i <= lines.length; i++) {
+      const line = lines[i];
+      if (chunk !== '' && (line === undefined || chunk.length + line.length > PIPE_BUF)) {
+        writeFd1(chunk);
+        chunk = '';
+      }
+      if (line !== undefined) chunk += line;
+    }
+  }
+}
+
+/** Bytes a pipe writes whole (POSIX minimum; Linux's too). Lines are counted in characters: non-ASCII ones may pass it. */
+const PIPE_BUF = 4096;
+
+function writeFd1(text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  try {
+    while (off < buf.length) off += fs.writeSync(1, buf, off, buf.length - off);
+  } catch {
+    // A non-blocking stdout that is full (EAGAIN), or closed: the main thread's stream takes the rest.
+    process.stdout.write(buf.subarray(off));
   }
 }
 
@@ -107,7 +145,7 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
   const out = opts.silent ? undefined : (sharedStdout ??= new BatchedStdout());
   const logger = winston.createLogger({
     level: opts.level ?? 'info',
-    defaultMeta: { process: processName },
+    defaultMeta: opts.thread ? { process: processName, thread: opts.thread } : { process: processName },
     format: winston.format.combine(
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
@@ -121,6 +159,7 @@ export function createLogger(processName: string, opts: LoggerOptions = {}): Log
   });
   const sinks: LineSinks = {
     process: processName,
+    thread: opts.thread,
     mask: opts.maskPersonalData !== false,
     stdout: out && { json: opts.format !== 'pretty', color: opts.color ?? false, write: (text) => out.writeLine(text) },
     valid: true,
@@ -160,6 +199,26 @@ export function logMessage(
   const line: Record<string, unknown> = m.workspaceId ? { workspaceId: m.workspaceId } : {};
   if (m.notificationId) line.notificationId = m.notificationId;
   line.messageId = m.id;
+  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+}
+
+/**
+ * One line about one notification (its workspace and id), as `forNotification(logger, n).log(...)` writes
+ * it, without a child logger and, like logMessage, without winston's stream pipeline: the accept path and
+ * the fan-out write one per notification.
+ */
+export function logNotification(
+  logger: Logger,
+  level: 'error' | 'warn' | 'info' | 'debug',
+  n: { notificationId: string; workspaceId?: string },
+  message: string,
+  meta?: Record<string, unknown>,
+): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const direct = directSinks.get(logger);
+  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, n, message, meta);
+  const line: Record<string, unknown> = n.workspaceId ? { workspaceId: n.workspaceId } : {};
+  line.notificationId = n.notificationId;
   logger.log(level, message, meta ? Object.assign(line, meta) : line);
 }
 

@@ -4,7 +4,7 @@ import winston from 'winston';
 const COLORS: Record<string, string> = { error: '\x1b[31m', warn: '\x1b[33m', info: '\x1b[36m', debug: '\x1b[90m' };
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
-const SKIP = new Set(['level', 'message', 'process', 'notificationId', 'messageId', 'timestamp']);
+const SKIP = new Set(['level', 'message', 'process', 'thread', 'notificationId', 'messageId', 'timestamp']);
 
 function showValue(v: unknown): string {
   if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
@@ -24,7 +24,7 @@ export function formatPrettyLine(info: Record<string, unknown>, color: boolean):
   return [
     paint(DIM, time),
     paint(COLORS[level] ?? '', level.toUpperCase().padEnd(5)),
-    paint(DIM, String(info.process ?? '')),
+    paint(DIM, info.thread ? `${String(info.process ?? '')}/${String(info.thread)}` : String(info.process ?? '')),
     ids ? paint(DIM, `[${ids}]`) : '',
     String(info.message),
     rest ? paint(DIM, rest) : '',

@@ -1,7 +1,7 @@
 // The start-up summary printed to a terminal by `npm start` and `herald server|worker`.
 
 /** Where everything is, before the log lines start. */
-export function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; outbox?: string }): void {
+export function printBanner(s: { role: string; url?: string; store: string; bus: string; providers: string[]; senderThreads?: number; outbox?: string }): void {
   const lines = [
     `Herald (${s.role}) is running`,
     s.url ? `  API         ${s.url}/v1` : undefined,
@@ -10,6 +10,7 @@ export function printBanner(s: { role: string; url?: string; store: string; bus:
     `  store       ${s.store}`,
     `  queue       ${s.bus}`,
     `  providers   ${s.providers.join(', ') || '(none in this process)'}`,
+    s.senderThreads ? `  senders     ${s.senderThreads} thread${s.senderThreads > 1 ? 's' : ''} (worker.senderThreads)` : undefined,
     s.outbox ? `  outbox      ${s.outbox}  (herald outbox --follow)` : undefined,
     `  stop        Ctrl+C (or SIGTERM): finishes what is in hand, then exits`,
     '',

@@ -1,6 +1,7 @@
 // Composition root: builds the store, bus, providers and workers a process role needs, and
 // stops them in the order that loses nothing (stop intake, finish in-flight work, close).
 import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import path from 'node:path';
 import type { Bus, Consumer } from '../bus/bus';
 import { runtimeEnv, type HeraldConfig } from '../config';
@@ -38,6 +39,7 @@ import { observeNotificationEnds } from '../services/webhooks';
 import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
 import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
+import { ProcessRegistry, SenderThreadPool } from './sender-threads';
 import { printBanner } from './banner';
 
 export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
@@ -47,7 +49,8 @@ import { QUEUES } from '../bus/bus';
 import { latencyFromMetrics } from '../http/dashboard/latency';
 import { createImporter } from '../services/campaigns/importer';
 
-export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all';
+/** `senders`: the sms and email workers in one of `herald all`'s sender threads (sender-threads.ts), no port of their own. */
+export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all' | 'senders';
 
 export interface StartOptions {
   role: Role;
@@ -58,6 +61,10 @@ export interface StartOptions {
   silent?: boolean;
   /** Print the start-up summary to stdout. */
   banner?: boolean;
+  /** On every log line beside the process name: which of its threads wrote it (a sender thread's). */
+  thread?: string;
+  /** A sender thread ended unexpectedly (`herald all`): this process no longer sends. The CLI exits non-zero. */
+  onSenderThreadDeath?: (error: Error) => void;
 }
 
 export interface RunningHerald {
@@ -66,7 +73,10 @@ export interface RunningHerald {
   bus: Bus;
   logger: Logger;
   notifications: NotificationService;
+  /** This thread's provider routers (none in `herald all` with sender threads: theirs are in the threads). */
   routers: Partial<Record<Channel, ProviderRouter>>;
+  /** This process's metrics, its sender threads' included: what /metrics serves. */
+  metrics: Registry;
   /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
   campaigns: { service: CampaignService; events: CampaignEvents };
   /** The Google Sheets exporter, in the sheets and all roles. */
@@ -86,14 +96,18 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
     color: process.stdout.isTTY === true && !runtimeEnv().noColor,
     maskPersonalData: config.log.maskPersonalData,
+    thread: opts.thread,
   });
+  // `herald all`'s sender threads, planned before the files are opened: their group commits share a lock (store/sqlite/thread-lock.ts).
+  const threads = new SenderThreadPool(config, role, [storePaths(config).sqliteFile, storePaths(config).queueFile]);
   const rawStore = await openStore(config, logger);
   await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
-  const bus = await openBus(config, logger);
-  const metrics = createMetrics();
+  const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' });
+  // A sender thread's process and Node.js metrics are its process's, reported by the main thread.
+  const metrics = createMetrics({ defaultMetrics: role !== 'senders' });
   // Every message write below goes through this store: usage counters and metrics follow each status change.
   const usage = createUsageRecorder(rawStore.usage, logger);
   // Message outcomes of programs with an outcomes sheet go to the sheets queue.
@@ -119,8 +133,9 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   let url: string | undefined;
   let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   let providersLoaded = false;
-  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded });
-  metrics.watch({ routers: () => Object.values(routers), bus });
+  const readiness = createReadinessProbe({ store, bus, providersLoaded: () => providersLoaded && threads.alive() });
+  // Queue depths once per process: the main thread's.
+  metrics.watch({ routers: () => Object.values(routers), bus: role === 'senders' ? undefined : bus });
   const scheduler = createScheduler({ store, bus, config, logger, metering });
   const senders: Array<ReturnType<typeof createSender>> = [];
   const serves = role === 'server' || role === 'all';
@@ -132,6 +147,8 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
   // Configured routing state goes to the store once; what operators change there afterwards stays.
   await seedProviderControl(store, allProviderConfigs);
+  // The sender threads start up (store, queue, providers) while this thread builds the rest.
+  threads.start({ config, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger, onDeath: (e) => opts.onSenderThreadDeath?.(e) });
 
   if (serves) {
     if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
@@ -157,7 +174,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
   }
   for (const channel of ['sms', 'email'] as const) {
-    if (role !== channel && role !== 'all') continue;
+    if (role !== channel && role !== 'senders' && (role !== 'all' || threads.count > 0)) continue;
     const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
     providers.push(...list);
     const router = new ProviderRouter(list, {
@@ -184,18 +201,18 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     : undefined;
   const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
   const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
-  providersLoaded = true;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('herald stopping');
+      logger.info(role === 'senders' ? 'sender thread stopping' : 'herald stopping');
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await ops?.close();
       clearInterval(pruneTimer);
       await scheduler.stop();
       await campaigns.ticker.stop();
       senders.forEach((s) => s.stop());
-      await Promise.all(consumers.map((c) => c.cancel()));
+      // The sender threads finish their sends in flight and close their connections, as this thread's consumers do.
+      await Promise.all([...consumers.map((c) => c.cancel()), threads.stop()]);
       await sheetsExporter?.stop();
       sheetsFeed?.close();
       outcomeFeed.close();
@@ -208,7 +225,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
       await usage.flush();
       await Promise.all(providers.map((p) => p.close?.()));
       await webhookProviders.close();
-      logger.info('herald stopped');
+      logger.info(role === 'senders' ? 'sender thread stopped' : 'herald stopped');
       await sink?.flush();
       await catalog.stop();
       await bus.close();
@@ -217,6 +234,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     })();
     return stopping;
   };
+  await threads.ready().catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  // /metrics: this thread's metrics and the sender threads'.
+  const exposed = threads.registry(metrics.registry);
+  providersLoaded = true;
   if (serves) {
     const reports = createDeliveryReports({ store, logger, metering });
     balanceWatch = createBalanceWatch({ store, bus, config, logger });
@@ -244,12 +268,12 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
         ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
       ],
       readiness,
-      metrics: metrics.registry,
+      metrics: exposed,
       dashboard: {
         providers: providerControl,
         balance: balanceWatch,
         queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
-        providerLatency: latencyFromMetrics(metrics.registry),
+        providerLatency: exposed instanceof ProcessRegistry ? async () => latencyFromMetrics(await exposed.snapshot())() : latencyFromMetrics(metrics.registry),
         campaigns: { service: campaigns.service, importer },
       },
     });
@@ -267,7 +291,7 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   }
 
-  if (!serves) {
+  if (!serves && role !== 'senders') {
     try {
       ops = await startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
     } catch (e) {
@@ -282,11 +306,13 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     opsUrl: ops?.url,
     store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
     bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
-    providers: providers.map((p) => `${p.channel}:${p.id} (${p.type})`),
+    // With sender threads, the providers are theirs (the same list).
+    providers: (threads.count ? allProviderConfigs : providers).map((p) => `${p.channel}:${p.id} (${p.type})`),
+    senderThreads: threads.count || undefined,
     outbox: outboxChannels(config).length ? storePaths(config).outboxDir : undefined,
   };
   if (opts.banner) printBanner(summary);
-  logger.info('herald started', summary);
+  logger.info(role === 'senders' ? 'sender thread started' : 'herald started', summary);
 
-  return { config, store, bus, logger, notifications, routers, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
+  return { config, store, bus, logger, notifications, routers, metrics: exposed, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
 }

@@ -38,8 +38,8 @@ export async function openStore(config: HeraldConfig, logger: Logger): Promise<S
   return store;
 }
 
-export async function openBus(config: HeraldConfig, logger: Logger): Promise<Bus> {
-  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger });
+export async function openBus(config: HeraldConfig, logger: Logger, opts: { threads?: boolean } = {}): Promise<Bus> {
+  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger, threads: opts.threads });
   await connectWithRetry('bus', () => bus.connect(), logger);
   return bus;
 }

@@ -156,7 +156,9 @@ describe('failover between SMS providers', () => {
     // After three 500s in a row the worker's circuit for A is open: later messages go straight to B
     // (A gets only a trial now and then: spells of 1 s, 2 s, 4 s...).
     expect(a.requests.length).toBeLessThan(10);
-    expect(herald.routers.sms!.status().find((s) => s.id === 'sms-a')!.circuit).not.toBe('closed');
+    // As the process reports it (its sender thread's circuits with worker.senderThreads): 1 half-open, 2 open.
+    const scrape = await request(herald.url!).get('/metrics').expect(200);
+    expect(scrape.text).toMatch(/herald_circuit_state\{channel="sms",provider="sms-a"\} [12]\n/);
   }, 40_000);
 
   it('fails a message for good only when every provider has refused it, with the last error', async () => {

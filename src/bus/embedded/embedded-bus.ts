@@ -1,6 +1,7 @@
 // The Bus on one SQLite file (better-sqlite3): for a laptop or a single process without
 // RabbitMQ. A publish is one committed INSERT; consumers poll and lease jobs.
 import { EventEmitter } from 'node:events';
+import { BroadcastChannel } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BroadcastSubscription, BroadcastTopic, Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
@@ -20,20 +21,73 @@ export interface EmbeddedBusOptions {
   /** Longest cancel()/close() wait for handlers in flight; unfinished jobs are released. Default 30000. */
   drainTimeoutMs?: number;
   logger?: Logger;
+  /** Share wake-ups and broadcasts with the other threads of this process on the same file. */
+  threads?: boolean;
 }
 
-/** One emitter per file, shared by every Bus of this process on it: a publish wakes all their consumers. */
-const wakers = new Map<string, EventEmitter>();
+/**
+ * One emitter per file, shared by every Bus of this process's thread on it: a publish wakes all their
+ * consumers. With `threads`, a BroadcastChannel per file carries the same wake-ups and broadcasts to
+ * the other threads of the process (`herald all`'s sender threads), which would otherwise see a
+ * publish only at their next poll.
+ */
+interface Waker {
+  emitter: EventEmitter;
+  channel?: BroadcastChannel;
+  /** Buses using the channel: it is closed when the last one closes. */
+  users: number;
+  /** Queues published to in this turn, posted to the other threads once at its end. */
+  published: Set<string>;
+}
 
-function wakerFor(file: string): EventEmitter {
+type ThreadNote = { published: string[] } | { topic: string; text: string };
+
+const wakers = new Map<string, Waker>();
+
+function wakerFor(file: string): Waker {
   const key = path.resolve(file);
   let w = wakers.get(key);
   if (!w) {
-    w = new EventEmitter();
-    w.setMaxListeners(0);
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    w = { emitter, users: 0, published: new Set() };
     wakers.set(key, w);
   }
   return w;
+}
+
+/** Joins the file's channel to the other threads (opened by its first user). */
+function shareAcrossThreads(file: string, w: Waker): void {
+  w.users++;
+  if (w.channel) return;
+  const channel = new BroadcastChannel(`herald-embedded-bus:${path.resolve(file)}`);
+  // Never what keeps a process (or a thread) alive.
+  channel.unref();
+  channel.onmessage = (e) => {
+    const note = (e as MessageEvent).data as ThreadNote;
+    if ('published' in note) for (const q of note.published) w.emitter.emit('published', q);
+    else w.emitter.emit(`broadcast:${note.topic}`, note.text);
+  };
+  w.channel = channel;
+}
+
+function leaveThreads(w: Waker): void {
+  if (--w.users > 0 || !w.channel) return;
+  w.channel.close();
+  w.channel = undefined;
+}
+
+function notePublished(w: Waker, queue: string): void {
+  w.emitter.emit('published', queue);
+  if (!w.channel) return;
+  if (w.published.size === 0) {
+    setImmediate(() => {
+      const queues = [...w.published];
+      w.published.clear();
+      w.channel?.postMessage({ published: queues } satisfies ThreadNote);
+    });
+  }
+  w.published.add(queue);
 }
 
 class EmbeddedBus implements Bus {
@@ -41,11 +95,14 @@ class EmbeddedBus implements Bus {
   private store: JobStore | undefined;
   private readonly consumers = new Set<EmbeddedConsumer>();
   private readonly subscriptions = new Set<BroadcastSubscription>();
+  private readonly waker: Waker;
   private readonly wake: EventEmitter;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: EmbeddedBusOptions) {
-    this.wake = wakerFor(opts.file);
+    this.waker = wakerFor(opts.file);
+    this.wake = this.waker.emitter;
+    if (opts.threads) shareAcrossThreads(opts.file, this.waker);
   }
 
   async connect(): Promise<void> {
@@ -57,6 +114,7 @@ class EmbeddedBus implements Bus {
       await Promise.all([...this.consumers].map((c) => c.cancel()));
       await Promise.all([...this.subscriptions].map((s) => s.close()));
       this.store?.close();
+      if (this.opts.threads) leaveThreads(this.waker);
     })();
     return this.closing;
   }
@@ -75,7 +133,7 @@ class EmbeddedBus implements Bus {
     } catch (err) {
       throw new PublishNotConfirmedError(`embedded queue write failed: ${(err as Error).message}`);
     }
-    this.wake.emit('published', queue);
+    notePublished(this.waker, queue);
   }
 
   async consume(queue: QueueName, handler: Handler, opts: ConsumeOptions): Promise<Consumer> {
@@ -98,11 +156,13 @@ class EmbeddedBus implements Bus {
     return consumer;
   }
 
-  /** In-process: every bus of this process on the same file hears it (other processes poll what they need). */
+  /** In-process: every bus of this process on the same file hears it, other threads too with `threads` (other processes poll what they need). */
   async broadcast(topic: BroadcastTopic, body: object): Promise<void> {
     if (this.closing) throw new PublishNotConfirmedError('the bus is closed');
     // Through JSON, as on RabbitMQ: a subscriber never shares the publisher's object.
-    this.wake.emit(`broadcast:${topic}`, JSON.stringify(body));
+    const text = JSON.stringify(body);
+    this.wake.emit(`broadcast:${topic}`, text);
+    this.waker.channel?.postMessage({ topic, text } satisfies ThreadNote);
   }
 
   async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {

@@ -76,9 +76,10 @@ function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
 }
 
-export function createMetrics(): HeraldMetrics {
+/** `defaultMetrics: false`: no process and Node.js metrics (a sender thread's: its process reports them). */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HeraldMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   // The per-message counters add up here (no label hashing per message) and reach prom-client at each scrape.
   const messageCounts = new LabelledCounts();
   const messages = new Counter({
@@ -118,6 +119,8 @@ export function createMetrics(): HeraldMetrics {
   let bus: Bus | undefined;
   new Gauge({
     name: 'herald_circuit_state', help: 'Circuit of each provider in this process: 0 closed, 1 half-open, 2 open', labelNames: ['channel', 'provider'], registers: [registry],
+    // Threads of one process (herald all's sender threads) each have their circuits: the process shows the worst.
+    aggregator: 'max',
     collect() {
       for (const r of routers()) for (const s of r.status()) this.set({ channel: s.channel, provider: s.id }, CIRCUIT_VALUE[s.circuit]);
     },

@@ -11,6 +11,7 @@
 import fsp from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { Outcome } from '../group-commit';
+import { threadLockFor } from './thread-lock';
 
 export interface WalCommitter {
   /** Runs `fn` in one BEGIN IMMEDIATE transaction; resolves with its result once the commit is on disk. */
@@ -25,6 +26,8 @@ export function walCommitter(db: Database.Database): WalCommitter {
     // In memory, or a journal mode other than WAL: the commit itself is as durable as it gets.
     return { commit: async (fn) => db.transaction(fn).immediate(), close: () => undefined };
   }
+  // Other threads of this process writing the same file: their turn is awaited, not slept through (thread-lock.ts).
+  const lock = threadLockFor(db.name);
   const walFile = `${db.name}-wal`;
   const normal = db.prepare('PRAGMA synchronous = NORMAL');
   const full = db.prepare('PRAGMA synchronous = FULL');
@@ -48,12 +51,17 @@ export function walCommitter(db: Database.Database): WalCommitter {
   };
   return {
     async commit<T>(fn: () => T): Promise<T> {
-      normal.run();
+      const held = lock ? await lock.acquire() : false;
       let out: T;
       try {
-        out = db.transaction(fn).immediate();
+        normal.run();
+        try {
+          out = db.transaction(fn).immediate();
+        } finally {
+          full.run();
+        }
       } finally {
-        full.run();
+        if (held) lock!.release();
       }
       await sync();
       return out;
