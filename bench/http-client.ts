@@ -1,4 +1,4 @@
-// CPU per provider call of the HTTP client: Herald's httpCall (undici request()) against Node's
+// CPU per provider call of the HTTP client: Herald's httpCall (undici's dispatcher, a handler of its own) against Node's
 // global fetch with AbortSignal.timeout (what httpCall used before), on a local server answering
 // 200 at once, 20 calls in flight. Run: npx tsx bench/http-client.ts   (a diagnostic)
 import { spawn } from 'node:child_process';

@@ -65,7 +65,8 @@ function bearerToken(header: string): string | undefined {
 
 /** Reads the Authorization header (only there): none, a bearer key checked against the store, or invalid. */
 export async function readCredential(req: Request, keys: KeyService): Promise<Credential> {
-  const inQuery = KEY_PARAMS.find((p) => req.query?.[p] !== undefined);
+  // req.query parses the URL at every read: a URL without a query string has no key in it.
+  const inQuery = req.url?.includes('?') !== false ? KEY_PARAMS.find((p) => req.query?.[p] !== undefined) : undefined;
   if (inQuery) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'API keys are accepted only in the Authorization header, never in the URL', [
       { field: inQuery, reason: 'a key may not be sent in the query string; use "Authorization: Bearer <key>"' },

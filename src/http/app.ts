@@ -10,7 +10,9 @@ import { errorHandler, notFoundHandler, pathOf } from './errors';
 import { createRateLimit } from './rate-limit';
 import type { RequestTraffic } from './traffic';
 import { buildOpenApiDocument } from './openapi';
-import { mountRoutes, type RouteSpec } from './route';
+import { directRoute } from './direct-route';
+import { fastJson } from './fast-json';
+import { mountRoutes, routeHandlers, type RouteSpec } from './route';
 import { eventTypeRoutes } from './routes/event-types';
 import { legacyRoutes } from './routes/legacy';
 import { logRoutes } from './routes/logs';
@@ -83,9 +85,11 @@ export function createApp(input: HttpDeps): express.Express {
   const deps: HttpDeps = { ...input, keys: input.keys ?? createKeyService({ store: input.store, config: input.config }) };
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(deps.logger, deps.traffic));
+  const log = requestLog(deps.logger, deps.traffic);
+  app.use(log);
   const rateLimit = createRateLimit({ repo: deps.store.rateLimits, ...deps.config.rateLimit });
   const gate = createGate(deps.keys!, rateLimit);
+  const json = express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] });
 
   // Extra routers (webhooks, providers admin) get the request body unparsed: they choose their own parser.
   for (const extra of deps.extraRoutes ?? []) app.use(`/v1${extra.path.startsWith('/') ? '' : '/'}${extra.path}`, ...gate(extra.access), extra.router);
@@ -94,11 +98,19 @@ export function createApp(input: HttpDeps): express.Express {
   const routes = [...heraldRoutes(deps, () => document ?? {}), ...(deps.extraSpecs ?? [])];
   document = buildOpenApiDocument([...routes, ...(deps.extraRoutes ?? []).flatMap((e) => e.docs ?? [])]);
 
+  // POST /v1/notifications, most of the traffic, straight to its handlers (direct-route.ts): none of the other
+  // layers (the extra routers under /v1/webhooks, the dashboard's /dashboard and GET /) answers it, and the
+  // router's matching and nesting cost as much as the route's own work. Its JSON body is read by fastJson
+  // (express.json for anything but the plain case). It stays mounted in the router below too, for the URLs
+  // the direct path leaves to express (an absolute URL, say).
+  const accept = routes.find((r) => r.method === 'post' && r.path === '/v1/notifications');
+  if (accept) directRoute(app, 'POST', accept.path, [log, fastJson(json, deps.config.http.bodyLimit), ...routeHandlers(accept, gate, express.json({ limit: deps.config.http.bodyLimit, type: () => true }))], errorHandler(deps.logger));
+
   // Before the API: `/` is the dashboard for a browser that prefers HTML (JSON clients fall through to the API's index).
   if (deps.dashboard) app.use(createDashboard({ ...deps.dashboard, store: deps.store, config: deps.config, logger: deps.logger, keys: deps.keys!, notifications: deps.notifications }));
 
   const router = express.Router();
-  router.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  router.use(json);
   mountRoutes(router, routes, deps.config.http.bodyLimit, gate);
   app.use(router);
   // persistAuthorization: the key given to Authorize survives a reload of /docs.

@@ -144,43 +144,47 @@ function tooDeepField(body: unknown): string | undefined {
   return undefined;
 }
 
+/** A route's express handlers: its access gate, then validation of every part, then its handler and the answer. */
+export function routeHandlers(spec: RouteSpec, gate: Gate, lenientJson: express.RequestHandler): express.RequestHandler[] {
+  const handlers: express.RequestHandler[] = [...gate(spec.access)];
+  if (spec.anyContentType) handlers.push(lenientJson);
+  handlers.push(async (req, res) => {
+    if (spec.body && hasBody(req) && req.body === undefined) {
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got '${req.get('content-type') ?? 'none'}')`);
+    }
+    const deep = spec.body ? tooDeepField(req.body) : undefined;
+    if (deep) throw new ValidationError([{ field: deep, reason: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+    const issues: Issues = [];
+    const params = parsePart(spec.params, req.params, issues);
+    // req.query parses the URL at every read: only for routes that declare a query.
+    const query = spec.query ? parsePart(spec.query, req.query ?? {}, issues) : undefined;
+    const headers = parsePart(spec.headers, req.headers, issues);
+    let body: unknown;
+    if (spec.body) {
+      if (req.body === undefined) issues.push({ field: 'body', reason: 'a JSON body is required' });
+      else body = parsePart(spec.body, req.body, issues);
+      if (spec.method === 'patch' && isEmptyObject(body)) issues.push({ field: 'body', reason: 'must change at least one field' });
+    }
+    if (issues.length && issues.unprocessable === issues.length) throw new UnprocessableError([...issues], 'request cannot be processed');
+    if (issues.length) throw new ValidationError([...issues]);
+    const principal = principalOf(res);
+    const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
+    const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
+    // A handler that answered itself (an event stream) is done.
+    if (res.headersSent) return;
+    if (reply.stream === undefined && reply.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, reply);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
+    else if (reply.body === undefined) res.status(reply.status).end();
+    else res.status(reply.status).json(reply.body);
+  });
+  return handlers;
+}
+
 /** Mounts routes on a router; every request passes its access gate and is validated fully before its handler runs. */
 export function mountRoutes(router: Router, routes: RouteSpec[], jsonLimit: string, gate: Gate): void {
   const lenientJson = express.json({ limit: jsonLimit, type: () => true });
-  for (const spec of routes) {
-    const handlers: express.RequestHandler[] = [...gate(spec.access)];
-    if (spec.anyContentType) handlers.push(lenientJson);
-    handlers.push(async (req, res) => {
-      if (spec.body && hasBody(req) && req.body === undefined) {
-        throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (got '${req.get('content-type') ?? 'none'}')`);
-      }
-      const deep = spec.body ? tooDeepField(req.body) : undefined;
-      if (deep) throw new ValidationError([{ field: deep, reason: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
-      const issues: Issues = [];
-      const params = parsePart(spec.params, req.params, issues);
-      const query = parsePart(spec.query, req.query ?? {}, issues);
-      const headers = parsePart(spec.headers, req.headers, issues);
-      let body: unknown;
-      if (spec.body) {
-        if (req.body === undefined) issues.push({ field: 'body', reason: 'a JSON body is required' });
-        else body = parsePart(spec.body, req.body, issues);
-        if (spec.method === 'patch' && isEmptyObject(body)) issues.push({ field: 'body', reason: 'must change at least one field' });
-      }
-      if (issues.length && issues.unprocessable === issues.length) throw new UnprocessableError([...issues], 'request cannot be processed');
-      if (issues.length) throw new ValidationError([...issues]);
-      const principal = principalOf(res);
-      const workspaceId = principal?.workspaceId ?? DEFAULT_WORKSPACE;
-      const reply = await spec.handler({ params, query, body, headers, workspaceId, principal, req, res } as Parameters<RouteSpec['handler']>[0]);
-      // A handler that answered itself (an event stream) is done.
-      if (res.headersSent) return;
-      if (reply.stream === undefined && reply.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, reply);
-      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.stream) await sendStream(res.status(reply.status), reply.stream);
-      else if (reply.body === undefined) res.status(reply.status).end();
-      else res.status(reply.status).json(reply.body);
-    });
-    router[spec.method](spec.path, ...handlers);
-  }
+  for (const spec of routes) router[spec.method](spec.path, ...routeHandlers(spec, gate, lenientJson));
   // A known path with a method it does not serve: 405 with Allow, instead of a bare 404.
   const methodsByPath = new Map<string, string[]>();
   for (const r of routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method.toUpperCase()]);

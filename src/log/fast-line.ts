@@ -50,8 +50,35 @@ function quotedKey(k: string): string {
 }
 
 /** winston's json format (safe-stable-stringify, keys sorted) for a flat line of plain values. */
+/** The last line's keys as built and sorted: lines of one kind repeat them (no sort per line). */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+function sortedKeys(info: Record<string, unknown>): string[] {
+  const keys = Object.keys(info);
+  if (keys.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; i < keys.length && same; i++) same = keys[i] === lastKeys[i];
+    if (same) return lastSorted;
+  }
+  lastKeys = keys;
+  lastSorted = keys.slice().sort();
+  return lastSorted;
+}
+
 export function stableJson(info: Record<string, unknown>): string {
-  const keys = Object.keys(info).sort();
+  const keys = sortedKeys(info);
+  // The same text from the engine's own JSON.stringify of the keys in that order (one string built, not
+  // one per key and value), unless a key looks like an array index: an object lists those first.
+  let indexLike = false;
+  for (let i = 0; i < keys.length; i++) {
+    const c = keys[i].charCodeAt(0);
+    if (c >= 48 && c <= 57) indexLike = true;
+  }
+  if (!indexLike) {
+    const sorted: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) sorted[keys[i]] = info[keys[i]];
+    return JSON.stringify(sorted);
+  }
   let out = '';
   for (let i = 0; i < keys.length; i++) {
     const v = info[keys[i]];
@@ -72,7 +99,7 @@ export function writeFastLine(
   sinks: LineSinks,
   levels: Record<string, number>,
   level: string,
-  m: { id: string; notificationId: string; workspaceId?: string },
+  m: { id?: string; notificationId: string; workspaceId?: string },
   message: string,
   meta: Record<string, unknown> | undefined,
 ): void {
@@ -86,7 +113,8 @@ export function writeFastLine(
   }
   if (m.workspaceId) info.workspaceId = mask ? maskText(m.workspaceId) : m.workspaceId;
   if (m.notificationId) info.notificationId = m.notificationId;
-  info.messageId = mask ? maskText(m.id) : m.id;
+  // A notification's line (the accept path, the fan-out) has no message id.
+  if (m.id !== undefined) info.messageId = mask ? maskText(m.id) : m.id;
   if (meta) {
     for (const k in meta) {
       const v = mask ? maskValue(meta[k]) : meta[k];
@@ -108,7 +136,7 @@ export function writeFastLine(
       message: info.message as string,
       workspaceId: info.workspaceId as string | undefined,
       notificationId: info.notificationId as string | undefined,
-      messageId: info.messageId as string,
+      messageId: info.messageId as string | undefined,
       meta: storedMeta,
     });
   }

@@ -178,6 +178,26 @@ export function logMessage(
   logger.log(level, message, meta ? Object.assign(line, meta) : line);
 }
 
+/**
+ * One line about one notification (its workspace and id), as `forNotification(logger, n).log(...)` writes
+ * it, without a child logger and, like logMessage, without winston's stream pipeline: the accept path and
+ * the fan-out write one per notification.
+ */
+export function logNotification(
+  logger: Logger,
+  level: 'error' | 'warn' | 'info' | 'debug',
+  n: { notificationId: string; workspaceId?: string },
+  message: string,
+  meta?: Record<string, unknown>,
+): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const direct = directSinks.get(logger);
+  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, n, message, meta);
+  const line: Record<string, unknown> = n.workspaceId ? { workspaceId: n.workspaceId } : {};
+  line.notificationId = n.notificationId;
+  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+}
+
 /** A logger for lines about one notification, with its workspace. */
 export function forNotification(logger: Logger, n: { id: string; workspaceId?: string }): Logger {
   return withIds(logger, { workspaceId: n.workspaceId, notificationId: n.id });

@@ -7,7 +7,7 @@ import { NotFoundError, UnprocessableError, type FieldIssue } from '../domain/er
 import { DEFAULT_WORKSPACE, type Message, type MessageStatus, type Notification } from '../domain/types';
 import { closeWindow, resolveWindow } from '../domain/window';
 import { planAudience } from '../domain/audience';
-import { withIds, type Logger } from '../log/logger';
+import { logNotification, withIds, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
 import { groupCommit, type Outcome } from '../store/group-commit';
 import { ANONYMOUS_SCOPE, createIdempotency } from './idempotency';
@@ -120,10 +120,9 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
       ...(plan.rules ? { rules: plan.rules } : {}),
       dispatch: { messages: 0 },
     });
-    // The ids inline (no child logger per request), as withIds would add them.
+    // The ids as withIds would add them, without a child logger or winston's pipeline per request.
     const ids = { workspaceId: created.workspaceId, notificationId: created.id };
-    logger.info('notification accepted', {
-      ...ids,
+    logNotification(logger, 'info', ids, 'notification accepted', {
       source: req.source,
       programId: req.programId,
       eventTypeId: req.eventTypeId,

@@ -5,7 +5,7 @@ import { thrownRetry } from '../bus/amqp/run-handler';
 import type { HeraldConfig } from '../config';
 import { isExpired } from '../domain/window';
 import type { Channel, Notification } from '../domain/types';
-import { withIds, type Logger } from '../log/logger';
+import { logNotification, type Logger } from '../log/logger';
 import type { NewMessage, Store } from '../store/store';
 import { buildMessage, recipientMessages, templatesFor } from './build-message';
 import { createSubscriberWalk } from './subscriber-walk';
@@ -28,6 +28,22 @@ export interface DispatcherDeps {
 }
 
 export { buildMessage, messageId } from './build-message';
+
+type Meta = Record<string, unknown>;
+/** The lines of one notification's dispatch, its ids on each: what a child logger wrote, without one per notification. */
+interface NotificationLog {
+  info(message: string, meta?: Meta): void;
+  warn(message: string, meta?: Meta): void;
+  debug(message: string, meta?: Meta): void;
+}
+
+function notificationLog(logger: Logger, ids: { notificationId: string; workspaceId?: string }): NotificationLog {
+  return {
+    info: (message, meta) => logNotification(logger, 'info', ids, message, meta),
+    warn: (message, meta) => logNotification(logger, 'warn', ids, message, meta),
+    debug: (message, meta) => logNotification(logger, 'debug', ids, message, meta),
+  };
+}
 
 /**
  * A dispatch delivery names one notification (`{notificationId}`) or several accepted together
@@ -138,7 +154,7 @@ export function createDispatcher(deps: DispatcherDeps) {
    * (the delivery is redelivered; message ids are deterministic, the inserts skip those stored). A fan-out of more
    * than one batch takes the notification (`dispatching`) before its first write, and resumes from its cursor.
    */
-  async function fanOut(n: Notification, log: Logger, since: number, claimed = true): Promise<HandlerResult> {
+  async function fanOut(n: Notification, log: NotificationLog, since: number, claimed = true): Promise<HandlerResult> {
     const ws = n.workspaceId;
     const startedAt = n.dispatch.startedAt ?? now();
     /** Takes a fresh notification before a write that moves its cursor; false: cancelled, expired or taken meanwhile. */
@@ -226,7 +242,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   type Outcome = { result: HandlerResult; notification?: Notification };
   const acked = (notification: Notification): Outcome => ({ result: { action: 'ack' }, notification });
 
-  async function expire(n: Notification, from: Notification['status'][], log: Logger): Promise<Outcome> {
+  async function expire(n: Notification, from: Notification['status'][], log: NotificationLog): Promise<Outcome> {
     await store.notifications.transition(n.id, from, 'expired');
     log.warn('window closed before dispatch; notification expired');
     return acked(n);
@@ -241,7 +257,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const since = walk.mark();
     const n = await readGrouped(id);
     if (!n) return { result: { action: 'dead', reason: `notification '${id}' does not exist` } };
-    const log = withIds(logger, { notificationId: id, workspaceId: n.workspaceId });
+    const log = notificationLog(logger, { notificationId: id, workspaceId: n.workspaceId });
     // The common case, a notification accepted and never started: its fan-out takes it only if it needs to (see fanOut).
     if (n.status === 'accepted' && n.dispatch.cursor === undefined && n.dispatch.startedAt === undefined) {
       if (isExpired(n.validUntil, now())) return expire(n, ['accepted'], log);

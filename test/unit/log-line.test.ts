@@ -1,6 +1,6 @@
 // The workers' per-message line (logMessage) skips winston's stream pipeline while the logger has
 // only its own sinks: stdout and the consolidated log must get exactly what winston would write.
-import { attachStoreSink, createLogger, logMessage } from '../../src/log/logger';
+import { attachStoreSink, createLogger, logMessage, logNotification } from '../../src/log/logger';
 import type { LogLine } from '../../src/domain/types';
 
 const M = { id: 'n-7:+358401234567:sms', notificationId: 'n-7', workspaceId: 'default' };
@@ -18,6 +18,7 @@ async function lines(format: 'json' | 'pretty', throughWinston: boolean): Promis
     logMessage(logger, 'info', M, 'message handed to provider', { provider: 'gw', providerMessageIds: ['gw:n-7:+358401234567:sms:0'], attempt: 1 });
     logMessage(logger, 'warn', { id: 'x1', notificationId: '' }, 'bounced at jane@example.com', { skipped: undefined, retry: true, note: 'a b' });
     logMessage(logger, 'debug', M, 'below the level');
+    logNotification(logger, 'info', { notificationId: 'n-7', workspaceId: 'ws-1' }, 'notification accepted', { source: 'api', warnings: ['w'], recipients: undefined });
     await sink.flush();
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -33,8 +34,9 @@ describe('a message line', () => {
     const direct = await lines(format, false);
     const winston = await lines(format, true);
     expect(direct).toEqual(winston);
-    expect(direct.stored).toHaveLength(2);
-    expect(direct.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(direct.stored).toHaveLength(3);
+    expect(direct.stdout.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(direct.stored[2]).not.toHaveProperty('messageId', expect.anything());
     expect(JSON.stringify(direct)).not.toMatch(/358401234567|jane@/);
   });
 });

@@ -40,6 +40,30 @@ export async function insertEach(model: Model<any>, docs: Doc[], ordered: boolea
   return (await run(model, { insert: model.collection.collectionName, documents, ordered })).n ?? 0;
 }
 
+/**
+ * The documents with these `_id`s by one `find` command whose reply is deserialized once. A cursor
+ * (collection.find) first indexes every document's fields, then deserializes it: twice the work and
+ * garbage for the worker's batch reads. Undefined when the answer did not fit its first batch (the
+ * server's 16 MB reply limit): the caller reads with a cursor instead.
+ */
+export async function findByIds(model: Model<any>, ids: unknown[]): Promise<Doc[] | undefined> {
+  if (ids.length === 0) return [];
+  const db = model.db.db;
+  if (!db) throw Object.assign(new Error('mongodb is not connected'), { name: 'MongoNotConnectedError' });
+  const coll = model.collection.collectionName;
+  const res = (await db.command({ find: coll, filter: { _id: { $in: ids } }, batchSize: ids.length, singleBatch: true })) as {
+    cursor?: { id?: unknown; firstBatch?: Doc[] };
+  };
+  const cursor = res.cursor;
+  if (!cursor || !Array.isArray(cursor.firstBatch)) return undefined;
+  if (cursor.id !== undefined && String(cursor.id) !== '0') {
+    // More than one batch: leave the server no open cursor, read again the usual way.
+    db.command({ killCursors: coll, cursors: [cursor.id] }).catch(() => undefined);
+    return undefined;
+  }
+  return cursor.firstBatch;
+}
+
 type Reply = { n?: number; nModified?: number; writeErrors?: RawWriteError['writeErrors']; writeConcernError?: { code?: number; errmsg?: string } };
 
 /** The command with the connection's write concern (majority, journaled); write errors raise. */

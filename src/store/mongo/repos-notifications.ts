@@ -7,7 +7,7 @@ import { ConflictError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
 import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
-import { insertEach } from './raw-writes';
+import { insertEach, updateEach } from './raw-writes';
 
 type Doc = Record<string, unknown>;
 
@@ -99,12 +99,12 @@ export function notificationRepo(models: () => Models): NotificationRepo {
         update.$set[CAS_TOKEN] = tokens[i];
         return { filter: { _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update };
       });
-      // One update command for all of them: a statement per notification, each its own compare-and-set.
-      const res = await coll.bulkWrite(writes.map((w) => ({ updateOne: w as never })), { ordered: false, ignoreUndefined: true });
+      // One raw update command for all of them (no bulk bookkeeping): a statement per notification, each its own compare-and-set.
+      const res = await updateEach(models().notifications, writes);
       const distinct = new Set(changes.map((c) => c.id)).size === changes.length;
       const usable = changes.every((c) => c.expected?.id === c.id && c.from.includes(c.expected.status));
       // Every compare-and-set matched and the callers sent their copies: the images are theirs with the update applied.
-      if (distinct && usable && res.matchedCount === changes.length) {
+      if (distinct && usable && res.matched === changes.length) {
         return changes.map((c, i) => {
           const image: Doc = { ...(c.expected as unknown as Doc) };
           Object.assign(image, writes[i].update.$set);
