@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type HeraldConfig } from '../config';
-import type { Role } from '../runtime';
+import type { Role, RunningHerald } from '../runtime';
 import { createApiClient, withClientOptions, type ClientOptions } from './client';
 import { logsCommand } from './logs';
 import { outboxCommand } from './outbox';
@@ -23,31 +23,34 @@ async function run(role: Role): Promise<void> {
   // loader under tsx): the client commands start faster without the server's modules.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHerald } = require('../runtime') as typeof import('../runtime');
-  let signalled = false;
-  // A sender thread that died would leave a process that accepts but never sends: stop and exit non-zero, for a supervisor to restart it.
-  const senderThreadDied = () => {
-    if (signalled) return;
-    signalled = true;
+  let herald: RunningHerald | undefined;
+  /** Why this process ends (first one wins): a signal exits 0 after a drain, a dead sender thread 1. */
+  let ending: { signal?: string; code: number } | undefined;
+  const finish = (): void => {
+    if (!herald || !ending) return;
+    const { signal, code } = ending;
+    if (signal) herald.logger.info('signal received; shutting down gracefully', { signal });
     herald.stop().then(
-      () => process.exit(1),
-      () => process.exit(1),
-    );
-  };
-  const herald = await startHerald({ role, config: config(), banner: true, onSenderThreadDeath: senderThreadDied });
-  const shutdown = (signal: string) => {
-    if (signalled) return;
-    signalled = true;
-    herald.logger.info('signal received; shutting down gracefully', { signal });
-    herald.stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (e) => {
         process.stderr.write(`herald: shutdown failed: ${(e as Error).message}\n`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Set before start-up: a thread that dies while the others start is acted on once start-up returns.
+  const end = (why: { signal?: string; code: number }): void => {
+    // A signal during start-up ends the process at once, as before (a start-up that hangs must stay stoppable).
+    if (!herald && why.signal) process.exit(why.signal === 'SIGINT' ? 130 : 143);
+    if (ending) return;
+    ending = why;
+    finish();
+  };
+  process.on('SIGTERM', () => end({ signal: 'SIGTERM', code: 0 }));
+  process.on('SIGINT', () => end({ signal: 'SIGINT', code: 0 }));
+  // A sender thread that died would leave a process that accepts but never sends: stop and exit non-zero, for a supervisor to restart it.
+  herald = await startHerald({ role, config: config(), banner: true, onSenderThreadDeath: () => end({ code: 1 }) });
+  finish();
 }
 
 /** package.json's version; the same file sits two folders up from src/cli and dist/cli. */
