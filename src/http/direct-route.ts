@@ -59,7 +59,14 @@ export function directRoute(app: express.Express, method: string, path: string, 
     run(handlers, req, res, (err) => {
       // Every handler of the chain answers or fails; one that passed on would reach express's 404.
       const e = err ?? Object.assign(new Error(`no answer for ${req.method} ${path}`), { status: 500 });
-      onError(e, req, res, () => undefined);
+      try {
+        onError(e, req, res, () => undefined);
+      } catch {
+        // What express's final handler does when the error handler itself fails (the router catches it there):
+        // a bare 500, or the response cut short; never an exception out of the request (it would end the process).
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
+      }
     });
   };
 }
