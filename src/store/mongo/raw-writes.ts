@@ -24,20 +24,31 @@ class RawWriteError extends Error {
   }
 }
 
+/**
+ * `retryOnce`: send the command a second time after an error the driver labels a retryable write
+ * (a network error, a primary stepping down), as insertMany/bulkWrite do; db.command is never
+ * retried by the driver. Only for writes a repeat cannot harm (fixed `_id`s whose duplicates the
+ * caller takes as stored, compare-and-sets that tell a second apply): unlike the driver's retry
+ * (same transaction number), the server runs a repeat as a new write, so an `$inc` would count twice.
+ */
+export interface RawWriteOptions {
+  retryOnce?: boolean;
+}
+
 /** Runs the updates unordered with the connection's write concern; resolves matched (and upserted) and modified counts. */
-export async function updateEach(model: Model<any>, ops: UpdateOp[]): Promise<{ matched: number; modified: number }> {
+export async function updateEach(model: Model<any>, ops: UpdateOp[], opts: RawWriteOptions = {}): Promise<{ matched: number; modified: number }> {
   if (ops.length === 0) return { matched: 0, modified: 0 };
   const updates = ops.map((o) => (o.upsert ? { q: o.filter, u: o.update, upsert: true } : { q: o.filter, u: o.update }));
-  const res = await run(model, { update: model.collection.collectionName, updates, ordered: false });
+  const res = await run(model, { update: model.collection.collectionName, updates, ordered: false }, opts);
   return { matched: res.n ?? 0, modified: res.nModified ?? 0 };
 }
 
 /** insertMany's insert, `ordered` as asked: after a write error an ordered insert stops (the error tells where). */
-export async function insertEach(model: Model<any>, docs: Doc[], ordered: boolean): Promise<number> {
+export async function insertEach(model: Model<any>, docs: Doc[], ordered: boolean, opts: RawWriteOptions = {}): Promise<number> {
   if (docs.length === 0) return 0;
   // An _id made here, as the driver does, so a retried insert can never make a second copy.
   const documents = docs.map((d) => (d._id === undefined ? { _id: new Types.ObjectId(), ...d } : d));
-  return (await run(model, { insert: model.collection.collectionName, documents, ordered })).n ?? 0;
+  return (await run(model, { insert: model.collection.collectionName, documents, ordered }, opts)).n ?? 0;
 }
 
 /**
@@ -66,13 +77,30 @@ export async function findByIds(model: Model<any>, ids: unknown[]): Promise<Doc[
 
 type Reply = { n?: number; nModified?: number; writeErrors?: RawWriteError['writeErrors']; writeConcernError?: { code?: number; errmsg?: string } };
 
+type Labelled = { hasErrorLabel?: (label: string) => boolean };
+const hasLabel = (e: unknown, label: string): boolean => typeof (e as Labelled)?.hasErrorLabel === 'function' && (e as Labelled).hasErrorLabel!(label) === true;
+/** The driver's own test (isRetryableWriteError): it labels what a retry may cure. */
+const retryableWrite = (e: unknown): boolean => hasLabel(e, 'RetryableWriteError') || hasLabel(e, 'PoolRequstedRetry');
+
 /** The command with the connection's write concern (majority, journaled); write errors raise. */
-async function run(model: Model<any>, command: Doc): Promise<Reply> {
+async function run(model: Model<any>, command: Doc, opts: RawWriteOptions): Promise<Reply> {
   const db = model.db.db;
   if (!db) throw Object.assign(new Error('mongodb is not connected'), { name: 'MongoNotConnectedError' });
   const wc = db.writeConcern;
   if (wc) command.writeConcern = { ...(wc.w !== undefined ? { w: wc.w } : {}), ...(wc.journal !== undefined ? { j: wc.journal } : {}), ...(wc.wtimeoutMS ? { wtimeout: wc.wtimeoutMS } : {}) };
-  const res = (await db.command(command, { ignoreUndefined: true })) as Reply;
+  const send = async (): Promise<Reply> => (await db.command(command, { ignoreUndefined: true })) as Reply;
+  let res: Reply;
+  try {
+    res = await send();
+  } catch (e) {
+    if (!opts.retryOnce || !retryableWrite(e)) throw e;
+    try {
+      res = await send();
+    } catch (again) {
+      // As the driver: a retry that wrote nothing tells less than the first error.
+      throw hasLabel(again, 'NoWritesPerformed') ? e : again;
+    }
+  }
   // Write concern first: a batch whose only write errors are duplicates is taken as stored by callers.
   if (res.writeConcernError) throw Object.assign(new Error(res.writeConcernError.errmsg ?? 'write concern error'), { name: 'MongoWriteConcernError', code: res.writeConcernError.code });
   if (res.writeErrors?.length) throw new RawWriteError(res.writeErrors[0].code, res.writeErrors);

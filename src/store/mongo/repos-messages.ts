@@ -125,7 +125,8 @@ export function messageRepo(models: () => Models): MessageRepo {
       try {
         // One raw insert command (~20 µs a message less than insertMany's bulk bookkeeping) while it surely fits
         // one command (16 MB); bigger groups (large e-mail bodies, huge batches) go through insertMany, which splits.
-        if (bytes <= RAW_INSERT_BYTES) await insertEach(model, docs, false);
+        // Retried once as insertMany would be: the _ids are fixed, a repeat's duplicates count as stored.
+        if (bytes <= RAW_INSERT_BYTES) await insertEach(model, docs, false, { retryOnce: true });
         else await model.collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
       } catch (e) {
         failed = duplicateIndexes(e);

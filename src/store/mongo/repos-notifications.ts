@@ -100,7 +100,8 @@ export function notificationRepo(models: () => Models): NotificationRepo {
         return { filter: { _id: id, status: from.length === 1 ? from[0] : { $in: from } }, update };
       });
       // One raw update command for all of them (no bulk bookkeeping): a statement per notification, each its own compare-and-set.
-      const res = await updateEach(models().notifications, writes);
+      // Retried once as bulkWrite would be: a second apply matches nothing and is told by the token below.
+      const res = await updateEach(models().notifications, writes, { retryOnce: true });
       const distinct = new Set(changes.map((c) => c.id)).size === changes.length;
       const usable = changes.every((c) => c.expected?.id === c.id && c.from.includes(c.expected.status));
       // Every compare-and-set matched and the callers sent their copies: the images are theirs with the update applied.
