@@ -1,5 +1,6 @@
 // Client webhook wiring for the composition root: the endpoint cache and the emitter every process
 // feeds from its store listener, and (in a serving process) the worker that delivers and sweeps.
+import { BroadcastChannel } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
@@ -23,6 +24,16 @@ export interface WebhookWiring {
 export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldConfig; logger: Logger }): WebhookWiring {
   const { bus, config, logger } = deps;
   const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs);
+  // An endpoint changed through this thread's API is news for the process's other threads too (`herald
+  // all`'s sender threads, where messages end, emit their events): else they miss it for endpointCacheMs.
+  let otherThreads: BroadcastChannel | undefined = new BroadcastChannel('herald-webhook-endpoints');
+  // Never what keeps a process (or a thread) alive.
+  otherThreads.unref();
+  otherThreads.onmessage = () => cache.invalidate();
+  const endpointsChanged = (): void => {
+    cache.invalidate();
+    otherThreads?.postMessage('changed');
+  };
   // Every status change is seen here once, buffered briefly and queued for the webhook worker.
   const events = createWebhookEmitter({ bus, logger, wanted: cache.wanted, mayWant: cache.mayWantNow, flushMs: config.webhooks.flushMs });
   const poster = createWebhookPoster(config.webhooks);
@@ -40,8 +51,10 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
       });
       await worker.start();
     },
-    endpoints: (store) => createWebhookEndpoints({ store, config, onChange: cache.invalidate }),
+    endpoints: (store) => createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
     async stop() {
+      otherThreads?.close();
+      otherThreads = undefined;
       await events.stop();
       await worker?.stop();
       await poster.close();
