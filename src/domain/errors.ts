@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'PUBLISH_NOT_CONFIRMED'
   | 'CONFIG_INVALID'
   | 'PROVIDER_ERROR'
+  | 'SENDER_THREAD_FAILED'
   | 'INTERNAL';
 
 export interface FieldIssue {

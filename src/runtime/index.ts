@@ -90,6 +90,18 @@ export interface RunningHerald {
 }
 
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
+  // `herald all`'s sender threads, planned before the files are opened: their group commits share a lock (store/sqlite/thread-lock.ts).
+  const threads = new SenderThreadPool(opts.config, opts.role, [storePaths(opts.config).sqliteFile, storePaths(opts.config).queueFile]);
+  try {
+    return await start(opts, threads);
+  } catch (e) {
+    // Started early (their start-up overlaps this thread's), the threads end with a start-up that failed anywhere after.
+    await threads.stop();
+    throw e;
+  }
+}
+
+async function start(opts: StartOptions, threads: SenderThreadPool): Promise<RunningHerald> {
   const { config, role } = opts;
   // fd 1 itself: a sender thread's process.stdout is a pipe to the main thread, never a TTY (its lines were JSON among readable ones).
   const terminal = tty.isatty(1);
@@ -101,8 +113,6 @@ export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
     maskPersonalData: config.log.maskPersonalData,
     thread: opts.thread,
   });
-  // `herald all`'s sender threads, planned before the files are opened: their group commits share a lock (store/sqlite/thread-lock.ts).
-  const threads = new SenderThreadPool(config, role, [storePaths(config).sqliteFile, storePaths(config).queueFile]);
   const rawStore = await openStore(config, logger);
   await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);

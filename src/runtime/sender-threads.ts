@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import type { HeraldConfig } from '../config';
+import { HeraldError } from '../domain/errors';
 import type { Logger } from '../log/logger';
 import { releaseThreadLocksOf, shareThreadLocks } from '../store/sqlite/thread-lock';
 
@@ -55,6 +56,13 @@ export interface SenderThreads {
 
 const METRICS_TIMEOUT_MS = 2_000;
 
+/** A sender thread that could not start or ended on its own. */
+export class SenderThreadError extends HeraldError {
+  constructor(message: string) {
+    super('SENDER_THREAD_FAILED', message);
+  }
+}
+
 /**
  * The thread's entry: the compiled JavaScript beside this file, or (running from the TypeScript source:
  * npm start, the tests) the .ts file through tsx, as bin/herald.js loads the CLI.
@@ -74,6 +82,8 @@ function spawn(data: SenderThreadData, name: string, index: number): Worker {
 /**
  * Starts `count` sender threads and resolves once each has its consumers running. `onDeath` is
  * called (once) when a thread ends other than by stop(): its sends stop, the rest of the process would not notice.
+ * On a failure (a Worker that could not be made, a thread that could not start) the threads already
+ * started are stopped before it rejects.
  */
 export async function startSenderThreads(opts: {
   count: number;
@@ -83,8 +93,11 @@ export async function startSenderThreads(opts: {
   silent: boolean;
   logger: Logger;
   onDeath: (error: Error) => void;
+  /** Tests: makes the Worker instead of the thread's entry. */
+  spawn?: typeof spawn;
 }): Promise<SenderThreads> {
   const { logger } = opts;
+  const make = opts.spawn ?? spawn;
   let stopping = false;
   let running = false;
   let dead = false;
@@ -97,48 +110,50 @@ export async function startSenderThreads(opts: {
     logger.error('sender thread ended unexpectedly; this process no longer sends', { thread, error: e.message });
     opts.onDeath(e);
   };
-  const started = [];
-  for (let i = 1; i <= opts.count; i++) {
-    const thread = `sender-${i}`;
-    const name = `${opts.processName}/${thread}`;
-    const worker = spawn({ config: opts.config, locks: opts.locks, processName: opts.processName, thread, silent: opts.silent }, name, i);
-    let lastError: Error | undefined;
-    // threadId reads -1 once the thread has ended.
-    const id = worker.threadId;
-    const exited = new Promise<number>((resolve) =>
-      worker.once('exit', (code) => {
-        releaseThreadLocksOf(id);
-        resolve(code);
-      }),
-    );
-    worker.on('error', (e) => {
-      lastError = e;
-      logger.error('sender thread failed', { thread, error: e.message, stack: e.stack });
-    });
-    started.push(
-      new Promise<void>((resolve, reject) => {
-        worker.on('message', (m: FromThread) => {
-          if (m.type === 'ready') resolve();
-          else if (m.type === 'failed') reject(new Error(`${name}: ${m.error}`));
-          else if (m.type === 'metrics') waiting.get(m.id)?.(m.metrics);
-        });
-        void exited.then((code) => {
-          const e = lastError ?? new Error(`${name} exited with code ${code}`);
-          reject(e);
-          died(thread, e);
-        });
-      }),
-    );
-    threads.push({ worker, exited });
-  }
   const stop = async (): Promise<void> => {
     stopping = true;
     for (const t of threads) t.worker.postMessage({ type: 'stop' } satisfies ToThread);
     await Promise.all(threads.map((t) => t.exited));
   };
+  const started: Array<Promise<void>> = [];
   try {
+    for (let i = 1; i <= opts.count; i++) {
+      const thread = `sender-${i}`;
+      const name = `${opts.processName}/${thread}`;
+      const worker = make({ config: opts.config, locks: opts.locks, processName: opts.processName, thread, silent: opts.silent }, name, i);
+      let lastError: Error | undefined;
+      // threadId reads -1 once the thread has ended.
+      const id = worker.threadId;
+      const exited = new Promise<number>((resolve) =>
+        worker.once('exit', (code) => {
+          releaseThreadLocksOf(id);
+          resolve(code);
+        }),
+      );
+      worker.on('error', (e) => {
+        lastError = e;
+        logger.error('sender thread failed', { thread, error: e.message, stack: e.stack });
+      });
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (m: FromThread) => {
+            if (m.type === 'ready') resolve();
+            else if (m.type === 'failed') reject(new SenderThreadError(`${name}: ${m.error}`));
+            else if (m.type === 'metrics') waiting.get(m.id)?.(m.metrics);
+          });
+          void exited.then((code) => {
+            const e = lastError ?? new SenderThreadError(`${name} exited with code ${code}`);
+            reject(e);
+            died(thread, e);
+          });
+        }),
+      );
+      threads.push({ worker, exited });
+    }
     await Promise.all(started);
   } catch (e) {
+    // The threads started so far end too (their start-ups, rejected once they exit, are nobody's failure).
+    void Promise.allSettled(started);
     await stop();
     throw e;
   }
@@ -232,8 +247,10 @@ export class SenderThreadPool {
     return this.threads?.alive() ?? true;
   }
 
-  stop(): Promise<void> {
-    return this.threads?.stop() ?? Promise.resolve();
+  /** Stops the threads; during start-up, once it settles (a thread reads `stop` once it has started). */
+  async stop(): Promise<void> {
+    await this.started;
+    await this.threads?.stop();
   }
 
   /** What /metrics serves: `own` plus the threads' metrics. */
