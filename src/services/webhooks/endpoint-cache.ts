@@ -21,21 +21,28 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
   let byWorkspace: Map<string, WebhookEndpoint[]> | undefined;
   let readAt = 0;
   let reading: Promise<Map<string, WebhookEndpoint[]>> | undefined;
+  /** Bumped by invalidate(): a read begun before a change is not kept after it (a new read is). */
+  let generation = 0;
+
+  function readAll(gen: number): Promise<Map<string, WebhookEndpoint[]>> {
+    const read = (async () => {
+      const started = Date.now();
+      const map = new Map<string, WebhookEndpoint[]>();
+      for (const e of await repo.listEnabled()) map.set(e.workspaceId, [...(map.get(e.workspaceId) ?? []), e]);
+      if (gen === generation) {
+        byWorkspace = map;
+        readAt = started;
+      }
+      return map;
+    })();
+    const done = () => void (reading === read && (reading = undefined));
+    read.then(done, done);
+    return read;
+  }
 
   async function current(): Promise<Map<string, WebhookEndpoint[]>> {
     if (byWorkspace && Date.now() - readAt < ttlMs) return byWorkspace;
-    reading ??= (async () => {
-      try {
-        const started = Date.now();
-        const map = new Map<string, WebhookEndpoint[]>();
-        for (const e of await repo.listEnabled()) map.set(e.workspaceId, [...(map.get(e.workspaceId) ?? []), e]);
-        byWorkspace = map;
-        readAt = started;
-        return map;
-      } finally {
-        reading = undefined;
-      }
-    })();
+    reading ??= readAll(generation);
     return reading;
   }
 
@@ -54,7 +61,9 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
       return [...(byWorkspace?.values() ?? [])].some((list) => list.some((e) => endpointWants(e.events, type)));
     },
     invalidate() {
+      generation++;
       readAt = 0;
+      reading = undefined;
       void current().catch(() => undefined);
     },
   };
