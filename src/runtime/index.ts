@@ -1,15 +1,13 @@
 // Composition root: builds the store, bus, providers and workers a process role needs, and
 // stops them in the order that loses nothing (stop intake, finish in-flight work, close).
 import type { Server } from 'node:http';
-import type { Registry } from 'prom-client';
 import path from 'node:path';
 import tty from 'node:tty';
-import type { Bus, Consumer } from '../bus/bus';
-import { runtimeEnv, type HeraldConfig } from '../config';
-import type { Channel } from '../domain/types';
+import type { Consumer } from '../bus/bus';
+import { runtimeEnv } from '../config';
 import { createApp } from '../http/app';
 import { createRequestTraffic } from '../http/traffic';
-import { attachStoreSink, createLogger, resolveLogFormat, type Logger, type StoreLogTransport } from '../log/logger';
+import { attachStoreSink, createLogger, resolveLogFormat, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider } from '../providers/types';
 import { createDeliveryReports } from '../services/delivery-reports';
@@ -22,8 +20,6 @@ import { createOutboxService } from '../services/outbox';
 import { creditRoutes } from '../http/routes/credits';
 import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
 import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
-import type { NotificationService } from '../services/notification-service';
-import type { Store } from '../store/store';
 import { createDispatcher, eachNotification } from '../workers/dispatcher';
 import { createIntake } from '../workers/intake';
 import { ProviderRouter } from '../workers/router';
@@ -33,7 +29,6 @@ import { createMetrics } from '../services/metrics';
 import { createReadinessProbe } from '../services/health';
 import { createUsageRecorder, observeStore } from '../services/usage';
 import { createCatalogCache } from '../services/catalog-cache';
-import type { CampaignEvents, CampaignService } from '../services/campaigns';
 import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
 import { observeNotificationEnds } from '../services/webhooks';
@@ -50,44 +45,8 @@ import { QUEUES } from '../bus/bus';
 import { latencyFromMetrics } from '../http/dashboard/latency';
 import { createImporter } from '../services/campaigns/importer';
 
-/** `senders`: the sms and email workers in one of `herald all`'s sender threads (sender-threads.ts), no port of their own. */
-export type Role = 'server' | 'sms' | 'email' | 'sheets' | 'all' | 'senders';
-
-export interface StartOptions {
-  role: Role;
-  config: HeraldConfig;
-  /** Name on every log line; defaults to herald-<role>. */
-  processName?: string;
-  /** Tests: keep stdout quiet. */
-  silent?: boolean;
-  /** Print the start-up summary to stdout. */
-  banner?: boolean;
-  /** On every log line beside the process name: which of its threads wrote it (a sender thread's). */
-  thread?: string;
-  /** A sender thread ended unexpectedly (`herald all`): this process no longer sends. The CLI exits non-zero. */
-  onSenderThreadDeath?: (error: Error) => void;
-}
-
-export interface RunningHerald {
-  config: HeraldConfig;
-  store: Store;
-  bus: Bus;
-  logger: Logger;
-  notifications: NotificationService;
-  /** This thread's provider routers (none in `herald all` with sender threads: theirs are in the threads). */
-  routers: Partial<Record<Channel, ProviderRouter>>;
-  /** This process's metrics, its sender threads' included: what /metrics serves. */
-  metrics: Registry;
-  /** Campaigns as the API sees them, and the hook for campaign events (completed, paused, cancelled). */
-  campaigns: { service: CampaignService; events: CampaignEvents };
-  /** The Google Sheets exporter, in the sheets and all roles. */
-  sheetsExporter?: SheetsExporter;
-  /** Base URL of the HTTP server, for roles that serve one. */
-  url?: string;
-  /** Base URL of a worker's own port (/health/live, /health/ready, /metrics), for the sms and email roles. */
-  opsUrl?: string;
-  stop(): Promise<void>;
-}
+import type { RunningHerald, StartOptions } from './types';
+export type { Role, RunningHerald, StartOptions } from './types';
 
 export async function startHerald(opts: StartOptions): Promise<RunningHerald> {
   // `herald all`'s sender threads, planned before the files are opened: their group commits share a lock (store/sqlite/thread-lock.ts).
