@@ -3,27 +3,18 @@
 // every request alike: statuses, error bodies, headers a client reads, and the request log line.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Transport from 'winston-transport';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log/logger';
-import { makeApp, type TestApp } from './http.support';
-
-class Capture extends Transport {
-  lines: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.lines.push(info);
-    next();
-  }
-}
+import { makeApp, type TestApp, LogCapture } from './http.support';
 
 let t: TestApp;
-let logs: Capture;
+let logs: LogCapture;
 let server: http.Server;
 let port: number;
 
 beforeEach(async () => {
   t = await makeApp({ 'http.bodyLimit': '1kb' });
-  logs = new Capture({ level: 'debug' });
+  logs = new LogCapture({ level: 'debug' });
   const logger = createLogger('http-test', { silent: true, level: 'debug' });
   logger.add(logs);
   server = createApp({ store: t.store, notifications: t.notifications, config: t.config, logger }).listen(0, '127.0.0.1');

@@ -1,25 +1,15 @@
 // One error shape for every failure: malformed JSON, sizes, content types, routes, store outages, bugs.
 import request from 'supertest';
-import Transport from 'winston-transport';
 import { createApp } from '../../src/http/app';
 import { StoreUnavailableError } from '../../src/domain/errors';
 import { createLogger } from '../../src/log/logger';
-import { fieldsOf, makeApp, type TestApp } from './http.support';
-
-/** Keeps every log line the app writes, to check what an operator would see. */
-class Capture extends Transport {
-  lines: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.lines.push(info);
-    next();
-  }
-}
+import { fieldsOf, makeApp, type TestApp, LogCapture } from './http.support';
 
 let t: TestApp;
-let logs: Capture;
+let logs: LogCapture;
 beforeEach(async () => {
   t = await makeApp({ 'http.bodyLimit': '1kb' });
-  logs = new Capture({ level: 'debug' });
+  logs = new LogCapture({ level: 'debug' });
   const logger = createLogger('http-test', { silent: true, level: 'debug' });
   logger.add(logs);
   t.app = createApp({ store: t.store, notifications: t.notifications, config: t.config, logger });

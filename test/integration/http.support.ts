@@ -1,6 +1,7 @@
 // Shared by the http.*.test.ts files: an app on a fresh in-memory SQLite store, and a fake
 // NotificationService that records what the HTTP layer hands it.
 import type express from 'express';
+import Transport from 'winston-transport';
 import { ensureDefaultWorkspace } from '../../src/services/tenancy/workspaces';
 import { createApp } from '../../src/http/app';
 import { loadConfig, type HeraldConfig } from '../../src/config';
@@ -101,4 +102,13 @@ export async function makeApp(overrides: Record<string, unknown> = {}, service?:
 /** The issues' fields of an error response, for compact assertions. */
 export function fieldsOf(body: { error?: { issues?: Array<{ field: string }> } }): string[] {
   return (body.error?.issues ?? []).map((i) => i.field);
+}
+
+/** A log transport that keeps every line the app writes, to check what an operator would see. */
+export class LogCapture extends Transport {
+  lines: Array<Record<string, unknown>> = [];
+  override log(info: Record<string, unknown>, next: () => void): void {
+    this.lines.push(info);
+    next();
+  }
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
 import { readOutbox } from '../../src/providers/outbox-file';
 import { makeServiceAccountKey, startFakeSheets, type FakeSheets, type ServiceAccountKeyFile } from '../support/fake-sheets';
+import { postVisit, seedClinic } from '../support/clinic';
 import { disposeTestHerald, eventually, startTestHerald, tempDir, testConfig } from '../support/herald';
 
 jest.setTimeout(60_000);
@@ -25,13 +26,9 @@ afterAll(async () => {
 test('the first message after an outcomes sheet is added is a row of it', async () => {
   const config = testConfig('embedded', { 'worker.senderThreads': 1, 'sheets.googleApiRoot': fake.root, 'sheets.sweepMs': 200, 'sheets.retryBaseMs': 20, 'sheets.retryMaxMs': 300 });
   herald = await startTestHerald(config);
-  await herald.store.programs.create('default', { id: 'clinic', name: 'Clinic' });
-  await herald.store.eventTypes.create('default', { programId: 'clinic', id: 'visit', name: 'Visit', templates: { sms: { text: 'See you {{data.day}}' } } });
-  await herald.store.users.create('default', { id: 'amina', name: 'Amina', phone: '+254700000001' });
-  await herald.store.subscriptions.create('default', { id: 's-amina', userId: 'amina', programId: 'clinic', channels: ['sms'] });
+  await seedClinic(herald);
   const api = request(herald.url!);
-  const post = async (day: string) =>
-    (await api.post('/v1/notifications').send({ programId: 'clinic', eventTypeId: 'visit', startTime: new Date().toISOString(), data: { day } }).expect(202)).body.id as string;
+  const post = (day: string) => postVisit(herald!, day);
   // A message sent while the program has no outcomes sheet: the sender thread looks and finds none.
   await post('Monday');
   await eventually('the first SMS sent', () => readOutbox(config.dataDir, 'sms').length === 1);

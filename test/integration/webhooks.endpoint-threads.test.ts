@@ -4,6 +4,7 @@
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
 import { readOutbox } from '../../src/providers/outbox-file';
+import { postVisit, seedClinic } from '../support/clinic';
 import { disposeTestHerald, eventually, startTestHerald, testConfig } from '../support/herald';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
@@ -30,13 +31,9 @@ test('the first message after an endpoint is created has its sent event delivere
     'webhooks.sweepLagMs': 120_000,
   });
   herald = await startTestHerald(config);
-  await herald.store.programs.create('default', { id: 'clinic', name: 'Clinic' });
-  await herald.store.eventTypes.create('default', { programId: 'clinic', id: 'visit', name: 'Visit', templates: { sms: { text: 'See you {{data.day}}' } } });
-  await herald.store.users.create('default', { id: 'amina', name: 'Amina', phone: '+254700000001' });
-  await herald.store.subscriptions.create('default', { id: 's-amina', userId: 'amina', programId: 'clinic', channels: ['sms'] });
+  await seedClinic(herald);
   const api = request(herald.url!);
-  const post = async (day: string) =>
-    (await api.post('/v1/notifications').send({ programId: 'clinic', eventTypeId: 'visit', startTime: new Date().toISOString(), data: { day } }).expect(202)).body.id as string;
+  const post = (day: string) => postVisit(herald!, day);
   // A message sent while there is no endpoint: the sender thread reads the (empty) list of endpoints.
   await post('Monday');
   await eventually('the first SMS sent', () => readOutbox(config.dataDir, 'sms').length === 1);
