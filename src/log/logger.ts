@@ -158,24 +158,25 @@ export function forMessage(logger: Logger, m: { id: string; notificationId: stri
   return withIds(logger, { workspaceId: m.workspaceId, notificationId: m.notificationId, messageId: m.id });
 }
 
+type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** One line with a notification's ids (and a message's, when `id` is given), without a child logger. */
+function logWithIds(logger: Logger, level: LogLevel, ids: { id?: string; notificationId: string; workspaceId?: string }, message: string, meta?: Record<string, unknown>): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const direct = directSinks.get(logger);
+  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, ids, message, meta);
+  const line: Record<string, unknown> = ids.workspaceId ? { workspaceId: ids.workspaceId } : {};
+  if (ids.notificationId) line.notificationId = ids.notificationId;
+  if (ids.id !== undefined) line.messageId = ids.id;
+  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+}
+
 /**
  * One line about one message, with the same ids as `forMessage` but no child logger made for it:
  * the channel workers' hot path, where most messages write one line (or none).
  */
-export function logMessage(
-  logger: Logger,
-  level: 'error' | 'warn' | 'info' | 'debug',
-  m: { id: string; notificationId: string; workspaceId?: string },
-  message: string,
-  meta?: Record<string, unknown>,
-): void {
-  if (!logger.isLevelEnabled(level)) return;
-  const direct = directSinks.get(logger);
-  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, m, message, meta);
-  const line: Record<string, unknown> = m.workspaceId ? { workspaceId: m.workspaceId } : {};
-  if (m.notificationId) line.notificationId = m.notificationId;
-  line.messageId = m.id;
-  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+export function logMessage(logger: Logger, level: LogLevel, m: { id: string; notificationId: string; workspaceId?: string }, message: string, meta?: Record<string, unknown>): void {
+  logWithIds(logger, level, m, message, meta);
 }
 
 /**
@@ -183,19 +184,8 @@ export function logMessage(
  * it, without a child logger and, like logMessage, without winston's stream pipeline: the accept path and
  * the fan-out write one per notification.
  */
-export function logNotification(
-  logger: Logger,
-  level: 'error' | 'warn' | 'info' | 'debug',
-  n: { notificationId: string; workspaceId?: string },
-  message: string,
-  meta?: Record<string, unknown>,
-): void {
-  if (!logger.isLevelEnabled(level)) return;
-  const direct = directSinks.get(logger);
-  if (direct?.valid && plainMeta(meta)) return writeFastLine(direct, logger.levels, level, n, message, meta);
-  const line: Record<string, unknown> = n.workspaceId ? { workspaceId: n.workspaceId } : {};
-  line.notificationId = n.notificationId;
-  logger.log(level, message, meta ? Object.assign(line, meta) : line);
+export function logNotification(logger: Logger, level: LogLevel, n: { notificationId: string; workspaceId?: string }, message: string, meta?: Record<string, unknown>): void {
+  logWithIds(logger, level, n, message, meta);
 }
 
 /** A logger for lines about one notification, with its workspace. */
