@@ -49,27 +49,50 @@ describe('start-up', () => {
 
   it('a program whose Herald failed to start ends by itself, instead of hanging on what the start-up left open', async () => {
     const overrides = { dispatchPort: 0, host: '127.0.0.1', dataDir: tempDir(), seedDemoData: 'never', 'log.level': 'error', ...BROKEN };
-    const program = `
-      require('tsx/cjs');
-      const { loadConfig } = require(${JSON.stringify(path.join(ROOT, 'src/config'))});
-      const { startHerald } = require(${JSON.stringify(path.join(ROOT, 'src/runtime'))});
+    const { output, ended } = await runProgram(`
       startHerald({ role: 'all', config: loadConfig({}, ${JSON.stringify(overrides)}), silent: true }).then(
         () => console.log('started'),
         (e) => console.log('failed: ' + e.message),
-      );`;
-    const child = spawn(process.execPath, ['-e', program], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
-    const ended = await new Promise<{ code: number | null } | 'still running'>((resolve) => {
-      const timer = setTimeout(() => resolve('still running'), 30_000);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code });
-      });
-    });
-    if (ended === 'still running') child.kill('SIGKILL');
+      );`);
     expect(output).toMatch(CAUSE);
     expect(ended).toEqual({ code: 0 });
   });
 });
+
+describe('stop', () => {
+  // Herald's logger is the program's too (RunningHerald.logger): a line written after stop() (the program's own, or one of
+  // Herald's still on its way, e.g. a reconnect attempt that was in flight) must not wait forever for the closed store.
+  it('a program that logs through Herald\'s logger after stop() ends by itself, the line on stdout', async () => {
+    const overrides = { dispatchPort: 0, host: '127.0.0.1', dataDir: tempDir(), seedDemoData: 'never', 'log.format': 'json', 'worker.senderThreads': 0 };
+    const { output, ended } = await runProgram(`
+      startHerald({ role: 'all', config: loadConfig({}, ${JSON.stringify(overrides)}) }).then(async (herald) => {
+        await herald.stop();
+        herald.logger.info('the embedding program is done');
+      });`);
+    expect(output).toMatch(/"message":"herald stopped"/);
+    expect(output).toMatch(/"message":"the embedding program is done"/);
+    expect(ended).toEqual({ code: 0 });
+  });
+});
+
+/** Runs `body` in a program of its own (loadConfig and startHerald in scope) and waits for it to end by itself. */
+async function runProgram(body: string): Promise<{ output: string; ended: { code: number | null } | 'still running' }> {
+  const program = `
+    require('tsx/cjs');
+    const { loadConfig } = require(${JSON.stringify(path.join(ROOT, 'src/config'))});
+    const { startHerald } = require(${JSON.stringify(path.join(ROOT, 'src/runtime'))});
+    ${body}`;
+  const child = spawn(process.execPath, ['-e', program], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  const ended = await new Promise<{ code: number | null } | 'still running'>((resolve) => {
+    const timer = setTimeout(() => resolve('still running'), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code });
+    });
+  });
+  if (ended === 'still running') child.kill('SIGKILL');
+  return { output, ended };
+}
