@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { storePaths } from '../../src/runtime';
-import { startTestHerald, tempDir, testConfig } from '../support/herald';
+import { disposeInstallation, startTestHerald, tempDir, testConfig } from '../support/herald';
+import { requireServices, uniqueMongoUri } from '../support/services';
 
 jest.setTimeout(60_000);
 
@@ -72,6 +73,30 @@ describe('stop', () => {
     expect(output).toMatch(/"message":"herald stopped"/);
     expect(output).toMatch(/"message":"the embedding program is done"/);
     expect(ended).toEqual({ code: 0 });
+  });
+
+  // MongoDB gone when Herald stops (a compose stack taken down, a network cut): the last log lines cannot be written; stdout has them.
+  it('a program whose Herald stops while MongoDB is unreachable ends by itself', async () => {
+    await requireServices(['mongo']);
+    const mongodbUri = uniqueMongoUri();
+    const base = new URL(mongodbUri);
+    const overrides = { host: '127.0.0.1', 'worker.httpPort': 0, dataDir: tempDir(), seedDemoData: 'never', 'log.format': 'json' };
+    try {
+      const { output, ended } = await runProgram(`
+        const { startTcpProxy } = require(${JSON.stringify(path.join(ROOT, 'test/support/tcp-proxy'))});
+        (async () => {
+          const proxy = await startTcpProxy({ host: ${JSON.stringify(base.hostname)}, port: ${Number(base.port || 27017)} });
+          const uri = 'mongodb://127.0.0.1:' + proxy.port + ${JSON.stringify(base.pathname)};
+          const herald = await startHerald({ role: 'sms', config: loadConfig({}, { ...${JSON.stringify(overrides)}, mongodbUri: uri }) });
+          await proxy.cut();
+          await herald.stop();
+          console.log('stop() returned');
+        })();`);
+      expect(output).toMatch(/stop\(\) returned/);
+      expect(ended).toEqual({ code: 0 });
+    } finally {
+      await disposeInstallation(undefined, '', mongodbUri);
+    }
   });
 });
 
