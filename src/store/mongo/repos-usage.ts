@@ -1,7 +1,9 @@
 // Usage counters in MongoDB: one upsert with $inc per row, all of a batch in one unordered update command.
-import { USAGE_COLUMNS, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
-import type { UsageRepo } from '../store';
+// A recipient's usage is counted from its messages (index workspaceId_1_userId_1_createdAt_1).
+import { USAGE_COLUMNS, USAGE_CREATED_SLACK_MS, usageHoursOf, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
+import type { UsageQuery, UsageRepo } from '../store';
 import { isDuplicateKey } from './docs';
+import { fromDoc } from './message-docs';
 import type { Models } from './models';
 import { updateEach, type UpdateOp } from './raw-writes';
 
@@ -17,6 +19,15 @@ function upsertOp(d: UsageDelta): UpdateOp {
     update: { $inc, $setOnInsert: { workspaceId: d.workspaceId, hour: d.hour, dimension: d.dimension, key: d.key, channel: d.channel, provider: d.provider } },
     upsert: true,
   };
+}
+
+/** The fields a message's usage is counted from (domain/usage.ts UsageFacts). */
+const FACTS = { channel: 1, status: 1, statusHistory: 1, provider: 1, sentAt: 1, 'sms.segments': 1, cost: 1, createdAt: 1 };
+
+async function recipientHours(models: Models, q: UsageQuery): Promise<UsageHour[]> {
+  const createdAt = { $gte: new Date(q.from.getTime() - USAGE_CREATED_SLACK_MS), $lt: new Date(q.to.getTime() + USAGE_CREATED_SLACK_MS) };
+  const docs = await models.messages.collection.find({ workspaceId: q.workspaceId, userId: q.key, createdAt }, { projection: FACTS }).toArray();
+  return usageHoursOf(docs.map((d) => fromDoc(d as Doc)), q);
 }
 
 export function usageRepo(models: () => Models): UsageRepo {
@@ -36,6 +47,7 @@ export function usageRepo(models: () => Models): UsageRepo {
       }
     },
     async hourly(q) {
+      if (q.dimension === 'user') return recipientHours(models(), q);
       const match: Doc = { workspaceId: q.workspaceId, dimension: q.dimension, key: q.key, hour: { $gte: q.from, $lt: q.to } };
       if (q.channel !== undefined) match.channel = q.channel;
       if (q.provider !== undefined) match.provider = q.provider;

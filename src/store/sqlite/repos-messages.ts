@@ -29,7 +29,7 @@ const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attemp
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
-const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
+export const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
 
 /** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */

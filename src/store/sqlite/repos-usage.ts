@@ -1,7 +1,9 @@
 // Usage counters in SQLite: one upsert per row (INSERT ... ON CONFLICT DO UPDATE SET n = n + ?).
-import { USAGE_COLUMNS, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
-import type { UsageRepo } from '../store';
+// A recipient's usage is counted from its messages (index messages_workspace_user_created).
+import { USAGE_COLUMNS, USAGE_CREATED_SLACK_MS, usageHoursOf, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
+import type { UsageQuery, UsageRepo } from '../store';
 import { q, type Sql } from './db';
+import { fromRow } from './repos-messages';
 
 export const USAGE_DDL = `
 CREATE TABLE IF NOT EXISTS usage_rollups (
@@ -16,6 +18,21 @@ const UPSERT = `INSERT INTO usage_rollups ("workspaceId", "dimension", "key", "h
   VALUES (?, ?, ?, ?, ?, ?, ${USAGE_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT ("workspaceId", "dimension", "key", "hour", "channel", "provider") DO UPDATE SET
   ${USAGE_COLUMNS.map((c) => `${q(c)} = ${q(c)} + excluded.${q(c)}`).join(', ')}`;
+
+/** Rows of the recipient's counters left by versions that kept them (their figures come from the messages now). */
+export const DROP_USER_ROWS = `DELETE FROM usage_rollups WHERE "dimension" = 'user'`;
+
+/** The fields a message's usage is counted from, of one recipient's messages created in a range. */
+const RECIPIENT_MESSAGES = `SELECT "channel", "status", "statusHistory", "provider", "sentAt", "sms", "cost", "createdAt" FROM messages
+  WHERE "workspaceId" = @workspaceId AND "userId" = @userId AND "createdAt" >= @from AND "createdAt" < @to`;
+
+function recipientHours(sql: Sql, query: UsageQuery): UsageHour[] {
+  const rows = sql.all(RECIPIENT_MESSAGES, {
+    workspaceId: query.workspaceId, userId: query.key,
+    from: query.from.getTime() - USAGE_CREATED_SLACK_MS, to: query.to.getTime() + USAGE_CREATED_SLACK_MS,
+  });
+  return usageHoursOf(rows.map(fromRow), query);
+}
 
 const SUMS = USAGE_COLUMNS.map((c) => `SUM(${q(c)}) AS ${q(c)}`).join(', ');
 
@@ -35,6 +52,7 @@ export function usageRepo(sql: Sql): UsageRepo {
       });
     },
     async hourly(query) {
+      if (query.dimension === 'user') return recipientHours(sql, query);
       const where = ['"workspaceId" = @workspaceId', '"dimension" = @dimension', '"key" = @key', '"hour" >= @from', '"hour" < @to'];
       const params: Record<string, unknown> = { ...query, from: query.from.getTime(), to: query.to.getTime() };
       if (query.channel !== undefined) where.push('"channel" = @channel');
