@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { createStore } from '../../src/store';
+import { failure, leaveWal, openDescriptors } from '../support/open-files';
 import { uniqueName } from '../support/services';
 import { describeStoreContract } from './store.contract';
 
@@ -70,6 +71,32 @@ describe('SQLite store on disk', () => {
     expect((await b.messages.get('m1'))!.statusHistory).toHaveLength(1);
     await a.close();
     await b.close();
+  });
+});
+
+describe('SQLite store: a file it cannot use', () => {
+  // Start-up retries connect() (connectWithRetry): no failed attempt may leave its connection open.
+  it('another program\'s file fails every connect with the same error and is left with no connection open', async () => {
+    const file = path.join(root, uniqueName('foreign'), 'herald.db');
+    fs.mkdirSync(path.dirname(file));
+    const other = new Database(file);
+    other.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, line TEXT)');
+    other.close();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await failure(createSqliteStore(file).connect())).toEqual(['STORE_UNAVAILABLE', expect.stringContaining(`sqlite: cannot open ${file}: no such column: "seq"`)]);
+    }
+    expect(openDescriptors(file)).toBe(0);
+    expect(leaveWal(file)).toBe('delete');
+  });
+
+  it('a file that is not a database leaves no descriptor open after failed connects', async () => {
+    const file = path.join(root, uniqueName('notadb'), 'herald.db');
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, 'not a database\n'.repeat(100));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await failure(createSqliteStore(file).connect())).toEqual(['STORE_UNAVAILABLE', `sqlite: cannot open ${file}: file is not a database`]);
+    }
+    expect(openDescriptors(file)).toBe(0);
   });
 });
 

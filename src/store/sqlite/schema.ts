@@ -10,6 +10,7 @@ import { CAMPAIGNS_DDL } from './repos-campaigns';
 import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
+import { closeOnThrow } from './close-on-throw';
 
 export const SCHEMA_VERSION = 4;
 
@@ -128,6 +129,10 @@ export function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
+  return closeOnThrow(db, () => setUp(db, inMemory));
+}
+
+function setUp(db: Database.Database, inMemory: boolean): Database.Database {
   db.pragma('busy_timeout = 5000');
   if (!inMemory) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
