@@ -77,6 +77,9 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
   const closeStore = async (): Promise<void> => {
+    // Lines after this (the program's own through RunningHerald.logger, a reconnect attempt still in flight) go to stdout only:
+    // left on the closed store, the sink would try them again every 2 s, forever, and the process would never end.
+    if (sink) logger.remove(sink);
     await sink?.flush();
     await storeWatchdog.stop();
     await rawStore.close();
