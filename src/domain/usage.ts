@@ -85,12 +85,20 @@ export function usageKeysOf(m: UsageMessage, status: MessageStatus): UsageKey[] 
 }
 
 /** SMS segments handed to a provider; an email counts none. */
-export function usageSegmentsOf(m: Pick<Message, 'channel' | 'sms'>): number {
+export function usageSegmentsOf(m: Pick<Message, 'channel'> & { sms?: { segments?: number } }): number {
   return m.channel === 'sms' ? (m.sms?.segments ?? 1) : 0;
 }
 
-/** The fields of a message its usage is counted from (a store reads only these). */
-export type UsageFacts = Pick<Message, 'channel' | 'status' | 'statusHistory' | 'provider' | 'sentAt' | 'sms' | 'cost'> & { createdAt?: Date };
+/**
+ * The fields of a message its usage is counted from (a store reads only these). `count`: how many
+ * messages alike (same hour, channel, status, provider, hand-over, segments, cost) these facts stand
+ * for, 1 when absent: a store may group a recipient's messages and hand over one fact per group.
+ */
+export type UsageFacts = Pick<Message, 'channel' | 'status' | 'statusHistory' | 'provider' | 'sentAt' | 'cost'> & {
+  sms?: { segments?: number };
+  createdAt?: Date;
+  count?: number;
+};
 
 /**
  * A message is stored moments after it is accepted (its hour comes from the acceptance; a store
@@ -107,7 +115,24 @@ const REFUNDED: ReadonlySet<MessageStatus> = new Set(REFUNDED_STATUSES);
  * refunded once it ended unsent, under no provider (like the ledger's reservation). Hours of [from, to)
  * that some message counts in under the filters, oldest first.
  */
-export function usageHoursOf(messages: Iterable<UsageFacts>, q: { from: Date; to: Date; channel?: Channel; provider?: string }): UsageHour[] {
+export function usageHoursOf(messages: Iterable<UsageFacts>, q: UsageHoursQuery): UsageHour[] {
+  const counter = usageHoursCounter(q);
+  for (const m of messages) counter.add(m);
+  return counter.hours();
+}
+
+export interface UsageHoursQuery {
+  from: Date;
+  to: Date;
+  channel?: Channel;
+  provider?: string;
+}
+
+/**
+ * usageHoursOf fed one message (or group of alike messages) at a time: a store streams a recipient's
+ * messages through it and holds only the hours, never the messages.
+ */
+export function usageHoursCounter(q: UsageHoursQuery): { add(m: UsageFacts): void; hours(): UsageHour[] } {
   const from = q.from.getTime();
   const to = q.to.getTime();
   const creditsShown = q.provider === undefined || q.provider === NO_PROVIDER;
@@ -117,25 +142,30 @@ export function usageHoursOf(messages: Iterable<UsageFacts>, q: { from: Date; to
     if (!counts) byHour.set(hour, (counts = zeroCounters()));
     return counts;
   };
-  for (const m of messages) {
-    if (q.channel !== undefined && m.channel !== q.channel) continue;
-    const hour = usageHourOf(m).getTime();
-    if (hour < from || hour >= to) continue;
-    const column = usageColumnOf(m.status);
-    const provider = column === 'pending' ? NO_PROVIDER : (m.provider ?? NO_PROVIDER);
-    if (q.provider === undefined || q.provider === provider) {
-      const counts = row(hour);
-      counts[column] += 1;
-      if (column !== 'pending' && m.sentAt) counts.segments += usageSegmentsOf(m);
-    }
-    const cost = m.cost ?? 0;
-    if (cost > 0 && creditsShown) {
-      const counts = row(hour);
-      counts.creditsCharged += cost;
-      if (REFUNDED.has(m.status)) counts.creditsRefunded += cost;
-    }
-  }
-  return [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, counts]) => ({ hour: new Date(hour), counts }));
+  return {
+    add(m) {
+      if (q.channel !== undefined && m.channel !== q.channel) return;
+      const hour = usageHourOf(m).getTime();
+      if (hour < from || hour >= to) return;
+      const n = m.count ?? 1;
+      const column = usageColumnOf(m.status);
+      const provider = column === 'pending' ? NO_PROVIDER : (m.provider ?? NO_PROVIDER);
+      if (q.provider === undefined || q.provider === provider) {
+        const counts = row(hour);
+        counts[column] += n;
+        if (column !== 'pending' && m.sentAt) counts.segments += n * usageSegmentsOf(m);
+      }
+      const cost = m.cost ?? 0;
+      if (cost > 0 && creditsShown) {
+        const counts = row(hour);
+        counts.creditsCharged += n * cost;
+        if (REFUNDED.has(m.status)) counts.creditsRefunded += n * cost;
+      }
+    },
+    hours() {
+      return [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, counts]) => ({ hour: new Date(hour), counts }));
+    },
+  };
 }
 
 /** Identity of a row as one string: deltas to the same row are merged before writing. */

@@ -128,6 +128,31 @@ export function usageContract(s: StoreRef): void {
       await s().usage.add([row({ hour, dimension: 'program', key: 'u1', counts: { sent: 7 } })]);
       expect(figures(await s().usage.hourly(q))).toEqual([[hour.toISOString(), { pending: 1 }]]);
     });
+
+    it('counts every one of many messages (more than a read holds at once), each in the hour its acceptance falls in, to the millisecond', async () => {
+      const last = new Date(hour.getTime() - 1); // 59:59.999 of the hour before
+      const many: NewMessage[] = Array.from({ length: 2500 }, (_, i) => ({
+        ...message(`big${i}`), userId: 'u1', sms: { encoding: 'GSM-7' as const, segments: 1 + (i % 3), parts: ['Hello'] },
+        status: i % 5 === 0 ? 'failed' : 'delivered', provider: i % 2 ? 'twilio' : 'vonage', cost: 100 * (1 + (i % 2)),
+        ...(i % 5 === 0 ? {} : { sentAt: now }),
+        statusHistory: [{ status: 'accepted', at: i % 4 === 0 ? last : hour }, { status: 'queued', at: hour }],
+      }));
+      for (let i = 0; i < many.length; i += 500) await s().messages.insertMany(many.slice(i, i + 500));
+      const expected = (keep: (i: number) => boolean) => {
+        const sums = { delivered: 0, failed: 0, segments: 0, creditsCharged: 0, creditsRefunded: 0 };
+        many.forEach((m, i) => {
+          if (!keep(i)) return;
+          if (m.status === 'failed') (sums.failed++, (sums.creditsRefunded += m.cost!));
+          else (sums.delivered++, (sums.segments += m.sms!.segments));
+          sums.creditsCharged += m.cost!;
+        });
+        return sums;
+      };
+      expect(figures(await s().usage.hourly(q))).toEqual([
+        [new Date(hour.getTime() - HOUR).toISOString(), expected((i) => i % 4 === 0)],
+        [hour.toISOString(), expected((i) => i % 4 !== 0)],
+      ]);
+    });
   });
 
   describe('message walk (exports)', () => {
