@@ -65,9 +65,14 @@ export type UsageMessage = Message & { workspaceId?: string; campaignId?: string
 
 /** The hour a message counts in: when it was accepted (its first status), which never changes. */
 export function usageHourOf(m: Pick<Message, 'statusHistory'> & { createdAt?: Date }): Date {
+  return new Date(usageHourMsOf(m));
+}
+
+/** usageHourOf as milliseconds. */
+export function usageHourMsOf(m: Pick<Message, 'statusHistory'> & { createdAt?: Date }): number {
   const at = m.statusHistory[0]?.at ?? m.createdAt ?? new Date();
   const ms = new Date(at).getTime();
-  return new Date(ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000));
+  return ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
 }
 
 /** The keys (one per stored dimension) a message counts under while in `status`. */

@@ -1,10 +1,10 @@
 // Writes usage deltas behind the message writes: changes of the same moment are merged into one
 // batch of row increments; a failed batch is kept and tried again, so a store blip loses nothing.
-import { usageRowId, type UsageColumn, type UsageDelta } from '../../domain/usage';
+import { usageColumnOf, usageHourMsOf, usageRowId, type UsageColumn, type UsageDelta, type UsageMessage } from '../../domain/usage';
 import type { Logger } from '../../log/logger';
 import type { UsageRepo } from '../../store/store';
-import { usageDeltas } from './deltas';
-import type { MessageListener } from './observe-messages';
+import { refundsCost, usageDeltas } from './deltas';
+import type { MessageChange, MessageListener } from './observe-messages';
 
 /** Rows kept while the store refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_PENDING_ROWS = 200_000;
@@ -15,6 +15,15 @@ export interface UsageRecorder {
   listener: MessageListener;
   /** Resolves once every change seen so far is written (or has failed once more). */
   flush(): Promise<void>;
+}
+
+/**
+ * Everything usageDeltas reads of a change (deltas.ts, domain/usage.ts usageKeysOf, usageHourOf,
+ * usageSegmentsOf): changes with the same kind make the same deltas.
+ */
+function kindOf(c: MessageChange): string {
+  const m = c.message as UsageMessage;
+  return `${c.before}|${m.status}|${m.workspaceId}|${usageHourMsOf(m)}|${m.channel}|${m.provider}|${m.programId}|${m.campaignId}|${m.sentAt !== undefined}|${m.sms?.segments}|${m.cost}`;
 }
 
 export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecorder {
@@ -86,7 +95,27 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
 
   return {
     listener(changes) {
-      for (const c of changes) for (const d of usageDeltas(c)) add(d);
+      if (changes.length === 1) {
+        for (const d of usageDeltas(changes[0])) add(d);
+      } else {
+        // A batch's changes are mostly alike (a fan-out's messages, a worker's records): each kind's deltas are made
+        // once and counted n times, so a message costs one key here instead of its rows' deltas and row ids.
+        const kinds = new Map<string, { change: MessageChange; n: number }>();
+        for (const c of changes) {
+          // A move within one column that gives nothing back writes nothing (a claim: queued -> sending): no key made.
+          if (c.before !== undefined && usageColumnOf(c.before) === usageColumnOf(c.message.status) && !refundsCost(c.before, c.message as UsageMessage)) continue;
+          const k = kindOf(c);
+          const kind = kinds.get(k);
+          if (kind) kind.n++;
+          else kinds.set(k, { change: c, n: 1 });
+        }
+        for (const { change, n } of kinds.values()) {
+          for (const d of usageDeltas(change)) {
+            if (n > 1) for (const c in d.counts) d.counts[c as UsageColumn]! *= n;
+            add(d);
+          }
+        }
+      }
       if (!retryTimer) void schedule();
     },
     async flush() {
