@@ -5,6 +5,7 @@ import { OWNED_IMMUTABLE, splitPatch } from '../common';
 import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
+import { sweepStatuses } from './message-sweeps';
 
 const codec: TableCodec = {
   table: 'messages',
@@ -212,7 +213,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     async findStale(statuses, updatedBefore, limit) {
       return sql
         .all(
-          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "updatedAt" < @before
+          `SELECT * FROM messages WHERE ${sweepStatuses('stale', statuses)} AND "updatedAt" < @before
            ORDER BY "updatedAt", "id" LIMIT @limit`,
           { statuses: statusesParam(statuses), before: updatedBefore.getTime(), limit: Math.max(0, limit) },
         )
@@ -230,7 +231,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     async findExpired(statuses, now, limit) {
       return sql
         .all(
-          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "validUntil" < @now
+          `SELECT * FROM messages WHERE ${sweepStatuses('expirable', statuses)} AND "validUntil" < @now
            ORDER BY "validUntil", "id" LIMIT @limit`,
           { statuses: statusesParam(statuses), now: now.getTime(), limit: Math.max(0, limit) },
         )

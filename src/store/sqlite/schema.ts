@@ -10,6 +10,7 @@ import { CAMPAIGNS_DDL } from './repos-campaigns';
 import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
+import { MESSAGE_SWEEPS_DDL } from './message-sweeps';
 
 export const SCHEMA_VERSION = 3;
 
@@ -73,8 +74,6 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
-CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
-CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
 CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
 -- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
@@ -143,6 +142,7 @@ export function openDatabase(file: string): Database.Database {
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
   db.exec(SEARCH_DDL);
+  db.exec(MESSAGE_SWEEPS_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
   db.exec(CONTACTS_DDL);
