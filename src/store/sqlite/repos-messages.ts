@@ -63,10 +63,7 @@ export function messageRepo(sql: Sql): MessageRepo {
   // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
   const insertCols = Object.entries(codec.columns);
   const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
-  const get = (id: string): Message | null => {
-    const row = sql.get('SELECT * FROM messages WHERE "id" = @id', { id });
-    return row ? fromRow(row) : null;
-  };
+  const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
   /** The searchable copy of a message's provider ids (message_provider_ids), after an update that set or cleared them. */
   const replaceProviderIds = (id: string, ids: string[] | undefined): void => {
@@ -124,7 +121,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      return sql.all('SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) }).map(fromRow);
+      return sql.allDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) });
     },
     async transition(id, from, to, opts = {}) {
       return sql.group(() => (apply(id, from, to, opts) === 0 ? null : get(id)));
