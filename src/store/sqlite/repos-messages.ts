@@ -1,8 +1,8 @@
 // Messages in SQLite: idempotent bulk insert and compare-and-set status transitions.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { OWNED_IMMUTABLE, splitPatch } from '../common';
-import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
+import { OWNED_IMMUTABLE } from '../common';
+import { decodeRow, encodeValue, q, setClause, type ColumnKind, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
 import { sweepStatuses } from './message-sweeps';
@@ -26,7 +26,7 @@ const codec: TableCodec = {
 };
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const OWNED: ReadonlySet<string> = new Set([...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts']);
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
@@ -36,13 +36,12 @@ const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(stat
 /** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */
 interface UpdateShape {
   text: string;
-  cols: string[];
+  cols: Array<[col: string, kind: ColumnKind]>;
 }
 const updateShapes = new Map<string, UpdateShape>();
 
-function updateShape(fields: Record<string, unknown>, oneFrom: boolean, leaseCheck: boolean): UpdateShape {
-  let key = oneFrom ? (leaseCheck ? '1L' : '1') : leaseCheck ? 'nL' : 'n';
-  for (const k in fields) key += `,${k}`;
+/** The UPDATE of `fields` (their keys, in order, are what `key` names, with the from and lease kinds). */
+function updateShape(key: string, fields: Record<string, unknown>, oneFrom: boolean, leaseCheck: boolean): UpdateShape {
   let shape = updateShapes.get(key);
   if (!shape) {
     const cols = Object.keys(fields).filter((k) => codec.columns[k] !== undefined);
@@ -53,7 +52,7 @@ function updateShape(fields: Record<string, unknown>, oneFrom: boolean, leaseChe
        }`;
     // Few shapes exist (the callers' patches); a cap keeps a pathological caller bounded.
     if (updateShapes.size > 200) updateShapes.clear();
-    shape = { text, cols };
+    shape = { text, cols: cols.map((c): [string, ColumnKind] => [c, codec.columns[c]]) };
     updateShapes.set(key, shape);
   }
   return shape;
@@ -79,20 +78,40 @@ export function messageRepo(sql: Sql): MessageRepo {
   /** `apply`, telling also what it wrote (to answer from the caller's copy instead of reading back). */
   const applyImage = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts) => {
     const at = opts.at ?? new Date();
-    const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
-    const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
-    for (const k of unset) fields[k] = undefined;
+    const one = from.length === 1;
+    const leaseEndedBefore = opts.leaseEndedBefore;
+    // The patch read once (no entries array, no set object copied): fields to set, then to clear.
+    const fields: Record<string, unknown> = {};
+    const unset: string[] = [];
+    let key = one ? (leaseEndedBefore !== undefined ? '1L' : '1') : leaseEndedBefore !== undefined ? 'nL' : 'n';
+    const patch = opts.patch as Record<string, unknown> | undefined;
+    if (patch) {
+      for (const k in patch) {
+        if (OWNED.has(k)) continue;
+        const v = patch[k];
+        if (v === undefined) unset.push(k);
+        else {
+          fields[k] = v;
+          key += `,${k}`;
+        }
+      }
+    }
+    fields.status = to;
+    fields.updatedAt = new Date();
+    for (const k of unset) {
+      fields[k] = undefined;
+      key += `,-${k}`;
+    }
+    if (opts.providerStatus !== undefined && !('providerStatus' in fields)) key += ',+providerStatus';
     if (opts.providerStatus !== undefined) fields.providerStatus = opts.providerStatus;
     const change: StatusChange = { status: to, at };
     if (opts.reason !== undefined) change.reason = opts.reason;
-    if (set.provider !== undefined) change.provider = set.provider as string;
+    if (patch?.provider !== undefined) change.provider = patch.provider as string;
     if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
     const inc = opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0;
-    const one = from.length === 1;
-    const leaseEndedBefore = opts.leaseEndedBefore;
-    const shape = updateShape(fields, one, leaseEndedBefore !== undefined);
+    const shape = updateShape(key, fields, one, leaseEndedBefore !== undefined);
     const values: unknown[] = [];
-    for (const col of shape.cols) values.push(encodeValue(codec.columns[col], fields[col]));
+    for (const [col, kind] of shape.cols) values.push(encodeValue(kind, fields[col]));
     // One status (the worker's claim and record): a plain comparison, no JSON table per row.
     values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
