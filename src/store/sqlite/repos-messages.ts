@@ -2,10 +2,11 @@
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
-import { decodeRow, encodeValue, q, setClause, type ColumnKind, type Sql, type TableCodec } from './db';
+import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
 import { sweepStatuses } from './message-sweeps';
+import { updateShape } from './message-updates';
 
 const codec: TableCodec = {
   table: 'messages',
@@ -32,31 +33,6 @@ type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
 const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
-
-/** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */
-interface UpdateShape {
-  text: string;
-  cols: Array<[col: string, kind: ColumnKind]>;
-}
-const updateShapes = new Map<string, UpdateShape>();
-
-/** The UPDATE of `fields` (their keys, in order, are what `key` names, with the from and lease kinds). */
-function updateShape(key: string, fields: Record<string, unknown>, oneFrom: boolean, leaseCheck: boolean): UpdateShape {
-  let shape = updateShapes.get(key);
-  if (!shape) {
-    const cols = Object.keys(fields).filter((k) => codec.columns[k] !== undefined);
-    const text = `UPDATE messages SET ${cols.map((c) => `${q(c)} = ?`).join(', ')}, "attempts" = "attempts" + ?,
-         "statusHistory" = json_insert("statusHistory", '$[#]', json(?))
-       WHERE "id" = ? AND ${oneFrom ? '"status" = ?' : '"status" IN (SELECT value FROM json_each(?))'}${
-         leaseCheck ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < ?)' : ''
-       }`;
-    // Few shapes exist (the callers' patches); a cap keeps a pathological caller bounded.
-    if (updateShapes.size > 200) updateShapes.clear();
-    shape = { text, cols: cols.map((c): [string, ColumnKind] => [c, codec.columns[c]]) };
-    updateShapes.set(key, shape);
-  }
-  return shape;
-}
 
 export function messageRepo(sql: Sql): MessageRepo {
   // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
@@ -109,7 +85,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     if (patch?.provider !== undefined) change.provider = patch.provider as string;
     if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
     const inc = opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0;
-    const shape = updateShape(key, fields, one, leaseEndedBefore !== undefined);
+    const shape = updateShape(codec.columns, key, fields, one, leaseEndedBefore !== undefined);
     const values: unknown[] = [];
     for (const [col, kind] of shape.cols) values.push(encodeValue(kind, fields[col]));
     // One status (the worker's claim and record): a plain comparison, no JSON table per row.
