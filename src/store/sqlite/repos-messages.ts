@@ -29,6 +29,9 @@ const codec: TableCodec = {
 /** Set by transition itself, never by its patch. */
 const OWNED: ReadonlySet<string> = new Set([...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts']);
 
+/** Columns an insert fills itself (the message's value or a default, the insert's time). */
+const DEFAULTED = { attempts: true, statusHistory: true, createdAt: true, updatedAt: true } as const;
+
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
 const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
@@ -37,6 +40,8 @@ const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(stat
 export function messageRepo(sql: Sql): MessageRepo {
   // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
   const insertCols = Object.entries(codec.columns);
+  const at = { attempts: 0, statusHistory: 0, createdAt: 0, updatedAt: 0 };
+  for (const k of Object.keys(DEFAULTED) as Array<keyof typeof at>) at[k] = insertCols.findIndex(([c]) => c === k);
   const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
   const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
@@ -103,9 +108,13 @@ export function messageRepo(sql: Sql): MessageRepo {
         const inserted: string[] = [];
         const stmt = sql.stmt(insert);
         for (const m of msgs) {
-          const rec = { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now } as Record<string, unknown>;
+          // Read from the message itself (no copy with the defaults spread in): the defaults are put in their slots.
+          const src = m as unknown as Record<string, unknown>;
           const row: unknown[] = [];
-          for (const [col, kind] of insertCols) row.push(encodeValue(kind, rec[col]));
+          for (const [col, kind] of insertCols) row.push(col in DEFAULTED ? null : encodeValue(kind, src[col]));
+          row[at.attempts] = m.attempts ?? 0;
+          row[at.statusHistory] = JSON.stringify(m.statusHistory ?? []);
+          row[at.createdAt] = row[at.updatedAt] = now.getTime();
           if (stmt.run(row).changes > 0) inserted.push(m.id);
         }
         return inserted;
