@@ -40,8 +40,8 @@ const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(stat
 export function messageRepo(sql: Sql): MessageRepo {
   // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
   const insertCols = Object.entries(codec.columns);
-  const at = { attempts: 0, statusHistory: 0, createdAt: 0, updatedAt: 0 };
-  for (const k of Object.keys(DEFAULTED) as Array<keyof typeof at>) at[k] = insertCols.findIndex(([c]) => c === k);
+  const slot = { attempts: 0, statusHistory: 0, createdAt: 0, updatedAt: 0 };
+  for (const k of Object.keys(DEFAULTED) as Array<keyof typeof slot>) slot[k] = insertCols.findIndex(([c]) => c === k);
   const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
   const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
@@ -112,9 +112,9 @@ export function messageRepo(sql: Sql): MessageRepo {
           const src = m as unknown as Record<string, unknown>;
           const row: unknown[] = [];
           for (const [col, kind] of insertCols) row.push(col in DEFAULTED ? null : encodeValue(kind, src[col]));
-          row[at.attempts] = m.attempts ?? 0;
-          row[at.statusHistory] = JSON.stringify(m.statusHistory ?? []);
-          row[at.createdAt] = row[at.updatedAt] = now.getTime();
+          row[slot.attempts] = m.attempts ?? 0;
+          row[slot.statusHistory] = JSON.stringify(m.statusHistory ?? []);
+          row[slot.createdAt] = row[slot.updatedAt] = now.getTime();
           if (stmt.run(row).changes > 0) inserted.push(m.id);
         }
         return inserted;
