@@ -84,8 +84,12 @@ function embeddedRun(dir: string, overrides: Record<string, unknown>, subscriber
       const r = await fanout(env, 'metering', subscribers, sink, timeoutMs, balance === null ? 'embedded-metering-off' : 'embedded-metering-on');
       // The account as Herald left it, read from its data folder.
       const db = new Database(path.join(dir, name, 'data', 'herald.db'), { readonly: true });
-      const row = db.prepare(`SELECT "balance" FROM credit_accounts WHERE "workspaceId" = 'default'`).get() as { balance: number | null } | undefined;
-      db.close();
+      let row: { balance: number | null } | undefined;
+      try {
+        row = db.prepare(`SELECT "balance" FROM credit_accounts WHERE "workspaceId" = 'default'`).get() as typeof row;
+      } finally {
+        db.close();
+      }
       return { r, charged: balance === null || !row?.balance ? 0 : balance - row.balance / 1000 };
     } finally {
       await inst.close();

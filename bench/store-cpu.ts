@@ -5,6 +5,9 @@ import { uniqueMongoUri } from '../test/support/services';
 import { cpuSeconds, servicePids } from './cpu';
 import { openBenchDb } from './fixtures';
 import type { NewMessage } from '../src/store/store';
+import { usageDeltas } from '../src/services/usage/deltas';
+import { mergeUsageDeltas } from '../src/domain/usage';
+import type { Message } from '../src/domain/types';
 
 const BATCH = 25;
 
@@ -42,15 +45,37 @@ async function main(): Promise<void> {
     await measure(`getMany (${BATCH})`, async () => {
       for (const c of chunks(BATCH)) await store.messages.getMany(c);
     });
+    // The worker's claim and record carry the message as read (`expected`): no read-back. The record goes
+    // through the usage decorator (observe-messages.ts), which makes a change across usage columns a returning one.
+    const read = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
+    const claimed = new Map<string, Message>();
     await measure(`transitionEachReturning claim (${BATCH})`, async () => {
       const lease = new Date(Date.now() + 60_000);
-      for (const c of chunks(BATCH)) await store.messages.transitionEachReturning(c.map((id) => ({ id, from: ['queued'], to: 'sending', opts: { patch: { provider: 'p', leaseUntil: lease }, incrementAttempts: true } })));
+      for (const c of chunks(BATCH)) {
+        const after = await store.messages.transitionEachReturning(c.map((id) => ({ id, from: ['queued'], to: 'sending', opts: { patch: { provider: 'p', leaseUntil: lease }, incrementAttempts: true, expected: read.get(id) } })));
+        for (const m of after) if (m) claimed.set(m.id, m);
+      }
     });
-    await measure(`transitionEach sent (${BATCH})`, async () => {
-      for (const c of chunks(BATCH)) await store.messages.transitionEach(c.map((id) => ({ id, from: ['sending'], to: 'sent', opts: { patch: { provider: 'p', providerMessageIds: [`x-${id}`], sentAt: new Date(), leaseUntil: undefined }, providerStatus: '200' } })));
+    await measure(`transitionEachReturning sent (${BATCH})`, async () => {
+      for (const c of chunks(BATCH)) await store.messages.transitionEachReturning(c.map((id) => ({ id, from: ['sending'], to: 'sent', opts: { patch: { provider: 'p', providerMessageIds: [`x-${id}`], providerStatus: '200', sentAt: new Date(), error: undefined, leaseUntil: undefined }, providerStatus: '200', expected: claimed.get(id) } })));
     });
     await measure('logs.append (100)', async () => {
       for (let i = 0; i < n; i += 100) await store.logs.append(Array.from({ length: 100 }, (_, k) => ({ time: new Date(), level: 'info', process: 'probe', message: 'message handed to provider', messageId: ids[i + k] ?? 'x', notificationId: 'n', seq: 0, meta: { provider: 'p', attempt: 1 } })));
+    });
+    // The usage rows as the recorder writes them (merged per 100 ms): pending +1 per message at fan-out, then pending -1 / sent +1.
+    const USAGE_BATCH = 250;
+    const sentImage = (i: number): Message => ({ ...message(i, at), status: 'sent', provider: 'p', sentAt: new Date() }) as Message;
+    await measure(`usage.add fan-out (${USAGE_BATCH})`, async () => {
+      for (let i = 0; i < n; i += USAGE_BATCH) {
+        const msgs = Array.from({ length: Math.min(USAGE_BATCH, n - i) }, (_, k) => ({ ...message(i + k, at), status: 'queued' as const }));
+        await store.usage.add(mergeUsageDeltas(msgs.flatMap((m) => usageDeltas({ before: undefined, message: m }))));
+      }
+    });
+    await measure(`usage.add sent (${USAGE_BATCH})`, async () => {
+      for (let i = 0; i < n; i += USAGE_BATCH) {
+        const msgs = Array.from({ length: Math.min(USAGE_BATCH, n - i) }, (_, k) => sentImage(i + k));
+        await store.usage.add(mergeUsageDeltas(msgs.flatMap((m) => usageDeltas({ before: 'sending', message: m }))));
+      }
     });
     console.log(`${n} messages`);
     console.table(rows);

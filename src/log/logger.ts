@@ -202,6 +202,8 @@ export class StoreLogTransport extends Transport {
   private buffer: LogLine[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Off its logger (the store is being closed): a failed write is not tried again. */
+  private detached = false;
   dropped = 0;
 
   constructor(
@@ -250,13 +252,15 @@ export class StoreLogTransport extends Transport {
         await this.repo.append(batch);
       } catch {
         this.buffer = batch.concat(this.buffer);
-        if (!this.timer) this.timer = setTimeout(() => void this.flush(), 2000);
+        // Closed, a retry would go on every 2 s forever against a closed store (and the process would never end).
+        if (!this.timer && !this.detached) this.timer = setTimeout(() => void this.flush(), 2000);
       }
     });
     return this.flushing;
   }
 
   override close(): void {
+    this.detached = true;
     void this.flush();
   }
 }

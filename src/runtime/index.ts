@@ -73,11 +73,22 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     thread: opts.thread,
   });
   const rawStore = await openStore(config, logger);
-  await ensureDefaultWorkspace(rawStore);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
-  const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' });
+  const closeStore = async (): Promise<void> => {
+    // Lines after this (the program's own through RunningHerald.logger, a reconnect attempt still in flight) go to stdout only:
+    // left on the closed store, the sink would try them again every 2 s, forever, and the process would never end.
+    if (sink) logger.remove(sink);
+    await sink?.flush();
+    await storeWatchdog.stop();
+    await rawStore.close();
+  };
+  // A start-up that fails from here on closes what it opened: a process that goes on (or starts again) finds the files free, and one left with nothing to do exits.
+  const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' }).catch(async (e: unknown) => {
+    await closeStore();
+    throw e;
+  });
   // A sender thread's process and Node.js metrics are its process's, reported by the main thread.
   const metrics = createMetrics({ defaultMetrics: role !== 'senders' });
   // Every message write below goes through this store: usage counters and metrics follow each status change.
@@ -92,7 +103,6 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
   });
   // Programs and event types cached per process, cleared everywhere on a change (catalog broadcasts).
   const catalog = createCatalogCache(observeNotificationEnds(observed, webhookEvents.checkCompletion), bus, logger);
-  await catalog.start();
   const store = catalog.store;
   const signals = createBalanceSignals(bus, config.credits.streamCoalesceMs, logger);
   const metering = createMetering({ store, config, signals, logger });
@@ -117,62 +127,9 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
   let balanceWatch: ReturnType<typeof createBalanceWatch> | undefined;
   let sheetsFeed: ReturnType<typeof createSheetsFeed> | undefined;
   const allProviderConfigs = [...providerConfigs(config, 'sms'), ...providerConfigs(config, 'email')];
-  // Configured routing state goes to the store once; what operators change there afterwards stays.
-  await seedProviderControl(store, allProviderConfigs);
-  // The sender threads start up (store, queue, providers) while this thread builds the rest.
-  threads.start({ config, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger, onDeath: (e) => opts.onSenderThreadDeath?.(e) });
-
-  if (serves) {
-    if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
-    await ensureDefaultAccount(store, config);
-    const dispatcher = createDispatcher({ store, bus, config, logger, metering, traffic });
-    const intake = createIntake({ notifications, config, logger });
-    // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
-    // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
-    const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
-    const dispatchThenFeed = async (body: unknown) => {
-      const { result, notification } = await dispatcher.run(body);
-      if (result.action === 'ack') await feed.fromDispatch(body, notification);
-      return result;
-    };
-    // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
-    // Several at once: the small notifications of a busy stream share their store writes (group commit).
-    consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : eachNotification(d.body, dispatchThenFeed)), { prefetch: 8 }));
-    consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
-    await webhooks.startWorker(store, metrics.registry);
-    scheduler.start();
-    campaigns.ticker.start();
-    // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
-    pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
-  }
-  for (const channel of ['sms', 'email'] as const) {
-    if (role !== channel && role !== 'senders' && (role !== 'all' || threads.count > 0)) continue;
-    const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
-    providers.push(...list);
-    const router = new ProviderRouter(list, {
-      circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
-      slots: store.providerControl,
-      rateGuardMs: config.providers.rateGuardMs,
-      logger,
-    });
-    router.applyControl(await store.providerControl.list());
-    routers[channel] = router;
-    const sender = createSender({ store, router, channel, config, logger, metering, campaigns: campaigns.gate() });
-    senders.push(sender);
-    // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
-    consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
-  }
   let sheetsExporter: SheetsExporter | undefined;
-  if (role === 'sheets' || role === 'all') {
-    sheetsExporter = createSheetsExporter({ store, config, logger });
-    consumers.push(await bus.consume('sheets', (d) => sheetsExporter!.handle(d), { prefetch: 200 }));
-    sheetsExporter.start();
-  }
-  const controlRefresh = Object.keys(routers).length
-    ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
-    : undefined;
-  const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
-  const webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers);
+  let controlRefresh: ReturnType<typeof startControlRefresh> | undefined;
+  let webhookProviders: ReturnType<typeof createProviderResolver> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -196,95 +153,143 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
       await balanceWatch?.close();
       await usage.flush();
       await Promise.all(providers.map((p) => p.close?.()));
-      await webhookProviders.close();
+      await webhookProviders?.close();
       logger.info(role === 'senders' ? 'sender thread stopped' : 'herald stopped');
-      await sink?.flush();
       await catalog.stop();
       await bus.close();
-      await storeWatchdog.stop();
-      await store.close();
+      await closeStore();
     })();
     return stopping;
   };
-  await threads.ready().catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
-  // /metrics: this thread's metrics and the sender threads'.
-  const exposed = threads.registry(metrics.registry);
-  providersLoaded = true;
-  if (serves) {
-    const reports = createDeliveryReports({ store, logger, metering });
-    balanceWatch = createBalanceWatch({ store, bus, config, logger });
-    const creditAccounts = createCreditAccounts({ store, config, signals });
-    const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
-    const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
-    // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
-    const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
-    const app = createApp({
-      store,
-      traffic,
-      notifications,
-      config,
-      logger,
-      accounts: creditAccounts,
-      webhookEndpoints: webhooks.endpoints(store),
-      extraRoutes: [
-        // Keyless: delivery reports are checked by each vendor's signature.
-        { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => webhookProviders.get(id) }), docs: webhookDocs() },
-      ],
-      extraSpecs: [
-        ...providerRoutes(providerControl),
-        ...credits,
-        ...campaigns.routes(),
-        ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
-      ],
-      readiness,
-      metrics: exposed,
-      dashboard: {
-        providers: providerControl,
-        balance: balanceWatch,
-        queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
-        providerLatency: exposed instanceof ProcessRegistry ? async () => latencyFromMetrics(await exposed.snapshot())() : latencyFromMetrics(metrics.registry),
-        campaigns: { service: campaigns.service, importer },
-      },
-    });
-    try {
+
+  try {
+    await ensureDefaultWorkspace(rawStore);
+    await catalog.start();
+    // Configured routing state goes to the store once; what operators change there afterwards stays.
+    await seedProviderControl(store, allProviderConfigs);
+    // The sender threads start up (store, queue, providers) while this thread builds the rest.
+    threads.start({ config, processName: opts.processName ?? `herald-${role}`, silent: opts.silent === true, logger, onDeath: (e) => opts.onSenderThreadDeath?.(e) });
+
+    if (serves) {
+      if (config.seedDemoData === 'always' || (config.seedDemoData === 'embedded' && store.kind === 'sqlite')) await seedDemoData(store, logger, { onlyIfEmpty: true });
+      await ensureDefaultAccount(store, config);
+      const dispatcher = createDispatcher({ store, bus, config, logger, metering, traffic });
+      const intake = createIntake({ notifications, config, logger });
+      // Each dispatched event then goes to the Google Sheets exporter when its program exports: sending never waits for it, and a
+      // failed publish fails the delivery, whose redelivery the dispatcher acks at once (already dispatched) before publishing again.
+      const feed = (sheetsFeed = createSheetsFeed({ store, bus }));
+      const dispatchThenFeed = async (body: unknown) => {
+        const { result, notification } = await dispatcher.run(body);
+        if (result.action === 'ack') await feed.fromDispatch(body, notification);
+        return result;
+      };
+      // One queue for both fan-outs: a campaign's run carries campaignId, a notification's notificationId.
+      // Several at once: the small notifications of a busy stream share their store writes (group commit).
+      consumers.push(await bus.consume('dispatch', (d) => (isCampaignJob(d.body) ? campaigns.runner.handle(d.body) : eachNotification(d.body, dispatchThenFeed)), { prefetch: 8 }));
+      consumers.push(await bus.consume('events', (d) => intake.handle(d.body, d.headers), { prefetch: 10 }));
+      await webhooks.startWorker(store, metrics.registry);
+      scheduler.start();
+      campaigns.ticker.start();
+      // Expired Idempotency-Keys are already ignored at lookup; this only keeps the collection small.
+      pruneTimer = setInterval(() => void store.idempotencyKeys.pruneExpired(new Date()).catch(() => undefined), 3_600_000).unref();
+    }
+    for (const channel of ['sms', 'email'] as const) {
+      if (role !== channel && role !== 'senders' && (role !== 'all' || threads.count > 0)) continue;
+      const list = buildProviders(config, channel).map((p) => metrics.instrumentProvider(p));
+      providers.push(...list);
+      const router = new ProviderRouter(list, {
+        circuit: { failureThreshold: config.providers.circuitFailures, openMs: config.providers.circuitOpenMs },
+        slots: store.providerControl,
+        rateGuardMs: config.providers.rateGuardMs,
+        logger,
+      });
+      router.applyControl(await store.providerControl.list());
+      routers[channel] = router;
+      const sender = createSender({ store, router, channel, config, logger, metering, campaigns: campaigns.gate() });
+      senders.push(sender);
+      // The sender's limiter bounds messages at once; deliveries are bounded the same, so single-id retries keep up too.
+      consumers.push(await bus.consume(channel, (d) => sender.handle(d), { prefetch: config.worker.prefetch }));
+    }
+    if (role === 'sheets' || role === 'all') {
+      sheetsExporter = createSheetsExporter({ store, config, logger });
+      consumers.push(await bus.consume('sheets', (d) => sheetsExporter!.handle(d), { prefetch: 200 }));
+      sheetsExporter.start();
+    }
+    controlRefresh = Object.keys(routers).length
+      ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
+      : undefined;
+    const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
+    const resolver = (webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers));
+    await threads.ready();
+    // /metrics: this thread's metrics and the sender threads'.
+    const exposed = threads.registry(metrics.registry);
+    providersLoaded = true;
+    if (serves) {
+      const reports = createDeliveryReports({ store, logger, metering });
+      balanceWatch = createBalanceWatch({ store, bus, config, logger });
+      const creditAccounts = createCreditAccounts({ store, config, signals });
+      const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
+      const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
+      // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
+      const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
+      const app = createApp({
+        store,
+        traffic,
+        notifications,
+        config,
+        logger,
+        accounts: creditAccounts,
+        webhookEndpoints: webhooks.endpoints(store),
+        extraRoutes: [
+          // Keyless: delivery reports are checked by each vendor's signature.
+          { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => resolver.get(id) }), docs: webhookDocs() },
+        ],
+        extraSpecs: [
+          ...providerRoutes(providerControl),
+          ...credits,
+          ...campaigns.routes(),
+          ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
+        ],
+        readiness,
+        metrics: exposed,
+        dashboard: {
+          providers: providerControl,
+          balance: balanceWatch,
+          queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
+          providerLatency: exposed instanceof ProcessRegistry ? async () => latencyFromMetrics(await exposed.snapshot())() : latencyFromMetrics(metrics.registry),
+          campaigns: { service: campaigns.service, importer },
+        },
+      });
       server = await new Promise<Server>((resolve, reject) => {
         // Express 5 calls the listen callback with the error (e.g. EADDRINUSE) instead of emitting it.
         const s = app.listen(config.dispatchPort, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
       });
-    } catch (e) {
-      await stop(); // hand back whatever the consumers already took
-      throw e;
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.dispatchPort;
+      url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     }
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.dispatchPort;
-    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  }
 
-  if (!serves && role !== 'senders') {
-    try {
+    if (!serves && role !== 'senders') {
       ops = await startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
-    } catch (e) {
-      await stop();
-      throw e;
     }
+    const summary = {
+      role,
+      url,
+      opsUrl: ops?.url,
+      store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
+      bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
+      // With sender threads, the providers are theirs (the same list).
+      providers: (threads.count ? allProviderConfigs : providers).map((p) => `${p.channel}:${p.id} (${p.type})`),
+      senderThreads: threads.count || undefined,
+      outbox: outboxChannels(config).length ? storePaths(config).outboxDir : undefined,
+    };
+    if (opts.banner) printBanner(summary);
+    logger.info(role === 'senders' ? 'sender thread started' : 'herald started', summary);
+
+    return { config, store, bus, logger, notifications, routers, metrics: exposed, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
+  } catch (e) {
+    // Hands back whatever the consumers already took, stops what started, closes the queue and the store.
+    await stop().catch((err: unknown) => logger.error('closing after a failed start-up failed', { error: (err as Error).message }));
+    throw e;
   }
-
-  const summary = {
-    role,
-    url,
-    opsUrl: ops?.url,
-    store: store.kind === 'mongo' ? 'mongodb' : `sqlite ${storePaths(config).sqliteFile}`,
-    bus: bus.kind === 'amqp' ? 'rabbitmq' : `embedded ${storePaths(config).queueFile}`,
-    // With sender threads, the providers are theirs (the same list).
-    providers: (threads.count ? allProviderConfigs : providers).map((p) => `${p.channel}:${p.id} (${p.type})`),
-    senderThreads: threads.count || undefined,
-    outbox: outboxChannels(config).length ? storePaths(config).outboxDir : undefined,
-  };
-  if (opts.banner) printBanner(summary);
-  logger.info(role === 'senders' ? 'sender thread started' : 'herald started', summary);
-
-  return { config, store, bus, logger, notifications, routers, metrics: exposed, campaigns: { service: campaigns.service, events: campaigns.events }, sheetsExporter, url, opsUrl: ops?.url, stop };
 }

@@ -40,6 +40,10 @@ export async function openStore(config: HeraldConfig, logger: Logger): Promise<S
 
 export async function openBus(config: HeraldConfig, logger: Logger, opts: { threads?: boolean } = {}): Promise<Bus> {
   const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger, threads: opts.threads });
-  await connectWithRetry('bus', () => bus.connect(), logger);
+  // One that never connected stops trying (RabbitMQ's reconnect loop) and leaves its thread channel.
+  await connectWithRetry('bus', () => bus.connect(), logger).catch(async (e: unknown) => {
+    await bus.close().catch(() => undefined);
+    throw e;
+  });
   return bus;
 }

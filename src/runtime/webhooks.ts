@@ -1,8 +1,8 @@
 // Client webhook wiring for the composition root: the endpoint cache and the emitter every process
 // feeds from its store listener, and (in a serving process) the worker that delivers and sweeps.
-import { BroadcastChannel } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../bus/bus';
+import { joinThreadChannel } from '../bus/thread-channel';
 import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
 import {
@@ -24,15 +24,13 @@ export interface WebhookWiring {
 export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldConfig; logger: Logger }): WebhookWiring {
   const { bus, config, logger } = deps;
   const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs);
-  // An endpoint changed through this thread's API is news for the process's other threads too (`herald
-  // all`'s sender threads, where messages end, emit their events): else they miss it for endpointCacheMs.
-  let otherThreads: BroadcastChannel | undefined = new BroadcastChannel('herald-webhook-endpoints');
-  // Never what keeps a process (or a thread) alive.
-  otherThreads.unref();
-  otherThreads.onmessage = () => cache.invalidate();
+  // An endpoint changed through this wiring's API is news for the process's other wirings too: those of
+  // its other threads (`herald all`'s sender threads, where messages end, emit their events) and of this
+  // thread (roles started side by side in one process): else they miss it for endpointCacheMs.
+  const others = joinThreadChannel<'changed'>('herald-webhook-endpoints', () => cache.invalidate());
   const endpointsChanged = (): void => {
     cache.invalidate();
-    otherThreads?.postMessage('changed');
+    others.post('changed');
   };
   // Every status change is seen here once, buffered briefly and queued for the webhook worker.
   const events = createWebhookEmitter({ bus, logger, wanted: cache.wanted, mayWant: cache.mayWantNow, flushMs: config.webhooks.flushMs });
@@ -53,8 +51,7 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
     },
     endpoints: (store) => createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
     async stop() {
-      otherThreads?.close();
-      otherThreads = undefined;
+      others.close();
       await events.stop();
       await worker?.stop();
       await poster.close();

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEmbeddedBus } from '../../src/bus/embedded';
 import type { Bus, Delivery } from '../../src/bus/bus';
+import Database from 'better-sqlite3';
+import { failure, leaveWal, openDescriptors } from '../support/open-files';
 import { describeBusContract, waitFor } from './bus.contract';
 
 const CRASHING_CONSUMER = `
@@ -72,6 +74,20 @@ describe('embedded bus', () => {
     expect([...seen].sort((x, y) => x - y)).toEqual([...Array(100).keys()]);
     expect(by.a).toBeGreaterThan(0);
     expect(by.b).toBeGreaterThan(0);
+  });
+
+  test('a file it cannot use fails every connect with the same error and is left with no connection open', async () => {
+    // Start-up retries connect() (connectWithRetry): no failed attempt may leave its connection open.
+    const other = new Database(file);
+    other.exec('CREATE TABLE bus_jobs (id INTEGER PRIMARY KEY, payload TEXT)');
+    other.close();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const bus = createEmbeddedBus({ file });
+      buses.push(bus);
+      expect(await failure(bus.connect())).toEqual(['BUS_UNAVAILABLE', expect.stringContaining(`cannot open the embedded queue ${file}: no such column: queue`)]);
+    }
+    expect(openDescriptors(file)).toBe(0);
+    expect(leaveWal(file)).toBe('delete');
   });
 
   test('published jobs survive a restart: a new bus on the file consumes them', async () => {

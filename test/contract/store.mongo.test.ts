@@ -305,6 +305,35 @@ describe('MongoDB store: log lines from before a line\'s _id was its seq', () =>
   });
 });
 
+describe('MongoDB store: a database from before recipients were counted from their messages', () => {
+  it("loses its recipient counter rows at connect, keeps the others, and gets the messages' recipient index", async () => {
+    const uri = uniqueMongoUri('herald_usage_v1');
+    uris.push(uri);
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const hour = new Date('2030-01-01T10:00:00.000Z');
+    const row = (dimension: string, key: string, sent: number) => ({
+      _id: `default|${hour.getTime()}|${dimension}|${key}|sms|twilio` as never, workspaceId: 'default', hour, dimension, key, channel: 'sms', provider: 'twilio', sent,
+    });
+    await conn.db!.collection('usagerollups').insertMany([row('workspace', '*', 3), row('user', 'u1', 2), row('user', 'u2', 1)]);
+    await conn.close();
+
+    const store = createMongoStore(uri);
+    await store.connect();
+    try {
+      const q = { workspaceId: 'default', from: hour, to: new Date(hour.getTime() + 3_600_000) };
+      expect((await store.usage.hourly({ ...q, dimension: 'workspace', key: '*' })).map((h) => h.counts.sent)).toEqual([3]);
+      const check = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      expect(await check.db!.collection('usagerollups').countDocuments({ dimension: 'user' })).toBe(0);
+      const indexes = (await check.db!.collection('messages').listIndexes().toArray()).map((ix) => ix.name);
+      await check.close();
+      expect(indexes).toContain('workspaceId_1_userId_1_createdAt_1');
+    } finally {
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a lease renewal that lost its attempt while it ran', () => {
   it("leaves the lease of the attempt that took the message over as that attempt set it (no third worker can take it while it sends)", () =>
     withStore('herald_lease_race', async (store) => {

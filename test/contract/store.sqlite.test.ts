@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { createStore } from '../../src/store';
+import { failure, leaveWal, openDescriptors } from '../support/open-files';
 import { uniqueName } from '../support/services';
 import { describeStoreContract } from './store.contract';
 
@@ -70,6 +71,32 @@ describe('SQLite store on disk', () => {
     expect((await b.messages.get('m1'))!.statusHistory).toHaveLength(1);
     await a.close();
     await b.close();
+  });
+});
+
+describe('SQLite store: a file it cannot use', () => {
+  // Start-up retries connect() (connectWithRetry): no failed attempt may leave its connection open.
+  it('another program\'s file fails every connect with the same error and is left with no connection open', async () => {
+    const file = path.join(root, uniqueName('foreign'), 'herald.db');
+    fs.mkdirSync(path.dirname(file));
+    const other = new Database(file);
+    other.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, line TEXT)');
+    other.close();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await failure(createSqliteStore(file).connect())).toEqual(['STORE_UNAVAILABLE', expect.stringContaining(`sqlite: cannot open ${file}: no such column: "seq"`)]);
+    }
+    expect(openDescriptors(file)).toBe(0);
+    expect(leaveWal(file)).toBe('delete');
+  });
+
+  it('a file that is not a database leaves no descriptor open after failed connects', async () => {
+    const file = path.join(root, uniqueName('notadb'), 'herald.db');
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, 'not a database\n'.repeat(100));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await failure(createSqliteStore(file).connect())).toEqual(['STORE_UNAVAILABLE', `sqlite: cannot open ${file}: file is not a database`]);
+    }
+    expect(openDescriptors(file)).toBe(0);
   });
 });
 
@@ -144,7 +171,39 @@ describe('SQLite store: a file from before rules (schema version 2)', () => {
     expect(await store.eventTypes.update('default', 'p', 'e', { rules })).toMatchObject({ rules });
     await store.close();
     const reopened = new Database(file);
-    expect(reopened.pragma('user_version', { simple: true })).toBe(3);
+    expect(reopened.pragma('user_version', { simple: true })).toBe(4);
+    reopened.close();
+  });
+});
+
+describe('SQLite store: a file from before recipients were counted from their messages (schema version 3)', () => {
+  it("loses its recipient counter rows, keeps the others, and gets the messages' recipient index", async () => {
+    const file = path.join(root, uniqueName('v3'), 'herald.db');
+    const first = createSqliteStore(file);
+    await first.connect();
+    await first.close();
+    const old = new Database(file);
+    old.exec('DROP INDEX messages_workspace_user_created');
+    const insert = old.prepare(`INSERT INTO usage_rollups ("workspaceId", "dimension", "key", "hour", "channel", "provider", "sent") VALUES ('default', ?, ?, ?, 'sms', 'twilio', ?)`);
+    const hour = Date.UTC(2030, 0, 1, 10);
+    insert.run('workspace', '*', hour, 3);
+    insert.run('user', 'u1', hour, 2);
+    insert.run('user', 'u2', hour, 1);
+    old.pragma('user_version = 3');
+    old.close();
+
+    const store = createSqliteStore(file);
+    await store.connect();
+    const q = { workspaceId: 'default', from: new Date(hour), to: new Date(hour + 3_600_000) };
+    expect((await store.usage.hourly({ ...q, dimension: 'workspace', key: '*' })).map((h) => h.counts.sent)).toEqual([3]);
+    expect(await store.usage.hourly({ ...q, dimension: 'user', key: 'u1' })).toEqual([]);
+    await store.close();
+    const reopened = new Database(file);
+    expect(reopened.prepare(`SELECT COUNT(*) AS n FROM usage_rollups WHERE "dimension" = 'user'`).get()).toEqual({ n: 0 });
+    expect(reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_workspace_user_created'").get()).toBeDefined();
+    const plan = reopened.prepare(`EXPLAIN QUERY PLAN SELECT "status" FROM messages WHERE "workspaceId" = 'default' AND "userId" = 'u1' AND "createdAt" >= 0 AND "createdAt" < 1`).all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('messages_workspace_user_created');
+    expect(reopened.pragma('user_version', { simple: true })).toBe(4);
     reopened.close();
   });
 });

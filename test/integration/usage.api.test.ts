@@ -127,10 +127,13 @@ describe.each(stores)('usage API on %s', (_name, open) => {
 
   it('answers per program and per recipient, and filters by channel and provider', async () => {
     await store.programs.create('default', { id: 'p2', name: 'P2' });
-    await message('2030-01-01T01:00:00Z', delivered, { provider: 'twilio' });
-    await message('2030-01-01T01:00:00Z', delivered, { provider: 'vonage', userId: 'u2' });
-    await message('2030-01-01T01:00:00Z', [], { channel: 'email', programId: 'p2' });
-    const q = 'start=2030-01-01T00:00:00Z&end=2030-01-02T00:00:00Z&every=1day';
+    // Accepted now: a recipient's figures are counted from its messages, found by when they were stored.
+    const now = new Date();
+    const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    await message(now.toISOString(), delivered, { provider: 'twilio' });
+    await message(now.toISOString(), delivered, { provider: 'vonage', userId: 'u2' });
+    await message(now.toISOString(), [], { channel: 'email', programId: 'p2' });
+    const q = `start=${new Date(day).toISOString()}&end=${new Date(day + 86_400_000).toISOString()}&every=1day`;
     const total = async (path: string) => (await get(path)).body.items[0].messages;
     expect(await total(`/v1/usage?${q}`)).toBe(3);
     expect(await total(`/v1/usage?${q}&channel=email`)).toBe(1);
@@ -138,8 +141,28 @@ describe.each(stores)('usage API on %s', (_name, open) => {
     expect(await total(`/v1/programs/p1/usage?${q}`)).toBe(2);
     expect(await total(`/v1/programs/p2/usage?${q}`)).toBe(1);
     expect(await total(`/v1/users/u1/usage?${q}`)).toBe(2);
+    expect(await total(`/v1/users/u1/usage?${q}&channel=email`)).toBe(1);
+    expect(await total(`/v1/users/u1/usage?${q}&provider=twilio`)).toBe(1);
+    expect(await total(`/v1/users/u1/usage?${q}&provider=vonage`)).toBe(0);
     const missing = await get(`/v1/programs/nope/usage?${q}`);
     expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await get(`/v1/users/nobody/usage?${q}`)).status).toBe(404);
+  });
+
+  it("reports a recipient's segments and credits from its messages, in the caller's zone, at once", async () => {
+    await store.users.create('default', { id: 'u3', name: 'U3' });
+    const now = new Date();
+    const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+    const id = await message(now.toISOString(), delivered, { userId: 'u3' });
+    await message(now.toISOString(), ['queued', 'sending', 'failed'], { userId: 'u3' });
+    await raw.messages.transition(id, ['delivered'], 'delivered'); // no change of column
+    // Costs are set by the metering at the fan-out: here straight on a third message, stored with it.
+    const { sentAt: _sentAt, provider: _provider, createdAt: _c, updatedAt: _u, ...sent } = (await raw.messages.get(id))!;
+    await store.messages.insertMany([{ ...sent, id: 'paid', cost: 300, status: 'failed', statusHistory: [{ status: 'accepted', at: now }, { status: 'failed', at: now }] }]);
+    const q = `start=${new Date(hour).toISOString()}&end=${new Date(hour + 3_600_000).toISOString()}&every=1hour&tz=Asia/Kolkata`;
+    const r = await request(app).get(`/v1/users/u3/usage?${q}`); // no flush: nothing waits for counter rows
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([expect.objectContaining({ messages: 3, delivered: 1, failed: 2, segments: 2, creditsCharged: 0.3, creditsRefunded: 0.3, pending: 0 })]);
   });
 
   it.each([

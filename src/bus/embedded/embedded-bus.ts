@@ -1,13 +1,13 @@
 // The Bus on one SQLite file (better-sqlite3): for a laptop or a single process without
 // RabbitMQ. A publish is one committed INSERT; consumers poll and lease jobs.
 import { EventEmitter } from 'node:events';
-import { BroadcastChannel } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BroadcastSubscription, BroadcastTopic, Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
 import { BusUnavailableError } from '../../domain/errors';
 import type { Logger } from '../../log/logger';
 import { PublishNotConfirmedError } from '../errors';
+import { ThreadChannel } from '../thread-channel';
 import { attemptOf } from '../amqp/run-handler';
 import { EmbeddedConsumer } from './consumer';
 import { JobStore } from './job-store';
@@ -27,15 +27,13 @@ export interface EmbeddedBusOptions {
 
 /**
  * One emitter per file, shared by every Bus of this process's thread on it: a publish wakes all their
- * consumers. With `threads`, a BroadcastChannel per file carries the same wake-ups and broadcasts to
+ * consumers. With `threads`, the file's thread channel carries the same wake-ups and broadcasts to
  * the other threads of the process (`herald all`'s sender threads), which would otherwise see a
- * publish only at their next poll.
+ * publish only at their next poll; the buses with `threads` are its users.
  */
 interface Waker {
   emitter: EventEmitter;
-  channel?: BroadcastChannel;
-  /** Buses using the channel: it is closed when the last one closes. */
-  users: number;
+  channel: ThreadChannel<ThreadNote>;
   /** Queues published to in this turn, posted to the other threads once at its end. */
   published: Set<string>;
 }
@@ -50,41 +48,24 @@ function wakerFor(file: string): Waker {
   if (!w) {
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
-    w = { emitter, users: 0, published: new Set() };
+    const channel = new ThreadChannel<ThreadNote>(`herald-embedded-bus:${key}`, (note) => {
+      if ('published' in note) for (const q of note.published) emitter.emit('published', q);
+      else emitter.emit(`broadcast:${note.topic}`, note.text);
+    });
+    w = { emitter, channel, published: new Set() };
     wakers.set(key, w);
   }
   return w;
 }
 
-/** Joins the file's channel to the other threads (opened by its first user). */
-function shareAcrossThreads(file: string, w: Waker): void {
-  w.users++;
-  if (w.channel) return;
-  const channel = new BroadcastChannel(`herald-embedded-bus:${path.resolve(file)}`);
-  // Never what keeps a process (or a thread) alive.
-  channel.unref();
-  channel.onmessage = (e) => {
-    const note = (e as MessageEvent).data as ThreadNote;
-    if ('published' in note) for (const q of note.published) w.emitter.emit('published', q);
-    else w.emitter.emit(`broadcast:${note.topic}`, note.text);
-  };
-  w.channel = channel;
-}
-
-function leaveThreads(w: Waker): void {
-  if (--w.users > 0 || !w.channel) return;
-  w.channel.close();
-  w.channel = undefined;
-}
-
 function notePublished(w: Waker, queue: string): void {
   w.emitter.emit('published', queue);
-  if (!w.channel) return;
+  if (!w.channel.joined) return;
   if (w.published.size === 0) {
     setImmediate(() => {
       const queues = [...w.published];
       w.published.clear();
-      w.channel?.postMessage({ published: queues } satisfies ThreadNote);
+      w.channel.post({ published: queues });
     });
   }
   w.published.add(queue);
@@ -97,12 +78,14 @@ class EmbeddedBus implements Bus {
   private readonly subscriptions = new Set<BroadcastSubscription>();
   private readonly waker: Waker;
   private readonly wake: EventEmitter;
+  /** Leaves the file's thread channel (with `threads`). */
+  private readonly leaveThreads: (() => void) | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: EmbeddedBusOptions) {
     this.waker = wakerFor(opts.file);
     this.wake = this.waker.emitter;
-    if (opts.threads) shareAcrossThreads(opts.file, this.waker);
+    this.leaveThreads = opts.threads ? this.waker.channel.join() : undefined;
   }
 
   async connect(): Promise<void> {
@@ -114,7 +97,7 @@ class EmbeddedBus implements Bus {
       await Promise.all([...this.consumers].map((c) => c.cancel()));
       await Promise.all([...this.subscriptions].map((s) => s.close()));
       this.store?.close();
-      if (this.opts.threads) leaveThreads(this.waker);
+      this.leaveThreads?.();
     })();
     return this.closing;
   }
@@ -162,7 +145,7 @@ class EmbeddedBus implements Bus {
     // Through JSON, as on RabbitMQ: a subscriber never shares the publisher's object.
     const text = JSON.stringify(body);
     this.wake.emit(`broadcast:${topic}`, text);
-    this.waker.channel?.postMessage({ topic, text } satisfies ThreadNote);
+    this.waker.channel.post({ topic, text });
   }
 
   async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {

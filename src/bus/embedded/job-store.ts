@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import type { QueueName } from '../bus';
 import { groupCommit, type Outcome } from '../../store/group-commit';
+import { closeOnThrow } from '../../store/sqlite/close-on-throw';
 import { savepoints, walCommitter, type Savepoints, type WalCommitter } from '../../store/sqlite/wal-commit';
 
 export interface JobRow {
@@ -68,46 +69,55 @@ export interface JobPart {
   reason?: string;
 }
 
+/** The tables, pragmas and statements of a fresh connection. */
+function setUp(db: Database.Database) {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Statement journals in memory rather than in a temporary file (durability is the WAL's).
+  db.pragma('temp_store = MEMORY');
+  // Several processes (or Bus instances) may share the file: wait for the write lock.
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const stmts = {
+    insert: db.prepare(
+      `INSERT INTO bus_jobs (queue, body, headers, message_id, attempt, available_at, created_at)
+       VALUES (@queue, @body, @headers, @messageId, @attempt, @availableAt, @now)`,
+    ),
+    claim: db.prepare(
+      `UPDATE bus_jobs SET lease_until = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
+       WHERE id IN (SELECT id FROM bus_jobs WHERE ${READY} ORDER BY available_at, id LIMIT @limit)
+       RETURNING *`,
+    ),
+    ack: db.prepare(`DELETE FROM bus_jobs WHERE id = ? AND lease_token = ?`),
+    retry: db.prepare(
+      `UPDATE bus_jobs SET available_at = @availableAt, attempt = attempt + 1, headers = @headers,
+         lease_until = NULL, lease_token = NULL, deliveries = 0
+       WHERE id = @id AND lease_token = @token`,
+    ),
+    held: db.prepare(`SELECT * FROM bus_jobs WHERE id = ? AND lease_token = ?`),
+    insertDead: db.prepare(
+      `INSERT INTO bus_dead_letters (queue, body, headers, reason, message_id, attempt, created_at)
+       VALUES (@queue, @body, @headers, @reason, @messageId, @attempt, @now)`,
+    ),
+    extend: db.prepare(`UPDATE bus_jobs SET lease_until = ? WHERE id = ? AND lease_token = ?`),
+    depth: db.prepare(`SELECT COUNT(*) AS n FROM bus_jobs WHERE ${READY}`),
+    dead: db.prepare(`SELECT queue, body, headers, reason FROM bus_dead_letters WHERE queue = ? ORDER BY id LIMIT ?`),
+  };
+  return { stmts, wal: walCommitter(db), savepoints: savepoints(db) };
+}
+
 export class JobStore {
   private readonly db: Database.Database;
-  private readonly stmts;
+  private readonly stmts: ReturnType<typeof setUp>['stmts'];
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // Statement journals in memory rather than in a temporary file (durability is the WAL's).
-    this.db.pragma('temp_store = MEMORY');
-    // Several processes (or Bus instances) may share the file: wait for the write lock.
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.wal = walCommitter(this.db);
-    this.savepoints = savepoints(this.db);
-    this.stmts = {
-      insert: this.db.prepare(
-        `INSERT INTO bus_jobs (queue, body, headers, message_id, attempt, available_at, created_at)
-         VALUES (@queue, @body, @headers, @messageId, @attempt, @availableAt, @now)`,
-      ),
-      claim: this.db.prepare(
-        `UPDATE bus_jobs SET lease_until = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
-         WHERE id IN (SELECT id FROM bus_jobs WHERE ${READY} ORDER BY available_at, id LIMIT @limit)
-         RETURNING *`,
-      ),
-      ack: this.db.prepare(`DELETE FROM bus_jobs WHERE id = ? AND lease_token = ?`),
-      retry: this.db.prepare(
-        `UPDATE bus_jobs SET available_at = @availableAt, attempt = attempt + 1, headers = @headers,
-           lease_until = NULL, lease_token = NULL, deliveries = 0
-         WHERE id = @id AND lease_token = @token`,
-      ),
-      held: this.db.prepare(`SELECT * FROM bus_jobs WHERE id = ? AND lease_token = ?`),
-      insertDead: this.db.prepare(
-        `INSERT INTO bus_dead_letters (queue, body, headers, reason, message_id, attempt, created_at)
-         VALUES (@queue, @body, @headers, @reason, @messageId, @attempt, @now)`,
-      ),
-      extend: this.db.prepare(`UPDATE bus_jobs SET lease_until = ? WHERE id = ? AND lease_token = ?`),
-      depth: this.db.prepare(`SELECT COUNT(*) AS n FROM bus_jobs WHERE ${READY}`),
-      dead: this.db.prepare(`SELECT queue, body, headers, reason FROM bus_dead_letters WHERE queue = ? ORDER BY id LIMIT ?`),
-    };
+    const db = new Database(file);
+    this.db = db;
+    // A set-up that throws (a busy, foreign or corrupt file) closes the connection: start-up retries must not pile them up.
+    const ready = closeOnThrow(db, () => setUp(db));
+    this.stmts = ready.stmts;
+    this.wal = ready.wal;
+    this.savepoints = ready.savepoints;
   }
 
   get isOpen(): boolean {

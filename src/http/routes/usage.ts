@@ -1,4 +1,5 @@
-// Usage over an interval: the caller's workspace, one program, or one recipient, bucketed in a zone.
+// Usage over an interval: the caller's workspace, one program, or one recipient (counted from its
+// messages by the store), bucketed in a zone.
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { UsageDimension } from '../../domain/usage';
 import { parseEvery, parseInstant } from '../../domain/usage-buckets';
@@ -16,6 +17,11 @@ const DESCRIPTION =
   'Counted from hourly counters kept as statuses change: a message counts in the hour it was accepted, in the column of its current status.';
 
 /** Counters keep milli-credits; the API speaks credits, like every other amount. */
+const RECIPIENT_DESCRIPTION = DESCRIPTION.replace(
+  'Counted from hourly counters kept as statuses change:',
+  "Counted from the recipient's messages when asked (no counters are kept per recipient), by the counters' rules:",
+);
+
 function inCredits(r: UsageReport): UsageReport {
   return { ...r, items: r.items.map((b) => ({ ...b, creditsCharged: toCredits(b.creditsCharged), creditsRefunded: toCredits(b.creditsRefunded) })) };
 }
@@ -37,9 +43,9 @@ export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
     }));
   const responses = { 200: { description: 'the page of buckets, with the total number of buckets', schema: usageReportSchema } };
   /** One program's or one recipient's usage: 404 when it does not exist. */
-  const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (workspaceId: string, id: string) => Promise<unknown>) =>
+  const keyed = (path: string, summary: string, dimension: 'program' | 'user', find: (workspaceId: string, id: string) => Promise<unknown>, description = DESCRIPTION) =>
     route({
-      method: 'get', path, tag: 'usage', access: 'viewer', summary, description: DESCRIPTION,
+      method: 'get', path, tag: 'usage', access: 'viewer', summary, description,
       params: usageParamsSchema, query: usageQuerySchema, responses, errors: [404, 503],
       async handler({ params, query, workspaceId }) {
         if (!(await find(workspaceId, params.id))) throw new NotFoundError(dimension, params.id, 'id');
@@ -56,6 +62,6 @@ export function usageRoutes({ store }: HttpDeps): RouteSpec[] {
       },
     }),
     keyed('/v1/programs/:id/usage', "Usage of one program's messages over an interval", 'program', (ws, id) => store.programs.get(ws, id)),
-    keyed('/v1/users/:id/usage', 'Usage of the messages to one recipient over an interval', 'user', (ws, id) => store.users.get(ws, id)),
+    keyed('/v1/users/:id/usage', 'Usage of the messages to one recipient over an interval', 'user', (ws, id) => store.users.get(ws, id), RECIPIENT_DESCRIPTION),
   ];
 }

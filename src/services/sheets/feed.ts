@@ -2,8 +2,8 @@
 // program has an export target. Called from the dispatch consumer after the fan-out, so a
 // failed publish fails that delivery and the bus brings it back (nothing missed; the exporter
 // stages each event once, so a second publish is harmless).
-import { BroadcastChannel } from 'node:worker_threads';
 import type { Bus } from '../../bus/bus';
+import { ThreadChannel } from '../../bus/thread-channel';
 import { OUTCOME_STATUSES, type MessageOutcome } from '../../domain/sheets';
 import type { Notification } from '../../domain/types';
 import type { Logger } from '../../log/logger';
@@ -36,29 +36,23 @@ export function parseSheetEvent(body: unknown): SheetEvent | undefined {
   return { id, workspaceId, programId, eventTypeId, createdAt, data: data as Record<string, unknown> };
 }
 
-/** Feeds of this process, told when a target is created or deleted here (so the first events after it are not missed). */
+/** Feeds of this thread, told when a target is created or deleted here (so the first events after it are not missed). */
 const feeds = new Set<{ invalidate(): void }>();
-/** The same news for this process's other threads (`herald all`'s sender threads hold the outcome feed). */
-let otherThreads: BroadcastChannel | undefined;
+/** The same news for this process's other threads (`herald all`'s sender threads hold the outcome feed): the feeds are its users. */
+const otherThreads = new ThreadChannel<'changed'>('herald-sheet-targets', () => feeds.forEach((f) => f.invalidate()));
 export function targetsChanged(): void {
   feeds.forEach((f) => f.invalidate());
-  otherThreads?.postMessage('changed');
+  otherThreads.post('changed');
 }
 
-function addFeed(feed: { invalidate(): void }): void {
+/** Hears of target changes until the returned close(). */
+function addFeed(feed: { invalidate(): void }): () => void {
   feeds.add(feed);
-  if (otherThreads) return;
-  otherThreads = new BroadcastChannel('herald-sheet-targets');
-  // Never what keeps a process (or a thread) alive.
-  otherThreads.unref();
-  otherThreads.onmessage = () => feeds.forEach((f) => f.invalidate());
-}
-
-function removeFeed(feed: { invalidate(): void }): void {
-  feeds.delete(feed);
-  if (feeds.size > 0 || !otherThreads) return;
-  otherThreads.close();
-  otherThreads = undefined;
+  const leave = otherThreads.join();
+  return () => {
+    feeds.delete(feed);
+    leave();
+  };
 }
 
 export interface SheetsFeedDeps {
@@ -98,11 +92,9 @@ export function createSheetsFeed(deps: SheetsFeedDeps) {
       await bus.publish('sheets', sheetEventBody(n), { messageId: n.id });
     },
     /** Stops hearing about target changes. */
-    close(): void {
-      removeFeed(feed);
-    },
+    close: (): void => removeFeed(),
   };
-  addFeed(feed);
+  const removeFeed = addFeed(feed);
   return feed;
 }
 
@@ -135,8 +127,7 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
   const { store, bus, logger } = deps;
   const cacheMs = deps.cacheMs ?? 2000;
   const known = new Map<string, { has: boolean; at: number }>();
-  const feed = { invalidate: () => known.clear() };
-  addFeed(feed);
+  const removeFeed = addFeed({ invalidate: () => known.clear() });
 
   async function hasOutcomeTargets(ws: string, programId: string): Promise<boolean> {
     const k = `${ws}\u0000${programId}`;
@@ -167,8 +158,6 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
     listener: (changes: MessageChange[]): void => {
       publish(changes).catch((e: unknown) => logger.warn('sheets: a message outcome was not queued for its sheet', { error: (e as Error).message }));
     },
-    close(): void {
-      removeFeed(feed);
-    },
+    close: removeFeed,
   };
 }

@@ -3,17 +3,13 @@
 // Credits follow the ledger: what was reserved for a message counts as charged when it is stored,
 // what is given back counts as refunded when it ends unsent. Both go to the rows without a provider
 // (the reservation is made before one is chosen), so a provider filter shows no credits.
+// A recipient's figures are not counter rows: domain/usage.ts usageHoursOf counts its messages by the same rules.
 import { REFUNDED_STATUSES } from '../../domain/credits';
-import { usageColumnOf, usageKeysOf, type UsageDelta, type UsageMessage } from '../../domain/usage';
+import { usageColumnOf, usageKeysOf, usageSegmentsOf, type UsageDelta, type UsageMessage } from '../../domain/usage';
 import type { MessageStatus } from '../../domain/types';
 import type { MessageChange } from './observe-messages';
 
 const REFUNDED: ReadonlySet<MessageStatus> = new Set(REFUNDED_STATUSES);
-
-/** SMS segments handed to a provider; an email counts none. */
-function segmentsOf(m: UsageMessage): number {
-  return m.channel === 'sms' ? (m.sms?.segments ?? 1) : 0;
-}
 
 /** Whether this change gives the message's reservation back (it enters an unsent final status). */
 export function refundsCost(before: MessageStatus | undefined, m: Pick<UsageMessage, 'status' | 'cost'>): boolean {
@@ -37,7 +33,7 @@ export function usageDeltas(change: MessageChange): UsageDelta[] {
   for (const d of out) d.counts = { [from]: -1 };
   const now = usageKeysOf(m, m.status) as UsageDelta[];
   for (const d of now) {
-    d.counts = handedOver ? { [to]: 1, segments: segmentsOf(m) } : { [to]: 1 };
+    d.counts = handedOver ? { [to]: 1, segments: usageSegmentsOf(m) } : { [to]: 1 };
     out.push(d);
   }
   return refund.length > 0 ? out.concat(refund) : out;

@@ -1,5 +1,6 @@
 // A usage report: the page's buckets in the caller's zone, each the sum of the hourly counter
 // rows inside it. Reads only rollup rows of the page's range: independent of the message count.
+// A recipient's hourly rows are counted by the store from its messages (UsageRepo.hourly).
 import { ValidationError } from '../../domain/errors';
 import type { Channel } from '../../domain/types';
 import { bucketsAt, countBuckets, MAX_BUCKETS, type Bucket, type Every } from '../../domain/usage-buckets';

@@ -1,5 +1,6 @@
 // Databases from before workspaces: their records move to the default workspace at connect, once.
-// Indexes whose options changed are dropped at connect, so that createIndexes makes them anew.
+// Indexes whose options changed are dropped at connect, so that createIndexes makes them anew; counter
+// rows no longer kept (the recipient's usage) are removed.
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 import type { Models } from './models';
 
@@ -47,4 +48,12 @@ export async function migrateIndexes(models: Models): Promise<void> {
     const existing = await coll.listIndexes().toArray().catch(() => []); // no collection yet
     if (existing.some((ix) => ix.name === index && stale(ix))) await coll.dropIndex(index);
   }
+}
+
+/**
+ * Idempotent: removes the recipient's counter rows kept by earlier versions (a recipient's usage is
+ * counted from its messages now, so they would only linger). A no-op once they are gone.
+ */
+export async function dropRecipientUsageRows(models: Models): Promise<void> {
+  await models.usageRollups.collection.deleteMany({ dimension: 'user' });
 }

@@ -150,6 +150,8 @@ messageSchema.index({ _id: 1, status: 1 }, { unique: true });
 /** CSV exports walk messages by creation time. */
 messageSchema.index({ createdAt: 1, _id: 1 });
 messageSchema.index({ workspaceId: 1, to: 1, createdAt: -1 }); // a message by its recipient (store-search.ts)
+/** A recipient's usage, counted from its messages (repos-usage.ts); written at insert only (the fields never change). */
+messageSchema.index({ workspaceId: 1, userId: 1, createdAt: 1 });
 
 const logSchema = new Schema(
   {

@@ -8,7 +8,7 @@ import type {
 import { guardRepo } from '../common';
 import { mapMongoError } from './docs';
 import { buildModels, type Models } from './models';
-import { migrateIndexes, migrateToWorkspaces } from './migrate';
+import { dropRecipientUsageRows, migrateIndexes, migrateToWorkspaces } from './migrate';
 import { eventTypeRepo, programRepo, userRepo } from './repos-catalog';
 import { subscriptionRepo } from './repos-subscriptions';
 import { notificationRepo } from './repos-notifications';
@@ -84,6 +84,7 @@ export class MongoStore implements Store {
       const models = buildModels(conn);
       await migrateToWorkspaces(models);
       await migrateIndexes(models);
+      await dropRecipientUsageRows(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.conn = conn;
       this.models = models;

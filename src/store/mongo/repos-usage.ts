@@ -1,7 +1,9 @@
 // Usage counters in MongoDB: one upsert with $inc per row, all of a batch in one unordered update command.
-import { USAGE_COLUMNS, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
-import type { UsageRepo } from '../store';
+// A recipient's usage is counted from its messages (index workspaceId_1_userId_1_createdAt_1).
+import { USAGE_COLUMNS, USAGE_CREATED_SLACK_MS, usageHoursCounter, usageRowId, zeroCounters, type UsageDelta, type UsageHour } from '../../domain/usage';
+import type { UsageQuery, UsageRepo } from '../store';
 import { isDuplicateKey } from './docs';
+import { fromDoc } from './message-docs';
 import type { Models } from './models';
 import { updateEach, type UpdateOp } from './raw-writes';
 
@@ -17,6 +19,19 @@ function upsertOp(d: UsageDelta): UpdateOp {
     update: { $inc, $setOnInsert: { workspaceId: d.workspaceId, hour: d.hour, dimension: d.dimension, key: d.key, channel: d.channel, provider: d.provider } },
     upsert: true,
   };
+}
+
+/** The fields a message's usage is counted from (domain/usage.ts UsageFacts); of its history, the first change (its acceptance). */
+const FACTS = { channel: 1, status: 1, statusHistory: { $slice: 1 }, provider: 1, sentAt: 1, 'sms.segments': 1, cost: 1, createdAt: 1 };
+/** Documents a cursor batch holds: a recipient with very many messages is counted through a bounded window of them. */
+const BATCH = 1000;
+
+async function recipientHours(models: Models, q: UsageQuery): Promise<UsageHour[]> {
+  const createdAt = { $gte: new Date(q.from.getTime() - USAGE_CREATED_SLACK_MS), $lt: new Date(q.to.getTime() + USAGE_CREATED_SLACK_MS) };
+  const counter = usageHoursCounter(q);
+  const cursor = models.messages.collection.find({ workspaceId: q.workspaceId, userId: q.key, createdAt }, { projection: FACTS, batchSize: BATCH });
+  for await (const d of cursor) counter.add(fromDoc(d as Doc));
+  return counter.hours();
 }
 
 export function usageRepo(models: () => Models): UsageRepo {
@@ -36,6 +51,7 @@ export function usageRepo(models: () => Models): UsageRepo {
       }
     },
     async hourly(q) {
+      if (q.dimension === 'user') return recipientHours(models(), q);
       const match: Doc = { workspaceId: q.workspaceId, dimension: q.dimension, key: q.key, hour: { $gte: q.from, $lt: q.to } };
       if (q.channel !== undefined) match.channel = q.channel;
       if (q.provider !== undefined) match.provider = q.provider;

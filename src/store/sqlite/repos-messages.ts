@@ -34,7 +34,7 @@ const DEFAULTED = { attempts: true, statusHistory: true, createdAt: true, update
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
-const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
+export const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
 
 export function messageRepo(sql: Sql): MessageRepo {

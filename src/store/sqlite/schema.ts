@@ -4,15 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CREDITS_DDL } from './repos-credits';
-import { USAGE_DDL } from './repos-usage';
+import { DROP_USER_ROWS, USAGE_DDL } from './repos-usage';
 import { SEARCH_DDL } from './repos-search';
 import { CAMPAIGNS_DDL } from './repos-campaigns';
 import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
 import { MESSAGE_SWEEPS_DDL } from './message-sweeps';
+import { closeOnThrow } from './close-on-throw';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -75,6 +76,8 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
 CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
+-- A recipient's usage (repos-usage.ts): its messages by creation time. Written at insert only (never changes).
+CREATE INDEX IF NOT EXISTS messages_workspace_user_created ON messages ("workspaceId", "userId", "createdAt");
 -- providerMessageIds is a JSON array; this side table, kept by triggers, makes it searchable.
 CREATE TABLE IF NOT EXISTS message_provider_ids (
   "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
@@ -125,6 +128,10 @@ export function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
+  return closeOnThrow(db, () => setUp(db, inMemory));
+}
+
+function setUp(db: Database.Database, inMemory: boolean): Database.Database {
   db.pragma('busy_timeout = 5000');
   if (!inMemory) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -133,6 +140,7 @@ export function openDatabase(file: string): Database.Database {
   // `sent` record) in memory, not in a temporary file: about 20 µs of file I/O less per such row.
   // Durability is the WAL's; a statement journal only undoes a statement inside its transaction.
   db.pragma('temp_store = MEMORY');
+  const version = db.pragma('user_version', { simple: true }) as number;
   migrate(db);
   // Files made before this column existed get it.
   addMissingColumn(db, 'notifications', 'requestedWindow', 'TEXT');
@@ -141,6 +149,8 @@ export function openDatabase(file: string): Database.Database {
   addMissingColumn(db, 'notifications', 'subscribers', 'INTEGER');
   db.exec(CREDITS_DDL);
   db.exec(USAGE_DDL);
+  // Version 4: a recipient's usage is counted from its messages; the counter rows kept for it before go.
+  if (version < 4) db.exec(DROP_USER_ROWS);
   db.exec(SEARCH_DDL);
   db.exec(MESSAGE_SWEEPS_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');

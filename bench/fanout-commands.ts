@@ -1,0 +1,93 @@
+// MongoDB commands, documents written and Mongo-server CPU per message of a fan-out: a `herald server`
+// and a `herald worker sms` in this process on MongoDB + RabbitMQ (unique database and queue prefix,
+// removed after), one notification to N subscribers, the bench's http gateway as the provider. The
+// counts come from the driver's command monitoring (they do not move with the machine's load); the
+// server's CPU is read from /proc (run it against a Mongo test server of your own: MONGODB_URI).
+//   npx tsx bench/fanout-commands.ts [subscribers=5000]
+import mongoose, { mongo } from 'mongoose';
+
+const { BSON } = mongo;
+import { disposeTestHerald, startTestHerald, testConfig } from '../test/support/herald';
+import type { RunningHerald } from '../src/runtime';
+import { cpuSeconds, servicePids } from './cpu';
+import { EVENT_TYPE, openBenchDb } from './fixtures';
+import { postMany } from './load';
+import { startSink } from './sinks';
+
+type Counts = { commands: number; ops: number };
+const counts = new Map<string, Counts>();
+let counting = false;
+const createConnection = mongoose.createConnection.bind(mongoose);
+// Every connection Herald opens gets command monitoring: `<command> <collection>`, and the statements (documents, updates) in it.
+(mongoose as unknown as { createConnection: typeof createConnection }).createConnection = ((uri: string, opts: mongoose.ConnectOptions) => {
+  const conn = createConnection(uri, { ...opts, monitorCommands: true });
+  conn.asPromise().then(
+    () =>
+      conn.getClient().on('commandStarted', (e) => {
+        if (!counting) return;
+        const c = e.command as Record<string, unknown>;
+        const target = c[e.commandName];
+        const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim();
+        const ops = (c.updates as unknown[] | undefined)?.length ?? (c.documents as unknown[] | undefined)?.length ?? (c.deletes as unknown[] | undefined)?.length ?? 1;
+        const cur = counts.get(key) ?? { commands: 0, ops: 0 };
+        cur.commands++;
+        cur.ops += ops;
+        counts.set(key, cur);
+      }),
+    () => undefined,
+  );
+  return conn;
+}) as typeof createConnection;
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 5000);
+  const mongo = servicePids().mongo;
+  if (!mongo) throw new Error('no Mongo server process found');
+  const sink = await startSink('http', '/tmp');
+  const config = testConfig('real', { 'log.level': 'info', 'scheduler.intervalMs': 1000, 'providers.sms': sink.providers });
+  let server: RunningHerald | undefined;
+  let worker: RunningHerald | undefined;
+  try {
+    server = await startTestHerald(config, 'server');
+    worker = await startTestHerald({ ...config, dispatchPort: 0 }, 'sms');
+    const db = await openBenchDb(config.mongodbUri!);
+    await db.createProgram('p');
+    await db.subscribe('p', 'u', n, 1_000_000);
+    counting = true;
+    const [c0, p0, t0] = [cpuSeconds(mongo), process.cpuUsage(), Date.now()];
+    await postMany(`${server.url}/v1/notifications`, 1, 1, () => ({ programId: 'p', eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: 'x' } }));
+    while (sink.received() < n) await new Promise((r) => setTimeout(r, 100));
+    // The records follow the provider's answers by a few ms, the usage rows by 100 ms, the log lines by 200 ms.
+    await new Promise((r) => setTimeout(r, 1500));
+    counting = false;
+    const [c1, p1] = [cpuSeconds(mongo), process.cpuUsage(p0)];
+    console.log('statuses', await db.countByStatus({ programId: 'p' }));
+    console.log(`${n} messages in ${((Date.now() - t0) / 1000).toFixed(1)} s; Mongo server ${(((c1 - c0) * 1e6) / n).toFixed(0)} µs CPU/msg, this process (server + worker) ${((p1.user + p1.system) / n).toFixed(0)} µs/msg`);
+    const per = (v: number) => (v / n).toFixed(3).padStart(8);
+    console.log('   commands/msg  statements/msg  command');
+    let total = { commands: 0, ops: 0 };
+    for (const [k, v] of [...counts].sort((a, b) => b[1].ops - a[1].ops)) {
+      total = { commands: total.commands + v.commands, ops: total.ops + v.ops };
+      if (v.commands / n >= 0.0005) console.log(`  ${per(v.commands)}  ${per(v.ops)}      ${k}`);
+    }
+    console.log(`  ${per(total.commands)}  ${per(total.ops)}      in all`);
+    const rows = await db.models.usageRollups.countDocuments({});
+    const msgs = await db.models.messages.countDocuments({});
+    console.log(`documents: messages ${msgs}, usage rows ${rows} (${(rows / n).toFixed(2)}/msg), logs ${await db.models.logs.countDocuments({})}`);
+    const one = await db.models.messages.collection.findOne({ status: 'sent' });
+    if (one) console.log(`a sent message: ${BSON.calculateObjectSize(one)} bytes of BSON, ${Object.keys(one).length} fields`, one);
+    await db.close();
+  } finally {
+    await worker?.stop();
+    await disposeTestHerald(server);
+    await sink.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
