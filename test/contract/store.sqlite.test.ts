@@ -207,3 +207,36 @@ describe('SQLite store: a file from before recipients were counted from their me
     reopened.close();
   });
 });
+
+describe('SQLite store: a file with the full status indexes of messages (before the partial ones)', () => {
+  it('swaps them for the sweeps\' partial indexes, and the sweeps find the same messages', async () => {
+    const file = path.join(root, uniqueName('sweeps'), 'herald.db');
+    const first = createSqliteStore(file);
+    await first.connect();
+    const at = new Date('2030-01-01T00:00:00Z');
+    const msg = (id: string, status: 'accepted' | 'queued' | 'sent') => ({
+      id, workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: id, channel: 'sms' as const, to: '+33600000000',
+      content: { text: 'hi' }, status, statusHistory: [{ status, at }], validUntil: at, attempts: 0,
+    });
+    await first.messages.insertMany([msg('a', 'accepted'), msg('q', 'queued'), msg('s', 'sent')]);
+    await first.close();
+    const old = new Database(file);
+    old.exec(`DROP INDEX messages_stale; DROP INDEX messages_expirable;
+      CREATE INDEX messages_status_updated ON messages ("status", "updatedAt"); CREATE INDEX messages_status_valid ON messages ("status", "validUntil");`);
+    old.close();
+
+    const store = createSqliteStore(file);
+    await store.connect();
+    const later = new Date('2031-01-01T00:00:00Z');
+    expect((await store.messages.findStale(['accepted'], later, 10)).map((m) => m.id)).toEqual(['a']);
+    expect((await store.messages.findExpired(['accepted', 'scheduled', 'queued'], later, 10)).map((m) => m.id)).toEqual(['a', 'q']);
+    expect((await store.messages.findExpired(['queued', 'sent'], later, 10)).map((m) => m.id)).toEqual(['q', 's']);
+    await store.close();
+    const reopened = new Database(file);
+    const indexes = (reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as Array<{ name: string }>).map((r) => r.name);
+    reopened.close();
+    expect(indexes).toEqual(expect.arrayContaining(['messages_stale', 'messages_expirable']));
+    expect(indexes).not.toContain('messages_status_updated');
+    expect(indexes).not.toContain('messages_status_valid');
+  });
+});

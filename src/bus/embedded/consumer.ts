@@ -1,5 +1,7 @@
-// A consumer of the embedded queue: claims ready jobs (at most `prefetch` held at once) on
-// every poll tick, every publish in this process and every finished handler.
+// A consumer of the embedded queue: claims ready jobs (at most `prefetch` running at once) on
+// every poll tick, every publish in this process and every finished handler; under load, a batch of
+// free slots at a time. A finished job's settlement rides in the next claim's commit (or the next
+// poll tick's): one transaction and one fsync for several jobs, each answered once it is durable.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Consumer, Delivery, Handler, HandlerResult, QueueName, SplitPart } from '../bus';
@@ -19,12 +21,19 @@ export interface EmbeddedConsumerDeps {
 
 export class EmbeddedConsumer implements Consumer {
   private readonly held = new Map<number, { token: string; done: Promise<void> }>();
+  /** Settlements of finished jobs not yet asked of the store: written with the next claim or poll tick (one commit). */
+  private toSettle: Array<() => void> = [];
+  /** Held jobs whose handler has finished: their slots are free again, their settlement commits soon. */
+  private settling = 0;
+  /** Under load a claim waits for this many free slots (or the next poll tick): fewer, larger claims. */
+  private readonly batch: number;
   private readonly pollTimer: NodeJS.Timeout;
   private readonly leaseTimer: NodeJS.Timeout;
   private readonly onWake = (q: string) => {
-    if (q === this.queue) this.kick();
+    if (q === this.queue) this.kick(false);
   };
   private scheduled = false;
+  private eager = false;
   private claiming = false;
   private kickedWhileClaiming = false;
   private cancelled = false;
@@ -37,11 +46,15 @@ export class EmbeddedConsumer implements Consumer {
     private readonly prefetch: number,
     private readonly onCancelled: (c: EmbeddedConsumer) => void,
   ) {
-    this.pollTimer = setInterval(() => this.kick(), deps.pollMs);
+    this.batch = Math.max(1, Math.floor(prefetch / 4));
+    this.pollTimer = setInterval(() => {
+      this.flushSettlements();
+      this.kick(true);
+    }, deps.pollMs);
     // Long handlers keep their jobs: the lease is renewed well before it runs out.
     this.leaseTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(deps.visibilityMs / 3)));
     deps.wake.on('published', this.onWake);
-    this.kick();
+    this.kick(true);
   }
 
   cancel(): Promise<void> {
@@ -52,6 +65,7 @@ export class EmbeddedConsumer implements Consumer {
   private async stop(): Promise<void> {
     this.cancelled = true;
     clearInterval(this.pollTimer);
+    this.flushSettlements();
     this.deps.wake.off('published', this.onWake);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
@@ -75,23 +89,30 @@ export class EmbeddedConsumer implements Consumer {
     this.held.clear();
   }
 
-  private kick(): void {
+  /** `eager`: claim whatever slot is free (a poll tick); otherwise only a batch of them while jobs are running. */
+  private kick(eager: boolean): void {
+    this.eager ||= eager;
     if (this.scheduled || this.cancelled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.pump();
+      const e = this.eager;
+      this.eager = false;
+      this.pump(e);
     });
   }
 
-  private pump(): void {
+  private pump(eager: boolean): void {
     if (this.cancelled || !this.deps.store.isOpen) return;
     if (this.claiming) {
       this.kickedWhileClaiming = true;
       return;
     }
-    const free = this.prefetch - this.held.size;
-    if (free <= 0) return;
+    const running = this.held.size - this.settling;
+    const free = this.prefetch - running;
+    if (free <= 0 || (!eager && running > 0 && free < this.batch)) return;
+    // The settlements queued meanwhile share the claim's transaction and its one fsync.
+    this.flushSettlements();
     const token = randomUUID();
     // The claim joins the store's next group commit (with the settlements of the same turn): one fsync for both.
     this.claiming = true;
@@ -109,7 +130,7 @@ export class EmbeddedConsumer implements Consumer {
       .finally(() => {
         this.claiming = false;
         // More may be ready (a full claim), or a publish or a finished job asked meanwhile.
-        if (claimed > 0 || this.kickedWhileClaiming) this.kick();
+        if (claimed > 0 || this.kickedWhileClaiming) this.kick(false);
       });
   }
 
@@ -122,7 +143,7 @@ export class EmbeddedConsumer implements Consumer {
     for (const row of rows) {
       const done = this.handle(row, token).finally(() => {
         if (this.held.get(row.id)?.token === token) this.held.delete(row.id);
-        this.kick();
+        this.kick(false);
       });
       this.held.set(row.id, { token, done });
     }
@@ -131,7 +152,12 @@ export class EmbeddedConsumer implements Consumer {
   private renewLeases(): void {
     if (!this.deps.store.isOpen) return;
     const until = Date.now() + this.deps.visibilityMs;
-    for (const [id, h] of this.held) this.safely(() => this.deps.store.setLease(id, h.token, until));
+    // Every held job's lease in one write of the next group commit (not one fsync each on the event loop).
+    if (this.held.size === 0) return;
+    void this.safelyLater(() => {
+      for (const [id, h] of this.held) this.deps.store.setLease(id, h.token, until);
+      return true;
+    });
   }
 
   private async handle(row: JobRow, token: string): Promise<void> {
@@ -146,8 +172,9 @@ export class EmbeddedConsumer implements Consumer {
       result = await runHandler(this.handler, delivery, this.queue, this.deps.logger);
     }
     const store = this.deps.store;
-    // Settled with the other jobs finishing in the same turn: one commit for all of them.
-    const kept = await this.safelyLater(() => {
+    // Settled with the next claim (or at the next poll tick) and the other jobs finished meanwhile: one commit for all.
+    // The job stays held (its lease renewed, a cancel waiting for it) until the settlement is durable.
+    const settled = this.settleSoon(() => {
       if (result.action === 'ack') return store.ack(row.id, token);
       if (result.action === 'split') return store.split(row.id, token, result.parts.map((p) => this.part(p, headers, row.attempt)));
       if (result.action === 'retry') {
@@ -157,6 +184,14 @@ export class EmbeddedConsumer implements Consumer {
       }
       return store.dead(row.id, token, result.reason, { ...headers, [HEADER_REASON]: result.reason, [HEADER_ORIGINAL_QUEUE]: this.queue });
     });
+    this.settling++;
+    this.pump(false);
+    let kept: boolean | undefined;
+    try {
+      kept = await settled;
+    } finally {
+      this.settling--;
+    }
     if (kept === false) {
       this.deps.logger?.warn('embedded job lease lost before it was settled; it is delivered again', { queue: this.queue, action: result.action });
     }
@@ -172,6 +207,22 @@ export class EmbeddedConsumer implements Consumer {
     const next: Record<string, unknown> = { ...headers, [HEADER_ATTEMPT]: attempt + 1 };
     if (p.result.reason) next[HEADER_REASON] = p.result.reason;
     return { ...base, attempt: attempt + 1, delayMs: p.result.delayMs, headers: next };
+  }
+
+  /** `fn` in the group commit of the next claim or poll tick (at once when cancelling); resolves once it is durable. */
+  private settleSoon(fn: () => boolean): Promise<boolean | undefined> {
+    return new Promise((resolve) => {
+      this.toSettle.push(() => void this.safelyLater(fn).then(resolve));
+      if (this.cancelled) this.flushSettlements();
+    });
+  }
+
+  /** Asks the store for every queued settlement in this turn: they join one group commit. */
+  private flushSettlements(): void {
+    if (this.toSettle.length === 0) return;
+    const fns = this.toSettle;
+    this.toSettle = [];
+    for (const f of fns) f();
   }
 
   /** `safely`, in the store's next group commit. */

@@ -1,10 +1,12 @@
 // Messages in SQLite: idempotent bulk insert and compare-and-set status transitions.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo } from '../store';
-import { OWNED_IMMUTABLE, splitPatch } from '../common';
+import { OWNED_IMMUTABLE } from '../common';
 import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
+import { sweepStatuses } from './message-sweeps';
+import { updateShape } from './message-updates';
 
 const codec: TableCodec = {
   table: 'messages',
@@ -25,47 +27,23 @@ const codec: TableCodec = {
 };
 
 /** Set by transition itself, never by its patch. */
-const TRANSITION_OWNED = [...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts'];
+const OWNED: ReadonlySet<string> = new Set([...OWNED_IMMUTABLE, 'status', 'statusHistory', 'attempts']);
+
+/** Columns an insert fills itself (the message's value or a default, the insert's time). */
+const DEFAULTED = { attempts: true, statusHistory: true, createdAt: true, updatedAt: true } as const;
 
 type TransitionOpts = NonNullable<Parameters<MessageRepo['transition']>[3]>;
 
 export const fromRow = (row: Record<string, unknown>): Message => decodeRow<Message>(codec, row);
 const statusesParam = (statuses: MessageStatus[]): string => JSON.stringify(statuses);
 
-/** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */
-interface UpdateShape {
-  text: string;
-  cols: string[];
-}
-const updateShapes = new Map<string, UpdateShape>();
-
-function updateShape(fields: Record<string, unknown>, oneFrom: boolean, leaseCheck: boolean): UpdateShape {
-  let key = oneFrom ? (leaseCheck ? '1L' : '1') : leaseCheck ? 'nL' : 'n';
-  for (const k in fields) key += `,${k}`;
-  let shape = updateShapes.get(key);
-  if (!shape) {
-    const cols = Object.keys(fields).filter((k) => codec.columns[k] !== undefined);
-    const text = `UPDATE messages SET ${cols.map((c) => `${q(c)} = ?`).join(', ')}, "attempts" = "attempts" + ?,
-         "statusHistory" = json_insert("statusHistory", '$[#]', json(?))
-       WHERE "id" = ? AND ${oneFrom ? '"status" = ?' : '"status" IN (SELECT value FROM json_each(?))'}${
-         leaseCheck ? ' AND ("leaseUntil" IS NULL OR "leaseUntil" < ?)' : ''
-       }`;
-    // Few shapes exist (the callers' patches); a cap keeps a pathological caller bounded.
-    if (updateShapes.size > 200) updateShapes.clear();
-    shape = { text, cols };
-    updateShapes.set(key, shape);
-  }
-  return shape;
-}
-
 export function messageRepo(sql: Sql): MessageRepo {
   // Positional: one array per row, in the codec's column order (no named lookups for 27 columns).
   const insertCols = Object.entries(codec.columns);
+  const slot = { attempts: 0, statusHistory: 0, createdAt: 0, updatedAt: 0 };
+  for (const k of Object.keys(DEFAULTED) as Array<keyof typeof slot>) slot[k] = insertCols.findIndex(([c]) => c === k);
   const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
-  const get = (id: string): Message | null => {
-    const row = sql.get('SELECT * FROM messages WHERE "id" = @id', { id });
-    return row ? fromRow(row) : null;
-  };
+  const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
   /** The searchable copy of a message's provider ids (message_provider_ids), after an update that set or cleared them. */
   const replaceProviderIds = (id: string, ids: string[] | undefined): void => {
@@ -81,20 +59,40 @@ export function messageRepo(sql: Sql): MessageRepo {
   /** `apply`, telling also what it wrote (to answer from the caller's copy instead of reading back). */
   const applyImage = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts) => {
     const at = opts.at ?? new Date();
-    const { set, unset } = splitPatch(opts.patch ?? {}, TRANSITION_OWNED);
-    const fields: Record<string, unknown> = { ...set, status: to, updatedAt: new Date() };
-    for (const k of unset) fields[k] = undefined;
+    const one = from.length === 1;
+    const leaseEndedBefore = opts.leaseEndedBefore;
+    // The patch read once (no entries array, no set object copied): fields to set, then to clear.
+    const fields: Record<string, unknown> = {};
+    const unset: string[] = [];
+    let key = one ? (leaseEndedBefore !== undefined ? '1L' : '1') : leaseEndedBefore !== undefined ? 'nL' : 'n';
+    const patch = opts.patch as Record<string, unknown> | undefined;
+    if (patch) {
+      for (const k in patch) {
+        if (OWNED.has(k)) continue;
+        const v = patch[k];
+        if (v === undefined) unset.push(k);
+        else {
+          fields[k] = v;
+          key += `,${k}`;
+        }
+      }
+    }
+    fields.status = to;
+    fields.updatedAt = new Date();
+    for (const k of unset) {
+      fields[k] = undefined;
+      key += `,-${k}`;
+    }
+    if (opts.providerStatus !== undefined && !('providerStatus' in fields)) key += ',+providerStatus';
     if (opts.providerStatus !== undefined) fields.providerStatus = opts.providerStatus;
     const change: StatusChange = { status: to, at };
     if (opts.reason !== undefined) change.reason = opts.reason;
-    if (set.provider !== undefined) change.provider = set.provider as string;
+    if (patch?.provider !== undefined) change.provider = patch.provider as string;
     if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;
     const inc = opts.incrementAttempts ? 1 : opts.uncountAttempt ? -1 : 0;
-    const one = from.length === 1;
-    const leaseEndedBefore = opts.leaseEndedBefore;
-    const shape = updateShape(fields, one, leaseEndedBefore !== undefined);
+    const shape = updateShape(codec.columns, key, fields, one, leaseEndedBefore !== undefined);
     const values: unknown[] = [];
-    for (const col of shape.cols) values.push(encodeValue(codec.columns[col], fields[col]));
+    for (const [col, kind] of shape.cols) values.push(encodeValue(kind, fields[col]));
     // One status (the worker's claim and record): a plain comparison, no JSON table per row.
     values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
@@ -110,9 +108,13 @@ export function messageRepo(sql: Sql): MessageRepo {
         const inserted: string[] = [];
         const stmt = sql.stmt(insert);
         for (const m of msgs) {
-          const rec = { ...m, attempts: m.attempts ?? 0, statusHistory: m.statusHistory ?? [], createdAt: now, updatedAt: now } as Record<string, unknown>;
+          // Read from the message itself (no copy with the defaults spread in): the defaults are put in their slots.
+          const src = m as unknown as Record<string, unknown>;
           const row: unknown[] = [];
-          for (const [col, kind] of insertCols) row.push(encodeValue(kind, rec[col]));
+          for (const [col, kind] of insertCols) row.push(col in DEFAULTED ? null : encodeValue(kind, src[col]));
+          row[slot.attempts] = m.attempts ?? 0;
+          row[slot.statusHistory] = JSON.stringify(m.statusHistory ?? []);
+          row[slot.createdAt] = row[slot.updatedAt] = now.getTime();
           if (stmt.run(row).changes > 0) inserted.push(m.id);
         }
         return inserted;
@@ -123,7 +125,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      return sql.all('SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) }).map(fromRow);
+      return sql.allDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" IN (SELECT value FROM json_each(@ids))', { ids: JSON.stringify(ids) });
     },
     async transition(id, from, to, opts = {}) {
       return sql.group(() => (apply(id, from, to, opts) === 0 ? null : get(id)));
@@ -212,7 +214,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     async findStale(statuses, updatedBefore, limit) {
       return sql
         .all(
-          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "updatedAt" < @before
+          `SELECT * FROM messages WHERE ${sweepStatuses('stale', statuses)} AND "updatedAt" < @before
            ORDER BY "updatedAt", "id" LIMIT @limit`,
           { statuses: statusesParam(statuses), before: updatedBefore.getTime(), limit: Math.max(0, limit) },
         )
@@ -230,7 +232,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     async findExpired(statuses, now, limit) {
       return sql
         .all(
-          `SELECT * FROM messages WHERE "status" IN (SELECT value FROM json_each(@statuses)) AND "validUntil" < @now
+          `SELECT * FROM messages WHERE ${sweepStatuses('expirable', statuses)} AND "validUntil" < @now
            ORDER BY "validUntil", "id" LIMIT @limit`,
           { statuses: statusesParam(statuses), now: now.getTime(), limit: Math.max(0, limit) },
         )

@@ -10,6 +10,7 @@ import { CAMPAIGNS_DDL } from './repos-campaigns';
 import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
+import { MESSAGE_SWEEPS_DDL } from './message-sweeps';
 import { closeOnThrow } from './close-on-throw';
 
 export const SCHEMA_VERSION = 4;
@@ -74,8 +75,6 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_notification_status ON messages ("notificationId", "status");
 CREATE INDEX IF NOT EXISTS messages_notification_created ON messages ("notificationId", "createdAt", "id");
-CREATE INDEX IF NOT EXISTS messages_status_updated ON messages ("status", "updatedAt");
-CREATE INDEX IF NOT EXISTS messages_status_valid ON messages ("status", "validUntil");
 CREATE INDEX IF NOT EXISTS messages_created ON messages ("createdAt", "id");
 -- A recipient's usage (repos-usage.ts): its messages by creation time. Written at insert only (never changes).
 CREATE INDEX IF NOT EXISTS messages_workspace_user_created ON messages ("workspaceId", "userId", "createdAt");
@@ -153,6 +152,7 @@ function setUp(db: Database.Database, inMemory: boolean): Database.Database {
   // Version 4: a recipient's usage is counted from its messages; the counter rows kept for it before go.
   if (version < 4) db.exec(DROP_USER_ROWS);
   db.exec(SEARCH_DDL);
+  db.exec(MESSAGE_SWEEPS_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
   db.exec(CONTACTS_DDL);
