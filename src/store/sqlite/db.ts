@@ -52,6 +52,15 @@ function columnList(codec: TableCodec): Array<[string, ColumnKind, ((v: any) => 
   return list;
 }
 
+/** One stored column value as the record holds it (NULLs are left out by the callers). */
+function decodeValue(kind: ColumnKind, revive: ((v: any) => unknown) | undefined, v: unknown): unknown {
+  if (kind === 'date') return new Date(v as number);
+  if (kind === 'bool') return v === 1 || v === true;
+  if (kind !== 'json') return v;
+  const parsed = JSON.parse(v as string);
+  return revive ? revive(parsed) : parsed;
+}
+
 /** The record a row stands for: NULL columns are absent fields, never null. */
 export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
@@ -59,13 +68,7 @@ export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T
   for (let i = 0; i < list.length; i++) {
     const [col, kind, revive] = list[i];
     const v = row[col];
-    if (v === null || v === undefined) continue;
-    if (kind === 'date') out[col] = new Date(v as number);
-    else if (kind === 'bool') out[col] = v === 1 || v === true;
-    else if (kind === 'json') {
-      const parsed = JSON.parse(v as string);
-      out[col] = revive ? revive(parsed) : parsed;
-    } else out[col] = v;
+    if (v !== null && v !== undefined) out[col] = decodeValue(kind, revive, v);
   }
   return out as T;
 }
@@ -90,13 +93,7 @@ function decodeRaw<T>(plan: RawPlan, row: unknown[]): T {
   for (let i = 0; i < plan.length; i++) {
     const [index, col, kind, revive] = plan[i];
     const v = row[index];
-    if (v === null || v === undefined) continue;
-    if (kind === 'date') out[col] = new Date(v as number);
-    else if (kind === 'bool') out[col] = v === 1 || v === true;
-    else if (kind === 'json') {
-      const parsed = JSON.parse(v as string);
-      out[col] = revive ? revive(parsed) : parsed;
-    } else out[col] = v;
+    if (v !== null && v !== undefined) out[col] = decodeValue(kind, revive, v);
   }
   return out as T;
 }
