@@ -1,11 +1,13 @@
 // The embedded SQLite queue against the bus contract, plus what only it promises.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmbeddedBus } from '../../src/bus/embedded';
 import type { Bus, Delivery } from '../../src/bus/bus';
 import Database from 'better-sqlite3';
+import type { Logger } from '../../src/log/logger';
 import { failure, leaveWal, openDescriptors } from '../support/open-files';
 import { describeBusContract, waitFor } from './bus.contract';
 
@@ -101,5 +103,69 @@ describe('embedded bus', () => {
     await after.consume('email', async (d) => (got.push(d.body), { action: 'ack' }), { prefetch: 1 });
     await waitFor(() => got.length === 1);
     expect(got).toEqual([{ messageId: 'persisted' }]);
+  });
+});
+
+describe('embedded bus: close while queue writes are under way', () => {
+  /** A logger that keeps what the bus logs at warn and error. */
+  function recordingLogger(): { logger: Logger; lines: string[] } {
+    const lines: string[] = [];
+    const keep = (level: string) => (msg: string, meta?: { error?: string }) => {
+      lines.push(`${level}: ${msg}${meta?.error ? `: ${meta.error}` : ''}`);
+    };
+    const logger = { warn: keep('warn'), error: keep('error'), info: () => undefined, debug: () => undefined } as unknown as Logger;
+    return { logger, lines };
+  }
+
+  /** Holds every fsync of this process (the queue's WAL flush) until `open()`: a commit stays "being flushed". */
+  async function holdFsyncs(): Promise<{ open: () => void; restore: () => void }> {
+    const probe = await fsp.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const original = proto.sync;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    proto.sync = async function (this: unknown) {
+      await gate;
+      return original.call(this);
+    };
+    return { open, restore: () => void (proto.sync = original) };
+  }
+
+  /** Jobs whose lease still runs (nobody else may claim them before it ends). */
+  const leased = (db: Database.Database) => (db.prepare('SELECT COUNT(*) AS n FROM bus_jobs WHERE lease_until > ?').get(Date.now()) as { n: number }).n;
+
+  test('a close that lands while a claim is being flushed leaves no job leased: a new consumer gets them at once', async () => {
+    const { logger, lines } = recordingLogger();
+    const first = createEmbeddedBus({ file, pollMs: 5, logger });
+    for (let i = 0; i < 8; i++) await first.publish('sms', { i });
+    const observer = new Database(file, { readonly: true });
+    const fsyncs = await holdFsyncs();
+    let handled = 0;
+    try {
+      await first.consume('sms', async () => (handled++, { action: 'ack' }), { prefetch: 8 });
+      // The claim is committed (its rows leased) and its flush is still under way when close lands.
+      await waitFor(() => leased(observer) === 8, 5000, 'the claim committed');
+      const closed = first.close();
+      fsyncs.open();
+      await closed;
+    } finally {
+      fsyncs.restore();
+    }
+    expect(handled).toBe(0);
+    expect(leased(observer)).toBe(0);
+    observer.close();
+
+    // Not after visibilityMs (60 s by default): at once.
+    const second = createEmbeddedBus({ file, pollMs: 5 });
+    const got: Delivery[] = [];
+    await second.consume('sms', async (d) => (got.push(d), { action: 'ack' }), { prefetch: 8 });
+    try {
+      await waitFor(() => got.length === 8, 5000, 'the 8 jobs delivered again');
+    } finally {
+      await second.close();
+    }
+    expect(got.map((d) => (d.body as { i: number }).i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(lines).toEqual([]);
   });
 });

@@ -35,6 +35,8 @@ export class EmbeddedConsumer implements Consumer {
   private scheduled = false;
   private eager = false;
   private claiming = false;
+  /** The claim under way (its commit, then starting or releasing what it claimed): a cancel waits for it. */
+  private claimRun: Promise<void> = Promise.resolve();
   private kickedWhileClaiming = false;
   private cancelled = false;
   private cancelling: Promise<void> | undefined;
@@ -67,6 +69,9 @@ export class EmbeddedConsumer implements Consumer {
     clearInterval(this.pollTimer);
     this.flushSettlements();
     this.deps.wake.off('published', this.onWake);
+    // A claim being committed now leases its jobs to this consumer: they go back to the queue (start)
+    // before the bus may close the file, or nobody would release them until their lease ran out.
+    await this.claimRun;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), this.deps.drainTimeoutMs);
@@ -118,14 +123,16 @@ export class EmbeddedConsumer implements Consumer {
     this.claiming = true;
     this.kickedWhileClaiming = false;
     let claimed = 0;
-    this.deps.store
+    this.claimRun = this.deps.store
       .later(() => this.deps.store.claim(this.queue, free, token, this.deps.visibilityMs))
       .then(
         (rows) => {
           claimed = rows.length;
-          this.start(rows, token);
+          return this.start(rows, token);
         },
-        (err: unknown) => this.deps.logger?.warn('embedded queue: claim failed', { queue: this.queue, error: (err as Error).message }),
+        (err: unknown) => {
+          this.deps.logger?.warn('embedded queue: claim failed', { queue: this.queue, error: (err as Error).message });
+        },
       )
       .finally(() => {
         this.claiming = false;
@@ -134,10 +141,16 @@ export class EmbeddedConsumer implements Consumer {
       });
   }
 
-  private start(rows: JobRow[], token: string): void {
+  /** Starts the claimed jobs; once cancelled, gives them straight back to the queue (as AMQP requeues a cancelled consumer's unacked deliveries). */
+  private async start(rows: JobRow[], token: string): Promise<void> {
     if (this.cancelled) {
-      // Claimed while cancel began: straight back to the queue, not started.
-      for (const row of rows) this.safely(() => this.deps.store.setLease(row.id, token, 0));
+      // Claimed while cancel began: not started, claimable again at once (redelivered=true). One commit, awaited by the cancel.
+      if (rows.length > 0) {
+        await this.safelyLater(() => {
+          for (const row of rows) this.deps.store.setLease(row.id, token, 0);
+          return true;
+        });
+      }
       return;
     }
     for (const row of rows) {
