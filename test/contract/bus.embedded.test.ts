@@ -8,8 +8,9 @@ import { createEmbeddedBus } from '../../src/bus/embedded';
 import type { Bus, Delivery } from '../../src/bus/bus';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../src/log/logger';
+import { shareThreadLocks } from '../../src/store/sqlite/thread-lock';
 import { failure, leaveWal, openDescriptors } from '../support/open-files';
-import { describeBusContract, waitFor } from './bus.contract';
+import { describeBusContract, sleep, waitFor } from './bus.contract';
 
 const CRASHING_CONSUMER = `
 const { createEmbeddedBus } = require(${JSON.stringify(path.resolve(__dirname, '../../src/bus/embedded'))});
@@ -166,6 +167,42 @@ describe('embedded bus: close while queue writes are under way', () => {
       await second.close();
     }
     expect(got.map((d) => (d.body as { i: number }).i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(lines).toEqual([]);
+  });
+
+  test('a clean shutdown logs no error, even with a lease renewal waiting for the write lock of another thread', async () => {
+    // As in `herald all`: the sender threads share the file's write lock; here "another thread" is this test.
+    const word = new Int32Array(Object.values(shareThreadLocks([file]))[0]);
+    const { logger, lines } = recordingLogger();
+    const bus = createEmbeddedBus({ file, pollMs: 5, visibilityMs: 30, logger });
+    let started = false;
+    let finish!: () => void;
+    const finishing = new Promise<void>((r) => (finish = r));
+    await bus.consume('sms', async () => ((started = true), await finishing, { action: 'ack' }), { prefetch: 1 });
+    await bus.publish('sms', { n: 1 });
+    await waitFor(() => started, 5000, 'handler start');
+    const observer = new Database(file, { readonly: true });
+    const fsyncs = await holdFsyncs();
+    try {
+      finish();
+      // The ack is committed, its flush held: the job stays held and its lease renewals queue up behind it.
+      await waitFor(() => (observer.prepare('SELECT COUNT(*) AS n FROM bus_jobs').get() as { n: number }).n === 0, 5000, 'the ack committed');
+      await sleep(60);
+      Atomics.store(word, 0, 1_000_000);
+      const closed = bus.close();
+      fsyncs.open();
+      // The other thread keeps the lock a while, then gives it back.
+      await Promise.race([closed, sleep(200)]);
+      Atomics.store(word, 0, 0);
+      Atomics.notify(word, 0);
+      await closed;
+    } finally {
+      fsyncs.restore();
+      Atomics.store(word, 0, 0);
+      Atomics.notify(word, 0);
+      observer.close();
+    }
+    await sleep(100);
     expect(lines).toEqual([]);
   });
 });

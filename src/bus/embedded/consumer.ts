@@ -37,6 +37,8 @@ export class EmbeddedConsumer implements Consumer {
   private claiming = false;
   /** The claim under way (its commit, then starting or releasing what it claimed): a cancel waits for it. */
   private claimRun: Promise<void> = Promise.resolve();
+  /** The lease renewal queued in the store's group commit, if any: a cancel waits for it before the bus may close the file. */
+  private renewing: Promise<unknown> | undefined;
   private kickedWhileClaiming = false;
   private cancelled = false;
   private cancelling: Promise<void> | undefined;
@@ -80,6 +82,9 @@ export class EmbeddedConsumer implements Consumer {
     const late = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     clearInterval(this.leaseTimer);
+    // A renewal still queued (in `herald all`, waiting for another thread's write lock) must commit
+    // before the store closes: afterwards it would fail on a closed connection.
+    await this.renewing;
     if (late) this.releaseHeld();
     this.onCancelled(this);
   }
@@ -163,14 +168,14 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   private renewLeases(): void {
-    if (!this.deps.store.isOpen) return;
-    const until = Date.now() + this.deps.visibilityMs;
+    // One renewal queued at a time (one still waiting for the write lock renews from when it runs).
+    if (this.renewing || this.held.size === 0 || !this.deps.store.isOpen) return;
     // Every held job's lease in one write of the next group commit (not one fsync each on the event loop).
-    if (this.held.size === 0) return;
-    void this.safelyLater(() => {
+    this.renewing = this.safelyLater(() => {
+      const until = Date.now() + this.deps.visibilityMs;
       for (const [id, h] of this.held) this.deps.store.setLease(id, h.token, until);
       return true;
-    });
+    }).finally(() => (this.renewing = undefined));
   }
 
   private async handle(row: JobRow, token: string): Promise<void> {
