@@ -5,27 +5,17 @@
 // move with the machine's load, unlike the bench's rates.
 //   npx tsx bench/accept-commands.ts [notifications=300]
 import { performance } from 'node:perf_hooks';
-import mongoose from 'mongoose';
 import type { QueueName } from '../src/bus/bus';
 import { disposeTestHerald, startTestHerald, testConfig } from '../test/support/herald';
 import { postMany } from './load';
+import { commandKey, monitorMongoCommands } from './mongo-monitor';
 
 const commands = new Map<string, number>();
-const createConnection = mongoose.createConnection.bind(mongoose);
-// Every connection Herald opens gets command monitoring: `<command> <collection>` counted.
-(mongoose as unknown as { createConnection: typeof createConnection }).createConnection = ((uri: string, opts: mongoose.ConnectOptions) => {
-  const conn = createConnection(uri, { ...opts, monitorCommands: true });
-  conn.asPromise().then(
-    () =>
-      conn.getClient().on('commandStarted', (e) => {
-        const target = e.command[e.commandName];
-        const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim();
-        commands.set(key, (commands.get(key) ?? 0) + 1);
-      }),
-    () => undefined,
-  );
-  return conn;
-}) as typeof createConnection;
+// Every connection Herald opens: `<command> <collection>` counted.
+monitorMongoCommands((e) => {
+  const key = commandKey(e);
+  commands.set(key, (commands.get(key) ?? 0) + 1);
+});
 
 const WARM_UP = 100;
 

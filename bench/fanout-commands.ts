@@ -4,7 +4,7 @@
 // counts come from the driver's command monitoring (they do not move with the machine's load); the
 // server's CPU is read from /proc (run it against a Mongo test server of your own: MONGODB_URI).
 //   npx tsx bench/fanout-commands.ts [subscribers=5000]
-import mongoose, { mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 
 const { BSON } = mongo;
 import { disposeTestHerald, startTestHerald, testConfig } from '../test/support/herald';
@@ -13,31 +13,22 @@ import { cpuSeconds, servicePids } from './cpu';
 import { EVENT_TYPE, openBenchDb } from './fixtures';
 import { postMany } from './load';
 import { startSink } from './sinks';
+import { commandKey, monitorMongoCommands } from './mongo-monitor';
 
 type Counts = { commands: number; ops: number };
 const counts = new Map<string, Counts>();
 let counting = false;
-const createConnection = mongoose.createConnection.bind(mongoose);
-// Every connection Herald opens gets command monitoring: `<command> <collection>`, and the statements (documents, updates) in it.
-(mongoose as unknown as { createConnection: typeof createConnection }).createConnection = ((uri: string, opts: mongoose.ConnectOptions) => {
-  const conn = createConnection(uri, { ...opts, monitorCommands: true });
-  conn.asPromise().then(
-    () =>
-      conn.getClient().on('commandStarted', (e) => {
-        if (!counting) return;
-        const c = e.command as Record<string, unknown>;
-        const target = c[e.commandName];
-        const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`.trim();
-        const ops = (c.updates as unknown[] | undefined)?.length ?? (c.documents as unknown[] | undefined)?.length ?? (c.deletes as unknown[] | undefined)?.length ?? 1;
-        const cur = counts.get(key) ?? { commands: 0, ops: 0 };
-        cur.commands++;
-        cur.ops += ops;
-        counts.set(key, cur);
-      }),
-    () => undefined,
-  );
-  return conn;
-}) as typeof createConnection;
+// Every connection Herald opens: `<command> <collection>`, and the statements (documents, updates) in it.
+monitorMongoCommands((e) => {
+  if (!counting) return;
+  const c = e.command as Record<string, unknown>;
+  const key = commandKey(e);
+  const ops = (c.updates as unknown[] | undefined)?.length ?? (c.documents as unknown[] | undefined)?.length ?? (c.deletes as unknown[] | undefined)?.length ?? 1;
+  const cur = counts.get(key) ?? { commands: 0, ops: 0 };
+  cur.commands++;
+  cur.ops += ops;
+  counts.set(key, cur);
+});
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5000);
