@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
 import { readOutbox } from '../../src/providers/outbox-file';
 import { makeServiceAccountKey, startFakeSheets, type FakeSheets, type ServiceAccountKeyFile } from '../support/fake-sheets';
-import { postVisit, seedClinic } from '../support/clinic';
+import { postVisit, sendFirstVisit } from '../support/clinic';
 import { disposeTestHerald, eventually, startTestHerald, tempDir, testConfig } from '../support/herald';
 
 jest.setTimeout(60_000);
@@ -26,12 +26,10 @@ afterAll(async () => {
 test('the first message after an outcomes sheet is added is a row of it', async () => {
   const config = testConfig('embedded', { 'worker.senderThreads': 1, 'sheets.googleApiRoot': fake.root, 'sheets.sweepMs': 200, 'sheets.retryBaseMs': 20, 'sheets.retryMaxMs': 300 });
   herald = await startTestHerald(config);
-  await seedClinic(herald);
   const api = request(herald.url!);
   const post = (day: string) => postVisit(herald!, day);
   // A message sent while the program has no outcomes sheet: the sender thread looks and finds none.
-  await post('Monday');
-  await eventually('the first SMS sent', () => readOutbox(config.dataDir, 'sms').length === 1);
+  await sendFirstVisit(herald, config.dataDir);
   fake.createSpreadsheet('outcomes', ['Events', 'Outcomes'], [sa.clientEmail]);
   await api.post('/v1/programs/clinic/exports').send({ spreadsheetId: 'outcomes', sheetName: 'Events', outcomesSheetName: 'Outcomes', keyFile: sa.file }).expect(201);
   const second = await post('Tuesday');

@@ -3,8 +3,7 @@
 // are delivered at once, not only by the catch-up sweep after the thread's endpoint cache expired.
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
-import { readOutbox } from '../../src/providers/outbox-file';
-import { postVisit, seedClinic } from '../support/clinic';
+import { postVisit, sendFirstVisit } from '../support/clinic';
 import { disposeTestHerald, eventually, startTestHerald, testConfig } from '../support/herald';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
@@ -31,12 +30,10 @@ test('the first message after an endpoint is created has its sent event delivere
     'webhooks.sweepLagMs': 120_000,
   });
   herald = await startTestHerald(config);
-  await seedClinic(herald);
   const api = request(herald.url!);
   const post = (day: string) => postVisit(herald!, day);
   // A message sent while there is no endpoint: the sender thread reads the (empty) list of endpoints.
-  await post('Monday');
-  await eventually('the first SMS sent', () => readOutbox(config.dataDir, 'sms').length === 1);
+  await sendFirstVisit(herald, config.dataDir);
   await api.post('/v1/webhooks').send({ url: `${receiver.url}/all` }).expect(201);
   const second = await post('Tuesday');
   const messageId = `${second}:amina:sms`;

@@ -4,8 +4,7 @@
 // ends) are delivered at once, not only by the catch-up sweep after the worker's cache expired.
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
-import { readOutbox } from '../../src/providers/outbox-file';
-import { postVisit, seedClinic } from '../support/clinic';
+import { postVisit, sendFirstVisit } from '../support/clinic';
 import { eventually, startTestHerald, testConfig } from '../support/herald';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
@@ -34,11 +33,9 @@ test('an endpoint created through one role is news for the other role of the sam
   });
   server = await startTestHerald(config, 'server');
   worker = await startTestHerald(config, 'sms');
-  await seedClinic(server);
   const post = (day: string) => postVisit(server!, day);
   // A message sent while there is no endpoint: the worker reads the (empty) list of endpoints.
-  await post('Monday');
-  await eventually('the first SMS sent', () => readOutbox(config.dataDir, 'sms').length === 1);
+  await sendFirstVisit(server, config.dataDir);
   await request(server.url!).post('/v1/webhooks').send({ url: `${receiver.url}/all` }).expect(201);
   const second = await post('Tuesday');
   const messageId = `${second}:amina:sms`;

@@ -2,6 +2,8 @@
 // Herald, and a POST of that event: the smallest send through the API, for tests about what follows it.
 import request from 'supertest';
 import type { RunningHerald } from '../../src/runtime';
+import { readOutbox } from '../../src/providers/outbox-file';
+import { eventually } from './herald';
 
 export async function seedClinic(herald: RunningHerald): Promise<void> {
   const s = herald.store;
@@ -15,4 +17,14 @@ export async function seedClinic(herald: RunningHerald): Promise<void> {
 export async function postVisit(herald: RunningHerald, day: string): Promise<string> {
   const res = await request(herald.url!).post('/v1/notifications').send({ programId: 'clinic', eventTypeId: 'visit', startTime: new Date().toISOString(), data: { day } }).expect(202);
   return res.body.id as string;
+}
+
+/**
+ * Seeds the clinic and sends a first visit while nothing else is set up, waiting until its SMS is in
+ * the outbox of `dataDir`: the senders have then read (and cached) what they look up per message.
+ */
+export async function sendFirstVisit(herald: RunningHerald, dataDir: string): Promise<void> {
+  await seedClinic(herald);
+  await postVisit(herald, 'Monday');
+  await eventually('the first SMS sent', () => readOutbox(dataDir, 'sms').length === 1);
 }
