@@ -58,3 +58,32 @@ describe('usage recorder', () => {
     expect(together).toEqual(await rowsAfter(batch.map((c) => [c])));
   });
 });
+
+describe('usage recorder, a change arriving as a write ends', () => {
+  // A change told while the last write's promise is settling (a few microtasks after the store answered) must
+  // be written too, without another change to wake the recorder (a campaign's last sends: the counters stayed short).
+  it.each([0, 1, 2, 3, 4, 5, 6, 8])('writes it within the linger, told %i microtasks after the store answered', async (ticks) => {
+    const written: UsageDelta[] = [];
+    let late: (() => void) | undefined;
+    const repo = {
+      add: async (rows: UsageDelta[]) => {
+        written.push(...rows);
+        const tell = late;
+        late = undefined;
+        if (tell) {
+          let p = Promise.resolve();
+          for (let i = 0; i < ticks; i++) p = p.then(() => undefined);
+          void p.then(tell);
+        }
+      },
+    };
+    const recorder = createUsageRecorder(repo as never, { warn() {}, error() {} } as never);
+    const sent = (i: number): MessageChange => ({ before: 'sending', message: msg(i, { status: 'sent', provider: 'twilio', sentAt: at }) });
+    late = () => recorder.listener([sent(2)]);
+    recorder.listener([sent(1)]);
+    const sentCount = () => written.filter((d) => d.dimension === 'workspace').reduce((n, d) => n + (d.counts.sent ?? 0), 0);
+    const deadline = Date.now() + 1_000;
+    while (sentCount() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sentCount()).toBe(2);
+  });
+});

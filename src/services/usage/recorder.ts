@@ -30,6 +30,8 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
   /** Deltas merged by row as they arrive (one object per row, not per change): the next write's rows. */
   let pending = new Map<string, UsageDelta>();
   let writing: Promise<void> | undefined;
+  /** A write is due or under way and will look at `pending` again: cleared in the same step as its last look, so no change waits for a wake-up. */
+  let draining = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
   function add(d: UsageDelta): void {
@@ -57,7 +59,11 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
   }
 
   async function writeAll(): Promise<void> {
-    while (pending.size > 0) {
+    for (;;) {
+      if (pending.size === 0) {
+        draining = false;
+        return;
+      }
       const batch = take();
       try {
         await repo.add(batch);
@@ -76,6 +82,7 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
           }
         }
         logger.warn('usage counters not written yet; will try again', { error: (e as Error).message, rows: pending.size });
+        draining = false;
         retryTimer ??= setTimeout(() => {
           retryTimer = undefined;
           schedule();
@@ -86,11 +93,17 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
   }
 
   function schedule(): Promise<void> {
+    if (draining && writing) return writing;
+    draining = true;
     // The changes of the next LINGER_MS share one write: counters follow a busy worker a moment later, with one round trip instead of one per batch of messages.
-    writing ??= new Promise<void>((r) => setTimeout(r, LINGER_MS)).then(writeAll).finally(() => {
-      writing = undefined;
-    });
-    return writing;
+    const w: Promise<void> = (writing ?? Promise.resolve())
+      .then(() => new Promise<void>((r) => setTimeout(r, LINGER_MS)))
+      .then(writeAll)
+      .finally(() => {
+        if (writing === w) writing = undefined;
+      });
+    writing = w;
+    return w;
   }
 
   return {
@@ -116,7 +129,7 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
           }
         }
       }
-      if (!retryTimer) void schedule();
+      if (!retryTimer && !draining) void schedule();
     },
     async flush() {
       while (writing) await writing;
