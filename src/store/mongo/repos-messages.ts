@@ -72,12 +72,16 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
 
 /** The message after the update, from the caller's copy (see `expected`): what the $set, $unset, $inc and $push did. */
 function imageOf(expected: Message, update: Doc, change: StatusChange): Message {
-  const set: Doc = {};
-  const $set = update.$set as Doc;
-  for (const k in $set) if (k !== CAS_TOKEN) set[k] = $set[k];
   const inc = ((update.$inc as Doc | undefined)?.attempts as number | undefined) ?? 0;
   const $unset = update.$unset as Doc | undefined;
-  return afterTransition(expected, set, $unset ? Object.keys($unset).filter((k) => k !== CAS_TOKEN) : [], inc, change);
+  return afterTransition(expected, update.$set as Doc, $unset ? unsetKeys($unset) : NONE, inc, change, CAS_TOKEN);
+}
+
+const NONE: readonly string[] = [];
+function unsetKeys($unset: Doc): string[] {
+  const keys: string[] = [];
+  for (const k in $unset) if (k !== CAS_TOKEN) keys.push(k);
+  return keys;
 }
 
 /** Largest estimated insert sent as one raw command. */
