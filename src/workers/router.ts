@@ -176,6 +176,11 @@ export class ProviderRouter {
     return this.rate.reserve(id);
   }
 
+  /** The send slot at once when the provider has no rate to keep (no waiting, no promise); false: `reserveSlot`. */
+  slotNow(id: string): boolean {
+    return this.rate.startNow(id);
+  }
+
   succeeded(c: Chosen): void {
     const s = this.find(c.provider.id);
     if (!s) return;

@@ -7,7 +7,7 @@ import type { Store } from '../store/store';
 import { NoSendSlot } from './attempt-failure';
 import type { ProviderRouter } from './router';
 
-/** Takes the provider's next send slot right before a call: none in time puts the message back. */
+/** Takes the provider's next send slot right before a call (one with a rate: see `router.slotNow`): none in time puts the message back. */
 async function slot(router: ProviderRouter, provider: Provider, part: number, parts: number): Promise<void> {
   const got = await router.reserveSlot(provider.id);
   if (!got.ok) throw new NoSendSlot(provider.id, part, parts, got.retryInMs);
@@ -17,7 +17,7 @@ async function slot(router: ProviderRouter, provider: Provider, part: number, pa
 export async function sendParts(m: Message, provider: Provider, deps: { store: Store; router: ProviderRouter; now: () => Date }): Promise<SendResult> {
   const { store, router, now } = deps;
   if (provider.channel === 'email') {
-    await slot(router, provider, 0, 1);
+    if (!router.slotNow(provider.id)) await slot(router, provider, 0, 1);
     return provider.send({
       messageId: m.id,
       to: m.to,
@@ -28,12 +28,15 @@ export async function sendParts(m: Message, provider: Provider, deps: { store: S
     });
   }
   const parts = m.sms?.parts.length ? m.sms.parts : [m.content.text];
-  const ids = [...(m.providerMessageIds ?? [])];
+  const ids = m.providerMessageIds?.length ? [...m.providerMessageIds] : [];
   let last: SendResult | undefined;
   for (let i = ids.length; i < parts.length; i++) {
     if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
-    await slot(router, provider, i, parts.length);
+    // No rate to keep (the usual case): the slot is taken here, without a promise to wait for.
+    if (!router.slotNow(provider.id)) await slot(router, provider, i, parts.length);
     last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
+    // One part, sent now: its answer is the attempt's (no id list to join).
+    if (parts.length === 1) return last;
     ids.push(last.providerMessageId);
     if (i < parts.length - 1) {
       await store.messages.transition(m.id, ['sending'], 'sending', {

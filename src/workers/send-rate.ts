@@ -24,6 +24,7 @@ export function lateMs(guardMs: number): number {
 }
 
 export type SlotResult = { ok: true } | { ok: false; retryInMs: number };
+const STARTED: SlotResult = Object.freeze({ ok: true });
 
 interface RateState {
   configured?: number;
@@ -101,9 +102,9 @@ export class SendRate {
    * slot stays unused, which only ever lowers the rate.
    */
   async reserve(id: string): Promise<SlotResult> {
-    const rate = this.effective(id);
+    if (this.startNow(id)) return STARTED;
+    const rate = this.effective(id)!;
     const s = this.state(id);
-    if (rate === undefined) return this.started(s);
     const interval = slotIntervalMs(rate, this.opts.guardMs);
     for (let tries = 1; ; tries++) {
       const turn = s.chain.then(() => this.ask(id, interval));
@@ -117,6 +118,13 @@ export class SendRate {
       this.missed++;
       if (tries >= MAX_SLOT_TRIES) return { ok: false, retryInMs: 250 };
     }
+  }
+
+  /** Without a rate (none configured, no 429 to adapt to) a send starts at once: counted, no promise made. False: `reserve` it. */
+  startNow(id: string): boolean {
+    if (this.effective(id) !== undefined) return false;
+    this.started(this.state(id));
+    return true;
   }
 
   /** The provider answered 429: lower this process's rate for it, at most once per Retry-After. */
@@ -153,7 +161,7 @@ export class SendRate {
     const now = this.opts.clock();
     s.starts.push(now);
     if (s.starts.length > 1000 || s.starts[0] < now - 1000) this.recentStarts(s, now);
-    return { ok: true };
+    return STARTED;
   }
 
   /** Sends started in the last second (and forgets older ones). */

@@ -5,7 +5,7 @@ import type { HeraldConfig } from '../config';
 import { exponentialJitter } from '../domain/retry';
 import { HeraldError } from '../domain/errors';
 import { isFinal } from '../domain/status';
-import type { Channel, Message } from '../domain/types';
+import type { Channel, Message, MessageStatus } from '../domain/types';
 import { isExpired } from '../domain/window';
 import { forMessage, logMessage, type Logger } from '../log/logger';
 import { ProviderError, type SendResult } from '../providers/types';
@@ -47,6 +47,8 @@ const HOLD_MS = 5_000;
 const NO_PROVIDER_DELAY_MS = 1_000;
 
 const NO_PROVIDERS: ReadonlySet<string> = new Set();
+const FROM_QUEUED: MessageStatus[] = ['queued'];
+const FROM_SENDING: MessageStatus[] = ['sending'];
 
 function asProviderError(e: unknown): ProviderError {
   return e instanceof ProviderError ? e : new ProviderError('UNKNOWN', (e as Error)?.message ?? String(e));
@@ -101,8 +103,8 @@ export function createSender(deps: SenderDeps) {
       },
     });
     unrecorded.delete(m.id);
-    // The cost it was stored with: an unmetered message (no cost) costs no ledger write.
-    void metering.settle([{ id: m.id, status: to, cost: m.cost }]);
+    // The cost it was stored with: an unmetered message (no cost) has nothing to settle.
+    if (m.cost) void metering.settle([{ id: m.id, status: to, cost: m.cost }]);
     logMessage(logger, 'info', m, 'message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
     return { action: 'ack' };
   }
@@ -129,8 +131,8 @@ export function createSender(deps: SenderDeps) {
     return handleMessage(m.id, false);
   }
 
-  /** The provider for this attempt: now, or after holding the message here while none is usable. */
-  async function chooseProvider(m: Message, route?: Route): Promise<Chosen | 'rate-limited' | undefined> {
+  /** The provider for this attempt: now (no promise), or after holding the message here while none is usable. */
+  function chooseProvider(m: Message, route?: Route): Chosen | 'rate-limited' | Promise<Chosen | 'rate-limited' | undefined> {
     const exclude: ReadonlySet<string> = m.error && m.provider ? new Set([m.provider]) : NO_PROVIDERS;
     let refused = refusedBy(m);
     const who: Waiter = { id: m.id, since: m.createdAt.getTime(), attempts: m.attempts, lastChance: m.attempts + 1 >= deps.config.worker.maxAttempts };
@@ -174,54 +176,55 @@ export function createSender(deps: SenderDeps) {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
     }
-    const chosen = await chooseProvider(m, route);
+    const choice = chooseProvider(m, route);
+    const chosen = choice instanceof Promise ? await choice : choice;
     // No line per held message: the router logs the channel's state and a summary every 30 s.
     if (!chosen) return { action: 'retry', delayMs: NO_PROVIDER_DELAY_MS, reason: 'no provider available' };
     // Slots free up continuously: look again on the 1 s rung.
     if (chosen === 'rate-limited') return { action: 'retry', delayMs: 1_000, reason: 'every provider at its rate limit' };
     const { provider } = chosen;
-    const resumed = m.status === 'sending';
-    const sending = await claim({
-      id: m.id,
-      from: resumed ? ['sending'] : ['queued'],
-      to: 'sending',
-      opts: {
-        patch: { provider: provider.id, leaseUntil: new Date(now().getTime() + deps.config.worker.leaseMs), ...(resumed ? { possibleDuplicate: true } : {}) },
-        incrementAttempts: true,
-        reason: resumed ? 'resumed after an interrupted attempt' : undefined,
-        // Two deliveries finding the same ended lease: only one takes the attempt over.
-        ...(resumed ? { leaseEndedBefore: now() } : {}),
-        // Read in this turn: the claimed message is this copy with the claim applied, not read back.
-        expected: m,
-      },
-    });
+    const leaseUntil = new Date(now().getTime() + deps.config.worker.leaseMs);
+    // Read in this turn: the claimed message is this copy with the claim applied, not read back (`expected`).
+    const sending = await claim(
+      m.status === 'sending'
+        ? {
+            id: m.id,
+            from: FROM_SENDING,
+            to: 'sending',
+            opts: {
+              patch: { provider: provider.id, leaseUntil, possibleDuplicate: true },
+              incrementAttempts: true,
+              reason: 'resumed after an interrupted attempt',
+              // Two deliveries finding the same ended lease: only one takes the attempt over.
+              leaseEndedBefore: now(),
+              expected: m,
+            },
+          }
+        : { id: m.id, from: FROM_QUEUED, to: 'sending', opts: { patch: { provider: provider.id, leaseUntil }, incrementAttempts: true, expected: m } },
+    );
     if (!sending) {
       router.abandon(chosen);
       return claimLost(m.id);
     }
-    if (resumed) logMessage(logger, 'warn', m, 'previous attempt was interrupted; sending again and marking possibleDuplicate');
+    if (m.status === 'sending') logMessage(logger, 'warn', m, 'previous attempt was interrupted; sending again and marking possibleDuplicate');
     leases.hold(m.id, sending.attempts);
     try {
-      return await sendAndRecord(sending, chosen);
+      let r: SendResult;
+      try {
+        r = await sendParts(sending, provider, { store, router, now });
+      } catch (e) {
+        // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
+        if (e instanceof HeraldError) {
+          router.abandon(chosen);
+          throw e;
+        }
+        return await attemptFailed(sending, chosen, asProviderError(e), forMessage(logger, sending));
+      }
+      router.succeeded(chosen);
+      return await recordSent(sending, provider.id, r, sending.attempts);
     } finally {
       leases.release(m.id);
     }
-  }
-
-  async function sendAndRecord(sending: Message, chosen: Chosen): Promise<ItemResult> {
-    let r: SendResult;
-    try {
-      r = await sendParts(sending, chosen.provider, { store, router, now });
-    } catch (e) {
-      // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
-      if (e instanceof HeraldError) {
-        router.abandon(chosen);
-        throw e;
-      }
-      return attemptFailed(sending, chosen, asProviderError(e), forMessage(logger, sending));
-    }
-    router.succeeded(chosen);
-    return recordSent(sending, chosen.provider.id, r, sending.attempts);
   }
 
   const deliveries = createDeliveryHandler((id) => handleMessage(id), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });

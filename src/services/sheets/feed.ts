@@ -129,10 +129,14 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
   const known = new Map<string, { has: boolean; at: number }>();
   const removeFeed = addFeed({ invalidate: () => known.clear() });
 
+  /** The cached answer without a promise (every message of a busy worker asks); undefined: read it. */
+  function knownOutcomeTargets(ws: string, programId: string): boolean | undefined {
+    const hit = known.get(`${ws}\u0000${programId}`);
+    return hit && Date.now() - hit.at < cacheMs ? hit.has : undefined;
+  }
+
   async function hasOutcomeTargets(ws: string, programId: string): Promise<boolean> {
     const k = `${ws}\u0000${programId}`;
-    const hit = known.get(k);
-    if (hit && Date.now() - hit.at < cacheMs) return hit.has;
     const has = (await store.sheetExports.list({ workspaceId: ws, programId, kind: 'outcomes' })).length > 0;
     if (known.size > 10_000) known.clear();
     known.set(k, { has, at: Date.now() });
@@ -142,7 +146,8 @@ export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger
   async function publish(changes: MessageChange[]): Promise<void> {
     for (const c of changes) {
       const m = c.message;
-      if (!OUTCOMES.has(m.status) || c.before === m.status || !(await hasOutcomeTargets(m.workspaceId, m.programId))) continue;
+      if (!OUTCOMES.has(m.status) || c.before === m.status) continue;
+      if (!(knownOutcomeTargets(m.workspaceId, m.programId) ?? (await hasOutcomeTargets(m.workspaceId, m.programId)))) continue;
       const last = m.statusHistory[m.statusHistory.length - 1];
       const o: MessageOutcome = {
         messageId: m.id, workspaceId: m.workspaceId, programId: m.programId, notificationId: m.notificationId, eventTypeId: m.eventTypeId,

@@ -185,13 +185,13 @@ export function createWebhookEmitter(deps: {
 
   return {
     listener(changes) {
+      const mayWant = deps.mayWant;
       for (const c of changes) {
         const ws = c.message.workspaceId;
-        const may = (type: string) => !deps.mayWant || deps.mayWant(ws, type);
         const type = messageEventType(c.message.status);
-        const e = type && may(type) ? messageEvent(c) : undefined;
+        const e = type && (!mayWant || mayWant(ws, type)) ? messageEvent(c) : undefined;
         if (e) events.push(e);
-        if (c.before !== c.message.status && isFinal(c.message.status) && may('notification.completed')) {
+        if (c.before !== c.message.status && isFinal(c.message.status) && (!mayWant || mayWant(ws, 'notification.completed'))) {
           checks.push({ workspaceId: ws, notificationId: c.message.notificationId });
         }
       }
