@@ -57,6 +57,8 @@ export class ProviderHealthLog {
   }
 
   providerUsable(channel: string): void {
+    // Asked at every provider choice: nothing to clear (the usual case) makes no key and no line closure.
+    if (this.episodes.size === 0) return;
     this.clear(`channel:${channel}`, (ep, now) => this.logger?.info('a provider is usable again for the channel', { channel, afterMs: now - ep.since }));
   }
 

@@ -87,6 +87,8 @@ export class ProviderRouter {
   private readonly health: ProviderHealthLog;
   private readonly rate: SendRate;
   private readonly waiters = new Map<Channel, Map<string, Waiter>>();
+  /** `states` when it holds one provider: what `ranked` answers while it is usable (read only). */
+  private readonly onlyState: readonly ProviderState[];
 
   constructor(providers: Provider[], opts: RouterOptions = {}) {
     const circuit = opts.circuit ?? DEFAULT_CIRCUIT;
@@ -103,6 +105,7 @@ export class ProviderRouter {
       });
       return s;
     });
+    this.onlyState = this.states.length === 1 ? [this.states[0]] : [];
   }
 
   /** Takes the shared routing state (pause, order, weight, rate) read from the store. */
@@ -250,8 +253,13 @@ export class ProviderRouter {
     return this.states.map((s) => s.provider);
   }
 
-  private ranked(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>): ProviderState[] {
+  private ranked(channel: Channel, exclude: ReadonlySet<string>, never: ReadonlySet<string>): readonly ProviderState[] {
     const now = this.clock();
+    if (this.states.length === 1) {
+      // One provider configured: its list, made once, or none (no array per message).
+      const s = this.states[0];
+      return s.provider.channel === channel && !s.paused && !never.has(s.provider.id) && s.circuit.allows(now) ? this.onlyState : [];
+    }
     const usable = this.states.filter((s) => s.provider.channel === channel && !s.paused && !never.has(s.provider.id) && s.circuit.allows(now));
     // One usable provider (the common case): nothing to order, no arrays made per message.
     if (usable.length <= 1) return usable;

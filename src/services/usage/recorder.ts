@@ -26,6 +26,25 @@ function kindOf(c: MessageChange): string {
   return `${c.before}|${m.status}|${m.workspaceId}|${usageHourMsOf(m)}|${m.channel}|${m.provider}|${m.programId}|${m.campaignId}|${m.sentAt !== undefined}|${m.sms?.segments}|${m.cost}`;
 }
 
+/** Whether two changes are of one kind (what kindOf's key says), compared field by field: no key made. */
+function sameKind(a: MessageChange, b: MessageChange): boolean {
+  const x = a.message as UsageMessage;
+  const y = b.message as UsageMessage;
+  return (
+    a.before === b.before &&
+    x.status === y.status &&
+    x.workspaceId === y.workspaceId &&
+    x.channel === y.channel &&
+    x.provider === y.provider &&
+    x.programId === y.programId &&
+    x.campaignId === y.campaignId &&
+    (x.sentAt !== undefined) === (y.sentAt !== undefined) &&
+    x.sms?.segments === y.sms?.segments &&
+    x.cost === y.cost &&
+    usageHourMsOf(x) === usageHourMsOf(y)
+  );
+}
+
 export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecorder {
   /** Deltas merged by row as they arrive (one object per row, not per change): the next write's rows. */
   let pending = new Map<string, UsageDelta>();
@@ -114,13 +133,19 @@ export function createUsageRecorder(repo: UsageRepo, logger: Logger): UsageRecor
         // A batch's changes are mostly alike (a fan-out's messages, a worker's records): each kind's deltas are made
         // once and counted n times, so a message costs one key here instead of its rows' deltas and row ids.
         const kinds = new Map<string, { change: MessageChange; n: number }>();
+        let last: { change: MessageChange; n: number } | undefined;
         for (const c of changes) {
           // A move within one column that gives nothing back writes nothing (a claim: queued -> sending): no key made.
           if (c.before !== undefined && usageColumnOf(c.before) === usageColumnOf(c.message.status) && !refundsCost(c.before, c.message as UsageMessage)) continue;
+          // Most changes of a batch are of the kind of the one before (a worker's records): counted without a key.
+          if (last && sameKind(c, last.change)) {
+            last.n++;
+            continue;
+          }
           const k = kindOf(c);
-          const kind = kinds.get(k);
-          if (kind) kind.n++;
-          else kinds.set(k, { change: c, n: 1 });
+          last = kinds.get(k);
+          if (last) last.n++;
+          else kinds.set(k, (last = { change: c, n: 1 }));
         }
         for (const { change, n } of kinds.values()) {
           for (const d of usageDeltas(change)) {

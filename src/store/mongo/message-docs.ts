@@ -18,12 +18,11 @@ const partId = (key: string): string => key.replace(/%2E/g, '.').replace(/%24/g,
 
 /** A history entry as stored: trailing absent fields left out, null for one absent before a present one. */
 export function packChange(c: StatusChange): unknown[] {
-  const a: unknown[] = [c.status, c.at];
-  const rest = [c.reason, c.provider, c.providerStatus];
-  let n = rest.length;
-  while (n > 0 && rest[n - 1] === undefined) n--;
-  for (let i = 0; i < n; i++) a.push(rest[i] ?? null);
-  return a;
+  // Made at its final length (two entries a message on the worker's path): no list of the optional fields first.
+  if (c.providerStatus !== undefined) return [c.status, c.at, c.reason ?? null, c.provider ?? null, c.providerStatus];
+  if (c.provider !== undefined) return [c.status, c.at, c.reason ?? null, c.provider];
+  if (c.reason !== undefined) return [c.status, c.at, c.reason];
+  return [c.status, c.at];
 }
 
 function unpackChange(h: unknown): StatusChange {

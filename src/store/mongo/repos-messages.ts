@@ -53,12 +53,13 @@ function compareAndSet(id: string, from: MessageStatus[], to: MessageStatus, opt
   }
   $set.status = to;
   if (opts.providerStatus !== undefined) $set.providerStatus = opts.providerStatus;
-  $set.updatedAt = new Date();
+  const now = new Date();
+  $set.updatedAt = now;
   // A claim's token (transitionEachReturning) has done its work once the message leaves `sending`: a field less in every final message.
   if (token !== undefined) $set[CAS_TOKEN] = token;
   else if (to !== 'sending') ($unset ??= {})[CAS_TOKEN] = '';
   const update: Doc = $unset ? { $set, $unset } : { $set };
-  const change: StatusChange = { status: to, at: opts.at ?? new Date() };
+  const change: StatusChange = { status: to, at: opts.at ?? now };
   if (opts.reason !== undefined) change.reason = opts.reason;
   if (typeof opts.patch?.provider === 'string') change.provider = opts.patch.provider;
   if (opts.providerStatus !== undefined) change.providerStatus = opts.providerStatus;

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { type OutboundSms, type ProviderConfig, type ProviderContext, type SendResult, type SmsProvider } from '../../types';
-import { httpCall, httpStatusError, msLeft } from '../../http-call';
+import { httpCall, httpStatusError, msLeft, type HttpCall } from '../../http-call';
 import { parseOptions, timeoutMsOption } from '../../options';
 
 const TYPE = 'http';
@@ -47,7 +47,10 @@ export type HttpSmsOptions = z.infer<typeof optionsSchema>;
 type Values = Record<Placeholder, string>;
 type Escape = (v: string) => string;
 
-const jsonEscape: Escape = (v) => JSON.stringify(v).slice(1, -1);
+/** What JSON.stringify escapes in a string: quotes, backslashes, control characters, lone surrogates. */
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+// A value with nothing to escape (most numbers, ids and texts) is its own JSON text: no two strings made per value.
+const jsonEscape: Escape = (v) => (NEEDS_JSON_ESCAPE.test(v) ? JSON.stringify(v).slice(1, -1) : v);
 
 function render(template: string, values: Values, escape: Escape): string {
   return template.replace(PLACEHOLDER, (_, name: string) => escape(values[name as Placeholder]));
@@ -131,13 +134,9 @@ export function create(cfg: ProviderConfig, _ctx: ProviderContext): SmsProvider 
         validUntil: usesValidUntil ? msg.validUntil.toISOString() : '',
         validForS: usesValidForS ? String(Math.floor(left / 1000)) : '',
       } satisfies Values;
-      const reply = await httpCall(cfg.id, {
-        method: opts.method,
-        url: url(values),
-        headers,
-        ...(withBody ? { body: body(values) } : {}),
-        timeoutMs: opts.timeoutMs,
-      });
+      const call: HttpCall = { method: opts.method, url: url(values), headers, timeoutMs: opts.timeoutMs };
+      if (withBody) call.body = body(values);
+      const reply = await httpCall(cfg.id, call);
       if (!isSuccess(reply.status, opts.successStatus)) throw httpStatusError(cfg.id, 'the gateway', reply);
       // The status said accepted, so it was: without an id at idPath, Herald's own reference stands in.
       const id = opts.idPath ? valueAt(reply.json, opts.idPath) : undefined;
