@@ -173,12 +173,13 @@ export function createDeliveryHandler(handleMessage: (id: string) => Promise<Ite
   }
 
   return {
-    async handle(d: Delivery): Promise<HandlerResult> {
+    // Not async: the batch's own promise is the delivery's (no promise adopted through another).
+    handle(d: Delivery): Promise<HandlerResult> {
       const body = d.body as { messageId?: unknown; messageIds?: unknown } | null;
       if (Array.isArray(body?.messageIds)) return handleBatch(body.messageIds);
       const id = body?.messageId;
-      if (typeof id !== 'string' || id === '') return { action: 'dead', reason: 'body has no messageId (nor messageIds)' };
-      return (await enqueue([id], true))[0]!;
+      if (typeof id !== 'string' || id === '') return Promise.resolve({ action: 'dead', reason: 'body has no messageId (nor messageIds)' });
+      return enqueue([id], true).then((results) => results[0]!);
     },
     /** Stops starting messages: the sends under way finish, the ones not begun go back to the queue. */
     stop(): void {

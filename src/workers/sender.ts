@@ -265,8 +265,9 @@ export function createSender(deps: SenderDeps) {
     if (m.campaignId && deps.campaigns && m.status !== 'sending') {
       const gate = await campaignGate(m);
       if ('action' in gate && gate.action !== 'send') return gate as ItemResult;
-      return attempt(m, mayWaitHere, gate as Route);
+      return await attempt(m, mayWaitHere, gate as Route);
     }
-    return attempt(m, mayWaitHere);
+    // Awaited, not returned: a promise returned from an async function is adopted through two more jobs.
+    return await attempt(m, mayWaitHere);
   }
 }

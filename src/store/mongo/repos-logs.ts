@@ -27,18 +27,18 @@ export function logRepo(models: () => Models): LogRepo {
         if (!Number.isFinite(last)) throw new Error('log sequence counter could not be reserved');
         return last - n + 1;
       };
-      // Plain documents of the schema's fields (no mongoose document per line: the sink writes one per message sent).
-      let pending = lines.map((l) => ({
-        time: l.time instanceof Date ? l.time : new Date(l.time), level: l.level, levelRank: levelRank(l.level), process: l.process,
-        message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta, workspaceId: l.workspaceId,
-      }));
       // The unique _id (the seq) is the final guard: some servers (mongo-java-server) can hand two
       // concurrent $inc callers the same post-image, so a colliding remainder takes a fresh block.
+      let pending = lines;
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 5) throw new Error('log sequence numbers kept colliding');
         const first = await reserve(pending.length);
-        // The seq is the _id: the _id index keeps seqs unique, no second unique index to maintain per line.
-        const docs = pending.map((line, i) => ({ _id: first + i, seq: first + i, ...line }));
+        // Plain documents of the schema's fields, made once a line with their seq (no mongoose document, no
+        // copy: the sink writes one per message sent). The seq is the _id: no second unique index per line.
+        const docs = pending.map((l, i) => ({
+          _id: first + i, seq: first + i, time: l.time instanceof Date ? l.time : new Date(l.time), level: l.level, levelRank: levelRank(l.level),
+          process: l.process, message: l.message, notificationId: l.notificationId, messageId: l.messageId, meta: l.meta, workspaceId: l.workspaceId,
+        }));
         try {
           // One insert command (no insertMany bookkeeping per line: a busy worker writes a line per message sent).
           await insertEach(m.logs, docs, true);
