@@ -12,14 +12,19 @@ const STORE_FAILURE_RETRY_MS = 1_000;
 const HANDED_BACK: ItemResult = { action: 'retry', delayMs: 0, reason: 'handed back at shutdown' };
 
 export interface DeliveryHandlerOptions {
-  /** Messages handled at once (worker.prefetch), whatever the deliveries carry. */
+  /** Messages handled at once up to their provider's answer (worker.prefetch), whatever the deliveries carry. */
   concurrency: number;
   /** Handling of one id that takes longer than this is given up (the delivery handed back). */
   limitMs: number;
   logger: Logger;
 }
 
-export function createDeliveryHandler(handleMessage: (id: string) => Promise<ItemResult>, opts: DeliveryHandlerOptions) {
+/**
+ * `handleMessage` holds one of `concurrency` slots from before its read until it calls `answered`
+ * (its provider call is over) or ends: recording the outcome (a group commit, ~10 ms) then no longer
+ * keeps the next message from starting. The id is still settled only once its handling has ended.
+ */
+export function createDeliveryHandler(handleMessage: (id: string, answered: () => void) => Promise<ItemResult>, opts: DeliveryHandlerOptions) {
   const { logger } = opts;
   /** Ids this worker is handling now: a second delivery of one (a republish) waits instead of racing it. */
   const busy = new Set<string>();
@@ -53,7 +58,7 @@ export function createDeliveryHandler(handleMessage: (id: string) => Promise<Ite
     if (busy.has(id)) return { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
     busy.add(id);
     try {
-      return await slots(() => (stopping ? Promise.resolve(HANDED_BACK) : handleInTime(id)));
+      return await slots((release) => (stopping ? Promise.resolve(HANDED_BACK) : handleInTime(id, release)));
     } finally {
       busy.delete(id);
     }
@@ -85,12 +90,12 @@ export function createDeliveryHandler(handleMessage: (id: string) => Promise<Ite
   /** A store call lost when a connection was cut may never settle: after limitMs (and at most a
    *  sweep more) the delivery is handed back rather than held forever (the message's lease keeps a
    *  retry from sending alongside it). */
-  function handleInTime(id: string): Promise<ItemResult> {
+  function handleInTime(id: string, answered: () => void): Promise<ItemResult> {
     return new Promise<ItemResult>((resolve, reject) => {
       const w = { id, deadline: Date.now() + opts.limitMs, giveUp: resolve };
       watched.add(w);
       sweeper ??= setInterval(sweep, sweepEveryMs);
-      handleMessage(id).then(
+      handleMessage(id, answered).then(
         (r) => {
           unwatch(w);
           resolve(r);

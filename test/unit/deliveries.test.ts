@@ -29,4 +29,28 @@ describe('delivery handler', () => {
     });
     expect(await handler.handle(delivery({ messageId: 'ok' }))).toEqual({ action: 'ack' });
   });
+
+  it("starts the next message once a message's provider has answered, and settles a delivery only when its messages are done", async () => {
+    const started: string[] = [];
+    const recorded = new Map<string, () => void>();
+    // One message at a time up to its provider's answer; its record (held open here) runs outside that slot.
+    const handler = createDeliveryHandler(
+      (id, answered): Promise<ItemResult> => {
+        started.push(id);
+        answered();
+        return new Promise((resolve) => recorded.set(id, () => resolve({ action: 'ack' })));
+      },
+      { concurrency: 1, limitMs: 10_000, logger },
+    );
+    let settled = false;
+    const result = handler.handle(delivery({ messageIds: ['a', 'b', 'c'] })).then((r) => ((settled = true), r));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c']);
+    recorded.get('a')!();
+    recorded.get('b')!();
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    recorded.get('c')!();
+    expect(await result).toEqual({ action: 'ack' });
+  });
 });

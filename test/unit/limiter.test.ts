@@ -35,4 +35,36 @@ describe('createLimiter', () => {
     expect(await Promise.all(results)).toEqual(['boom', 1, 2, 3]);
     expect(peak).toBe(2);
   });
+
+  it('lets the next task start once a task gives its slot back, and counts that slot once', async () => {
+    const limit = createLimiter(1);
+    const started: string[] = [];
+    const gates = new Map<string, () => void>();
+    const task = (name: string, releaseEarly: boolean) =>
+      limit(async (release) => {
+        started.push(name);
+        if (releaseEarly) {
+          release();
+          release();
+        }
+        await new Promise<void>((r) => gates.set(name, r));
+        return name;
+      });
+    const a = task('a', true);
+    const b = task('b', false);
+    const c = task('c', false);
+    await tick();
+    // a gave its slot back while still running: b has it; c waits for b, not for a as well.
+    expect(started).toEqual(['a', 'b']);
+    gates.get('a')!();
+    await a;
+    await tick();
+    expect(started).toEqual(['a', 'b']);
+    gates.get('b')!();
+    await b;
+    await tick();
+    expect(started).toEqual(['a', 'b', 'c']);
+    gates.get('c')!();
+    expect(await c).toBe('c');
+  });
 });
