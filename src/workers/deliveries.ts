@@ -12,7 +12,7 @@ const HANDED_BACK: ItemResult = { action: 'retry', delayMs: 0, reason: 'handed b
 const SAME_IN_PROGRESS: ItemResult = { action: 'retry', delayMs: 1_000, reason: 'same message in progress in this worker' };
 
 export interface DeliveryHandlerOptions {
-  /** Messages handled at once (worker.prefetch), whatever the deliveries carry. */
+  /** Messages handled at once up to their provider's answer (worker.prefetch), whatever the deliveries carry. */
   concurrency: number;
   /** Handling of one id that takes longer than this is given up (the delivery handed back). */
   limitMs: number;
@@ -45,9 +45,16 @@ interface Running {
   pending: Pending;
   index: number;
   settled: boolean;
+  /** Its concurrency slot is free again (given back at `answered` or at the end, whichever came first). */
+  freed: boolean;
 }
 
-export function createDeliveryHandler(handleMessage: (id: string) => Promise<ItemResult>, opts: DeliveryHandlerOptions) {
+/**
+ * `handleMessage` holds one of `concurrency` slots from before its read until it calls `answered`
+ * (its provider call is over) or ends: recording the outcome (a group commit, ~10 ms) then no longer
+ * keeps the next message from starting. The id is still settled (and leaves `busy`) only once its handling has ended.
+ */
+export function createDeliveryHandler(handleMessage: (id: string, answered: () => void) => Promise<ItemResult>, opts: DeliveryHandlerOptions) {
   const { logger, concurrency } = opts;
   /** Ids this worker is handling now: a second delivery of one (a republish) is retried instead of racing it. */
   const busy = new Set<string>();
@@ -91,27 +98,34 @@ export function createDeliveryHandler(handleMessage: (id: string) => Promise<Ite
     if (busy.has(id)) return settle(p, index, SAME_IN_PROGRESS);
     busy.add(id);
     active++;
-    const r: Running = { id, deadline: Date.now() + opts.limitMs, pending: p, index, settled: false };
+    const r: Running = { id, deadline: Date.now() + opts.limitMs, pending: p, index, settled: false, freed: false };
     watch(r);
-    handleMessage(id).then(
+    handleMessage(id, () => free(r)).then(
       (result) => finish(r, result),
       (e: unknown) => finish(r, e, true),
     );
   }
 
-  /** The id's handling ended (or was given up): its slot goes to the next waiting id. */
+  /** The id's slot goes to the next waiting id: once, at its provider's answer or at its end. */
+  function free(r: Running): void {
+    if (r.freed) return;
+    r.freed = true;
+    active--;
+    pump();
+  }
+
+  /** The id's handling ended (or was given up): its result is settled and its slot freed if it was not yet. */
   function finish(r: Running, outcome: unknown, threw = false): void {
     if (r.settled) return;
     r.settled = true;
     unwatch(r);
     busy.delete(r.id);
-    active--;
     if (!threw) settle(r.pending, r.index, outcome as ItemResult);
     else if (r.pending.lone) {
       r.pending.left = -1;
       r.pending.reject(outcome);
     } else settle(r.pending, r.index, thrown(r.id, outcome));
-    pump();
+    free(r);
   }
 
   function settle(p: Pending, index: number, result: ItemResult): void {

@@ -124,11 +124,11 @@ export function createSender(deps: SenderDeps) {
   /** Another attempt holds the message: never send alongside it. A lease ending within a poll is waited
    *  out here, once (a dead worker's message goes out right after it, not at the next delay rung);
    *  a longer one is looked at again every few seconds. */
-  async function leaseWait(m: Message, mayWaitHere: boolean): Promise<ItemResult> {
+  async function leaseWait(m: Message, mayWaitHere: boolean, answered?: () => void): Promise<ItemResult> {
     const leftMs = m.leaseUntil!.getTime() - now().getTime() + 250;
     if (!mayWaitHere || leftMs > LEASE_POLL_MS) return { action: 'retry', delayMs: Math.min(leftMs, LEASE_POLL_MS), reason: 'attempt in progress elsewhere' };
     await new Promise((r) => setTimeout(r, leftMs));
-    return handleMessage(m.id, false);
+    return handleMessage(m.id, answered, false);
   }
 
   /** The provider for this attempt: now (no promise), or after holding the message here while none is usable. */
@@ -170,8 +170,8 @@ export function createSender(deps: SenderDeps) {
     return { action: 'ack' };
   }
 
-  async function attempt(m: Message, mayWaitHere: boolean, route?: Route): Promise<ItemResult> {
-    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
+  async function attempt(m: Message, mayWaitHere: boolean, answered: (() => void) | undefined, route?: Route): Promise<ItemResult> {
+    if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere, answered);
     if (m.status === 'accepted') {
       // We took it off the queue, so it was queued: the dispatcher's own mark may not have landed yet.
       await writeRecord({ id: m.id, from: ['accepted'], to: 'queued', opts: { reason: 'seen on the queue' } });
@@ -209,10 +209,12 @@ export function createSender(deps: SenderDeps) {
     if (m.status === 'sending') logMessage(logger, 'warn', m, 'previous attempt was interrupted; sending again and marking possibleDuplicate');
     leases.hold(m.id, sending.attempts);
     try {
+      // `answered` (the delivery handler's slot) is given back once the provider call is over: the record is written outside it.
       let r: SendResult;
       try {
         r = await sendParts(sending, provider, { store, router, now });
       } catch (e) {
+        answered?.();
         // The store failing (e.g. between parts) is not the provider's fault: no circuit, no verdict; the delivery comes back.
         if (e instanceof HeraldError) {
           router.abandon(chosen);
@@ -220,6 +222,7 @@ export function createSender(deps: SenderDeps) {
         }
         return await attemptFailed(sending, chosen, asProviderError(e), forMessage(logger, sending));
       }
+      answered?.();
       router.succeeded(chosen);
       return await recordSent(sending, provider.id, r, sending.attempts);
     } finally {
@@ -227,7 +230,7 @@ export function createSender(deps: SenderDeps) {
     }
   }
 
-  const deliveries = createDeliveryHandler((id) => handleMessage(id), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
+  const deliveries = createDeliveryHandler((id, answered) => handleMessage(id, answered), { concurrency: deps.config.worker.prefetch, limitMs: deps.config.worker.leaseMs * 2, logger });
   return {
     handle: deliveries.handle,
     /** Stops starting messages; the leases of those under way are renewed until they finish. */
@@ -240,7 +243,7 @@ export function createSender(deps: SenderDeps) {
     },
   };
 
-  async function handleMessage(id: string, mayWaitHere = true): Promise<ItemResult> {
+  async function handleMessage(id: string, answered?: () => void, mayWaitHere = true): Promise<ItemResult> {
     // A batch read that misses a message is checked alone before the id is dead-lettered for good.
     const m = (await getMessage(id)) ?? (await store.messages.get(id));
     if (!m) return { action: 'dead', reason: `message '${id}' does not exist` };
@@ -251,7 +254,7 @@ export function createSender(deps: SenderDeps) {
     if (isFinal(m.status) || m.status === 'sent') return { action: 'ack' };
     if (isExpired(m.validUntil, now())) {
       // An attempt under way may have reached the provider: it records its own outcome; only an ended lease expires.
-      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere);
+      if (m.status === 'sending' && m.leaseUntil && m.leaseUntil > now()) return leaseWait(m, mayWaitHere, answered);
       const moved = await store.messages.transition(m.id, ['accepted', 'queued', 'scheduled', 'sending'], 'expired', {
         reason: 'window closed before sending',
         leaseEndedBefore: now(),
@@ -265,9 +268,9 @@ export function createSender(deps: SenderDeps) {
     if (m.campaignId && deps.campaigns && m.status !== 'sending') {
       const gate = await campaignGate(m);
       if ('action' in gate && gate.action !== 'send') return gate as ItemResult;
-      return await attempt(m, mayWaitHere, gate as Route);
+      return await attempt(m, mayWaitHere, answered, gate as Route);
     }
     // Awaited, not returned: a promise returned from an async function is adopted through two more jobs.
-    return await attempt(m, mayWaitHere);
+    return await attempt(m, mayWaitHere, answered);
   }
 }

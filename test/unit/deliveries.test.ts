@@ -81,4 +81,64 @@ describe('delivery handler', () => {
     expect(await first).toEqual({ action: 'ack' });
     expect(calls).toBe(1);
   });
+
+  it("starts the next message once a message's provider has answered, and settles a delivery only when its messages are done", async () => {
+    const started: string[] = [];
+    const recorded = new Map<string, () => void>();
+    // One message at a time up to its provider's answer; its record (held open here) runs outside that slot.
+    const handler = createDeliveryHandler(
+      (id, answered): Promise<ItemResult> => {
+        started.push(id);
+        answered();
+        return new Promise((resolve) => recorded.set(id, () => resolve({ action: 'ack' })));
+      },
+      { concurrency: 1, limitMs: 10_000, logger },
+    );
+    let settled = false;
+    const result = handler.handle(delivery({ messageIds: ['a', 'b', 'c'] })).then((r) => ((settled = true), r));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c']);
+    recorded.get('a')!();
+    recorded.get('b')!();
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    recorded.get('c')!();
+    expect(await result).toEqual({ action: 'ack' });
+  });
+
+  it('frees a slot once per message, whether its provider answered, it ended, or both (answered twice too)', async () => {
+    const started: string[] = [];
+    const enders = new Map<string, () => void>();
+    const answers = new Map<string, () => void>();
+    const handler = createDeliveryHandler(
+      (id, answered): Promise<ItemResult> => {
+        started.push(id);
+        answers.set(id, answered);
+        return new Promise((resolve) => enders.set(id, () => resolve({ action: 'ack' })));
+      },
+      { concurrency: 2, limitMs: 10_000, logger },
+    );
+    const result = handler.handle(delivery({ messageIds: ['a', 'b', 'c', 'd', 'e'] }));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b']);
+    // 'a' answers twice, then ends: one slot freed in all ('c' starts, nothing more).
+    answers.get('a')!();
+    answers.get('a')!();
+    enders.get('a')!();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c']);
+    // 'b' ends without answering: its slot is freed at its end ('d').
+    enders.get('b')!();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+    // 'c' answers, then answers again after ending: still one slot ('e').
+    answers.get('c')!();
+    enders.get('c')!();
+    answers.get('c')!();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c', 'd', 'e']);
+    enders.get('d')!();
+    enders.get('e')!();
+    expect(await result).toEqual({ action: 'ack' });
+  });
 });

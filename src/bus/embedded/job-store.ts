@@ -216,7 +216,7 @@ export class JobStore {
   private readonly grouped = groupCommit(
     async (fns: Array<() => unknown>): Promise<Array<Outcome<unknown>>> =>
       this.wal.commit(() => this.savepoints.each(fns)),
-    { maxInFlight: 1, maxBatch: 1000 },
+    { maxInFlight: 2, maxBatch: 1000 },
   );
 
   depth(queue: QueueName): number {

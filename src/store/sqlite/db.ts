@@ -232,7 +232,7 @@ export class Sql {
       // Each fn in a savepoint of the group's transaction (a lone one in the transaction itself).
       return wal.commit(() => sp.each(fns));
     },
-    { maxInFlight: 1, maxBatch: 1000 },
+    { maxInFlight: 2, maxBatch: 1000 },
   );
 
   close(): void {

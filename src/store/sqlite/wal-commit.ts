@@ -33,12 +33,15 @@ export function walCommitter(db: Database.Database): WalCommitter {
   const full = db.prepare('PRAGMA synchronous = FULL');
   // The WAL file lives as long as this connection is open (SQLite removes it only when the last one closes).
   let handle: Promise<fsp.FileHandle> | undefined;
-  /** The last fsync asked for: a close waits for it before closing the handle. */
+  /** Every fsync asked for so far, settled: a commit is answered after the ones before it, a close waits for them all. */
   let last: Promise<unknown> = Promise.resolve();
   const sync = async (): Promise<void> => {
     handle ??= fsp.open(walFile, 'r+');
     const done = handle.then((h) => h.sync());
-    last = done.catch(() => undefined);
+    const before = last;
+    last = Promise.allSettled([before, done]);
+    // Answered in the order committed (a later fsync covers the earlier commits too, but callers see no reordering).
+    await before;
     try {
       await done;
     } catch (e) {
