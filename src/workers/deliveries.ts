@@ -47,12 +47,17 @@ interface Running {
   settled: boolean;
   /** Its concurrency slot is free again (given back at `answered` or at the end, whichever came first). */
   freed: boolean;
+  /** Answered, not ended yet: counts in the budget of answered-but-unrecorded messages. */
+  recording: boolean;
 }
 
 /**
  * `handleMessage` holds one of `concurrency` slots from before its read until it calls `answered`
  * (its provider call is over) or ends: recording the outcome (a group commit, ~10 ms) then no longer
  * keeps the next message from starting. The id is still settled (and leaves `busy`) only once its handling has ended.
+ * Answered messages still recording are bounded too: no message starts while `concurrency` of them wait for
+ * their record (a crash re-sends those, marked possibleDuplicate: at most `concurrency` of them, not all the
+ * consumer holds). At most 2 x `concurrency` messages are under way.
  */
 export function createDeliveryHandler(handleMessage: (id: string, answered: () => void) => Promise<ItemResult>, opts: DeliveryHandlerOptions) {
   const { logger, concurrency } = opts;
@@ -63,6 +68,8 @@ export function createDeliveryHandler(handleMessage: (id: string, answered: () =
   let queue: Array<Pending | undefined> = [];
   let head = 0;
   let active = 0;
+  /** Messages answered by their provider whose handling (the record) has not ended. */
+  let recording = 0;
   /** Set at shutdown: ids still waiting for a slot are handed back instead of started. */
   let stopping = false;
 
@@ -75,7 +82,7 @@ export function createDeliveryHandler(handleMessage: (id: string, answered: () =
 
   /** Starts waiting ids while slots are free (at shutdown: hands them all back). */
   function pump(): void {
-    while (head < queue.length && (active < concurrency || stopping)) {
+    while (head < queue.length && ((active < concurrency && recording < concurrency) || stopping)) {
       const p = queue[head]!;
       const index = p.next++;
       if (p.next === p.ids.length) {
@@ -98,19 +105,21 @@ export function createDeliveryHandler(handleMessage: (id: string, answered: () =
     if (busy.has(id)) return settle(p, index, SAME_IN_PROGRESS);
     busy.add(id);
     active++;
-    const r: Running = { id, deadline: Date.now() + opts.limitMs, pending: p, index, settled: false, freed: false };
+    const r: Running = { id, deadline: Date.now() + opts.limitMs, pending: p, index, settled: false, freed: false, recording: false };
     watch(r);
-    handleMessage(id, () => free(r)).then(
+    handleMessage(id, () => answered(r)).then(
       (result) => finish(r, result),
       (e: unknown) => finish(r, e, true),
     );
   }
 
-  /** The id's slot goes to the next waiting id: once, at its provider's answer or at its end. */
-  function free(r: Running): void {
-    if (r.freed) return;
+  /** The provider answered: the id's slot goes to the next waiting id (once), the id now counts as recording. */
+  function answered(r: Running): void {
+    if (r.freed || r.settled) return;
     r.freed = true;
+    r.recording = true;
     active--;
+    recording++;
     pump();
   }
 
@@ -125,7 +134,15 @@ export function createDeliveryHandler(handleMessage: (id: string, answered: () =
       r.pending.left = -1;
       r.pending.reject(outcome);
     } else settle(r.pending, r.index, thrown(r.id, outcome));
-    free(r);
+    if (r.recording) {
+      r.recording = false;
+      recording--;
+    }
+    if (!r.freed) {
+      r.freed = true;
+      active--;
+    }
+    pump();
   }
 
   function settle(p: Pending, index: number, result: ItemResult): void {

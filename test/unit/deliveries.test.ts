@@ -82,27 +82,67 @@ describe('delivery handler', () => {
     expect(calls).toBe(1);
   });
 
-  it("starts the next message once a message's provider has answered, and settles a delivery only when its messages are done", async () => {
+  it("starts the next message once a message's provider has answered, within a budget of answered messages still recording", async () => {
     const started: string[] = [];
+    const answers = new Map<string, () => void>();
     const recorded = new Map<string, () => void>();
-    // One message at a time up to its provider's answer; its record (held open here) runs outside that slot.
     const handler = createDeliveryHandler(
       (id, answered): Promise<ItemResult> => {
         started.push(id);
-        answered();
+        answers.set(id, answered);
         return new Promise((resolve) => recorded.set(id, () => resolve({ action: 'ack' })));
       },
-      { concurrency: 1, limitMs: 10_000, logger },
+      { concurrency: 2, limitMs: 10_000, logger },
     );
     let settled = false;
-    const result = handler.handle(delivery({ messageIds: ['a', 'b', 'c'] })).then((r) => ((settled = true), r));
+    const result = handler.handle(delivery({ messageIds: ['a', 'b', 'c', 'd'] })).then((r) => ((settled = true), r));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b']);
+    // 'a' answered: its slot goes to 'c' while its record is written.
+    answers.get('a')!();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c']);
+    // 'b' answered too: a slot is free, but two answered messages are recording (the budget): 'd' waits.
+    answers.get('b')!();
     await new Promise((r) => setImmediate(r));
     expect(started).toEqual(['a', 'b', 'c']);
     recorded.get('a')!();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
     recorded.get('b')!();
+    recorded.get('c')!();
     await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false);
-    recorded.get('c')!();
+    recorded.get('d')!();
+    expect(await result).toEqual({ action: 'ack' });
+  });
+
+  it('starts at most 2 x concurrency messages while their records are held open', async () => {
+    const started: string[] = [];
+    const recorded: Array<() => void> = [];
+    const handler = createDeliveryHandler(
+      (id, answered): Promise<ItemResult> => {
+        started.push(id);
+        // The provider answers at once; the record never returns until released.
+        answered();
+        return new Promise((resolve) => recorded.push(() => resolve({ action: 'ack' })));
+      },
+      { concurrency: 3, limitMs: 10_000, logger },
+    );
+    const ids = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    const result = handler.handle(delivery({ messageIds: ids }));
+    await new Promise((r) => setImmediate(r));
+    expect(started.length).toBeGreaterThanOrEqual(3);
+    expect(started.length).toBeLessThanOrEqual(6);
+    const before = started.length;
+    recorded.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(started.length).toBe(before + 1);
+    while (recorded.length > 0) {
+      recorded.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(started).toEqual(ids);
     expect(await result).toEqual({ action: 'ack' });
   });
 
