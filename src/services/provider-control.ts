@@ -64,13 +64,23 @@ export function startControlRefresh(deps: { store: Store; routers: ControlledRou
   const { store, routers, logger } = deps;
   let running: Promise<void> | undefined;
   let failing = false;
+  /** Activity the routers handed over (they give it once) and not written yet: a failed write keeps it for the next refresh. */
+  const unwritten = new Map<string, ProviderActivity>();
+
+  function keep(a: { id: string } & ProviderActivity): void {
+    const cur = unwritten.get(a.id);
+    const openUntil = cur?.circuitOpenUntil && (!a.circuitOpenUntil || cur.circuitOpenUntil > a.circuitOpenUntil) ? cur.circuitOpenUntil : a.circuitOpenUntil;
+    unwritten.set(a.id, { sent: (cur?.sent ?? 0) + a.sent, failed: (cur?.failed ?? 0) + a.failed, ...(openUntil ? { circuitOpenUntil: openUntil } : {}) });
+  }
 
   async function once(): Promise<void> {
     try {
       const rows = await store.providerControl.list();
       for (const r of routers) r.applyControl(rows);
-      for (const r of routers) {
-        for (const a of r.drainActivity()) await store.providerControl.recordActivity(a.id, a);
+      for (const r of routers) r.drainActivity().forEach(keep);
+      for (const [id, a] of unwritten) {
+        await store.providerControl.recordActivity(id, a);
+        unwritten.delete(id);
       }
       if (failing) logger.info('provider control state readable again');
       failing = false;

@@ -15,12 +15,17 @@ export function createLeaseKeeper(deps: { store: Store; leaseMs: number; logger:
   const { store, leaseMs, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const held = new Map<string, number>();
-  let renewing = false;
+  const everyMs = Math.max(50, Math.floor(leaseMs / 3));
+  /** When the renewal under way began (0: none). */
+  let renewingSince = 0;
   let failing = false;
 
   async function renew(): Promise<void> {
-    if (renewing || held.size === 0) return;
-    renewing = true;
+    // A renewal not answered within one interval is not waited for: a store call on a cut connection may never
+    // settle, and waiting on it would stop every renewal after it (the leases would run out mid-send).
+    if ((renewingSince && Date.now() - renewingSince < everyMs) || held.size === 0) return;
+    const since = Date.now();
+    renewingSince = since;
     try {
       await store.messages.extendLeases([...held].map(([id, attempts]) => ({ id, attempts })), new Date(now().getTime() + leaseMs));
       if (failing) logger.info('message leases renewed again');
@@ -30,11 +35,11 @@ export function createLeaseKeeper(deps: { store: Store; leaseMs: number; logger:
       if (!failing) logger.warn('cannot renew message leases', { error: (e as Error).message, held: held.size });
       failing = true;
     } finally {
-      renewing = false;
+      if (renewingSince === since) renewingSince = 0;
     }
   }
 
-  const timer = setInterval(() => void renew(), Math.max(50, Math.floor(leaseMs / 3)));
+  const timer = setInterval(() => void renew(), everyMs);
   timer.unref();
   return {
     hold: (id, attempts) => void held.set(id, attempts),

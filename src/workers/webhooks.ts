@@ -47,6 +47,12 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   let stopped = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** News (a delivery added, a slot freed) since the current round began: it may have read before it, so no nap follows. */
+  let news = false;
+  const nudge = (): void => {
+    news = true;
+    wake?.();
+  };
   let pruneTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> = Promise.resolve();
@@ -60,7 +66,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         .then(() => undefined)
         .catch((e) => void logger.warn('webhook catch-up sweep failed; next round', { error: (e as Error).message }))
         .finally(() => {
-          wake?.();
+          nudge();
           scheduleSweep();
         });
     }, deps.config.webhooks.sweepMs ?? 5_000);
@@ -98,7 +104,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         if (n <= 0) busy.delete(d.endpointId);
         else busy.set(d.endpointId, n);
         running.delete(p as Promise<void>);
-        wake?.();
+        nudge();
       }) as Promise<void>;
     running.add(p);
   }
@@ -122,12 +128,14 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   async function poll(): Promise<void> {
     while (!stopped) {
       let started = 0;
+      news = false;
       try {
         started = await round();
       } catch (e) {
         logger.warn('webhook deliveries not read; trying again', { error: (e as Error).message });
       }
-      if (!stopped && started === 0) await nap(pollMs);
+      // Only `wake` was heard while napping: news told during the round (wake unset then) would wait a whole pollMs.
+      if (!stopped && started === 0 && !news) await nap(pollMs);
     }
   }
 
@@ -138,7 +146,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         async (d) => {
           if (!isWebhookBatch(d.body)) return { action: 'dead', reason: 'not a webhook event batch' };
           const added = await deps.fanOut.handle(d.body);
-          if (added > 0) wake?.();
+          if (added > 0) nudge();
           return { action: 'ack' };
         },
         { prefetch: 10 },

@@ -57,7 +57,8 @@ describe('herald all with sender threads', () => {
     const url = `http://127.0.0.1:${port}`;
     const env = embeddedEnv(dataDir, { DISPATCH_PORT: String(port), HERALD_SENDER_THREADS: '1' });
     herald = await startHeraldChild(['all'], env);
-    expect(herald.output()).toMatch(/"senderThreads":1/);
+    // The start-up line may reach stdout a moment after the banner the start waited for.
+    await eventually('the start-up line naming one sender thread', () => /"senderThreads":1/.test(herald!.output()), 10_000);
 
     const id = await post(url, 1);
     await eventually('every message in the outbox', () => outboxLines(dataDir).length >= 2 * USERS, 60_000);

@@ -73,3 +73,22 @@ describe('settling messages that were never reserved', () => {
     await metering.stop();
   });
 });
+
+describe('stopping while the store refuses settlements', () => {
+  // What stop could not write is left to the sweeper (the reservations stay held): after stop nothing may try
+  // again on a timer, against a store about to be closed, every RETRY_MS for ever (the process would not end).
+  afterEach(() => jest.useRealTimers());
+
+  it('leaves no retry behind', async () => {
+    jest.useFakeTimers();
+    let tries = 0;
+    const store = { credits: { charge: async () => (tries++, Promise.reject(new Error('store closed'))), refund: async () => [] } } as unknown as Store;
+    const metering = createMetering({ store, config, signals, logger: createLogger('test', { level: 'error', silent: true } as never) });
+    void metering.settle([{ id: 'n1:u1:sms', status: 'sent', cost: 100 }]);
+    await metering.stop();
+    await jest.advanceTimersByTimeAsync(60_000);
+    const afterStop = tries;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(tries).toBe(afterStop);
+  });
+});

@@ -38,8 +38,11 @@ export class AmqpBroadcast {
   async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
     let channel: Channel | undefined;
     let closed = false;
+    /** The connection attached to (or being attached): its 'live' and the first wait below are one event, heard twice. */
+    let attachedTo: Live | undefined;
     const attach = async (live: Live): Promise<void> => {
-      if (closed) return;
+      if (closed || attachedTo === live) return;
+      attachedTo = live;
       try {
         const ch = await live.model.createChannel();
         ch.on('error', () => undefined);

@@ -76,7 +76,8 @@ export class AmqpConsumer implements Consumer {
     });
     this.consumerTag = ok.consumerTag;
     this.failedAttaches = 0;
-    if (this.cancelled) await this.stopChannel();
+    // Cancelled meanwhile: cancel() awaits this attach, then cancels the tag and drains before closing the channel
+    // (closing it here would hand back deliveries whose handlers are still running: handled twice).
   }
 
   async cancel(): Promise<void> {

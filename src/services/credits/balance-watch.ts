@@ -19,6 +19,9 @@ interface Watched {
   listeners: Set<Listener>;
   last?: string;
   lastReadAt: number;
+  /** Reads started, and the newest one whose answer was taken: an older read answering later is dropped. */
+  reads: number;
+  taken: number;
   timer?: NodeJS.Timeout;
   poll: NodeJS.Timeout;
 }
@@ -45,11 +48,14 @@ export function createBalanceWatch(deps: { store: Store; bus: Bus; config: Credi
 
   async function read(ws: string, w: Watched): Promise<void> {
     w.lastReadAt = Date.now();
+    // A read slower than the coalescing interval overlaps the next one: answers may come back in either order.
+    const seq = ++w.reads;
     const acc = await store.credits.get(ws).catch((e: unknown) => {
       logger.debug('live balance: read failed; next signal or poll reads again', { workspaceId: ws, error: (e as Error).message });
       return null;
     });
-    if (!acc) return;
+    if (!acc || seq < w.taken) return;
+    w.taken = seq;
     const event = balanceEvent(acc, config);
     const text = JSON.stringify(event);
     if (text === w.last) return;
@@ -71,7 +77,7 @@ export function createBalanceWatch(deps: { store: Store; bus: Bus; config: Credi
       });
       let w = watched.get(ws);
       if (!w) {
-        w = { listeners: new Set(), last: JSON.stringify(current), lastReadAt: Date.now(), poll: setInterval(() => schedule(ws), streamPollMs) };
+        w = { listeners: new Set(), last: JSON.stringify(current), lastReadAt: Date.now(), reads: 0, taken: 0, poll: setInterval(() => schedule(ws), streamPollMs) };
         watched.set(ws, w);
       }
       w.listeners.add(listener);

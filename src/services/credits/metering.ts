@@ -75,6 +75,8 @@ export function createMetering(deps: MeteringDeps): Metering {
   const pending = { charge: new Set<string>(), refund: new Set<string>() };
   let flushing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** After stop: what a failed write leaves is the sweeper's, never tried again on a timer (against a closed store, every RETRY_MS, the process would not end). */
+  let stopped = false;
   let next: Promise<void> | undefined;
   /** Ledger entries of debited reserve batches still being written (MongoDB): settlements here wait for them. */
   const writing = new Set<Promise<void>>();
@@ -109,7 +111,7 @@ export function createMetering(deps: MeteringDeps): Metering {
       charge.forEach((id) => pending.charge.add(id));
       refund.forEach((id) => pending.refund.add(id));
       logger.warn('credits: settling failed; will try again', { error: (e as Error).message, charge: charge.length, refund: refund.length });
-      retryTimer ??= setTimeout(() => {
+      if (!stopped) retryTimer ??= setTimeout(() => {
         retryTimer = undefined;
         void run();
       }, RETRY_MS);
@@ -178,7 +180,9 @@ export function createMetering(deps: MeteringDeps): Metering {
     },
 
     async stop() {
+      stopped = true;
       clearTimeout(retryTimer);
+      retryTimer = undefined;
       await Promise.all(writing);
       await run().catch(() => undefined);
     },

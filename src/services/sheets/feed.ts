@@ -55,6 +55,39 @@ function addFeed(feed: { invalidate(): void }): () => void {
   };
 }
 
+/**
+ * "This program has (no) targets", believed for `cacheMs`. invalidate() forgets it, and a read begun
+ * before an invalidate() is not kept after it (its answer may predate the new target): else the
+ * program's next events would be skipped for the whole cache time although the target was made here.
+ */
+function targetBelief(cacheMs: number, read: (ws: string, programId: string) => Promise<boolean>) {
+  const known = new Map<string, { has: boolean; at: number }>();
+  let generation = 0;
+  const fresh = (ws: string, programId: string): boolean | undefined => {
+    const hit = known.get(`${ws}\u0000${programId}`);
+    return hit && Date.now() - hit.at < cacheMs ? hit.has : undefined;
+  };
+  return {
+    /** What is believed now, without a read (undefined: nothing fresh). */
+    known: fresh,
+    async has(ws: string, programId: string): Promise<boolean> {
+      const k = `${ws}\u0000${programId}`;
+      const hit = fresh(ws, programId);
+      if (hit !== undefined) return hit;
+      const gen = generation;
+      const has = await read(ws, programId);
+      if (gen !== generation) return has;
+      if (known.size > 10_000) known.clear();
+      known.set(k, { has, at: Date.now() });
+      return has;
+    },
+    invalidate(): void {
+      generation++;
+      known.clear();
+    },
+  };
+}
+
 export interface SheetsFeedDeps {
   store: Store;
   bus: Bus;
@@ -64,31 +97,18 @@ export interface SheetsFeedDeps {
 
 export function createSheetsFeed(deps: SheetsFeedDeps) {
   const { store, bus } = deps;
-  const cacheMs = deps.cacheMs ?? 2000;
-  const known = new Map<string, { has: boolean; at: number }>();
-
-  async function hasTargets(ws: string, programId: string): Promise<boolean> {
-    const k = `${ws}\u0000${programId}`;
-    const hit = known.get(k);
-    if (hit && Date.now() - hit.at < cacheMs) return hit.has;
-    const has = (await store.sheetExports.list({ workspaceId: ws, programId })).length > 0;
-    if (known.size > 10_000) known.clear();
-    known.set(k, { has, at: Date.now() });
-    return has;
-  }
+  const targets = targetBelief(deps.cacheMs ?? 2000, async (ws, programId) => (await store.sheetExports.list({ workspaceId: ws, programId })).length > 0);
 
   const feed = {
     /** Targets changed in this process: forget what was believed. */
-    invalidate(): void {
-      known.clear();
-    },
+    invalidate: targets.invalidate,
     /** The dispatch queue's body `{notificationId}` (and the notification, when the caller has read it): publishes that event to `sheets` if its program exports. Throws if the publish fails. */
     async fromDispatch(body: unknown, known?: Notification): Promise<void> {
       const id = (body as { notificationId?: unknown } | null)?.notificationId;
       if (typeof id !== 'string' || id === '') return;
       // The dispatcher's copy, when it has one: the fields an event carries never change.
       const n = known?.id === id ? known : await store.notifications.get(id);
-      if (!n || !(await hasTargets(n.workspaceId, n.programId))) return;
+      if (!n || !(await targets.has(n.workspaceId, n.programId))) return;
       await bus.publish('sheets', sheetEventBody(n), { messageId: n.id });
     },
     /** Stops hearing about target changes. */
@@ -125,29 +145,15 @@ const OUTCOMES: ReadonlySet<string> = new Set(OUTCOME_STATUSES);
  */
 export function createOutcomeFeed(deps: { store: Store; bus: Bus; logger: Logger; cacheMs?: number }) {
   const { store, bus, logger } = deps;
-  const cacheMs = deps.cacheMs ?? 2000;
-  const known = new Map<string, { has: boolean; at: number }>();
-  const removeFeed = addFeed({ invalidate: () => known.clear() });
-
-  /** The cached answer without a promise (every message of a busy worker asks); undefined: read it. */
-  function knownOutcomeTargets(ws: string, programId: string): boolean | undefined {
-    const hit = known.get(`${ws}\u0000${programId}`);
-    return hit && Date.now() - hit.at < cacheMs ? hit.has : undefined;
-  }
-
-  async function hasOutcomeTargets(ws: string, programId: string): Promise<boolean> {
-    const k = `${ws}\u0000${programId}`;
-    const has = (await store.sheetExports.list({ workspaceId: ws, programId, kind: 'outcomes' })).length > 0;
-    if (known.size > 10_000) known.clear();
-    known.set(k, { has, at: Date.now() });
-    return has;
-  }
+  const targets = targetBelief(deps.cacheMs ?? 2000, async (ws, programId) => (await store.sheetExports.list({ workspaceId: ws, programId, kind: 'outcomes' })).length > 0);
+  const removeFeed = addFeed(targets);
 
   async function publish(changes: MessageChange[]): Promise<void> {
     for (const c of changes) {
       const m = c.message;
       if (!OUTCOMES.has(m.status) || c.before === m.status) continue;
-      if (!(knownOutcomeTargets(m.workspaceId, m.programId) ?? (await hasOutcomeTargets(m.workspaceId, m.programId)))) continue;
+      // The cached answer without a promise (every message of a busy worker asks); else it is read.
+      if (!(targets.known(m.workspaceId, m.programId) ?? (await targets.has(m.workspaceId, m.programId)))) continue;
       const last = m.statusHistory[m.statusHistory.length - 1];
       const o: MessageOutcome = {
         messageId: m.id, workspaceId: m.workspaceId, programId: m.programId, notificationId: m.notificationId, eventTypeId: m.eventTypeId,

@@ -91,7 +91,7 @@ async function upload(ctx: PageContext, req: Request, res: Response): Promise<vo
   let got = false;
   let refused: string | undefined;
   let written: Promise<void> = Promise.resolve();
-  await new Promise<void>((resolve, reject) => {
+  const read = new Promise<void>((resolve, reject) => {
     const bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 10 } });
     bb.on('field', (k, v) => (fields[k] = v));
     bb.on('file', (_field, stream, info) => {
@@ -102,13 +102,23 @@ async function upload(ctx: PageContext, req: Request, res: Response): Promise<vo
       got = true;
       name = info.filename || 'upload.csv';
       written = pipeline(stream, fs.createWriteStream(file));
+      // A body cut short fails the form and this spooling both; the form's error is the one answered, and a
+      // rejection nobody awaits would end the process (Node's default for an unhandled rejection).
+      written.catch(() => undefined);
       stream.on('limit', () => (refused = 'size'));
     });
     bb.on('close', resolve);
     bb.on('error', reject);
     req.pipe(bb);
   });
-  await written;
+  try {
+    await read;
+    await written;
+  } catch {
+    fs.rm(file, { force: true }, () => undefined);
+    viewer.session.flash = { kind: 'error', text: 'file: the upload was cut short or is not a valid form; try again' };
+    return res.redirect(303, URL);
+  }
   if (refused === 'csrf' || !csrfValid(session, fields._csrf)) {
     fs.rm(file, { force: true }, () => undefined);
     res.status(403).type('html').send(page({ title: 'Forbidden', viewer, current: URL, body: html`<p>The form's security token is missing or out of date. Reload the page and try again.</p>` }).value);
