@@ -185,7 +185,7 @@ export function createSender(deps: SenderDeps) {
     const { provider } = chosen;
     const leaseUntil = new Date(now().getTime() + deps.config.worker.leaseMs);
     // Read in this turn: the claimed message is this copy with the claim applied, not read back (`expected`).
-    const sending = await claim(
+    const claiming = claim(
       m.status === 'sending'
         ? {
             id: m.id,
@@ -202,6 +202,11 @@ export function createSender(deps: SenderDeps) {
           }
         : { id: m.id, from: FROM_QUEUED, to: 'sending', opts: { patch: { provider: provider.id, leaseUntil }, incrementAttempts: true, expected: m } },
     );
+    // A claim the store failed never reached the provider: a half-open trial goes back (else the provider waits a whole spell).
+    const sending = await claiming.catch((e: unknown) => {
+      router.abandon(chosen);
+      throw e;
+    });
     if (!sending) {
       router.abandon(chosen);
       return claimLost(m.id);
