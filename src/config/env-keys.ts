@@ -25,7 +25,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: EnvKind;
   { env: 'HERALD_SMS_SMART_ENCODING', path: 'sms.smartEncoding', kind: 'bool', doc: 'replace curly quotes, long dashes, ellipsis and no-break spaces with GSM-7 look-alikes before counting and sending' },
   { env: 'HERALD_DISPATCH_BATCH', path: 'dispatch.batchSize', kind: 'int', doc: 'subscribers read per fan-out batch' },
   { env: 'HERALD_MESSAGES_PER_DELIVERY', path: 'dispatch.messagesPerDelivery', kind: 'int', doc: 'message ids per queue message to a channel worker' },
-  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'messages in flight per channel worker' },
+  { env: 'HERALD_PREFETCH', path: 'worker.prefetch', kind: 'int', doc: 'provider calls in flight per channel worker (as many more may wait for their record)' },
   { env: 'HERALD_MAX_ATTEMPTS', path: 'worker.maxAttempts', kind: 'int', doc: 'provider attempts before failed' },
   { env: 'HERALD_RETRY_BASE_MS', path: 'worker.retryBaseMs', kind: 'int', doc: 'first retry delay' },
   { env: 'HERALD_RETRY_MAX_MS', path: 'worker.retryMaxMs', kind: 'int', doc: 'longest retry delay' },
