@@ -28,6 +28,11 @@ describe('WAL group commit pipelining', () => {
   });
 
   const turn = () => new Promise((r) => setImmediate(r));
+  /** Until `n` fsyncs are held: opening the WAL file goes through libuv's thread pool, which a busy machine delays. */
+  const fsyncsHeld = async (n: number) => {
+    const end = Date.now() + 10_000;
+    while (held.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  };
 
   it('commits a second group during the first one\'s fsync and answers each only after its own, in order', async () => {
     const file = path.join(tempDir('wal-pipeline-'), 'queue.db');
@@ -37,10 +42,10 @@ describe('WAL group commit pipelining', () => {
     try {
       const answered: string[] = [];
       const first = store.later(() => store.insert('sms', Buffer.from('{}'), {}, 'm1', 1, 0)).then(() => answered.push('first'));
-      for (let i = 0; i < 5 && held.length < 1; i++) await turn();
+      await fsyncsHeld(1);
       expect(held).toHaveLength(1);
       const second = store.later(() => store.insert('sms', Buffer.from('{}'), {}, 'm2', 1, 0)).then(() => answered.push('second'));
-      for (let i = 0; i < 5 && held.length < 2; i++) await turn();
+      await fsyncsHeld(2);
       // The second group is committed (another connection sees it) while the first fsync still runs.
       expect(held).toHaveLength(2);
       expect(count()).toBe(2);
