@@ -2,7 +2,7 @@
 // sink): every 100 ms, the busy share of Herald's main thread, its sender threads, its other threads
 // (V8 and libuv helpers) and the bench process (client and sink), and the two cores' total. Shows
 // whether the cores are busy and which thread waits; threads-probe.ts gives CPU per message.
-//   flock /work/bench.lock npx tsx bench/threads-trace.ts [messages=20000] [--no-build] [--every 10] [key=value ...]
+//   npx tsx bench/threads-trace.ts [messages=20000] [--no-build] [--every 10] [key=value ...]
 // key=value: config overrides, e.g. worker.prefetch=200.
 import fs from 'node:fs';
 import os from 'node:os';
