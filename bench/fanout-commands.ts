@@ -3,7 +3,7 @@
 // removed after), one notification to N subscribers, the bench's http gateway as the provider. The
 // counts come from the driver's command monitoring (they do not move with the machine's load); the
 // server's CPU is read from /proc (run it against a Mongo test server of your own: MONGODB_URI).
-//   npx tsx bench/fanout-commands.ts [subscribers=5000]
+//   npx tsx bench/fanout-commands.ts [subscribers=5000] [--metered]   (--metered: the default workspace with 1,000,000 credits)
 import { mongo } from 'mongoose';
 
 const { BSON } = mongo;
@@ -32,10 +32,11 @@ monitorMongoCommands((e) => {
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5000);
+  const metered = process.argv.includes('--metered');
   const mongo = servicePids().mongo;
   if (!mongo) throw new Error('no Mongo server process found');
   const sink = await startSink('http', '/tmp');
-  const config = testConfig('real', { 'log.level': 'info', 'scheduler.intervalMs': 1000, 'providers.sms': sink.providers });
+  const config = testConfig('real', { 'log.level': 'info', 'scheduler.intervalMs': 1000, 'providers.sms': sink.providers, 'credits.defaultBalance': metered ? 1_000_000 : null });
   let server: RunningHerald | undefined;
   let worker: RunningHerald | undefined;
   try {

@@ -40,9 +40,22 @@ async function withStore(prefix: string, fn: (store: Store, uri: string) => Prom
 type WriteMethod = 'insertMany' | 'insertOne' | 'updateOne';
 const collectionProto = mongoose.mongo.Collection.prototype as unknown as Record<WriteMethod, (...args: unknown[]) => unknown>;
 const originals = new Map<WriteMethod, (...args: unknown[]) => unknown>();
+const dbProto = mongoose.mongo.Db.prototype as unknown as { command: (...args: unknown[]) => unknown };
+const originalCommand = dbProto.command;
 
-/** The process dies at this write: the driver's `method` fails on `collection` (throws, or rejects) until revive(). */
-function dieOn(method: WriteMethod, collection: string, rejects = false): void {
+/**
+ * The process dies at this write: the driver's `method` fails on `collection` (throws, or rejects) until revive().
+ * `insert` is the raw insert command (src/store/mongo/raw-writes.ts), which goes through `db.command`.
+ */
+function dieOn(method: WriteMethod | 'insert', collection: string, rejects = false): void {
+  if (method === 'insert') {
+    dbProto.command = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { insert?: string }).insert !== collection) return originalCommand.apply(this, args);
+      if (rejects) return Promise.reject(new Error('process died'));
+      throw new Error('process died');
+    };
+    return;
+  }
   const original = originals.get(method) ?? collectionProto[method];
   originals.set(method, original);
   collectionProto[method] = function (this: { collectionName: string }, ...args: unknown[]) {
@@ -55,6 +68,7 @@ function dieOn(method: WriteMethod, collection: string, rejects = false): void {
 function revive(): void {
   for (const [method, original] of originals) collectionProto[method] = original;
   originals.clear();
+  dbProto.command = originalCommand;
 }
 
 describeStoreContract(
@@ -103,7 +117,7 @@ describe('MongoDB store: a reserve cut off between its debit and its ledger entr
       await store.credits.open('w', { balance: 1000 });
       const batch = [1, 2, 3].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
       // The process dies right after the debit: its ledger write never happens.
-      dieOn('insertMany', 'creditledger');
+      dieOn('insert', 'creditledger');
       await expect(store.credits.reserve('w', batch)).rejects.toThrow('process died');
       revive();
       expect((await store.credits.get('w'))!.balance).toBe(700);
@@ -129,7 +143,7 @@ describe('MongoDB store: a reserve whose entries were written in the background,
     withStore('herald_credit_bg_crash', async (store) => {
       await store.credits.open('w', { balance: 1000 });
       const batch = [1, 2].map((n) => ({ messageId: `n1:u${n}:sms`, notificationId: 'n1', cost: 100 }));
-      dieOn('insertMany', 'creditledger', true);
+      dieOn('insert', 'creditledger', true);
       let entries: Promise<void> | undefined;
       expect((await store.credits.reserve('w', batch, { background: (p) => void (entries = p) })).sort()).toEqual(batch.map((i) => i.messageId));
       await expect(entries).rejects.toThrow('process died');
