@@ -4,7 +4,7 @@
 import { CHARGED_STATUSES, INSUFFICIENT_CREDIT, REFUNDED_STATUSES, messageCost, workspaceOf, type CreditPrices } from '../../domain/credits';
 import type { Message, MessageStatus, Notification } from '../../domain/types';
 import type { Logger } from '../../log/logger';
-import type { NewMessage, Store } from '../../store/store';
+import type { NewMessage, ReserveItem, Store } from '../../store/store';
 import { pricesOf, type CreditsConfig } from './pricing';
 import type { BalanceSignals } from './signals';
 
@@ -131,20 +131,26 @@ export function createMetering(deps: MeteringDeps): Metering {
       if (sendable.length === 0) return { messages: msgs, rejected: 0 };
       const { metered, prices } = await accountOf(ws);
       if (!metered) return { messages: msgs, rejected: 0 };
-      const items = sendable.map((m) => ({
-        messageId: m.id, notificationId: n.id, ...(n.campaignId ? { campaignId: n.campaignId } : {}), cost: messageCost(m.channel, m.sms?.segments, prices),
-      }));
+      // Items in the order of `sendable`: item i is message i's reservation.
+      const campaignId = n.campaignId;
+      const items: ReserveItem[] = sendable.map((m) =>
+        campaignId
+          ? { messageId: m.id, notificationId: n.id, campaignId, cost: messageCost(m.channel, m.sms?.segments, prices) }
+          : { messageId: m.id, notificationId: n.id, cost: messageCost(m.channel, m.sms?.segments, prices) },
+      );
       while (writing.size >= MAX_WRITING) await Promise.race(writing);
       // The debit is the decision: the fan-out goes on while the batch's entries are written.
       const covered = new Set(await store.credits.reserve(ws, items, { background: track }));
       if (items.some((i) => i.cost > 0)) signals.changed(ws);
       // A covered message carries what was reserved for it: usage, metrics and exports read it there.
-      const costs = new Map(items.filter((i) => i.cost > 0).map((i) => [i.messageId, i.cost]));
+      // `sendable` is `msgs`' accepted ones in order, so the next accepted message is item j.
       let rejected = 0;
+      let j = 0;
       const messages = msgs.map((m) => {
         if (m.status !== 'accepted') return m;
+        const { cost } = items[j++];
         if (!covered.has(m.id)) return (rejected++, rejectForCredit(m, at));
-        return costs.has(m.id) ? { ...m, cost: costs.get(m.id) } : m;
+        return cost > 0 ? { ...m, cost } : m;
       });
       return { messages, rejected };
     },
@@ -157,12 +163,15 @@ export function createMetering(deps: MeteringDeps): Metering {
         else if (CHARGE.has(m.status)) pending.charge.add(m.id);
       }
       if (pending.charge.size + pending.refund.size === 0) return Promise.resolve();
-      // Everything settled within the next SETTLE_EVERY_MS shares one charge and one refund round trip.
-      next ??= new Promise<void>((resolve) => setTimeout(resolve, SETTLE_EVERY_MS)).then(() => {
-        next = undefined;
-        return run();
-      });
-      return next.catch(() => undefined);
+      // Everything settled within the next SETTLE_EVERY_MS shares one charge and one refund round trip,
+      // and one promise: a busy worker settles each message on its own (no promise made per call).
+      next ??= new Promise<void>((resolve) => setTimeout(resolve, SETTLE_EVERY_MS))
+        .then(() => {
+          next = undefined;
+          return run();
+        })
+        .catch(() => undefined);
+      return next;
     },
 
     async sweep() {
