@@ -348,6 +348,33 @@ describe('MongoDB store: a database from before recipients were counted from the
   });
 });
 
+describe("MongoDB store: a database with the credit ledger's old sweeper index", () => {
+  it('gets the index with `settled` in its key at connect, and loses the old one (charged entries keep state held)', async () => {
+    const uri = uniqueMongoUri('herald_ledger_ix');
+    uris.push(uri);
+    const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    await conn.db!.collection('creditledger').createIndex({ state: 1, createdAt: 1 });
+    await conn.close();
+
+    const store = createMongoStore(uri);
+    await store.connect();
+    try {
+      await store.credits.open('w', { balance: 1000 });
+      await store.credits.reserve('w', [{ messageId: 'n1:u1:sms', notificationId: 'n1', cost: 100 }]);
+      expect(await store.credits.charge(['n1:u1:sms'])).toBe(1);
+      expect(await store.credits.findHeld(new Date(Date.now() + 1), 10)).toEqual([]);
+      const check = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      const indexes = (await check.db!.collection('creditledger').listIndexes().toArray()).map((ix) => ix.name);
+      await check.close();
+      expect(indexes).toContain('state_1_settled_1_createdAt_1');
+      expect(indexes).not.toContain('state_1_createdAt_1');
+    } finally {
+      await (store as MongoStore).dropDatabase();
+      await store.close();
+    }
+  });
+});
+
 describe('MongoDB store: a lease renewal that lost its attempt while it ran', () => {
   it("leaves the lease of the attempt that took the message over as that attempt set it (no third worker can take it while it sends)", () =>
     withStore('herald_lease_race', async (store) => {

@@ -4,11 +4,13 @@
 import { DEFAULT_WORKSPACE } from '../../domain/types';
 import type { Models } from './models';
 
-/** Unique indexes whose key gained workspaceId: the old ones would keep ids unique across workspaces. */
+/** Indexes replaced by others: unique ones whose key gained workspaceId (the old ones would keep ids unique across workspaces), and the rest named below. */
 const OBSOLETE_INDEXES: Array<[keyof Models, string]> = [
   ['eventTypes', 'programId_1_id_1'],
   ['subscriptions', 'userId_1_programId_1_scope_1'],
   ['subscriptions', 'programId_1_scope_1_userId_1'],
+  // The sweeper's index gained `settled` (models-credits.ts).
+  ['creditLedger', 'state_1_createdAt_1'],
 ];
 
 const NO_WORKSPACE = { workspaceId: { $exists: false } };

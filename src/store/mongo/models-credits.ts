@@ -22,7 +22,9 @@ const creditLedgerSchema = new Schema(
   { ...base, collection: 'creditledger' },
 );
 creditLedgerSchema.index({ workspaceId: 1, createdAt: -1 });
-creditLedgerSchema.index({ state: 1, createdAt: 1 });
+// The sweeper's held reservations (`HELD` in credit-docs.ts: state held, not settled) oldest first, and pending
+// refunds: `settled` in the key, or every charged entry ever (they keep state 'held') is walked at each sweep.
+creditLedgerSchema.index({ state: 1, settled: 1, createdAt: 1 });
 
 export interface CreditModels {
   creditAccounts: Model<any>;
