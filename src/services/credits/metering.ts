@@ -9,7 +9,10 @@ import { pricesOf, type CreditsConfig } from './pricing';
 import type { BalanceSignals } from './signals';
 
 export interface Metering {
-  /** Reserves the batch's sendable messages; the ones the balance cannot cover come back rejected. */
+  /**
+   * Reserves the batch's sendable messages; the ones the balance cannot cover come back rejected (copies), the
+   * covered ones come back as they were given, their `cost` set on them: pass messages built for this call.
+   */
   admit(n: MeteredOwner, msgs: NewMessage[], at: Date): Promise<{ messages: NewMessage[]; rejected: number }>;
   /** After messages moved: refunds the unsent final ones, keeps the charge of the handed-over ones. Never rejects. */
   settle(moved: Array<SettledMessage>): Promise<void>;
@@ -150,7 +153,9 @@ export function createMetering(deps: MeteringDeps): Metering {
         if (m.status !== 'accepted') return m;
         const { cost } = items[j++];
         if (!covered.has(m.id)) return (rejected++, rejectForCredit(m, at));
-        return cost > 0 ? { ...m, cost } : m;
+        // Set on the caller's own object, built for this batch (no copy of each message).
+        if (cost > 0) m.cost = cost;
+        return m;
       });
       return { messages, rejected };
     },
