@@ -124,7 +124,9 @@ export async function meteringPhase(o: MeteringPhaseOptions): Promise<MeteringRe
     const x = await one(metered ? AMPLE_CREDITS : null);
     (metered ? ons.push(x) : offs.push(x.r));
     const store = x.r.cpu.mongo !== undefined ? `, Mongo ${(mongoCpuPerMessage(x.r) * 1e6).toFixed(0)} µs` : '';
-    say(`  ${metered ? 'metered:  ' : 'unmetered:'} ${Math.round(x.r.deliveredPerS)} msg/s delivered (${x.r.seconds.toFixed(2)} s), fan-out ${Math.round(x.r.fanoutPerS)} msg/s, Herald CPU ${(heraldCpuPerMessage(x.r) * 1e6).toFixed(0)} µs${store} a message`);
+    // Each Herald process's share too (server + SMS worker on MongoDB): where metering's CPU goes.
+    const split = HERALD_PROCESSES.filter((k) => x.r.cpu[k] !== undefined).map((k) => `${k} ${(((x.r.cpu[k] ?? 0) / Math.max(1, x.r.sent)) * 1e6).toFixed(0)}`);
+    say(`  ${metered ? 'metered:  ' : 'unmetered:'} ${Math.round(x.r.deliveredPerS)} msg/s delivered (${x.r.seconds.toFixed(2)} s), fan-out ${Math.round(x.r.fanoutPerS)} msg/s, Herald CPU ${(heraldCpuPerMessage(x.r) * 1e6).toFixed(0)} µs${split.length > 1 ? ` (${split.join(' + ')})` : ''}${store} a message`);
   };
   for (let i = 0; i < rounds; i++) {
     const meteredFirst = i % 2 === 1;
