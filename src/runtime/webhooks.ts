@@ -5,12 +5,17 @@ import type { Bus } from '../bus/bus';
 import { joinThreadChannel } from '../bus/thread-channel';
 import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
-import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookSweep, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
-  type WebhookEndpoints,
-} from '../services/webhooks';
+import { createEndpointCache } from '../services/webhooks/endpoint-cache';
+import { createWebhookEmitter } from '../services/webhooks/events';
+import type { WebhookEndpoints, WebhookPoster } from '../services/webhooks';
 import type { Store } from '../store/store';
-import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
+import type { WebhookWorker } from '../workers/webhooks';
+
+/** The delivering side (worker, sweep, HTTP poster on undici, the endpoints API), loaded only where it runs: a sender thread emits events only. */
+const serving = () => ({
+  ...(require('../services/webhooks') as typeof import('../services/webhooks')),
+  ...(require('../workers/webhooks') as typeof import('../workers/webhooks')),
+});
 
 export interface WebhookWiring {
   cache: ReturnType<typeof createEndpointCache>;
@@ -34,12 +39,14 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
   };
   // Every status change is seen here once, buffered briefly and queued for the webhook worker.
   const events = createWebhookEmitter({ bus, logger, wanted: cache.wanted, mayWant: cache.mayWantNow, flushMs: config.webhooks.flushMs });
-  const poster = createWebhookPoster(config.webhooks);
+  let poster: WebhookPoster | undefined;
   let worker: WebhookWorker | undefined;
   return {
     cache,
     events,
     async startWorker(store, registry) {
+      const { createDeliverer, createFanOut, createWebhookMetrics, createWebhookPoster, createWebhookSweep, createWebhookWorker } = serving();
+      poster = createWebhookPoster(config.webhooks);
       const fanOut = createFanOut({ store, cache, retryForMs: config.webhooks.retryForMs });
       worker = createWebhookWorker({
         store, bus, logger, config,
@@ -49,12 +56,12 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
       });
       await worker.start();
     },
-    endpoints: (store) => createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
+    endpoints: (store) => serving().createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
     async stop() {
       others.close();
       await events.stop();
       await worker?.stop();
-      await poster.close();
+      await poster?.close();
     },
   };
 }
