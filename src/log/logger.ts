@@ -5,6 +5,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
+import { withinStoreTimeout } from '../store/call-timeout';
 import { plainMeta, writeFastLine, type LineSinks } from './fast-line';
 import { maskText, maskValue } from './mask';
 import { prettyFormat } from './pretty';
@@ -208,7 +209,8 @@ export class StoreLogTransport extends Transport {
 
   constructor(
     private readonly repo: LogRepo,
-    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string } = {},
+    /** callTimeoutMs: an append that has not settled after this counts as failed (its lines are kept), so the sink never wedges. */
+    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string; callTimeoutMs?: number } = {},
   ) {
     super({ level: opts.level });
   }
@@ -249,7 +251,7 @@ export class StoreLogTransport extends Transport {
       const batch = this.buffer;
       this.buffer = [];
       try {
-        await this.repo.append(batch);
+        await withinStoreTimeout(this.repo.append(batch), this.opts.callTimeoutMs ?? 0, 'logs.append');
       } catch {
         this.buffer = batch.concat(this.buffer);
         // Closed, a retry would go on every 2 s forever against a closed store (and the process would never end).
@@ -266,8 +268,8 @@ export class StoreLogTransport extends Transport {
 }
 
 /** Adds the consolidated-log sink to a logger; returns it so the caller can flush on shutdown. */
-export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string): StoreLogTransport {
-  const t = new StoreLogTransport(repo, { level });
+export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string, callTimeoutMs?: number): StoreLogTransport {
+  const t = new StoreLogTransport(repo, { level, callTimeoutMs });
   const sinks = directSinks.get(logger);
   if (sinks?.valid && !sinks.store) {
     // Not through the watched add: the direct lines reach this sink too.

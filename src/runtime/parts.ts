@@ -33,7 +33,7 @@ export function buildProviders(config: HeraldConfig, channel: Channel): Provider
 }
 
 export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
-  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
+  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile, mongo: config.store.mongo });
   await connectWithRetry('store', () => store.connect(), logger);
   return store;
 }

@@ -1,0 +1,59 @@
+// MongoDB that stops answering (a TCP proxy that keeps the connections open and relays nothing):
+// a store call fails within the configured socket timeout (HERALD_MONGO_SOCKET_TIMEOUT_MS) instead of
+// holding its caller, and the store answers again once MongoDB does. The timeout was 20 s, fixed.
+import { loadConfig } from '../../src/config';
+import { StoreUnavailableError } from '../../src/domain/errors';
+import { createLogger } from '../../src/log/logger';
+import { openStore } from '../../src/runtime/parts';
+import type { Store } from '../../src/store';
+import { MONGO_BASE_URI, requireServices, uniqueMongoUri } from '../support/services';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+
+jest.setTimeout(60_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('MongoDB that stops answering', () => {
+  let proxy: TcpProxy;
+  let store: Store | undefined;
+
+  beforeAll(async () => {
+    await requireServices(['mongo']);
+    const base = new URL(MONGO_BASE_URI);
+    proxy = await startTcpProxy({ host: base.hostname, port: Number(base.port || 27017) });
+  });
+  afterAll(async () => {
+    proxy?.resume();
+    await store?.close().catch(() => undefined);
+    await proxy?.close();
+  });
+
+  it('fails a call after the configured socket timeout, then answers again', async () => {
+    const uri = new URL(uniqueMongoUri('herald_stall'));
+    uri.port = String(proxy.port);
+    const config = loadConfig(
+      { HERALD_MONGO_SOCKET_TIMEOUT_MS: '1000', HERALD_MONGO_SERVER_SELECTION_MS: '1000' },
+      { mongodbUri: uri.toString(), dataDir: '/tmp', seedDemoData: 'never' },
+    );
+    expect(config.store.mongo.socketTimeoutMs).toBe(1000);
+    store = await openStore(config, createLogger('test', { silent: true }));
+    expect(await store.providerControl.list()).toEqual([]);
+
+    proxy.stall();
+    // Far longer than the configured second, far shorter than the old fixed 20 s.
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      store.providerControl.list().then(() => 'answered', (e: unknown) => e),
+      new Promise((r) => (timer = setTimeout(() => r('still waiting after 8 s'), 8_000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+
+    proxy.resume();
+    let back = false;
+    for (let i = 0; i < 100 && !back; i++) {
+      back = await store.providerControl.list().then(() => true, () => false);
+      if (!back) await sleep(200);
+    }
+    expect(back).toBe(true);
+  });
+});

@@ -1,0 +1,96 @@
+// Loops that run one round at a time must not wedge on a store call that never settles (seen under a
+// MongoDB cut with the machine loaded: a driver call lost for good). After store.callTimeoutMs the round
+// fails with StoreTimeoutError and the next one runs. Real SQLite store; one call is made to hang.
+import path from 'node:path';
+import { StoreLogTransport } from '../../src/log/logger';
+import { startControlRefresh } from '../../src/services/provider-control';
+import { StoreTimeoutError, withinStoreTimeout } from '../../src/store';
+import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import type { ProviderControl } from '../../src/store/store';
+import type { WebhookDelivery } from '../../src/store/store-webhooks';
+import { createWebhookWorker } from '../../src/workers/webhooks';
+import { tempDir } from '../support/herald';
+
+const quiet = { info() {}, warn() {}, debug() {}, error() {} } as never;
+const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return cond();
+};
+/** The first call of `method` never settles; the others are the store's own. */
+function hangOnce<T extends object>(repo: T, method: keyof T): void {
+  const real = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
+  let first = true;
+  jest.spyOn(repo as never, method as never).mockImplementation(((...args: unknown[]) => {
+    if (!first) return real(...args);
+    first = false;
+    return new Promise(() => undefined);
+  }) as never);
+}
+
+let store: SqliteStore;
+const stops: Array<() => Promise<void>> = [];
+beforeEach(async () => {
+  store = createSqliteStore(path.join(tempDir('call-timeout-'), 'herald.db'));
+  await store.connect();
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  jest.restoreAllMocks();
+  await store.close();
+});
+
+describe('a store call that never settles', () => {
+  it('is given up with a typed error after the bound', async () => {
+    const e = await withinStoreTimeout(new Promise(() => undefined), 50, 'x.y').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(StoreTimeoutError);
+    expect((e as StoreTimeoutError).code).toBe('STORE_UNAVAILABLE');
+  });
+
+  it('does not wedge the provider refresh: the next refresh applies the stored state', async () => {
+    await store.providerControl.ensure({ id: 'sms-a', channel: 'sms', paused: false, order: 0, weight: 0 });
+    hangOnce(store.providerControl, 'list');
+    const applied: ProviderControl[][] = [];
+    const router = { applyControl: (rows: ProviderControl[]) => void applied.push(rows), drainActivity: () => [] };
+    const refresh = startControlRefresh({ store, routers: [router], intervalMs: 50, logger: quiet, callTimeoutMs: 200 });
+    stops.push(() => refresh.stop());
+    // An operator pauses the provider: the workers must hear of it.
+    await store.providerControl.update('sms-a', { paused: true });
+    expect(await until(() => applied.some((rows) => rows.some((r) => r.id === 'sms-a' && r.paused)))).toBe(true);
+  });
+
+  it('does not wedge the log sink: later lines reach the consolidated log', async () => {
+    hangOnce(store.logs, 'append');
+    const sink = new StoreLogTransport(store.logs, { flushMs: 10, callTimeoutMs: 200 });
+    stops.push(async () => sink.close());
+    const line = (message: string) => ({ time: new Date(), level: 'info', process: 'test', message });
+    sink.pushLine(line('first'));
+    await new Promise((r) => setTimeout(r, 50));
+    sink.pushLine(line('second'));
+    const messages = async () => (await store.logs.query({ limit: 10 })).map((l) => l.message);
+    expect(await until(async () => (await messages()).includes('second'))).toBe(true);
+    // The batch whose write never answered is kept and written again.
+    expect(await messages()).toContain('first');
+  });
+
+  it('does not wedge the webhook worker: the next round runs the due delivery', async () => {
+    await store.webhooks.createEndpoint({ workspaceId: 'default', id: 'we_a', url: 'http://127.0.0.1:9/hook', events: [], secret: 'whsec_x', enabled: true });
+    const now = new Date();
+    await store.webhooks.enqueueDeliveries([
+      { id: 'd1', workspaceId: 'default', endpointId: 'we_a', eventId: 'evt_1', eventType: 'message.sent', payload: '{}', retryUntil: new Date(now.getTime() + 3_600_000), nextAttemptAt: now },
+    ]);
+    hangOnce(store.webhooks, 'dueEndpoints');
+    const attempted: string[] = [];
+    const worker = createWebhookWorker({
+      store,
+      bus: { consume: async () => ({ cancel: async () => undefined }) } as never,
+      logger: quiet,
+      fanOut: { handle: async () => 0 } as never,
+      deliverer: { attempt: async (d: WebhookDelivery) => void attempted.push(d.id) },
+      config: { webhooks: { concurrencyPerEndpoint: 1, pollMs: 50, timeoutMs: 1_000, retentionDays: 1 }, store: { callTimeoutMs: 200 } },
+    });
+    await worker.start();
+    stops.push(() => worker.stop());
+    expect(await until(() => attempted.includes('d1'))).toBe(true);
+  });
+});
