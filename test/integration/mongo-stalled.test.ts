@@ -56,4 +56,22 @@ describe('MongoDB that stops answering', () => {
     }
     expect(back).toBe(true);
   });
+
+  it('bounds each round trip, not a long walk: a subscriber cursor slower than the socket timeout in all completes', async () => {
+    const s = store!;
+    const pad = (i: number) => `u${String(i).padStart(3, '0')}`;
+    for (let i = 0; i < 8; i++) {
+      await s.users.create('default', { id: pad(i), name: pad(i), phone: '+254700000000', email: `${pad(i)}@example.org` });
+      await s.subscriptions.create('default', { id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+    }
+    const seen: string[] = [];
+    const started = Date.now();
+    // 4 batches of 2, 600 ms of work after each: the walk lasts longer than the 1 s socket timeout.
+    for await (const b of s.subscriptions.subscriberBatches('default', 'p1', 'e1', undefined, 2)) {
+      seen.push(...b.map((x) => x.user.id));
+      await sleep(600);
+    }
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map(pad));
+  });
 });
