@@ -9,6 +9,8 @@ import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqli
 import type { ProviderControl } from '../../src/store/store';
 import type { WebhookDelivery } from '../../src/store/store-webhooks';
 import { createWebhookWorker } from '../../src/workers/webhooks';
+import { createEndpointCache } from '../../src/services/webhooks/endpoint-cache';
+import { createWebhookSweep } from '../../src/services/webhooks/sweep';
 import { tempDir } from '../support/herald';
 
 const quiet = { info() {}, warn() {}, debug() {}, error() {} } as never;
@@ -73,8 +75,34 @@ describe('a store call that never settles', () => {
     expect(await messages()).toContain('first');
   });
 
+  const addEndpoint = () =>
+    store.webhooks.createEndpoint({ workspaceId: 'default', id: 'we_a', url: 'http://127.0.0.1:9/hook', events: [], secret: 'whsec_x', enabled: true });
+
+  it('does not wedge the webhook endpoint cache: the next question reads the endpoints again', async () => {
+    await addEndpoint();
+    hangOnce(store.webhooks, 'listEnabled');
+    const cache = createEndpointCache(store.webhooks, 60_000, 200);
+    await expect(cache.wanted('default', 'message.sent')).rejects.toBeInstanceOf(StoreTimeoutError);
+    expect(await cache.wanted('default', 'message.sent')).toBe(true);
+  });
+
+  it('does not wedge the webhook catch-up sweep: a pass fails with the typed error, the next one runs', async () => {
+    await addEndpoint();
+    hangOnce(store.messages, 'changedSince');
+    const sweep = createWebhookSweep({
+      store,
+      endpoints: async () => new Map([['default', await store.webhooks.listEnabled()]]),
+      fanOut: { handle: async () => 0 } as never,
+      lagMs: 0,
+      maxAgeMs: 86_400_000,
+      callTimeoutMs: 200,
+    });
+    await expect(sweep.run()).rejects.toBeInstanceOf(StoreTimeoutError);
+    expect(await sweep.run()).toBe(0);
+  });
+
   it('does not wedge the webhook worker: the next round runs the due delivery', async () => {
-    await store.webhooks.createEndpoint({ workspaceId: 'default', id: 'we_a', url: 'http://127.0.0.1:9/hook', events: [], secret: 'whsec_x', enabled: true });
+    await addEndpoint();
     const now = new Date();
     await store.webhooks.enqueueDeliveries([
       { id: 'd1', workspaceId: 'default', endpointId: 'we_a', eventId: 'evt_1', eventType: 'message.sent', payload: '{}', retryUntil: new Date(now.getTime() + 3_600_000), nextAttemptAt: now },
