@@ -6,7 +6,7 @@ const ms = (def: number, min: number) => z.number().int().min(min).default(def);
 export const storeConfigSchema = z
   .object({
     /**
-     * The loops that run one round at a time (provider refresh, webhook rounds and sweep, the webhook
+     * The loops that run one round at a time (scheduler and campaign steps, provider refresh, webhook rounds and sweep, the webhook
      * endpoint cache, dashboard streams, the log sink) give up waiting on a store call after this
      * (StoreTimeoutError) so the next round runs.
      * A backstop above the driver's own bounds; 0: no bound.

@@ -10,12 +10,14 @@ import type { CampaignEvents } from '../services/campaigns/events';
 import type { Lifecycle } from '../services/campaigns/lifecycle';
 import { pricesOf } from '../services/credits/pricing';
 import type { Store } from '../store/store';
+import { withinStoreTimeout } from '../store/call-timeout';
 import { createPeriodic } from './periodic';
 
 export interface CampaignTickerDeps {
   store: Store;
   lifecycle: Lifecycle;
-  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'>;
+  /** store.callTimeoutMs: a step still waiting on the store after this fails (StoreTimeoutError) and the round goes on (steps are compare-and-sets). */
+  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'> & { store?: { callTimeoutMs: number } };
   logger: Logger;
   events?: CampaignEvents;
   /**
@@ -75,7 +77,7 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
     ];
     for (const [name, step] of steps) {
       try {
-        await step();
+        await withinStoreTimeout(step(), deps.config.store?.callTimeoutMs ?? 0, `campaigns ${name}`);
       } catch (e) {
         logger.warn(`campaigns: ${name} failed; will try again`, { error: (e as Error).message });
       }

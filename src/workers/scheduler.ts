@@ -6,13 +6,15 @@ import type { HeraldConfig } from '../config';
 import type { Message, MessageStatus } from '../domain/types';
 import { forMessage, forNotification, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { withinStoreTimeout } from '../store/call-timeout';
 import { NO_METERING, type Metering } from '../services/credits';
 import { createPeriodic } from './periodic';
 
 export interface SchedulerDeps {
   store: Store;
   bus: Bus;
-  config: Pick<HeraldConfig, 'scheduler'>;
+  /** store.callTimeoutMs: a step still waiting on the store after this fails (StoreTimeoutError) and the round goes on (every step is a compare-and-set: one running late beside the next round is safe). */
+  config: Pick<HeraldConfig, 'scheduler'> & { store?: { callTimeoutMs: number } };
   logger: Logger;
   /** Refunds what expires; its sweep settles reservations left held. */
   metering?: Metering;
@@ -103,7 +105,7 @@ export function createScheduler(deps: SchedulerDeps) {
   async function tick(sweepMessages = true): Promise<void> {
     for (const step of [startDue, relay, expire, settleCredits]) {
       try {
-        await step(sweepMessages);
+        await withinStoreTimeout(step(sweepMessages), deps.config.store?.callTimeoutMs ?? 0, `scheduler ${step.name}`);
       } catch (e) {
         logger.warn(`scheduler: ${step.name} failed; will try again`, { error: (e as Error).message });
       }

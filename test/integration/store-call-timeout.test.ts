@@ -12,6 +12,10 @@ import { createWebhookWorker } from '../../src/workers/webhooks';
 import { createEndpointCache } from '../../src/services/webhooks/endpoint-cache';
 import { createWebhookSweep } from '../../src/services/webhooks/sweep';
 import { tempDir } from '../support/herald';
+import { loadConfig } from '../../src/config';
+import { createScheduler } from '../../src/workers/scheduler';
+import { createCampaignTicker } from '../../src/workers/campaign-ticker';
+import { notification } from '../contract/store.contract.dispatch';
 
 const quiet = { info() {}, warn() {}, debug() {}, error() {} } as never;
 const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
@@ -73,6 +77,33 @@ describe('a store call that never settles', () => {
     expect(await until(async () => (await messages()).includes('second'))).toBe(true);
     // The batch whose write never answered is kept and written again.
     expect(await messages()).toContain('first');
+  });
+
+  it('does not wedge the scheduler: the relay still republishes a notification left accepted', async () => {
+    await store.notifications.create(notification('n1', { startTime: new Date(), validUntil: new Date(Date.now() + 3_600_000), endTime: undefined }));
+    // The first step of the first round (scheduled starts) never gets its answer.
+    hangOnce(store.notifications, 'findByStatus');
+    const published: string[] = [];
+    const bus = { publish: async (queue: string, body: { notificationId?: string }) => void (queue === 'dispatch' && published.push(body.notificationId!)) };
+    const config = loadConfig({ HERALD_SCHEDULER_MS: '50', HERALD_STORE_CALL_TIMEOUT_MS: '200' }, {});
+    const scheduler = createScheduler({ store, bus: bus as never, config, logger: quiet, relayAfterMs: -60_000 });
+    scheduler.start();
+    stops.push(() => scheduler.stop());
+    expect(await until(() => published.includes('n1'))).toBe(true);
+  });
+
+  it('does not wedge the campaign ticker: a campaign whose run ended is still completed', async () => {
+    await store.campaigns.create({
+      workspaceId: 'default', id: 'c1', name: 'term 1', channel: 'sms', message: 'Hello', status: 'running',
+      validityHours: 48, recipients: 0, run: { messages: 0, startedAt: new Date(), finishedAt: new Date() },
+    });
+    // The first step of the first round (scheduled campaigns due) never gets its answer.
+    hangOnce(store.campaigns, 'findDue');
+    const config = loadConfig({ HERALD_SCHEDULER_MS: '50', HERALD_STORE_CALL_TIMEOUT_MS: '200' }, {});
+    const ticker = createCampaignTicker({ store, lifecycle: {} as never, config, logger: quiet });
+    ticker.start();
+    stops.push(() => ticker.stop());
+    expect(await until(async () => (await store.campaigns.get('c1'))?.status === 'completed')).toBe(true);
   });
 
   const addEndpoint = () =>
