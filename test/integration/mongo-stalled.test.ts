@@ -5,6 +5,8 @@ import { loadConfig } from '../../src/config';
 import { StoreUnavailableError } from '../../src/domain/errors';
 import { createLogger } from '../../src/log/logger';
 import { openStore } from '../../src/runtime/parts';
+import { watchStore } from '../../src/runtime/store-watchdog';
+import { createMongoStore } from '../../src/store/mongo';
 import type { Store } from '../../src/store';
 import { MONGO_BASE_URI, requireServices, uniqueMongoUri } from '../support/services';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -73,5 +75,21 @@ describe('MongoDB that stops answering', () => {
     }
     expect(Date.now() - started).toBeGreaterThan(1_000);
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map(pad));
+  });
+
+  it('keeps the store watchdog going past a ping that never answers: it reopens the connection', async () => {
+    const s = createMongoStore(uniqueMongoUri('herald_watchdog'));
+    await s.connect();
+    const ping = jest.spyOn(s, 'ping').mockImplementation(() => new Promise(() => undefined));
+    const connect = jest.spyOn(s, 'connect');
+    const dog = watchStore(s, { info() {}, warn() {} } as never, { everyMs: 50, failuresBeforeReopen: 3, pingTimeoutMs: 100 });
+    try {
+      for (let i = 0; i < 100 && connect.mock.calls.length === 0; i++) await sleep(50);
+      expect(connect).toHaveBeenCalled();
+    } finally {
+      ping.mockRestore();
+      await dog.stop();
+      await s.close();
+    }
   });
 });
