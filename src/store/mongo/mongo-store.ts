@@ -92,8 +92,6 @@ export class MongoStore implements Store {
       // Acknowledged by a majority and journaled: an accepted notification survives a crash.
       writeConcern: { w: 'majority', journal: true },
     });
-    // Mongoose queries and aggregations carry maxTimeMS: the server stops work nobody waits for any more.
-    if (maxTimeMs > 0) conn.set('maxTimeMS', maxTimeMs);
     try {
       await conn.asPromise();
       const models = buildModels(conn);
@@ -101,6 +99,9 @@ export class MongoStore implements Store {
       await migrateIndexes(models);
       await dropRecipientUsageRows(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
+      // From now on mongoose queries and aggregations carry maxTimeMS: the server stops work nobody waits for
+      // any more. Not the migrations above: one over a large collection must be allowed to finish.
+      if (maxTimeMs > 0) conn.set('maxTimeMS', maxTimeMs);
       this.conn = conn;
       this.models = models;
     } catch (e) {
