@@ -18,8 +18,6 @@ export const storeConfigSchema = z
         serverSelectionTimeoutMs: ms(1_500, 100),
         /** An operation whose socket goes silent fails after this (each round trip: a long cursor's getMore too, not its whole walk). */
         socketTimeoutMs: ms(20_000, 100),
-        /** The server abandons a query or aggregation after this much work; 0: no limit. */
-        maxTimeMs: ms(15_000, 0),
       })
       .default({}),
   })

@@ -31,8 +31,6 @@ import type { WebhookRepo } from '../store-webhooks';
 export interface MongoStoreOptions {
   serverSelectionTimeoutMs?: number;
   socketTimeoutMs?: number;
-  /** 0: no server-side limit. */
-  maxTimeMs?: number;
 }
 
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
@@ -73,7 +71,7 @@ export class MongoStore implements Store {
 
   async connect(): Promise<void> {
     if (this.models) return;
-    const { serverSelectionTimeoutMs = 1500, socketTimeoutMs = 20_000, maxTimeMs = 15_000 } = this.opts;
+    const { serverSelectionTimeoutMs = 1500, socketTimeoutMs = 20_000 } = this.opts;
     const conn = mongoose.createConnection(this.uri, {
       // While MongoDB is away every operation fails after this (StoreUnavailableError -> 503), not 30 s later:
       // an HTTP caller gets its answer in under 2 s; start-up retries on its own (connectWithRetry).
@@ -83,7 +81,8 @@ export class MongoStore implements Store {
       connectTimeoutMS: Math.min(5000, socketTimeoutMs),
       // An operation whose socket went silent (connection cut mid-request, a server that stopped answering)
       // fails after this instead of holding its caller forever; per round trip, so a long cursor walk
-      // (the fan-out's subscriber cursor) is bounded per batch, not as a whole.
+      // (the fan-out's subscriber cursor, an export) is bounded per batch, not as a whole. No connection-wide
+      // maxTimeMS: on a cursor it counts the server's work over all its batches, and would cut long walks.
       socketTimeoutMS: socketTimeoutMs,
       // Fail fast instead of queueing operations while the server is away.
       bufferCommands: false,
@@ -99,9 +98,6 @@ export class MongoStore implements Store {
       await migrateIndexes(models);
       await dropRecipientUsageRows(models);
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
-      // From now on mongoose queries and aggregations carry maxTimeMS: the server stops work nobody waits for
-      // any more. Not the migrations above: one over a large collection must be allowed to finish.
-      if (maxTimeMs > 0) conn.set('maxTimeMS', maxTimeMs);
       this.conn = conn;
       this.models = models;
     } catch (e) {
