@@ -5,7 +5,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
-import { withinStoreTimeout } from '../store/call-timeout';
+import { withinStoreTimeoutOnce } from '../store/call-timeout';
 import { plainMeta, writeFastLine, type LineSinks } from './fast-line';
 import { maskText, maskValue } from './mask';
 import { prettyFormat } from './pretty';
@@ -209,7 +209,7 @@ export class StoreLogTransport extends Transport {
 
   constructor(
     private readonly repo: LogRepo,
-    /** callTimeoutMs: an append that has not settled after this counts as failed (its lines are kept), so the sink never wedges. */
+    /** callTimeoutMs: the next flush does not wait longer than this for an append (its lines come back only if it fails), so the sink never wedges. */
     private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string; callTimeoutMs?: number } = {},
   ) {
     super({ level: opts.level });
@@ -250,13 +250,13 @@ export class StoreLogTransport extends Transport {
       if (this.buffer.length === 0) return;
       const batch = this.buffer;
       this.buffer = [];
-      try {
-        await withinStoreTimeout(this.repo.append(batch), this.opts.callTimeoutMs ?? 0, 'logs.append');
-      } catch {
+      // Lines come back to the buffer only once their append failed: one given up on (StoreTimeoutError)
+      // may still land, and written again meanwhile they would be in the log twice.
+      await withinStoreTimeoutOnce(this.repo.append(batch), this.opts.callTimeoutMs ?? 0, 'logs.append', () => {
         this.buffer = batch.concat(this.buffer);
         // Closed, a retry would go on every 2 s forever against a closed store (and the process would never end).
         if (!this.timer && !this.detached) this.timer = setTimeout(() => void this.flush(), 2000);
-      }
+      }).catch(() => undefined);
     });
     return this.flushing;
   }

@@ -4,7 +4,7 @@ import type { Channel } from '../domain/types';
 import type { Logger } from '../log/logger';
 import type { Provider, ProviderConfig } from '../providers/types';
 import type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, Store } from '../store/store';
-import { withinStoreTimeout } from '../store/call-timeout';
+import { withinStoreTimeout, withinStoreTimeoutOnce } from '../store/call-timeout';
 
 /** A worker's provider router as the control plane sees it (workers/router.ts implements it; nothing here imports upward). */
 export interface ControlledRouter {
@@ -87,10 +87,11 @@ export function startControlRefresh(deps: {
       const rows = await bound(store.providerControl.list(), 'providerControl.list');
       for (const r of routers) r.applyControl(rows);
       for (const r of routers) r.drainActivity().forEach(keep);
-      for (const [id, a] of unwritten) {
-        // One that times out is kept and written again (as after any failed write: it may have landed).
-        await bound(store.providerControl.recordActivity(id, a), 'providerControl.recordActivity');
+      for (const [id, a] of [...unwritten]) {
         unwritten.delete(id);
+        // Kept again only once the write failed: one given up on (StoreTimeoutError) may still land, and an
+        // increment written again meanwhile would count the period twice.
+        await withinStoreTimeoutOnce(store.providerControl.recordActivity(id, a), deps.callTimeoutMs ?? 0, 'providerControl.recordActivity', () => keep({ id, ...a }));
       }
       if (failing) logger.info('provider control state readable again');
       failing = false;

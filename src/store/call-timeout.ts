@@ -30,3 +30,13 @@ export function withinStoreTimeout<T>(call: Promise<T>, timeoutMs: number, what:
     );
   });
 }
+
+/**
+ * withinStoreTimeout for a write its caller writes again when it fails: `notWritten` runs once the write
+ * itself failed, in time or after it was given up; never for a bare timeout. A given-up write may still
+ * land: written again at once, it would land twice (a log line twice, a counter incremented twice).
+ */
+export function withinStoreTimeoutOnce<T>(call: Promise<T>, timeoutMs: number, what: string, notWritten: (e: unknown) => void): Promise<T> {
+  call.catch(notWritten);
+  return withinStoreTimeout(call, timeoutMs, what);
+}
