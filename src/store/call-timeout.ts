@@ -40,3 +40,36 @@ export function withinStoreTimeoutOnce<T>(call: Promise<T>, timeoutMs: number, w
   call.catch(notWritten);
   return withinStoreTimeout(call, timeoutMs, what);
 }
+
+/**
+ * A view of `store` in which each repo call that returns a promise gives up after `timeoutMs`
+ * (StoreTimeoutError); walks (async iterables) and the store's own methods are left as they are.
+ * For the loops made of many calls (scheduler and campaign steps): bounding each call, not the whole
+ * step, stops a step at the call that hangs, and never gives up a slow step that is making progress
+ * (given up, it went on beside the next round's run of the same step, and under load they piled up).
+ */
+export function boundedStore<S extends object>(store: S, timeoutMs: number): S {
+  if (!(timeoutMs > 0)) return store;
+  const views = new WeakMap<object, object>();
+  const boundRepo = (name: string, repo: object): object =>
+    new Proxy(repo, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          const out: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          return out instanceof Promise ? withinStoreTimeout(out, timeoutMs, `${name}.${String(prop)}`) : out;
+        };
+      },
+    });
+  return new Proxy(store, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v === 'function') return (v as (...a: unknown[]) => unknown).bind(target);
+      if (v === null || typeof v !== 'object') return v;
+      let view = views.get(v);
+      if (!view) views.set(v, (view = boundRepo(String(prop), v)));
+      return view;
+    },
+  });
+}

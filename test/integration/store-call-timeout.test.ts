@@ -2,7 +2,7 @@
 // MongoDB cut with the machine loaded: a driver call lost for good). After store.callTimeoutMs the round
 // fails with StoreTimeoutError and the next one runs. Real SQLite store; one call is made to hang.
 import path from 'node:path';
-import { StoreLogTransport } from '../../src/log/logger';
+import { createLogger, StoreLogTransport } from '../../src/log/logger';
 import { startControlRefresh } from '../../src/services/provider-control';
 import { StoreTimeoutError, withinStoreTimeout } from '../../src/store';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store';
@@ -96,7 +96,7 @@ describe('a store call that never settles', () => {
     const published: string[] = [];
     const bus = { publish: async (queue: string, body: { notificationId?: string }) => void (queue === 'dispatch' && published.push(body.notificationId!)) };
     const config = loadConfig({ HERALD_SCHEDULER_MS: '50', HERALD_STORE_CALL_TIMEOUT_MS: '200' }, {});
-    const scheduler = createScheduler({ store, bus: bus as never, config, logger: quiet, relayAfterMs: -60_000 });
+    const scheduler = createScheduler({ store, bus: bus as never, config, logger: createLogger('test', { silent: true }), relayAfterMs: -60_000 });
     scheduler.start();
     stops.push(() => scheduler.stop());
     expect(await until(() => published.includes('n1'))).toBe(true);
@@ -161,5 +161,62 @@ describe('a store call that never settles', () => {
     await worker.start();
     stops.push(() => worker.stop());
     expect(await until(() => attempted.includes('d1'))).toBe(true);
+  });
+});
+
+/** Every call of these methods answers, each after `ms` (a loaded store: slow, not stuck). */
+function slowDown<T extends object>(repo: T, methods: Array<keyof T>, ms: number, inFlight: { now: number; max: number }): void {
+  for (const method of methods) {
+    const real = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
+    jest.spyOn(repo as never, method as never).mockImplementation((async (...args: unknown[]) => {
+      inFlight.now++;
+      inFlight.max = Math.max(inFlight.max, inFlight.now);
+      try {
+        await new Promise((r) => setTimeout(r, ms));
+        return await real(...args);
+      } finally {
+        inFlight.now--;
+      }
+    }) as never);
+  }
+}
+
+describe('a store that is slow but answers every call', () => {
+  it('the scheduler does not give up a step that is making progress and run it again beside itself', async () => {
+    const window = { startTime: new Date(), validUntil: new Date(Date.now() + 3_600_000), endTime: undefined };
+    for (let i = 0; i < 12; i++) await store.notifications.create(notification(`n${i}`, window));
+    // Each call 40 ms: the relay's 25 calls take ~1 s in all, each far within the 300 ms bound.
+    const inFlight = { now: 0, max: 0 };
+    slowDown(store.notifications, ['findByStatus', 'transition'], 40, inFlight);
+    slowDown(store.messages, ['findStale', 'findExpired'], 40, inFlight);
+    const published: string[] = [];
+    const bus = { publish: async (queue: string, body: { notificationId?: string }) => void (queue === 'dispatch' && published.push(body.notificationId!)) };
+    const config = loadConfig({ HERALD_SCHEDULER_MS: '50', HERALD_STORE_CALL_TIMEOUT_MS: '300' }, {});
+    const scheduler = createScheduler({ store, bus: bus as never, config, logger: createLogger('test', { silent: true }), relayAfterMs: -60_000 });
+    scheduler.start();
+    stops.push(() => scheduler.stop());
+    expect(await until(() => new Set(published).size >= 12)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // One round at a time: its calls one after the other, never two steps (a given-up one still running) at once.
+    expect(inFlight.max).toBe(1);
+  });
+
+  it('the campaign ticker does not give up a step that is making progress and run it again beside itself', async () => {
+    for (let i = 0; i < 12; i++) {
+      await store.campaigns.create({
+        workspaceId: 'default', id: `c${i}`, name: `c${i}`, channel: 'sms', message: 'Hello', status: 'running',
+        validityHours: 48, recipients: 1, run: { messages: 1, startedAt: new Date() },
+      });
+    }
+    const inFlight = { now: 0, max: 0 };
+    slowDown(store.campaigns, ['findDue', 'update'], 40, inFlight);
+    const config = loadConfig({ HERALD_SCHEDULER_MS: '50', HERALD_STORE_CALL_TIMEOUT_MS: '300' }, {});
+    const runs: string[] = [];
+    const ticker = createCampaignTicker({ store, lifecycle: { publishRun: async (id: string) => void runs.push(id) } as never, config, logger: createLogger('test', { silent: true }), relayAfterMs: -60_000 });
+    ticker.start();
+    stops.push(() => ticker.stop());
+    expect(await until(() => new Set(runs).size >= 12)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(inFlight.max).toBe(1);
   });
 });
