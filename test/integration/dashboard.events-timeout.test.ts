@@ -53,4 +53,37 @@ describe('dashboard log follow with a store read that never settles', () => {
       spy.mockRestore();
     }
   });
+
+  it('campaign progress never goes back: the first read, given up on and answered late, is not sent after newer ones', async () => {
+    const store = herald.store;
+    const ws = 'default';
+    await store.campaigns.create({ workspaceId: ws, id: 'c_late', name: 'late', channel: 'sms', message: 'Hello', status: 'draft', validityHours: 48, recipients: 10, run: { messages: 0 } });
+    const realGet = store.campaigns.get.bind(store.campaigns);
+    let first = true;
+    const spy = jest.spyOn(store.campaigns, 'get').mockImplementation(async (id) => {
+      if (id !== 'c_late' || !first) return realGet(id);
+      first = false;
+      // The stream's first read sees the draft, then answers only after its bound and a newer read.
+      const stale = await realGet(id);
+      await store.campaigns.transition('c_late', ['draft'], 'running', { run: { messages: 0, startedAt: new Date() } });
+      await new Promise((r) => setTimeout(r, 2_500));
+      return stale;
+    });
+    let body = '';
+    const req = http.get(`${herald.url}/dashboard/events/campaigns?ids=c_late`, { headers: { Cookie: cookie, Accept: 'text/event-stream' } });
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => req.once('response', resolve).once('error', reject));
+      expect(res.statusCode).toBe(200);
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      // Past the late answer (2.5 s) and a few ticks after it.
+      await new Promise((r) => setTimeout(r, 4_500));
+      const statuses = [...body.matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);
+      expect(statuses).toContain('running');
+      expect(statuses.slice(statuses.indexOf('running'))).not.toContain('draft');
+    } finally {
+      req.destroy();
+      spy.mockRestore();
+    }
+  });
 });

@@ -48,10 +48,10 @@ export function openStream(res: Response): Stream {
  * A tick still waiting on the store after `timeoutMs` is given up (StoreTimeoutError), so the stream goes on;
  * `current()` turns false for it: a late answer must not send what a newer tick sends again.
  */
-async function every(stream: Stream, ms: number, timeoutMs: number, tick: (current: () => boolean) => Promise<void>): Promise<void> {
+async function every(stream: Stream, ms: number, timeoutMs: number, tick: (current: () => boolean) => Promise<void>, opts: { now?: boolean } = {}): Promise<void> {
   let running = false;
   let generation = 0;
-  const timer = setInterval(() => {
+  const round = (): void => {
     if (running || stream.isClosed()) return;
     running = true;
     const mine = ++generation;
@@ -60,7 +60,10 @@ async function every(stream: Stream, ms: number, timeoutMs: number, tick: (curre
         if (mine === generation) generation++;
       })
       .finally(() => (running = false));
-  }, ms);
+  };
+  // `now`: the first tick at once, as one of the rounds (a first read outside them, given up on, sent its late answer after newer ones).
+  if (opts.now) round();
+  const timer = setInterval(round, ms);
   await stream.closed;
   clearInterval(timer);
 }
@@ -106,8 +109,7 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
       const items = await campaignProgress(ctx, ws, ids);
       if (current()) stream.send('campaigns', { items });
     };
-    await withinStoreTimeout(tick(() => !stream.isClosed()), timeoutMs, 'dashboard stream tick').catch(() => undefined);
-    await every(stream, CAMPAIGNS_EVERY_MS, timeoutMs, tick);
+    await every(stream, CAMPAIGNS_EVERY_MS, timeoutMs, tick, { now: true });
   });
 
   r.get('/events/logs', async (req: Request, res: Response) => {
