@@ -18,6 +18,8 @@ export function withinStoreTimeout<T>(call: Promise<T>, timeoutMs: number, what:
   if (!(timeoutMs > 0)) return call;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreTimeoutError(what, timeoutMs)), timeoutMs);
+    // The bound alone must not keep a stopping process alive for up to timeoutMs.
+    timer.unref();
     call.then(
       (v) => {
         clearTimeout(timer);
