@@ -65,7 +65,7 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
   const rawStore = await openStore(config, logger);
   const storeWatchdog = watchStore(rawStore, logger);
   let sink: StoreLogTransport | undefined;
-  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
+  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level, config.store.callTimeoutMs);
   const closeStore = async (): Promise<void> => {
     // Lines after this (the program's own through RunningHerald.logger, a reconnect attempt still in flight) go to stdout only:
     // left on the closed store, the sink would try them again every 2 s, forever, and the process would never end.
@@ -206,7 +206,7 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
       sheetsExporter.start();
     }
     controlRefresh = Object.keys(routers).length
-      ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
+      ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger, callTimeoutMs: config.store.callTimeoutMs })
       : undefined;
     const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
     const resolver = (webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers));

@@ -36,7 +36,7 @@ export function buildProviders(config: HeraldConfig, channel: Channel): Provider
  * its heap at a few times; the SQLite store and queue are small.
  */
 function createStore(config: HeraldConfig): Store {
-  if (config.mongodbUri) return (require('../store/mongo') as typeof import('../store/mongo')).createMongoStore(config.mongodbUri);
+  if (config.mongodbUri) return (require('../store/mongo') as typeof import('../store/mongo')).createMongoStore(config.mongodbUri, config.store.mongo);
   return (require('../store/sqlite') as typeof import('../store/sqlite')).createSqliteStore(storePaths(config).sqliteFile);
 }
 

@@ -28,7 +28,7 @@ export interface WebhookWiring {
 
 export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldConfig; logger: Logger }): WebhookWiring {
   const { bus, config, logger } = deps;
-  const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs, config.store.callTimeoutMs);
   // An endpoint changed through this wiring's API is news for the process's other wirings too: those of
   // its other threads (`herald all`'s sender threads, where messages end, emit their events) and of this
   // thread (roles started side by side in one process): else they miss it for endpointCacheMs.
@@ -51,7 +51,7 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
       worker = createWebhookWorker({
         store, bus, logger, config,
         fanOut,
-        sweep: createWebhookSweep({ store, endpoints: cache.enabled, fanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000 }),
+        sweep: createWebhookSweep({ store, endpoints: cache.enabled, fanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000, callTimeoutMs: config.store.callTimeoutMs }),
         deliverer: createDeliverer({ store, poster, logger, config, metrics: createWebhookMetrics(registry) }),
       });
       await worker.start();
