@@ -63,7 +63,9 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     thread: opts.thread,
   });
   const rawStore = await openStore(config, logger);
-  const storeWatchdog = watchStore(rawStore, logger);
+  // A ping that outlasts the driver's own bounds is hung; a slower one may only be a busy pool (reopening would drop its work).
+  const { socketTimeoutMs, serverSelectionTimeoutMs } = config.store.mongo;
+  const storeWatchdog = watchStore(rawStore, logger, { pingTimeoutMs: socketTimeoutMs + serverSelectionTimeoutMs });
   let sink: StoreLogTransport | undefined;
   if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level, config.store.callTimeoutMs);
   const closeStore = async (): Promise<void> => {
