@@ -9,6 +9,7 @@ import { parseCredits } from '../domain/credits';
 import { ConfigError } from '../domain/errors';
 import { resolveFileVariants, resolveOptionFiles } from './secret-files';
 import { webhooksConfigSchema } from './webhooks';
+import { storeConfigSchema } from './store';
 import { ENV_KEYS, type EnvKind as Kind } from './env-keys';
 
 export { ENV_KEYS } from './env-keys';
@@ -150,6 +151,7 @@ const configSchema = z.object({
     rateGuardMs: z.number().int().min(0).max(1000),
   }),
   webhooks: webhooksConfigSchema,
+  store: storeConfigSchema,
 });
 
 export type HeraldConfig = Omit<z.infer<typeof configSchema>, 'providers'> & {

@@ -5,6 +5,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
+import { withinStoreTimeoutOnce } from '../store/call-timeout';
 import { plainMeta, writeFastLine, type LineSinks } from './fast-line';
 import { maskText, maskValue } from './mask';
 import { prettyFormat } from './pretty';
@@ -208,7 +209,8 @@ export class StoreLogTransport extends Transport {
 
   constructor(
     private readonly repo: LogRepo,
-    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string } = {},
+    /** callTimeoutMs: the next flush does not wait longer than this for an append (its lines come back only if it fails), so the sink never wedges. */
+    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string; callTimeoutMs?: number } = {},
   ) {
     super({ level: opts.level });
   }
@@ -248,13 +250,13 @@ export class StoreLogTransport extends Transport {
       if (this.buffer.length === 0) return;
       const batch = this.buffer;
       this.buffer = [];
-      try {
-        await this.repo.append(batch);
-      } catch {
+      // Lines come back to the buffer only once their append failed: one given up on (StoreTimeoutError)
+      // may still land, and written again meanwhile they would be in the log twice.
+      await withinStoreTimeoutOnce(this.repo.append(batch), this.opts.callTimeoutMs ?? 0, 'logs.append', () => {
         this.buffer = batch.concat(this.buffer);
         // Closed, a retry would go on every 2 s forever against a closed store (and the process would never end).
         if (!this.timer && !this.detached) this.timer = setTimeout(() => void this.flush(), 2000);
-      }
+      }).catch(() => undefined);
     });
     return this.flushing;
   }
@@ -266,8 +268,8 @@ export class StoreLogTransport extends Transport {
 }
 
 /** Adds the consolidated-log sink to a logger; returns it so the caller can flush on shutdown. */
-export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string): StoreLogTransport {
-  const t = new StoreLogTransport(repo, { level });
+export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string, callTimeoutMs?: number): StoreLogTransport {
+  const t = new StoreLogTransport(repo, { level, callTimeoutMs });
   const sinks = directSinks.get(logger);
   if (sinks?.valid && !sinks.store) {
     // Not through the watched add: the direct lines reach this sink too.

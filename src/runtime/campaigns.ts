@@ -2,17 +2,12 @@
 // event hook, the run on the dispatch queue, the ticker, the sender's gate and the routes.
 import type { Bus } from '../bus/bus';
 import type { HeraldConfig } from '../config';
-import { campaignRoutes } from '../http/routes/campaigns';
-import { contactRoutes } from '../http/routes/contacts';
-import { createContactService } from '../services/contacts';
-import { importRoutes } from '../http/routes/imports';
 import type { RouteSpec } from '../http/route';
 import type { Logger } from '../log/logger';
 import type { ProviderConfig } from '../providers/types';
 import { createCampaignEvents, createCampaignGate, createCampaignService, createLifecycle, type CampaignEvents, type CampaignGate, type CampaignService } from '../services/campaigns';
-import { createImporter } from '../services/campaigns/importer';
 import type { Metering } from '../services/credits';
-import { emitWebhookEvent, makeWebhookEvent } from '../services/webhooks';
+import { emitWebhookEvent, makeWebhookEvent } from '../services/webhooks/events';
 import type { Store } from '../store/store';
 import { createCampaignRunner, isCampaignJob } from '../workers/campaign-runner';
 import { createCampaignTicker } from '../workers/campaign-ticker';
@@ -49,6 +44,14 @@ export function wireCampaigns(deps: { store: Store; bus: Bus; config: HeraldConf
     ticker,
     runner: createCampaignRunner({ store, bus, config, logger, metering, events }),
     gate: () => createCampaignGate(store),
-    routes: () => [...campaignRoutes(service, store), ...contactRoutes(createContactService({ store, config })), ...importRoutes(createImporter({ store, config, providers }))],
+    // Required only by a serving process (serve.ts): a sender thread loads no routes, schemas or CSV parser.
+    routes: () => {
+      const { campaignRoutes } = require('../http/routes/campaigns') as typeof import('../http/routes/campaigns');
+      const { contactRoutes } = require('../http/routes/contacts') as typeof import('../http/routes/contacts');
+      const { importRoutes } = require('../http/routes/imports') as typeof import('../http/routes/imports');
+      const { createContactService } = require('../services/contacts') as typeof import('../services/contacts');
+      const { createImporter } = require('../services/campaigns/importer') as typeof import('../services/campaigns/importer');
+      return [...campaignRoutes(service, store), ...contactRoutes(createContactService({ store, config })), ...importRoutes(createImporter({ store, config, providers }))];
+    },
   };
 }

@@ -5,21 +5,14 @@ import path from 'node:path';
 import tty from 'node:tty';
 import type { Consumer } from '../bus/bus';
 import { runtimeEnv } from '../config';
-import { createApp } from '../http/app';
 import { createRequestTraffic } from '../http/traffic';
 import { attachStoreSink, createLogger, resolveLogFormat, type StoreLogTransport } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider } from '../providers/types';
-import { createDeliveryReports } from '../services/delivery-reports';
 import { createNotificationService } from '../services/notifications';
 import { ensureDefaultWorkspace } from '../services/tenancy/workspaces';
-import { createProviderControlService, createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
-import { providerRoutes } from '../http/routes/providers';
-import { outboxRoutes } from '../http/routes/outbox';
-import { createOutboxService } from '../services/outbox';
-import { creditRoutes } from '../http/routes/credits';
-import { createBalanceSignals, createBalanceWatch, createCreditAccounts, createMetering, ensureDefaultAccount } from '../services/credits';
-import { webhookDocs, webhookRouter } from '../http/routes/webhooks';
+import { createProviderResolver, seedProviderControl, startControlRefresh } from '../services/provider-control';
+import { createBalanceSignals, createBalanceWatch, createMetering, ensureDefaultAccount } from '../services/credits';
 import { createDispatcher, eachNotification } from '../workers/dispatcher';
 import { createIntake } from '../workers/intake';
 import { ProviderRouter } from '../workers/router';
@@ -31,19 +24,16 @@ import { createUsageRecorder, observeStore } from '../services/usage';
 import { createCatalogCache } from '../services/catalog-cache';
 import { isCampaignJob, wireCampaigns } from './campaigns';
 import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsExporter } from '../services/sheets';
-import { observeNotificationEnds } from '../services/webhooks';
+import { observeNotificationEnds } from '../services/webhooks/observe-notifications';
 import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
 import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
-import { ProcessRegistry, SenderThreadPool } from './sender-threads';
+import { SenderThreadPool } from './sender-threads';
 import { printBanner } from './banner';
 
 export { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
-import { startOpsServer } from './ops-server';
+import type { startOpsServer } from './ops-server';
 import { watchStore } from './store-watchdog';
-import { QUEUES } from '../bus/bus';
-import { latencyFromMetrics } from '../http/dashboard/latency';
-import { createImporter } from '../services/campaigns/importer';
 
 import type { RunningHerald, StartOptions } from './types';
 export type { Role, RunningHerald, StartOptions } from './types';
@@ -73,9 +63,11 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     thread: opts.thread,
   });
   const rawStore = await openStore(config, logger);
-  const storeWatchdog = watchStore(rawStore, logger);
+  // A ping that outlasts the driver's own bounds is hung; a slower one may only be a busy pool (reopening would drop its work).
+  const { socketTimeoutMs, serverSelectionTimeoutMs } = config.store.mongo;
+  const storeWatchdog = watchStore(rawStore, logger, { pingTimeoutMs: socketTimeoutMs + serverSelectionTimeoutMs });
   let sink: StoreLogTransport | undefined;
-  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level);
+  if (config.log.toStore) sink = attachStoreSink(logger, rawStore.logs, config.log.level, config.store.callTimeoutMs);
   const closeStore = async (): Promise<void> => {
     // Lines after this (the program's own through RunningHerald.logger, a reconnect attempt still in flight) go to stdout only:
     // left on the closed store, the sink would try them again every 2 s, forever, and the process would never end.
@@ -216,7 +208,7 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
       sheetsExporter.start();
     }
     controlRefresh = Object.keys(routers).length
-      ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger })
+      ? startControlRefresh({ store, routers: Object.values(routers), intervalMs: config.providers.refreshMs, logger, callTimeoutMs: config.store.callTimeoutMs })
       : undefined;
     const ctx = { dataDir: path.resolve(config.dataDir), publicUrl: config.publicUrl };
     const resolver = (webhookProviders = createProviderResolver(allProviderConfigs, (c) => createProvider(c, ctx), providers));
@@ -225,52 +217,18 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     const exposed = threads.registry(metrics.registry);
     providersLoaded = true;
     if (serves) {
-      const reports = createDeliveryReports({ store, logger, metering });
       balanceWatch = createBalanceWatch({ store, bus, config, logger });
-      const creditAccounts = createCreditAccounts({ store, config, signals });
-      const credits = creditRoutes({ store, config, accounts: creditAccounts, watch: balanceWatch });
-      const providerControl = createProviderControlService({ store, providers: allProviderConfigs });
-      // The dashboard's CSV uploads go through the same importer as POST /v1/imports.
-      const importer = createImporter({ store, config, providers: providerConfigs(config, 'sms').map(({ id, type }) => ({ id, type })) });
-      const app = createApp({
-        store,
-        traffic,
-        notifications,
-        config,
-        logger,
-        accounts: creditAccounts,
-        webhookEndpoints: webhooks.endpoints(store),
-        extraRoutes: [
-          // Keyless: delivery reports are checked by each vendor's signature.
-          { path: 'webhooks', access: 'open', router: webhookRouter({ config, logger, reports, provider: (id) => resolver.get(id) }), docs: webhookDocs() },
-        ],
-        extraSpecs: [
-          ...providerRoutes(providerControl),
-          ...credits,
-          ...campaigns.routes(),
-          ...outboxRoutes(createOutboxService({ dataDir: path.resolve(config.dataDir), channels: outboxChannels(config) })),
-        ],
-        readiness,
-        metrics: exposed,
-        dashboard: {
-          providers: providerControl,
-          balance: balanceWatch,
-          queueDepth: async () => Object.fromEntries(await Promise.all(QUEUES.map(async (q) => [q, await bus.depth(q)] as const))),
-          providerLatency: exposed instanceof ProcessRegistry ? async () => latencyFromMetrics(await exposed.snapshot())() : latencyFromMetrics(metrics.registry),
-          campaigns: { service: campaigns.service, importer },
-        },
-      });
-      server = await new Promise<Server>((resolve, reject) => {
-        // Express 5 calls the listen callback with the error (e.g. EADDRINUSE) instead of emitting it.
-        const s = app.listen(config.dispatchPort, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-      });
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : config.dispatchPort;
-      url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      // Loaded only where it serves: a sender thread's heap holds no express, OpenAPI document or dashboard (serve.ts).
+      const { serveApi } = require('./serve') as typeof import('./serve');
+      ({ server, url } = await serveApi({
+        config, store, bus, logger, traffic, notifications, metering, signals, balanceWatch, webhooks, campaigns, readiness,
+        metrics: { own: metrics.registry, exposed }, resolver, providers: allProviderConfigs,
+      }));
     }
 
     if (!serves && role !== 'senders') {
-      ops = await startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
+      // A worker role's own port: express, loaded only here (as serve.ts for a serving process).
+      ops = await (require('./ops-server') as typeof import('./ops-server')).startOpsServer({ port: config.worker.httpPort ?? 9090, host: config.host, readiness, metrics: metrics.registry, logger });
     }
     const summary = {
       role,

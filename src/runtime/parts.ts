@@ -1,13 +1,11 @@
 // Where a process keeps its files, which providers it runs, and how it opens the store and the bus.
 import path from 'node:path';
 import type { Bus } from '../bus/bus';
-import { createBus } from '../bus';
 import type { HeraldConfig } from '../config';
 import type { Channel } from '../domain/types';
 import type { Logger } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
-import { createStore } from '../store';
 import type { Store } from '../store/store';
 import { connectWithRetry } from './connect';
 
@@ -32,14 +30,29 @@ export function buildProviders(config: HeraldConfig, channel: Channel): Provider
   return providerConfigs(config, channel).map((c) => createProvider(c, ctx));
 }
 
+/**
+ * Only the configured backend's modules are loaded (as the providers are, providers/registry.ts): mongoose with the
+ * MongoDB driver and amqplib are ~10 MB of live heap in each thread of an embedded `herald all`, which V8 then sizes
+ * its heap at a few times; the SQLite store and queue are small.
+ */
+function createStore(config: HeraldConfig): Store {
+  if (config.mongodbUri) return (require('../store/mongo') as typeof import('../store/mongo')).createMongoStore(config.mongodbUri, config.store.mongo);
+  return (require('../store/sqlite') as typeof import('../store/sqlite')).createSqliteStore(storePaths(config).sqliteFile);
+}
+
+function createBus(config: HeraldConfig, logger: Logger, threads: boolean | undefined): Bus {
+  if (config.amqpUrl) return (require('../bus/amqp') as typeof import('../bus/amqp')).createAmqpBus({ url: config.amqpUrl, prefix: config.amqpPrefix, logger });
+  return (require('../bus/embedded') as typeof import('../bus/embedded')).createEmbeddedBus({ file: storePaths(config).queueFile, logger, threads });
+}
+
 export async function openStore(config: HeraldConfig, logger: Logger): Promise<Store> {
-  const store = createStore({ mongodbUri: config.mongodbUri, sqliteFile: storePaths(config).sqliteFile });
+  const store = createStore(config);
   await connectWithRetry('store', () => store.connect(), logger);
   return store;
 }
 
 export async function openBus(config: HeraldConfig, logger: Logger, opts: { threads?: boolean } = {}): Promise<Bus> {
-  const bus = createBus({ amqpUrl: config.amqpUrl, prefix: config.amqpPrefix, embeddedFile: storePaths(config).queueFile, logger, threads: opts.threads });
+  const bus = createBus(config, logger, opts.threads);
   // One that never connected stops trying (RabbitMQ's reconnect loop) and leaves its thread channel.
   await connectWithRetry('bus', () => bus.connect(), logger).catch(async (e: unknown) => {
     await bus.close().catch(() => undefined);

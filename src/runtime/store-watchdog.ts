@@ -3,12 +3,15 @@
 // (seen with the fault suite's MongoDB outage), leaving the process failing forever.
 import type { Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { withinStoreTimeout } from '../store/call-timeout';
 
 export interface StoreWatchdogOptions {
   /** Ping period. */
   everyMs?: number;
   /** Consecutive failed pings before the connection is reopened. */
   failuresBeforeReopen?: number;
+  /** A ping not answered within this counts as failed (one that never settled stopped the watchdog for good). */
+  pingTimeoutMs?: number;
 }
 
 export function watchStore(store: Store, logger: Logger, opts: StoreWatchdogOptions = {}): { stop(): Promise<void> } {
@@ -20,7 +23,7 @@ export function watchStore(store: Store, logger: Logger, opts: StoreWatchdogOpti
   let running: Promise<void> | undefined;
 
   async function check(): Promise<void> {
-    if (await store.ping()) {
+    if (await withinStoreTimeout(store.ping(), opts.pingTimeoutMs ?? 5_000, 'ping').catch(() => false)) {
       if (failures >= limit) logger.info('store reachable again');
       failures = 0;
       return;

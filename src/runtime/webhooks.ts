@@ -5,12 +5,17 @@ import type { Bus } from '../bus/bus';
 import { joinThreadChannel } from '../bus/thread-channel';
 import type { HeraldConfig } from '../config';
 import type { Logger } from '../log/logger';
-import {
-  createDeliverer, createEndpointCache, createFanOut, createWebhookSweep, createWebhookEmitter, createWebhookEndpoints, createWebhookMetrics, createWebhookPoster,
-  type WebhookEndpoints,
-} from '../services/webhooks';
+import { createEndpointCache } from '../services/webhooks/endpoint-cache';
+import { createWebhookEmitter } from '../services/webhooks/events';
+import type { WebhookEndpoints, WebhookPoster } from '../services/webhooks';
 import type { Store } from '../store/store';
-import { createWebhookWorker, type WebhookWorker } from '../workers/webhooks';
+import type { WebhookWorker } from '../workers/webhooks';
+
+/** The delivering side (worker, sweep, HTTP poster on undici, the endpoints API), loaded only where it runs: a sender thread emits events only. */
+const serving = () => ({
+  ...(require('../services/webhooks') as typeof import('../services/webhooks')),
+  ...(require('../workers/webhooks') as typeof import('../workers/webhooks')),
+});
 
 export interface WebhookWiring {
   cache: ReturnType<typeof createEndpointCache>;
@@ -23,7 +28,7 @@ export interface WebhookWiring {
 
 export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldConfig; logger: Logger }): WebhookWiring {
   const { bus, config, logger } = deps;
-  const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs);
+  const cache = createEndpointCache(deps.rawStore.webhooks, config.webhooks.endpointCacheMs, config.store.callTimeoutMs);
   // An endpoint changed through this wiring's API is news for the process's other wirings too: those of
   // its other threads (`herald all`'s sender threads, where messages end, emit their events) and of this
   // thread (roles started side by side in one process): else they miss it for endpointCacheMs.
@@ -34,27 +39,29 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
   };
   // Every status change is seen here once, buffered briefly and queued for the webhook worker.
   const events = createWebhookEmitter({ bus, logger, wanted: cache.wanted, mayWant: cache.mayWantNow, flushMs: config.webhooks.flushMs });
-  const poster = createWebhookPoster(config.webhooks);
+  let poster: WebhookPoster | undefined;
   let worker: WebhookWorker | undefined;
   return {
     cache,
     events,
     async startWorker(store, registry) {
+      const { createDeliverer, createFanOut, createWebhookMetrics, createWebhookPoster, createWebhookSweep, createWebhookWorker } = serving();
+      poster = createWebhookPoster(config.webhooks);
       const fanOut = createFanOut({ store, cache, retryForMs: config.webhooks.retryForMs });
       worker = createWebhookWorker({
         store, bus, logger, config,
         fanOut,
-        sweep: createWebhookSweep({ store, endpoints: cache.enabled, fanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000 }),
+        sweep: createWebhookSweep({ store, endpoints: cache.enabled, fanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000, callTimeoutMs: config.store.callTimeoutMs }),
         deliverer: createDeliverer({ store, poster, logger, config, metrics: createWebhookMetrics(registry) }),
       });
       await worker.start();
     },
-    endpoints: (store) => createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
+    endpoints: (store) => serving().createWebhookEndpoints({ store, config, onChange: endpointsChanged }),
     async stop() {
       others.close();
       await events.stop();
       await worker?.stop();
-      await poster.close();
+      await poster?.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Channel } from '../domain/types';
 import type { Logger } from '../log/logger';
 import type { Provider, ProviderConfig } from '../providers/types';
 import type { NewProviderControl, ProviderActivity, ProviderControl, ProviderControlPatch, Store } from '../store/store';
+import { withinStoreTimeout, withinStoreTimeoutOnce } from '../store/call-timeout';
 
 /** A worker's provider router as the control plane sees it (workers/router.ts implements it; nothing here imports upward). */
 export interface ControlledRouter {
@@ -60,8 +61,16 @@ export interface ControlRefresh {
 }
 
 /** Every `intervalMs`, this process's routers take the shared state and report their activity. */
-export function startControlRefresh(deps: { store: Store; routers: ControlledRouter[]; intervalMs: number; logger: Logger }): ControlRefresh {
+export function startControlRefresh(deps: {
+  store: Store;
+  routers: ControlledRouter[];
+  intervalMs: number;
+  logger: Logger;
+  /** A store call that has not settled after this fails the refresh (StoreTimeoutError): the next one runs (config store.callTimeoutMs; 0: no bound). */
+  callTimeoutMs?: number;
+}): ControlRefresh {
   const { store, routers, logger } = deps;
+  const bound = <T>(p: Promise<T>, what: string) => withinStoreTimeout(p, deps.callTimeoutMs ?? 0, what);
   let running: Promise<void> | undefined;
   let failing = false;
   /** Activity the routers handed over (they give it once) and not written yet: a failed write keeps it for the next refresh. */
@@ -75,12 +84,14 @@ export function startControlRefresh(deps: { store: Store; routers: ControlledRou
 
   async function once(): Promise<void> {
     try {
-      const rows = await store.providerControl.list();
+      const rows = await bound(store.providerControl.list(), 'providerControl.list');
       for (const r of routers) r.applyControl(rows);
       for (const r of routers) r.drainActivity().forEach(keep);
-      for (const [id, a] of unwritten) {
-        await store.providerControl.recordActivity(id, a);
+      for (const [id, a] of [...unwritten]) {
         unwritten.delete(id);
+        // Kept again only once the write failed: one given up on (StoreTimeoutError) may still land, and an
+        // increment written again meanwhile would count the period twice.
+        await withinStoreTimeoutOnce(store.providerControl.recordActivity(id, a), deps.callTimeoutMs ?? 0, 'providerControl.recordActivity', () => keep({ id, ...a }));
       }
       if (failing) logger.info('provider control state readable again');
       failing = false;

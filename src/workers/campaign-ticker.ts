@@ -10,12 +10,17 @@ import type { CampaignEvents } from '../services/campaigns/events';
 import type { Lifecycle } from '../services/campaigns/lifecycle';
 import { pricesOf } from '../services/credits/pricing';
 import type { Store } from '../store/store';
+import { boundedStore, withinStoreTimeout } from '../store/call-timeout';
 import { createPeriodic } from './periodic';
 
 export interface CampaignTickerDeps {
   store: Store;
   lifecycle: Lifecycle;
-  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'>;
+  /**
+   * store.callTimeoutMs: a store or lifecycle call still unanswered after this fails its step (StoreTimeoutError) and the round goes on
+   * (lifecycle steps are compare-and-sets). Each call is bounded, not the step: a slow step making progress is never run again beside itself.
+   */
+  config: Pick<HeraldConfig, 'scheduler' | 'credits' | 'campaigns'> & { store?: { callTimeoutMs: number } };
   logger: Logger;
   events?: CampaignEvents;
   /**
@@ -33,7 +38,15 @@ const PENDING = ['accepted', 'scheduled', 'queued', 'sending'] as const;
 const FAR = new Date(8.64e15);
 
 export function createCampaignTicker(deps: CampaignTickerDeps) {
-  const { store, lifecycle, logger } = deps;
+  const { logger } = deps;
+  const callTimeoutMs = deps.config.store?.callTimeoutMs ?? 0;
+  const store = boundedStore(deps.store, callTimeoutMs);
+  const bound = <T>(p: Promise<T>, what: string): Promise<T> => withinStoreTimeout(p, callTimeoutMs, what);
+  const lifecycle = {
+    start: (c: Campaign) => bound(deps.lifecycle.start(c), 'campaigns start'),
+    publishRun: (id: string) => bound(deps.lifecycle.publishRun(id), 'campaigns publishRun'),
+    resume: (c: Campaign) => bound(deps.lifecycle.resume(c), 'campaigns resume'),
+  };
   const now = deps.now ?? (() => new Date());
   const relayAfterMs = deps.relayAfterMs ?? 30_000;
 
@@ -53,7 +66,7 @@ export function createCampaignTicker(deps: CampaignTickerDeps) {
     }
     const counts = await store.messages.countByStatus(c.id);
     if (PENDING.some((s) => (counts[s] ?? 0) > 0)) return;
-    await deps.announce?.(c, counts);
+    if (deps.announce) await bound(deps.announce(c, counts), 'campaigns announce');
     const done = await store.campaigns.transition(c.id, ['running'], 'completed');
     if (!done) return;
     withIds(logger, { notificationId: c.id, workspaceId: c.workspaceId }).info('campaign completed', { counts });

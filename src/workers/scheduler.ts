@@ -6,13 +6,18 @@ import type { HeraldConfig } from '../config';
 import type { Message, MessageStatus } from '../domain/types';
 import { forMessage, forNotification, type Logger } from '../log/logger';
 import type { Store } from '../store/store';
+import { boundedStore, withinStoreTimeout } from '../store/call-timeout';
 import { NO_METERING, type Metering } from '../services/credits';
 import { createPeriodic } from './periodic';
 
 export interface SchedulerDeps {
   store: Store;
   bus: Bus;
-  config: Pick<HeraldConfig, 'scheduler'>;
+  /**
+   * store.callTimeoutMs: a store call (or a metering settle/sweep) still unanswered after this fails its step (StoreTimeoutError)
+   * and the round goes on. Each call is bounded, not the step: a slow step making progress is never given up and run again beside itself.
+   */
+  config: Pick<HeraldConfig, 'scheduler'> & { store?: { callTimeoutMs: number } };
   logger: Logger;
   /** Refunds what expires; its sweep settles reservations left held. */
   metering?: Metering;
@@ -28,7 +33,9 @@ const MESSAGE_SWEEP_EVERY_TICKS = 5;
 const EXPIRABLE: MessageStatus[] = ['accepted', 'scheduled', 'queued'];
 
 export function createScheduler(deps: SchedulerDeps) {
-  const { store, bus, logger } = deps;
+  const { bus, logger } = deps;
+  const callTimeoutMs = deps.config.store?.callTimeoutMs ?? 0;
+  const store = boundedStore(deps.store, callTimeoutMs);
   const metering = deps.metering ?? NO_METERING;
   const now = deps.now ?? (() => new Date());
   const relayAfterMs = deps.relayAfterMs ?? 10_000;
@@ -88,13 +95,14 @@ export function createScheduler(deps: SchedulerDeps) {
         count++;
       }
     }
-    await metering.settle(ended);
+    // A settle given up on may finish later: harmless (it is once per message; the sweep settles what it left).
+    await withinStoreTimeout(metering.settle(ended), callTimeoutMs, 'credits settle');
     return count;
   }
 
   /** Reservations still held after their message ended (a settle that failed or a process that died). */
   async function settleCredits(sweepMessages = true): Promise<number> {
-    return sweepMessages ? metering.sweep() : 0;
+    return sweepMessages ? withinStoreTimeout(metering.sweep(), callTimeoutMs, 'credits sweep') : 0;
   }
 
   let ticks = 0;

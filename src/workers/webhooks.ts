@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger';
 import type { FanOut } from '../services/webhooks';
 import { isWebhookBatch } from '../services/webhooks';
 import type { Store } from '../store/store';
+import { withinStoreTimeout } from '../store/call-timeout';
 import type { WebhookDelivery } from '../store/store-webhooks';
 
 export interface WebhookWorkerDeps {
@@ -16,7 +17,11 @@ export interface WebhookWorkerDeps {
   deliverer: { attempt(d: WebhookDelivery): Promise<unknown> };
   /** Catches up on status changes the live path lost (run every `sweepMs`). */
   sweep?: { run(): Promise<unknown> };
-  config: { webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number; sweepMs?: number } };
+  config: {
+    webhooks: { concurrencyPerEndpoint: number; pollMs: number; timeoutMs: number; retentionDays: number; sweepMs?: number };
+    /** A store call of a round (or an attempt's records) that has not settled after this fails it (StoreTimeoutError), so rounds go on; 0: no bound. */
+    store?: { callTimeoutMs: number };
+  };
 }
 
 /** Attempts in flight in one process, over every endpoint. */
@@ -41,6 +46,8 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   // An attempt ends within the timeout; the lease leaves room for recording it. A dead worker's
   // deliveries are due again after it.
   const leaseMs = 2 * timeoutMs + 1_000;
+  const callTimeoutMs = deps.config.store?.callTimeoutMs ?? 0;
+  const bound = <T>(p: Promise<T>, what: string, ms = callTimeoutMs) => withinStoreTimeout(p, ms, what);
   const busy = new Map<string, number>();
   const running = new Set<Promise<void>>();
   let consumer: Consumer | undefined;
@@ -95,8 +102,8 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
 
   function run(d: WebhookDelivery): void {
     busy.set(d.endpointId, (busy.get(d.endpointId) ?? 0) + 1);
-    const p = deps.deliverer
-      .attempt(d)
+    // An attempt whose records never settle gives its slot back: its lease keeps the delivery from running twice meanwhile.
+    const p = bound(deps.deliverer.attempt(d), 'webhook attempt', callTimeoutMs > 0 ? timeoutMs + callTimeoutMs : 0)
       .then(() => undefined)
       .catch((e) => logger.warn('webhook attempt not recorded (retried when its lease ends)', { deliveryId: d.id, error: (e as Error).message }))
       .finally(() => {
@@ -113,12 +120,13 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   async function round(): Promise<number> {
     const now = new Date();
     const full = [...busy].filter(([, n]) => n >= concurrencyPerEndpoint).map(([id]) => id);
-    const due = await store.webhooks.dueEndpoints(now, ENDPOINTS_PER_ROUND, full);
+    const due = await bound(store.webhooks.dueEndpoints(now, ENDPOINTS_PER_ROUND, full), 'webhooks.dueEndpoints');
     let started = 0;
     for (const endpointId of due) {
       const free = Math.min(concurrencyPerEndpoint - (busy.get(endpointId) ?? 0), MAX_IN_FLIGHT - running.size);
       if (free <= 0) continue;
-      const claimed = await store.webhooks.claimDue(endpointId, now, free, new Date(now.getTime() + leaseMs));
+      // A claim that lands after its timeout leases deliveries nobody runs: they are due again when the lease ends.
+      const claimed = await bound(store.webhooks.claimDue(endpointId, now, free, new Date(now.getTime() + leaseMs)), 'webhooks.claimDue');
       claimed.forEach(run);
       started += claimed.length;
     }

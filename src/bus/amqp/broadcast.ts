@@ -4,7 +4,7 @@ import type { Channel } from 'amqplib';
 import type { BroadcastSubscription, BroadcastTopic } from '../bus';
 import type { Logger } from '../../log/logger';
 import { PublishNotConfirmedError } from '../errors';
-import type { AmqpConnection, Live } from './connection';
+import { backoffMs, type AmqpConnection, type Live } from './connection';
 import { names } from './topology';
 
 export class AmqpBroadcast {
@@ -40,26 +40,56 @@ export class AmqpBroadcast {
     let closed = false;
     /** The connection attached to (or being attached): its 'live' and the first wait below are one event, heard twice. */
     let attachedTo: Live | undefined;
+    /** Re-attaching to the same connection after its channel closed alone; consecutive failures back off. */
+    let retryTimer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    /**
+     * The channel of `live` is gone (the broker closed it, or the broker cancelled its consumer) while the
+     * connection may still be up: attach again to it. A lost connection re-attaches on its next 'live' instead.
+     */
+    const lost = (live: Live): void => {
+      if (closed || attachedTo !== live) return;
+      attachedTo = undefined;
+      if (retryTimer) return;
+      // A pause first: a connection going down closes its channels before it is known as lost.
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        if (closed || this.connection.current !== live) return;
+        this.logger?.warn('broadcast channel closed; attaching again', { topic });
+        void attach(live);
+      }, backoffMs(++failures));
+    };
     const attach = async (live: Live): Promise<void> => {
       if (closed || attachedTo === live) return;
       attachedTo = live;
+      let ch: Channel | undefined;
       try {
-        const ch = await live.model.createChannel();
+        ch = await live.model.createChannel();
+        const mine = ch;
         ch.on('error', () => undefined);
+        ch.on('close', () => {
+          if (channel === mine) channel = undefined;
+          lost(live);
+        });
         const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await ch.bindQueue(queue, names.broadcast(this.prefix, topic), '');
         await ch.consume(queue, (msg) => {
-          if (!msg) return;
+          // null: the broker cancelled the consumer (its queue deleted); the channel is of no use any more.
+          if (!msg) return void mine.close().catch(() => undefined);
           try {
             handler(JSON.parse(msg.content.toString('utf8')));
           } catch (err) {
             this.logger?.warn('broadcast handler failed', { topic, error: (err as Error).message });
           }
         }, { noAck: true });
+        failures = 0;
         if (closed) await ch.close().catch(() => undefined);
         else channel = ch;
       } catch (err) {
-        this.logger?.warn('broadcast subscribe failed; will retry on the next connection', { topic, error: (err as Error).message });
+        this.logger?.warn('broadcast subscribe failed; trying again', { topic, error: (err as Error).message });
+        // Its 'close' (now or after this close) attaches again while the connection lives.
+        if (ch) void ch.close().catch(() => undefined);
+        else lost(live);
       }
     };
     const onLive = (live: Live) => void attach(live);
@@ -70,6 +100,7 @@ export class AmqpBroadcast {
       close: async () => {
         if (closed) return;
         closed = true;
+        clearTimeout(retryTimer);
         this.connection.off('live', onLive);
         await channel?.close().catch(() => undefined);
       },

@@ -40,6 +40,8 @@ export class EmbeddedConsumer implements Consumer {
   /** The lease renewal queued in the store's group commit, if any: a cancel waits for it before the bus may close the file. */
   private renewing: Promise<unknown> | undefined;
   private kickedWhileClaiming = false;
+  /** A poll tick landed during the claim: the kick after it stays eager (or the free slot waits a whole pollMs). */
+  private eagerWhileClaiming = false;
   private cancelled = false;
   private cancelling: Promise<void> | undefined;
 
@@ -116,6 +118,7 @@ export class EmbeddedConsumer implements Consumer {
     if (this.cancelled || !this.deps.store.isOpen) return;
     if (this.claiming) {
       this.kickedWhileClaiming = true;
+      this.eagerWhileClaiming ||= eager;
       return;
     }
     const running = this.held.size - this.settling;
@@ -127,6 +130,7 @@ export class EmbeddedConsumer implements Consumer {
     // The claim joins the store's next group commit (with the settlements of the same turn): one fsync for both.
     this.claiming = true;
     this.kickedWhileClaiming = false;
+    this.eagerWhileClaiming = false;
     let claimed = 0;
     this.claimRun = this.deps.store
       .later(() => this.deps.store.claim(this.queue, free, token, this.deps.visibilityMs))
@@ -142,7 +146,7 @@ export class EmbeddedConsumer implements Consumer {
       .finally(() => {
         this.claiming = false;
         // More may be ready (a full claim), or a publish or a finished job asked meanwhile.
-        if (claimed > 0 || this.kickedWhileClaiming) this.kick(false);
+        if (claimed > 0 || this.kickedWhileClaiming) this.kick(this.eagerWhileClaiming);
       });
   }
 

@@ -9,6 +9,7 @@ import { logFilterOf, logQuery, logRow } from './pages/logs';
 import { campaignProgress } from './pages/campaigns';
 import { viewerOf } from './session';
 import { streaming } from '../traffic';
+import { withinStoreTimeout } from '../../store/call-timeout';
 
 const HEARTBEAT_MS = 15_000;
 const OVERVIEW_EVERY_MS = 2_000;
@@ -42,20 +43,34 @@ export function openStream(res: Response): Stream {
   };
 }
 
-/** Calls `tick` every `ms` until the client goes away; a failing tick is skipped (the next one tries again). */
-async function every(stream: Stream, ms: number, tick: () => Promise<void>): Promise<void> {
+/**
+ * Calls `tick` every `ms` until the client goes away; a failing tick is skipped (the next one tries again).
+ * A tick still waiting on the store after `timeoutMs` is given up (StoreTimeoutError), so the stream goes on;
+ * `current()` turns false for it: a late answer must not send what a newer tick sends again.
+ */
+async function every(stream: Stream, ms: number, timeoutMs: number, tick: (current: () => boolean) => Promise<void>, opts: { now?: boolean } = {}): Promise<void> {
   let running = false;
-  const timer = setInterval(() => {
+  let generation = 0;
+  const round = (): void => {
     if (running || stream.isClosed()) return;
     running = true;
-    tick().catch(() => undefined).finally(() => (running = false));
-  }, ms);
+    const mine = ++generation;
+    withinStoreTimeout(tick(() => mine === generation && !stream.isClosed()), timeoutMs, 'dashboard stream tick')
+      .catch(() => {
+        if (mine === generation) generation++;
+      })
+      .finally(() => (running = false));
+  };
+  // `now`: the first tick at once, as one of the rounds (a first read outside them, given up on, sent its late answer after newer ones).
+  if (opts.now) round();
+  const timer = setInterval(round, ms);
   await stream.closed;
   clearInterval(timer);
 }
 
 export function eventRoutes(r: Router, ctx: PageContext): void {
   const { deps } = ctx;
+  const timeoutMs = deps.config.store.callTimeoutMs;
 
   r.get('/events/balance', async (_req: Request, res: Response) => {
     const ws = viewerOf(res).principal.workspaceId;
@@ -64,9 +79,9 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
     if (!acc) return void (await stream.closed);
     const current = balanceEvent(acc, deps.config);
     stream.send('balance', current);
-    if (!deps.balance) return every(stream, OVERVIEW_EVERY_MS, async () => {
+    if (!deps.balance) return every(stream, OVERVIEW_EVERY_MS, timeoutMs, async (current) => {
       const a = await deps.store.credits.get(ws);
-      if (a) stream.send('balance', balanceEvent(a, deps.config));
+      if (a && current()) stream.send('balance', balanceEvent(a, deps.config));
     });
     const stop = await deps.balance.watch(ws, (e) => stream.send('balance', e), current);
     await stream.closed;
@@ -76,8 +91,9 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
   r.get('/events/overview', async (_req: Request, res: Response) => {
     const { principal } = viewerOf(res);
     const stream = openStream(res);
-    await every(stream, OVERVIEW_EVERY_MS, async () => {
+    await every(stream, OVERVIEW_EVERY_MS, timeoutMs, async (current) => {
       const d = await overviewData(deps, principal);
+      if (!current()) return;
       const fields = overviewFields(d);
       // The balance has a stream of its own (from the credits watch).
       delete fields.balance;
@@ -89,9 +105,11 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
     const ws = viewerOf(res).principal.workspaceId;
     const ids = String(req.query.ids ?? '').split(',').filter(Boolean).slice(0, 50);
     const stream = openStream(res);
-    const tick = async () => stream.send('campaigns', { items: await campaignProgress(ctx, ws, ids) });
-    await tick().catch(() => undefined);
-    await every(stream, CAMPAIGNS_EVERY_MS, tick);
+    const tick = async (current: () => boolean) => {
+      const items = await campaignProgress(ctx, ws, ids);
+      if (current()) stream.send('campaigns', { items });
+    };
+    await every(stream, CAMPAIGNS_EVERY_MS, timeoutMs, tick, { now: true });
   });
 
   r.get('/events/logs', async (req: Request, res: Response) => {
@@ -99,9 +117,10 @@ export function eventRoutes(r: Router, ctx: PageContext): void {
     const filter = logFilterOf(req.query as Record<string, unknown>);
     let after = Math.max(0, Math.floor(Number(req.query.after) || 0));
     const stream = openStream(res);
-    await every(stream, LOG_EVERY_MS, async () => {
+    await every(stream, LOG_EVERY_MS, timeoutMs, async (current) => {
       const lines = await deps.store.logs.query(logQuery(principal, filter, { afterSeq: after, limit: 500 }));
-      if (lines.length === 0) return;
+      // A tick given up on: the next one reads from the same `after`, and sends these lines itself.
+      if (lines.length === 0 || !current()) return;
       after = lines.at(-1)?.seq ?? after;
       stream.send('lines', { after, html: lines.map((l) => logRow(l).value).join('') });
     });

@@ -11,7 +11,8 @@ export interface DeliverDeps {
   store: Store;
   poster: WebhookPoster;
   logger: Logger;
-  config: { webhooks: RetryPolicy & { disableAfterMs: number } };
+  /** timeoutMs: the POST's own deadline; an attempt starts one only while its lease outlasts it. */
+  config: { webhooks: RetryPolicy & { disableAfterMs: number; timeoutMs?: number } };
   metrics?: WebhookMetrics;
   random?: () => number;
 }
@@ -56,6 +57,14 @@ export function createDeliverer(deps: DeliverDeps): { attempt(d: WebhookDelivery
       if (!ep) return close(d, 'the endpoint was deleted');
       if (!ep.enabled) return close(d, `the endpoint is disabled (${ep.disabledReason ?? 'manual'})`);
       const started = new Date();
+      // A claimed delivery's nextAttemptAt is the end of its lease. An attempt whose store calls answered
+      // late (the worker gave its slot back after store.callTimeoutMs) may be past it: the delivery is
+      // due again, another attempt may own it already, and a POST now would send the event twice.
+      const leaseEnd = d.nextAttemptAt?.getTime();
+      if (leaseEnd !== undefined && started.getTime() + (policy.timeoutMs ?? 0) > leaseEnd) {
+        logger.warn('webhook attempt not made: its lease ended before it could start (it is due again)', { deliveryId: d.id, endpointId: d.endpointId });
+        return null;
+      }
       const r = await poster.post(ep.url, signedHeaders(ep.secret, d.eventId, d.payload, started), d.payload);
       const at = new Date();
       const ok = isSuccess(r.outcome);

@@ -2,6 +2,7 @@
 // "does anyone want this event?" per change, and the answer must cost no round trip.
 import { endpointWants } from '../../domain/webhooks';
 import type { WebhookEndpoint, WebhookRepo } from '../../store/store-webhooks';
+import { withinStoreTimeout } from '../../store/call-timeout';
 
 export interface EndpointCache {
   /** The workspace's enabled endpoints that want this event type. */
@@ -17,7 +18,8 @@ export interface EndpointCache {
   invalidate(): void;
 }
 
-export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlMs: number): EndpointCache {
+/** `callTimeoutMs`: a read that has not settled after this fails (StoreTimeoutError) and the next question reads again; 0: no bound. */
+export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlMs: number, callTimeoutMs = 0): EndpointCache {
   let byWorkspace: Map<string, WebhookEndpoint[]> | undefined;
   let readAt = 0;
   let reading: Promise<Map<string, WebhookEndpoint[]>> | undefined;
@@ -28,7 +30,8 @@ export function createEndpointCache(repo: Pick<WebhookRepo, 'listEnabled'>, ttlM
     const read = (async () => {
       const started = Date.now();
       const map = new Map<string, WebhookEndpoint[]>();
-      for (const e of await repo.listEnabled()) map.set(e.workspaceId, [...(map.get(e.workspaceId) ?? []), e]);
+      // One read at a time: one that never settled would hold every question (and the emitter) for good.
+      for (const e of await withinStoreTimeout(repo.listEnabled(), callTimeoutMs, 'webhooks.listEnabled')) map.set(e.workspaceId, [...(map.get(e.workspaceId) ?? []), e]);
       if (gen === generation) {
         byWorkspace = map;
         readAt = started;

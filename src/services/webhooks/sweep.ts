@@ -7,6 +7,7 @@ import { isFinal } from '../../domain/status';
 import type { Message } from '../../domain/types';
 import { endpointWants, messageEventType } from '../../domain/webhooks';
 import type { Store } from '../../store/store';
+import { withinStoreTimeout } from '../../store/call-timeout';
 import type { WebhookEndpoint } from '../../store/store-webhooks';
 import type { FanOut } from './fan-out';
 import { messageEvent, type CompletionCheck, type WebhookEvent } from './events';
@@ -46,18 +47,25 @@ export function createWebhookSweep(deps: {
   lagMs: number;
   /** Changes older than this (ms) are not told again (their deliveries may have been pruned). */
   maxAgeMs: number;
+  /**
+   * A store call that has not settled after this fails the pass (StoreTimeoutError), so the next pass runs
+   * (config store.callTimeoutMs; 0: no bound). What the call does later is harmless: deliveries are unique
+   * per event and endpoint, and a cursor written late only makes a later pass read some changes again.
+   */
+  callTimeoutMs?: number;
 }): WebhookSweep {
   const { store } = deps;
+  const bound = <T>(p: Promise<T>, what: string) => withinStoreTimeout(p, deps.callTimeoutMs ?? 0, what);
 
   async function sweepWorkspace(ws: string, eps: WebhookEndpoint[], now: Date): Promise<number> {
     const floor = new Date(Math.min(...eps.map((e) => e.createdAt.getTime())));
-    const stored = await store.webhooks.getSweepCursor(ws);
+    const stored = await bound(store.webhooks.getSweepCursor(ws), 'webhooks.getSweepCursor');
     let cursor = stored && stored.at >= floor ? stored : { at: floor, id: '' };
     const upTo = new Date(now.getTime() - deps.lagMs);
     const oldest = now.getTime() - deps.maxAgeMs;
     let read = 0;
     for (let b = 0; b < BATCHES_PER_PASS; b++) {
-      const msgs = await store.messages.changedSince(ws, cursor, upTo, BATCH);
+      const msgs = await bound(store.messages.changedSince(ws, cursor, upTo, BATCH), 'messages.changedSince');
       if (msgs.length === 0) break;
       read += msgs.length;
       const events = msgs
@@ -65,10 +73,10 @@ export function createWebhookSweep(deps: {
         .filter((e) => Date.parse(e.timestamp) >= oldest && eps.some((ep) => endpointWants(ep.events, e.type)));
       const checks = new Map<string, CompletionCheck>();
       for (const m of msgs) if (isFinal(m.status)) checks.set(m.notificationId, { workspaceId: ws, notificationId: m.notificationId });
-      await deps.fanOut.handle({ events, checks: [...checks.values()] });
+      await bound(deps.fanOut.handle({ events, checks: [...checks.values()] }), 'webhook sweep fan-out');
       const last = msgs[msgs.length - 1] as Message & { updatedAt: Date };
       cursor = { at: last.updatedAt, id: last.id };
-      await store.webhooks.setSweepCursor(ws, cursor);
+      await bound(store.webhooks.setSweepCursor(ws, cursor), 'webhooks.setSweepCursor');
       if (msgs.length < BATCH) break;
     }
     return read;
@@ -81,13 +89,13 @@ export function createWebhookSweep(deps: {
     async run(now = new Date()) {
       let read = 0;
       const next = new Set<string>();
-      for (const [ws, all] of await deps.endpoints()) {
+      for (const [ws, all] of await bound(deps.endpoints(), 'webhook endpoints')) {
         const eps = all.filter(wantsMessages);
         if (!eps.length) continue;
         next.add(ws);
         read += await sweepWorkspace(ws, eps, now);
       }
-      for (const ws of swept) if (!next.has(ws)) await store.webhooks.setSweepCursor(ws, { at: new Date(now.getTime() - deps.lagMs), id: '' });
+      for (const ws of swept) if (!next.has(ws)) await bound(store.webhooks.setSweepCursor(ws, { at: new Date(now.getTime() - deps.lagMs), id: '' }), 'webhooks.setSweepCursor');
       swept = next;
       return read;
     },

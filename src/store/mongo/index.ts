@@ -1,1 +1,1 @@
-export { MongoStore, createMongoStore } from './mongo-store';
+export { MongoStore, createMongoStore, type MongoStoreOptions } from './mongo-store';

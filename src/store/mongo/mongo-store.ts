@@ -27,6 +27,12 @@ import type { SheetExportRepo } from '../store-sheets';
 import { webhookRepo } from './repos-webhooks';
 import type { WebhookRepo } from '../store-webhooks';
 
+/** The driver's bounds (config: store.mongo); the defaults are config/store.ts's. */
+export interface MongoStoreOptions {
+  serverSelectionTimeoutMs?: number;
+  socketTimeoutMs?: number;
+}
+
 // Mongoose captures a stack per query only to explain "Query was already executed"; under source maps that is ~1.5 % of a busy worker.
 mongoose.set('skipOriginalStackTraces', true);
 
@@ -58,20 +64,26 @@ export class MongoStore implements Store {
   readonly sheetExports: SheetExportRepo = guardRepo(sheetExportRepo(this.m), mapMongoError);
   readonly webhooks: WebhookRepo = guardRepo(webhookRepo(this.m), mapMongoError);
 
-  constructor(private readonly uri: string) {}
+  constructor(
+    private readonly uri: string,
+    private readonly opts: MongoStoreOptions = {},
+  ) {}
 
   async connect(): Promise<void> {
     if (this.models) return;
+    const { serverSelectionTimeoutMs = 1500, socketTimeoutMs = 20_000 } = this.opts;
     const conn = mongoose.createConnection(this.uri, {
       // While MongoDB is away every operation fails after this (StoreUnavailableError -> 503), not 30 s later:
       // an HTTP caller gets its answer in under 2 s; start-up retries on its own (connectWithRetry).
-      serverSelectionTimeoutMS: 1500,
+      serverSelectionTimeoutMS: serverSelectionTimeoutMs,
       // A heartbeat or connect that hangs (MongoDB vanished mid-exchange) gives up and is retried:
       // without it the driver's monitor can wait forever and the process never reconnects.
-      connectTimeoutMS: 5000,
-      // An operation whose socket went silent (connection cut mid-request) fails after this instead of
-      // holding its delivery forever; the handler's retry and the sending lease take it from there.
-      socketTimeoutMS: 20_000,
+      connectTimeoutMS: Math.min(5000, socketTimeoutMs),
+      // An operation whose socket went silent (connection cut mid-request, a server that stopped answering)
+      // fails after this instead of holding its caller forever; per round trip, so a long cursor walk
+      // (the fan-out's subscriber cursor, an export) is bounded per batch, not as a whole. No connection-wide
+      // maxTimeMS: on a cursor it counts the server's work over all its batches, and would cut long walks.
+      socketTimeoutMS: socketTimeoutMs,
       // Fail fast instead of queueing operations while the server is away.
       bufferCommands: false,
       autoIndex: false,
@@ -118,6 +130,6 @@ export class MongoStore implements Store {
   }
 }
 
-export function createMongoStore(uri: string): MongoStore {
-  return new MongoStore(uri);
+export function createMongoStore(uri: string, opts?: MongoStoreOptions): MongoStore {
+  return new MongoStore(uri, opts);
 }
