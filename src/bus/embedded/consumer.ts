@@ -124,6 +124,10 @@ export class EmbeddedConsumer implements Consumer {
     const running = this.held.size - this.settling;
     const free = this.prefetch - running;
     if (free <= 0 || (!eager && running > 0 && free < this.batch)) return;
+    // Nothing to settle and nothing ready (an idle queue, jobs not yet due): no claim, so no write lock, commit or fsync.
+    // A job that becomes ready later is claimed as before: a publish here or in another thread kicks, a finished job
+    // kicks once its settlement is durable, the next poll tick looks again (other processes, delays, lapsed leases).
+    if (this.toSettle.length === 0 && !this.anyReady()) return;
     // The settlements queued meanwhile share the claim's transaction and its one fsync.
     this.flushSettlements();
     const token = randomUUID();
@@ -148,6 +152,15 @@ export class EmbeddedConsumer implements Consumer {
         // More may be ready (a full claim), or a publish or a finished job asked meanwhile.
         if (claimed > 0 || this.kickedWhileClaiming) this.kick(this.eagerWhileClaiming);
       });
+  }
+
+  /** A read of the queue file (no write); on an error a claim tries, and logs what fails. */
+  private anyReady(): boolean {
+    try {
+      return this.deps.store.hasReady(this.queue);
+    } catch {
+      return true;
+    }
   }
 
   /** Starts the claimed jobs; once cancelled, gives them straight back to the queue (as AMQP requeues a cancelled consumer's unacked deliveries). */

@@ -105,6 +105,8 @@ function setUp(db: Database.Database) {
     ),
     extend: db.prepare(`UPDATE bus_jobs SET lease_until = ? WHERE id = ? AND lease_token = ?`),
     depth: db.prepare(`SELECT COUNT(*) AS n FROM bus_jobs WHERE ${READY}`),
+    // A read (no write lock, no commit, no fsync): is there anything a claim would take?
+    ready: db.prepare(`SELECT 1 FROM bus_jobs WHERE ${READY} LIMIT 1`).pluck(),
     dead: db.prepare(`SELECT queue, body, headers, reason FROM bus_dead_letters WHERE queue = ? ORDER BY id LIMIT ?`),
   };
   return { stmts, wal: walCommitter(db), savepoints: savepoints(db) };
@@ -143,6 +145,14 @@ export class JobStore {
     const now = Date.now();
     const rows = this.write(() => this.stmts.claim.all({ queue, now, limit, token, leaseUntil: now + leaseMs }) as JobRow[]);
     return rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id);
+  }
+
+  /**
+   * Whether a claim now would find a job: a read of the latest commit (of any connection), outside
+   * any transaction. A claim still re-checks under the write lock, so a stale true only costs a claim.
+   */
+  hasReady(queue: QueueName): boolean {
+    return this.stmts.ready.get({ queue, now: Date.now() }) !== undefined;
   }
 
   /** False when the lease was lost (the job went to someone else). */
