@@ -2,6 +2,7 @@
 // every poll tick, every publish in this process and every finished handler; under load, a batch of
 // free slots at a time. A finished job's settlement rides in the next claim's commit (or the next
 // poll tick's): one transaction and one fsync for several jobs, each answered once it is durable.
+// A look that has nothing to settle claims only if a read finds a job ready: an idle queue's polls write nothing.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Consumer, Delivery, Handler, HandlerResult, QueueName, SplitPart } from '../bus';
