@@ -246,6 +246,23 @@ export function messagesContract(s: StoreRef): void {
       for (const id of ids) expect(await s().messages.get(id)).toMatchObject({ status: 'sending', attempts: 1 });
     });
 
+    it('finds a sent message by each provider id its record gave, with the parts stored between parts and none of a replaced list', async () => {
+      await s().messages.insertMany([message('n1:u1:sms'), message('n1:u2:sms')]);
+      const claim = (id: string) => ({ id, from: ['queued' as const], to: 'sending' as const, opts: { patch: { provider: 'p1' }, incrementAttempts: true } });
+      const [one, two] = await s().messages.transitionEachReturning([claim('n1:u1:sms'), claim('n1:u2:sms')]);
+      // A two-part message: part 1's id is stored before part 2 is sent, then the record names both (with the claimed copy).
+      await s().messages.transition('n1:u1:sms', ['sending'], 'sending', { patch: { providerMessageIds: ['p-1a'] } });
+      const record = (m: typeof one, ids: string[]) => ({ id: m!.id, from: ['sending' as const], to: 'sent' as const, opts: { patch: { provider: 'p1', providerMessageIds: ids }, expected: m! } });
+      expect(await s().messages.transitionEach([record(one, ['p-1a', 'p-1b']), record(two, ['p-2'])])).toBe(2);
+      for (const [pid, id] of [['p-1a', 'n1:u1:sms'], ['p-1b', 'n1:u1:sms'], ['p-2', 'n1:u2:sms']]) expect((await s().messages.findByProviderMessageId(pid))?.id).toBe(id);
+      // A copy that had provider ids: the record's list replaces them.
+      await s().messages.insertMany([message('n1:u3:sms', { status: 'sending', providerMessageIds: ['old'] })]);
+      const three = (await s().messages.get('n1:u3:sms'))!;
+      expect(await s().messages.transitionEach([record(three, ['new'])])).toBe(1);
+      expect(await s().messages.findByProviderMessageId('old')).toBeNull();
+      expect((await s().messages.findByProviderMessageId('new'))?.id).toBe('n1:u3:sms');
+    });
+
     it('finds by provider message id, lists, counts and selects by status', async () => {
       await s().messages.insertMany([
         message('n1:u1:sms'),

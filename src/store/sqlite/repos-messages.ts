@@ -46,8 +46,9 @@ export function messageRepo(sql: Sql): MessageRepo {
   const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
   /** The searchable copy of a message's provider ids (message_provider_ids), after an update that set or cleared them. */
-  const replaceProviderIds = (id: string, ids: string[] | undefined): void => {
-    sql.stmt('DELETE FROM message_provider_ids WHERE "messageId" = ?').run(id);
+  const replaceProviderIds = (id: string, ids: string[] | undefined, noneBefore: boolean): void => {
+    // A message that had none (the worker's record after a fresh claim) has no rows to delete: one statement less a message sent.
+    if (!noneBefore) sql.stmt('DELETE FROM message_provider_ids WHERE "messageId" = ?').run(id);
     if (!ids) return;
     const add = sql.stmt('INSERT OR IGNORE INTO message_provider_ids ("providerMessageId", "messageId") VALUES (?, ?)');
     for (const pid of ids) add.run(pid, id);
@@ -97,7 +98,12 @@ export function messageRepo(sql: Sql): MessageRepo {
     values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
     const changes = sql.stmt(shape.text).run(values).changes;
-    if (changes > 0 && 'providerMessageIds' in fields) replaceProviderIds(id, fields.providerMessageIds as string[] | undefined);
+    if (changes > 0 && 'providerMessageIds' in fields) {
+      // The caller's copy (the claimed message) had no provider ids: none were stored before this attempt, and the ones
+      // it stored between parts are all in its final list (INSERT OR IGNORE keeps them once).
+      const noneBefore = usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length;
+      replaceProviderIds(id, fields.providerMessageIds as string[] | undefined, noneBefore);
+    }
     return { changes, fields, unset, inc, change };
   };
 
