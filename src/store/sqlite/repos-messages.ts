@@ -98,11 +98,9 @@ export function messageRepo(sql: Sql): MessageRepo {
     values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
     const changes = sql.stmt(shape.text).run(values).changes;
+    // A claimed copy without provider ids: none stored before this attempt (ids stored between parts are in the final list).
     if (changes > 0 && 'providerMessageIds' in fields) {
-      // The caller's copy (the claimed message) had no provider ids: none were stored before this attempt, and the ones
-      // it stored between parts are all in its final list (INSERT OR IGNORE keeps them once).
-      const noneBefore = usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length;
-      replaceProviderIds(id, fields.providerMessageIds as string[] | undefined, noneBefore);
+      replaceProviderIds(id, fields.providerMessageIds as string[] | undefined, usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length);
     }
     return { changes, fields, unset, inc, change };
   };
