@@ -7,6 +7,7 @@ import { afterTransition, usableExpected } from '../transition-image';
 import { pageOf } from './repos-catalog';
 import { sweepStatuses } from './message-sweeps';
 import { updateShape } from './message-updates';
+import { providerIdIndex } from './message-provider-ids';
 
 const codec: TableCodec = {
   table: 'messages',
@@ -45,14 +46,7 @@ export function messageRepo(sql: Sql): MessageRepo {
   const insert = `INSERT OR IGNORE INTO messages (${insertCols.map(([c]) => q(c)).join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`;
   const get = (id: string): Message | null => sql.getDecoded<Message>(codec, 'SELECT * FROM messages WHERE "id" = @id', { id }) ?? null;
 
-  /** The searchable copy of a message's provider ids (message_provider_ids), after an update that set or cleared them. */
-  const replaceProviderIds = (id: string, ids: string[] | undefined, noneBefore: boolean): void => {
-    // A message that had none (the worker's record after a fresh claim) has no rows to delete: one statement less a message sent.
-    if (!noneBefore) sql.stmt('DELETE FROM message_provider_ids WHERE "messageId" = ?').run(id);
-    if (!ids) return;
-    const add = sql.stmt('INSERT OR IGNORE INTO message_provider_ids ("providerMessageId", "messageId") VALUES (?, ?)');
-    for (const pid of ids) add.run(pid, id);
-  };
+  const providerIds = providerIdIndex(sql);
 
   /** One compare-and-set UPDATE (the caller holds the transaction); resolves the rows changed, 0 or 1. */
   const apply = (id: string, from: MessageStatus[], to: MessageStatus, opts: TransitionOpts): number => applyImage(id, from, to, opts).changes;
@@ -100,7 +94,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     const changes = sql.stmt(shape.text).run(values).changes;
     // A claimed copy without provider ids: none stored before this attempt (ids stored between parts are in the final list).
     if (changes > 0 && 'providerMessageIds' in fields) {
-      replaceProviderIds(id, fields.providerMessageIds as string[] | undefined, usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length);
+      providerIds.replace(id, fields.providerMessageIds as string[] | undefined, usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length);
     }
     return { changes, fields, unset, inc, change };
   };
@@ -183,11 +177,7 @@ export function messageRepo(sql: Sql): MessageRepo {
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     },
     async findByProviderMessageId(providerMessageId) {
-      const row = sql.get(
-        `SELECT m.* FROM message_provider_ids p JOIN messages m ON m."id" = p."messageId"
-         WHERE p."providerMessageId" = @providerMessageId ORDER BY m."createdAt" DESC LIMIT 1`,
-        { providerMessageId },
-      );
+      const row = providerIds.messageRow(providerMessageId);
       return row ? fromRow(row) : null;
     },
     async recordPartStatus(id, providerMessageId, status, from) {
