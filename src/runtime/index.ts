@@ -27,7 +27,7 @@ import { createOutcomeFeed, createSheetsExporter, createSheetsFeed, type SheetsE
 import { observeNotificationEnds } from '../services/webhooks/observe-notifications';
 import { wireWebhooks } from './webhooks';
 import { seedDemoData } from './seed';
-import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, storePaths } from './parts';
+import { buildProviders, openBus, openStore, outboxChannels, providerConfigs, startCheckpoints, storePaths } from './parts';
 import { SenderThreadPool } from './sender-threads';
 import { printBanner } from './banner';
 
@@ -62,7 +62,12 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     maskPersonalData: config.log.maskPersonalData,
     thread: opts.thread,
   });
-  const rawStore = await openStore(config, logger);
+  // SQLite's WAL checkpoints on a thread of their own, planned before the files are opened (store/sqlite/checkpoint.ts).
+  const checkpoints = startCheckpoints(config, role, logger);
+  const rawStore = await openStore(config, logger).catch(async (e: unknown) => {
+    await checkpoints.stop();
+    throw e;
+  });
   // A ping that outlasts the driver's own bounds is hung; a slower one may only be a busy pool (reopening would drop its work).
   const { socketTimeoutMs, serverSelectionTimeoutMs } = config.store.mongo;
   const storeWatchdog = watchStore(rawStore, logger, { pingTimeoutMs: socketTimeoutMs + serverSelectionTimeoutMs });
@@ -75,6 +80,7 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     await sink?.flush();
     await storeWatchdog.stop();
     await rawStore.close();
+    await checkpoints.stop();
   };
   // A start-up that fails from here on closes what it opened: a process that goes on (or starts again) finds the files free, and one left with nothing to do exits.
   const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' }).catch(async (e: unknown) => {

@@ -6,6 +6,7 @@ import type { Channel } from '../domain/types';
 import type { Logger } from '../log/logger';
 import { createProvider } from '../providers/registry';
 import type { Provider, ProviderConfig } from '../providers/types';
+import { checkpointElsewhere, startCheckpointer } from '../store/sqlite/checkpoint';
 import type { Store } from '../store/store';
 import { connectWithRetry } from './connect';
 
@@ -59,4 +60,25 @@ export async function openBus(config: HeraldConfig, logger: Logger, opts: { thre
     throw e;
   });
   return bus;
+}
+
+/**
+ * The checkpoint thread of a long-running process's SQLite files (store/sqlite/checkpoint.ts): their WAL
+ * checkpoints run there, off the event loops. None on MongoDB + RabbitMQ, and none in a sender thread
+ * (its process's thread checkpoints the same files). Started before the files are opened.
+ */
+export function startCheckpoints(config: HeraldConfig, role: string, logger: Logger): { stop(): Promise<void> } {
+  const { sqliteFile, queueFile } = storePaths(config);
+  const files = [...(config.mongodbUri ? [] : [sqliteFile]), ...(config.amqpUrl ? [] : [queueFile])];
+  if (role === 'senders' || !files.length) return { stop: async () => undefined };
+  const undo = checkpointElsewhere(files);
+  const checkpointer = startCheckpointer(files, {
+    onError: (e) => logger.error('sqlite checkpoint thread failed: checkpoints run on the committing threads again, past a larger WAL', { error: e.message }),
+  });
+  return {
+    async stop() {
+      await checkpointer.stop();
+      undo();
+    },
+  };
 }

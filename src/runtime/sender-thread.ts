@@ -3,12 +3,14 @@
 // finishes its sends in flight, closes and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromThread, SenderThreadData, ToThread } from './sender-threads';
+import { adoptCheckpointedElsewhere } from '../store/sqlite/checkpoint';
 import { adoptThreadLocks } from '../store/sqlite/thread-lock';
 import { flushStdout } from '../log/logger';
 import { startHerald } from './index';
 
 const data = workerData as SenderThreadData;
 adoptThreadLocks(data.locks);
+adoptCheckpointedElsewhere(data.checkpointed);
 const port = parentPort!;
 const post = (m: FromThread): void => port.postMessage(m);
 

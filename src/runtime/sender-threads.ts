@@ -10,6 +10,7 @@ import { AggregatorRegistry, Registry } from 'prom-client';
 import type { HeraldConfig } from '../config';
 import { HeraldError } from '../domain/errors';
 import type { Logger } from '../log/logger';
+import { checkpointedElsewhere } from '../store/sqlite/checkpoint';
 import { releaseThreadLocksOf, shareThreadLocks } from '../store/sqlite/thread-lock';
 
 /** A registry's metrics as `getMetricsAsJSON` gives them (what a thread posts). */
@@ -20,6 +21,8 @@ export interface SenderThreadData {
   config: HeraldConfig;
   /** The SQLite files' write locks shared by the threads (store/sqlite/thread-lock.ts). */
   locks: Record<string, SharedArrayBuffer>;
+  /** The files the process's checkpoint thread checkpoints, with their fallback auto-checkpoint (store/sqlite/checkpoint.ts). */
+  checkpointed: Record<string, number>;
   processName: string;
   /** Its name on its log lines (sender-1...). */
   thread: string;
@@ -128,7 +131,7 @@ export async function startSenderThreads(opts: {
     for (let i = 1; i <= opts.count; i++) {
       const thread = `sender-${i}`;
       const name = `${opts.processName}/${thread}`;
-      const worker = make({ config: opts.config, locks: opts.locks, processName: opts.processName, thread, silent: opts.silent }, name, i);
+      const worker = make({ config: opts.config, locks: opts.locks, checkpointed: checkpointedElsewhere(), processName: opts.processName, thread, silent: opts.silent }, name, i);
       let lastError: Error | undefined;
       // threadId reads -1 once the thread has ended.
       const id = worker.threadId;

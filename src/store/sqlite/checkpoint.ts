@@ -1,0 +1,115 @@
+// WAL checkpoints off the event loops. SQLite's auto-checkpoint runs inside whichever COMMIT takes
+// the WAL past 1,000 pages, on the thread that commits, with two fsyncs (the WAL before copying, the
+// database file after): in `herald all` that is the sender thread or the main thread, stalled for the
+// copy and both disk flushes (a claim + record took 39-43 µs a message against 21-31 without them).
+// A long-running Herald instead checkpoints its SQLite files on a thread of its own that does nothing
+// else (checkpoint-thread.ts): it looks at each WAL file every few ms and, when it changed, runs
+// `PRAGMA wal_checkpoint(PASSIVE)`, which copies what no reader still needs without taking the write
+// lock, so commits go on meanwhile. The connections of a file checkpointed that way keep SQLite's
+// auto-checkpoint only as a fallback, at a much larger WAL (FALLBACK_PAGES): if the thread dies or
+// stalls, the WAL still stays bounded. Processes that open a file briefly (the CLI, scripts) start no
+// thread and keep SQLite's default; the last connection to close a file checkpoints it, as before.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { releaseThreadLocksOf, shareThreadLocks } from './thread-lock';
+
+/** SQLite's own default auto-checkpoint (pages of WAL). */
+export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * Auto-checkpoint of a file whose checkpoints run on the checkpoint thread: reached only if that thread
+ * is gone or stalled (it checkpoints every CHECKPOINT_INTERVAL_MS), 80 MB of WAL at 4 KB pages.
+ */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+
+/** How often the checkpoint thread looks at the WAL files. */
+export const CHECKPOINT_INTERVAL_MS = 100;
+
+/** This thread's files whose checkpoints run elsewhere, with their fallback auto-checkpoint (pages). */
+const elsewhere = new Map<string, number>();
+
+/**
+ * Marks `files` as checkpointed by a checkpoint thread, before their connections are opened: those
+ * connections then auto-checkpoint only past `fallbackPages`. Returns the undoing of it.
+ */
+export function checkpointElsewhere(files: string[], fallbackPages = FALLBACK_AUTOCHECKPOINT_PAGES): () => void {
+  const keys = files.map((f) => path.resolve(f));
+  for (const k of keys) elsewhere.set(k, fallbackPages);
+  return () => keys.forEach((k) => elsewhere.delete(k));
+}
+
+/** The files this thread checkpoints elsewhere (handed to the threads it starts), with their fallback. */
+export function checkpointedElsewhere(): Record<string, number> {
+  return Object.fromEntries(elsewhere);
+}
+
+/** In a started thread: its parent's `checkpointedElsewhere()` (before the files are opened). */
+export function adoptCheckpointedElsewhere(files: Record<string, number>): void {
+  for (const [file, pages] of Object.entries(files)) elsewhere.set(file, pages);
+}
+
+/** What a new connection to `file` sets `wal_autocheckpoint` to. */
+export function autoCheckpointPages(file: string): number {
+  return elsewhere.get(path.resolve(file)) ?? DEFAULT_AUTOCHECKPOINT_PAGES;
+}
+
+/** What the checkpoint thread is started with (workerData). */
+export interface CheckpointThreadData {
+  files: string[];
+  intervalMs: number;
+  /** The files' write locks shared by the process's threads (thread-lock.ts). */
+  locks: Record<string, SharedArrayBuffer>;
+}
+
+export interface Checkpointer {
+  /** Ends the thread, once its checkpoint in progress is done; closes its connections. */
+  stop(): Promise<void>;
+}
+
+/** The thread's entry: the compiled JavaScript beside this file, or the .ts file through tsx (npm start, the tests). */
+function spawn(data: CheckpointThreadData): Worker {
+  // A thread of a few KB of JavaScript: no heap of its own to speak of, and no flag of the process's needed.
+  const opts = { workerData: data, name: 'sqlite-checkpoints', stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 64 } };
+  if (path.extname(__filename) === '.js') return new Worker(path.join(__dirname, 'checkpoint-thread.js'), opts);
+  const entry = path.join(__dirname, 'checkpoint-thread.ts');
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { ...opts, eval: true });
+}
+
+/**
+ * Starts the checkpoint thread of `files` (their WAL files may not exist yet). `onError` hears of a
+ * thread that failed or ended on its own; the files' connections then fall back to auto-checkpoints.
+ * The thread never keeps the process alive.
+ */
+export function startCheckpointer(files: string[], opts: { intervalMs?: number; onError: (e: Error) => void }): Checkpointer {
+  const worker = spawn({ files: files.map((f) => path.resolve(f)), intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS, locks: shareThreadLocks(files) });
+  worker.unref();
+  // threadId reads -1 once the thread has ended.
+  const id = worker.threadId;
+  let stopping = false;
+  let told = false;
+  const fail = (e: Error): void => {
+    if (stopping || told) return;
+    told = true;
+    opts.onError(e);
+  };
+  worker.on('error', fail);
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      // A thread that ended between taking a file's write lock and giving it back leaves it free.
+      releaseThreadLocksOf(id);
+      fail(new Error(`the SQLite checkpoint thread ended (code ${code})`));
+      resolve();
+    }),
+  );
+  return {
+    async stop() {
+      if (!stopping) {
+        stopping = true;
+        // Held open until the thread has closed its connections (unreferenced, the process could end first).
+        worker.ref();
+        worker.postMessage('stop');
+      }
+      await exited;
+    },
+  };
+}

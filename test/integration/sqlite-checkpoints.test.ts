@@ -1,0 +1,98 @@
+// SQLite WAL checkpoints run on a thread of their own in a running embedded Herald
+// (src/store/sqlite/checkpoint.ts), not inside the commits of the main and sender threads; the
+// committing connections keep SQLite's auto-checkpoint only as a fallback at a larger WAL, so the WAL
+// stays bounded when that thread is gone.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { JobStore } from '../../src/bus/embedded/job-store';
+import { checkpointElsewhere } from '../../src/store/sqlite/checkpoint';
+import { openDatabase } from '../../src/store/sqlite/schema';
+import type { RunningHerald } from '../../src/runtime';
+import { eventually, startTestHerald, tempDir, testConfig } from '../support/herald';
+
+const PAGE = 4096;
+/** Frames the WAL file of `file` has room for (it grows to its largest content and is then reused from its start). */
+const walPages = (file: string): number => Math.floor((fs.statSync(`${file}-wal`).size - 32) / (PAGE + 24));
+
+/** A copy of the database file alone (no WAL), as a file-level backup would take it: what was checkpointed. */
+function workspacesInFileAlone(file: string): number {
+  const copy = path.join(tempDir('ckpt-copy-'), 'copy.db');
+  fs.copyFileSync(file, copy);
+  const db = new Database(copy);
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM workspaces').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite checkpoints', () => {
+  let herald: RunningHerald | undefined;
+  afterEach(async () => {
+    await herald?.stop();
+    herald = undefined;
+  });
+
+  test('a running embedded Herald checkpoints its store while it runs (a copy of herald.db alone is up to date), and leaves no WAL once stopped', async () => {
+    const config = testConfig('embedded');
+    herald = await startTestHerald(config);
+    const file = path.join(config.dataDir, 'herald.db');
+    // A few pages of writes at start-up (the schema, the default workspace): far below SQLite's 1,000-page auto-checkpoint.
+    expect(walPages(file)).toBeLessThan(1000);
+    await eventually('the default workspace in herald.db itself', () => workspacesInFileAlone(file) === 1, 10_000);
+    await herald.stop();
+    herald = undefined;
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    expect(fs.existsSync(path.join(config.dataDir, 'queue.db-wal'))).toBe(false);
+  });
+
+  const BLOB = Buffer.alloc(40 * 1024, 7); // ~10 pages a row
+  const FALLBACK = 2000;
+
+  test('the store: with its checkpoints elsewhere and no thread running them, commits checkpoint only past the fallback WAL size', () => {
+    const file = path.join(tempDir('ckpt-store-'), 'herald.db');
+    const undo = checkpointElsewhere([file], FALLBACK);
+    const db = openDatabase(file);
+    try {
+      db.pragma('synchronous = OFF'); // the test's speed only
+      db.exec('CREATE TABLE filler (b BLOB)');
+      const insert = db.prepare('INSERT INTO filler (b) VALUES (?)');
+      for (let i = 0; i < 150; i++) insert.run(BLOB);
+      // SQLite's default would have checkpointed (and reused the WAL) at 1,000 pages.
+      expect(walPages(file)).toBeGreaterThan(1200);
+      for (let i = 0; i < 600; i++) insert.run(BLOB);
+      expect(walPages(file)).toBeLessThan(FALLBACK + 50);
+    } finally {
+      db.close();
+      undo();
+    }
+  });
+
+  test('the embedded queue: the same fallback', async () => {
+    const file = path.join(tempDir('ckpt-queue-'), 'queue.db');
+    const undo = checkpointElsewhere([file], FALLBACK);
+    const jobs = new JobStore(file);
+    try {
+      // Group commits of 10 jobs (~100 pages each): one fsync each.
+      const round = () => Promise.all(Array.from({ length: 10 }, () => jobs.later(() => jobs.insert('sms', BLOB, {}, undefined, 1, 0))));
+      for (let i = 0; i < 15; i++) await round();
+      expect(walPages(file)).toBeGreaterThan(1200);
+      for (let i = 0; i < 60; i++) await round();
+      expect(walPages(file)).toBeLessThan(FALLBACK + 150);
+    } finally {
+      jobs.close();
+      undo();
+    }
+  });
+
+  test('files opened without a checkpoint thread (the CLI, scripts) keep SQLite default auto-checkpoint', () => {
+    const file = path.join(tempDir('ckpt-default-'), 'herald.db');
+    const db = openDatabase(file);
+    try {
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    } finally {
+      db.close();
+    }
+  });
+});
