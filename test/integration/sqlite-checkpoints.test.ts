@@ -69,6 +69,30 @@ describe('sqlite checkpoints', () => {
     }
   });
 
+  test('the store: a WAL that grew past the fallback behind a long read is cut back once that read ends', () => {
+    const file = path.join(tempDir('ckpt-long-read-'), 'herald.db');
+    const undo = checkpointElsewhere([file], FALLBACK);
+    const db = openDatabase(file);
+    const reader = new Database(file);
+    try {
+      db.pragma('synchronous = OFF'); // the test's speed only
+      db.exec('CREATE TABLE filler (b BLOB)');
+      const insert = db.prepare('INSERT INTO filler (b) VALUES (?)');
+      // A read transaction (an export walking a table) keeps its snapshot: no checkpoint can pass it.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM filler').get();
+      for (let i = 0; i < 400; i++) insert.run(BLOB);
+      expect(walPages(file)).toBeGreaterThan(FALLBACK + 1000);
+      reader.exec('COMMIT');
+      for (let i = 0; i < 300; i++) insert.run(BLOB);
+      expect(walPages(file)).toBeLessThan(FALLBACK + 50);
+    } finally {
+      reader.close();
+      db.close();
+      undo();
+    }
+  });
+
   test('the embedded queue: the same fallback', async () => {
     const file = path.join(tempDir('ckpt-queue-'), 'queue.db');
     const undo = checkpointElsewhere([file], FALLBACK);

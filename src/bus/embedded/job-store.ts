@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type { QueueName } from '../bus';
 import { groupCommit, type Outcome } from '../../store/group-commit';
-import { autoCheckpointPages } from '../../store/sqlite/checkpoint';
+import { setCheckpointing } from '../../store/sqlite/checkpoint';
 import { closeOnThrow } from '../../store/sqlite/close-on-throw';
 import { savepoints, walCommitter, type Savepoints, type WalCommitter } from '../../store/sqlite/wal-commit';
 
@@ -75,7 +75,7 @@ function setUp(db: Database.Database) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // Checkpoints on the checkpoint thread where one runs (store/sqlite/checkpoint.ts); SQLite's own at a larger WAL as the fallback.
-  db.pragma(`wal_autocheckpoint = ${autoCheckpointPages(db.name)}`);
+  setCheckpointing(db);
   // Statement journals in memory rather than in a temporary file (durability is the WAL's).
   db.pragma('temp_store = MEMORY');
   // Several processes (or Bus instances) may share the file: wait for the write lock.

@@ -10,6 +10,7 @@
 // stalls, the WAL still stays bounded. Processes that open a file briefly (the CLI, scripts) start no
 // thread and keep SQLite's default; the last connection to close a file checkpoints it, as before.
 import path from 'node:path';
+import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { releaseThreadLocksOf, shareThreadLocks } from './thread-lock';
 
@@ -51,6 +52,18 @@ export function adoptCheckpointedElsewhere(files: Record<string, number>): void 
 /** What a new connection to `file` sets `wal_autocheckpoint` to. */
 export function autoCheckpointPages(file: string): number {
   return elsewhere.get(path.resolve(file)) ?? DEFAULT_AUTOCHECKPOINT_PAGES;
+}
+
+/**
+ * A new WAL connection's checkpointing: SQLite's defaults, or for a file checkpointed elsewhere the
+ * fallback auto-checkpoint, and the size its WAL file is cut back to when it starts again from its
+ * beginning (a long read can hold a checkpoint back and let the WAL grow past the fallback meanwhile).
+ */
+export function setCheckpointing(db: Database.Database): void {
+  const pages = autoCheckpointPages(db.name);
+  if (pages === DEFAULT_AUTOCHECKPOINT_PAGES) return;
+  db.pragma(`wal_autocheckpoint = ${pages}`);
+  db.pragma(`journal_size_limit = ${pages * Number(db.pragma('page_size', { simple: true }))}`);
 }
 
 /** What the checkpoint thread is started with (workerData). */

@@ -11,7 +11,7 @@ import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
 import { MESSAGE_SWEEPS_DDL } from './message-sweeps';
-import { autoCheckpointPages } from './checkpoint';
+import { setCheckpointing } from './checkpoint';
 import { closeOnThrow } from './close-on-throw';
 
 export const SCHEMA_VERSION = 4;
@@ -136,7 +136,7 @@ function setUp(db: Database.Database, inMemory: boolean): Database.Database {
   db.pragma('busy_timeout = 5000');
   if (!inMemory) db.pragma('journal_mode = WAL');
   // Checkpoints on the checkpoint thread where one runs (checkpoint.ts); SQLite's own at a larger WAL as the fallback.
-  if (!inMemory) db.pragma(`wal_autocheckpoint = ${autoCheckpointPages(db.name)}`);
+  if (!inMemory) setCheckpointing(db);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   // Statement journals (an UPDATE whose trigger writes another table, e.g. the provider ids of a
