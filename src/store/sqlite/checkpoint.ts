@@ -3,12 +3,14 @@
 // database file after): in `herald all` that is the sender thread or the main thread, stalled for the
 // copy and both disk flushes (a claim + record took 39-43 µs a message against 21-31 without them).
 // A long-running Herald instead checkpoints its SQLite files on a thread of its own that does nothing
-// else (checkpoint-thread.ts): it looks at each WAL file every few ms and, when it changed, runs
+// else (checkpoint-thread.ts): it looks at each WAL file every 250 ms and, when it changed, runs
 // `PRAGMA wal_checkpoint(PASSIVE)`, which copies what no reader still needs without taking the write
-// lock, so commits go on meanwhile. The connections of a file checkpointed that way keep SQLite's
-// auto-checkpoint only as a fallback, at a much larger WAL (FALLBACK_PAGES): if the thread dies or
-// stalls, the WAL still stays bounded. Processes that open a file briefly (the CLI, scripts) start no
-// thread and keep SQLite's default; the last connection to close a file checkpoints it, as before.
+// lock, so commits go on meanwhile; then once more holding the process's write lock of the file for
+// the few frames committed meanwhile, so the WAL starts again from its beginning (checkpoint-thread.ts).
+// The connections of a file checkpointed that way keep SQLite's auto-checkpoint only as a fallback, at
+// a much larger WAL (FALLBACK_AUTOCHECKPOINT_PAGES): if the thread dies or stalls, the WAL still stays
+// bounded. Processes that open a file briefly (the CLI, scripts) start no thread and keep SQLite's
+// defaults; the last connection to close a file checkpoints it, as before.
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
@@ -23,8 +25,12 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
  */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
-/** How often the checkpoint thread looks at the WAL files. */
-export const CHECKPOINT_INTERVAL_MS = 100;
+/**
+ * How often the checkpoint thread looks at the WAL files. A 30,000 fan-out writes ~10,000 pages a
+ * second to herald.db: ~2,500 between looks, far below the fallback. 250 against 100 ms (alternated,
+ * bench/threads-probe.ts auto 30000): sender thread 134-139 / 120-176 µs a message, checkpoint thread 5-6 / 7-9.
+ */
+export const CHECKPOINT_INTERVAL_MS = 250;
 
 /** This thread's files whose checkpoints run elsewhere, with their fallback auto-checkpoint (pages). */
 const elsewhere = new Map<string, number>();
