@@ -1,13 +1,14 @@
 // Entry of the SQLite checkpoint thread (checkpoint.ts starts it): one connection per file, opened
-// once the file has a WAL; every intervalMs, each WAL file that changed since its last checkpoint is
-// checkpointed PASSIVE twice. The first copies what no reader still needs into the database file
-// while the other threads go on committing (the bulk of the copy and both fsyncs). The second, holding
-// the process's write lock of the file (thread-lock.ts: the other threads' group commits wait for it
-// without blocking their event loops), copies the few frames committed meanwhile: the WAL is then all
-// in the database file, and the next commit starts it again from its beginning instead of growing it
-// (SQLite restarts a WAL only when a write begins with every frame checkpointed). An idle file is not
-// touched: no checkpoint, no fsync. On `stop` the connections close (the last connection of a file to
-// close checkpoints it and removes its WAL).
+// once the file has a WAL. Every intervalMs it looks at each WAL file's size; one that holds 1,000
+// frames (SQLite's own auto-checkpoint), or that went quiet with frames not checkpointed yet, is
+// checkpointed in two passes. PASSIVE first copies what no reader still needs into the database file
+// while the other threads go on committing (the bulk of the copy and both fsyncs). TRUNCATE then,
+// holding the process's write lock of the file (thread-lock.ts: the other threads' group commits
+// wait for it without blocking their event loops), copies the few frames committed meanwhile and
+// empties the WAL file: the next commit starts it again from its beginning (each start costs that
+// commit one fsync of the WAL's header, so a WAL is started again only as often as SQLite would), and
+// its size counts the frames written since. An idle file is not touched: no checkpoint, no fsync. On
+// `stop` the connections close (the last connection of a file to close checkpoints it and removes its WAL).
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -15,40 +16,57 @@ import type { CheckpointThreadData } from './checkpoint';
 import { adoptThreadLocks, threadLockFor, type ThreadLock } from './thread-lock';
 
 const { files, intervalMs, locks } = workerData as CheckpointThreadData;
+
+/** A WAL this long is checkpointed and emptied (SQLite's own auto-checkpoint: 1,000 pages). */
+const RESTART_FRAMES = 1000;
 adoptThreadLocks(locks);
 
 interface Watched {
   file: string;
   lock: ThreadLock | undefined;
   db?: Database.Database;
-  checkpoint?: Database.Statement;
-  /** The WAL file's size and modification time at the last checkpoint. */
-  seen?: string;
+  passive?: Database.Statement;
+  truncate?: Database.Statement;
+  /** Bytes a frame of its WAL takes (a page and its header). */
+  frameBytes?: number;
+  /** The WAL file's size and modification time at the last look, and after the last checkpoint. */
+  looked?: string;
+  checkpointed?: string;
 }
 
 const watched: Watched[] = files.map((file) => ({ file, lock: threadLockFor(file) }));
 
-/** Size and modification time of `file`'s WAL, or undefined when it has none (not opened yet, or closed by everyone). */
-function walState(file: string): string | undefined {
+function walStat(file: string): { size: number; state: string } | undefined {
   const st = fs.statSync(`${file}-wal`, { bigint: true, throwIfNoEntry: false });
-  return st ? `${st.size}:${st.mtimeNs}` : undefined;
+  return st ? { size: Number(st.size), state: `${st.size}:${st.mtimeNs}` } : undefined;
 }
 
-async function checkpoint(w: Watched): Promise<void> {
-  const state = walState(w.file);
-  if (state === undefined || state === w.seen) return;
+/**
+ * Checkpoints `w` once its WAL holds RESTART_FRAMES (as SQLite's own auto-checkpoint would), or once it
+ * is quiet (nothing committed since the last look) with frames not checkpointed yet.
+ */
+async function look(w: Watched): Promise<void> {
+  const wal = walStat(w.file);
+  if (!wal) return;
+  const quiet = wal.state === w.looked;
+  w.looked = wal.state;
+  if (wal.state === w.checkpointed) return;
   if (!w.db) {
     w.db = new Database(w.file, { fileMustExist: true });
-    // This thread blocks nobody while it waits; a PASSIVE checkpoint itself never waits for a lock.
-    w.db.pragma('busy_timeout = 1000');
-    w.checkpoint = w.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    // TRUNCATE waits for the readers still on the WAL (statements of a few ms); a writer of another process may hold it longer.
+    w.db.pragma('busy_timeout = 200');
+    w.passive = w.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    w.truncate = w.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+    w.frameBytes = Number(w.db.pragma('page_size', { simple: true })) + 24;
   }
-  // Taken before: a commit made after the checkpoint below changes the WAL again, and is checkpointed at the next look.
-  w.seen = state;
-  w.checkpoint!.run();
+  if (wal.size < RESTART_FRAMES * w.frameBytes! && !quiet) return;
+  // The bulk of the copy and its two fsyncs while the other threads go on committing.
+  w.passive!.run();
   const held = w.lock ? await w.lock.acquire() : false;
   try {
-    w.checkpoint!.run();
+    // The frames committed meanwhile; then the WAL file is emptied, so its size counts the frames written since.
+    const done = w.truncate!.get() as { busy: number };
+    if (done.busy === 0) w.checkpointed = w.looked = walStat(w.file)?.state;
   } finally {
     if (held) w.lock!.release();
   }
@@ -60,10 +78,10 @@ const tick = async (): Promise<void> => {
   for (const w of watched) {
     if (stopped) return;
     try {
-      await checkpoint(w);
+      await look(w);
     } catch {
       // A busy or vanished file: tried again at the next look (the other connections' fallback bounds the WAL meanwhile).
-      w.seen = undefined;
+      w.checkpointed = undefined;
     }
   }
 };
