@@ -15,10 +15,10 @@ import Database from 'better-sqlite3';
 import type { CheckpointThreadData } from './checkpoint';
 import { adoptThreadLocks, threadLockFor, type ThreadLock } from './thread-lock';
 
-const { files, intervalMs, locks } = workerData as CheckpointThreadData;
-
 /** A WAL this long is checkpointed and emptied (SQLite's own auto-checkpoint: 1,000 pages). */
 const RESTART_FRAMES = 1000;
+
+const { files, intervalMs, locks } = workerData as CheckpointThreadData;
 adoptThreadLocks(locks);
 
 interface Watched {

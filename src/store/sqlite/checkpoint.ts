@@ -3,14 +3,16 @@
 // database file after): in `herald all` that is the sender thread or the main thread, stalled for the
 // copy and both disk flushes (a claim + record took 39-43 µs a message against 21-31 without them).
 // A long-running Herald instead checkpoints its SQLite files on a thread of its own that does nothing
-// else (checkpoint-thread.ts): it looks at each WAL file every 250 ms and, when it changed, runs
-// `PRAGMA wal_checkpoint(PASSIVE)`, which copies what no reader still needs without taking the write
-// lock, so commits go on meanwhile; then once more holding the process's write lock of the file for
-// the few frames committed meanwhile, so the WAL starts again from its beginning (checkpoint-thread.ts).
-// The connections of a file checkpointed that way keep SQLite's auto-checkpoint only as a fallback, at
-// a much larger WAL (FALLBACK_AUTOCHECKPOINT_PAGES): if the thread dies or stalls, the WAL still stays
-// bounded. Processes that open a file briefly (the CLI, scripts) start no thread and keep SQLite's
-// defaults; the last connection to close a file checkpoints it, as before.
+// else (checkpoint-thread.ts): every 250 ms it looks at each WAL file's size and, once one holds 1,000
+// frames (or went quiet with frames left), runs `PRAGMA wal_checkpoint(PASSIVE)`, which copies what no
+// reader still needs without taking the write lock, so commits go on meanwhile; then TRUNCATE holding
+// the process's write lock of the file, for the few frames committed meanwhile, which empties the WAL.
+// (TRUNCATE also takes SQLite's own write lock for those few ms: a write outside a group commit, rare,
+// meets SQLite's busy handler meanwhile.) The connections of a file checkpointed that way keep SQLite's
+// auto-checkpoint only as a fallback, at a much larger WAL (FALLBACK_AUTOCHECKPOINT_PAGES): if the
+// thread dies or stalls, the WAL still stays bounded. Processes that open a file briefly (the CLI,
+// scripts) start no thread and keep SQLite's defaults; the last connection to close a file checkpoints
+// it, as before.
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
@@ -21,7 +23,7 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 /**
  * Auto-checkpoint of a file whose checkpoints run on the checkpoint thread: reached only if that thread
- * is gone or stalled (it checkpoints every CHECKPOINT_INTERVAL_MS), 80 MB of WAL at 4 KB pages.
+ * is gone or stalled (it checkpoints at 1,000 frames), 80 MB of WAL at 4 KB pages.
  */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
