@@ -129,6 +129,22 @@ export function creditsContract(s: StoreRef): void {
       expect(await s().credits.charge(items(4).map((i) => i.messageId))).toBe(4);
     });
 
+    it('writes one entry per priced item of a batch, with its own amount and owner; free items none', async () => {
+      await s().credits.open('w1', { balance: 1000 });
+      const batch: ReserveItem[] = [item(1, 0), { ...item(2, 250, 'c1'), campaignId: 'c1' }, item(3, 100), item(4, 0), item(5, 30)];
+      expect(await s().credits.reserve('w1', batch)).toEqual(batch.map((i) => i.messageId));
+      expect((await s().credits.get('w1'))!.balance).toBe(620);
+      const { items: entries, total } = await s().credits.ledger('w1', { kind: 'reserve' }, { limit: 10, offset: 0 });
+      expect(total).toBe(3);
+      const byMessage = new Map(entries.map((e) => [e.messageId, e]));
+      expect(byMessage.get(item(2, 250, 'c1').messageId)).toMatchObject({ amount: -250, state: 'held', notificationId: 'c1', campaignId: 'c1', workspaceId: 'w1' });
+      expect(byMessage.get(item(3).messageId)).toMatchObject({ amount: -100, notificationId: 'n1' });
+      expect(byMessage.get(item(3).messageId)!.campaignId).toBeUndefined();
+      expect(byMessage.get(item(5).messageId)).toMatchObject({ amount: -30 });
+      expect(await s().credits.reserved('w1')).toBe(380);
+      expect(await s().credits.ledgerSum('w1')).toBe(620);
+    });
+
     it('finds held reservations older than a time, oldest first', async () => {
       await s().credits.open('w1', { balance: 1000 });
       await s().credits.reserve('w1', items(3));
