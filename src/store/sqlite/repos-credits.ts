@@ -45,6 +45,14 @@ const INSERT_RESERVE = insertSql(entries).replace(/^INSERT/, 'INSERT OR IGNORE')
  */
 const INSERT_RESERVES = `INSERT OR IGNORE INTO credit_ledger ("id", "workspaceId", "kind", "amount", "state", "messageId", "notificationId", "campaignId", "createdAt")
   SELECT 'reserve:' || (value ->> 0), @ws, 'reserve', -(value ->> 3), 'held', value ->> 0, value ->> 1, value ->> 2, @at FROM json_each(@items)`;
+/** Reservations of these messages (ids a JSON array) not given back yet: held or charged. */
+const REFUNDABLE = `SELECT "messageId", "workspaceId", "amount", "notificationId", "campaignId" FROM credit_ledger
+  WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" <> 'refunded'`;
+type RefundableRow = { messageId: string; workspaceId: string; amount: number; notificationId: string | null; campaignId: string | null };
+const MARK_REFUNDED = `UPDATE credit_ledger SET "state" = 'refunded' WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" <> 'refunded'`;
+/** Refund entries from a JSON array of [messageId, workspaceId, amount, notificationId | null, campaignId | null]. */
+const INSERT_REFUNDS = `INSERT INTO credit_ledger ("id", "workspaceId", "kind", "amount", "messageId", "notificationId", "campaignId", "createdAt")
+  SELECT 'refund:' || (value ->> 0), value ->> 1, 'refund', value ->> 2, value ->> 0, value ->> 3, value ->> 4, @at FROM json_each(@rows)`;
 /** A batch's held reservations charged in one statement (ids a JSON array); `+` keeps the lookup on the id's index. */
 const CHARGE_ALL = `UPDATE credit_ledger SET "state" = 'charged' WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" = 'held'`;
 
@@ -154,20 +162,27 @@ export function creditRepo(sql: Sql): CreditRepo {
     async refund(ids) {
       if (ids.length === 0) return [];
       return sql.group(() => {
-        const out: LedgerEntry[] = [];
+        // The reservations still to give back, found, marked and answered four statements a batch (not four a message).
+        const wanted = JSON.stringify([...new Set(ids)]);
+        const found = new Map(sql.all<RefundableRow>(REFUNDABLE, { ids: wanted }).map((r) => [r.messageId, r]));
+        if (found.size === 0) return [];
         const now = new Date();
-        for (const id of ids) {
-          const r = entry(reserveId(id));
-          if (!r || r.state === 'refunded') continue;
-          sql.run(`UPDATE credit_ledger SET "state" = 'refunded' WHERE "id" = @id`, { id: r.id });
-          const e: LedgerEntry = {
+        const out: LedgerEntry[] = [];
+        const back = new Map<string, number>();
+        // In the order asked, each message once.
+        for (const id of new Set(ids)) {
+          const r = found.get(id);
+          if (!r) continue;
+          out.push({
             id: refundId(id), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: id,
             ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
-          };
-          insertEntry(e);
-          addToBalance(r.workspaceId, e.amount, now);
-          out.push(e);
+          });
+          back.set(r.workspaceId, (back.get(r.workspaceId) ?? 0) - r.amount);
         }
+        sql.run(MARK_REFUNDED, { ids: wanted });
+        const rows = out.map((e) => [e.messageId, e.workspaceId, e.amount, e.notificationId ?? null, e.campaignId ?? null]);
+        sql.run(INSERT_REFUNDS, { at: now.getTime(), rows: JSON.stringify(rows) });
+        for (const [ws, amount] of back) addToBalance(ws, amount, now);
         return out;
       });
     },
