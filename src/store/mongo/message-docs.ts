@@ -5,6 +5,7 @@
 // a message sent. Documents written before keep their object entries and full parts; both are read.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import { toRecord } from './docs';
+import { ABSENT, MESSAGE_FIELDS, messageRecord } from '../message-record';
 
 type Doc = Record<string, unknown>;
 
@@ -43,13 +44,33 @@ export function storedSms(sms: unknown, content: unknown): unknown {
   return rest;
 }
 
+/** Store-only fields, never in the record. */
+const NOT_RECORD: ReadonlySet<string> = new Set(['_id', '__v', 'id', ...CAS_HIDDEN]);
+
+/**
+ * The record of a stored message, as toRecord makes it (`_id` as `id`, top-level nulls absent, the token
+ * hidden), built by named stores (message-record.ts): toRecord's keyed copy made every message a dictionary.
+ */
 export const fromDoc = (d: Doc): Message => {
-  // The token is store-only (and a delete would leave the record a slow dictionary object).
-  const m = toRecord<Message>(d, CAS_HIDDEN);
-  m.statusHistory = ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
-  if (m.sms && !Array.isArray(m.sms.parts) && typeof m.content?.text === 'string') m.sms = { ...m.sms, parts: [m.content.text] };
-  if (d.partStatuses && typeof d.partStatuses === 'object') {
-    m.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
-  }
-  return m;
+  const id = 'id' in d ? d.id : typeof d._id === 'string' ? d._id : undefined;
+  return messageRecord(
+    (k) => {
+      if (k === 'id') return id == null ? ABSENT : id;
+      if (k === 'statusHistory') return ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
+      const v = d[k];
+      if (v == null) return ABSENT;
+      if (k === 'sms') {
+        const sms = v as NonNullable<Message['sms']>;
+        const text = (d.content as { text?: unknown } | undefined)?.text;
+        return !Array.isArray(sms.parts) && typeof text === 'string' ? { ...sms, parts: [text] } : sms;
+      }
+      if (k === 'partStatuses' && typeof v === 'object') {
+        return Object.fromEntries(Object.entries(v as Record<string, MessageStatus>).map(([p, s]) => [partId(p), s]));
+      }
+      return v;
+    },
+    (out) => {
+      for (const k in d) if (!MESSAGE_FIELDS.has(k) && !NOT_RECORD.has(k) && d[k] != null) out[k] = d[k];
+    },
+  );
 };
