@@ -5,7 +5,7 @@
 // a message sent. Documents written before keep their object entries and full parts; both are read.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import { toRecord } from './docs';
-import { ABSENT, MESSAGE_FIELDS, messageRecord } from '../message-record';
+import { messageShell } from '../message-record';
 
 type Doc = Record<string, unknown>;
 
@@ -45,32 +45,24 @@ export function storedSms(sms: unknown, content: unknown): unknown {
 }
 
 /** Store-only fields, never in the record. */
-const NOT_RECORD: ReadonlySet<string> = new Set(['_id', '__v', 'id', ...CAS_HIDDEN]);
+const NOT_RECORD: ReadonlySet<string> = new Set(['_id', '__v', ...CAS_HIDDEN]);
 
 /**
- * The record of a stored message, as toRecord makes it (`_id` as `id`, top-level nulls absent, the token
- * hidden), built by named stores (message-record.ts): toRecord's keyed copy made every message a dictionary.
+ * The record of a stored message as toRecord makes it (`_id` as `id`, top-level nulls absent, the
+ * token hidden), in a message shell (message-record.ts): toRecord's `{}` made every message a dictionary.
  */
 export const fromDoc = (d: Doc): Message => {
-  const id = 'id' in d ? d.id : typeof d._id === 'string' ? d._id : undefined;
-  return messageRecord(
-    (k) => {
-      if (k === 'id') return id == null ? ABSENT : id;
-      if (k === 'statusHistory') return ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
-      const v = d[k];
-      if (v == null) return ABSENT;
-      if (k === 'sms') {
-        const sms = v as NonNullable<Message['sms']>;
-        const text = (d.content as { text?: unknown } | undefined)?.text;
-        return !Array.isArray(sms.parts) && typeof text === 'string' ? { ...sms, parts: [text] } : sms;
-      }
-      if (k === 'partStatuses' && typeof v === 'object') {
-        return Object.fromEntries(Object.entries(v as Record<string, MessageStatus>).map(([p, s]) => [partId(p), s]));
-      }
-      return v;
-    },
-    (out) => {
-      for (const k in d) if (!MESSAGE_FIELDS.has(k) && !NOT_RECORD.has(k) && d[k] != null) out[k] = d[k];
-    },
-  );
+  const m = messageShell();
+  if (!('id' in d) && typeof d._id === 'string') m.id = d._id;
+  for (const k in d) {
+    const v = d[k];
+    if (v !== null && v !== undefined && !NOT_RECORD.has(k)) m[k] = v;
+  }
+  const r = m as unknown as Message;
+  r.statusHistory = ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
+  if (r.sms && !Array.isArray(r.sms.parts) && typeof r.content?.text === 'string') r.sms = { ...r.sms, parts: [r.content.text] };
+  if (d.partStatuses && typeof d.partStatuses === 'object') {
+    r.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
+  }
+  return r;
 };
