@@ -3,6 +3,7 @@
 // /proc/<pid>/task, counted from start-up's end: which thread is the longest path.
 //   flock /work/bench.lock npx tsx bench/threads-probe.ts <senderThreads|auto> [messages=10000] [--no-build]
 // PROBE_PROF=<dir>: CPU profiles of every thread (npx tsx bench/cpu-top.ts <dir>/*.cpuprofile).
+// --metered: the default workspace metered (1,000,000 credits, as the metering phase): what metering costs each thread.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,11 @@ async function main() {
   if (!process.argv.includes('--no-build')) buildHerald();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threads-probe-'));
   const say = (s: string) => process.stdout.write(s + '\n');
-  const inst = await embeddedInstallation(dir, 'fan', { 'worker.prefetch': 100, 'worker.senderThreads': threads === 'auto' ? 'auto' : Number(threads) }, say, process.env.PROBE_PROF);
+  const inst = await embeddedInstallation(dir, 'fan', {
+    'worker.prefetch': 100,
+    'worker.senderThreads': threads === 'auto' ? 'auto' : Number(threads),
+    ...(process.argv.includes('--metered') ? { 'credits.defaultBalance': 1_000_000 } : {}),
+  }, say, process.env.PROBE_PROF);
   await inst.seed('fanout', 'f', n, 0);
   const tasks = new Map<string, number>();
   const sampler = setInterval(() => {
@@ -48,6 +53,6 @@ async function main() {
   clearInterval(sampler);
   const top = [...tasks].map(([k, v]) => [k, v - (atStart.get(k) ?? 0)] as const).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k}=${((v * 1e6) / n).toFixed(0)}us`).join(' ');
   say(`CPU per message by thread: ${top}`);
-  say(JSON.stringify({ peakMb: r.peakMb, threads, deliveredPerS: Math.round(r.deliveredPerS), fanoutPerS: Math.round(r.fanoutPerS), cpu: r.cpu, lost: r.lost, dup: r.duplicated, dir }));
+  say(JSON.stringify({ peakMb: r.peakMb, threads, metered: process.argv.includes('--metered'), deliveredPerS: Math.round(r.deliveredPerS), fanoutPerS: Math.round(r.fanoutPerS), cpu: r.cpu, lost: r.lost, dup: r.duplicated, dir }));
 }
 void main();

@@ -24,6 +24,14 @@ export interface BroadcastSubscription {
   close(): Promise<void>;
 }
 
+export interface SubscribeOptions {
+  /**
+   * Called each time the subscription is attached again after being away (its channel or connection lost):
+   * broadcasts sent meanwhile were missed, so the subscriber should look again. Never on the first attach.
+   */
+  onResumed?: () => void;
+}
+
 export interface Delivery {
   /** Parsed JSON body. Bodies that are not JSON never reach a handler: they are dead-lettered. */
   body: unknown;
@@ -108,6 +116,6 @@ export interface Bus {
    * that is away (or reconnecting) misses it, so a signal must only say "look again".
    */
   broadcast(topic: BroadcastTopic, body: object): Promise<void>;
-  /** Receives the topic's broadcasts from now on, until closed; keeps receiving across reconnects. */
-  subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription>;
+  /** Receives the topic's broadcasts from now on, until closed; keeps receiving across reconnects (see `onResumed`). */
+  subscribe(topic: BroadcastTopic, handler: (body: unknown) => void, opts?: SubscribeOptions): Promise<BroadcastSubscription>;
 }

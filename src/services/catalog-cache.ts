@@ -119,7 +119,8 @@ export function createCatalogCache(inner: Store, bus: Bus, logger: Logger, opts:
     store,
     clear,
     async start() {
-      subscription ??= await bus.subscribe('catalog', () => clear());
+      // Changes broadcast while the subscription was away were missed: drop everything then too.
+      subscription ??= await bus.subscribe('catalog', () => clear(), { onResumed: clear });
     },
     async stop() {
       await subscription?.close();

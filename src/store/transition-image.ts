@@ -1,6 +1,7 @@
 // The message right after a compare-and-set transition, built from the caller's own copy of it
 // (`opts.expected`) instead of read back: the store knows the write matched, and what it wrote.
 import type { Message, MessageStatus, StatusChange } from '../domain/types';
+import { messageShell } from './message-record';
 
 /** Whether the caller's copy can stand for the stored message: same id, in one of the statuses the change moves from. */
 export function usableExpected(id: string, from: MessageStatus[], expected: Message | undefined): expected is Message {
@@ -11,10 +12,11 @@ export function usableExpected(id: string, from: MessageStatus[], expected: Mess
  * `before` with the transition applied as the store applied it: the fields set (status, patch,
  * updatedAt), the fields removed, the attempts counted, and the history entry appended. Built in one
  * pass without `delete` (which would turn the copy into a slow dictionary object, twice the memory,
- * for every listener reading it); `skip` is a set field that is the store's own, not the record's.
+ * for every listener reading it), into a message shell (message-record.ts: a `{}` filled this way
+ * becomes one too past ~19 fields); `skip` is a set field that is the store's own, not the record's.
  */
 export function afterTransition(before: Message, set: Record<string, unknown>, unset: readonly string[], inc: number, change: StatusChange, skip?: string): Message {
-  const out: Record<string, unknown> = {};
+  const out = messageShell();
   const src = before as unknown as Record<string, unknown>;
   for (const k in src) {
     if (unset.length > 0 && unset.includes(k)) continue;

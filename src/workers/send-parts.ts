@@ -28,16 +28,17 @@ export async function sendParts(m: Message, provider: Provider, deps: { store: S
     });
   }
   const parts = m.sms?.parts.length ? m.sms.parts : [m.content.text];
-  const ids = m.providerMessageIds?.length ? [...m.providerMessageIds] : [];
+  // The parts' provider ids, made only for a message of several parts (most have one).
+  let ids: string[] | undefined = m.providerMessageIds?.length ? [...m.providerMessageIds] : undefined;
   let last: SendResult | undefined;
-  for (let i = ids.length; i < parts.length; i++) {
+  for (let i = ids?.length ?? 0; i < parts.length; i++) {
     if (isExpired(m.validUntil, now())) throw new ProviderError('REJECTED', `validity elapsed after part ${i} of ${parts.length}`);
     // No rate to keep (the usual case): the slot is taken here, without a promise to wait for.
     if (!router.slotNow(provider.id)) await slot(router, provider, i, parts.length);
     last = await provider.send({ messageId: m.id, part: i, to: m.to, text: parts[i], validUntil: m.validUntil });
     // One part, sent now: its answer is the attempt's (no id list to join).
     if (parts.length === 1) return last;
-    ids.push(last.providerMessageId);
+    (ids ??= []).push(last.providerMessageId);
     if (i < parts.length - 1) {
       await store.messages.transition(m.id, ['sending'], 'sending', {
         patch: { providerMessageIds: ids, provider: provider.id },
@@ -45,5 +46,5 @@ export async function sendParts(m: Message, provider: Provider, deps: { store: S
       });
     }
   }
-  return { ...(last as SendResult), providerMessageId: ids.join(',') };
+  return { ...(last as SendResult), providerMessageId: ids!.join(',') };
 }

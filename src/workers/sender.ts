@@ -49,6 +49,8 @@ const NO_PROVIDER_DELAY_MS = 1_000;
 const NO_PROVIDERS: ReadonlySet<string> = new Set();
 const FROM_QUEUED: MessageStatus[] = ['queued'];
 const FROM_SENDING: MessageStatus[] = ['sending'];
+/** The result of most messages (never changed by its readers). */
+const ACK: ItemResult = { action: 'ack' };
 
 function asProviderError(e: unknown): ProviderError {
   return e instanceof ProviderError ? e : new ProviderError('UNKNOWN', (e as Error)?.message ?? String(e));
@@ -93,7 +95,7 @@ export function createSender(deps: SenderDeps) {
     // Acked only once written.
     await writeRecord({
       id: m.id,
-      from: ['sending'],
+      from: FROM_SENDING,
       to,
       opts: {
         patch: { provider: providerId, providerMessageIds: ids, providerStatus: r.providerStatus, sentAt: now(), error: undefined, leaseUntil: undefined },
@@ -106,7 +108,7 @@ export function createSender(deps: SenderDeps) {
     // The cost it was stored with: an unmetered message (no cost) has nothing to settle.
     if (m.cost) void metering.settle([{ id: m.id, status: to, cost: m.cost }]);
     logMessage(logger, 'info', m, 'message handed to provider', { provider: providerId, providerMessageIds: ids, attempt });
-    return { action: 'ack' };
+    return ACK;
   }
 
   /**

@@ -90,6 +90,24 @@ export function creditsContract(s: StoreRef): void {
       expect((await s().credits.ledger('w1', { messageId: item(1).messageId }, { limit: 10, offset: 0 })).items.map((e) => e.kind).sort()).toEqual(['refund', 'reserve']);
     });
 
+    it('refunds a batch across workspaces, each message once even when asked twice in one call, each balance its own', async () => {
+      await s().credits.open('w1', { balance: 1000 });
+      await s().credits.open('w2', { balance: 1000 });
+      await s().credits.reserve('w1', [item(1, 100), item(2, 200)]);
+      await s().credits.reserve('w2', [item(3, 300, 'n2')]);
+      await s().credits.charge([item(2).messageId]);
+      const refunds = await s().credits.refund([item(2).messageId, item(3, 300, 'n2').messageId, item(2).messageId, 'never-reserved']);
+      expect(refunds.map((r) => [r.workspaceId, r.amount, r.messageId, r.notificationId])).toEqual([
+        ['w1', 200, item(2).messageId, 'n1'],
+        ['w2', 300, item(3, 300, 'n2').messageId, 'n2'],
+      ]);
+      expect((await s().credits.get('w1'))!.balance).toBe(900);
+      expect((await s().credits.get('w2'))!.balance).toBe(1000);
+      expect(await s().credits.reserved('w1')).toBe(100);
+      expect(await s().credits.ledgerSum('w1')).toBe(900);
+      expect(await s().credits.ledgerSum('w2')).toBe(1000);
+    });
+
     it('lets many concurrent spenders take at most the balance, and refunds them all exactly once', async () => {
       await s().credits.open('w1', { balance: 1000 });
       const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 5 }, (_, i) => item(b * 10 + i, 50, `n${b}`)));
@@ -127,6 +145,22 @@ export function creditsContract(s: StoreRef): void {
       expect(await s().credits.reserved('w1')).toBe(400);
       expect(await s().credits.settlePending(new Date(Date.now() + 60_000))).toBe(0);
       expect(await s().credits.charge(items(4).map((i) => i.messageId))).toBe(4);
+    });
+
+    it('writes one entry per priced item of a batch, with its own amount and owner; free items none', async () => {
+      await s().credits.open('w1', { balance: 1000 });
+      const batch: ReserveItem[] = [item(1, 0), { ...item(2, 250, 'c1'), campaignId: 'c1' }, item(3, 100), item(4, 0), item(5, 30)];
+      expect((await s().credits.reserve('w1', batch)).sort()).toEqual(batch.map((i) => i.messageId).sort());
+      expect((await s().credits.get('w1'))!.balance).toBe(620);
+      const { items: entries, total } = await s().credits.ledger('w1', { kind: 'reserve' }, { limit: 10, offset: 0 });
+      expect(total).toBe(3);
+      const byMessage = new Map(entries.map((e) => [e.messageId, e]));
+      expect(byMessage.get(item(2, 250, 'c1').messageId)).toMatchObject({ amount: -250, state: 'held', notificationId: 'c1', campaignId: 'c1', workspaceId: 'w1' });
+      expect(byMessage.get(item(3).messageId)).toMatchObject({ amount: -100, notificationId: 'n1' });
+      expect(byMessage.get(item(3).messageId)!.campaignId).toBeUndefined();
+      expect(byMessage.get(item(5).messageId)).toMatchObject({ amount: -30 });
+      expect(await s().credits.reserved('w1')).toBe(380);
+      expect(await s().credits.ledgerSum('w1')).toBe(620);
     });
 
     it('finds held reservations older than a time, oldest first', async () => {

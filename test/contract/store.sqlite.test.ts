@@ -240,3 +240,30 @@ describe('SQLite store: a file with the full status indexes of messages (before 
     expect(indexes).not.toContain('messages_status_valid');
   });
 });
+
+describe('SQLite store: a file with the full state index of the credit ledger (before the held-only one)', () => {
+  it('swaps it for the index of held reservations, and the sweeper and the balance read find the same entries', async () => {
+    const file = path.join(root, uniqueName('ledger'), 'herald.db');
+    const first = createSqliteStore(file);
+    await first.connect();
+    await first.credits.open('w1', { balance: 1000 });
+    const item = (k: number) => ({ messageId: `m${k}`, notificationId: 'n', cost: 100 });
+    await first.credits.reserve('w1', [item(1), item(2), item(3)]);
+    await first.credits.charge(['m2']);
+    await first.close();
+    const old = new Database(file);
+    old.exec(`DROP INDEX credit_ledger_held; CREATE INDEX credit_ledger_state ON credit_ledger ("state", "createdAt");`);
+    old.close();
+
+    const store = createSqliteStore(file);
+    await store.connect();
+    expect((await store.credits.findHeld(new Date(Date.now() + 60_000), 10)).map((e) => e.messageId)).toEqual(['m1', 'm3']);
+    expect(await store.credits.reserved('w1')).toBe(200);
+    await store.close();
+    const reopened = new Database(file);
+    const indexes = (reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'credit_ledger'").all() as Array<{ name: string }>).map((r) => r.name);
+    reopened.close();
+    expect(indexes).toContain('credit_ledger_held');
+    expect(indexes).not.toContain('credit_ledger_state');
+  });
+});

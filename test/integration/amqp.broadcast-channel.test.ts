@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('amqp broadcast: a subscription channel closed by the broker', () => {
-  it('is attached again on the same connection, and broadcasts reach the subscriber', async () => {
+  it('is attached again on the same connection, says it was away, and broadcasts reach the subscriber', async () => {
     const connection = new AmqpConnection(AMQP_URL, prefix);
     const broadcast = new AmqpBroadcast(connection, prefix, 5_000);
     try {
@@ -39,11 +39,13 @@ describe('amqp broadcast: a subscription channel closed by the broker', () => {
       });
 
       const got: unknown[] = [];
-      const sub = await broadcast.subscribe('catalog', (b) => got.push(b));
+      let resumed = 0;
+      const sub = await broadcast.subscribe('catalog', (b) => got.push(b), { onResumed: () => resumed++ });
       expect(opened).toHaveLength(1);
       await broadcast.publish('catalog', { n: 0 });
       for (let i = 0; i < 100 && got.length === 0; i++) await sleep(20);
       expect(got).toEqual([{ n: 0 }]);
+      expect(resumed).toBe(0);
 
       // A channel-level error: the broker closes that channel (404), the connection lives on.
       const closedByBroker = new Promise((r) => opened[0].once('close', r));
@@ -59,6 +61,8 @@ describe('amqp broadcast: a subscription channel closed by the broker', () => {
       expect(got.length).toBeGreaterThanOrEqual(2);
       expect(connection.current).toBe(live);
       expect(opened.length).toBeGreaterThanOrEqual(2);
+      // The subscriber heard that it was away: a catalog cache drops its copies then.
+      expect(resumed).toBe(opened.length - 1);
       await sub.close();
     } finally {
       await connection.close();

@@ -86,4 +86,25 @@ describe('dashboard log follow with a store read that never settles', () => {
       spy.mockRestore();
     }
   });
+
+  it('reads that all hang do not pile up: the stream stops asking after two given-up reads', async () => {
+    const logs = herald.store.logs;
+    let hung = 0;
+    const spy = jest.spyOn(logs, 'query').mockImplementation((q) => {
+      if (q.afterSeq !== undefined) hung++;
+      return new Promise(() => undefined);
+    });
+    const req = http.get(`${herald.url}/dashboard/events/logs?after=0`, { headers: { Cookie: cookie, Accept: 'text/event-stream' } });
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => req.once('response', resolve).once('error', reject));
+      expect(res.statusCode).toBe(200);
+      res.resume();
+      // Five periods of 1 s with a 300 ms bound: one new read a period if given-up reads were not counted.
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect(hung).toBe(2);
+    } finally {
+      req.destroy();
+      spy.mockRestore();
+    }
+  });
 });

@@ -34,4 +34,23 @@ describe('live balance with reads answering out of order', () => {
     stop();
     await watch.close();
   });
+
+  it('re-reads every watched workspace when the subscription comes back from a time away', async () => {
+    jest.useFakeTimers();
+    let reads = 0;
+    const store = { credits: { get: async (workspaceId: string) => (reads++, { workspaceId, balance: 55_000, createdAt: new Date(), updatedAt: new Date() }) } };
+    let resumed: (() => void) | undefined;
+    const bus = { subscribe: async (_t: string, _h: unknown, o?: { onResumed?: () => void }) => ((resumed = o?.onResumed), { close: async () => undefined }) };
+    const config = { credits: { currencyName: 'credits', streamCoalesceMs: 50, streamPollMs: 3_600_000 } } as never;
+    const watch = createBalanceWatch({ store: store as never, bus: bus as never, config, logger: { debug() {} } as never });
+    const heard: BalanceEvent[] = [];
+    const stop = await watch.watch('w', (e) => heard.push(e), { workspaceId: 'w', balance: 100, currencyName: 'credits' });
+    // The balance changed while the signal subscription was away: its signal was missed.
+    resumed!();
+    await jest.advanceTimersByTimeAsync(60);
+    expect(reads).toBe(1);
+    expect(heard.map((e) => e.balance)).toEqual([55]);
+    stop();
+    await watch.close();
+  });
 });

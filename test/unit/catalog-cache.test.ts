@@ -10,6 +10,7 @@ function fakes() {
   const programs = new Map<string, Program>();
   const reads = { programs: 0, eventTypes: 0 };
   const handlers: Array<(b: unknown) => void> = [];
+  const resumed: Array<() => void> = [];
   const broadcasts: unknown[] = [];
   const at = new Date();
   const inner = {
@@ -34,9 +35,13 @@ function fakes() {
   } as unknown as Store;
   const bus = {
     broadcast: async (_t: string, body: unknown) => void broadcasts.push(body),
-    subscribe: async (_t: string, h: (b: unknown) => void) => (handlers.push(h), { close: async () => undefined }),
+    subscribe: async (_t: string, h: (b: unknown) => void, o?: { onResumed?: () => void }) => {
+      handlers.push(h);
+      if (o?.onResumed) resumed.push(o.onResumed);
+      return { close: async () => undefined };
+    },
   } as unknown as Bus;
-  return { inner, bus, reads, handlers, broadcasts, programs };
+  return { inner, bus, reads, handlers, resumed, broadcasts, programs };
 }
 
 describe('catalog cache', () => {
@@ -82,5 +87,19 @@ describe('catalog cache', () => {
     expect((await store.programs.get('default', 'p'))!.name).toBe('P');
     t = 1001;
     expect((await store.programs.get('default', 'p'))!.name).toBe('S');
+  });
+
+  it('drops its copies when the subscription comes back from a time away (broadcasts missed meanwhile)', async () => {
+    const f = fakes();
+    const cache = createCatalogCache(f.inner, f.bus, logger);
+    await cache.start();
+    await cache.store.programs.create('default', { id: 'p', name: 'P' });
+    await cache.store.programs.get('default', 'p');
+    // Changed elsewhere while this process's subscription was away: its broadcast never arrived.
+    f.programs.set('p', { ...f.programs.get('p')!, name: 'T' });
+    expect((await cache.store.programs.get('default', 'p'))!.name).toBe('P');
+    expect(f.resumed).toHaveLength(1);
+    f.resumed[0]();
+    expect((await cache.store.programs.get('default', 'p'))!.name).toBe('T');
   });
 });

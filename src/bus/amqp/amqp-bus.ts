@@ -1,6 +1,6 @@
 // The Bus on RabbitMQ (amqplib): durable queues, confirmed persistent publishes, delay queues
 // for retries, a dead-letter queue per queue, automatic reconnection. Topology: docs/amqp.md.
-import type { BroadcastSubscription, BroadcastTopic, Bus, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
+import type { BroadcastSubscription, BroadcastTopic, Bus, SubscribeOptions, Consumer, ConsumeOptions, DeadLetter, Handler, PublishOptions, QueueName } from '../bus';
 import { BusUnavailableError } from '../../domain/errors';
 import { PublishNotConfirmedError } from '../errors';
 import type { Logger } from '../../log/logger';
@@ -101,9 +101,9 @@ class AmqpBus implements Bus {
     await this.broadcasts.publish(topic, body);
   }
 
-  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
+  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void, opts: SubscribeOptions = {}): Promise<BroadcastSubscription> {
     this.assertOpen();
-    const sub = await this.broadcasts.subscribe(topic, handler);
+    const sub = await this.broadcasts.subscribe(topic, handler, opts);
     const tracked: BroadcastSubscription = {
       close: async () => {
         this.subscriptions.delete(tracked);

@@ -1,7 +1,7 @@
 // Broadcasts on RabbitMQ: a durable fanout exchange per topic; each subscriber consumes an
 // exclusive, auto-deleted queue bound to it, re-declared on every new connection.
 import type { Channel } from 'amqplib';
-import type { BroadcastSubscription, BroadcastTopic } from '../bus';
+import type { BroadcastSubscription, BroadcastTopic, SubscribeOptions } from '../bus';
 import type { Logger } from '../../log/logger';
 import { PublishNotConfirmedError } from '../errors';
 import { backoffMs, type AmqpConnection, type Live } from './connection';
@@ -35,9 +35,11 @@ export class AmqpBroadcast {
     });
   }
 
-  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
+  async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void, opts: SubscribeOptions = {}): Promise<BroadcastSubscription> {
     let channel: Channel | undefined;
     let closed = false;
+    /** A bind after subscribe() returned follows a time away (or a start while the broker was down): broadcasts were missed. */
+    let returned = false;
     /** The connection attached to (or being attached): its 'live' and the first wait below are one event, heard twice. */
     let attachedTo: Live | undefined;
     /** Re-attaching to the same connection after its channel closed alone; consecutive failures back off. */
@@ -83,8 +85,9 @@ export class AmqpBroadcast {
           }
         }, { noAck: true });
         failures = 0;
-        if (closed) await ch.close().catch(() => undefined);
-        else channel = ch;
+        if (closed) return void (await ch.close().catch(() => undefined));
+        channel = ch;
+        if (returned) this.resumed(topic, opts);
       } catch (err) {
         this.logger?.warn('broadcast subscribe failed; trying again', { topic, error: (err as Error).message });
         // Its 'close' (now or after this close) attaches again while the connection lives.
@@ -96,6 +99,7 @@ export class AmqpBroadcast {
     this.connection.on('live', onLive);
     const live = await this.connection.waitLive(this.timeoutMs);
     if (live) await attach(live);
+    returned = true;
     return {
       close: async () => {
         if (closed) return;
@@ -105,5 +109,13 @@ export class AmqpBroadcast {
         await channel?.close().catch(() => undefined);
       },
     };
+  }
+
+  private resumed(topic: BroadcastTopic, opts: SubscribeOptions): void {
+    try {
+      opts.onResumed?.();
+    } catch (err) {
+      this.logger?.warn('broadcast resume handler failed', { topic, error: (err as Error).message });
+    }
   }
 }

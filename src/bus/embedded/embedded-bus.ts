@@ -148,6 +148,7 @@ class EmbeddedBus implements Bus {
     this.waker.channel.post({ topic, text });
   }
 
+  /** In-process listeners are never away, so `onResumed` is never called here. */
   async subscribe(topic: BroadcastTopic, handler: (body: unknown) => void): Promise<BroadcastSubscription> {
     if (this.closing) throw new BusUnavailableError('the bus is closed');
     const listener = (text: string) => {

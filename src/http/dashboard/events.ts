@@ -9,7 +9,7 @@ import { logFilterOf, logQuery, logRow } from './pages/logs';
 import { campaignProgress } from './pages/campaigns';
 import { viewerOf } from './session';
 import { streaming } from '../traffic';
-import { withinStoreTimeout } from '../../store/call-timeout';
+import { StoreTimeoutError, withinStoreTimeout } from '../../store/call-timeout';
 
 const HEARTBEAT_MS = 15_000;
 const OVERVIEW_EVERY_MS = 2_000;
@@ -46,18 +46,24 @@ export function openStream(res: Response): Stream {
 /**
  * Calls `tick` every `ms` until the client goes away; a failing tick is skipped (the next one tries again).
  * A tick still waiting on the store after `timeoutMs` is given up (StoreTimeoutError), so the stream goes on;
- * `current()` turns false for it: a late answer must not send what a newer tick sends again.
+ * `current()` turns false for it: a late answer must not send what a newer tick sends again. Two given-up
+ * ticks still running stop the rounds until one settles: on a store that hangs every read, reads must not pile up.
  */
 async function every(stream: Stream, ms: number, timeoutMs: number, tick: (current: () => boolean) => Promise<void>, opts: { now?: boolean } = {}): Promise<void> {
   let running = false;
+  let givenUpRunning = 0;
   let generation = 0;
   const round = (): void => {
-    if (running || stream.isClosed()) return;
+    if (running || givenUpRunning > 1 || stream.isClosed()) return;
     running = true;
     const mine = ++generation;
-    withinStoreTimeout(tick(() => mine === generation && !stream.isClosed()), timeoutMs, 'dashboard stream tick')
-      .catch(() => {
+    const call = tick(() => mine === generation && !stream.isClosed());
+    withinStoreTimeout(call, timeoutMs, 'dashboard stream tick')
+      .catch((e: unknown) => {
         if (mine === generation) generation++;
+        if (!(e instanceof StoreTimeoutError)) return;
+        givenUpRunning++;
+        void call.catch(() => undefined).finally(() => givenUpRunning--);
       })
       .finally(() => (running = false));
   };

@@ -69,7 +69,7 @@ export function createBalanceWatch(deps: { store: Store; bus: Bus; config: Credi
       subscription ??= bus.subscribe('credits', (body) => {
         const id = (body as { workspaceId?: unknown } | null)?.workspaceId;
         if (typeof id === 'string') schedule(id);
-      });
+      }, { onResumed: () => watched.forEach((_w, id) => schedule(id)) });
       // A subscription that failed (bus down) is tried again by the next stream.
       await subscription.catch((e: unknown) => {
         subscription = undefined;

@@ -36,7 +36,8 @@ export interface ObserveOptions {
 
 /**
  * Every insert and every change that moves a message between usage columns reaches the listeners
- * (batch writes that cross columns are made with their returning variant to know who moved);
+ * (batch writes that cross columns are made with their returning variant to know who moved; a batch
+ * change within one column, as a claim, is not reported unless `report` asks for its status);
  * single `transition`s are always reported. Listeners run after the write; their failures are logged, never thrown.
  */
 export function observeMessages(repo: MessageRepo, listeners: MessageListener[], logger?: Logger, options: ObserveOptions = {}): MessageRepo {
@@ -52,9 +53,16 @@ export function observeMessages(repo: MessageRepo, listeners: MessageListener[],
     }
   };
 
+  /** The batch write that tells who moved; the loud moves among them reach the listeners (a worker's claims, `queued -> sending`, do not). */
   const returning = async (changes: Change[]) => {
     const after = await repo.transitionEachReturning(changes);
-    emit(after.flatMap((m, i) => (m ? [{ before: previousStatus(changes[i].from, m), message: m, reason: changes[i].opts?.reason }] : [])));
+    let told: MessageChange[] | undefined;
+    for (let i = 0; i < after.length; i++) {
+      const m = after[i];
+      const c = changes[i];
+      if (m && loud(c.from, c.to)) (told ??= []).push({ before: previousStatus(c.from, m), message: m, reason: c.opts?.reason });
+    }
+    if (told) emit(told);
     return after;
   };
 

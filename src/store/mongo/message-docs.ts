@@ -5,6 +5,7 @@
 // a message sent. Documents written before keep their object entries and full parts; both are read.
 import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import { toRecord } from './docs';
+import { messageShell } from '../message-record';
 
 type Doc = Record<string, unknown>;
 
@@ -43,13 +44,25 @@ export function storedSms(sms: unknown, content: unknown): unknown {
   return rest;
 }
 
+/** Store-only fields, never in the record. */
+const NOT_RECORD: ReadonlySet<string> = new Set(['_id', '__v', ...CAS_HIDDEN]);
+
+/**
+ * The record of a stored message as toRecord makes it (`_id` as `id`, top-level nulls absent, the
+ * token hidden), in a message shell (message-record.ts): toRecord's `{}` made every message a dictionary.
+ */
 export const fromDoc = (d: Doc): Message => {
-  // The token is store-only (and a delete would leave the record a slow dictionary object).
-  const m = toRecord<Message>(d, CAS_HIDDEN);
-  m.statusHistory = ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
-  if (m.sms && !Array.isArray(m.sms.parts) && typeof m.content?.text === 'string') m.sms = { ...m.sms, parts: [m.content.text] };
-  if (d.partStatuses && typeof d.partStatuses === 'object') {
-    m.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
+  const m = messageShell();
+  if (!('id' in d) && typeof d._id === 'string') m.id = d._id;
+  for (const k in d) {
+    const v = d[k];
+    if (v !== null && v !== undefined && !NOT_RECORD.has(k)) m[k] = v;
   }
-  return m;
+  const r = m as unknown as Message;
+  r.statusHistory = ((d.statusHistory as unknown[]) ?? []).map(unpackChange);
+  if (r.sms && !Array.isArray(r.sms.parts) && typeof r.content?.text === 'string') r.sms = { ...r.sms, parts: [r.content.text] };
+  if (d.partStatuses && typeof d.partStatuses === 'object') {
+    r.partStatuses = Object.fromEntries(Object.entries(d.partStatuses as Record<string, MessageStatus>).map(([k, v]) => [partId(k), v]));
+  }
+  return r;
 };

@@ -88,6 +88,10 @@ function unsetKeys($unset: Doc): string[] {
 /** Largest estimated insert sent as one raw command. */
 const RAW_INSERT_BYTES = 8 * 1024 * 1024;
 
+/** Claim tokens: unique to this process (random) and to each batch (counted). */
+const TOKEN_PREFIX = randomBytes(9).toString('base64url');
+let batches = 0;
+
 export function messageRepo(models: () => Models): MessageRepo {
   const coll = () => models().messages.collection;
   const find = async (filter: Doc, sort: Record<string, 1 | -1>, limit: number): Promise<Message[]> => {
@@ -173,8 +177,8 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async transitionEachReturning(changes) {
       if (changes.length === 0) return [];
-      // One random value per batch: the index makes each write's token its own.
-      const batch = randomBytes(9).toString('base64url');
+      // One value per batch (this process's random prefix and a count, no random draw per batch): the index makes each write's token its own.
+      const batch = `${TOKEN_PREFIX}${(++batches).toString(36)}`;
       const tokens = changes.map((_, i) => `${batch}:${i}`);
       const writes = changes.map(({ id, from, to, opts }, i) => compareAndSet(id, from, to, opts ?? {}, tokens[i]));
       const res = await updateEach(models().messages, writes);

@@ -3,7 +3,7 @@
 // charges and refunds share the commit (one fsync) of the other writes of the same turn (group commit).
 import type { CreditAccount, LedgerEntry } from '../../domain/credits';
 import { NotFoundError, UnprocessableError } from '../../domain/errors';
-import type { CreditRepo } from '../store';
+import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
 import { decodeRow, encodeRecord, insertSql, type Sql, type TableCodec } from './db';
@@ -18,7 +18,10 @@ CREATE TABLE IF NOT EXISTS credit_ledger (
   "requestHash" TEXT, "note" TEXT, "createdAt" INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS credit_ledger_workspace ON credit_ledger ("workspaceId", "kind", "seq");
-CREATE INDEX IF NOT EXISTS credit_ledger_state ON credit_ledger ("state", "createdAt");
+-- Only the reservations still held (the sweeper's and reserved()'s): a charge deletes its entry, where an index
+-- of every row's state moved it and grew with the ledger. Replaces credit_ledger_state (built from the rows).
+DROP INDEX IF EXISTS credit_ledger_state;
+CREATE INDEX IF NOT EXISTS credit_ledger_held ON credit_ledger ("createdAt", "seq") WHERE "state" = 'held';
 `;
 
 const accounts: TableCodec = {
@@ -35,6 +38,23 @@ const entries: TableCodec = {
 
 /** A reserve entry, unless the message has one already. */
 const INSERT_RESERVE = insertSql(entries).replace(/^INSERT/, 'INSERT OR IGNORE');
+/**
+ * A whole batch's reserve entries in one statement, from a JSON array of [messageId, notificationId,
+ * campaignId | null, cost]: no statement, parameter object or record per message. Entries already there
+ * (a resumed fan-out) are left as they are.
+ */
+const INSERT_RESERVES = `INSERT OR IGNORE INTO credit_ledger ("id", "workspaceId", "kind", "amount", "state", "messageId", "notificationId", "campaignId", "createdAt")
+  SELECT 'reserve:' || (value ->> 0), @ws, 'reserve', -(value ->> 3), 'held', value ->> 0, value ->> 1, value ->> 2, @at FROM json_each(@items)`;
+/** Reservations of these messages (ids a JSON array) not given back yet: held or charged. */
+const REFUNDABLE = `SELECT "messageId", "workspaceId", "amount", "notificationId", "campaignId" FROM credit_ledger
+  WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" <> 'refunded'`;
+type RefundableRow = { messageId: string; workspaceId: string; amount: number; notificationId: string | null; campaignId: string | null };
+const MARK_REFUNDED = `UPDATE credit_ledger SET "state" = 'refunded' WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" <> 'refunded'`;
+/** Refund entries from a JSON array of [messageId, workspaceId, amount, notificationId | null, campaignId | null]. */
+const INSERT_REFUNDS = `INSERT INTO credit_ledger ("id", "workspaceId", "kind", "amount", "messageId", "notificationId", "campaignId", "createdAt")
+  SELECT 'refund:' || (value ->> 0), value ->> 1, 'refund', value ->> 2, value ->> 0, value ->> 3, value ->> 4, @at FROM json_each(@rows)`;
+/** A batch's held reservations charged in one statement (ids a JSON array); `+` keeps the lookup on the id's index. */
+const CHARGE_ALL = `UPDATE credit_ledger SET "state" = 'charged' WHERE "id" IN (SELECT 'reserve:' || value FROM json_each(@ids)) AND +"state" = 'held'`;
 
 export function creditRepo(sql: Sql): CreditRepo {
   const get = (ws: string): CreditAccount | null => {
@@ -51,6 +71,24 @@ export function creditRepo(sql: Sql): CreditRepo {
     void sql.run('UPDATE credit_accounts SET "balance" = "balance" + @delta, "updatedAt" = @at WHERE "workspaceId" = @ws AND "balance" IS NOT NULL', {
       ws, delta, at: at.getTime(),
     });
+
+  /** Reserves every priced item of a batch the balance covers in full; covered: all of them. */
+  const reserveAll = (ws: string, items: ReserveItem[], total: number, now: Date): string[] => {
+    const covered: string[] = new Array(items.length);
+    const rows: Array<[string, string, string | null, number]> = [];
+    for (let k = 0; k < items.length; k++) {
+      const i = items[k];
+      covered[k] = i.messageId;
+      if (i.cost > 0) rows.push([i.messageId, i.notificationId, i.campaignId ?? null, i.cost]);
+    }
+    if (rows.length === 0) return covered;
+    // Entries of a resumed fan-out are already there, and already paid: only the new rows (after `last`) are debited.
+    const last = sql.get<{ s: number | null }>('SELECT MAX("seq") AS s FROM credit_ledger')?.s ?? 0;
+    const written = sql.run(INSERT_RESERVES, { ws, at: now.getTime(), items: JSON.stringify(rows) }).changes;
+    const debit = written === rows.length ? total : (sql.get<{ s: number | null }>('SELECT SUM(-"amount") AS s FROM credit_ledger WHERE "seq" > @last', { last })?.s ?? 0);
+    if (debit > 0) addToBalance(ws, -debit, now);
+    return covered;
+  };
 
   return {
     async open(ws, opening) {
@@ -70,7 +108,7 @@ export function creditRepo(sql: Sql): CreditRepo {
       return get(ws);
     },
     async reserved(ws) {
-      const row = sql.get<{ s: number | null }>(`SELECT SUM(-"amount") AS s FROM credit_ledger WHERE "workspaceId" = @ws AND "kind" = 'reserve' AND "state" = 'held'`, { ws });
+      const row = sql.get<{ s: number | null }>(`SELECT SUM(-"amount") AS s FROM credit_ledger INDEXED BY credit_ledger_held WHERE "state" = 'held' AND "workspaceId" = @ws AND "kind" = 'reserve'`, { ws });
       return row?.s ?? 0;
     },
     async move(ws, m) {
@@ -93,9 +131,13 @@ export function creditRepo(sql: Sql): CreditRepo {
       return sql.group(() => {
         const acc = get(ws);
         if (!acc || acc.balance === null) return items.map((i) => i.messageId);
+        const now = new Date();
+        let total = 0;
+        for (const i of items) if (i.cost > 0) total += i.cost;
+        // The balance covers the whole batch (nearly always): one statement writes every entry.
+        if (total <= acc.balance) return reserveAll(ws, items, total, now);
         let balance = acc.balance;
         const covered: string[] = [];
-        const now = new Date();
         for (const i of items) {
           // Free: covered, nothing to hold (as on MongoDB).
           if (i.cost <= 0) covered.push(i.messageId);
@@ -115,25 +157,32 @@ export function creditRepo(sql: Sql): CreditRepo {
     },
     async charge(ids) {
       if (ids.length === 0) return 0;
-      return sql.group(() => ids.reduce((n, id) => n + sql.run(`UPDATE credit_ledger SET "state" = 'charged' WHERE "id" = @id AND "state" = 'held'`, { id: reserveId(id) }).changes, 0));
+      return sql.group(() => sql.run(CHARGE_ALL, { ids: JSON.stringify(ids) }).changes);
     },
     async refund(ids) {
       if (ids.length === 0) return [];
       return sql.group(() => {
-        const out: LedgerEntry[] = [];
+        // The reservations still to give back, found, marked and answered four statements a batch (not four a message).
+        const wanted = JSON.stringify([...new Set(ids)]);
+        const found = new Map(sql.all<RefundableRow>(REFUNDABLE, { ids: wanted }).map((r) => [r.messageId, r]));
+        if (found.size === 0) return [];
         const now = new Date();
-        for (const id of ids) {
-          const r = entry(reserveId(id));
-          if (!r || r.state === 'refunded') continue;
-          sql.run(`UPDATE credit_ledger SET "state" = 'refunded' WHERE "id" = @id`, { id: r.id });
-          const e: LedgerEntry = {
+        const out: LedgerEntry[] = [];
+        const back = new Map<string, number>();
+        // In the order asked, each message once.
+        for (const id of new Set(ids)) {
+          const r = found.get(id);
+          if (!r) continue;
+          out.push({
             id: refundId(id), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: id,
             ...(r.notificationId ? { notificationId: r.notificationId } : {}), ...(r.campaignId ? { campaignId: r.campaignId } : {}), createdAt: now,
-          };
-          insertEntry(e);
-          addToBalance(r.workspaceId, e.amount, now);
-          out.push(e);
+          });
+          back.set(r.workspaceId, (back.get(r.workspaceId) ?? 0) - r.amount);
         }
+        sql.run(MARK_REFUNDED, { ids: wanted });
+        const rows = out.map((e) => [e.messageId, e.workspaceId, e.amount, e.notificationId ?? null, e.campaignId ?? null]);
+        sql.run(INSERT_REFUNDS, { at: now.getTime(), rows: JSON.stringify(rows) });
+        for (const [ws, amount] of back) addToBalance(ws, amount, now);
         return out;
       });
     },
