@@ -10,6 +10,7 @@ import type { Principal } from '../services/tenancy/keys';
 import { principalOf, rolesFor, type Access, type Gate } from './access';
 import { HttpError, zodIssues } from './errors';
 import type { ErrorExample } from './error-examples';
+import { leanParse } from './schemas/lean-parse';
 import type { z } from './schemas/zod';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -95,6 +96,8 @@ type Issues = FieldIssue[] & { unprocessable?: number };
 
 function parsePart(schema: z.ZodTypeAny | undefined, value: unknown, issues: Issues, prefix = ''): unknown {
   if (!schema) return undefined;
+  const lean = leanParse(schema, value);
+  if (lean) return lean.data;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   issues.push(...zodIssues(r.error, prefix));

@@ -5,6 +5,9 @@ import { z } from './zod';
 const ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
 const ID_RULE = 'must be 1-128 letters, digits, ".", "_", "~" or "-"';
 
+/** idSchema before its transform to a string (for effect-free twins, lean-parse.ts): same inputs accepted. */
+export const idInput = z.union([z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()]);
+
 /** A caller-facing id: a string or an integer; 1 and "1" are the same record. */
 export const idSchema = z
   .union([z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()], {

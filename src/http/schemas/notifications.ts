@@ -1,7 +1,8 @@
 import { MESSAGE_STATUSES, NOTIFICATION_STATUSES } from '../../domain/types';
 import { parseIsoTime } from '../../domain/time';
 import { MAX_RECIPIENTS } from '../../domain/recipients';
-import { channelSchema, dateTimeOut, idSchema, idText, pageOf, pageQuery } from './common';
+import { channelSchema, dateTimeOut, idInput, idSchema, idText, pageOf, pageQuery } from './common';
+import { withLeanParse } from './lean-parse';
 import { emailSchema } from './users';
 import { z } from './zod';
 
@@ -38,7 +39,7 @@ export const recipientSchema = z
     anyOf: [{ required: ['phone'] }, { required: ['email'] }],
   });
 
-export const notificationCreateSchema = z
+const notificationCreateFull = z
   .object({
     programId: idSchema,
     eventTypeId: idSchema,
@@ -59,6 +60,21 @@ export const notificationCreateSchema = z
   .openapi('NotificationCreate', {
     example: { programId: 1, eventTypeId: '1', startTime: '2030-01-31T09:00:00Z', endTime: '2030-01-31T10:00:00Z', data: { name: 'Amina' } },
   });
+
+// The hot path's twin (lean-parse.ts): ids and times unconverted, then converted as the transforms would.
+const notificationCreateTwin = notificationCreateFull.extend({ programId: idInput, eventTypeId: idInput, startTime: z.string(), endTime: z.string().optional() });
+
+export const notificationCreateSchema = withLeanParse(notificationCreateFull, notificationCreateTwin, (d) => {
+  const startTime = parseIsoTime(d.startTime);
+  const endTime = d.endTime === undefined ? undefined : parseIsoTime(d.endTime);
+  if (!startTime || endTime === null) return undefined;
+  const out = d as unknown as z.output<typeof notificationCreateFull>;
+  out.programId = String(d.programId);
+  out.eventTypeId = String(d.eventTypeId);
+  out.startTime = startTime;
+  if (endTime) out.endTime = endTime;
+  return out;
+});
 
 const recipientOutSchema = z
   .object({
