@@ -125,35 +125,56 @@ hb.registerHelper('formatDate', function formatDate(...args: unknown[]): string 
   return formatIn(value, typeof format === 'string' ? format : DEFAULT_DATE_FORMAT, zone, locale);
 });
 
-const ZONE = Symbol('zone');
-const LOCALE = Symbol('locale');
-type WindowView = TemplateContext['window'] & { [ZONE]: string; [LOCALE]: string };
+/**
+ * The window a template sees: its dates, and their local times formatted when a template reads them (most templates
+ * name none, and each notification's window is new: eager formats would cost ~3 luxon calls a notification). The
+ * local times are getters of the class, which Handlebars reads because render() allows exactly these names on a
+ * prototype. Not object-literal getters (new closures at each call: V8 makes each such object a hidden class of its
+ * own in the old generation, holding the closures and the whole context until the next full collection), nor
+ * Object.defineProperty accessors (an accessor pair allocated in the old generation each: ~440 bytes a view).
+ */
+class WindowView {
+  readonly start: Date;
+  readonly end: Date | undefined;
+  readonly validUntil: Date;
+  readonly #zone: string;
+  readonly #locale: string;
 
-function localOf(view: WindowView, d: Date | undefined): string | undefined {
-  return d ? formatIn(d, LOCAL_WINDOW_FORMAT, view[ZONE], view[LOCALE]) : undefined;
+  constructor(w: TemplateContext['window'], zone: string, locale: string) {
+    this.start = w.start;
+    this.end = w.end;
+    this.validUntil = w.validUntil;
+    this.#zone = zone;
+    this.#locale = locale;
+  }
+
+  #local(d: Date | undefined): string | undefined {
+    return d ? formatIn(d, LOCAL_WINDOW_FORMAT, this.#zone, this.#locale) : undefined;
+  }
+
+  get startLocal(): string | undefined {
+    return this.#local(this.start);
+  }
+
+  get endLocal(): string | undefined {
+    return this.#local(this.end);
+  }
+
+  get validUntilLocal(): string | undefined {
+    return this.#local(this.validUntil);
+  }
 }
 
-// Formatted when a template reads them: own enumerable getters (Handlebars reads only own properties as plain
-// fields), the same three functions for every view. Getters written in an object literal are new closures at
-// each call, and V8 gives each such object a hidden class (map) of its own, allocated in the old generation:
-// ~1 KB of old space a message rendered, promoted garbage for the next full collection.
-const LOCAL_GETTERS: Array<[string, PropertyDescriptor]> = [
-  ['startLocal', { get(this: WindowView) { return localOf(this, this.start); }, enumerable: true, configurable: true }],
-  ['endLocal', { get(this: WindowView) { return localOf(this, this.end); }, enumerable: true, configurable: true }],
-  ['validUntilLocal', { get(this: WindowView) { return localOf(this, this.validUntil); }, enumerable: true, configurable: true }],
-];
+/** Handlebars reads only own properties unless told: the window's local times are the class's getters. */
+const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = { allowedProtoProperties: { startLocal: true, endLocal: true, validUntilLocal: true } };
 
 function viewOf(ctx: TemplateContext) {
-  // Most templates name none of the local times, and each notification's window is new, so eager formats would
-  // cost ~3 luxon calls a notification.
-  const window = { ...ctx.window, [ZONE]: safeZone(ctx.user.timezone), [LOCALE]: safeLocale(ctx.user.locale) };
-  for (const [name, getter] of LOCAL_GETTERS) Object.defineProperty(window, name, getter);
-  return { ...ctx, window };
+  return { ...ctx, window: new WindowView(ctx.window, safeZone(ctx.user.timezone), safeLocale(ctx.user.locale)) };
 }
 
 function render(source: string, mode: Mode, view: object, field: string): string {
   try {
-    return compiled(source, mode)(view);
+    return compiled(source, mode)(view, RUNTIME_OPTIONS);
   } catch (err) {
     throw new UnprocessableError([{ field, reason: describe(err) }], `template ${field} cannot be rendered`);
   }

@@ -52,6 +52,17 @@ describe('renderMessage: dates in the user zone and locale', () => {
     const out = renderMessage({ sms: { text: '{{window.startLocal}} - {{window.endLocal}}' } }, 'sms', context());
     expect(out.text).toBe('2019-08-28 00:04 GMT+3 - 2019-08-28 01:04 GMT+3');
   });
+
+  it('gives the local times inside #with and lookup too, and nothing else of the window object', () => {
+    const text = '{{#with window}}{{startLocal}} / {{validUntilLocal}}{{/with}} {{lookup window "endLocal"}} [{{window.constructor}}]';
+    const out = renderMessage({ sms: { text } }, 'sms', context());
+    expect(out.text).toBe('2019-08-28 00:04 GMT+3 / 2019-08-28 01:04 GMT+3 2019-08-28 01:04 GMT+3 []');
+  });
+
+  it('leaves endLocal empty for an open window', () => {
+    const out = renderMessage({ sms: { text: 'from {{window.startLocal}}{{#if window.endLocal}} to {{window.endLocal}}{{/if}}' } }, 'sms', context({}, { end: undefined }));
+    expect(out.text).toBe('from 2019-08-28 00:04 GMT+3');
+  });
 });
 
 describe('renderMessage: escaping', () => {
