@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { JobStore } from '../../src/bus/embedded/job-store';
-import { checkpointElsewhere } from '../../src/store/sqlite/checkpoint';
+import { checkpointElsewhere, startCheckpointer } from '../../src/store/sqlite/checkpoint';
+import { shareThreadLocks } from '../../src/store/sqlite/thread-lock';
 import { openDatabase } from '../../src/store/sqlite/schema';
 import type { RunningHerald } from '../../src/runtime';
 import { eventually, startTestHerald, tempDir, testConfig } from '../support/herald';
@@ -106,6 +107,43 @@ describe('sqlite checkpoints', () => {
       expect(walPages(file)).toBeLessThan(FALLBACK + 150);
     } finally {
       jobs.close();
+      undo();
+    }
+  });
+
+  test('an outside reader holding a snapshot does not keep the process\'s write lock taken: the checkpoint thread gives up on emptying the WAL instead of waiting under it, and empties it once the reader ends', async () => {
+    const file = path.join(tempDir('ckpt-reader-'), 'herald.db');
+    const undo = checkpointElsewhere([file]);
+    const db = openDatabase(file);
+    const reader = new Database(file);
+    // The lock the process's group commits take (thread-lock.ts), shared with the checkpoint thread.
+    const word = new Int32Array(Object.values(shareThreadLocks([file]))[0]);
+    const checkpointer = startCheckpointer([file], { intervalMs: 20, onError: () => undefined });
+    try {
+      db.pragma('synchronous = OFF'); // the test's speed only
+      db.exec('CREATE TABLE filler (b BLOB)');
+      const insert = db.prepare('INSERT INTO filler (b) VALUES (?)');
+      for (let i = 0; i < 150; i++) insert.run(BLOB);
+      // A reader of another process (a backup tool, a CLI export) keeps a snapshot that includes the WAL: no TRUNCATE can pass it.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM filler').get();
+      // The thread has copied what it could (PASSIVE): from here on each of its rounds tries to empty the WAL.
+      await eventually('herald.db holds the rows', () => fs.statSync(file).size > 150 * BLOB.length, 20_000);
+      let held = 0;
+      const samples = 200;
+      for (let i = 0; i < samples; i++) {
+        await new Promise((r) => setTimeout(r, 2));
+        if (Atomics.load(word, 0) !== 0) held++;
+      }
+      // Waiting for the reader under the lock, every group commit of the process would wait with it (~9 samples in 10).
+      expect(held).toBeLessThan(samples / 5);
+      reader.exec('COMMIT');
+      await eventually('the WAL emptied once the reader is gone', () => fs.statSync(`${file}-wal`).size === 0, 20_000);
+    } finally {
+      if (reader.inTransaction) reader.exec('COMMIT');
+      await checkpointer.stop();
+      reader.close();
+      db.close();
       undo();
     }
   });

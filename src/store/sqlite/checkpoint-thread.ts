@@ -5,9 +5,10 @@
 // while the other threads go on committing (the bulk of the copy and both fsyncs). TRUNCATE then,
 // holding the process's write lock of the file (thread-lock.ts: the other threads' group commits
 // wait for it without blocking their event loops), copies the few frames committed meanwhile and
-// empties the WAL file: the next commit starts it again from its beginning (each start costs that
-// commit one fsync of the WAL's header, so a WAL is started again only as often as SQLite would), and
-// its size counts the frames written since. An idle file is not touched: no checkpoint, no fsync. On
+// empties the WAL file (a reader still on the WAL: it gives up at once, next round tries again): the
+// next commit starts it again from its beginning (each start costs that commit one fsync of the
+// WAL's header, so a WAL is started again only as often as SQLite would), and its size counts the
+// frames written since. An idle file is not touched: no checkpoint, no fsync. On
 // `stop` the connections close (the last connection of a file to close checkpoints it and removes its WAL).
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -53,8 +54,11 @@ async function look(w: Watched): Promise<void> {
   if (wal.state === w.checkpointed) return;
   if (!w.db) {
     w.db = new Database(w.file, { fileMustExist: true });
-    // TRUNCATE waits for the readers still on the WAL (statements of a few ms); a writer of another process may hold it longer.
-    w.db.pragma('busy_timeout = 200');
+    // No busy wait: TRUNCATE runs holding the process's write lock, and a reader still on the WAL (a long read, an outside
+    // process's snapshot) or a writer of another process would hold every group commit of the process with it (up to the
+    // whole timeout, round after round). It gives up at once instead; the PASSIVE pass has copied what it could, SQLite
+    // starts the WAL again from its beginning by itself, and the next round tries again.
+    w.db.pragma('busy_timeout = 0');
     w.passive = w.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
     w.truncate = w.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
     w.frameBytes = Number(w.db.pragma('page_size', { simple: true })) + 24;
