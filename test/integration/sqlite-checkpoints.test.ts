@@ -157,4 +157,21 @@ describe('sqlite checkpoints', () => {
       db.close();
     }
   });
+
+  test('tells once of a file it cannot checkpoint, not every round', async () => {
+    const dir = tempDir('ckpt-bad');
+    const file = path.join(dir, 'not-a-database.db');
+    fs.writeFileSync(file, Buffer.alloc(8192, 7));
+    fs.writeFileSync(`${file}-wal`, Buffer.alloc(8192, 7));
+    const failed: string[] = [];
+    const checkpointer = startCheckpointer([file], { intervalMs: 20, onError: () => undefined, onFileFailed: (f) => failed.push(f) });
+    try {
+      await eventually('the failure told', () => failed.length === 1);
+      // Ten more rounds, still failing: nothing more is told.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(failed).toEqual([path.resolve(file)]);
+    } finally {
+      await checkpointer.stop();
+    }
+  });
 });

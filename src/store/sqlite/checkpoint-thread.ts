@@ -53,15 +53,22 @@ async function look(w: Watched): Promise<void> {
   w.looked = wal.state;
   if (wal.state === w.checkpointed) return;
   if (!w.db) {
-    w.db = new Database(w.file, { fileMustExist: true });
+    const db = new Database(w.file, { fileMustExist: true });
     // No busy wait: TRUNCATE runs holding the process's write lock, and a reader still on the WAL (a long read, an outside
     // process's snapshot) or a writer of another process would hold every group commit of the process with it (up to the
     // whole timeout, round after round). It gives up at once instead; the PASSIVE pass has copied what it could, SQLite
     // starts the WAL again from its beginning by itself, and the next round tries again.
-    w.db.pragma('busy_timeout = 0');
-    w.passive = w.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-    w.truncate = w.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
-    w.frameBytes = Number(w.db.pragma('page_size', { simple: true })) + 24;
+    db.pragma('busy_timeout = 0');
+    try {
+      w.passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+      w.truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+      w.frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
+    } catch (e) {
+      // Not usable (not a database, a file being replaced): opened again at the next look.
+      db.close();
+      throw e;
+    }
+    w.db = db;
   }
   if (wal.size < RESTART_FRAMES * w.frameBytes! && !quiet) return;
   // The bulk of the copy and its two fsyncs while the other threads go on committing.
@@ -77,19 +84,30 @@ async function look(w: Watched): Promise<void> {
 }
 
 let stopped = false;
+let running = false;
 let round: Promise<void> = Promise.resolve();
+/** Files whose failure was told: a failure that lasts is told once, not every round. */
+const told = new Set<string>();
 const tick = async (): Promise<void> => {
   for (const w of watched) {
     if (stopped) return;
     try {
       await look(w);
-    } catch {
+      told.delete(w.file);
+    } catch (e) {
       // A busy or vanished file: tried again at the next look (the other connections' fallback bounds the WAL meanwhile).
       w.checkpointed = undefined;
+      if (!told.has(w.file)) parentPort!.postMessage({ failed: w.file, error: (e as Error).message });
+      told.add(w.file);
     }
   }
 };
-const timer = setInterval(() => void (round = round.then(tick)), intervalMs);
+// A round still running (a slow disk) is not queued behind: the next look comes after it.
+const timer = setInterval(() => {
+  if (running) return;
+  running = true;
+  round = tick().finally(() => (running = false));
+}, intervalMs);
 
 parentPort!.on('message', (m: unknown) => {
   if (m !== 'stop') return;
