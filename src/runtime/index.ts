@@ -77,10 +77,13 @@ async function start(opts: StartOptions, threads: SenderThreadPool): Promise<Run
     // Lines after this (the program's own through RunningHerald.logger, a reconnect attempt still in flight) go to stdout only:
     // left on the closed store, the sink would try them again every 2 s, forever, and the process would never end.
     if (sink) logger.remove(sink);
-    await sink?.flush();
-    await storeWatchdog.stop();
-    await rawStore.close();
-    await checkpoints.stop();
+    try {
+      await sink?.flush();
+      await storeWatchdog.stop();
+      await rawStore.close();
+    } finally {
+      await checkpoints.stop();
+    }
   };
   // A start-up that fails from here on closes what it opened: a process that goes on (or starts again) finds the files free, and one left with nothing to do exits.
   const bus = await openBus(config, logger, { threads: threads.count > 0 || role === 'senders' }).catch(async (e: unknown) => {

@@ -74,6 +74,7 @@ export function startCheckpoints(config: HeraldConfig, role: string, logger: Log
   const undo = checkpointElsewhere(files);
   const checkpointer = startCheckpointer(files, {
     onError: (e) => logger.error('sqlite checkpoint thread failed: checkpoints run on the committing threads again, past a larger WAL', { error: e.message }),
+    onFileFailed: (file, error) => logger.warn('sqlite checkpoint failed; trying again each round (the WAL stays bounded by the fallback)', { file, error }),
   });
   return {
     async stop() {

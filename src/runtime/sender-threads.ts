@@ -73,6 +73,9 @@ export class SenderThreadError extends HeraldError {
  * the thread's heap in smaller steps after each full collection (up to ~1.6x what is live instead of 4x).
  */
 export const SENDER_HEAP_CEILING_MB = 1024;
+// Its young generation is left at V8's default (48 MB): sized to 96 or 192 MB (`maxYoungGenerationSizeMb`) it
+// collected 40 % fewer times but each scavenge copied as much (the messages in flight), for no CPU a message and
+// +25 / +70 MB peak RSS (30,000 fan-out, alternated; bench/benchmarks-notes.md, "Embedded").
 
 /**
  * The thread's entry: the compiled JavaScript beside this file, or (running from the TypeScript source:

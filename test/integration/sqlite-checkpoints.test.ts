@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { JobStore } from '../../src/bus/embedded/job-store';
-import { checkpointElsewhere } from '../../src/store/sqlite/checkpoint';
+import { checkpointElsewhere, startCheckpointer } from '../../src/store/sqlite/checkpoint';
+import { shareThreadLocks } from '../../src/store/sqlite/thread-lock';
 import { openDatabase } from '../../src/store/sqlite/schema';
 import type { RunningHerald } from '../../src/runtime';
 import { eventually, startTestHerald, tempDir, testConfig } from '../support/herald';
@@ -110,6 +111,43 @@ describe('sqlite checkpoints', () => {
     }
   });
 
+  test('an outside reader holding a snapshot does not keep the process\'s write lock taken: the checkpoint thread gives up on emptying the WAL instead of waiting under it, and empties it once the reader ends', async () => {
+    const file = path.join(tempDir('ckpt-reader-'), 'herald.db');
+    const undo = checkpointElsewhere([file]);
+    const db = openDatabase(file);
+    const reader = new Database(file);
+    // The lock the process's group commits take (thread-lock.ts), shared with the checkpoint thread.
+    const word = new Int32Array(Object.values(shareThreadLocks([file]))[0]);
+    const checkpointer = startCheckpointer([file], { intervalMs: 20, onError: () => undefined });
+    try {
+      db.pragma('synchronous = OFF'); // the test's speed only
+      db.exec('CREATE TABLE filler (b BLOB)');
+      const insert = db.prepare('INSERT INTO filler (b) VALUES (?)');
+      for (let i = 0; i < 150; i++) insert.run(BLOB);
+      // A reader of another process (a backup tool, a CLI export) keeps a snapshot that includes the WAL: no TRUNCATE can pass it.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM filler').get();
+      // The thread has copied what it could (PASSIVE): from here on each of its rounds tries to empty the WAL.
+      await eventually('herald.db holds the rows', () => fs.statSync(file).size > 150 * BLOB.length, 20_000);
+      let held = 0;
+      const samples = 200;
+      for (let i = 0; i < samples; i++) {
+        await new Promise((r) => setTimeout(r, 2));
+        if (Atomics.load(word, 0) !== 0) held++;
+      }
+      // Waiting for the reader under the lock, every group commit of the process would wait with it (~9 samples in 10).
+      expect(held).toBeLessThan(samples / 5);
+      reader.exec('COMMIT');
+      await eventually('the WAL emptied once the reader is gone', () => fs.statSync(`${file}-wal`).size === 0, 20_000);
+    } finally {
+      if (reader.inTransaction) reader.exec('COMMIT');
+      await checkpointer.stop();
+      reader.close();
+      db.close();
+      undo();
+    }
+  });
+
   test('files opened without a checkpoint thread (the CLI, scripts) keep SQLite default auto-checkpoint', () => {
     const file = path.join(tempDir('ckpt-default-'), 'herald.db');
     const db = openDatabase(file);
@@ -117,6 +155,23 @@ describe('sqlite checkpoints', () => {
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     } finally {
       db.close();
+    }
+  });
+
+  test('tells once of a file it cannot checkpoint, not every round', async () => {
+    const dir = tempDir('ckpt-bad');
+    const file = path.join(dir, 'not-a-database.db');
+    fs.writeFileSync(file, Buffer.alloc(8192, 7));
+    fs.writeFileSync(`${file}-wal`, Buffer.alloc(8192, 7));
+    const failed: string[] = [];
+    const checkpointer = startCheckpointer([file], { intervalMs: 20, onError: () => undefined, onFileFailed: (f) => failed.push(f) });
+    try {
+      await eventually('the failure told', () => failed.length === 1);
+      // Ten more rounds, still failing: nothing more is told.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(failed).toEqual([path.resolve(file)]);
+    } finally {
+      await checkpointer.stop();
     }
   });
 });

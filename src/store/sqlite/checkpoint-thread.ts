@@ -5,9 +5,10 @@
 // while the other threads go on committing (the bulk of the copy and both fsyncs). TRUNCATE then,
 // holding the process's write lock of the file (thread-lock.ts: the other threads' group commits
 // wait for it without blocking their event loops), copies the few frames committed meanwhile and
-// empties the WAL file: the next commit starts it again from its beginning (each start costs that
-// commit one fsync of the WAL's header, so a WAL is started again only as often as SQLite would), and
-// its size counts the frames written since. An idle file is not touched: no checkpoint, no fsync. On
+// empties the WAL file (a reader still on the WAL: it gives up at once, next round tries again): the
+// next commit starts it again from its beginning (each start costs that commit one fsync of the
+// WAL's header, so a WAL is started again only as often as SQLite would), and its size counts the
+// frames written since. An idle file is not touched: no checkpoint, no fsync. On
 // `stop` the connections close (the last connection of a file to close checkpoints it and removes its WAL).
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -52,12 +53,22 @@ async function look(w: Watched): Promise<void> {
   w.looked = wal.state;
   if (wal.state === w.checkpointed) return;
   if (!w.db) {
-    w.db = new Database(w.file, { fileMustExist: true });
-    // TRUNCATE waits for the readers still on the WAL (statements of a few ms); a writer of another process may hold it longer.
-    w.db.pragma('busy_timeout = 200');
-    w.passive = w.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-    w.truncate = w.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
-    w.frameBytes = Number(w.db.pragma('page_size', { simple: true })) + 24;
+    const db = new Database(w.file, { fileMustExist: true });
+    // No busy wait: TRUNCATE runs holding the process's write lock, and a reader still on the WAL (a long read, an outside
+    // process's snapshot) or a writer of another process would hold every group commit of the process with it (up to the
+    // whole timeout, round after round). It gives up at once instead; the PASSIVE pass has copied what it could, SQLite
+    // starts the WAL again from its beginning by itself, and the next round tries again.
+    db.pragma('busy_timeout = 0');
+    try {
+      w.passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+      w.truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+      w.frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
+    } catch (e) {
+      // Not usable (not a database, a file being replaced): opened again at the next look.
+      db.close();
+      throw e;
+    }
+    w.db = db;
   }
   if (wal.size < RESTART_FRAMES * w.frameBytes! && !quiet) return;
   // The bulk of the copy and its two fsyncs while the other threads go on committing.
@@ -73,19 +84,30 @@ async function look(w: Watched): Promise<void> {
 }
 
 let stopped = false;
+let running = false;
 let round: Promise<void> = Promise.resolve();
+/** Files whose failure was told: a failure that lasts is told once, not every round. */
+const told = new Set<string>();
 const tick = async (): Promise<void> => {
   for (const w of watched) {
     if (stopped) return;
     try {
       await look(w);
-    } catch {
+      told.delete(w.file);
+    } catch (e) {
       // A busy or vanished file: tried again at the next look (the other connections' fallback bounds the WAL meanwhile).
       w.checkpointed = undefined;
+      if (!told.has(w.file)) parentPort!.postMessage({ failed: w.file, error: (e as Error).message });
+      told.add(w.file);
     }
   }
 };
-const timer = setInterval(() => void (round = round.then(tick)), intervalMs);
+// A round still running (a slow disk) is not queued behind: the next look comes after it.
+const timer = setInterval(() => {
+  if (running) return;
+  running = true;
+  round = tick().finally(() => (running = false));
+}, intervalMs);
 
 parentPort!.on('message', (m: unknown) => {
   if (m !== 'stop') return;

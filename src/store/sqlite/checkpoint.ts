@@ -99,9 +99,13 @@ function spawn(data: CheckpointThreadData): Worker {
 /**
  * Starts the checkpoint thread of `files` (their WAL files may not exist yet). `onError` hears of a
  * thread that failed or ended on its own; the files' connections then fall back to auto-checkpoints.
+ * `onFileFailed` hears, once a streak, of a file whose checkpoint failed (tried again each round).
  * The thread never keeps the process alive.
  */
-export function startCheckpointer(files: string[], opts: { intervalMs?: number; onError: (e: Error) => void }): Checkpointer {
+export function startCheckpointer(
+  files: string[],
+  opts: { intervalMs?: number; onError: (e: Error) => void; onFileFailed?: (file: string, error: string) => void },
+): Checkpointer {
   const worker = spawn({ files: files.map((f) => path.resolve(f)), intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS, locks: shareThreadLocks(files) });
   worker.unref();
   // threadId reads -1 once the thread has ended.
@@ -114,6 +118,9 @@ export function startCheckpointer(files: string[], opts: { intervalMs?: number; 
     opts.onError(e);
   };
   worker.on('error', fail);
+  worker.on('message', (m: { failed?: string; error?: string }) => {
+    if (m?.failed) opts.onFileFailed?.(m.failed, m.error ?? '');
+  });
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', (code) => {
       // A thread that ended between taking a file's write lock and giving it back leaves it free.

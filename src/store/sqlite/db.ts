@@ -12,6 +12,11 @@ export interface TableCodec {
   columns: Readonly<Record<string, ColumnKind>>;
   /** Turns parsed JSON back into the record's shape (e.g. ISO strings into Dates). */
   revive?: Readonly<Record<string, (v: any) => unknown>>;
+  /**
+   * The empty record a row is decoded into (default `{}`). A table with more than ~16 columns needs one
+   * made with room for them (store/message-record.ts): `{}` filled by keyed stores becomes a dictionary.
+   */
+  shell?: () => Record<string, unknown>;
 }
 
 export function q(name: string): string {
@@ -63,7 +68,7 @@ function decodeValue(kind: ColumnKind, revive: ((v: any) => unknown) | undefined
 
 /** The record a row stands for: NULL columns are absent fields, never null. */
 export function decodeRow<T>(codec: TableCodec, row: Record<string, unknown>): T {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = codec.shell ? codec.shell() : {};
   const list = columnList(codec);
   for (let i = 0; i < list.length; i++) {
     const [col, kind, revive] = list[i];
@@ -88,8 +93,8 @@ function rawPlan(codec: TableCodec, stmt: Database.Statement): RawPlan {
 }
 
 /** `decodeRow` of a raw row (an array in the statement's column order). */
-function decodeRaw<T>(plan: RawPlan, row: unknown[]): T {
-  const out: Record<string, unknown> = {};
+function decodeRaw<T>(codec: TableCodec, plan: RawPlan, row: unknown[]): T {
+  const out: Record<string, unknown> = codec.shell ? codec.shell() : {};
   for (let i = 0; i < plan.length; i++) {
     const [index, col, kind, revive] = plan[i];
     const v = row[index];
@@ -170,14 +175,14 @@ export class Sql {
   allDecoded<T>(codec: TableCodec, sql: string, params: unknown = {}): T[] {
     const stmt = this.rawStmt(sql);
     const plan = rawPlan(codec, stmt);
-    return (stmt.all(params as object) as unknown[][]).map((row) => decodeRaw<T>(plan, row));
+    return (stmt.all(params as object) as unknown[][]).map((row) => decodeRaw<T>(codec, plan, row));
   }
 
   /** `get`, decoded as `allDecoded` does. */
   getDecoded<T>(codec: TableCodec, sql: string, params: unknown = {}): T | undefined {
     const stmt = this.rawStmt(sql);
     const row = stmt.get(params as object) as unknown[] | undefined;
-    return row ? decodeRaw<T>(rawPlan(codec, stmt), row) : undefined;
+    return row ? decodeRaw<T>(codec, rawPlan(codec, stmt), row) : undefined;
   }
 
   /** A statement in raw mode (its own, apart from the cached one of the same text, which gives objects). */

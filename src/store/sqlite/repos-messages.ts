@@ -4,6 +4,7 @@ import type { MessageRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
 import { decodeRow, encodeValue, q, setClause, type Sql, type TableCodec } from './db';
 import { afterTransition, usableExpected } from '../transition-image';
+import { messageShell } from '../message-record';
 import { pageOf } from './repos-catalog';
 import { sweepStatuses } from './message-sweeps';
 import { updateShape } from './message-updates';
@@ -18,6 +19,8 @@ const codec: TableCodec = {
     possibleDuplicate: 'bool', createdAt: 'date', updatedAt: 'date', sentAt: 'date', deliveredAt: 'date', leaseUntil: 'date',
     partStatuses: 'json', campaignId: 'text', cost: 'int',
   },
+  // Records with room for every field: `{}` would turn into a dictionary past ~16 of them.
+  shell: messageShell,
   revive: {
     // The array was just parsed (nobody else holds it): its dates are revived in place.
     statusHistory: (h: Array<Omit<StatusChange, 'at'> & { at: string | Date }>) => {

@@ -26,6 +26,7 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync;
 
 const FREE = 0;
+const noop = (): void => undefined;
 /** The word holds its holder's thread id + 1 (0: free), so the locks of a thread that ended can be taken back. */
 const ME = threadId + 1;
 const shared = new Map<string, SharedArrayBuffer>();
@@ -54,14 +55,23 @@ export function threadLockFor(file: string): ThreadLock | undefined {
   const word = new Int32Array(sab);
   return {
     async acquire() {
+      let holder = Atomics.compareExchange(word, 0, FREE, ME);
+      if (holder === FREE) return true;
       const deadline = Date.now() + STUCK_MS;
-      for (let holder = Atomics.compareExchange(word, 0, FREE, ME); holder !== FREE; holder = Atomics.compareExchange(word, 0, FREE, ME)) {
-        const left = deadline - Date.now();
-        if (left <= 0) return false;
-        const w = waitAsync(word, 0, holder, left);
-        if (w.async) await w.value;
+      // Atomics.waitAsync does not keep the event loop alive: waiting on a thread that does not either (the checkpoint
+      // thread is unreferenced), a commit with nothing else pending (a stop's last writes) would see the process end under it.
+      const alive = setTimeout(noop, STUCK_MS);
+      try {
+        for (; holder !== FREE; holder = Atomics.compareExchange(word, 0, FREE, ME)) {
+          const left = deadline - Date.now();
+          if (left <= 0) return false;
+          const w = waitAsync(word, 0, holder, left);
+          if (w.async) await w.value;
+        }
+        return true;
+      } finally {
+        clearTimeout(alive);
       }
-      return true;
     },
     release() {
       if (Atomics.compareExchange(word, 0, ME, FREE) === ME) Atomics.notify(word, 0);
