@@ -5,12 +5,15 @@ import { z } from './zod';
 const ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
 const ID_RULE = 'must be 1-128 letters, digits, ".", "_", "~" or "-"';
 
+/** The forms a caller-facing id comes in, before it is read as a string. */
+const idForms = () => [z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()] as const;
+
 /** idSchema before its transform to a string (for effect-free twins, lean-parse.ts): same inputs accepted. */
-export const idInput = z.union([z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()]);
+export const idInput = z.union(idForms());
 
 /** A caller-facing id: a string or an integer; 1 and "1" are the same record. */
 export const idSchema = z
-  .union([z.string().regex(ID_PATTERN, ID_RULE), z.number().int().nonnegative()], {
+  .union(idForms(), {
     errorMap: (_issue, ctx) => ({ message: ctx.data === undefined ? 'is required' : 'must be a string or a non-negative integer' }),
   })
   .transform((v) => String(v))
