@@ -12,21 +12,35 @@ const codec: TableCodec = {
   },
 };
 
+/**
+ * Lines a multi-row INSERT holds, largest first: one statement (and one sqlite_sequence update, AUTOINCREMENT's)
+ * for up to 64 lines; a batch's rest in the smaller ones, so four statement texts serve any batch.
+ */
+const ROWS_PER_INSERT = [64, 16, 4, 1];
+
 export function logRepo(sql: Sql): LogRepo {
-  // Positional, one array a line (a busy worker writes a line per message sent).
+  // Positional, one array a batch (a busy worker writes a line per message sent).
   const cols = Object.entries(codec.columns).filter(([k]) => k !== 'seq');
-  const insert = `INSERT INTO logs (${[...cols.map(([c]) => q(c)), q('levelRank')].join(', ')}) VALUES (${[...cols, 0].map(() => '?').join(', ')})`;
+  const tuple = `(${[...cols, 0].map(() => '?').join(', ')})`;
+  const head = `INSERT INTO logs (${[...cols.map(([c]) => q(c)), q('levelRank')].join(', ')}) VALUES `;
+  /** The INSERT of n lines (seq follows the VALUES' order), its text made once per n. */
+  const inserts: string[] = [];
+  const insertOf = (n: number): string => (inserts[n] ??= head + Array.from({ length: n }, () => tuple).join(', '));
   return {
     async append(lines) {
       if (lines.length === 0) return;
       await sql.group(() => {
-        const stmt = sql.stmt(insert);
-        for (const line of lines) {
-          const rec = line as unknown as Record<string, unknown>;
-          const row: unknown[] = [];
-          for (const [col, kind] of cols) row.push(encodeValue(kind, rec[col]));
-          row.push(levelRank(line.level));
-          stmt.run(row);
+        for (let at = 0; at < lines.length; ) {
+          const rows = ROWS_PER_INSERT.find((n) => n <= lines.length - at)!;
+          const end = at + rows;
+          const values: unknown[] = [];
+          for (let i = at; i < end; i++) {
+            const rec = lines[i] as unknown as Record<string, unknown>;
+            for (const [col, kind] of cols) values.push(encodeValue(kind, rec[col]));
+            values.push(levelRank(lines[i].level));
+          }
+          sql.stmt(insertOf(rows)).run(values);
+          at = end;
         }
       });
     },
