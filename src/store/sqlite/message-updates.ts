@@ -1,5 +1,6 @@
 // The UPDATE statements of message transitions (repos-messages.ts): one text per set of columns a
 // transition writes, made once and kept with each column's kind (the values are bound by position).
+import type { StatusChange } from '../../domain/types';
 import { q, type ColumnKind } from './db';
 
 /** A transition's UPDATE for one set of columns (positional parameters), built once per shape. */
@@ -25,4 +26,17 @@ export function updateShape(columns: Readonly<Record<string, ColumnKind>>, key: 
     updateShapes.set(key, shape);
   }
   return shape;
+}
+
+/**
+ * The history entry's JSON, as JSON.stringify writes it (same keys in the same order), built by hand:
+ * the stringifier calls the Date's toJSON from inside it (~1 µs of a transition's ~3 for this text).
+ */
+export function changeJson(c: StatusChange): string {
+  if (Number.isNaN(c.at.getTime())) return JSON.stringify(c);
+  let s = `{"status":${JSON.stringify(c.status)},"at":"${c.at.toISOString()}"`;
+  if (c.reason !== undefined) s += `,"reason":${JSON.stringify(c.reason)}`;
+  if (c.provider !== undefined) s += `,"provider":${JSON.stringify(c.provider)}`;
+  if (c.providerStatus !== undefined) s += `,"providerStatus":${JSON.stringify(c.providerStatus)}`;
+  return `${s}}`;
 }

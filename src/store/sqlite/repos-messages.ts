@@ -7,7 +7,7 @@ import { afterTransition, usableExpected } from '../transition-image';
 import { messageShell } from '../message-record';
 import { pageOf } from './repos-catalog';
 import { sweepStatuses } from './message-sweeps';
-import { updateShape } from './message-updates';
+import { changeJson, updateShape } from './message-updates';
 import { providerIdIndex } from './message-provider-ids';
 
 const codec: TableCodec = {
@@ -92,7 +92,7 @@ export function messageRepo(sql: Sql): MessageRepo {
     const values: unknown[] = [];
     for (const [col, kind] of shape.cols) values.push(encodeValue(kind, fields[col]));
     // One status (the worker's claim and record): a plain comparison, no JSON table per row.
-    values.push(inc, JSON.stringify(change), id, one ? from[0] : statusesParam(from));
+    values.push(inc, changeJson(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
     const changes = sql.stmt(shape.text).run(values).changes;
     // A claimed copy without provider ids: none stored before this attempt (ids stored between parts are in the final list).
