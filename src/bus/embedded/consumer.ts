@@ -23,7 +23,7 @@ export interface EmbeddedConsumerDeps {
 export class EmbeddedConsumer implements Consumer {
   private readonly held = new Map<number, { token: string; done: Promise<void> }>();
   /** Settlements of finished jobs not yet asked of the store: written with the next claim or poll tick (one commit). */
-  private toSettle: Array<() => void> = [];
+  private toSettle: Array<{ write: () => boolean; answer: (kept: boolean | undefined) => void }> = [];
   /** Held jobs whose handler has finished: their slots are free again, their settlement commits soon. */
   private settling = 0;
   /** Under load a claim waits for this many free slots (or the next poll tick): fewer, larger claims. */
@@ -248,21 +248,27 @@ export class EmbeddedConsumer implements Consumer {
   /** `fn` in the group commit of the next claim or poll tick (at once when cancelling); resolves once it is durable. */
   private settleSoon(fn: () => boolean): Promise<boolean | undefined> {
     return new Promise((resolve) => {
-      this.toSettle.push(() => void this.safelyLater(fn).then(resolve));
+      this.toSettle.push({ write: fn, answer: resolve });
       if (this.cancelled) this.flushSettlements();
     });
   }
 
-  /** Asks the store for every queued settlement in this turn: they join one group commit. */
+  /**
+   * Asks the store for every queued settlement as one write of its group commit: one savepoint and one
+   * waiter for all of them, not one each. A write that throws (I/O, a closed file: the transaction's
+   * end, not one job's) undoes them all, and all come back as their leases end.
+   */
   private flushSettlements(): void {
     if (this.toSettle.length === 0) return;
-    const fns = this.toSettle;
+    const batch = this.toSettle;
     this.toSettle = [];
-    for (const f of fns) f();
+    void this.safelyLater(() => batch.map((s) => s.write())).then((kept) => {
+      for (let i = 0; i < batch.length; i++) batch[i].answer(kept?.[i]);
+    });
   }
 
   /** `safely`, in the store's next group commit. */
-  private async safelyLater(fn: () => boolean): Promise<boolean | undefined> {
+  private async safelyLater<T>(fn: () => T): Promise<T | undefined> {
     if (!this.deps.store.isOpen) return undefined;
     try {
       return await this.deps.store.later(fn);
