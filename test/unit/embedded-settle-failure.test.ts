@@ -1,0 +1,65 @@
+// The embedded consumer settles the jobs finished since its last look in one write of the queue's
+// group commit (src/bus/embedded/consumer.ts). A settlement that fails to be written (here an ack that
+// throws, as an I/O error would) must never lose a job: every job of that write is delivered again
+// once its lease ends, and the queue ends empty with every job handled to an ack.
+import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import type { Delivery, HandlerResult } from '../../src/bus/bus';
+import { EmbeddedConsumer } from '../../src/bus/embedded/consumer';
+import { JobStore } from '../../src/bus/embedded/job-store';
+import { tempDir } from '../support/herald';
+
+const until = async (cond: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  return cond();
+};
+
+describe('embedded consumer: a settlement write that fails', () => {
+  let store: JobStore;
+  let file: string;
+  let consumer: EmbeddedConsumer | undefined;
+  /** Jobs still in the queue, held (leased) or not. */
+  const jobsLeft = (): number => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM bus_jobs').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  beforeEach(() => {
+    file = path.join(tempDir('settle-failure-'), 'queue.db');
+    store = new JobStore(file);
+  });
+  afterEach(async () => {
+    await consumer?.cancel();
+    store.close();
+  });
+
+  it('delivers the jobs of the failed write again; none is lost, the queue ends empty', async () => {
+    const deliveries = new Map<number, boolean[]>();
+    const handler = async (d: Delivery): Promise<HandlerResult> => {
+      const n = (d.body as { n: number }).n;
+      deliveries.set(n, [...(deliveries.get(n) ?? []), d.redelivered]);
+      return { action: 'ack' };
+    };
+    for (let n = 1; n <= 6; n++) store.insert('sms', Buffer.from(JSON.stringify({ n })), {}, undefined, 1, 0);
+    // The third ack written throws, once: the write holding it fails as a whole.
+    const realAck = store.ack.bind(store);
+    let acks = 0;
+    jest.spyOn(store, 'ack').mockImplementation((id, token) => {
+      if (++acks === 3) throw new Error('disk I/O error');
+      return realAck(id, token);
+    });
+    consumer = new EmbeddedConsumer({ store, wake: new EventEmitter(), pollMs: 20, visibilityMs: 300, drainTimeoutMs: 2_000 }, 'sms', handler, 10, () => undefined);
+
+    expect(await until(() => deliveries.size === 6 && jobsLeft() === 0)).toBe(true);
+    // What the failed write held came back after its lease: delivered a second time, marked redelivered.
+    const again = [...deliveries.entries()].filter(([, d]) => d.length > 1);
+    expect(again.length).toBeGreaterThan(0);
+    for (const [, d] of again) expect(d).toEqual([false, true]);
+    expect(acks).toBeGreaterThan(6);
+  });
+});
