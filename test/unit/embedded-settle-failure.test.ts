@@ -46,7 +46,7 @@ describe('embedded consumer: a settlement write that fails', () => {
       return { action: 'ack' };
     };
     for (let n = 1; n <= 6; n++) store.insert('sms', Buffer.from(JSON.stringify({ n })), {}, undefined, 1, 0);
-    // The third ack written throws, once: the write holding it fails as a whole.
+    // The third ack written throws, once: it fails, and every job whose settlement did not land comes back.
     const realAck = store.ack.bind(store);
     let acks = 0;
     jest.spyOn(store, 'ack').mockImplementation((id, token) => {
@@ -61,5 +61,39 @@ describe('embedded consumer: a settlement write that fails', () => {
     expect(again.length).toBeGreaterThan(0);
     for (const [, d] of again) expect(d).toEqual([false, true]);
     expect(acks).toBeGreaterThan(6);
+  });
+
+  /** Runs `respond` on every delivery until the queue is empty; the bodies delivered, each with its redelivered flags. */
+  const runUntilEmpty = async (respond: (body: { n: number | string }, redelivered: boolean) => HandlerResult) => {
+    const deliveries = new Map<number | string, boolean[]>();
+    const handler = async (d: Delivery): Promise<HandlerResult> => {
+      const body = d.body as { n: number | string };
+      deliveries.set(body.n, [...(deliveries.get(body.n) ?? []), d.redelivered]);
+      return respond(body, d.redelivered);
+    };
+    consumer = new EmbeddedConsumer({ store, wake: new EventEmitter(), pollMs: 20, visibilityMs: 300, drainTimeoutMs: 2_000 }, 'sms', handler, 10, () => undefined);
+    expect(await until(() => deliveries.size >= 6 && jobsLeft() === 0)).toBe(true);
+    // Past one more lease: a job wrongly left in the queue or a part wrongly written would be delivered by now.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(jobsLeft()).toBe(0);
+    return deliveries;
+  };
+
+  it('a settlement SQLite refuses fails alone: the other settlements of its write stay, their jobs delivered once', async () => {
+    for (let n = 1; n <= 6; n++) store.insert('sms', Buffer.from(JSON.stringify({ n })), {}, undefined, 1, 0);
+    // A retry whose delay is not a number: its available_at is NULL, which the table refuses (NOT NULL).
+    const deliveries = await runUntilEmpty((b, again) => (b.n === 6 && !again ? { action: 'retry', delayMs: Number.NaN } : { action: 'ack' }));
+    expect(Object.fromEntries(deliveries)).toEqual({ 1: [false], 2: [false], 3: [false], 4: [false], 5: [false], 6: [false, true] });
+  });
+
+  it('a split whose second part SQLite refuses leaves no part of it: the job comes back whole', async () => {
+    for (let n = 1; n <= 6; n++) store.insert('sms', Buffer.from(JSON.stringify({ n })), {}, undefined, 1, 0);
+    const deliveries = await runUntilEmpty((b, again) =>
+      b.n === 6 && !again
+        ? { action: 'split', parts: [{ body: { n: 'a' }, result: { action: 'retry', delayMs: 0 } }, { body: { n: 'b' }, result: { action: 'retry', delayMs: Number.NaN } }] }
+        : { action: 'ack' },
+    );
+    expect(deliveries.has('a')).toBe(false);
+    expect(deliveries.get(6)).toEqual([false, true]);
   });
 });

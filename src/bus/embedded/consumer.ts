@@ -255,15 +255,19 @@ export class EmbeddedConsumer implements Consumer {
 
   /**
    * Asks the store for every queued settlement as one write of its group commit: one savepoint and one
-   * waiter for all of them, not one each. A write that throws (I/O, a closed file: the transaction's
-   * end, not one job's) undoes them all, and all come back as their leases end.
+   * waiter for all of them, not one each. One that throws (a value SQLite refuses) fails alone, its job
+   * back as its lease ends; a failure of the transaction itself (I/O, a closed file) fails them all alike.
    */
   private flushSettlements(): void {
     if (this.toSettle.length === 0) return;
     const batch = this.toSettle;
     this.toSettle = [];
-    void this.safelyLater(() => batch.map((s) => s.write())).then((kept) => {
-      for (let i = 0; i < batch.length; i++) batch[i].answer(kept?.[i]);
+    void this.safelyLater(() => this.deps.store.each(batch.map((s) => s.write))).then((outcomes) => {
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes?.[i];
+        if (o && !o.ok) this.deps.logger?.error('embedded queue write failed', { queue: this.queue, error: (o.error as Error).message });
+        batch[i].answer(o?.ok ? o.value : undefined);
+      }
     });
   }
 

@@ -170,7 +170,7 @@ export class JobStore {
 
   /** Moves a held job to the dead-letter table, in one transaction. */
   dead(id: number, token: string, reason: string, headers: Record<string, unknown>): boolean {
-    return this.write(() => {
+    return this.writeSeveral(() => {
       const row = this.stmts.held.get(id, token) as JobRow | undefined;
       if (!row) return false;
       this.stmts.insertDead.run({
@@ -192,7 +192,7 @@ export class JobStore {
    * their delay, dead ones as dead letters. False (nothing written) when the lease was lost.
    */
   split(id: number, token: string, parts: JobPart[]): boolean {
-    return this.write(() => {
+    return this.writeSeveral(() => {
       const row = this.stmts.held.get(id, token) as JobRow | undefined;
       if (!row) return false;
       const now = Date.now();
@@ -212,9 +212,29 @@ export class JobStore {
   }
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so a busy file waits (busy_timeout) instead of failing.
-   *  Inside a group (below) it runs bare: the group gives each of its writes a savepoint already (two statements less a write). */
+   *  Inside a group (below) it runs bare: `fn` is one statement, which SQLite undoes alone if it fails. */
   private write<T>(fn: () => T): T {
     return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+  }
+
+  /** `write` of several statements: inside a group, a savepoint, so one that fails leaves none of them behind. */
+  private writeSeveral<T>(fn: () => T): T {
+    return this.db.inTransaction ? this.savepoints.one(fn) : this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Inside a group's write: each of `fns` (writes above) on its own, an outcome each. One that throws left
+   * nothing written, so the others go on; a failure that ended the transaction (I/O, a full disk) throws.
+   */
+  each<T>(fns: Array<() => T>): Array<Outcome<T>> {
+    return fns.map((fn): Outcome<T> => {
+      try {
+        return { ok: true, value: fn() };
+      } catch (error) {
+        if (!this.db.inTransaction) throw error;
+        return { ok: false, error };
+      }
+    });
   }
 
   /**
