@@ -48,4 +48,17 @@ describe('group commit savepoints', () => {
     expect(out.every((o) => o.ok)).toBe(true);
     expect(rows()).toEqual([1, 3, 4]);
   });
+
+  it('a write whose failure ended the transaction (I/O, a full disk) fails the group: no later write commits on its own', () => {
+    const sp = savepoints(db);
+    // SQLite rolls the whole transaction back on some errors (SQLITE_FULL, SQLITE_IOERR): as here.
+    const endingTheTransaction = () => {
+      insert(2)();
+      db.exec('ROLLBACK');
+      throw new Error('database or disk is full');
+    };
+    expect(() => db.transaction(() => sp.each([insert(1), endingTheTransaction, insert(3)])).immediate()).toThrow('database or disk is full');
+    expect(rows()).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+  });
 });

@@ -118,6 +118,8 @@ export function savepoints(db: Database.Database): Savepoints {
         try {
           return { ok: true, value: one(fn) };
         } catch (error) {
+          // The transaction itself ended: a savepoint now would begin one of its own and commit the next writes alone.
+          if (!db.inTransaction) throw error;
           return { ok: false, error };
         }
       });
