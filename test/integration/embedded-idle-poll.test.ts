@@ -12,6 +12,7 @@ import { createEmbeddedBus } from '../../src/bus/embedded';
 import type { Logger } from '../../src/log/logger';
 import { sleep, waitFor } from '../contract/bus.contract';
 import { tempDir } from '../support/herald';
+import { jobsLeft as jobsLeftIn } from '../support/queue-file';
 
 const POLL_MS = 20;
 
@@ -55,15 +56,7 @@ describe('embedded queue: an idle consumer', () => {
     await Promise.all(buses.splice(0).map((b) => b.close()));
   });
 
-  /** Every job still in the file (held or not): 0 once the acks are committed. */
-  const jobsLeft = (): number => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM bus_jobs').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const jobsLeft = (): number => jobsLeftIn(file);
 
   test('polls without an fsync while nothing is ready, and still takes what is published', async () => {
     const bus = createEmbeddedBus({ file, pollMs: POLL_MS });

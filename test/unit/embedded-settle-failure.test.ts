@@ -3,12 +3,12 @@
 // throws, as an I/O error would) must never lose a job: every job of that write is delivered again
 // once its lease ends, and the queue ends empty with every job handled to an ack.
 import { EventEmitter } from 'node:events';
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { Delivery, HandlerResult } from '../../src/bus/bus';
 import { EmbeddedConsumer } from '../../src/bus/embedded/consumer';
 import { JobStore } from '../../src/bus/embedded/job-store';
 import { tempDir } from '../support/herald';
+import { jobsLeft as jobsLeftIn } from '../support/queue-file';
 
 const until = async (cond: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -21,14 +21,7 @@ describe('embedded consumer: a settlement write that fails', () => {
   let file: string;
   let consumer: EmbeddedConsumer | undefined;
   /** Jobs still in the queue, held (leased) or not. */
-  const jobsLeft = (): number => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM bus_jobs').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const jobsLeft = (): number => jobsLeftIn(file);
   beforeEach(() => {
     file = path.join(tempDir('settle-failure-'), 'queue.db');
     store = new JobStore(file);
