@@ -17,6 +17,7 @@ import { commandKey, monitorMongoCommands } from './mongo-monitor';
 
 type Counts = { commands: number; ops: number };
 const counts = new Map<string, Counts>();
+const reads: number[] = [];
 let counting = false;
 // Every connection Herald opens: `<command> <collection>`, and the statements (documents, updates) in it.
 monitorMongoCommands((e) => {
@@ -28,6 +29,9 @@ monitorMongoCommands((e) => {
   cur.commands++;
   cur.ops += ops;
   counts.set(key, cur);
+  // The worker's batch reads: how many ids each `$in` holds (the test server re-checks each document against the whole list).
+  const inList = ((c.filter as Record<string, unknown> | undefined)?._id as { $in?: unknown[] } | undefined)?.$in;
+  if (e.commandName === 'find' && c.find === 'messages' && Array.isArray(inList)) reads.push(inList.length);
 });
 
 async function main(): Promise<void> {
@@ -63,6 +67,9 @@ async function main(): Promise<void> {
       if (v.commands / n >= 0.0005) console.log(`  ${per(v.commands)}  ${per(v.ops)}      ${k}`);
     }
     console.log(`  ${per(total.commands)}  ${per(total.ops)}      in all`);
+    const sorted = [...reads].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    console.log(`message reads by id: ${sorted.length}, ids a read: mean ${(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)).toFixed(1)}, median ${at(0.5)}, p90 ${at(0.9)}, max ${at(1)}`);
     const rows = await db.models.usageRollups.countDocuments({});
     const msgs = await db.models.messages.countDocuments({});
     console.log(`documents: messages ${msgs}, usage rows ${rows} (${(rows / n).toFixed(2)}/msg), logs ${await db.models.logs.countDocuments({})}`);
