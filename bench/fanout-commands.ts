@@ -3,7 +3,8 @@
 // removed after), one notification to N subscribers, the bench's http gateway as the provider. The
 // counts come from the driver's command monitoring (they do not move with the machine's load); the
 // server's CPU is read from /proc (run it against a Mongo test server of your own: MONGODB_URI).
-//   npx tsx bench/fanout-commands.ts [subscribers=5000] [--metered]   (--metered: the default workspace with 1,000,000 credits)
+//   npx tsx bench/fanout-commands.ts [subscribers=5000] [--metered] [--fanout-only]   (--metered: the default workspace with 1,000,000
+//   credits; --fanout-only: no worker, timed until the notification's messages are all stored: the fan-out's share alone)
 import { mongo } from 'mongoose';
 
 const { BSON } = mongo;
@@ -17,6 +18,7 @@ import { commandKey, monitorMongoCommands } from './mongo-monitor';
 
 type Counts = { commands: number; ops: number };
 const counts = new Map<string, Counts>();
+const reads: number[] = [];
 let counting = false;
 // Every connection Herald opens: `<command> <collection>`, and the statements (documents, updates) in it.
 monitorMongoCommands((e) => {
@@ -28,11 +30,15 @@ monitorMongoCommands((e) => {
   cur.commands++;
   cur.ops += ops;
   counts.set(key, cur);
+  // The worker's batch reads: how many ids each `$in` holds (the test server re-checks each document against the whole list).
+  const inList = ((c.filter as Record<string, unknown> | undefined)?._id as { $in?: unknown[] } | undefined)?.$in;
+  if (e.commandName === 'find' && c.find === 'messages' && Array.isArray(inList)) reads.push(inList.length);
 });
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5000);
   const metered = process.argv.includes('--metered');
+  const fanoutOnly = process.argv.includes('--fanout-only');
   const mongo = servicePids().mongo;
   if (!mongo) throw new Error('no Mongo server process found');
   const sink = await startSink('http', '/tmp');
@@ -41,14 +47,20 @@ async function main(): Promise<void> {
   let worker: RunningHerald | undefined;
   try {
     server = await startTestHerald(config, 'server');
-    worker = await startTestHerald({ ...config, dispatchPort: 0 }, 'sms');
+    if (!fanoutOnly) worker = await startTestHerald({ ...config, dispatchPort: 0 }, 'sms');
     const db = await openBenchDb(config.mongodbUri!);
     await db.createProgram('p');
     await db.subscribe('p', 'u', n, 1_000_000);
     counting = true;
     const [c0, p0, t0] = [cpuSeconds(mongo), process.cpuUsage(), Date.now()];
     await postMany(`${server.url}/v1/notifications`, 1, 1, () => ({ programId: 'p', eventTypeId: EVENT_TYPE, startTime: new Date().toISOString(), data: { seq: 'x' } }));
-    while (sink.received() < n) await new Promise((r) => setTimeout(r, 100));
+    if (fanoutOnly) {
+      // The notification's own count (one document read by the test server, no scan of the messages).
+      const stored = async () => Number(((await db.models.notifications.collection.findOne({}, { projection: { dispatch: 1 } }))?.dispatch as { messages?: number } | undefined)?.messages ?? 0);
+      while ((await stored()) < n) await new Promise((r) => setTimeout(r, 100));
+    } else {
+      while (sink.received() < n) await new Promise((r) => setTimeout(r, 100));
+    }
     // The records follow the provider's answers by a few ms, the usage rows by 100 ms, the log lines by 200 ms.
     await new Promise((r) => setTimeout(r, 1500));
     counting = false;
@@ -63,6 +75,9 @@ async function main(): Promise<void> {
       if (v.commands / n >= 0.0005) console.log(`  ${per(v.commands)}  ${per(v.ops)}      ${k}`);
     }
     console.log(`  ${per(total.commands)}  ${per(total.ops)}      in all`);
+    const sorted = [...reads].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    console.log(`message reads by id: ${sorted.length}, ids a read: mean ${(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)).toFixed(1)}, median ${at(0.5)}, p90 ${at(0.9)}, max ${at(1)}`);
     const rows = await db.models.usageRollups.countDocuments({});
     const msgs = await db.models.messages.countDocuments({});
     console.log(`documents: messages ${msgs}, usage rows ${rows} (${(rows / n).toFixed(2)}/msg), logs ${await db.models.logs.countDocuments({})}`);

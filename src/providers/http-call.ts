@@ -65,9 +65,10 @@ function target(url: string): { origin: string; path: string } {
   return lastTarget;
 }
 
-type Settle = (err: unknown, status: number, rawHeaders: Buffer[] | null, text: string) => void;
-
-/** One call's undici handler (the dispatcher's own callback interface): status, headers and body bytes as they come. */
+/**
+ * One call's undici handler (the dispatcher's own callback interface): status, headers and body bytes as
+ * they come, and the call's promise settled from here (one object a call: no closures, no settle callback).
+ */
 class CallHandler {
   abort: ((err: Error) => void) | null = null;
   /** Set by the deadline before the request reached a socket: aborted as soon as it does. */
@@ -77,7 +78,13 @@ class CallHandler {
   chunks: Buffer[] | null = null;
   chunk: Buffer | null = null;
   done = false;
-  constructor(private readonly settle: Settle) {}
+  timer: NodeJS.Timeout | undefined = undefined;
+  constructor(
+    private readonly providerId: string,
+    private readonly call: HttpCall,
+    private readonly resolve: (reply: HttpReply) => void,
+    private readonly reject: (e: ProviderError) => void,
+  ) {}
 
   onConnect(abort: (err: Error) => void): void {
     if (this.abortReason) abort(this.abortReason);
@@ -97,55 +104,59 @@ class CallHandler {
   onComplete(): void {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.timer);
     const body = this.chunks ? Buffer.concat(this.chunks) : this.chunk;
     let text = body ? body.toString('utf8') : '';
     // As undici's body.text(): a leading byte order mark is not part of the text.
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    this.settle(null, this.status, this.rawHeaders, text);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    this.resolve({ status: this.status, headers: replyHeaders(this.rawHeaders ?? []), text, json });
   }
   onError(err: Error): void {
     if (this.done) return;
     this.done = true;
-    this.settle(err, this.status, this.rawHeaders, '');
+    clearTimeout(this.timer);
+    this.reject(this.failure(err));
   }
   /** The deadline: the call is aborted where it is (queued, connecting, waiting for the answer or its body). */
-  timeout(err: Error): void {
+  expire(): void {
+    const err = new DeadlineError(`no complete answer within ${this.call.timeoutMs} ms`);
     if (this.abort) this.abort(err);
     else this.abortReason = err;
+  }
+
+  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message. */
+  private failure(err: Error): ProviderError {
+    const { providerId, call } = this;
+    if (this.rawHeaders !== null) {
+      // The status line came, the body did not: the vendor may well have accepted the message.
+      return new ProviderError('NETWORK', `${providerId}: answer body lost: ${err.message}`, { httpStatus: this.status, mayHaveBeenAccepted: true });
+    }
+    if (err instanceof DeadlineError) {
+      return new ProviderError('TIMEOUT', `${providerId}: no answer from ${new URL(call.url).host} within ${call.timeoutMs} ms`, { mayHaveBeenAccepted: true });
+    }
+    const code = errorCode(err);
+    const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || err?.message || String(err)}`;
+    return new ProviderError('NETWORK', what, { ...(code ? { providerCode: code } : {}), mayHaveBeenAccepted: !NOT_CONNECTED.has(code) });
   }
 }
 
 class DeadlineError extends Error {}
 
+/** The call's deadline (a module function with the handler as its argument: no closure a call). */
+function deadline(handler: CallHandler): void {
+  handler.expire();
+}
+
 /** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back. */
 export function httpCall(providerId: string, call: HttpCall): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const handler = new CallHandler((err, status, rawHeaders, text) => {
-      clearTimeout(timer);
-      if (err === null) {
-        let json: unknown;
-        try {
-          json = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status, headers: replyHeaders(rawHeaders ?? []), text, json });
-        return;
-      }
-      if (rawHeaders !== null) {
-        // The status line came, the body did not: the vendor may well have accepted the message.
-        reject(new ProviderError('NETWORK', `${providerId}: answer body lost: ${(err as Error).message}`, { httpStatus: status, mayHaveBeenAccepted: true }));
-        return;
-      }
-      if (err instanceof DeadlineError) {
-        reject(new ProviderError('TIMEOUT', `${providerId}: no answer from ${new URL(call.url).host} within ${call.timeoutMs} ms`, { mayHaveBeenAccepted: true }));
-        return;
-      }
-      const code = errorCode(err);
-      const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || (err as Error)?.message || String(err)}`;
-      reject(new ProviderError('NETWORK', what, { ...(code ? { providerCode: code } : {}), mayHaveBeenAccepted: !NOT_CONNECTED.has(code) }));
-    });
+    const handler = new CallHandler(providerId, call, resolve, reject);
     let where: { origin: string; path: string };
     try {
       where = target(call.url);
@@ -154,7 +165,7 @@ export function httpCall(providerId: string, call: HttpCall): Promise<HttpReply>
       return;
     }
     // One deadline for connect, answer and body.
-    timer = setTimeout(() => handler.timeout(new DeadlineError(`no complete answer within ${call.timeoutMs} ms`)), call.timeoutMs);
+    handler.timer = setTimeout(deadline, call.timeoutMs, handler);
     agent.dispatch({ origin: where.origin, path: where.path, method: call.method, headers: call.headers, body: call.body }, handler);
   });
 }

@@ -13,8 +13,24 @@ async function slot(router: ProviderRouter, provider: Provider, part: number, pa
   if (!got.ok) throw new NoSendSlot(provider.id, part, parts, got.retryInMs);
 }
 
-/** Sends every part not yet accepted, in order, recording each provider id as it comes back. */
-export async function sendParts(m: Message, provider: Provider, deps: { store: Store; router: ProviderRouter; now: () => Date }): Promise<SendResult> {
+type SendDeps = { store: Store; router: ProviderRouter; now: () => Date };
+
+/**
+ * Sends every part not yet accepted, in order, recording each provider id as it comes back. An SMS of one
+ * part whose send slot is free (most messages) is the provider's own call: no async layer of its own.
+ */
+export function sendParts(m: Message, provider: Provider, deps: SendDeps): Promise<SendResult> {
+  if (provider.channel === 'sms' && !m.providerMessageIds?.length) {
+    const parts = m.sms?.parts;
+    const single = parts === undefined || parts.length <= 1;
+    if (single && !isExpired(m.validUntil, deps.now()) && deps.router.slotNow(provider.id)) {
+      return provider.send({ messageId: m.id, part: 0, to: m.to, text: parts?.length ? parts[0] : m.content.text, validUntil: m.validUntil });
+    }
+  }
+  return sendEachPart(m, provider, deps);
+}
+
+async function sendEachPart(m: Message, provider: Provider, deps: SendDeps): Promise<SendResult> {
   const { store, router, now } = deps;
   if (provider.channel === 'email') {
     if (!router.slotNow(provider.id)) await slot(router, provider, 0, 1);

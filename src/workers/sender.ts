@@ -204,11 +204,14 @@ export function createSender(deps: SenderDeps) {
           }
         : { id: m.id, from: FROM_QUEUED, to: 'sending', opts: { patch: { provider: provider.id, leaseUntil }, incrementAttempts: true, expected: m } },
     );
-    // A claim the store failed never reached the provider: a half-open trial goes back (else the provider waits a whole spell).
-    const sending = await claiming.catch((e: unknown) => {
+    let sending: Message | null;
+    try {
+      sending = await claiming;
+    } catch (e) {
+      // A claim the store failed never reached the provider: a half-open trial goes back (else the provider waits a whole spell).
       router.abandon(chosen);
       throw e;
-    });
+    }
     if (!sending) {
       router.abandon(chosen);
       return claimLost(m.id);

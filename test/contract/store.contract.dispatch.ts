@@ -174,6 +174,16 @@ export function dispatchContract(s: StoreRef): void {
       expect(await walk('p1', 'e1', pad(29), 5)).toEqual(await paged('p1', 'e1', pad(29), 5));
     });
 
+    it('yields a batch of many users whole (a store may read them in several lists)', async () => {
+      for (let i = 0; i < 250; i++) {
+        await addUser(s(), pad(i));
+        await s().subscriptions.create('default', { id: `d${i}`, userId: pad(i), programId: 'p1', eventTypeId: 'e1', channels: ['sms'] });
+      }
+      const [batch, ...rest] = await walk('p1', 'e1', undefined, 250);
+      expect(rest).toEqual([]);
+      expect(batch.map((x) => x.user.id)).toEqual(Array.from({ length: 250 }, (_, i) => pad(i)));
+    });
+
     it('stops when the consumer stops, and a stopped walk yields nothing more', async () => {
       for (let i = 0; i < 30; i++) {
         await addUser(s(), pad(i));

@@ -76,6 +76,13 @@ export function messagesContract(s: StoreRef): void {
       expect(await s().messages.getMany([])).toEqual([]);
     });
 
+    it('reads a long list of ids whole (a store may split it into several reads)', async () => {
+      const ids = Array.from({ length: 250 }, (_, i) => `n1:u${i}:sms`);
+      await s().messages.insertMany(ids.map((id) => message(id)));
+      const many = await s().messages.getMany([...ids, 'missing']);
+      expect(many.map((m) => m.id).sort()).toEqual([...ids].sort());
+    });
+
     it('transitions by compare-and-set, appending history and counting attempts', async () => {
       await s().messages.insertMany([message('n1:u1:sms')]);
       const at = new Date('2030-01-01T08:00:05.000Z');

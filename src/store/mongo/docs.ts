@@ -44,6 +44,21 @@ export async function pageOf<T>(
   return { items: docs.map((d) => toRecord<T>(d, hidden)), total, limit, offset };
 }
 
+/**
+ * Most ids in one `_id: {$in}` find. mongo-java-server checks each document it finds against the whole
+ * list, so a find's cost grows with the square of its ids (server µs a document: 37 at 500 ids, 11 at
+ * 100, 8.5 at 50, where the client's cost per find starts to show): longer lists go as finds at once.
+ */
+const IDS_A_FIND = 100;
+
+/** The documents of `find` over `ids` split in lists of at most IDS_A_FIND, run together; any order. */
+export async function findByIdLists<T>(ids: readonly string[], find: (ids: string[]) => Promise<T[]>): Promise<T[]> {
+  if (ids.length <= IDS_A_FIND) return find(ids as string[]);
+  const lists: Array<Promise<T[]>> = [];
+  for (let i = 0; i < ids.length; i += IDS_A_FIND) lists.push(find(ids.slice(i, i + IDS_A_FIND)));
+  return (await Promise.all(lists)).flat();
+}
+
 const UNAVAILABLE_NAMES = new Set([
   'MongoServerSelectionError',
   'MongooseServerSelectionError',

@@ -3,7 +3,7 @@ import type { Model } from 'mongoose';
 import type { EventType, Page, PageQuery, Program, User } from '../../domain/types';
 import type { EventTypeRepo, ProgramRepo, UserRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
-import { pageOf, patchUpdate, toRecord } from './docs';
+import { findByIdLists, pageOf, patchUpdate, toRecord } from './docs';
 import { ownedKey, type Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -107,6 +107,8 @@ export function userRepo(models: () => Models): UserRepo {
 /** The workspace's users by id (any order); ids not found are simply missing. */
 export async function usersByIds(models: Models, ws: string, ids: string[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  const docs = await models.users.find({ _id: { $in: ids.map((id) => ownedKey(ws, id)) } }).lean<Doc[]>();
+  // A fan-out asks for 500 at a time: one list of 500 was ~37 µs of the test server's CPU a user.
+  // The driver's collection: the keys are already strings (no query casting for each of them).
+  const docs = await findByIdLists(ids.map((id) => ownedKey(ws, id)), (keys) => models.users.collection.find({ _id: { $in: keys } } as never).toArray());
   return docs.map((d) => toRecord<User>(d));
 }

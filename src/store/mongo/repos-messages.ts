@@ -4,7 +4,7 @@ import type { Message, MessageStatus, StatusChange } from '../../domain/types';
 import type { MessageRepo, NewMessage } from '../store';
 import { groupCommit, type Outcome } from '../group-commit';
 import { OWNED_IMMUTABLE } from '../common';
-import { duplicateIndexes, pageOf } from './docs';
+import { duplicateIndexes, findByIdLists, pageOf } from './docs';
 import { afterTransition, usableExpected } from '../transition-image';
 import type { Models } from './models';
 import { findByIds, insertEach, updateEach } from './raw-writes';
@@ -163,7 +163,7 @@ export function messageRepo(models: () => Models): MessageRepo {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      const docs = (await findByIds(models().messages, ids)) ?? (await coll().find({ _id: { $in: ids } as never }).toArray());
+      const docs = await findByIdLists(ids, async (list) => (await findByIds(models().messages, list)) ?? (await coll().find({ _id: { $in: list } as never }).toArray()));
       return docs.map(fromDoc);
     },
     async transition(id, from, to, opts = {}) {

@@ -5,7 +5,7 @@ import type { NotificationRepo } from '../store';
 import { OWNED_IMMUTABLE } from '../common';
 import { ConflictError } from '../../domain/errors';
 import { groupCommit, type Outcome } from '../group-commit';
-import { duplicateIndexes, pageOf, patchUpdate, toRecord } from './docs';
+import { duplicateIndexes, findByIdLists, pageOf, patchUpdate, toRecord } from './docs';
 import type { Models } from './models';
 import { insertEach, updateEach } from './raw-writes';
 
@@ -86,7 +86,7 @@ export function notificationRepo(models: () => Models): NotificationRepo {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      const docs = await models().notifications.collection.find({ _id: { $in: ids } as never }).toArray();
+      const docs = await findByIdLists(ids, (list) => models().notifications.collection.find({ _id: { $in: list } as never }).toArray());
       return docs.map((d) => fromDoc(d));
     },
     async transitionEach(changes) {
