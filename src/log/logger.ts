@@ -2,13 +2,13 @@
 // lines for machines, readable lines on a terminal. Personal data is masked before any sink.
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import Transport from 'winston-transport';
-import type { LogLine } from '../domain/types';
 import type { LogRepo } from '../store/store';
-import { withinStoreTimeoutOnce } from '../store/call-timeout';
 import { plainMeta, writeFastLine, type LineSinks } from './fast-line';
 import { maskText, maskValue } from './mask';
 import { prettyFormat } from './pretty';
+import { StoreLogTransport } from './store-sink';
+
+export { StoreLogTransport };
 
 export type Logger = winston.Logger;
 
@@ -17,8 +17,6 @@ export interface LogIds {
   notificationId?: string;
   messageId?: string;
 }
-
-const KNOWN = new Set(['level', 'message', 'process', 'workspaceId', 'notificationId', 'messageId', 'timestamp']);
 
 export interface LoggerOptions {
   level?: string;
@@ -194,82 +192,9 @@ export function forNotification(logger: Logger, n: { id: string; workspaceId?: s
   return withIds(logger, { workspaceId: n.workspaceId, notificationId: n.id });
 }
 
-/**
- * Sends every line to the store's consolidated log. Lines are buffered for at most
- * `flushMs` and written in batches; while the store is down they wait in a bounded
- * buffer (oldest dropped past `maxBuffer`) and stdout still has them.
- */
-export class StoreLogTransport extends Transport {
-  private buffer: LogLine[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-  /** Off its logger (the store is being closed): a failed write is not tried again. */
-  private detached = false;
-  dropped = 0;
-
-  constructor(
-    private readonly repo: LogRepo,
-    /** callTimeoutMs: the next flush does not wait longer than this for an append (its lines come back only if it fails), so the sink never wedges. */
-    private readonly opts: { flushMs?: number; maxBuffer?: number; level?: string; callTimeoutMs?: number } = {},
-  ) {
-    super({ level: opts.level });
-  }
-
-  override log(info: Record<string, unknown>, next: () => void): void {
-    let meta: Record<string, unknown> | undefined;
-    for (const k in info) if (!KNOWN.has(k)) (meta ??= {})[k] = info[k];
-    this.pushLine({
-      time: info.timestamp ? new Date(String(info.timestamp)) : new Date(),
-      level: String(info.level),
-      process: String(info.process ?? 'unknown'),
-      message: String(info.message),
-      workspaceId: info.workspaceId as string | undefined,
-      notificationId: info.notificationId as string | undefined,
-      messageId: info.messageId as string | undefined,
-      meta,
-    });
-    next();
-  }
-
-  /** Buffers one line for the next batch (winston's lines and the workers' direct ones). */
-  pushLine(line: LogLine): void {
-    this.buffer.push(line);
-    const max = this.opts.maxBuffer ?? 10_000;
-    if (this.buffer.length > max) {
-      this.dropped += this.buffer.length - max;
-      this.buffer.splice(0, this.buffer.length - max);
-    }
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 200);
-  }
-
-  /** Writes what is buffered; resolves when written (or when the write failed and lines were kept). */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flushing = this.flushing.then(async () => {
-      if (this.buffer.length === 0) return;
-      const batch = this.buffer;
-      this.buffer = [];
-      // Lines come back to the buffer only once their append failed: one given up on (StoreTimeoutError)
-      // may still land, and written again meanwhile they would be in the log twice.
-      await withinStoreTimeoutOnce(this.repo.append(batch), this.opts.callTimeoutMs ?? 0, 'logs.append', () => {
-        this.buffer = batch.concat(this.buffer);
-        // Closed, a retry would go on every 2 s forever against a closed store (and the process would never end).
-        if (!this.timer && !this.detached) this.timer = setTimeout(() => void this.flush(), 2000);
-      }).catch(() => undefined);
-    });
-    return this.flushing;
-  }
-
-  override close(): void {
-    this.detached = true;
-    void this.flush();
-  }
-}
-
 /** Adds the consolidated-log sink to a logger; returns it so the caller can flush on shutdown. */
 export function attachStoreSink(logger: Logger, repo: LogRepo, level?: string, callTimeoutMs?: number): StoreLogTransport {
-  const t = new StoreLogTransport(repo, { level, callTimeoutMs });
+  const t = new StoreLogTransport(repo, { level, callTimeoutMs, warn: (message, meta) => logger.warn(message, meta) });
   const sinks = directSinks.get(logger);
   if (sinks?.valid && !sinks.store) {
     // Not through the watched add: the direct lines reach this sink too.
