@@ -45,13 +45,15 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
     cache,
     events,
     async startWorker(store, registry) {
-      const { createDeliverer, createFanOut, createWebhookMetrics, createWebhookPoster, createWebhookSweep, createWebhookWorker } = serving();
+      const { createDeliverer, createFanOut, createWebhookMetrics, createWebhookPoster, createWebhookSweep, createWebhookWorker, sweepFanOut } = serving();
       poster = createWebhookPoster(config.webhooks);
       const fanOut = createFanOut({ store, cache, retryForMs: config.webhooks.retryForMs });
       worker = createWebhookWorker({
         store, bus, logger, config,
         fanOut,
-        sweep: createWebhookSweep({ store, endpoints: cache.enabled, fanOut, lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000, callTimeoutMs: config.store.callTimeoutMs }),
+        sweep: createWebhookSweep({
+          store, endpoints: cache.enabled, fanOut: sweepFanOut({ store, cache, retryForMs: config.webhooks.retryForMs, callTimeoutMs: config.store.callTimeoutMs }), lagMs: config.webhooks.sweepLagMs, maxAgeMs: config.webhooks.retentionDays * 86_400_000, callTimeoutMs: config.store.callTimeoutMs,
+        }),
         deliverer: createDeliverer({ store, poster, logger, config, metrics: createWebhookMetrics(registry) }),
       });
       await worker.start();

@@ -10,4 +10,4 @@ export { createWebhookPoster, type WebhookPoster } from './http-post';
 export { observeNotificationEnds } from './observe-notifications';
 export { urlProblem, isPublicAddress, guardedLookup } from './address';
 export { createWebhookMetrics, type WebhookMetrics } from './metrics';
-export { createWebhookSweep, historyEvents, type WebhookSweep } from './sweep';
+export { createWebhookSweep, historyEvents, sweepFanOut, type WebhookSweep } from './sweep';

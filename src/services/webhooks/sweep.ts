@@ -7,9 +7,10 @@ import { isFinal } from '../../domain/status';
 import type { Message } from '../../domain/types';
 import { endpointWants, messageEventType } from '../../domain/webhooks';
 import type { Store } from '../../store/store';
-import { withinStoreTimeout } from '../../store/call-timeout';
+import { boundedStore, withinStoreTimeout } from '../../store/call-timeout';
 import type { WebhookEndpoint } from '../../store/store-webhooks';
-import type { FanOut } from './fan-out';
+import type { EndpointCache } from './endpoint-cache';
+import { createFanOut, type FanOut } from './fan-out';
 import { messageEvent, type CompletionCheck, type WebhookEvent } from './events';
 
 export interface WebhookSweep {
@@ -39,10 +40,19 @@ export function historyEvents(m: Message): WebhookEvent[] {
   return out;
 }
 
+/** The sweep's fan-out: each of its store calls gives up after callTimeoutMs, not the fan-out as a whole. */
+export function sweepFanOut(deps: { store: Store; cache: EndpointCache; retryForMs: number; callTimeoutMs: number }): FanOut {
+  return createFanOut({ store: boundedStore(deps.store, deps.callTimeoutMs), cache: deps.cache, retryForMs: deps.retryForMs });
+}
+
 export function createWebhookSweep(deps: {
   store: Store;
   /** Enabled endpoints by workspace. */
   endpoints(): Promise<Map<string, WebhookEndpoint[]>>;
+  /**
+   * Over a store whose calls are each bounded (sweepFanOut): a batch's fan-out is up to 500 completion
+   * checks and one write, so one bound on the whole gave up slow passes that were making progress.
+   */
   fanOut: FanOut;
   lagMs: number;
   /** Changes older than this (ms) are not told again (their deliveries may have been pruned). */
@@ -73,7 +83,7 @@ export function createWebhookSweep(deps: {
         .filter((e) => Date.parse(e.timestamp) >= oldest && eps.some((ep) => endpointWants(ep.events, e.type)));
       const checks = new Map<string, CompletionCheck>();
       for (const m of msgs) if (isFinal(m.status)) checks.set(m.notificationId, { workspaceId: ws, notificationId: m.notificationId });
-      await bound(deps.fanOut.handle({ events, checks: [...checks.values()] }), 'webhook sweep fan-out');
+      await deps.fanOut.handle({ events, checks: [...checks.values()] });
       const last = msgs[msgs.length - 1] as Message & { updatedAt: Date };
       cursor = { at: last.updatedAt, id: last.id };
       await bound(store.webhooks.setSweepCursor(ws, cursor), 'webhooks.setSweepCursor');
