@@ -13,6 +13,7 @@ import { exponentialJitter } from '../../domain/retry';
 import { BASE_COLUMNS, columnLetter, growHeader, lastRowOf, OUTCOME_COLUMNS, quoteSheet, rowValues, type MessageOutcome, type SheetExport, type StagedRow } from '../../domain/sheets';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store/store';
+import { boundedStore } from '../../store/call-timeout';
 import { SheetsError, toSheetsError, type SheetsApi } from './google-sheets';
 import { createApiCache } from './api-cache';
 import { parseSheetEvent, parseSheetOutcome, type SheetEvent } from './feed';
@@ -20,7 +21,8 @@ import { eventItem, outcomeItem, stageRows, type StageItem } from './stage';
 
 export interface SheetsExporterDeps {
   store: Store;
-  config: Pick<HeraldConfig, 'sheets'>;
+  /** store.callTimeoutMs: each store call of a run gives up after it (a hung call ended the target's runs here for good). */
+  config: Pick<HeraldConfig, 'sheets'> & { store?: { callTimeoutMs?: number } };
   logger: Logger;
   /** Lease owner name; default a random one per exporter. */
   owner?: string;
@@ -35,7 +37,9 @@ const KEEP_EXPORTED_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export function createSheetsExporter(deps: SheetsExporterDeps) {
-  const { store, logger } = deps;
+  const { logger } = deps;
+  // Each call, not a run: a slow run making progress goes on; a late write is one a crash could leave (the in-flight mark reads back).
+  const store = boundedStore(deps.store, deps.config.store?.callTimeoutMs ?? 0);
   const cfg = deps.config.sheets;
   const owner = deps.owner ?? `sheets-${randomBytes(6).toString('hex')}`;
   const backoff = exponentialJitter({ baseMs: cfg.retryBaseMs, maxMs: Math.max(cfg.retryBaseMs, cfg.retryMaxMs) });
