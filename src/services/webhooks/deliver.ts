@@ -2,6 +2,7 @@
 // comes next (done, a retry at a time, or failed), and disable an endpoint that keeps failing.
 import { isSuccess, nextAttemptAt, signPayload, type RetryPolicy } from '../../domain/webhooks';
 import type { Logger } from '../../log/logger';
+import { boundedStore } from '../../store/call-timeout';
 import type { Store } from '../../store/store';
 import type { WebhookAttempt, WebhookAttemptResult, WebhookDelivery } from '../../store/store-webhooks';
 import type { WebhookPoster } from './http-post';
@@ -12,7 +13,11 @@ export interface DeliverDeps {
   poster: WebhookPoster;
   logger: Logger;
   /** timeoutMs: the POST's own deadline; an attempt starts one only while its lease outlasts it. */
-  config: { webhooks: RetryPolicy & { disableAfterMs: number; timeoutMs?: number } };
+  /**
+   * store.callTimeoutMs: each store call of an attempt gives up after it. The worker gives the slot back after
+   * timeoutMs + callTimeoutMs, so a POST (after one endpoint read) always ends before then.
+   */
+  config: { webhooks: RetryPolicy & { disableAfterMs: number; timeoutMs?: number }; store?: { callTimeoutMs?: number } };
   metrics?: WebhookMetrics;
   random?: () => number;
 }
@@ -30,8 +35,8 @@ export function signedHeaders(secret: string, eventId: string, body: string, now
 }
 
 export function createDeliverer(deps: DeliverDeps): { attempt(d: WebhookDelivery): Promise<WebhookDelivery | null> } {
-  const { store, poster, logger } = deps;
-  const repo = store.webhooks;
+  const { poster, logger } = deps;
+  const repo = boundedStore(deps.store, deps.config.store?.callTimeoutMs ?? 0).webhooks;
   const policy = deps.config.webhooks;
 
   const close = (d: WebhookDelivery, error: string) => {
