@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log/logger';
 import { createSheetsExporter, type SheetEvent } from '../../src/services/sheets';
 import { createSqliteStore } from '../../src/store/sqlite';
 import type { Store } from '../../src/store/store';
+import { StoreTimeoutError } from '../../src/store/call-timeout';
 import { makeServiceAccountKey, startFakeSheets, type FakeSheets, type ServiceAccountKeyFile } from '../support/fake-sheets';
 import { tempDir } from '../support/herald';
 
@@ -253,3 +254,24 @@ test('stopping while a Google call is in flight does not wait out the retry back
   // What was staged stays for the next run.
   expect((await store.sheetExports.get('t15'))!).toMatchObject({ status: 'active', rowsExported: 0 });
 }, 30_000);
+
+// A store call of a run that never settles (a lost driver call, a write waiting on a lock) held the run for good:
+// every later kick of the target waited behind it and stop() never returned. Each call gives up after store.callTimeoutMs.
+const settles = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+test('a run whose store call hangs fails within the bound; the next run exports the rows', async () => {
+  fake.createSpreadsheet('book-h', ['Events'], [sa.clientEmail]);
+  await target('th', 'book-h');
+  const exporter = createSheetsExporter({ store, config: config({ 'store.callTimeoutMs': 300 }), logger });
+  // A first run loads the Google client (a synchronous require of seconds on a loaded machine), outside the window measured.
+  expect(await exporter.drain('th')).toBe('done');
+  await exporter.stage(events(10));
+  const real = store.sheetExports.pending.bind(store.sheetExports);
+  const spy = jest.spyOn(store.sheetExports, 'pending').mockImplementationOnce(() => new Promise(() => undefined));
+  const hung = exporter.drain('th');
+  expect(await settles(hung, 3_000)).toBe(true);
+  await expect(hung).rejects.toBeInstanceOf(StoreTimeoutError);
+  spy.mockImplementation(real);
+  expect(await exporter.drain('th')).toBe('done');
+  expect(idsIn('book-h')).toEqual(events(10).map((e) => e.id));
+});
