@@ -182,16 +182,14 @@ export function messageRepo(models: () => Models): MessageRepo {
       // Loops, not callbacks made per call: a short-lived closure's optimized code dies with it at each full GC and is compiled again.
       const tokens: string[] = [];
       const writes: Array<ReturnType<typeof compareAndSet>> = [];
-      let allExpected = true;
       for (let i = 0; i < changes.length; i++) {
         const { id, from, to, opts } = changes[i];
         tokens.push(`${batch}:${i}`);
         writes.push(compareAndSet(id, from, to, opts ?? {}, tokens[i]));
-        allExpected &&= usableExpected(id, from, opts?.expected);
       }
       const res = await updateEach(models().messages, writes);
       // Every compare-and-set matched (ids are distinct) and the callers sent their copies: no read-back needed.
-      if (res.matched === changes.length && allExpected) {
+      if (res.matched === changes.length && allUsable(changes)) {
         const images: Message[] = [];
         for (let i = 0; i < changes.length; i++) images.push(imageOf(changes[i].opts!.expected!, writes[i].update, writes[i].change));
         return images;
@@ -307,4 +305,10 @@ export function messageRepo(models: () => Models): MessageRepo {
       return (await updateEach(models().messages, held.map((d) => ({ filter: { _id: d._id, status: 'sending' }, update: { $max: { leaseUntil: until } } })))).modified;
     },
   };
+}
+
+/** The callers' copies, checked once the writes answered (as before): a loop, not a callback made per batch. */
+function allUsable(changes: Array<{ id: string; from: MessageStatus[]; opts?: { expected?: Message } }>): boolean {
+  for (let i = 0; i < changes.length; i++) if (!usableExpected(changes[i].id, changes[i].from, changes[i].opts?.expected)) return false;
+  return true;
 }
