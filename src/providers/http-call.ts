@@ -27,8 +27,8 @@ export interface HttpCall {
   timeoutMs: number;
 }
 
-/** Connection never established: the vendor cannot have seen the message. */
-export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+/** Connection never established (undici's connect timeout: 10 s, before the 15 s default deadline): the vendor cannot have seen the message. */
+export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // undici's dispatcher with a handler of our own rather than fetch or request(): no web streams, no
 // AbortSignal, no Readable body stream nor async resource per call (the body of a gateway's answer is a
