@@ -5,7 +5,7 @@ import type { MessageRepo, NewMessage } from '../store';
 import { groupCommit, type Outcome } from '../group-commit';
 import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, findByIdLists, pageOf } from './docs';
-import { afterTransition, usableExpected } from '../transition-image';
+import { afterTransition, allUsableExpected } from '../transition-image';
 import type { Models } from './models';
 import { findByIds, insertEach, updateEach } from './raw-writes';
 import { CAS_TOKEN, fromDoc, packChange, partKey, storedSms } from './message-docs';
@@ -189,7 +189,7 @@ export function messageRepo(models: () => Models): MessageRepo {
       }
       const res = await updateEach(models().messages, writes);
       // Every compare-and-set matched (ids are distinct) and the callers sent their copies: no read-back needed.
-      if (res.matched === changes.length && allUsable(changes)) {
+      if (res.matched === changes.length && allUsableExpected(changes)) {
         const images: Message[] = [];
         for (let i = 0; i < changes.length; i++) images.push(imageOf(changes[i].opts!.expected!, writes[i].update, writes[i].change));
         return images;
@@ -305,10 +305,4 @@ export function messageRepo(models: () => Models): MessageRepo {
       return (await updateEach(models().messages, held.map((d) => ({ filter: { _id: d._id, status: 'sending' }, update: { $max: { leaseUntil: until } } })))).modified;
     },
   };
-}
-
-/** The callers' copies, checked once the writes answered (as before): a loop, not a callback made per batch. */
-function allUsable(changes: Array<{ id: string; from: MessageStatus[]; opts?: { expected?: Message } }>): boolean {
-  for (let i = 0; i < changes.length; i++) if (!usableExpected(changes[i].id, changes[i].from, changes[i].opts?.expected)) return false;
-  return true;
 }
