@@ -27,8 +27,8 @@ export interface HttpCall {
   timeoutMs: number;
 }
 
-/** Connection never established: the vendor cannot have seen the message. */
-export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+/** Connection never established (undici's connect timeout: 10 s, before the 15 s default deadline): the vendor cannot have seen the message. */
+export const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // undici's dispatcher with a handler of our own rather than fetch or request(): no web streams, no
 // AbortSignal, no Readable body stream nor async resource per call (the body of a gateway's answer is a
@@ -126,8 +126,10 @@ class CallHandler {
   /** The deadline: the call is aborted where it is (queued, connecting, waiting for the answer or its body). */
   expire(): void {
     const err = new DeadlineError(`no complete answer within ${this.call.timeoutMs} ms`);
-    if (this.abort) this.abort(err);
-    else this.abortReason = err;
+    if (this.abort) return this.abort(err);
+    // Not on a socket yet (connecting): settled now, not at undici's own connect timeout (10 s); dropped once it connects.
+    this.abortReason = err;
+    this.onError(err);
   }
 
   /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message. */
@@ -138,7 +140,10 @@ class CallHandler {
       return new ProviderError('NETWORK', `${providerId}: answer body lost: ${err.message}`, { httpStatus: this.status, mayHaveBeenAccepted: true });
     }
     if (err instanceof DeadlineError) {
-      return new ProviderError('TIMEOUT', `${providerId}: no answer from ${new URL(call.url).host} within ${call.timeoutMs} ms`, { mayHaveBeenAccepted: true });
+      // undici hands a request its abort right before writing it: without one, the vendor cannot have it.
+      const written = this.abort !== null;
+      const what = written ? 'no answer from' : 'no connection to';
+      return new ProviderError('TIMEOUT', `${providerId}: ${what} ${new URL(call.url).host} within ${call.timeoutMs} ms`, { mayHaveBeenAccepted: written });
     }
     const code = errorCode(err);
     const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || err?.message || String(err)}`;

@@ -8,6 +8,12 @@ export function usableExpected(id: string, from: MessageStatus[], expected: Mess
   return expected !== undefined && expected.id === id && from.includes(expected.status);
 }
 
+/** Whether every change's copy can stand for its message (a loop: a callback made per batch is compiled again after each full GC). */
+export function allUsableExpected(changes: ReadonlyArray<{ id: string; from: MessageStatus[]; opts?: { expected?: Message } }>): boolean {
+  for (let i = 0; i < changes.length; i++) if (!usableExpected(changes[i].id, changes[i].from, changes[i].opts?.expected)) return false;
+  return true;
+}
+
 /**
  * `before` with the transition applied as the store applied it: the fields set (status, patch,
  * updatedAt), the fields removed, the attempts counted, and the history entry appended. Built in one

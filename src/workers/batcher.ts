@@ -23,9 +23,9 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch 
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
-      run(batch.map((w) => w.item)).then(
-        (out) => batch.forEach((w, i) => w.resolve(out[i])),
-        (e: unknown) => batch.forEach((w) => w.reject(e)),
+      run(itemsOf(batch)).then(
+        (out) => resolveAll(batch, out),
+        (e: unknown) => rejectAll(batch, e),
       );
     }
   }
@@ -47,4 +47,19 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch 
       if (lingerMs > 0) lingering = setTimeout(flush, lingerMs);
       else setImmediate(flush);
     });
+}
+
+// Module functions, not callbacks made per batch: a short-lived closure's optimized code dies with it at each full GC.
+function itemsOf<I, O>(batch: Array<Waiter<I, O>>): I[] {
+  const items: I[] = [];
+  for (let i = 0; i < batch.length; i++) items.push(batch[i].item);
+  return items;
+}
+
+function resolveAll<I, O>(batch: Array<Waiter<I, O>>, out: O[]): void {
+  for (let i = 0; i < batch.length; i++) batch[i].resolve(out[i]);
+}
+
+function rejectAll<I, O>(batch: Array<Waiter<I, O>>, e: unknown): void {
+  for (let i = 0; i < batch.length; i++) batch[i].reject(e);
 }

@@ -68,8 +68,12 @@ export function createSender(deps: SenderDeps) {
   /** The message as stored, read with the other deliveries arriving in the same turn (one round trip). */
   const getMessage = createBatcher(
     async (ids: string[]) => {
-      const byId = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
-      return ids.map((id) => byId.get(id) ?? null);
+      // Loops, not callbacks made per batch: a short-lived closure's optimized code dies with it at each full GC.
+      const byId = new Map<string, Message>();
+      for (const m of await store.messages.getMany(ids)) byId.set(m.id, m);
+      const found: Array<Message | null> = [];
+      for (let i = 0; i < ids.length; i++) found.push(byId.get(ids[i]) ?? null);
+      return found;
     },
     500,
     // A slot frees at each provider answer: the messages taking them within a few ms share the read (and then the claim).

@@ -267,6 +267,8 @@ export function dispatchContract(s: StoreRef): void {
       for (const id of ['a', 'b', 'c']) await s().notifications.create(notification(id));
       expect((await s().notifications.getMany(['c', 'a', 'missing'])).map((n) => n.id).sort()).toEqual(['a', 'c']);
       expect(await s().notifications.getMany([])).toEqual([]);
+      // A long list repeating its ids (a store may split it into several reads): each notification once.
+      expect((await s().notifications.getMany(Array.from({ length: 201 }, (_, i) => ['a', 'b', 'c'][i % 3]))).map((n) => n.id).sort()).toEqual(['a', 'b', 'c']);
       await s().notifications.transition('b', ['accepted'], 'cancelled');
       const [a, b, c] = await s().notifications.getMany(['a', 'b', 'c']).then((ns) => ['a', 'b', 'c'].map((id) => ns.find((n) => n.id === id)!));
       const finishedAt = new Date('2030-01-01T08:00:02.000Z');

@@ -83,6 +83,14 @@ export function messagesContract(s: StoreRef): void {
       expect(many.map((m) => m.id).sort()).toEqual([...ids].sort());
     });
 
+    it('reads each message once however often a long list repeats its id', async () => {
+      const ids = Array.from({ length: 150 }, (_, i) => `n1:u${i}:sms`);
+      await s().messages.insertMany(ids.map((id) => message(id)));
+      // Each id twice, far apart: a store splitting the list must not read a message in two of its reads.
+      const many = await s().messages.getMany([...ids, ...ids]);
+      expect(many.map((m) => m.id).sort()).toEqual([...ids].sort());
+    });
+
     it('transitions by compare-and-set, appending history and counting attempts', async () => {
       await s().messages.insertMany([message('n1:u1:sms')]);
       const at = new Date('2030-01-01T08:00:05.000Z');

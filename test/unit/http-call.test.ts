@@ -1,7 +1,8 @@
 // The provider HTTP client against a local server: what a provider learns from each kind of answer
 // (or its absence), which decides between a retry, a refusal and "may have been accepted".
+import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { httpCall } from '../../src/providers/http-call';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -87,4 +88,30 @@ describe('httpCall', () => {
       details: { providerCode: 'ECONNREFUSED', mayHaveBeenAccepted: false },
     });
   });
+
+  it('a connection that never comes: a TIMEOUT at the deadline, or the connect timeout of undici (10 s) first; neither accepted', async () => {
+    // A listener that never accepts (its process is blocked): once its queue is full, a connect hangs.
+    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000), 10); })"]);
+    const fillers: net.Socket[] = [];
+    try {
+      const port = await new Promise<number>((r) => child.stdout.once('data', (d: Buffer) => r(Number(String(d).trim()))));
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 4; i++) fillers.push(net.connect(port, '127.0.0.1').on('error', () => undefined));
+      await new Promise((r) => setTimeout(r, 200));
+      const hanging = (timeoutMs: number) => {
+        const started = Date.now();
+        return httpCall('p1', { method: 'POST', url: `http://127.0.0.1:${port}/x`, body: '{}', timeoutMs }).then(
+          () => ({ ms: Date.now() - started, failure: undefined as unknown }),
+          (failure: unknown) => ({ ms: Date.now() - started, failure }),
+        );
+      };
+      const [short, long] = await Promise.all([hanging(300), hanging(15_000)]);
+      expect(short.failure).toMatchObject({ code: 'TIMEOUT', details: { mayHaveBeenAccepted: false } });
+      expect(short.ms).toBeLessThan(2_000);
+      expect(long.failure).toMatchObject({ code: 'NETWORK', details: { providerCode: 'UND_ERR_CONNECT_TIMEOUT', mayHaveBeenAccepted: false } });
+    } finally {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

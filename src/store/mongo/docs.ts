@@ -51,11 +51,13 @@ export async function pageOf<T>(
  */
 const IDS_A_FIND = 100;
 
-/** The documents of `find` over `ids` split in lists of at most IDS_A_FIND, run together; any order. */
+/** The documents of `find` over `ids` split in lists of at most IDS_A_FIND, run together; any order, each once. */
 export async function findByIdLists<T>(ids: readonly string[], find: (ids: string[]) => Promise<T[]>): Promise<T[]> {
   if (ids.length <= IDS_A_FIND) return find(ids as string[]);
+  // An id repeated in two lists would be found by both: as one `$in`, each document comes back once.
+  const distinct = [...new Set(ids)];
   const lists: Array<Promise<T[]>> = [];
-  for (let i = 0; i < ids.length; i += IDS_A_FIND) lists.push(find(ids.slice(i, i + IDS_A_FIND)));
+  for (let i = 0; i < distinct.length; i += IDS_A_FIND) lists.push(find(distinct.slice(i, i + IDS_A_FIND)));
   return (await Promise.all(lists)).flat();
 }
 

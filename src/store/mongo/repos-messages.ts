@@ -5,7 +5,7 @@ import type { MessageRepo, NewMessage } from '../store';
 import { groupCommit, type Outcome } from '../group-commit';
 import { OWNED_IMMUTABLE } from '../common';
 import { duplicateIndexes, findByIdLists, pageOf } from './docs';
-import { afterTransition, usableExpected } from '../transition-image';
+import { afterTransition, allUsableExpected } from '../transition-image';
 import type { Models } from './models';
 import { findByIds, insertEach, updateEach } from './raw-writes';
 import { CAS_TOKEN, fromDoc, packChange, partKey, storedSms } from './message-docs';
@@ -179,12 +179,20 @@ export function messageRepo(models: () => Models): MessageRepo {
       if (changes.length === 0) return [];
       // One value per batch (this process's random prefix and a count, no random draw per batch): the index makes each write's token its own.
       const batch = `${TOKEN_PREFIX}${(++batches).toString(36)}`;
-      const tokens = changes.map((_, i) => `${batch}:${i}`);
-      const writes = changes.map(({ id, from, to, opts }, i) => compareAndSet(id, from, to, opts ?? {}, tokens[i]));
+      // Loops, not callbacks made per call: a short-lived closure's optimized code dies with it at each full GC and is compiled again.
+      const tokens: string[] = [];
+      const writes: Array<ReturnType<typeof compareAndSet>> = [];
+      for (let i = 0; i < changes.length; i++) {
+        const { id, from, to, opts } = changes[i];
+        tokens.push(`${batch}:${i}`);
+        writes.push(compareAndSet(id, from, to, opts ?? {}, tokens[i]));
+      }
       const res = await updateEach(models().messages, writes);
       // Every compare-and-set matched (ids are distinct) and the callers sent their copies: no read-back needed.
-      if (res.matched === changes.length && changes.every((c) => usableExpected(c.id, c.from, c.opts?.expected))) {
-        return changes.map((c, i) => imageOf(c.opts!.expected!, writes[i].update, writes[i].change));
+      if (res.matched === changes.length && allUsableExpected(changes)) {
+        const images: Message[] = [];
+        for (let i = 0; i < changes.length; i++) images.push(imageOf(changes[i].opts!.expected!, writes[i].update, writes[i].change));
+        return images;
       }
       // The writes landed: losing the answer now would leave leases nobody holds, so read again a few times (the tokens make it safe).
       const docs = await withRetries(() => coll().find({ _id: { $in: changes.map((c) => c.id) } as never }).toArray(), READ_BACK_RETRY_MS);
