@@ -137,6 +137,8 @@ describe.each<Backend>(['embedded', 'real'])('Google Sheets export (%s)', (backe
     expect(byUser.amina).toEqual([`${n}:amina:sms/sent`, expect.any(String), `${n}:amina:sms`, n, 'visit', 'sms', 'amina', 'sent', 'outbox-sms']);
     expect(byUser.nophone).toEqual([`${n}:nophone:sms/rejected`, expect.any(String), `${n}:nophone:sms`, n, 'visit', 'sms', 'nophone', 'rejected', '', 'NO_ADDRESS', "user 'nophone' has no phone number"]);
     expect(outcomes()).toHaveLength(4);
+    // The Events tab is exported by a run of its own: it may trail the Outcomes tab.
+    await eventually('the event in the Events tab', () => ids(book('outcomes')).length >= 1, 30_000);
     expect(ids(book('outcomes'))).toEqual([n]);
     await eventually('both positions committed', async () => {
       const b = (await api.get(`/v1/programs/clinic/exports/${t.id}`)).body;
