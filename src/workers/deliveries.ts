@@ -107,10 +107,19 @@ export function createDeliveryHandler(handleMessage: (id: string, answered: () =
     active++;
     const r: Running = { id, deadline: Date.now() + opts.limitMs, pending: p, index, settled: false, freed: false, recording: false };
     watch(r);
-    handleMessage(id, () => answered(r)).then(
-      (result) => finish(r, result),
-      (e: unknown) => finish(r, e, true),
-    );
+    void run(r);
+  }
+
+  /** An async function and a bound `answered`, not closures made per message: a short-lived closure's
+   *  optimized code dies with it at each full GC and is compiled again. */
+  async function run(r: Running): Promise<void> {
+    let result: ItemResult;
+    try {
+      result = await handleMessage(r.id, answered.bind(undefined, r));
+    } catch (e) {
+      return finish(r, e, true);
+    }
+    finish(r, result);
   }
 
   /** The provider answered: the id's slot goes to the next waiting id (once), the id now counts as recording. */

@@ -155,31 +155,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HeraldMe
       // The labelled children once per provider: a send only observes its duration.
       const ok = providerCalls.labels({ channel, provider: p.id, outcome: 'ok' });
       const error = providerCalls.labels({ channel, provider: p.id, outcome: 'error' });
-      // Not an async function: the provider's own promise is observed (one promise and no await frame less a send).
-      const send = (msg: never): Promise<SendResult> => {
+      // An async function, not callbacks made per send: a short-lived closure's optimized code dies with it at each full GC.
+      const send = async (msg: never): Promise<SendResult> => {
         const start = performance.now();
         inFlightBy.set(channel, inFlightBy.get(channel)! + 1);
-        const ended = (outcome: typeof ok): void => {
+        let outcome = error;
+        try {
+          const r = await (p.send as (m: never) => Promise<SendResult>)(msg);
+          outcome = ok;
+          return r;
+        } finally {
           outcome.observe((performance.now() - start) / 1_000);
           inFlightBy.set(channel, inFlightBy.get(channel)! - 1);
-        };
-        let sent: Promise<SendResult>;
-        try {
-          sent = (p.send as (m: never) => Promise<SendResult>)(msg);
-        } catch (e) {
-          ended(error);
-          return Promise.reject(e);
         }
-        return sent.then(
-          (r) => {
-            ended(ok);
-            return r;
-          },
-          (e: unknown) => {
-            ended(error);
-            throw e;
-          },
-        );
       };
       return wrapSend(p, send);
     },

@@ -19,7 +19,9 @@ type Change = Parameters<MessageRepo['transitionEach']>[0][number];
 
 /** Whether some `from` status counts in another usage column than `to`: then listeners need the record. */
 function crossesColumn(from: MessageStatus[], to: MessageStatus): boolean {
-  return from.some((s) => usageColumnOf(s) !== usageColumnOf(to));
+  const column = usageColumnOf(to);
+  for (let i = 0; i < from.length; i++) if (usageColumnOf(from[i]) !== column) return true;
+  return false;
 }
 
 /** The status the message left: exact when there is one `from`, else read from its history. */
@@ -27,6 +29,12 @@ function previousStatus(from: MessageStatus[], after: { statusHistory: Array<{ s
   if (from.length === 1) return from[0];
   const h = after.statusHistory;
   return h.length >= 2 && from.includes(h[h.length - 2].status) ? h[h.length - 2].status : from[0];
+}
+
+function countFound(after: Array<unknown>): number {
+  let n = 0;
+  for (let i = 0; i < after.length; i++) if (after[i]) n++;
+  return n;
 }
 
 export interface ObserveOptions {
@@ -81,13 +89,15 @@ export function observeMessages(repo: MessageRepo, listeners: MessageListener[],
     async transitionMany(ids, from, to, opts) {
       if (!loud(from, to)) return repo.transitionMany(ids, from, to, opts);
       const after = await returning(ids.map((id) => ({ id, from, to, opts: { reason: opts?.reason, at: opts?.at } })));
-      return after.filter(Boolean).length;
+      return countFound(after);
     },
     async transitionEach(changes) {
-      const quiet = changes.filter((c) => !loud(c.from, c.to));
-      const told = changes.filter((c) => loud(c.from, c.to));
+      // A loop, not filters made per call: a short-lived closure's optimized code dies with it at each full GC.
+      const quiet: Change[] = [];
+      const told: Change[] = [];
+      for (let i = 0; i < changes.length; i++) (loud(changes[i].from, changes[i].to) ? told : quiet).push(changes[i]);
       const [n, after] = await Promise.all([quiet.length ? repo.transitionEach(quiet) : 0, told.length ? returning(told) : []]);
-      return n + after.filter(Boolean).length;
+      return n + countFound(after);
     },
     transitionEachReturning: returning,
   };

@@ -38,7 +38,12 @@ export interface RawWriteOptions {
 /** Runs the updates unordered with the connection's write concern; resolves matched (and upserted) and modified counts. */
 export async function updateEach(model: Model<any>, ops: UpdateOp[], opts: RawWriteOptions = {}): Promise<{ matched: number; modified: number }> {
   if (ops.length === 0) return { matched: 0, modified: 0 };
-  const updates = ops.map((o) => (o.upsert ? { q: o.filter, u: o.update, upsert: true } : { q: o.filter, u: o.update }));
+  // Loops, not callbacks made per call: a short-lived closure's optimized code dies with it at each full GC.
+  const updates: Doc[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    updates.push(o.upsert ? { q: o.filter, u: o.update, upsert: true } : { q: o.filter, u: o.update });
+  }
   const res = await run(model, { update: model.collection.collectionName, updates, ordered: false }, opts);
   return { matched: res.n ?? 0, modified: res.nModified ?? 0 };
 }
@@ -47,7 +52,8 @@ export async function updateEach(model: Model<any>, ops: UpdateOp[], opts: RawWr
 export async function insertEach(model: Model<any>, docs: Doc[], ordered: boolean, opts: RawWriteOptions = {}): Promise<number> {
   if (docs.length === 0) return 0;
   // An _id made here, as the driver does, so a retried insert can never make a second copy.
-  const documents = docs.map((d) => (d._id === undefined ? { _id: new Types.ObjectId(), ...d } : d));
+  const documents: Doc[] = [];
+  for (let i = 0; i < docs.length; i++) documents.push(docs[i]._id === undefined ? { _id: new Types.ObjectId(), ...docs[i] } : docs[i]);
   return (await run(model, { insert: model.collection.collectionName, documents, ordered }, opts)).n ?? 0;
 }
 
@@ -82,20 +88,21 @@ const hasLabel = (e: unknown, label: string): boolean => typeof (e as Labelled)?
 /** The driver's own test (isRetryableWriteError): it labels what a retry may cure. */
 const retryableWrite = (e: unknown): boolean => hasLabel(e, 'RetryableWriteError') || hasLabel(e, 'PoolRequstedRetry');
 
+const IGNORE_UNDEFINED = { ignoreUndefined: true } as const;
+
 /** The command with the connection's write concern (majority, journaled); write errors raise. */
 async function run(model: Model<any>, command: Doc, opts: RawWriteOptions): Promise<Reply> {
   const db = model.db.db;
   if (!db) throw Object.assign(new Error('mongodb is not connected'), { name: 'MongoNotConnectedError' });
   const wc = db.writeConcern;
   if (wc) command.writeConcern = { ...(wc.w !== undefined ? { w: wc.w } : {}), ...(wc.journal !== undefined ? { j: wc.journal } : {}), ...(wc.wtimeoutMS ? { wtimeout: wc.wtimeoutMS } : {}) };
-  const send = async (): Promise<Reply> => (await db.command(command, { ignoreUndefined: true })) as Reply;
   let res: Reply;
   try {
-    res = await send();
+    res = (await db.command(command, IGNORE_UNDEFINED)) as Reply;
   } catch (e) {
     if (!opts.retryOnce || !retryableWrite(e)) throw e;
     try {
-      res = await send();
+      res = (await db.command(command, IGNORE_UNDEFINED)) as Reply;
     } catch (again) {
       // As the driver: a retry that wrote nothing tells less than the first error.
       throw hasLabel(again, 'NoWritesPerformed') ? e : again;
