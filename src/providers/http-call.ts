@@ -160,19 +160,30 @@ function deadline(handler: CallHandler): void {
 
 /** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back. */
 export function httpCall(providerId: string, call: HttpCall): Promise<HttpReply> {
-  return new Promise<HttpReply>((resolve, reject) => {
-    const handler = new CallHandler(providerId, call, resolve, reject);
-    let where: { origin: string; path: string };
-    try {
-      where = target(call.url);
-    } catch (e) {
-      handler.onError(e as Error);
-      return;
-    }
-    // One deadline for connect, answer and body.
-    handler.timer = setTimeout(deadline, call.timeoutMs, handler);
-    agent.dispatch({ origin: where.origin, path: where.path, method: call.method, headers: call.headers, body: call.body }, handler);
-  });
+  startingId = providerId;
+  startingCall = call;
+  return new Promise<HttpReply>(startCall);
+}
+
+/** The call `startCall` makes: set right before `new Promise`, which runs its executor at once. One module
+ *  function, not an executor closure per call (whose optimized code dies at each full GC and is compiled again). */
+let startingId = '';
+let startingCall: HttpCall | undefined;
+function startCall(resolve: (reply: HttpReply) => void, reject: (e: ProviderError) => void): void {
+  const providerId = startingId;
+  const call = startingCall!;
+  startingCall = undefined;
+  const handler = new CallHandler(providerId, call, resolve, reject);
+  let where: { origin: string; path: string };
+  try {
+    where = target(call.url);
+  } catch (e) {
+    handler.onError(e as Error);
+    return;
+  }
+  // One deadline for connect, answer and body.
+  handler.timer = setTimeout(deadline, call.timeoutMs, handler);
+  agent.dispatch({ origin: where.origin, path: where.path, method: call.method, headers: call.headers, body: call.body }, handler);
 }
 
 /** An HTTP-level refusal (non-2xx) as a ProviderError, with the vendor's own text when short. */

@@ -23,30 +23,46 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch 
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
-      run(itemsOf(batch)).then(
-        (out) => resolveAll(batch, out),
-        (e: unknown) => rejectAll(batch, e),
-      );
+      void runBatch(run, batch);
     }
   }
 
-  return (item) =>
-    new Promise<O>((resolve, reject) => {
-      pending.push({ item, resolve, reject });
-      if (scheduled) {
-        // A full batch goes at once, whatever the linger.
-        if (lingerMs > 0 && pending.length >= maxBatch) {
-          clearTimeout(lingering);
-          flush();
-        }
-        return;
+  /** The item the executor below takes: set right before `new Promise`, which runs its executor at once.
+   *  One executor for the batcher's life, not a closure per call (whose optimized code dies at each full GC). */
+  let next: I | undefined;
+  function join(resolve: (o: O) => void, reject: (e: unknown) => void): void {
+    pending.push({ item: next as I, resolve, reject });
+    next = undefined;
+    if (scheduled) {
+      // A full batch goes at once, whatever the linger.
+      if (lingerMs > 0 && pending.length >= maxBatch) {
+        clearTimeout(lingering);
+        flush();
       }
-      scheduled = true;
-      // After this turn of the event loop, so the deliveries arriving together share the call; with a
-      // linger, also those arriving in the next few milliseconds (provider answers come one at a time).
-      if (lingerMs > 0) lingering = setTimeout(flush, lingerMs);
-      else setImmediate(flush);
-    });
+      return;
+    }
+    scheduled = true;
+    // After this turn of the event loop, so the deliveries arriving together share the call; with a
+    // linger, also those arriving in the next few milliseconds (provider answers come one at a time).
+    if (lingerMs > 0) lingering = setTimeout(flush, lingerMs);
+    else setImmediate(flush);
+  }
+
+  return (item) => {
+    next = item;
+    return new Promise<O>(join);
+  };
+}
+
+/** One batch's call and its callers settled (a run that throws before its promise rejects them too). */
+async function runBatch<I, O>(run: (items: I[]) => Promise<O[]>, batch: Array<Waiter<I, O>>): Promise<void> {
+  let out: O[];
+  try {
+    out = await run(itemsOf(batch));
+  } catch (e) {
+    return rejectAll(batch, e);
+  }
+  resolveAll(batch, out);
 }
 
 // Module functions, not callbacks made per batch: a short-lived closure's optimized code dies with it at each full GC.
