@@ -78,7 +78,9 @@ export function observeMessages(repo: MessageRepo, listeners: MessageListener[],
     ...repo,
     async insertMany(msgs) {
       const ids = new Set(await repo.insertMany(msgs));
-      emit(msgs.filter((m) => ids.has(m.id)).map((m) => ({ before: undefined, message: m })));
+      const told: MessageChange[] = [];
+      for (let i = 0; i < msgs.length; i++) if (ids.has(msgs[i].id)) told.push({ before: undefined, message: msgs[i] });
+      emit(told);
       return [...ids];
     },
     async transition(id, from, to, opts) {
@@ -88,7 +90,9 @@ export function observeMessages(repo: MessageRepo, listeners: MessageListener[],
     },
     async transitionMany(ids, from, to, opts) {
       if (!loud(from, to)) return repo.transitionMany(ids, from, to, opts);
-      const after = await returning(ids.map((id) => ({ id, from, to, opts: { reason: opts?.reason, at: opts?.at } })));
+      const changes: Change[] = [];
+      for (let i = 0; i < ids.length; i++) changes.push({ id: ids[i], from, to, opts: { reason: opts?.reason, at: opts?.at } });
+      const after = await returning(changes);
       return countFound(after);
     },
     async transitionEach(changes) {
