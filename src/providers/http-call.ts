@@ -54,12 +54,31 @@ function replyHeaders(raw: Buffer[]): ReplyHeaders {
   };
 }
 
+/** The URL parsed, or why it cannot be called (new URL refuses it, or it is not http(s)). */
+function parseHttpUrl(url: string): URL | string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'is not a valid URL';
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u : `is not an http(s) URL (${u.protocol})`;
+}
+
+/** Why `url` cannot be called; undefined when it can (start-up checks of provider options). */
+export function httpUrlProblem(url: string): string | undefined {
+  const u = parseHttpUrl(url);
+  return typeof u === 'string' ? u : undefined;
+}
+
 /** Where a URL's path starts (after `scheme://authority`); the origin and path of the last URL are kept (a provider's URL rarely changes). */
 let lastUrl = '';
 let lastTarget = { origin: '', path: '/' };
-function target(url: string): { origin: string; path: string } {
+function target(providerId: string, url: string): { origin: string; path: string } {
   if (url === lastUrl) return lastTarget;
-  const u = new URL(url);
+  const u = parseHttpUrl(url);
+  // The provider's configuration, not the message nor the network: no retry can help. The URL stays out of the text (it may carry a key).
+  if (typeof u === 'string') throw new ProviderError('CONFIG', `${providerId}: the provider's URL ${u}`);
   lastTarget = { origin: u.origin, path: `${u.pathname}${u.search}` };
   lastUrl = url;
   return lastTarget;
@@ -158,15 +177,15 @@ function deadline(handler: CallHandler): void {
   handler.expire();
 }
 
-/** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back. */
+/** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back, CONFIG when the URL cannot be called. */
 export function httpCall(providerId: string, call: HttpCall): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
     const handler = new CallHandler(providerId, call, resolve, reject);
     let where: { origin: string; path: string };
     try {
-      where = target(call.url);
+      where = target(providerId, call.url);
     } catch (e) {
-      handler.onError(e as Error);
+      reject(e as ProviderError);
       return;
     }
     // One deadline for connect, answer and body.
