@@ -1,0 +1,43 @@
+// A provider URL that cannot be called is the provider's configuration, not the message's nor the
+// network's: refused at start-up, naming the provider and the option, when the options can tell; else
+// (a placeholder that makes the URL invalid at send time) the message ends with a typed, non-retryable
+// CONFIG error naming the provider, never a bare TypeError recorded as UNKNOWN.
+import request from 'supertest';
+import type { RunningHerald } from '../../src/runtime';
+import { disposeTestHerald, eventually, startTestHerald, testConfig } from '../support/herald';
+
+jest.setTimeout(60_000);
+
+const httpProvider = (url: string) => ({ id: 'gw-bad', type: 'http', options: { url, timeoutMs: 2_000 } });
+
+describe('a provider URL that cannot be called', () => {
+  let herald: RunningHerald | undefined;
+  afterEach(async () => {
+    await disposeTestHerald(herald);
+    herald = undefined;
+  });
+
+  it('is refused at start-up, naming the provider and its option', async () => {
+    const config = testConfig('embedded', { 'providers.sms': [httpProvider('http://127.0.0.1:99999/send')] });
+    const started = startTestHerald(config);
+    await expect(started).rejects.toThrow(/provider 'gw-bad' \(http\): option 'url' is not a valid URL/);
+    herald = await started.catch(() => undefined);
+  });
+
+  it('made invalid by a placeholder at send time, fails the message with CONFIG, once, naming the provider', async () => {
+    // A port of the seconds the message has left: 1 in the start-up check, far above 65535 for a message valid for hours.
+    herald = await startTestHerald(testConfig('embedded', { 'providers.sms': [httpProvider('http://127.0.0.1:{{validForS}}/send')] }));
+    const store = herald.store;
+    await store.programs.create('default', { id: 'p', name: 'P' });
+    await store.eventTypes.create('default', { id: 'e', programId: 'p', name: 'E', templates: { sms: { text: 'Hi {{user.name}}' } } });
+    await store.users.create('default', { id: 'u1', name: 'Ann', phone: '+254700000001' });
+    await store.subscriptions.create('default', { id: 's1', userId: 'u1', programId: 'p', channels: ['sms'] });
+    const r = await request(herald.url!).post('/v1/notifications').send({ programId: 'p', eventTypeId: 'e', startTime: new Date().toISOString() });
+    expect(r.status).toBe(202);
+    const m = await eventually('the message ended', async () => {
+      const msg = await store.messages.get(`${r.body.id}:u1:sms`);
+      return msg && ['failed', 'sent'].includes(msg.status) ? msg : undefined;
+    }, 20_000);
+    expect(m).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CONFIG', message: "gw-bad: the provider's URL is not a valid URL" } });
+  });
+});
