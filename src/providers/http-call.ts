@@ -71,14 +71,16 @@ export function httpUrlProblem(url: string): string | undefined {
   return typeof u === 'string' ? u : undefined;
 }
 
+/** A URL undici cannot be given: the provider's configuration, which the call fails with CONFIG (see failure()). */
+class UncallableUrl extends Error {}
+
 /** Where a URL's path starts (after `scheme://authority`); the origin and path of the last URL are kept (a provider's URL rarely changes). */
 let lastUrl = '';
 let lastTarget = { origin: '', path: '/' };
-function target(providerId: string, url: string): { origin: string; path: string } {
+function target(url: string): { origin: string; path: string } {
   if (url === lastUrl) return lastTarget;
   const u = parseHttpUrl(url);
-  // The provider's configuration, not the message nor the network: no retry can help. The URL stays out of the text (it may carry a key).
-  if (typeof u === 'string') throw new ProviderError('CONFIG', `${providerId}: the provider's URL ${u}`);
+  if (typeof u === 'string') throw new UncallableUrl(u);
   lastTarget = { origin: u.origin, path: `${u.pathname}${u.search}` };
   lastUrl = url;
   return lastTarget;
@@ -151,9 +153,11 @@ class CallHandler {
     this.onError(err);
   }
 
-  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message. */
+  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message; CONFIG: no URL to call. */
   private failure(err: Error): ProviderError {
     const { providerId, call } = this;
+    // Not the message nor the network: no retry can help. The URL stays out of the text (it may carry a key).
+    if (err instanceof UncallableUrl) return new ProviderError('CONFIG', `${providerId}: the provider's URL ${err.message}`);
     if (this.rawHeaders !== null) {
       // The status line came, the body did not: the vendor may well have accepted the message.
       return new ProviderError('NETWORK', `${providerId}: answer body lost: ${err.message}`, { httpStatus: this.status, mayHaveBeenAccepted: true });
@@ -177,15 +181,15 @@ function deadline(handler: CallHandler): void {
   handler.expire();
 }
 
-/** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back, CONFIG when the URL cannot be called. */
+/** Performs the call; throws ProviderError TIMEOUT or NETWORK when no HTTP answer came back. */
 export function httpCall(providerId: string, call: HttpCall): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
     const handler = new CallHandler(providerId, call, resolve, reject);
     let where: { origin: string; path: string };
     try {
-      where = target(providerId, call.url);
+      where = target(call.url);
     } catch (e) {
-      reject(e as ProviderError);
+      handler.onError(e as Error);
       return;
     }
     // One deadline for connect, answer and body.
