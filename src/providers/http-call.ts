@@ -54,12 +54,33 @@ function replyHeaders(raw: Buffer[]): ReplyHeaders {
   };
 }
 
+/** The URL parsed, or why it cannot be called (new URL refuses it, or it is not http(s)). */
+function parseHttpUrl(url: string): URL | string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'is not a valid URL';
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u : `is not an http(s) URL (${u.protocol})`;
+}
+
+/** Why `url` cannot be called; undefined when it can (start-up checks of provider options). */
+export function httpUrlProblem(url: string): string | undefined {
+  const u = parseHttpUrl(url);
+  return typeof u === 'string' ? u : undefined;
+}
+
+/** A URL undici cannot be given: the provider's configuration, which the call fails with CONFIG (see failure()). */
+class UncallableUrl extends Error {}
+
 /** Where a URL's path starts (after `scheme://authority`); the origin and path of the last URL are kept (a provider's URL rarely changes). */
 let lastUrl = '';
 let lastTarget = { origin: '', path: '/' };
 function target(url: string): { origin: string; path: string } {
   if (url === lastUrl) return lastTarget;
-  const u = new URL(url);
+  const u = parseHttpUrl(url);
+  if (typeof u === 'string') throw new UncallableUrl(u);
   lastTarget = { origin: u.origin, path: `${u.pathname}${u.search}` };
   lastUrl = url;
   return lastTarget;
@@ -132,9 +153,11 @@ class CallHandler {
     this.onError(err);
   }
 
-  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message. */
+  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message; CONFIG: no URL to call. */
   private failure(err: Error): ProviderError {
     const { providerId, call } = this;
+    // Not the message nor the network: no retry can help. The URL stays out of the text (it may carry a key).
+    if (err instanceof UncallableUrl) return new ProviderError('CONFIG', `${providerId}: the provider's URL ${err.message}`);
     if (this.rawHeaders !== null) {
       // The status line came, the body did not: the vendor may well have accepted the message.
       return new ProviderError('NETWORK', `${providerId}: answer body lost: ${err.message}`, { httpStatus: this.status, mayHaveBeenAccepted: true });

@@ -55,6 +55,8 @@ export type ProviderErrorCode =
   | 'INVALID_RECIPIENT'
   | 'REJECTED'
   | 'BAD_SIGNATURE'
+  /** The provider's own configuration cannot work (a URL that cannot be called): not retryable; fail over. */
+  | 'CONFIG'
   | 'UNKNOWN';
 
 const RETRYABLE: ReadonlySet<ProviderErrorCode> = new Set(['TIMEOUT', 'RATE_LIMITED', 'SERVER_ERROR', 'NETWORK']);

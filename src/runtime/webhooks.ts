@@ -47,7 +47,8 @@ export function wireWebhooks(deps: { rawStore: Store; bus: Bus; config: HeraldCo
     async startWorker(store, registry) {
       const { createDeliverer, createFanOut, createWebhookMetrics, createWebhookPoster, createWebhookSweep, createWebhookWorker, sweepFanOut } = serving();
       poster = createWebhookPoster(config.webhooks);
-      const fanOut = createFanOut({ store, cache, retryForMs: config.webhooks.retryForMs });
+      // Each store call of a queued batch's fan-out is bounded: a hung store fails the batch, which the bus delivers again.
+      const fanOut = createFanOut({ store, cache, retryForMs: config.webhooks.retryForMs, callTimeoutMs: config.store.callTimeoutMs });
       worker = createWebhookWorker({
         store, bus, logger, config,
         fanOut,

@@ -13,7 +13,7 @@ import type { Store } from '../store/store';
 import type { Chosen, ProviderRouter } from './router';
 
 /** Refusals that are the provider's, not the message's: another provider may well take it. */
-const FAILOVER_CODES: ReadonlySet<string> = new Set(['AUTH', 'REJECTED', 'UNKNOWN']);
+const FAILOVER_CODES: ReadonlySet<string> = new Set(['AUTH', 'CONFIG', 'REJECTED', 'UNKNOWN']);
 export const REFUSED_REASON = 'refused by provider: ';
 
 /** Our own rate limit had no send slot in time: the provider was not called for this part. */

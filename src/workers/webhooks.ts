@@ -13,6 +13,7 @@ export interface WebhookWorkerDeps {
   store: Store;
   bus: Bus;
   logger: Logger;
+  /** Its store calls bounded (createFanOut's callTimeoutMs): a batch whose fan-out hangs fails, and the bus delivers it again. */
   fanOut: FanOut;
   deliverer: { attempt(d: WebhookDelivery): Promise<unknown> };
   /** Catches up on status changes the live path lost (run every `sweepMs`). */

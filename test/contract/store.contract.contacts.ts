@@ -39,6 +39,23 @@ export function contactsContract(s: StoreRef): void {
       expect(await r.membersAfter('w2', 'l1', undefined, 10)).toEqual([]);
     });
 
+    it('walks a list of hundreds in order, and never returns a contact of another workspace', async () => {
+      const ids = Array.from({ length: 250 }, (_, i) => `2547${String(i).padStart(8, '0')}`);
+      await s().campaigns.addContacts('w1', phones(...ids.slice().reverse()));
+      // Members whose contact is another workspace's, under the same id or one that reads as w1's key.
+      await s().campaigns.addContacts('w2', phones('254799000001'));
+      await s().campaigns.addContacts('default', [{ id: 'w1:254799000002', phone: '+254799000002' }]);
+      const r = s().contactLists;
+      await r.create({ workspaceId: 'w1', id: 'l1', name: 'a' });
+      expect(await r.addMembers('w1', 'l1', [...ids, '254799000001', '254799000002'])).toBe(252);
+      const first = await r.membersAfter('w1', 'l1', undefined, 150);
+      expect(first.map((c) => c.id)).toEqual(ids.slice(0, 150));
+      expect(first.every((c) => c.workspaceId === 'w1')).toBe(true);
+      const rest = await r.membersAfter('w1', 'l1', ids[149], 500);
+      expect(rest.map((c) => c.id)).toEqual(ids.slice(150));
+      expect(rest[99]).toMatchObject({ workspaceId: 'w1', phone: `+${ids[249]}` });
+    });
+
     it('deletes a list with its memberships, never the contacts', async () => {
       await s().campaigns.addContacts('w1', phones('254700000001'));
       const r = s().contactLists;

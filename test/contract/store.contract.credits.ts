@@ -62,6 +62,28 @@ export function creditsContract(s: StoreRef): void {
       expect(reserves.items[0]).toMatchObject({ kind: 'reserve', state: 'held', notificationId: 'n1', messageId: expect.any(String) });
     });
 
+    it('reserves, re-reserves and refunds hundreds of messages at once, each once', async () => {
+      await s().credits.open('w1', { balance: 30_000 });
+      const many = items(250);
+      const ids = many.map((i) => i.messageId);
+      expect((await s().credits.reserve('w1', many)).sort()).toEqual(ids.slice().sort());
+      // Again (a resumed fan-out): covered, not charged twice.
+      expect((await s().credits.reserve('w1', many)).sort()).toEqual(ids.slice().sort());
+      expect((await s().credits.get('w1'))!.balance).toBe(5_000);
+      // Under a low balance: the 250 already held count, then what 5,000 covers of 150 more.
+      const more = Array.from({ length: 150 }, (_, i) => item(i, 100, 'n2'));
+      const covered = await s().credits.reserve('w1', [...many, ...more]);
+      expect(covered).toHaveLength(300);
+      expect(covered.filter((id) => id.startsWith('n2:'))).toHaveLength(50);
+      expect((await s().credits.get('w1'))!.balance).toBe(0);
+      const refunds = await s().credits.refund([...ids, ...ids.slice(0, 10), 'never-reserved']);
+      expect(refunds).toHaveLength(250);
+      expect(await s().credits.refund(ids)).toEqual([]);
+      expect((await s().credits.get('w1'))!.balance).toBe(25_000);
+      expect(await s().credits.reserved('w1')).toBe(5_000);
+      expect(await s().credits.ledgerSum('w1')).toBe(25_000);
+    });
+
     it('covers everything and writes nothing when unmetered or without an account; free items need no balance', async () => {
       await s().credits.open('free', { balance: null });
       expect(await s().credits.reserve('free', items(3))).toHaveLength(3);

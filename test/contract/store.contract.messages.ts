@@ -156,6 +156,17 @@ export function messagesContract(s: StoreRef): void {
       expect(back!.leaseUntil).toBeUndefined();
     });
 
+    it('renews hundreds of leases at once, only those of attempts still held', async () => {
+      const leaseUntil = new Date(Date.now() + 5_000);
+      const ids = Array.from({ length: 230 }, (_, i) => `n1:m${String(i).padStart(3, '0')}:sms`);
+      // Every third was taken over by a later attempt.
+      await s().messages.insertMany(ids.map((id, i) => message(id, { status: 'sending', attempts: i % 3 === 0 ? 2 : 1, leaseUntil })));
+      const until = new Date(Date.now() + 60_000);
+      expect(await s().messages.extendLeases(ids.map((id) => ({ id, attempts: 1 })), until)).toBe(153);
+      expect((await s().messages.get(ids[229]))!.leaseUntil).toEqual(until);
+      expect((await s().messages.get(ids[228]))!.leaseUntil).toEqual(leaseUntil);
+    });
+
     it('lets exactly one of two concurrent transitions from the same status win', async () => {
       await s().messages.insertMany([message('n1:u1:sms')]);
       const results = await Promise.all([

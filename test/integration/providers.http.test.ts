@@ -90,6 +90,9 @@ describe('http provider', () => {
     expect(() => make({ body: '{"to":"{{phone}}"}' })).toThrow(/unknown placeholder\(s\) phone/);
     expect(() => make({ method: 'GET', body: 'x' })).toThrow(/cannot be sent with GET/);
     expect(() => make({ url: 'ftp://x' })).toThrow(/option 'url' must be an http\(s\) URL/);
+    // Shaped like an http URL, but no URL at all: refused at start-up rather than at every message.
+    expect(() => make({ url: 'http://127.0.0.1:99999/send?to={{to}}' })).toThrow(/provider 'gw-test' \(http\): option 'url' is not a valid URL/);
+    expect(() => make({ url: 'http://[::1/send' })).toThrow(/option 'url' is not a valid URL/);
   });
 
   it('has no delivery reports', () => {

@@ -30,7 +30,6 @@ describe.each<Backend>(['embedded', 'real'])('webhook delivery on %s', (backend)
       }),
     );
     await herald.store.programs.create('default', { id: 'p', name: 'P' });
-    await herald.store.eventTypes.create('default', { id: 'e', programId: 'p', name: 'E', templates: { sms: { text: 'Hi {{user.name}}' } } });
   });
   afterAll(async () => {
     // Hanging answers end first, so the worker's attempts in flight end at once.
@@ -44,16 +43,21 @@ describe.each<Backend>(['embedded', 'real'])('webhook delivery on %s', (backend)
     expect(r.status).toBe(201);
     return r.body as { id: string; secret: string };
   };
-  /** `count` new subscribers of the program, then one notification: resolves the message ids. */
+  /**
+   * `count` new subscribers of an event type of their own, then one notification of it: resolves the message ids.
+   * Its own: with one event type, every earlier test's subscribers got a message (and their endpoint a delivery) too.
+   */
   async function notify(count: number): Promise<string[]> {
     const users: string[] = [];
+    const eventTypeId = `e${++seq}`;
+    await herald.store.eventTypes.create('default', { id: eventTypeId, programId: 'p', name: eventTypeId, templates: { sms: { text: 'Hi {{user.name}}' } } });
     for (let i = 0; i < count; i++) {
       const id = `${backend}-u${++seq}`;
       users.push(id);
       await herald.store.users.create('default', { id, name: id, phone: `+2547200${String(seq).padStart(5, '0')}` });
-      await herald.store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: 'p', eventTypeId: 'e', channels: ['sms'] });
+      await herald.store.subscriptions.create('default', { id: `s-${id}`, userId: id, programId: 'p', eventTypeId, channels: ['sms'] });
     }
-    const r = await api().post('/v1/notifications').send({ programId: 'p', eventTypeId: 'e', startTime: new Date().toISOString() });
+    const r = await api().post('/v1/notifications').send({ programId: 'p', eventTypeId, startTime: new Date().toISOString() });
     expect(r.status).toBe(202);
     return users.map((u) => `${r.body.id}:${u}:sms`);
   }
@@ -92,6 +96,9 @@ describe.each<Backend>(['embedded', 'real'])('webhook delivery on %s', (backend)
       const items = (await api().get(`/v1/webhooks/${down.id}/deliveries?state=failed`)).body.items.filter((x: any) => x.event.data.messageId === messageId);
       return items.length ? items : undefined;
     });
+    // Its one message is its one delivery: the failure that disabled it came after the first (which set failingSince),
+    // so that delivery was tried at least twice. Another delivery failing first could disable it after one try.
+    expect((await api().get(`/v1/webhooks/${down.id}/deliveries`)).body.total).toBe(1);
     expect(d.attemptCount).toBeGreaterThanOrEqual(2);
     expect(d.attempts.every((a: any) => a.statusCode === 503)).toBe(true);
     expect(sentEventsAt('down', [messageId]).length).toBe(d.attemptCount);

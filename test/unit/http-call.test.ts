@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { httpCall } from '../../src/providers/http-call';
+import { ProviderError } from '../../src/providers/types';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -57,6 +58,19 @@ describe('httpCall', () => {
     expect(reply.headers.get('set-cookie')).toBe('a=1, b=2');
     handle = (_req, res) => res.writeHead(204).end();
     expect(await call()).toMatchObject({ status: 204, text: '', json: undefined });
+  });
+
+  it('a URL that cannot be called is a CONFIG error naming the provider, not retried, never sent', async () => {
+    let requests = 0;
+    handle = (_req, res) => void (requests++, res.writeHead(200).end());
+    for (const bad of ['http://127.0.0.1:99999/send', 'http://exa mple/send', 'ftp://127.0.0.1/send']) {
+      const e = await httpCall('p1', { method: 'POST', url: bad, timeoutMs: 1_000 }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ProviderError);
+      expect(e).toMatchObject({ code: 'CONFIG', retryable: false, message: expect.stringMatching(/^p1: the provider's URL is not /) });
+    }
+    expect(requests).toBe(0);
+    // The next good URL is called as before.
+    expect(await call()).toMatchObject({ status: 200 });
   });
 
   it('no answer in time is a TIMEOUT that may have been accepted', async () => {

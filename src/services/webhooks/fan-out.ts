@@ -5,6 +5,7 @@ import { summarize } from '../../domain/status';
 import type { NotificationStatus } from '../../domain/types';
 import { deliveryIdOf } from '../../domain/webhooks';
 import type { Store } from '../../store/store';
+import { boundedStore } from '../../store/call-timeout';
 import type { NewWebhookDelivery } from '../../store/store-webhooks';
 import type { EndpointCache } from './endpoint-cache';
 import { makeWebhookEvent, payloadOf, type CompletionCheck, type WebhookBatch, type WebhookEvent } from './events';
@@ -31,8 +32,15 @@ export function isWebhookBatch(body: unknown): body is WebhookBatch {
   );
 }
 
-export function createFanOut(deps: { store: Store; cache: EndpointCache; retryForMs: number }): FanOut {
-  const { store, cache } = deps;
+/**
+ * `callTimeoutMs` (config store.callTimeoutMs; 0 or absent: no bound): each store call gives up after it
+ * (StoreTimeoutError), so a hung store fails the batch, which the bus delivers again, instead of holding it
+ * for good; a batch given up and handled again records nothing twice (delivery ids are deterministic).
+ * Each call, not the batch as a whole: a slow batch that is making progress is not given up.
+ */
+export function createFanOut(deps: { store: Store; cache: EndpointCache; retryForMs: number; callTimeoutMs?: number }): FanOut {
+  const { cache } = deps;
+  const store = boundedStore(deps.store, deps.callTimeoutMs ?? 0);
 
   async function completion(c: CompletionCheck): Promise<WebhookEvent | undefined> {
     const n = await store.notifications.get(c.notificationId);

@@ -7,7 +7,7 @@ import { isFinal } from '../../domain/status';
 import type { Message } from '../../domain/types';
 import { endpointWants, messageEventType } from '../../domain/webhooks';
 import type { Store } from '../../store/store';
-import { boundedStore, withinStoreTimeout } from '../../store/call-timeout';
+import { withinStoreTimeout } from '../../store/call-timeout';
 import type { WebhookEndpoint } from '../../store/store-webhooks';
 import type { EndpointCache } from './endpoint-cache';
 import { createFanOut, type FanOut } from './fan-out';
@@ -42,7 +42,7 @@ export function historyEvents(m: Message): WebhookEvent[] {
 
 /** The sweep's fan-out: each of its store calls gives up after callTimeoutMs, not the fan-out as a whole. */
 export function sweepFanOut(deps: { store: Store; cache: EndpointCache; retryForMs: number; callTimeoutMs: number }): FanOut {
-  return createFanOut({ store: boundedStore(deps.store, deps.callTimeoutMs), cache: deps.cache, retryForMs: deps.retryForMs });
+  return createFanOut(deps);
 }
 
 export function createWebhookSweep(deps: {

@@ -3,7 +3,7 @@
 import type { Contact } from '../../domain/campaigns';
 import type { ContactList } from '../../domain/contact-lists';
 import type { ContactListRepo } from '../store';
-import { duplicateIndexes, pageOf, toRecord } from './docs';
+import { duplicateIndexes, findByIdLists, pageOf, toRecord } from './docs';
 import { ownedKey, type Models } from './models';
 
 type Doc = Record<string, unknown>;
@@ -51,8 +51,10 @@ export function contactListRepo(models: () => Models): ContactListRepo {
       if (after !== undefined) filter.contactId = { $gt: after };
       const ids = (await members().find(filter as never).sort({ contactId: 1 }).limit(limit).toArray()).map((m) => m.contactId as string);
       if (ids.length === 0) return [];
-      const docs = await models().contacts.collection.find({ _id: { $in: ids.map((id) => ownedKey(ws, id)) } as never, workspaceId: ws }).toArray();
-      const byId = new Map(docs.map((d) => [d.id as string, toRecord<Contact>(d)]));
+      // By `_id` alone, in lists of at most 100 (with workspaceId in the filter, mongo-java-server scanned every contact
+      // for each batch); the workspace is checked here: another workspace's contact never comes back.
+      const docs = await findByIdLists(ids.map((id) => ownedKey(ws, id)), (keys) => models().contacts.collection.find({ _id: { $in: keys } } as never).toArray());
+      const byId = new Map(docs.filter((d) => d.workspaceId === ws).map((d) => [d.id as string, toRecord<Contact>(d)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
     async searchContacts(ws, filter, q) {

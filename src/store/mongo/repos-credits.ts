@@ -16,7 +16,7 @@ import type { CreditRepo, ReserveItem } from '../store';
 import { refundId, reserveId } from '../store-credits';
 import { clampPage } from '../common';
 import { HELD, fromAccount, fromEntry, insertAllowingDuplicates, pendingItems, pendingReserve, toDoc, type Doc, type PendingReserve } from './credit-docs';
-import { isDuplicateKey } from './docs';
+import { findByIdLists, isDuplicateKey } from './docs';
 import { insertEach, updateEach as updateEachRaw } from './raw-writes';
 import type { Models } from './models';
 
@@ -83,7 +83,7 @@ export function creditRepo(models: () => Models): CreditRepo {
     if (dups.size > 0) {
       const ids = [...dups].map((i) => docs[i]._id as string);
       // By `_id` alone (an index lookup everywhere); whose batch it is, is checked here.
-      const found = await ledger().find({ _id: { $in: ids } as never }, { projection: { batch: 1 } }).toArray();
+      const found = await findByIdLists(ids, (list) => ledger().find({ _id: { $in: list } as never }, { projection: { batch: 1 } }).toArray());
       const ours = new Set(found.filter((d) => d.batch === batch.id).map((d) => String(d._id)));
       for (const i of dups) if (!ours.has(docs[i]._id as string)) back += items[i].cost;
     }
@@ -123,7 +123,7 @@ export function creditRepo(models: () => Models): CreditRepo {
 
   /** The slow path under a low balance or contention: already reserved ones count, then what the balance covers, in order. */
   async function reserveWhatFits(ws: string, items: ReserveItem[]): Promise<{ covered: string[]; debited: ReserveItem[]; batch?: PendingReserve } | 'unmetered'> {
-    const existing = await ledger().find({ _id: { $in: items.map((i) => reserveId(i.messageId)) } as never }, { projection: { _id: 1 } }).toArray();
+    const existing = await findByIdLists(items.map((i) => reserveId(i.messageId)), (list) => ledger().find({ _id: { $in: list } as never }, { projection: { _id: 1 } }).toArray());
     const before = new Set(existing.map((d) => String(d._id)));
     const fresh = items.filter((i) => !before.has(reserveId(i.messageId)));
     const covered = items.filter((i) => before.has(reserveId(i.messageId))).map((i) => i.messageId);
@@ -218,7 +218,7 @@ export function creditRepo(models: () => Models): CreditRepo {
     async refund(ids) {
       if (ids.length === 0) return [];
       // By `_id` alone (an index lookup everywhere); the state is checked here.
-      const held = (await ledger().find({ _id: { $in: ids.map(reserveId) } as never }).toArray()).filter((d) => d.state !== 'refunded').map(fromEntry);
+      const held = (await findByIdLists(ids.map(reserveId), (list) => ledger().find({ _id: { $in: list } as never }).toArray())).filter((d) => d.state !== 'refunded').map(fromEntry);
       const now = new Date();
       const refunds: LedgerEntry[] = held.map((r) => ({
         id: refundId(r.messageId!), workspaceId: r.workspaceId, kind: 'refund', amount: -r.amount, messageId: r.messageId,

@@ -243,7 +243,7 @@ export function messageRepo(models: () => Models): MessageRepo {
       // the new attempt set at its claim: a $set would shorten that live attempt's lease (to the past,
       // if this worker stalled) and let a third worker take the message over and send it again.
       const attempts = new Map(leases.map((l) => [l.id, l.attempts]));
-      const docs = await coll().find({ _id: { $in: [...attempts.keys()] } as never }, { projection: { status: 1, attempts: 1 } }).toArray();
+      const docs = await findByIdLists([...attempts.keys()], (list) => coll().find({ _id: { $in: list } as never }, { projection: { status: 1, attempts: 1 } }).toArray());
       const held = docs.filter((d) => d.status === 'sending' && d.attempts === attempts.get(String(d._id)));
       if (held.length === 0) return 0;
       return (await updateEach(models().messages, held.map((d) => ({ filter: { _id: d._id, status: 'sending' }, update: { $max: { leaseUntil: until } } })))).modified;

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { type OutboundSms, type ProviderConfig, type ProviderContext, type SendResult, type SmsProvider } from '../../types';
-import { httpCall, httpStatusError, msLeft, type HttpCall } from '../../http-call';
+import { httpCall, httpStatusError, httpUrlProblem, msLeft, type HttpCall } from '../../http-call';
 import { parseOptions, timeoutMsOption } from '../../options';
 
 const TYPE = 'http';
@@ -91,9 +91,12 @@ function checkedOptions(cfg: ProviderConfig): HttpSmsOptions & { body: string } 
     const unknown = unknownPlaceholders(t);
     if (unknown.length > 0) throw fail(`option '${where}' has unknown placeholder(s) ${unknown.join(', ')}; known: ${PLACEHOLDERS.join(', ')}`);
   }
+  const sample: Values = { to: '+1', text: 'a "quoted"\ntext', messageId: 'm', part: '0', validUntil: new Date(0).toISOString(), validForS: '1' };
+  // A URL undici cannot call (e.g. a port above 65535) is refused now, not as a CONFIG error at every message.
+  const urlProblem = httpUrlProblem(render(o.url, sample, encodeURIComponent));
+  if (urlProblem) throw fail(`option 'url' ${urlProblem}`);
   if (o.method !== 'GET' && o.contentType === 'json') {
     // Catch a template that cannot produce JSON now, not at the first message.
-    const sample: Values = { to: '+1', text: 'a "quoted"\ntext', messageId: 'm', part: '0', validUntil: new Date(0).toISOString(), validForS: '1' };
     try {
       JSON.parse(render(body, sample, jsonEscape));
     } catch (e) {
