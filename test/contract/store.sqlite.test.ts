@@ -241,6 +241,36 @@ describe('SQLite store: a file with the full status indexes of messages (before 
   });
 });
 
+describe('SQLite store: a file with the provider ids indexed by message', () => {
+  it('loses that index and still replaces and finds a message\'s provider ids', async () => {
+    const file = path.join(root, uniqueName('pids'), 'herald.db');
+    const first = createSqliteStore(file);
+    await first.connect();
+    const at = new Date('2030-01-01T00:00:00Z');
+    await first.messages.insertMany([{
+      id: 'm', workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: 'u', channel: 'sms', to: '+33600000000',
+      content: { text: 'hi' }, status: 'sending', statusHistory: [{ status: 'sending', at }], validUntil: at, attempts: 1, providerMessageIds: ['old-1', 'old-2'],
+    }]);
+    await first.close();
+    const old = new Database(file);
+    old.exec('CREATE INDEX message_provider_ids_message ON message_provider_ids ("messageId");');
+    old.close();
+
+    const store = createSqliteStore(file);
+    await store.connect();
+    expect((await store.messages.findByProviderMessageId('old-2'))?.id).toBe('m');
+    await store.messages.transition('m', ['sending'], 'sent', { patch: { providerMessageIds: ['new'] } });
+    expect(await store.messages.findByProviderMessageId('old-1')).toBeNull();
+    expect(await store.messages.findByProviderMessageId('old-2')).toBeNull();
+    expect((await store.messages.findByProviderMessageId('new'))?.id).toBe('m');
+    await store.close();
+    const reopened = new Database(file);
+    const indexes = (reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'message_provider_ids'").all() as Array<{ name: string }>).map((r) => r.name);
+    reopened.close();
+    expect(indexes).not.toContain('message_provider_ids_message');
+  });
+});
+
 describe('SQLite store: a file with the full state index of the credit ledger (before the held-only one)', () => {
   it('swaps it for the index of held reservations, and the sweeper and the balance read find the same entries', async () => {
     const file = path.join(root, uniqueName('ledger'), 'herald.db');

@@ -94,11 +94,11 @@ export function messageRepo(sql: Sql): MessageRepo {
     // One status (the worker's claim and record): a plain comparison, no JSON table per row.
     values.push(inc, changeJson(change), id, one ? from[0] : statusesParam(from));
     if (leaseEndedBefore !== undefined) values.push(leaseEndedBefore.getTime());
-    const changes = sql.stmt(shape.text).run(values).changes;
     // A claimed copy without provider ids: none stored before this attempt (ids stored between parts are in the final list).
-    if (changes > 0 && 'providerMessageIds' in fields) {
-      providerIds.replace(id, fields.providerMessageIds as string[] | undefined, usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length);
-    }
+    const setsIds = 'providerMessageIds' in fields;
+    const idsBefore = setsIds ? providerIds.before(id, usableExpected(id, from, opts.expected) && !opts.expected.providerMessageIds?.length) : undefined;
+    const changes = sql.stmt(shape.text).run(values).changes;
+    if (changes > 0 && idsBefore) providerIds.replace(id, idsBefore, fields.providerMessageIds as string[] | undefined);
     return { changes, fields, unset, inc, change };
   };
 

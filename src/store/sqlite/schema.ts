@@ -11,6 +11,7 @@ import { CONTACTS_DDL } from './repos-contacts';
 import { SHEETS_DDL } from './repos-sheets';
 import { WEBHOOKS_DDL } from './repos-webhooks';
 import { MESSAGE_SWEEPS_DDL } from './message-sweeps';
+import { PROVIDER_IDS_DDL } from './message-provider-ids';
 import { setCheckpointing } from './checkpoint';
 import { closeOnThrow } from './close-on-throw';
 
@@ -83,7 +84,6 @@ CREATE INDEX IF NOT EXISTS messages_workspace_user_created ON messages ("workspa
 CREATE TABLE IF NOT EXISTS message_provider_ids (
   "providerMessageId" TEXT NOT NULL, "messageId" TEXT NOT NULL, PRIMARY KEY ("providerMessageId", "messageId")
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS message_provider_ids_message ON message_provider_ids ("messageId");
 CREATE TRIGGER IF NOT EXISTS messages_pids_insert AFTER INSERT ON messages
 WHEN NEW."providerMessageIds" IS NOT NULL BEGIN
   INSERT OR IGNORE INTO message_provider_ids SELECT value, NEW."id" FROM json_each(NEW."providerMessageIds");
@@ -156,6 +156,7 @@ function setUp(db: Database.Database, inMemory: boolean): Database.Database {
   if (version < 4) db.exec(DROP_USER_ROWS);
   db.exec(SEARCH_DDL);
   db.exec(MESSAGE_SWEEPS_DDL);
+  db.exec(PROVIDER_IDS_DDL);
   addMissingColumn(db, 'messages', 'campaignId', 'TEXT');
   db.exec(CAMPAIGNS_DDL);
   db.exec(CONTACTS_DDL);
