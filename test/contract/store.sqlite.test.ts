@@ -208,17 +208,21 @@ describe('SQLite store: a file from before recipients were counted from their me
   });
 });
 
+/** A message of notification `n` in `status`, valid until 2030 (the migration tests' rows). */
+function fileMessage(id: string, status: 'accepted' | 'queued' | 'sending' | 'sent') {
+  const at = new Date('2030-01-01T00:00:00Z');
+  return {
+    id, workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: id, channel: 'sms' as const, to: '+33600000000',
+    content: { text: 'hi' }, status, statusHistory: [{ status, at }], validUntil: at, attempts: 0,
+  };
+}
+
 describe('SQLite store: a file with the full status indexes of messages (before the partial ones)', () => {
   it('swaps them for the sweeps\' partial indexes, and the sweeps find the same messages', async () => {
     const file = path.join(root, uniqueName('sweeps'), 'herald.db');
     const first = createSqliteStore(file);
     await first.connect();
-    const at = new Date('2030-01-01T00:00:00Z');
-    const msg = (id: string, status: 'accepted' | 'queued' | 'sent') => ({
-      id, workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: id, channel: 'sms' as const, to: '+33600000000',
-      content: { text: 'hi' }, status, statusHistory: [{ status, at }], validUntil: at, attempts: 0,
-    });
-    await first.messages.insertMany([msg('a', 'accepted'), msg('q', 'queued'), msg('s', 'sent')]);
+    await first.messages.insertMany([fileMessage('a', 'accepted'), fileMessage('q', 'queued'), fileMessage('s', 'sent')]);
     await first.close();
     const old = new Database(file);
     old.exec(`DROP INDEX messages_stale; DROP INDEX messages_expirable;
@@ -246,11 +250,7 @@ describe('SQLite store: a file with the provider ids indexed by message', () => 
     const file = path.join(root, uniqueName('pids'), 'herald.db');
     const first = createSqliteStore(file);
     await first.connect();
-    const at = new Date('2030-01-01T00:00:00Z');
-    await first.messages.insertMany([{
-      id: 'm', workspaceId: 'default', notificationId: 'n', programId: 'p', eventTypeId: 'e', userId: 'u', channel: 'sms', to: '+33600000000',
-      content: { text: 'hi' }, status: 'sending', statusHistory: [{ status: 'sending', at }], validUntil: at, attempts: 1, providerMessageIds: ['old-1', 'old-2'],
-    }]);
+    await first.messages.insertMany([{ ...fileMessage('m', 'sending'), attempts: 1, providerMessageIds: ['old-1', 'old-2'] }]);
     await first.close();
     const old = new Database(file);
     old.exec('CREATE INDEX message_provider_ids_message ON message_provider_ids ("messageId");');
