@@ -10,7 +10,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string; kind: EnvKind;
   { env: 'MONGODB_URI', path: 'mongodbUri', kind: 'string', doc: 'MongoDB store; unset: embedded SQLite store' },
   { env: 'HERALD_MONGO_SERVER_SELECTION_MS', path: 'store.mongo.serverSelectionTimeoutMs', kind: 'int', doc: 'MongoDB away: an operation fails (503) after this' },
   { env: 'HERALD_MONGO_SOCKET_TIMEOUT_MS', path: 'store.mongo.socketTimeoutMs', kind: 'int', doc: 'a MongoDB round trip whose socket stays silent this long fails (each batch of a long cursor, not the whole walk)' },
-  { env: 'HERALD_STORE_CALL_TIMEOUT_MS', path: 'store.callTimeoutMs', kind: 'int', doc: 'the loops that run one round at a time (scheduler and campaign steps, provider refresh, webhook rounds and sweep, the webhook endpoint cache, dashboard live streams, the store log sink) give up on a store call after this and run their next round (0: no bound)' },
+  { env: 'HERALD_STORE_CALL_TIMEOUT_MS', path: 'store.callTimeoutMs', kind: 'int', doc: 'the loops that run one round at a time (scheduler and campaign steps, provider refresh, webhook rounds, sweep, queue consumer and attempts, the webhook endpoint cache, the sheets exporter, dashboard live streams, the store log sink) give up on a store call after this and run their next round (0: no bound)' },
   { env: 'AMQP_URL', path: 'amqpUrl', kind: 'string', doc: 'RabbitMQ bus; unset: embedded queue' },
   { env: 'HERALD_AMQP_PREFIX', path: 'amqpPrefix', kind: 'string', doc: 'prefix of RabbitMQ exchange and queue names' },
   { env: 'HERALD_DATA_DIR', path: 'dataDir', kind: 'string', doc: 'embedded store, queue and outbox folder' },

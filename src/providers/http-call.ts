@@ -153,7 +153,7 @@ class CallHandler {
     this.onError(err);
   }
 
-  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message; CONFIG: no URL to call. */
+  /** No complete HTTP answer: TIMEOUT or NETWORK, and whether the vendor may have taken the message; CONFIG: no request to make. */
   private failure(err: Error): ProviderError {
     const { providerId, call } = this;
     // Not the message nor the network: no retry can help. The URL stays out of the text (it may carry a key).
@@ -162,13 +162,15 @@ class CallHandler {
       // The status line came, the body did not: the vendor may well have accepted the message.
       return new ProviderError('NETWORK', `${providerId}: answer body lost: ${err.message}`, { httpStatus: this.status, mayHaveBeenAccepted: true });
     }
+    const code = errorCode(err);
+    // undici refused to make the request (a header value with a line break): nothing sent, and no retry can help.
+    if (code === 'UND_ERR_INVALID_ARG' && this.abort === null) return new ProviderError('CONFIG', `${providerId}: the request cannot be made: ${err.message}`, { providerCode: code });
     if (err instanceof DeadlineError) {
       // undici hands a request its abort right before writing it: without one, the vendor cannot have it.
       const written = this.abort !== null;
       const what = written ? 'no answer from' : 'no connection to';
       return new ProviderError('TIMEOUT', `${providerId}: ${what} ${new URL(call.url).host} within ${call.timeoutMs} ms`, { mayHaveBeenAccepted: written });
     }
-    const code = errorCode(err);
     const what = `${providerId}: ${call.method} ${new URL(call.url).host} failed: ${code || err?.message || String(err)}`;
     return new ProviderError('NETWORK', what, { ...(code ? { providerCode: code } : {}), mayHaveBeenAccepted: !NOT_CONNECTED.has(code) });
   }

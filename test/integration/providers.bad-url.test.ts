@@ -48,6 +48,22 @@ describe('a provider URL that cannot be called', () => {
     expect(m).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CONFIG', message: "gw-bad: the provider's URL is not a valid URL" } });
   });
 
+  it('a header option undici refuses (a line break in a key) fails the message once with CONFIG, never marked possibleDuplicate', async () => {
+    const gateway = await startFakeGateway();
+    try {
+      const withBadHeader = { id: 'gw-bad', type: 'http', options: { url: `${gateway.url}/send`, headers: { Authorization: 'Bearer k\r\n' }, timeoutMs: 2_000 } };
+      herald = await startTestHerald(testConfig('embedded', { 'providers.sms': [withBadHeader] }));
+      const m = await sendOne(herald);
+      expect(m).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CONFIG' } });
+      expect(m.possibleDuplicate).toBeFalsy();
+      expect(gateway.received).toHaveLength(0);
+    } finally {
+      await disposeTestHerald(herald);
+      herald = undefined;
+      await gateway.close();
+    }
+  });
+
   it('made invalid at send time, hands the message to the next provider at once', async () => {
     const gateway = await startFakeGateway();
     try {

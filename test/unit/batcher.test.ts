@@ -42,6 +42,31 @@ describe('batcher', () => {
     await expect(run('a')).resolves.toBe('a');
   });
 
+  it('a run that throws before returning its promise rejects its callers, and the next batch still runs', async () => {
+    let fail = true;
+    // Not async: the store call throws at once (e.g. a connection already closed), with no promise to reject.
+    const run = createBatcher((items: string[]): Promise<string[]> => {
+      if (fail) throw new Error('not connected');
+      return Promise.resolve(items);
+    });
+    const failed = await Promise.allSettled([run('a'), run('b')]);
+    expect(failed).toEqual([
+      { status: 'rejected', reason: new Error('not connected') },
+      { status: 'rejected', reason: new Error('not connected') },
+    ]);
+    fail = false;
+    await expect(run('c')).resolves.toBe('c');
+  }, 2_000);
+
+  it('with a linger, a full batch whose run throws at once rejects its callers; the next batch still runs', async () => {
+    const run = createBatcher((items: number[]): Promise<number[]> => {
+      if (items.includes(2)) throw new Error('bad batch');
+      return Promise.resolve(items);
+    }, 2, 300);
+    const out = await Promise.allSettled([run(1), run(2), run(3)]);
+    expect(out.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+  }, 2_000);
+
   it('splits a backlog into batches of at most maxBatch', async () => {
     const sizes: number[] = [];
     const run = createBatcher(async (items: string[]) => {

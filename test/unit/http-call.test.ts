@@ -73,6 +73,20 @@ describe('httpCall', () => {
     expect(await call()).toMatchObject({ status: 200 });
   });
 
+  it('a header undici refuses (a key with a line break) is a CONFIG error: never sent, so not maybe-accepted nor retried', async () => {
+    let requests = 0;
+    handle = (_req, res) => void (requests++, res.writeHead(200).end());
+    for (const value of ['Bearer k\n', 'Bearer k\r', 'a\u0000b']) {
+      const e = await httpCall('p1', { method: 'POST', url, headers: { Authorization: value }, body: '{}', timeoutMs: 1_000 }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ProviderError);
+      expect(e).toMatchObject({ code: 'CONFIG', retryable: false, details: { providerCode: 'UND_ERR_INVALID_ARG' } });
+      expect((e as ProviderError).details.mayHaveBeenAccepted).toBeFalsy();
+      // The header's value may be a key: it is not in the text.
+      expect((e as ProviderError).message).not.toContain('Bearer');
+    }
+    expect(requests).toBe(0);
+  });
+
   it('no answer in time is a TIMEOUT that may have been accepted', async () => {
     handle = () => undefined;
     await expect(call(200)).rejects.toMatchObject({ code: 'TIMEOUT', details: { mayHaveBeenAccepted: true } });
