@@ -1,11 +1,11 @@
-// Store contract, delivery side: messages (idempotent insert, status CAS, lookups) and the log.
-import type { LogLine } from '../../src/domain/types';
+// Store contract, delivery side: messages (idempotent insert, reads, status CAS, leases, claims); their lookups are
+// store.contract.message-lookups.ts, the log store.contract.logs.ts.
 import type { NewMessage } from '../../src/store/store';
-import { sleep, type StoreRef } from './store.contract.helpers';
+import type { StoreRef } from './store.contract.helpers';
 
-const T0 = new Date('2030-01-01T08:00:00.000Z');
+export const T0 = new Date('2030-01-01T08:00:00.000Z');
 
-function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
+export function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
   return {
     id,
     workspaceId: 'default',
@@ -25,7 +25,7 @@ function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
   };
 }
 
-const all = { limit: 100, offset: 0 };
+export const all = { limit: 100, offset: 0 };
 
 export function messagesContract(s: StoreRef): void {
   describe('messages', () => {
@@ -270,142 +270,6 @@ export function messagesContract(s: StoreRef): void {
       const winsB = b.filter(Boolean).length;
       expect(winsA + winsB).toBe(ids.length);
       for (const id of ids) expect(await s().messages.get(id)).toMatchObject({ status: 'sending', attempts: 1 });
-    });
-
-    it('finds a sent message by each provider id its record gave, with the parts stored between parts and none of a replaced list', async () => {
-      await s().messages.insertMany([message('n1:u1:sms'), message('n1:u2:sms')]);
-      const claim = (id: string) => ({ id, from: ['queued' as const], to: 'sending' as const, opts: { patch: { provider: 'p1' }, incrementAttempts: true } });
-      const [one, two] = await s().messages.transitionEachReturning([claim('n1:u1:sms'), claim('n1:u2:sms')]);
-      // A two-part message: part 1's id is stored before part 2 is sent, then the record names both (with the claimed copy).
-      await s().messages.transition('n1:u1:sms', ['sending'], 'sending', { patch: { providerMessageIds: ['p-1a'] } });
-      const record = (m: typeof one, ids: string[]) => ({ id: m!.id, from: ['sending' as const], to: 'sent' as const, opts: { patch: { provider: 'p1', providerMessageIds: ids }, expected: m! } });
-      expect(await s().messages.transitionEach([record(one, ['p-1a', 'p-1b']), record(two, ['p-2'])])).toBe(2);
-      for (const [pid, id] of [['p-1a', 'n1:u1:sms'], ['p-1b', 'n1:u1:sms'], ['p-2', 'n1:u2:sms']]) expect((await s().messages.findByProviderMessageId(pid))?.id).toBe(id);
-      // A copy that had provider ids: the record's list replaces them.
-      await s().messages.insertMany([message('n1:u3:sms', { status: 'sending', providerMessageIds: ['old'] })]);
-      const three = (await s().messages.get('n1:u3:sms'))!;
-      expect(await s().messages.transitionEach([record(three, ['new'])])).toBe(1);
-      expect(await s().messages.findByProviderMessageId('old')).toBeNull();
-      expect((await s().messages.findByProviderMessageId('new'))?.id).toBe('n1:u3:sms');
-    });
-
-    it('finds by provider message id, lists, counts and selects by status', async () => {
-      await s().messages.insertMany([
-        message('n1:u1:sms'),
-        message('n1:u2:sms'),
-        message('n1:u3:email', { channel: 'email' }),
-        message('n2:u1:sms', { notificationId: 'n2' }),
-      ]);
-      await s().messages.transition('n1:u2:sms', ['queued'], 'sent', { patch: { providerMessageIds: ['abc', 'def'] } });
-      expect((await s().messages.findByProviderMessageId('def'))!.id).toBe('n1:u2:sms');
-      expect(await s().messages.findByProviderMessageId('zzz')).toBeNull();
-      await s().messages.transition('n1:u2:sms', ['sent'], 'sent', { patch: { providerMessageIds: ['xyz'] } });
-      expect(await s().messages.findByProviderMessageId('abc')).toBeNull();
-      expect((await s().messages.findByProviderMessageId('xyz'))!.id).toBe('n1:u2:sms');
-
-      expect(await s().messages.countByStatus('n1')).toEqual({ queued: 2, sent: 1 });
-      expect(await s().messages.countByStatus('none')).toEqual({});
-      const sms = await s().messages.list('n1', { channel: 'sms' }, { limit: 1, offset: 1 });
-      expect(sms.items.map((m) => m.id)).toEqual(['n1:u2:sms']);
-      expect(sms).toMatchObject({ total: 2, limit: 1, offset: 1 });
-      expect((await s().messages.list('n1', { status: 'queued' }, all)).items.map((m) => m.id)).toEqual(['n1:u1:sms', 'n1:u3:email']);
-      expect((await s().messages.findByNotification('n1', ['queued', 'sent'], 10)).map((m) => m.id)).toEqual(['n1:u1:sms', 'n1:u2:sms', 'n1:u3:email']);
-      expect((await s().messages.findByNotification('n1', ['queued'], 1)).map((m) => m.id)).toEqual(['n1:u1:sms']);
-    });
-
-    it('reads a workspace\'s changes by last update, after a (time, id) cursor and up to a time', async () => {
-      await s().messages.insertMany([message('x1'), message('x2'), message('x3', { workspaceId: 'other' })]);
-      await sleep(5);
-      const mid = new Date();
-      await sleep(5);
-      await s().messages.transition('x1', ['queued'], 'sent');
-      const origin = { at: new Date(0), id: '' };
-      const first = await s().messages.changedSince('default', origin, new Date(Date.now() + 1000), 10);
-      expect(first.map((m) => m.id)).toEqual(['x2', 'x1']);
-      expect(first[1].status).toBe('sent');
-      expect((await s().messages.changedSince('default', origin, mid, 10)).map((m) => m.id)).toEqual(['x2']);
-      expect((await s().messages.changedSince('default', origin, new Date(Date.now() + 1000), 1)).map((m) => m.id)).toEqual(['x2']);
-      const x2 = first[0] as typeof first[0] & { updatedAt: Date };
-      expect((await s().messages.changedSince('default', { at: x2.updatedAt, id: x2.id }, new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['x1']);
-      expect((await s().messages.changedSince('other', origin, new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['x3']);
-    });
-
-    it('finds stale messages by last update and expired ones by validity', async () => {
-      await s().messages.insertMany([
-        message('a', { validUntil: new Date('2030-01-01T00:00:00Z') }),
-        message('b', { validUntil: new Date('2030-01-05T00:00:00Z') }),
-        message('c', { status: 'sending', validUntil: new Date('2029-12-31T00:00:00Z') }),
-      ]);
-      await sleep(5);
-      const cut = new Date();
-      await sleep(5);
-      await s().messages.transition('b', ['queued'], 'queued');
-      expect((await s().messages.findStale(['queued', 'sending'], cut, 10)).map((m) => m.id).sort()).toEqual(['a', 'c']);
-      expect((await s().messages.findStale(['queued'], new Date(Date.now() + 1000), 10)).map((m) => m.id)).toEqual(['a', 'b']);
-      const now = new Date('2030-01-02T00:00:00Z');
-      expect((await s().messages.findExpired(['queued', 'sending'], now, 10)).map((m) => m.id)).toEqual(['c', 'a']);
-      expect((await s().messages.findExpired(['queued'], now, 10)).map((m) => m.id)).toEqual(['a']);
-      expect(await s().messages.findExpired(['queued'], now, 0)).toEqual([]);
-    });
-  });
-
-  describe('logs', () => {
-    const line = (message: string, over: Partial<LogLine> = {}): LogLine => ({
-      time: new Date('2030-01-01T08:00:00.000Z'),
-      level: 'info',
-      process: 'dispatcher',
-      message,
-      ...over,
-    });
-
-    it('appends with increasing seq and reads oldest first with Dates and meta intact', async () => {
-      await s().logs.append([line('one', { meta: { a: 1, nested: { b: [1, 2] } } }), line('two')]);
-      await s().logs.append([]);
-      await s().logs.append([line('three', { seq: 999 })]);
-      const got = await s().logs.query({ limit: 10 });
-      expect(got.map((l) => l.message)).toEqual(['one', 'two', 'three']);
-      const seqs = got.map((l) => l.seq!);
-      expect(seqs.every((n) => Number.isInteger(n))).toBe(true);
-      expect(seqs[1]).toBeGreaterThan(seqs[0]);
-      expect(seqs[2]).toBeGreaterThan(seqs[1]);
-      expect(got[0]).toEqual({ seq: seqs[0], ...line('one', { meta: { a: 1, nested: { b: [1, 2] } } }) });
-      expect(got[1]).not.toHaveProperty('meta');
-      expect(got[1]).not.toHaveProperty('notificationId');
-      expect(got[0].time).toBeInstanceOf(Date);
-      expect((await s().logs.query({ afterSeq: seqs[0], limit: 10 })).map((l) => l.message)).toEqual(['two', 'three']);
-      expect((await s().logs.query({ limit: 2 })).map((l) => l.message)).toEqual(['one', 'two']);
-    });
-
-    it('gives concurrent appends distinct seq numbers', async () => {
-      await Promise.all([0, 1, 2, 3, 4].map((b) => s().logs.append([0, 1, 2].map((i) => line(`${b}.${i}`, { meta: { b, i } })))));
-      const got = await s().logs.query({ limit: 100 });
-      expect(got).toHaveLength(15);
-      expect(new Set(got.map((l) => l.seq)).size).toBe(15);
-      expect(got.map((l) => l.seq!)).toEqual([...got.map((l) => l.seq!)].sort((a, b) => a - b));
-      // Lines of one append keep their order.
-      for (let b = 0; b < 5; b++) {
-        expect(got.filter((l) => l.message.startsWith(`${b}.`)).map((l) => l.message)).toEqual([`${b}.0`, `${b}.1`, `${b}.2`]);
-      }
-    });
-
-    it('filters by notification, message, process, minimum level and time', async () => {
-      await s().logs.append([
-        line('e', { level: 'error', notificationId: 'n1', time: new Date('2030-01-01T08:00:00Z') }),
-        line('w', { level: 'warn', notificationId: 'n1', messageId: 'm1', time: new Date('2030-01-01T08:01:00Z') }),
-        line('i', { level: 'info', notificationId: 'n2', messageId: 'm1', process: 'sms-worker', time: new Date('2030-01-01T08:02:00Z') }),
-        line('d', { level: 'debug', notificationId: 'n1', time: new Date('2030-01-01T08:03:00Z') }),
-      ]);
-      const msgs = async (q: Parameters<ReturnType<StoreRef>['logs']['query']>[0]) => (await s().logs.query(q)).map((l) => l.message);
-      expect(await msgs({ notificationId: 'n1', limit: 10 })).toEqual(['e', 'w', 'd']);
-      expect(await msgs({ messageId: 'm1', limit: 10 })).toEqual(['w', 'i']);
-      expect(await msgs({ process: 'sms-worker', limit: 10 })).toEqual(['i']);
-      expect(await msgs({ level: 'error', limit: 10 })).toEqual(['e']);
-      expect(await msgs({ level: 'warn', limit: 10 })).toEqual(['e', 'w']);
-      expect(await msgs({ level: 'info', limit: 10 })).toEqual(['e', 'w', 'i']);
-      expect(await msgs({ level: 'debug', limit: 10 })).toEqual(['e', 'w', 'i', 'd']);
-      expect(await msgs({ since: new Date('2030-01-01T08:01:30Z'), limit: 10 })).toEqual(['i', 'd']);
-      expect(await msgs({ notificationId: 'n1', level: 'warn', since: new Date('2030-01-01T08:00:30Z'), limit: 10 })).toEqual(['w']);
-      expect(await msgs({ level: 'debug', limit: 1 })).toEqual(['e']);
     });
   });
 }

@@ -3,6 +3,8 @@ import { ConflictError, StoreUnavailableError } from '../../src/domain/errors';
 import type { Store } from '../../src/store/store';
 import { dispatchContract } from './store.contract.dispatch';
 import { messagesContract } from './store.contract.messages';
+import { logsContract } from './store.contract.logs';
+import { messageLookupsContract } from './store.contract.message-lookups';
 import { providerControlContract } from './store.contract.providers';
 import { idempotencyContract } from './store.contract.idempotency';
 import { usageContract } from './store.contract.usage';
@@ -53,6 +55,8 @@ export function describeStoreContract(
     catalogContract(s);
     dispatchContract(s);
     messagesContract(s);
+    messageLookupsContract(s);
+    logsContract(s);
     providerControlContract(s);
     idempotencyContract(s);
     usageContract(s);
