@@ -25,6 +25,18 @@ describe('a provider URL that cannot be called', () => {
     herald = await started.catch(() => undefined);
   });
 
+  it.each([
+    ['vonage', 'baseUrl', { apiKey: 'k', apiSecret: 's', from: 'Herald', baseUrl: 'ftp://127.0.0.1/' }, /is not an http\(s\) URL \(ftp:\)/],
+    ['infobip', 'baseUrl', { apiKey: 'k', baseUrl: 'http://127.0.0.1:99999' }, /is not a valid URL/],
+    ['africastalking', 'baseUrl', { username: 'u', apiKey: 'k', baseUrl: 'file:///etc/passwd' }, /is not an http\(s\) URL \(file:\)/],
+  ])('a %s provider whose %s cannot be called is refused at start-up', async (type, key, options, why) => {
+    const config = testConfig('embedded', { 'providers.sms': [{ id: 'vendor-bad', type, options }] });
+    // A Herald that did start is kept for afterEach to stop, so a failing case does not leave it running.
+    const refused = await startTestHerald(config).then((h) => void (herald = h), (e: Error) => e);
+    expect(refused?.message).toMatch(new RegExp(`vendor-bad.*${key}`));
+    expect(refused?.message).toMatch(why);
+  });
+
   /** One subscriber, one notification: resolves the message once it has ended. */
   async function sendOne(h: RunningHerald) {
     const store = h.store;

@@ -22,6 +22,7 @@ import { heraldMail } from '../../mail-message';
 import { parseOptions, timeoutMsOption } from '../../options';
 import { toProviderError } from './errors';
 import { serviceAccountJwt } from '../../google-auth';
+import { httpUrlOption } from '../../url-option';
 
 const TYPE = 'gmail';
 const SCOPE = 'https://www.googleapis.com/auth/gmail.send';
@@ -36,8 +37,8 @@ const optionsSchema = z
     privateKey: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
     subject: z.string().email().optional(),
     userId: z.string().min(1).default('me'),
-    rootUrl: z.string().url().optional(),
-    tokenUrl: z.string().url().optional(),
+    rootUrl: httpUrlOption().optional(),
+    tokenUrl: httpUrlOption().optional(),
     timeoutMs: timeoutMsOption(30000),
   })
   .superRefine((o, ctx) => {

@@ -27,6 +27,7 @@ import {
 import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
 import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, httpCall, httpStatusError, msLeft, reportParams } from '../../http-call';
+import { httpUrlOption } from '../../url-option';
 
 const TYPE = 'africastalking';
 
@@ -34,7 +35,7 @@ const optionsSchema = z.object({
   username: z.string().min(1, 'is required'),
   apiKey: z.string().min(1, 'is required'),
   from: z.string().min(1).optional(),
-  baseUrl: z.string().url().default('https://api.africastalking.com'),
+  baseUrl: httpUrlOption().default('https://api.africastalking.com'),
   webhookToken: webhookTokenOption,
   timeoutMs: timeoutMsOption(15000),
 });

@@ -27,15 +27,16 @@ import {
 import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options';
 import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft } from '../../http-call';
+import { httpUrlOption } from '../../url-option';
 
 const TYPE = 'infobip';
 const MAX_VALIDITY_MIN = 2880;
 
 const optionsSchema = z.object({
   apiKey: z.string().min(1, 'is required'),
-  baseUrl: z.string().url(),
+  baseUrl: httpUrlOption(),
   from: z.string().min(1).optional(),
-  notifyUrl: z.string().url().optional(),
+  notifyUrl: httpUrlOption().optional(),
   webhookToken: webhookTokenOption,
   timeoutMs: timeoutMsOption(15000),
 });

@@ -26,6 +26,7 @@ import { parseOptions, timeoutMsOption } from '../../options';
 import { mapStatus, type StatusTable } from '../../status-map';
 import { toProviderError } from './errors';
 import { HeraldTwilioHttpClient, callState, type CallState } from './http-client';
+import { httpUrlOption } from '../../url-option';
 
 const TYPE = 'twilio';
 const MAX_VALIDITY_S = 36000;
@@ -39,8 +40,8 @@ const optionsSchema = z.object({
       /^(\+[1-9]\d{1,14}|\d{3,8}|MG[0-9a-fA-F]{32}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
       'must be an E.164 number, a short code, an alphanumeric sender ID or a messaging service sid (MG...)',
     ),
-  apiUrl: z.string().url().optional(),
-  statusCallback: z.string().url().optional(),
+  apiUrl: httpUrlOption().optional(),
+  statusCallback: httpUrlOption().optional(),
   timeoutMs: timeoutMsOption(15000),
 });
 export type TwilioOptions = z.infer<typeof optionsSchema>;

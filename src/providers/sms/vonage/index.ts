@@ -28,6 +28,7 @@ import { parseOptions, timeoutMsOption, webhookTokenOption } from '../../options
 import { mapStatus, type StatusTable } from '../../status-map';
 import { checkWebhookToken, defaultCallbackUrl, httpCall, httpStatusError, msLeft, reportParams, sameSecret } from '../../http-call';
 import { SIGNATURE_METHODS, isGsm, vonageSignature } from './signature';
+import { httpUrlOption } from '../../url-option';
 
 const TYPE = 'vonage';
 const TTL_MIN_MS = 20_000;
@@ -37,8 +38,8 @@ const optionsSchema = z.object({
   apiKey: z.string().min(1, 'is required'),
   apiSecret: z.string().min(1, 'is required'),
   from: z.string().min(1, 'is required'),
-  baseUrl: z.string().url().default('https://rest.nexmo.com'),
-  callback: z.string().url().max(100, 'must be at most 100 characters (a Vonage limit)').optional(),
+  baseUrl: httpUrlOption().default('https://rest.nexmo.com'),
+  callback: httpUrlOption(z.string().max(100, 'must be at most 100 characters (a Vonage limit)')).optional(),
   signatureSecret: z.string().min(1).optional(),
   signatureMethod: z.enum(SIGNATURE_METHODS).default('md5hash'),
   signatureMaxAgeS: z.number().int().positive().default(300),
